@@ -1,0 +1,329 @@
+//! The JSON API under `/api/v1`, with the same authorisation as the web UI. Errors are
+//! `{"error", "message"}`; the OpenAPI document at `/api/openapi.json` is generated from this code.
+
+use crate::AppState;
+use crate::domain::FieldError;
+use crate::domain::ids::GroupId;
+use crate::domain::org::{MemberRole, OrgKind};
+use crate::store::{GroupFilter, GroupRow, OrgFilter, SessionKind};
+use crate::web::auth::{ApiUser, client_ip};
+use crate::web::error::AppError;
+use crate::web::session::{LoginError, authenticate};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/v1/login", post(login))
+        .route("/v1/logout", post(logout))
+        .route("/v1/groups", get(list_groups))
+        .route("/v1/groups/{id}", get(get_group))
+        .route("/v1/organisations", get(list_organisations))
+        .fallback(|| async { ApiError(AppError::NotFound) })
+}
+
+/// An [`AppError`] rendered as `{"error", "message"}` JSON.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked, internal.
+    pub error: String,
+    /// What went wrong, in Chinese, naming the field where there is one.
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let body = ErrorBody { error: self.0.code().to_string(), message: self.0.to_string() };
+        (self.0.status(), Json(body)).into_response()
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    ApiError(AppError::Invalid(FieldError::new("请求体", format!("不是有效的 JSON：{}", r.body_text()))))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`. It expires after 30 minutes without a request.
+    pub token: String,
+    pub idle_timeout_seconds: i64,
+}
+
+struct ClientIp(String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+/// Sign in and get a bearer token.
+#[utoipa::path(post, path = "/api/v1/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 401, description = "Wrong user name or password", body = ErrorBody),
+        (status = 422, description = "Malformed request", body = ErrorBody),
+        (status = 423, description = "Locked for 15 minutes after 5 failed attempts", body = ErrorBody),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>, Response> {
+    let Json(req) = body.map_err(|r| json_rejection(r).into_response())?;
+    match authenticate(&state, &req.username, &req.password, &ip).await {
+        Ok(user) => {
+            let session = state
+                .store
+                .create_session(&user.id, SessionKind::Api, &ip, state.clock.now_ms())
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?;
+            Ok(Json(LoginResponse { token: session.token, idle_timeout_seconds: crate::store::IDLE_TIMEOUT_MS / 1000 }))
+        }
+        Err(LoginError::Internal(e)) => Err(ApiError(e).into_response()),
+        Err(e @ LoginError::Locked { .. }) => {
+            Err((StatusCode::LOCKED, Json(ErrorBody { error: "locked".into(), message: e.message() })).into_response())
+        }
+        Err(e) => Err((StatusCode::UNAUTHORIZED, Json(ErrorBody { error: "unauthorized".into(), message: e.message() })).into_response()),
+    }
+}
+
+/// End the session of the token sent.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody)))]
+async fn logout(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<StatusCode, ApiError> {
+    state.store.delete_session(&user.session_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A group's member organisations as they stand today, by role.
+#[derive(Serialize, ToSchema)]
+pub struct MembersByRole {
+    pub university: Vec<OrgRef>,
+    pub vocational_school: Vec<OrgRef>,
+    pub town: Vec<OrgRef>,
+    pub village: Vec<OrgRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MembershipDto {
+    pub organisation: OrgRef,
+    /// university, vocational_school, town or village.
+    pub role: String,
+    /// YYYY-MM-DD.
+    pub effective_from: String,
+    /// YYYY-MM-DD (exclusive), absent while the membership holds.
+    pub effective_to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupDto {
+    pub id: String,
+    pub number: i64,
+    pub lead_town: OrgRef,
+    pub started_on: String,
+    pub ended_on: Option<String>,
+    pub members: MembersByRole,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupDetail {
+    #[serde(flatten)]
+    pub group: GroupDto,
+    pub plan: String,
+    /// Every membership, past and present, with its dates.
+    pub memberships: Vec<MembershipDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupPage {
+    pub items: Vec<GroupDto>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Items per page, 1–500 (default 100).
+    pub per_page: Option<i64>,
+    /// Group number or member organisation name.
+    pub q: Option<String>,
+}
+
+fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(100);
+    if page < 1 {
+        return Err(AppError::Invalid(FieldError::new("page", "应为不小于 1 的整数"))).map_err(ApiError);
+    }
+    if !(1..=500).contains(&per_page) {
+        return Err(AppError::Invalid(FieldError::new("per_page", "应在 1–500 之间"))).map_err(ApiError);
+    }
+    Ok((page, per_page))
+}
+
+fn group_dto(g: &GroupRow, today: &str) -> GroupDto {
+    let refs = |role: MemberRole| g.members_on(role, today).map(|m| OrgRef { id: m.org_id.to_string(), name: m.name.clone() }).collect();
+    GroupDto {
+        id: g.id.to_string(),
+        number: g.number,
+        lead_town: OrgRef { id: g.lead_town_id.to_string(), name: g.lead_town.clone() },
+        started_on: g.started_on.clone(),
+        ended_on: g.ended_on.clone(),
+        members: MembersByRole {
+            university: refs(MemberRole::University),
+            vocational_school: refs(MemberRole::VocationalSchool),
+            town: refs(MemberRole::Town),
+            village: refs(MemberRole::Village),
+        },
+    }
+}
+
+/// The groups the caller may see.
+#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, body = GroupPage),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Roles without business data (sysadmin, auditor)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+async fn list_groups(State(state): State<AppState>, ApiUser(user): ApiUser, query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>) -> Result<Json<GroupPage>, ApiError> {
+    user.require_business()?;
+    let Query(q) = query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let (page, per_page) = paging(q.page, q.per_page)?;
+    let filter = GroupFilter { q: crate::web::pages::non_empty(&q.q), limit: per_page, offset: (page - 1) * per_page };
+    let (rows, total) = state.store.list_groups(&user.group_scope(), &filter).await?;
+    let today = state.clock.today().to_string();
+    Ok(Json(GroupPage { items: rows.iter().map(|g| group_dto(g, &today)).collect(), total, page, per_page }))
+}
+
+/// One group; 404 when it does not exist or the caller may not see it.
+#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    responses((status = 200, body = GroupDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_group(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<Json<GroupDetail>, ApiError> {
+    user.require_business()?;
+    let id = GroupId::parse(&id).ok_or(AppError::NotFound)?;
+    let view = state.store.get_group(&user.group_scope(), &id).await?.ok_or(AppError::NotFound)?;
+    let today = state.clock.today().to_string();
+    let memberships = view
+        .group
+        .members
+        .iter()
+        .map(|m| MembershipDto {
+            organisation: OrgRef { id: m.org_id.to_string(), name: m.name.clone() },
+            role: m.role.as_str().to_string(),
+            effective_from: m.effective_from.clone(),
+            effective_to: m.effective_to.clone(),
+        })
+        .collect();
+    Ok(Json(GroupDetail { group: group_dto(&view.group, &today), plan: view.plan_doc_no, memberships }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationDto {
+    pub id: String,
+    pub name: String,
+    /// university, vocational_school, town, village, bureau or hq.
+    pub kind: String,
+    pub region: String,
+    pub medical_focus: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationPage {
+    pub items: Vec<OrganisationDto>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OrgQuery {
+    /// university, vocational_school, town, village, bureau or hq.
+    pub kind: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The organisations of the programme, optionally of one kind.
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(OrgQuery), security(("bearer" = [])),
+    responses((status = 200, body = OrganisationPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_organisations(State(state): State<AppState>, ApiUser(user): ApiUser, query: Result<Query<OrgQuery>, axum::extract::rejection::QueryRejection>) -> Result<Json<OrganisationPage>, ApiError> {
+    user.require_business()?;
+    let Query(q) = query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let (page, per_page) = paging(q.page, q.per_page)?;
+    let kind = match crate::web::pages::non_empty(&q.kind) {
+        Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| {
+            let all: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
+            AppError::Invalid(FieldError::new("kind", format!("“{k}”不是有效的单位类型，可选：{}", all.join(", "))))
+        })?),
+        None => None,
+    };
+    let (rows, total) = state.store.list_organisations(&OrgFilter { kind, q: None, limit: per_page, offset: (page - 1) * per_page }).await?;
+    let items = rows
+        .into_iter()
+        .map(|o| OrganisationDto { id: o.id.to_string(), name: o.name, kind: o.kind.as_str().into(), region: o.region_name, medical_focus: o.medical_focus })
+        .collect();
+    Ok(Json(OrganisationPage { items, total, page, per_page }))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "校地通 API", description = "校地结对共建工作平台的 JSON 接口。先 POST /api/v1/login 取得令牌，再以 Authorization: Bearer <token> 调用其他接口。"),
+    paths(login, logout, list_groups, get_group, list_organisations),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "groups"), (name = "organisations"))
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => ApiError(AppError::Internal(e.into())).into_response(),
+    }
+}

@@ -1,0 +1,117 @@
+//! Subcommands besides `serve`: accounts and imports from the command line.
+
+use crate::config::Config;
+use crate::domain::pairing::RowError;
+use crate::imports::{parse_user_rows, read_sheet, user_column_of};
+use crate::store::{Actor, NewUser, PairingImportError, Store, StoreError};
+use anyhow::Context;
+
+/// Creates accounts from sheet rows, all or none, each with a generated first password that must
+/// be changed at first sign-in. Returns (username, password) pairs to hand out.
+pub async fn create_users_from_sheet(
+    store: &Store,
+    actor: &Actor,
+    now_ms: i64,
+    rows: &[Vec<String>],
+) -> Result<Vec<(String, String)>, Vec<RowError>> {
+    let parsed = parse_user_rows(rows)?;
+    let users: Vec<NewUser> = parsed
+        .iter()
+        .map(|r| NewUser {
+            username: r.username.clone(),
+            display_name: r.display_name.clone(),
+            org_name: r.organisation.clone(),
+            role: r.role.clone(),
+            password: crate::startup::generate_password(),
+            must_change_password: true,
+        })
+        .collect();
+    match store.create_users(actor, now_ms, &users).await {
+        Ok(_) => Ok(users.into_iter().map(|u| (u.username.trim().to_string(), u.password)).collect()),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|(i, e)| {
+                let row = parsed.get(i).map(|r| r.row).unwrap_or(0);
+                match e {
+                    StoreError::Invalid(f) => RowError::new(row, user_column_of(f.field), f.message),
+                    StoreError::Conflict(m) => RowError::new(row, "username", m),
+                    other => RowError::new(row, "-", other.to_string()),
+                }
+            })
+            .collect()),
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    let clock = crate::clock::Clock::default();
+    let (store, prepared) = crate::startup::prepare(config, &clock).await?;
+    if let Some(pw) = prepared.generated_admin_password {
+        eprintln!("已创建初始管理员 admin，初始密码（只显示这一次）：{pw}");
+    }
+    Ok(store)
+}
+
+fn operator() -> Actor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    Actor::system(&format!("命令行:{who}"))
+}
+
+fn print_row_errors(errors: &[RowError]) -> anyhow::Error {
+    for e in errors {
+        eprintln!("  {e}");
+    }
+    anyhow::anyhow!("共 {} 处错误，未写入任何数据", errors.len())
+}
+
+pub async fn user_add(config: &Config, username: &str, org: &str, role: &str, display_name: Option<&str>) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let mut password = String::new();
+    use tokio::io::AsyncBufReadExt;
+    tokio::io::BufReader::new(tokio::io::stdin()).read_line(&mut password).await.context("无法从标准输入读取密码")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let user = NewUser {
+        username: username.into(),
+        display_name: display_name.unwrap_or(username).into(),
+        org_name: org.into(),
+        role: role.into(),
+        password,
+        must_change_password: false,
+    };
+    let now = crate::clock::Clock::default().now_ms();
+    store.create_user(&operator(), now, &user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("已创建用户 {username}（{role}，{org}）");
+    Ok(())
+}
+
+pub async fn user_import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let rows = read_sheet(&bytes).map_err(anyhow::Error::msg)?;
+    let store = open(config).await?;
+    let now = crate::clock::Clock::default().now_ms();
+    match create_users_from_sheet(&store, &operator(), now, &rows).await {
+        Ok(created) => {
+            println!("已创建 {} 个用户。初始密码只显示这一次，首次登录须修改：", created.len());
+            println!("username,initial_password");
+            for (u, p) in created {
+                println!("{u},{p}");
+            }
+            Ok(())
+        }
+        Err(errors) => Err(print_row_errors(&errors)),
+    }
+}
+
+pub async fn import_pairings(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let rows = read_sheet(&bytes).map_err(anyhow::Error::msg)?;
+    let store = open(config).await?;
+    let now = crate::clock::Clock::default().now_ms();
+    match store.import_pairings(&rows, &operator(), now).await {
+        Ok(s) => {
+            println!("已导入 {} 个结对组、{} 条成员关系，新建 {} 个单位", s.groups, s.memberships, s.organisations_created);
+            Ok(())
+        }
+        Err(PairingImportError::Rows(errors)) => Err(print_row_errors(&errors)),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,103 @@
+//! Typed configuration, loaded once: defaults → optional TOML file → `XIAODI_*` environment → flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Address to listen on.
+    pub addr: String,
+    /// Where the embedded database and uploaded files live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means SQLite under `data_dir`.
+    pub database_url: String,
+    /// tracing filter, e.g. `info` or `xiaodi=debug`.
+    pub log_level: String,
+    /// Set when the platform is reached over https: session cookies get `Secure`.
+    pub secure_cookies: bool,
+    /// Password for the first `admin` account (used once, on first start).
+    pub admin_password: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./xiaodi-data"),
+            database_url: String::new(),
+            log_level: "info".into(),
+            secure_cookies: false,
+            admin_password: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &crate::store::redact_url(&self.database_url))
+            .field("log_level", &self.log_level)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// Values given as command-line flags; only those set override the rest.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+}
+
+impl Config {
+    pub fn load(file: Option<&std::path::Path>, flags: &Overrides) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(file.exists(), "配置文件 {} 不存在", file.display());
+            figment = figment.merge(Toml::file(file));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("XIAODI_").only(&["addr", "data_dir", "database_url", "log_level", "secure_cookies", "admin_password"]))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
+        Ok(config)
+    }
+
+    /// The database URL in force: the configured one, or SQLite under the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("xiaodi.db").display())
+        } else {
+            self.database_url.trim().to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_defaults_and_debug_hides_secrets() {
+        let flags = Overrides { addr: Some("0.0.0.0:9000".into()), ..Default::default() };
+        let mut c = Config::load(None, &flags).unwrap();
+        assert_eq!(c.addr, "0.0.0.0:9000");
+        assert_eq!(c.database_url(), "sqlite://./xiaodi-data/xiaodi.db");
+        c.admin_password = Some("Secret123!".into());
+        c.database_url = "postgres://u:pw@h/db".into();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("Secret123!") && !shown.contains(":pw@"), "{shown}");
+    }
+}

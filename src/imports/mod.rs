@@ -1,0 +1,178 @@
+//! Reading uploaded sheets (xlsx or csv) into rows of text, for every import.
+
+use calamine::{Data, Reader, Xlsx};
+use std::io::Cursor;
+
+/// The largest sheet accepted, in bytes.
+pub const MAX_SHEET_BYTES: usize = 10 * 1024 * 1024;
+
+/// Reads the first worksheet of an xlsx file, or a UTF-8 csv (with or without BOM).
+/// The format is judged from the content: xlsx is a zip archive.
+pub fn read_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    if bytes.is_empty() {
+        return Err("文件为空".into());
+    }
+    if bytes.len() > MAX_SHEET_BYTES {
+        return Err(format!("文件超过 {} MB", MAX_SHEET_BYTES / 1024 / 1024));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("无法读取 xlsx 文件：{e}"))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or("xlsx 文件中没有工作表")?
+        .map_err(|e| format!("无法读取第一个工作表：{e}"))?;
+    Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect())
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        // Numbers typed into a sheet come back as floats: 1.0 is the group number 1.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
+            let (y, m, day, ..) = d.to_ymd_hms_milli();
+            format!("{y:04}-{m:02}-{day:02}")
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| "文件既不是 xlsx，也不是 UTF-8 编码的 csv：请在 Excel 中另存为“CSV UTF-8”或 xlsx".to_string())?;
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("第 {} 行无法解析：{e}", i + 1))?;
+        rows.push(record.iter().map(|c| c.trim().to_string()).collect());
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_bom_and_quotes() {
+        let rows = read_sheet("\u{feff}a,b\n1,\"x, y\"\n".as_bytes()).unwrap();
+        assert_eq!(rows, vec![vec!["a", "b"], vec!["1", "x, y"]]);
+    }
+
+    #[test]
+    fn xlsx_round_trips_numbers_and_chinese() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("结对表").unwrap();
+        sheet.write(0, 0, "group_no").unwrap();
+        sheet.write(1, 0, 1).unwrap();
+        sheet.write(1, 1, "凤岗镇").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let rows = read_sheet(&bytes).unwrap();
+        assert_eq!(rows[1], vec!["1", "凤岗镇"]);
+    }
+
+    #[test]
+    fn garbage_is_refused_with_a_reason() {
+        assert!(read_sheet(b"").unwrap_err().contains("为空"));
+        assert!(read_sheet(&[0xff, 0xfe, 0x00, 0x41]).unwrap_err().contains("UTF-8"));
+        assert!(read_sheet(b"PK\x03\x04not really a zip").unwrap_err().contains("xlsx"));
+    }
+}
+
+/// One account from a bulk sheet, with the sheet row it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSheetRow {
+    pub row: usize,
+    pub username: String,
+    pub display_name: String,
+    pub organisation: String,
+    pub role: String,
+}
+
+const USER_COLUMNS: [(&str, &str); 4] =
+    [("username", "用户名"), ("display_name", "姓名"), ("organisation", "单位"), ("role", "角色")];
+
+/// Reads the columns `username, display_name, organisation, role` (or 用户名, 姓名, 单位, 角色).
+/// Values are checked when the accounts are created; here only presence is.
+pub fn parse_user_rows(rows: &[Vec<String>]) -> Result<Vec<UserSheetRow>, Vec<crate::domain::pairing::RowError>> {
+    use crate::domain::pairing::RowError;
+    let Some(header) = rows.first() else {
+        return Err(vec![RowError::new(1, "表头", "文件为空，缺少表头行")]);
+    };
+    let mut index = [0usize; 4];
+    let mut errors = Vec::new();
+    for (i, (code, zh)) in USER_COLUMNS.iter().enumerate() {
+        match header.iter().position(|h| {
+            let h = h.trim().trim_start_matches('\u{feff}');
+            h == *code || h == *zh
+        }) {
+            Some(p) => index[i] = p,
+            None => errors.push(RowError::new(1, code, format!("缺少此列（也可写作“{zh}”）"))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut out = Vec::new();
+    for (offset, row) in rows.iter().enumerate().skip(1) {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let cell = |i: usize| row.get(index[i]).map(|s| s.trim().to_string()).unwrap_or_default();
+        let line = offset + 1;
+        for (i, (code, zh)) in USER_COLUMNS.iter().enumerate() {
+            if cell(i).is_empty() {
+                errors.push(RowError::new(line, code, format!("{zh}不能为空")));
+            }
+        }
+        out.push(UserSheetRow { row: line, username: cell(0), display_name: cell(1), organisation: cell(2), role: cell(3) });
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(2, "username", "表中没有任何用户"));
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// The sheet column a validation field belongs to, for row errors.
+pub fn user_column_of(field: &str) -> &'static str {
+    match field {
+        "用户名" => "username",
+        "姓名" => "display_name",
+        "单位" => "organisation",
+        "角色" => "role",
+        _ => "username",
+    }
+}
+
+#[cfg(test)]
+mod user_sheet_tests {
+    use super::*;
+
+    #[test]
+    fn user_rows_need_every_column() {
+        let rows: Vec<Vec<String>> = vec![
+            vec!["用户名".into(), "姓名".into(), "单位".into(), "角色".into()],
+            vec!["zhang".into(), "张三".into(), "广东医科大学".into(), "school".into()],
+            vec!["li".into(), "".into(), "广东医科大学".into(), "school".into()],
+        ];
+        let errs = parse_user_rows(&rows).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!((errs[0].row, errs[0].column.as_str()), (3, "display_name"));
+        assert!(parse_user_rows(&rows[..2]).is_ok());
+        assert!(parse_user_rows(&[vec!["username".into()]]).unwrap_err().iter().any(|e| e.column == "role"));
+    }
+}

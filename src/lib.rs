@@ -1,0 +1,15 @@
+//! 校地通 (xiaodi): the school–locality pairing programme platform.
+//! `main.rs` only parses the command line; everything lives here so tests and the CLI share it.
+
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod exports;
+pub mod imports;
+pub mod startup;
+pub mod store;
+pub mod web;
+
+pub use startup::{AppState, Application};

@@ -1,0 +1,125 @@
+//! `xiaodi`: parses the command line and hands over to the library.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use xiaodi::config::{Config, Overrides};
+
+#[derive(Parser, Debug)]
+#[command(name = "xiaodi", version, about = "校地通：校地结对共建工作平台")]
+struct Cli {
+    /// Optional TOML configuration file.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Address to listen on (XIAODI_ADDR), default 127.0.0.1:8080.
+    #[arg(long, global = true)]
+    addr: Option<String>,
+    /// Data directory for the embedded database and files (XIAODI_DATA_DIR), default ./xiaodi-data.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// sqlite://… or postgres://… (XIAODI_DATABASE_URL); default SQLite in the data directory.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Log filter (XIAODI_LOG_LEVEL), e.g. info or xiaodi=debug.
+    #[arg(long, global = true)]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the platform (web UI and API).
+    Serve,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import data from a sheet.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add one account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Organisation name, e.g. 广东医科大学 (a village may be written 名称(所属镇街)).
+        #[arg(long)]
+        org: String,
+        /// bureau, hq, school, town, village, sysadmin or auditor.
+        #[arg(long)]
+        role: String,
+        /// Display name; defaults to the user name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Create accounts from an xlsx or csv sheet (username, display_name, organisation, role), all or none.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import a pairing table (columns of pairings-dongguan-2023.csv), all or none.
+    Pairings { file: PathBuf },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let overrides = Overrides { addr: cli.addr, data_dir: cli.data_dir, database_url: cli.database_url, log_level: cli.log_level };
+    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::User { command: UserCommand::Add { username, org, role, name } } => {
+            xiaodi::cli::user_add(&config, &username, &org, &role, name.as_deref()).await
+        }
+        Command::User { command: UserCommand::Import { file } } => xiaodi::cli::user_import(&config, &file).await,
+        Command::Import { command: ImportCommand::Pairings { file } } => xiaodi::cli::import_pairings(&config, &file).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!(?config, "starting");
+    let app = xiaodi::Application::build(config).await?;
+    let p = &app.prepared;
+    if p.preset_loaded {
+        println!("已加载预置方案：东教通〔2023〕15号（8 个结对组）");
+    }
+    let url = format!("http://{}", app.local_addr());
+    println!("校地通已启动：{url}");
+    match (&p.generated_admin_password, p.admin_created) {
+        (Some(pw), _) => println!("初始管理员 用户名：admin  密码：{pw}\n（此密码只显示这一次，首次登录后须修改）"),
+        (None, true) => println!("初始管理员 用户名：admin  密码：XIAODI_ADMIN_PASSWORD 中设置的密码"),
+        _ => println!("请用已有账户登录。"),
+    }
+    app.run_until_stopped().await
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

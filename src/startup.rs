@@ -1,0 +1,173 @@
+//! Building and running the application: open the database, migrate, load the preset on first
+//! start, create the first administrator, then serve.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::plan::{DONGGUAN_2023_PAIRINGS, DONGGUAN_2023_PLAN, PlanFile};
+use crate::store::{Actor, NewUser, Store};
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Shared by every handler: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+}
+
+/// What first start did, for the operator to read once.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub preset_loaded: bool,
+    /// The generated password of the first `admin`, when one was generated.
+    pub generated_admin_password: Option<String>,
+    pub admin_created: bool,
+}
+
+/// Opens (and creates) the database, migrates it, and on an empty database loads the
+/// Dongguan 2023 preset and creates the first administrator.
+pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, Prepared)> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
+    }
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    let mut prepared = Prepared::default();
+    if !store.has_any_plan().await? {
+        let rows = preset_pairing_rows()?;
+        store
+            .load_preset(DONGGUAN_2023_PLAN, &rows, &Actor::system("系统初始化"), clock.now_ms())
+            .await
+            .context("加载东莞 2023 预置方案失败")?;
+        prepared.preset_loaded = true;
+    }
+    if store.count_users().await? == 0 {
+        let plan = PlanFile::parse(DONGGUAN_2023_PLAN).map_err(anyhow::Error::msg)?;
+        let (password, generated) = match &config.admin_password {
+            Some(p) if !p.is_empty() => (p.clone(), false),
+            _ => (generate_password(), true),
+        };
+        let admin = NewUser {
+            username: "admin".into(),
+            display_name: "系统初始管理员".into(),
+            org_name: store
+                .current_plan()
+                .await?
+                .map(|p| p.file.organisations.bureau)
+                .unwrap_or(plan.organisations.bureau),
+            role: "bureau".into(),
+            password,
+            must_change_password: generated,
+        };
+        let created = store.create_user(&Actor::system("系统初始化"), clock.now_ms(), &admin).await;
+        if let Err(e) = created {
+            anyhow::bail!("无法创建初始管理员 admin：{e}（XIAODI_ADMIN_PASSWORD 须至少 8 位并包含大写、小写、数字、符号中的三类）");
+        }
+        prepared.admin_created = true;
+        if generated {
+            prepared.generated_admin_password = Some(admin.password);
+        }
+    }
+    Ok((store, prepared))
+}
+
+/// The preset's pairing table as sheet rows.
+pub fn preset_pairing_rows() -> anyhow::Result<Vec<Vec<String>>> {
+    crate::imports::read_sheet(DONGGUAN_2023_PAIRINGS.as_bytes()).map_err(anyhow::Error::msg)
+}
+
+/// A strong random password: 16 characters from four classes, without look-alikes.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    use rand::seq::SliceRandom;
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const DIGIT: &[u8] = b"23456789";
+    const SYMBOL: &[u8] = b"!@#%^*-_+=?";
+    let mut rng = rand::rng();
+    let mut chars: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].iter().map(|set| set[rng.random_range(0..set.len())]).collect();
+    let all: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].concat();
+    while chars.len() < 16 {
+        chars.push(all[rng.random_range(0..all.len())]);
+    }
+    chars.shuffle(&mut rng);
+    String::from_utf8(chars).expect("ASCII")
+}
+
+/// A built application, bound to its port but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    pub prepared: Prepared,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Clock::default()).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let (store, prepared) = prepare(&config, &clock).await?;
+        let listener = TcpListener::bind(&config.addr).await.with_context(|| format!("无法监听 {}", config.addr))?;
+        let state = AppState { store, clock, config: Arc::new(config) };
+        Ok(Self { listener, state, prepared })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let app = crate::web::router(self.state.clone());
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_passwords_pass_the_policy() {
+        for _ in 0..50 {
+            let p = super::generate_password();
+            assert_eq!(p.len(), 16);
+            assert!(crate::domain::password::check_strength(&p).is_ok(), "{p}");
+        }
+    }
+
+    #[test]
+    fn the_preset_table_parses() {
+        let rows = super::preset_pairing_rows().unwrap();
+        assert_eq!(crate::domain::pairing::parse_pairing_rows(&rows).unwrap().len(), 8);
+    }
+}

@@ -1,0 +1,195 @@
+//! Pairing groups (结对组) and their dated memberships. Every read takes the caller's scope, so a
+//! school, town or village user can never read a group their organisation is not party to.
+
+use super::Store;
+use super::orgs::like_pattern;
+use crate::domain::ids::{GroupId, OrgId, PlanId};
+use crate::domain::org::MemberRole;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// Which groups a caller may see.
+#[derive(Debug, Clone)]
+pub enum GroupScope {
+    All,
+    /// Groups this organisation is (or was) a member of.
+    Member(OrgId),
+    /// Nothing (system administrator, auditor).
+    Nothing,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupFilter {
+    /// Matches a group number or the name of any member organisation.
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupMember {
+    pub org_id: OrgId,
+    pub name: String,
+    pub role: MemberRole,
+    pub effective_from: String,
+    pub effective_to: Option<String>,
+    pub medical_focus: bool,
+}
+
+impl GroupMember {
+    /// Whether the membership holds on `date` (`YYYY-MM-DD`; the end date is exclusive).
+    pub fn active_on(&self, date: &str) -> bool {
+        self.effective_from.as_str() <= date && self.effective_to.as_deref().is_none_or(|to| date < to)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub id: GroupId,
+    pub plan_id: PlanId,
+    pub number: i64,
+    pub lead_town_id: OrgId,
+    pub lead_town: String,
+    pub started_on: String,
+    pub ended_on: Option<String>,
+    pub members: Vec<GroupMember>,
+}
+
+impl GroupRow {
+    pub fn members_on<'a>(&'a self, role: MemberRole, date: &'a str) -> impl Iterator<Item = &'a GroupMember> + 'a {
+        self.members.iter().filter(move |m| m.role == role && m.active_on(date))
+    }
+}
+
+/// A group with the plan it belongs to, for its page.
+#[derive(Debug, Clone)]
+pub struct GroupView {
+    pub group: GroupRow,
+    pub plan_name: String,
+    pub plan_doc_no: String,
+}
+
+const SCOPE_AND_SEARCH: &str = "
+    ($1 = 'all' or ($1 = 'member' and exists
+        (select 1 from group_memberships sm where sm.group_id = g.id and sm.org_id = $2)))
+    and ($3 is null or cast(g.number as text) = $4 or exists
+        (select 1 from group_memberships qm join organisations qo on qo.id = qm.org_id
+         where qm.group_id = g.id and qo.name like $3 escape '\\'))";
+
+fn scope_binds(scope: &GroupScope) -> (&'static str, Option<String>) {
+    match scope {
+        GroupScope::All => ("all", None),
+        GroupScope::Member(org) => ("member", Some(org.to_string())),
+        GroupScope::Nothing => ("none", None),
+    }
+}
+
+fn group_from_row(r: &AnyRow) -> sqlx::Result<GroupRow> {
+    Ok(GroupRow {
+        id: GroupId::from_db(r.try_get("id")?),
+        plan_id: PlanId::from_db(r.try_get("plan_id")?),
+        number: r.try_get("number")?,
+        lead_town_id: OrgId::from_db(r.try_get("lead_town_id")?),
+        lead_town: r.try_get("lead_town")?,
+        started_on: r.try_get("started_on")?,
+        ended_on: r.try_get("ended_on")?,
+        members: Vec::new(),
+    })
+}
+
+impl Store {
+    pub async fn list_groups(&self, scope: &GroupScope, f: &GroupFilter) -> sqlx::Result<(Vec<GroupRow>, i64)> {
+        let (mode, org) = scope_binds(scope);
+        let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let pattern = q.map(like_pattern);
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select count(*) as n from pairing_groups g where {SCOPE_AND_SEARCH}"
+        )))
+        .bind(mode)
+        .bind(org.as_deref())
+        .bind(pattern.as_deref())
+        .bind(q)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on
+             from pairing_groups g join organisations t on t.id = g.lead_town_id
+             where {SCOPE_AND_SEARCH}
+             order by g.plan_id, g.number limit $5 offset $6"
+        )))
+        .bind(mode)
+        .bind(org.as_deref())
+        .bind(pattern.as_deref())
+        .bind(q)
+        .bind(f.limit)
+        .bind(f.offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut groups = rows.iter().map(group_from_row).collect::<sqlx::Result<Vec<_>>>()?;
+        self.attach_members(&mut groups).await?;
+        Ok((groups, total))
+    }
+
+    /// One group, or `None` when it does not exist or the scope may not see it (the caller
+    /// answers 404 either way, so existence does not leak).
+    pub async fn get_group(&self, scope: &GroupScope, id: &GroupId) -> sqlx::Result<Option<GroupView>> {
+        let (mode, org) = scope_binds(scope);
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on,
+                    p.name as plan_name, p.doc_no as plan_doc_no
+             from pairing_groups g join organisations t on t.id = g.lead_town_id join plans p on p.id = g.plan_id
+             where {SCOPE_AND_SEARCH} and g.id = $5"
+        )))
+        .bind(mode)
+        .bind(org.as_deref())
+        .bind(None::<String>)
+        .bind(None::<String>)
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut groups = vec![group_from_row(&row)?];
+        self.attach_members(&mut groups).await?;
+        Ok(Some(GroupView {
+            group: groups.remove(0),
+            plan_name: row.try_get("plan_name")?,
+            plan_doc_no: row.try_get("plan_doc_no")?,
+        }))
+    }
+
+    /// Loads the memberships of a page of groups in one query (no query per group).
+    async fn attach_members(&self, groups: &mut [GroupRow]) -> sqlx::Result<()> {
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=groups.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select m.group_id, m.org_id, o.name, m.role, m.effective_from, m.effective_to, o.medical_focus
+             from group_memberships m join organisations o on o.id = m.org_id
+             where m.group_id in ({})
+             order by m.effective_from, m.position, o.name",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for g in groups.iter() {
+            query = query.bind(g.id.to_string());
+        }
+        for r in query.fetch_all(&self.pool).await? {
+            let group_id: String = r.try_get("group_id")?;
+            let role: String = r.try_get("role")?;
+            let member = GroupMember {
+                org_id: OrgId::from_db(r.try_get("org_id")?),
+                name: r.try_get("name")?,
+                role: MemberRole::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown member role {role}").into()))?,
+                effective_from: r.try_get("effective_from")?,
+                effective_to: r.try_get("effective_to")?,
+                medical_focus: r.try_get::<i64, _>("medical_focus")? != 0,
+            };
+            if let Some(g) = groups.iter_mut().find(|g| g.id.as_str() == group_id) {
+                g.members.push(member);
+            }
+        }
+        Ok(())
+    }
+}

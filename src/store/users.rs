@@ -1,0 +1,398 @@
+//! User accounts. Passwords are stored only as argon2id hashes.
+
+use super::audit::{self, Actor, AuditEntry};
+use super::orgs::OrgLookup;
+use super::{Store, StoreError, unique_violation};
+use crate::domain::FieldError;
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::password;
+use crate::domain::user::{Role, Username, parse_display_name};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use serde_json::json;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub failed_attempts: i64,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
+}
+
+/// A new account as typed or read from a sheet; checked by [`NewUser::validate`].
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub org_name: String,
+    pub role: String,
+    pub password: String,
+    pub must_change_password: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
+    u.must_change_password, u.failed_attempts, u.locked_until, u.disabled";
+
+fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
+    let role: String = r.try_get("role")?;
+    Ok(UserRow {
+        id: UserId::from_db(r.try_get("id")?),
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        org_id: OrgId::from_db(r.try_get("org_id")?),
+        org_name: r.try_get("org_name")?,
+        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
+        password_hash: r.try_get("password_hash")?,
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+        failed_attempts: r.try_get("failed_attempts")?,
+        locked_until: r.try_get("locked_until")?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// A hash to verify against when the user does not exist, so a wrong name costs as long as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("not-a-real-password-Aa1!").unwrap_or_default())
+}
+
+/// A new user checked against the database's organisations, ready to insert.
+struct CheckedUser {
+    username: Username,
+    display_name: String,
+    org_id: OrgId,
+    role: Role,
+    password_hash: String,
+    must_change_password: bool,
+}
+
+impl Store {
+    async fn check_new_user(&self, u: &NewUser) -> Result<CheckedUser, FieldError> {
+        let username = Username::parse(&u.username)?;
+        let display_name = parse_display_name(&u.display_name)?;
+        let role = Role::parse(&u.role).ok_or_else(|| {
+            let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            FieldError::new("角色", format!("“{}”不是有效角色，可选：{}", u.role.trim(), all.join("、")))
+        })?;
+        let org = match self
+            .find_organisation_by_name(&u.org_name)
+            .await
+            .map_err(|e| FieldError::new("单位", format!("查询失败：{e}")))?
+        {
+            OrgLookup::Found(org) => org,
+            OrgLookup::Missing => {
+                return Err(FieldError::new("单位", format!("没有名为“{}”的单位", u.org_name.trim())));
+            }
+            OrgLookup::Ambiguous => {
+                return Err(FieldError::new(
+                    "单位",
+                    format!("有多个名为“{}”的单位，请写作 名称(所属镇街)", u.org_name.trim()),
+                ));
+            }
+        };
+        if !role.fits_org(org.kind) {
+            return Err(FieldError::new(
+                "角色",
+                format!("{}角色的用户不能属于{}“{}”", role.label(), org.kind.label(), org.name),
+            ));
+        }
+        password::check_strength(&u.password)?;
+        let password_hash = hash_password(&u.password).map_err(|e| FieldError::new("密码", e.to_string()))?;
+        Ok(CheckedUser {
+            username,
+            display_name,
+            org_id: org.id,
+            role,
+            password_hash,
+            must_change_password: u.must_change_password,
+        })
+    }
+
+    /// Creates one account.
+    pub async fn create_user(&self, actor: &Actor, now_ms: i64, u: &NewUser) -> Result<UserId, StoreError> {
+        Ok(self.create_users(actor, now_ms, std::slice::from_ref(u)).await.map_err(|mut e| e.remove(0).1)?.remove(0))
+    }
+
+    /// Creates several accounts, all or none. Errors come back with the index of the entry.
+    pub async fn create_users(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        users: &[NewUser],
+    ) -> Result<Vec<UserId>, Vec<(usize, StoreError)>> {
+        let mut checked = Vec::new();
+        let mut errors = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, u) in users.iter().enumerate() {
+            match self.check_new_user(u).await {
+                Ok(c) => {
+                    if !seen.insert(c.username.as_str().to_string()) {
+                        errors.push((i, StoreError::Conflict(format!("用户名“{}”在表中重复", c.username.as_str()))));
+                    }
+                    checked.push(c);
+                }
+                Err(e) => errors.push((i, e.into())),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let result: Result<Vec<UserId>, (usize, StoreError)> = async {
+            let mut tx = self.pool.begin().await.map_err(|e| (0, e.into()))?;
+            let mut ids = Vec::new();
+            for (i, c) in checked.iter().enumerate() {
+                let id = UserId::new();
+                sqlx::query(
+                    "insert into users (id, username, display_name, org_id, role, password_hash, must_change_password, created_at)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id.as_str())
+                .bind(c.username.as_str())
+                .bind(&c.display_name)
+                .bind(c.org_id.as_str())
+                .bind(c.role.as_str())
+                .bind(&c.password_hash)
+                .bind(i64::from(c.must_change_password))
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match unique_violation(&e) {
+                    Some(_) => (i, StoreError::Conflict(format!("用户名“{}”已被使用", c.username.as_str()))),
+                    None => (i, e.into()),
+                })?;
+                audit::append(
+                    &mut tx,
+                    actor,
+                    now_ms,
+                    AuditEntry {
+                        action: "user.create",
+                        entity: "user",
+                        entity_id: Some(id.as_str()),
+                        before: None,
+                        after: Some(json!({
+                            "username": c.username.as_str(), "display_name": c.display_name,
+                            "org_id": c.org_id.as_str(), "role": c.role.as_str(),
+                        })),
+                    },
+                )
+                .await
+                .map_err(|e| (i, e.into()))?;
+                ids.push(id);
+            }
+            tx.commit().await.map_err(|e| (0, e.into()))?;
+            Ok(ids)
+        }
+        .await;
+        result.map_err(|e| vec![e])
+    }
+
+    pub async fn find_user_by_username(&self, username: &str) -> sqlx::Result<Option<UserRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {USER_COLUMNS} from users u join organisations o on o.id = u.org_id where u.username = $1"
+        )))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn get_user(&self, id: &UserId) -> sqlx::Result<Option<UserRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {USER_COLUMNS} from users u join organisations o on o.id = u.org_id where u.id = $1"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn list_users(&self, f: &UserFilter) -> sqlx::Result<(Vec<UserRow>, i64)> {
+        let pattern = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(super::orgs::like_pattern);
+        let role = f.role.map(|r| r.as_str());
+        const WHERE: &str = " where ($1 is null or u.username like $1 escape '\\' or u.display_name like $1 escape '\\' or o.name like $1 escape '\\')
+              and ($2 is null or u.role = $2)";
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select count(*) as n from users u join organisations o on o.id = u.org_id{WHERE}"
+        )))
+        .bind(pattern.as_deref())
+        .bind(role)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {USER_COLUMNS} from users u join organisations o on o.id = u.org_id{WHERE}
+             order by u.username limit $3 offset $4"
+        )))
+        .bind(pattern.as_deref())
+        .bind(role)
+        .bind(f.limit)
+        .bind(f.offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((rows.iter().map(user_from_row).collect::<sqlx::Result<_>>()?, total))
+    }
+
+    pub async fn count_users(&self) -> sqlx::Result<i64> {
+        sqlx::query("select count(*) as n from users").fetch_one(&self.pool).await?.try_get("n")
+    }
+
+    /// Records a failed sign-in: counts it, locks the account on the fifth, audits it.
+    /// Returns the lock's end when this failure locked the account.
+    pub async fn record_login_failure(&self, user: &UserRow, actor: &Actor, now_ms: i64) -> sqlx::Result<Option<i64>> {
+        let (failures, locked_until) = password::after_failure(user.failed_attempts, now_ms);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("update users set failed_attempts = $1, locked_until = coalesce($2, locked_until) where id = $3")
+            .bind(failures)
+            .bind(locked_until)
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: if locked_until.is_some() { "login.locked" } else { "login.failure" },
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({ "failed_attempts": user.failed_attempts })),
+                after: Some(json!({ "failed_attempts": failures, "locked_until": locked_until })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(locked_until)
+    }
+
+    pub async fn reset_login_failures(&self, user: &UserId) -> sqlx::Result<()> {
+        sqlx::query("update users set failed_attempts = 0, locked_until = null where id = $1")
+            .bind(user.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a new password (already checked for strength) and ends every other session of the user.
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserId,
+        new_password: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+    ) -> Result<(), StoreError> {
+        password::check_strength(new_password)?;
+        let hash = hash_password(new_password).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "update users set password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = null where id = $3",
+        )
+        .bind(&hash)
+        .bind(i64::from(must_change))
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("delete from sessions where user_id = $1 and ($2 is null or token_hash <> $2)")
+            .bind(user.as_str())
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: if must_change { "user.reset_password" } else { "user.change_password" },
+                entity: "user",
+                entity_id: Some(user.as_str()),
+                before: None,
+                after: Some(json!({ "must_change_password": must_change })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Lifts a lock-out before its 15 minutes are up (system administrator).
+    pub async fn unlock_user(&self, actor: &Actor, now_ms: i64, user: &UserRow) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("update users set failed_attempts = 0, locked_until = null where id = $1")
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "user.unlock",
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({ "failed_attempts": user.failed_attempts, "locked_until": user.locked_until })),
+                after: Some(json!({ "failed_attempts": 0, "locked_until": null })),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Disables or re-enables an account; disabling ends its sessions.
+    pub async fn set_user_disabled(&self, actor: &Actor, now_ms: i64, user: &UserRow, disabled: bool) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("update users set disabled = $1 where id = $2")
+            .bind(i64::from(disabled))
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("delete from sessions where user_id = $1").bind(user.id.as_str()).execute(&mut *tx).await?;
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: if disabled { "user.disable" } else { "user.enable" },
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({ "disabled": user.disabled })),
+                after: Some(json!({ "disabled": disabled })),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+}

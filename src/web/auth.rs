@@ -1,0 +1,232 @@
+//! Who is asking: sessions from the cookie (web) or the bearer token (API), the signed-in
+//! [`Viewer`], CSRF checks for forms, and the origin check for every state-changing request.
+
+use super::error::AppError;
+use crate::AppState;
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::user::Role;
+use crate::store::{Actor, GroupScope, SessionKind};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "xiaodi_session";
+pub const LOGIN_CSRF_COOKIE: &str = "xiaodi_login_csrf";
+
+/// The signed-in user, as every handler sees them.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub role: Role,
+    pub csrf_token: String,
+    pub session_hash: String,
+    pub must_change_password: bool,
+    pub ip: String,
+}
+
+impl Viewer {
+    /// The groups this user may read (SPEC §2).
+    pub fn group_scope(&self) -> GroupScope {
+        if self.role.sees_all_groups() {
+            GroupScope::All
+        } else if self.role.sees_business() {
+            GroupScope::Member(self.org_id.clone())
+        } else {
+            GroupScope::Nothing
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.user_id.clone()), name: self.username.clone(), ip: self.ip.clone() }
+    }
+
+    /// Refuses anyone whose role is not listed.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    /// Business pages: everyone but the system administrator and the auditor (三权分立).
+    pub fn require_business(&self) -> Result<(), AppError> {
+        if self.role.sees_business() { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+}
+
+/// The caller's address, for the audit log.
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure when served over https.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age_secs {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// Resolves a session token of the given kind to the user behind it.
+async fn load_viewer(state: &AppState, token: &str, kind: SessionKind, ip: String) -> Result<Option<Viewer>, AppError> {
+    let now = state.clock.now_ms();
+    let Some(session) = state.store.touch_session(token, kind, now).await? else {
+        return Ok(None);
+    };
+    let Some(user) = state.store.get_user(&session.user_id).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        state.store.delete_session(&session.token_hash).await?;
+        return Ok(None);
+    }
+    Ok(Some(Viewer {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        org_id: user.org_id,
+        org_name: user.org_name,
+        role: user.role,
+        csrf_token: session.csrf_token,
+        session_hash: session.token_hash,
+        must_change_password: user.must_change_password,
+        ip,
+    }))
+}
+
+/// A signed-in web user; anyone else is sent to the login page.
+pub struct WebUser(pub Viewer);
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(v) = parts.extensions.get::<Viewer>() {
+            return Ok(WebUser(v.clone()));
+        }
+        let to_login = || {
+            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next = if parts.method == Method::GET { next } else { "/" };
+            Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string) else {
+            return Err(to_login());
+        };
+        let viewer = load_viewer(state, &token, SessionKind::Web, client_ip(parts))
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Some(viewer) = viewer else { return Err(to_login()) };
+        // A password set by someone else (first start, reset) must be changed before anything else.
+        let path = parts.uri.path();
+        if viewer.must_change_password && path != "/account/password" && path != "/logout" {
+            return Err(Redirect::to("/account/password").into_response());
+        }
+        parts.extensions.insert(viewer.clone());
+        Ok(WebUser(viewer))
+    }
+}
+
+/// A signed-in API caller (`Authorization: Bearer …`).
+pub struct ApiUser(pub Viewer);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = crate::api::ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string())
+            .ok_or(crate::api::ApiError(AppError::Unauthorized))?;
+        let viewer = load_viewer(state, &token, SessionKind::Api, client_ip(parts)).await?;
+        viewer.map(ApiUser).ok_or(crate::api::ApiError(AppError::Unauthorized))
+    }
+}
+
+/// A submitted form from a signed-in user whose `csrf_token` field matches their session.
+pub struct CsrfForm<T> {
+    pub user: Viewer,
+    pub form: T,
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request<Body>, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let WebUser(user) = WebUser::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, 1024 * 1024)
+            .await
+            .map_err(|_| AppError::Invalid(crate::domain::FieldError::new("表单", "内容过大")).into_response())?;
+        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf.into_response())?;
+        if !constant_time_eq(&field.csrf_token, &user.csrf_token) {
+            return Err(AppError::Csrf.into_response());
+        }
+        let form = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::Invalid(crate::domain::FieldError::new("表单", format!("格式不正确：{e}"))).into_response())?;
+        Ok(CsrfForm { user, form })
+    }
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && !a.is_empty() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Refuses state-changing browser requests that come from another site, before any handler runs.
+/// Forms also carry a per-session token ([`CsrfForm`]); this is the second, cheap layer.
+pub async fn same_origin_only(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !req.uri().path().starts_with("/api/") {
+        let headers = req.headers();
+        if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|s| s == "cross-site") {
+            return AppError::Csrf.into_response();
+        }
+        if let (Some(origin), Some(host)) = (
+            headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+            headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+        ) {
+            let origin_host = origin.split("://").nth(1).unwrap_or("");
+            if origin == "null" || origin_host != host {
+                return AppError::Csrf.into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|q| q[1..].to_string()).unwrap_or_default()
+}

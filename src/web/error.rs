@@ -1,0 +1,117 @@
+//! One error type for every handler. Under the web routes it renders a page; the API wraps it
+//! in [`crate::api::ApiError`] for `{error, message}` JSON. A user never sees internals: a 500
+//! is logged with its full chain and shown as an opaque message.
+
+use crate::domain::FieldError;
+use crate::domain::pairing::RowError;
+use crate::store::StoreError;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("请先登录")]
+    Unauthorized,
+    #[error("没有权限访问此页面")]
+    Forbidden,
+    #[error("页面或记录不存在")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(#[from] FieldError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("文件有 {} 处错误", .0.len())]
+    Rows(Vec<RowError>),
+    #[error("请求来源校验失败，请刷新页面后重试")]
+    Csrf,
+    #[error("服务器内部错误，请稍后重试")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Invalid(f) => AppError::Invalid(f),
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) | AppError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Csrf => "csrf",
+            AppError::NotFound => "not_found",
+            AppError::Invalid(_) | AppError::Rows(_) => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Logs what the user is not shown.
+    pub fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+    rows: Vec<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let title = match status {
+            StatusCode::NOT_FOUND => "未找到",
+            StatusCode::FORBIDDEN => "无权访问",
+            StatusCode::UNAUTHORIZED => "请先登录",
+            StatusCode::INTERNAL_SERVER_ERROR => "出错了",
+            _ => "提交的内容有误",
+        };
+        let rows = match &self {
+            AppError::Rows(rows) => rows.iter().map(|r| r.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        let page = ErrorPage { status: status.as_u16(), title, message: self.to_string(), rows };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.to_string()).into_response(),
+        }
+    }
+}

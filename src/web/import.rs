@@ -1,0 +1,75 @@
+//! Uploading a pairing table (bureau users): all or nothing, every bad cell named.
+
+use super::auth::{WebUser, constant_time_eq};
+use super::error::AppError;
+use super::pages::{Chrome, render};
+use crate::AppState;
+use crate::domain::FieldError;
+use crate::domain::user::Role;
+use crate::store::{ImportSummary, PairingImportError};
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "pages/import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    errors: Vec<String>,
+    summary: Option<ImportSummary>,
+}
+
+pub async fn pairings_form(WebUser(user): WebUser) -> Result<Response, AppError> {
+    user.require(&[Role::Bureau])?;
+    Ok(render(&ImportPage { chrome: Chrome::new(&user, "import"), errors: vec![], summary: None })?.into_response())
+}
+
+/// A file posted with a multipart form, after checking the form's CSRF token.
+pub async fn read_upload(mut multipart: Multipart, csrf: &str, field_label: &'static str) -> Result<Vec<u8>, AppError> {
+    let mut token = None;
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| FieldError::new(field_label, format!("上传失败：{e}")))?
+    {
+        match field.name() {
+            Some("csrf_token") => token = Some(field.text().await.unwrap_or_default()),
+            Some("file") => {
+                let bytes = field.bytes().await.map_err(|e| FieldError::new(field_label, format!("上传失败：{e}")))?;
+                file = Some(bytes.to_vec());
+            }
+            _ => {}
+        }
+    }
+    if !token.is_some_and(|t| constant_time_eq(&t, csrf)) {
+        return Err(AppError::Csrf);
+    }
+    match file {
+        Some(f) if !f.is_empty() => Ok(f),
+        _ => Err(FieldError::new(field_label, "请选择要上传的文件").into()),
+    }
+}
+
+pub async fn import_pairings(State(state): State<AppState>, WebUser(user): WebUser, multipart: Multipart) -> Result<Response, AppError> {
+    user.require(&[Role::Bureau])?;
+    let bytes = read_upload(multipart, &user.csrf_token, "结对表文件").await?;
+    let fail = |errors: Vec<String>| -> Result<Response, AppError> {
+        let page = ImportPage { chrome: Chrome::new(&user, "import"), errors, summary: None };
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+    let rows = match crate::imports::read_sheet(&bytes) {
+        Ok(rows) => rows,
+        Err(e) => return fail(vec![format!("结对表文件：{e}")]),
+    };
+    match state.store.import_pairings(&rows, &user.actor(), state.clock.now_ms()).await {
+        Ok(summary) => {
+            let page = ImportPage { chrome: Chrome::new(&user, "import"), errors: vec![], summary: Some(summary) };
+            Ok(render(&page)?.into_response())
+        }
+        Err(PairingImportError::Rows(rows)) => fail(rows.iter().map(|r| r.to_string()).collect()),
+        Err(PairingImportError::NoPlan) => fail(vec!["尚未加载行动方案".into()]),
+        Err(PairingImportError::Db(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,159 @@
+//! Organisations, the region tree and the plan with its rules.
+
+use super::auth::WebUser;
+use super::error::AppError;
+use super::pages::{Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
+use crate::AppState;
+use crate::domain::ids::RegionId;
+use crate::domain::org::OrgKind;
+use crate::domain::plan::RULES;
+use crate::exports::Table;
+use crate::store::{OrgFilter, OrgRow, RegionRow};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+pub struct KindOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/organisations.html")]
+struct OrganisationsPage {
+    chrome: Chrome,
+    orgs: Vec<OrgRow>,
+    kinds: Vec<KindOption>,
+    q: String,
+    pager: Pager,
+}
+
+#[derive(Deserialize)]
+pub struct OrgQuery {
+    kind: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+fn org_filter(query: &OrgQuery, limit: i64, offset: i64) -> Result<OrgFilter, AppError> {
+    let kind = match non_empty(&query.kind) {
+        Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| {
+            crate::domain::FieldError::new("类型", format!("“{k}”不是有效的单位类型"))
+        })?),
+        None => None,
+    };
+    Ok(OrgFilter { kind, q: non_empty(&query.q), limit, offset })
+}
+
+pub async fn list_organisations(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<OrgQuery>) -> Result<Response, AppError> {
+    user.require_business()?;
+    let (page, offset) = page_offset(query.page);
+    let filter = org_filter(&query, PER_PAGE, offset)?;
+    let (orgs, total) = state.store.list_organisations(&filter).await?;
+    let kind_code = filter.kind.map(|k| k.as_str());
+    let page = OrganisationsPage {
+        chrome: Chrome::new(&user, "organisations"),
+        orgs,
+        kinds: OrgKind::ALL.iter().map(|k| KindOption { code: k.as_str(), label: k.label(), selected: Some(k.as_str()) == kind_code }).collect(),
+        pager: Pager::new("/organisations", &[("kind", kind_code), ("q", filter.q.as_deref())], page, total),
+        q: filter.q.clone().unwrap_or_default(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn export_organisations(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<OrgQuery>) -> Result<Response, AppError> {
+    user.require_business()?;
+    let (orgs, _) = state.store.list_organisations(&org_filter(&query, EXPORT_LIMIT, 0)?).await?;
+    let table = Table {
+        sheet: "单位".into(),
+        headers: vec!["名称", "类型", "所在区划", "医学为主"],
+        rows: orgs
+            .into_iter()
+            .map(|o| vec![o.name, o.kind.label().to_string(), o.region_name, if o.medical_focus { "是" } else { "" }.to_string()])
+            .collect(),
+    };
+    xlsx_download("单位名录.xlsx", &table)
+}
+
+#[derive(Template)]
+#[template(path = "pages/regions.html")]
+struct RegionsPage {
+    chrome: Chrome,
+    path: Vec<RegionRow>,
+    children: Vec<RegionRow>,
+    orgs: Vec<OrgRow>,
+}
+
+#[derive(Deserialize)]
+pub struct RegionQuery {
+    parent: Option<String>,
+}
+
+/// One level of the tree at a time, with breadcrumbs: it stays small at province scale.
+pub async fn list_regions(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<RegionQuery>) -> Result<Response, AppError> {
+    user.require_business()?;
+    let parent = match non_empty(&query.parent) {
+        Some(p) => Some(RegionId::parse(&p).ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let path = match &parent {
+        Some(p) => {
+            let path = state.store.region_path(p).await?;
+            if path.is_empty() {
+                return Err(AppError::NotFound);
+            }
+            path
+        }
+        None => Vec::new(),
+    };
+    let children = state.store.list_regions(parent.as_ref()).await?;
+    let orgs = match &parent {
+        Some(p) => state.store.organisations_in_region(p).await?,
+        None => Vec::new(),
+    };
+    Ok(render(&RegionsPage { chrome: Chrome::new(&user, "regions"), path, children, orgs })?.into_response())
+}
+
+pub struct RuleLine {
+    pub id: &'static str,
+    pub clause: &'static str,
+    pub title: &'static str,
+    pub parameter: String,
+    pub advisory: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/plan.html")]
+struct PlanPage {
+    chrome: Chrome,
+    name: String,
+    doc_no: String,
+    issued_on: String,
+    report_start_month: String,
+    targets: String,
+    rules: Vec<RuleLine>,
+}
+
+pub async fn get_plan(State(state): State<AppState>, WebUser(user): WebUser) -> Result<Response, AppError> {
+    user.require_business()?;
+    let plan = state.store.current_plan().await?.ok_or(AppError::NotFound)?.file;
+    let t = &plan.targets;
+    let page = PlanPage {
+        chrome: Chrome::new(&user, "plan"),
+        rules: RULES
+            .iter()
+            .map(|r| RuleLine { id: r.id, clause: r.clause, title: r.title, parameter: plan.rules.describe(r.id), advisory: r.advisory })
+            .collect(),
+        targets: format!(
+            "{} 年结对签约；{} 年多样化合作；{} 年取得显著成效",
+            t.pairing_year, t.diversified_year, t.significant_year
+        ),
+        name: plan.name,
+        doc_no: plan.doc_no,
+        issued_on: plan.issued_on,
+        report_start_month: plan.report_start_month,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -1,0 +1,147 @@
+//! What every page shares: the chrome around it (navigation by role), paging, rendering, xlsx downloads.
+
+use super::auth::Viewer;
+use super::error::AppError;
+use crate::domain::user::Role;
+use crate::exports::{Table, to_xlsx};
+use askama::Template;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Rows per page in every list.
+pub const PER_PAGE: i64 = 20;
+/// The most rows one export writes.
+pub const EXPORT_LIMIT: i64 = 100_000;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub key: &'static str,
+}
+
+/// The frame of every signed-in page.
+pub struct Chrome {
+    pub viewer: Option<Viewer>,
+    pub active: &'static str,
+}
+
+impl Chrome {
+    pub fn new(viewer: &Viewer, active: &'static str) -> Self {
+        Self { viewer: Some(viewer.clone()), active }
+    }
+
+    pub fn anonymous() -> Self {
+        Self { viewer: None, active: "" }
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        let Some(v) = &self.viewer else { return Vec::new() };
+        let mut items = Vec::new();
+        if v.role.sees_business() {
+            items.push(NavItem { href: "/", label: "结对组", key: "groups" });
+            items.push(NavItem { href: "/organisations", label: "单位", key: "organisations" });
+            items.push(NavItem { href: "/regions", label: "行政区划", key: "regions" });
+            items.push(NavItem { href: "/plan", label: "行动方案", key: "plan" });
+        }
+        if v.role == Role::Bureau {
+            items.push(NavItem { href: "/import/pairings", label: "导入结对表", key: "import" });
+        }
+        if v.role == Role::Sysadmin {
+            items.push(NavItem { href: "/admin/users", label: "用户管理", key: "users" });
+        }
+        if v.role == Role::Auditor {
+            items.push(NavItem { href: "/audit", label: "审计日志", key: "audit" });
+        }
+        items
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.viewer.as_ref().map(|v| v.csrf_token.as_str()).unwrap_or("")
+    }
+}
+
+pub fn render(page: &impl Template) -> Result<Html<String>, AppError> {
+    Ok(Html(page.render()?))
+}
+
+/// Page number from the query string (1-based), and the matching SQL offset.
+pub fn page_offset(page: Option<i64>) -> (i64, i64) {
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
+    (page, (page - 1) * PER_PAGE)
+}
+
+/// Links to the neighbouring pages of a list, keeping its filters.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// The list's URL with its filters and a trailing `page=` to append a number to.
+    pub base: String,
+}
+
+impl Pager {
+    pub fn new(path: &str, filters: &[(&str, Option<&str>)], page: i64, total: i64) -> Self {
+        let pairs: Vec<(&str, &str)> =
+            filters.iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v))).collect();
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let base = if query.is_empty() { format!("{path}?page=") } else { format!("{path}?{query}&page=") };
+        Self { page, pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1), total, base }
+    }
+
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages
+    }
+
+    pub fn prev(&self) -> i64 {
+        self.page - 1
+    }
+
+    pub fn next(&self) -> i64 {
+        self.page + 1
+    }
+
+    /// The same filters as an export link.
+    pub fn export_query(&self) -> String {
+        let q = self.base.split_once('?').map(|(_, q)| q).unwrap_or("");
+        q.strip_suffix("page=").unwrap_or(q).trim_end_matches('&').to_string()
+    }
+}
+
+/// An xlsx download of a list.
+pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError> {
+    let bytes = to_xlsx(table).map_err(|e| AppError::Internal(e.into()))?;
+    let encoded = super::auth::urlencode(filename).replace('+', "%20");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Empty query parameters (`?kind=`) mean "no filter".
+pub fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_keeps_filters_and_counts_pages() {
+        let p = Pager::new("/organisations", &[("kind", Some("town")), ("q", None)], 2, 41);
+        assert_eq!(p.base, "/organisations?kind=town&page=");
+        assert_eq!(p.pages, 3);
+        assert!(p.has_prev() && p.has_next());
+        assert_eq!(p.export_query(), "kind=town");
+        let p = Pager::new("/", &[], 1, 0);
+        assert_eq!((p.pages, p.has_next(), p.export_query().as_str()), (1, false, ""));
+    }
+}

@@ -1,0 +1,247 @@
+//! Signing in and out, and changing one's password.
+
+use super::auth::{CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie, set_cookie};
+use super::error::AppError;
+use super::pages::{Chrome, render};
+use crate::AppState;
+use crate::clock::format_ms;
+use crate::domain::password::{LockState, lock_state};
+use crate::domain::user::Role;
+use crate::store::{Actor, AuditEntry, SessionKind, UserRow};
+use crate::store::{dummy_hash, random_token, verify_password};
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// Why a sign-in was refused. Wrong name and wrong password read the same.
+#[derive(Debug)]
+pub enum LoginError {
+    BadCredentials,
+    Locked { until_ms: i64 },
+    Internal(AppError),
+}
+
+impl LoginError {
+    pub fn message(&self) -> String {
+        match self {
+            LoginError::BadCredentials => "用户名或密码错误".to_string(),
+            LoginError::Locked { until_ms } => format!(
+                "连续 5 次登录失败，账户已锁定 15 分钟，请于 {} 后再试",
+                format_ms(*until_ms)
+            ),
+            LoginError::Internal(e) => e.to_string(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for LoginError {
+    fn from(e: sqlx::Error) -> Self {
+        LoginError::Internal(e.into())
+    }
+}
+
+/// Checks a name and password, counting failures and locking after the fifth (web and API alike).
+pub async fn authenticate(state: &AppState, username: &str, password: &str, ip: &str) -> Result<UserRow, LoginError> {
+    let now = state.clock.now_ms();
+    let username = username.trim();
+    let actor = Actor { user_id: None, name: username.chars().take(64).collect(), ip: ip.to_string() };
+    let user = state.store.find_user_by_username(username).await?;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        // Spend the same time as a real check, so response times do not reveal which names exist.
+        let _ = verify_password(password, dummy_hash());
+        state
+            .store
+            .audit(&actor, now, AuditEntry { action: "login.failure", entity: "user", entity_id: None, before: None, after: None })
+            .await?;
+        return Err(LoginError::BadCredentials);
+    };
+    if let LockState::Locked { until_ms } = lock_state(user.locked_until, now) {
+        state
+            .store
+            .audit(
+                &actor,
+                now,
+                AuditEntry { action: "login.refused_locked", entity: "user", entity_id: Some(user.id.as_str()), before: None, after: None },
+            )
+            .await?;
+        return Err(LoginError::Locked { until_ms });
+    }
+    let hash = user.password_hash.clone();
+    let pw = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await.unwrap_or(false);
+    if !ok {
+        return match state.store.record_login_failure(&user, &actor, now).await? {
+            Some(until_ms) => Err(LoginError::Locked { until_ms }),
+            None => Err(LoginError::BadCredentials),
+        };
+    }
+    state.store.reset_login_failures(&user.id).await?;
+    let actor = Actor { user_id: Some(user.id.clone()), ..actor };
+    state
+        .store
+        .audit(&actor, now, AuditEntry { action: "login.success", entity: "user", entity_id: Some(user.id.as_str()), before: None, after: None })
+        .await?;
+    Ok(user)
+}
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Only local paths may be redirected to after login.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub async fn login_form(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+    let csrf = random_token();
+    let page = LoginPage { chrome: Chrome::anonymous(), csrf: csrf.clone(), next: safe_next(q.next.as_deref()), username: String::new(), error: None };
+    Ok(([(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, &csrf, Some(3600)))], render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    // Login CSRF: the form's token must match the cookie set with the form.
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if !constant_time_eq(expected, &form.csrf_token) {
+        return Err(AppError::Csrf);
+    }
+    let ip = addr.ip().to_string();
+    match authenticate(&state, &form.username, &form.password, &ip).await {
+        Ok(user) => {
+            // A new session id at every sign-in; the one the browser brought (if any) ends here.
+            if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+                state.store.delete_session(&crate::store::hash_token(old)).await?;
+            }
+            let session = state.store.create_session(&user.id, SessionKind::Web, &ip, state.clock.now_ms()).await?;
+            let target = match user.role {
+                _ if user.must_change_password => "/account/password".to_string(),
+                Role::Sysadmin => "/admin/users".to_string(),
+                Role::Auditor => "/audit".to_string(),
+                _ => safe_next(Some(&form.next)),
+            };
+            Ok((
+                // AppendHeaders: both cookies must be sent (a plain array would keep only the last).
+                AppendHeaders([
+                    (header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &session.token, None)),
+                    (header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0))),
+                ]),
+                Redirect::to(&target),
+            )
+                .into_response())
+        }
+        Err(LoginError::Internal(e)) => Err(e),
+        Err(e) => {
+            let page = LoginPage {
+                chrome: Chrome::anonymous(),
+                csrf: form.csrf_token,
+                next: safe_next(Some(&form.next)),
+                username: form.username.trim().to_string(),
+                error: Some(e.message()),
+            };
+            Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(State(state): State<AppState>, f: CsrfForm<Empty>) -> Result<Response, AppError> {
+    state.store.delete_session(&f.user.session_hash).await?;
+    state
+        .store
+        .audit(
+            &f.user.actor(),
+            state.clock.now_ms(),
+            AuditEntry { action: "logout", entity: "user", entity_id: Some(f.user.user_id.as_str()), before: None, after: None },
+        )
+        .await?;
+    Ok(([(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", Some(0)))], Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    forced: bool,
+    error: Option<String>,
+    done: bool,
+}
+
+pub async fn password_form(WebUser(user): WebUser) -> Result<Response, AppError> {
+    let forced = user.must_change_password;
+    Ok(render(&PasswordPage { chrome: Chrome::new(&user, "password"), forced, error: None, done: false })?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new_password: String,
+    confirm: String,
+}
+
+pub async fn change_password(State(state): State<AppState>, f: CsrfForm<PasswordForm>) -> Result<Response, AppError> {
+    let user = f.user;
+    let form = f.form;
+    let forced = user.must_change_password;
+    let fail = |msg: String| -> Result<Response, AppError> {
+        let page = PasswordPage { chrome: Chrome::new(&user, "password"), forced, error: Some(msg), done: false };
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+    let row = state.store.get_user(&user.user_id).await?.ok_or(AppError::NotFound)?;
+    if !verify_password(&form.current, &row.password_hash) {
+        return fail("当前密码：不正确".into());
+    }
+    if form.new_password != form.confirm {
+        return fail("确认密码：两次输入的新密码不一致".into());
+    }
+    if form.new_password == form.current {
+        return fail("新密码：不能与当前密码相同".into());
+    }
+    match state
+        .store
+        .set_password(&user.actor(), state.clock.now_ms(), &user.user_id, &form.new_password, false, Some(&user.session_hash))
+        .await
+    {
+        Ok(()) => {}
+        Err(crate::store::StoreError::Invalid(e)) => return fail(e.to_string()),
+        Err(e) => return Err(e.into()),
+    }
+    let mut viewer = user.clone();
+    viewer.must_change_password = false;
+    let page = PasswordPage { chrome: Chrome::new(&viewer, "password"), forced: false, error: None, done: true };
+    Ok(render(&page)?.into_response())
+}
