@@ -36,7 +36,10 @@ pub fn shanghai() -> jiff::tz::TimeZone {
 /// `2024-01-28 23:59` in Asia/Shanghai for a Unix-ms instant.
 pub fn format_ms(ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_zoned(shanghai()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Ok(ts) => ts
+            .to_zoned(shanghai())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string(),
         Err(_) => String::new(),
     }
 }

@@ -39,10 +39,16 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("addr", &self.addr)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &crate::store::redact_url(&self.database_url))
+            .field(
+                "database_url",
+                &crate::store::redact_url(&self.database_url),
+            )
             .field("log_level", &self.log_level)
             .field("secure_cookies", &self.secure_cookies)
-            .field("admin_password", &self.admin_password.as_ref().map(|_| "***"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "***"),
+            )
             .finish()
     }
 }
@@ -68,7 +74,14 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         let config: Config = figment
-            .merge(Env::prefixed("XIAODI_").only(&["addr", "data_dir", "database_url", "log_level", "secure_cookies", "admin_password"]))
+            .merge(Env::prefixed("XIAODI_").only(&[
+                "addr",
+                "data_dir",
+                "database_url",
+                "log_level",
+                "secure_cookies",
+                "admin_password",
+            ]))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
@@ -91,13 +104,19 @@ mod tests {
 
     #[test]
     fn flags_override_defaults_and_debug_hides_secrets() {
-        let flags = Overrides { addr: Some("0.0.0.0:9000".into()), ..Default::default() };
+        let flags = Overrides {
+            addr: Some("0.0.0.0:9000".into()),
+            ..Default::default()
+        };
         let mut c = Config::load(None, &flags).unwrap();
         assert_eq!(c.addr, "0.0.0.0:9000");
         assert_eq!(c.database_url(), "sqlite://./xiaodi-data/xiaodi.db");
         c.admin_password = Some("Secret123!".into());
         c.database_url = "postgres://u:pw@h/db".into();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("Secret123!") && !shown.contains(":pw@"), "{shown}");
+        assert!(
+            !shown.contains("Secret123!") && !shown.contains(":pw@"),
+            "{shown}"
+        );
     }
 }

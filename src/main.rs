@@ -81,19 +81,37 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let overrides = Overrides { addr: cli.addr, data_dir: cli.data_dir, database_url: cli.database_url, log_level: cli.log_level };
+    let overrides = Overrides {
+        addr: cli.addr,
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        log_level: cli.log_level,
+    };
     let config = Config::load(cli.config.as_deref(), &overrides)?;
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log_level)
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
         Command::Serve => serve(config).await,
-        Command::User { command: UserCommand::Add { username, org, role, name } } => {
-            xiaodi::cli::user_add(&config, &username, &org, &role, name.as_deref()).await
-        }
-        Command::User { command: UserCommand::Import { file } } => xiaodi::cli::user_import(&config, &file).await,
-        Command::Import { command: ImportCommand::Pairings { file } } => xiaodi::cli::import_pairings(&config, &file).await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    org,
+                    role,
+                    name,
+                },
+        } => xiaodi::cli::user_add(&config, &username, &org, &role, name.as_deref()).await,
+        Command::User {
+            command: UserCommand::Import { file },
+        } => xiaodi::cli::user_import(&config, &file).await,
+        Command::Import {
+            command: ImportCommand::Pairings { file },
+        } => xiaodi::cli::import_pairings(&config, &file).await,
     }
 }
 
@@ -107,8 +125,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let url = format!("http://{}", app.local_addr());
     println!("校地通已启动：{url}");
     match (&p.generated_admin_password, p.admin_created) {
-        (Some(pw), _) => println!("初始管理员 用户名：admin  密码：{pw}\n（此密码只显示这一次，首次登录后须修改）"),
-        (None, true) => println!("初始管理员 用户名：admin  密码：XIAODI_ADMIN_PASSWORD 中设置的密码"),
+        (Some(pw), _) => println!(
+            "初始管理员 用户名：admin  密码：{pw}\n（此密码只显示这一次，首次登录后须修改）"
+        ),
+        (None, true) => {
+            println!("初始管理员 用户名：admin  密码：XIAODI_ADMIN_PASSWORD 中设置的密码")
+        }
         _ => println!("请用已有账户登录。"),
     }
     app.run_until_stopped().await

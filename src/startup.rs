@@ -41,7 +41,12 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
     if !store.has_any_plan().await? {
         let rows = preset_pairing_rows()?;
         store
-            .load_preset(DONGGUAN_2023_PLAN, &rows, &Actor::system("系统初始化"), clock.now_ms())
+            .load_preset(
+                DONGGUAN_2023_PLAN,
+                &rows,
+                &Actor::system("系统初始化"),
+                clock.now_ms(),
+            )
             .await
             .context("加载东莞 2023 预置方案失败")?;
         prepared.preset_loaded = true;
@@ -64,9 +69,13 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
             password,
             must_change_password: generated,
         };
-        let created = store.create_user(&Actor::system("系统初始化"), clock.now_ms(), &admin).await;
+        let created = store
+            .create_user(&Actor::system("系统初始化"), clock.now_ms(), &admin)
+            .await;
         if let Err(e) = created {
-            anyhow::bail!("无法创建初始管理员 admin：{e}（XIAODI_ADMIN_PASSWORD 须至少 8 位并包含大写、小写、数字、符号中的三类）");
+            anyhow::bail!(
+                "无法创建初始管理员 admin：{e}（XIAODI_ADMIN_PASSWORD 须至少 8 位并包含大写、小写、数字、符号中的三类）"
+            );
         }
         prepared.admin_created = true;
         if generated {
@@ -90,7 +99,10 @@ pub fn generate_password() -> String {
     const DIGIT: &[u8] = b"23456789";
     const SYMBOL: &[u8] = b"!@#%^*-_+=?";
     let mut rng = rand::rng();
-    let mut chars: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].iter().map(|set| set[rng.random_range(0..set.len())]).collect();
+    let mut chars: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL]
+        .iter()
+        .map(|set| set[rng.random_range(0..set.len())])
+        .collect();
     let all: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].concat();
     while chars.len() < 16 {
         chars.push(all[rng.random_range(0..all.len())]);
@@ -113,13 +125,25 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let (store, prepared) = prepare(&config, &clock).await?;
-        let listener = TcpListener::bind(&config.addr).await.with_context(|| format!("无法监听 {}", config.addr))?;
-        let state = AppState { store, clock, config: Arc::new(config) };
-        Ok(Self { listener, state, prepared })
+        let listener = TcpListener::bind(&config.addr)
+            .await
+            .with_context(|| format!("无法监听 {}", config.addr))?;
+        let state = AppState {
+            store,
+            clock,
+            config: Arc::new(config),
+        };
+        Ok(Self {
+            listener,
+            state,
+            prepared,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
@@ -128,9 +152,12 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let app = crate::web::router(self.state.clone());
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         self.state.store.close().await;
         Ok(())
     }
@@ -142,7 +169,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -168,6 +196,11 @@ mod tests {
     #[test]
     fn the_preset_table_parses() {
         let rows = super::preset_pairing_rows().unwrap();
-        assert_eq!(crate::domain::pairing::parse_pairing_rows(&rows).unwrap().len(), 8);
+        assert_eq!(
+            crate::domain::pairing::parse_pairing_rows(&rows)
+                .unwrap()
+                .len(),
+            8
+        );
     }
 }

@@ -52,13 +52,19 @@ pub struct ErrorBody {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        let body = ErrorBody { error: self.0.code().to_string(), message: self.0.to_string() };
+        let body = ErrorBody {
+            error: self.0.code().to_string(),
+            message: self.0.to_string(),
+        };
         (self.0.status(), Json(body)).into_response()
     }
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
-    ApiError(AppError::Invalid(FieldError::new("请求体", format!("不是有效的 JSON：{}", r.body_text()))))
+    ApiError(AppError::Invalid(FieldError::new(
+        "请求体",
+        format!("不是有效的 JSON：{}", r.body_text()),
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -104,20 +110,38 @@ async fn login(
                 .create_session(&user.id, SessionKind::Api, &ip, state.clock.now_ms())
                 .await
                 .map_err(|e| ApiError::from(e).into_response())?;
-            Ok(Json(LoginResponse { token: session.token, idle_timeout_seconds: crate::store::IDLE_TIMEOUT_MS / 1000 }))
+            Ok(Json(LoginResponse {
+                token: session.token,
+                idle_timeout_seconds: crate::store::IDLE_TIMEOUT_MS / 1000,
+            }))
         }
         Err(LoginError::Internal(e)) => Err(ApiError(e).into_response()),
-        Err(e @ LoginError::Locked { .. }) => {
-            Err((StatusCode::LOCKED, Json(ErrorBody { error: "locked".into(), message: e.message() })).into_response())
-        }
-        Err(e) => Err((StatusCode::UNAUTHORIZED, Json(ErrorBody { error: "unauthorized".into(), message: e.message() })).into_response()),
+        Err(e @ LoginError::Locked { .. }) => Err((
+            StatusCode::LOCKED,
+            Json(ErrorBody {
+                error: "locked".into(),
+                message: e.message(),
+            }),
+        )
+            .into_response()),
+        Err(e) => Err((
+            StatusCode::UNAUTHORIZED,
+            Json(ErrorBody {
+                error: "unauthorized".into(),
+                message: e.message(),
+            }),
+        )
+            .into_response()),
     }
 }
 
 /// End the session of the token sent.
 #[utoipa::path(post, path = "/api/v1/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody)))]
-async fn logout(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<StatusCode, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<StatusCode, ApiError> {
     state.store.delete_session(&user.session_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -189,20 +213,36 @@ fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiErr
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(100);
     if page < 1 {
-        return Err(AppError::Invalid(FieldError::new("page", "应为不小于 1 的整数"))).map_err(ApiError);
+        return Err(ApiError(AppError::Invalid(FieldError::new(
+            "page",
+            "应为不小于 1 的整数",
+        ))));
     }
     if !(1..=500).contains(&per_page) {
-        return Err(AppError::Invalid(FieldError::new("per_page", "应在 1–500 之间"))).map_err(ApiError);
+        return Err(ApiError(AppError::Invalid(FieldError::new(
+            "per_page",
+            "应在 1–500 之间",
+        ))));
     }
     Ok((page, per_page))
 }
 
 fn group_dto(g: &GroupRow, today: &str) -> GroupDto {
-    let refs = |role: MemberRole| g.members_on(role, today).map(|m| OrgRef { id: m.org_id.to_string(), name: m.name.clone() }).collect();
+    let refs = |role: MemberRole| {
+        g.members_on(role, today)
+            .map(|m| OrgRef {
+                id: m.org_id.to_string(),
+                name: m.name.clone(),
+            })
+            .collect()
+    };
     GroupDto {
         id: g.id.to_string(),
         number: g.number,
-        lead_town: OrgRef { id: g.lead_town_id.to_string(), name: g.lead_town.clone() },
+        lead_town: OrgRef {
+            id: g.lead_town_id.to_string(),
+            name: g.lead_town.clone(),
+        },
         started_on: g.started_on.clone(),
         ended_on: g.ended_on.clone(),
         members: MembersByRole {
@@ -222,37 +262,69 @@ fn group_dto(g: &GroupRow, today: &str) -> GroupDto {
         (status = 403, description = "Roles without business data (sysadmin, auditor)", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
-async fn list_groups(State(state): State<AppState>, ApiUser(user): ApiUser, query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>) -> Result<Json<GroupPage>, ApiError> {
+async fn list_groups(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<GroupPage>, ApiError> {
     user.require_business()?;
-    let Query(q) = query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let Query(q) =
+        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
     let (page, per_page) = paging(q.page, q.per_page)?;
-    let filter = GroupFilter { q: crate::web::pages::non_empty(&q.q), limit: per_page, offset: (page - 1) * per_page };
-    let (rows, total) = state.store.list_groups(&user.group_scope(), &filter).await?;
+    let filter = GroupFilter {
+        q: crate::web::pages::non_empty(&q.q),
+        limit: per_page,
+        offset: (page - 1) * per_page,
+    };
+    let (rows, total) = state
+        .store
+        .list_groups(&user.group_scope(), &filter)
+        .await?;
     let today = state.clock.today().to_string();
-    Ok(Json(GroupPage { items: rows.iter().map(|g| group_dto(g, &today)).collect(), total, page, per_page }))
+    Ok(Json(GroupPage {
+        items: rows.iter().map(|g| group_dto(g, &today)).collect(),
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// One group; 404 when it does not exist or the caller may not see it.
 #[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)")),
     responses((status = 200, body = GroupDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_group(State(state): State<AppState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> Result<Json<GroupDetail>, ApiError> {
+async fn get_group(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<GroupDetail>, ApiError> {
     user.require_business()?;
     let id = GroupId::parse(&id).ok_or(AppError::NotFound)?;
-    let view = state.store.get_group(&user.group_scope(), &id).await?.ok_or(AppError::NotFound)?;
+    let view = state
+        .store
+        .get_group(&user.group_scope(), &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let today = state.clock.today().to_string();
     let memberships = view
         .group
         .members
         .iter()
         .map(|m| MembershipDto {
-            organisation: OrgRef { id: m.org_id.to_string(), name: m.name.clone() },
+            organisation: OrgRef {
+                id: m.org_id.to_string(),
+                name: m.name.clone(),
+            },
             role: m.role.as_str().to_string(),
             effective_from: m.effective_from.clone(),
             effective_to: m.effective_to.clone(),
         })
         .collect();
-    Ok(Json(GroupDetail { group: group_dto(&view.group, &today), plan: view.plan_doc_no, memberships }))
+    Ok(Json(GroupDetail {
+        group: group_dto(&view.group, &today),
+        plan: view.plan_doc_no,
+        memberships,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -284,23 +356,50 @@ pub struct OrgQuery {
 /// The organisations of the programme, optionally of one kind.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(OrgQuery), security(("bearer" = [])),
     responses((status = 200, body = OrganisationPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_organisations(State(state): State<AppState>, ApiUser(user): ApiUser, query: Result<Query<OrgQuery>, axum::extract::rejection::QueryRejection>) -> Result<Json<OrganisationPage>, ApiError> {
+async fn list_organisations(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    query: Result<Query<OrgQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<OrganisationPage>, ApiError> {
     user.require_business()?;
-    let Query(q) = query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let Query(q) =
+        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let kind = match crate::web::pages::non_empty(&q.kind) {
         Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| {
             let all: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
-            AppError::Invalid(FieldError::new("kind", format!("“{k}”不是有效的单位类型，可选：{}", all.join(", "))))
+            AppError::Invalid(FieldError::new(
+                "kind",
+                format!("“{k}”不是有效的单位类型，可选：{}", all.join(", ")),
+            ))
         })?),
         None => None,
     };
-    let (rows, total) = state.store.list_organisations(&OrgFilter { kind, q: None, limit: per_page, offset: (page - 1) * per_page }).await?;
+    let (rows, total) = state
+        .store
+        .list_organisations(&OrgFilter {
+            kind,
+            q: None,
+            limit: per_page,
+            offset: (page - 1) * per_page,
+        })
+        .await?;
     let items = rows
         .into_iter()
-        .map(|o| OrganisationDto { id: o.id.to_string(), name: o.name, kind: o.kind.as_str().into(), region: o.region_name, medical_focus: o.medical_focus })
+        .map(|o| OrganisationDto {
+            id: o.id.to_string(),
+            name: o.name,
+            kind: o.kind.as_str().into(),
+            region: o.region_name,
+            medical_focus: o.medical_focus,
+        })
         .collect();
-    Ok(Json(OrganisationPage { items, total, page, per_page }))
+    Ok(Json(OrganisationPage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 struct BearerAuth;
@@ -308,7 +407,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -323,7 +425,11 @@ pub struct ApiDoc;
 
 async fn openapi_json() -> Response {
     match ApiDoc::openapi().to_json() {
-        Ok(json) => ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Ok(json) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json,
+        )
+            .into_response(),
         Err(e) => ApiError(AppError::Internal(e.into())).into_response(),
     }
 }

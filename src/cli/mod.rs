@@ -27,13 +27,18 @@ pub async fn create_users_from_sheet(
         })
         .collect();
     match store.create_users(actor, now_ms, &users).await {
-        Ok(_) => Ok(users.into_iter().map(|u| (u.username.trim().to_string(), u.password)).collect()),
+        Ok(_) => Ok(users
+            .into_iter()
+            .map(|u| (u.username.trim().to_string(), u.password))
+            .collect()),
         Err(errors) => Err(errors
             .into_iter()
             .map(|(i, e)| {
                 let row = parsed.get(i).map(|r| r.row).unwrap_or(0);
                 match e {
-                    StoreError::Invalid(f) => RowError::new(row, user_column_of(f.field), f.message),
+                    StoreError::Invalid(f) => {
+                        RowError::new(row, user_column_of(f.field), f.message)
+                    }
                     StoreError::Conflict(m) => RowError::new(row, "username", m),
                     other => RowError::new(row, "-", other.to_string()),
                 }
@@ -63,11 +68,20 @@ fn print_row_errors(errors: &[RowError]) -> anyhow::Error {
     anyhow::anyhow!("共 {} 处错误，未写入任何数据", errors.len())
 }
 
-pub async fn user_add(config: &Config, username: &str, org: &str, role: &str, display_name: Option<&str>) -> anyhow::Result<()> {
+pub async fn user_add(
+    config: &Config,
+    username: &str,
+    org: &str,
+    role: &str,
+    display_name: Option<&str>,
+) -> anyhow::Result<()> {
     let store = open(config).await?;
     let mut password = String::new();
     use tokio::io::AsyncBufReadExt;
-    tokio::io::BufReader::new(tokio::io::stdin()).read_line(&mut password).await.context("无法从标准输入读取密码")?;
+    tokio::io::BufReader::new(tokio::io::stdin())
+        .read_line(&mut password)
+        .await
+        .context("无法从标准输入读取密码")?;
     let password = password.trim_end_matches(['\r', '\n']).to_string();
     let user = NewUser {
         username: username.into(),
@@ -78,7 +92,10 @@ pub async fn user_add(config: &Config, username: &str, org: &str, role: &str, di
         must_change_password: false,
     };
     let now = crate::clock::Clock::default().now_ms();
-    store.create_user(&operator(), now, &user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    store
+        .create_user(&operator(), now, &user)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("已创建用户 {username}（{role}，{org}）");
     Ok(())
 }
@@ -90,7 +107,10 @@ pub async fn user_import(config: &Config, file: &std::path::Path) -> anyhow::Res
     let now = crate::clock::Clock::default().now_ms();
     match create_users_from_sheet(&store, &operator(), now, &rows).await {
         Ok(created) => {
-            println!("已创建 {} 个用户。初始密码只显示这一次，首次登录须修改：", created.len());
+            println!(
+                "已创建 {} 个用户。初始密码只显示这一次，首次登录须修改：",
+                created.len()
+            );
             println!("username,initial_password");
             for (u, p) in created {
                 println!("{u},{p}");
@@ -108,7 +128,10 @@ pub async fn import_pairings(config: &Config, file: &std::path::Path) -> anyhow:
     let now = crate::clock::Clock::default().now_ms();
     match store.import_pairings(&rows, &operator(), now).await {
         Ok(s) => {
-            println!("已导入 {} 个结对组、{} 条成员关系，新建 {} 个单位", s.groups, s.memberships, s.organisations_created);
+            println!(
+                "已导入 {} 个结对组、{} 条成员关系，新建 {} 个单位",
+                s.groups, s.memberships, s.organisations_created
+            );
             Ok(())
         }
         Err(PairingImportError::Rows(errors)) => Err(print_row_errors(&errors)),

@@ -38,7 +38,15 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(OrgId, RegionId, PlanId, GroupId, MembershipId, UserId, AuditId);
+id_type!(
+    OrgId,
+    RegionId,
+    PlanId,
+    GroupId,
+    MembershipId,
+    UserId,
+    AuditId
+);
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,11 @@ pub struct RowError {
 
 impl RowError {
     pub fn new(row: usize, column: &str, message: impl Into<String>) -> Self {
-        Self { row, column: column.to_string(), message: message.into() }
+        Self {
+            row,
+            column: column.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -67,7 +71,10 @@ fn parse_village(item: &str) -> Option<VillageRef> {
     if name.is_empty() || town.is_empty() {
         return None;
     }
-    Some(VillageRef { name: name.to_string(), town: town.to_string() })
+    Some(VillageRef {
+        name: name.to_string(),
+        town: town.to_string(),
+    })
 }
 
 /// Parses every row and reports every problem found, not just the first.
@@ -83,13 +90,22 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
             h == *code || h == *zh
         }) {
             Some(p) => index[i] = p,
-            None => errors.push(RowError::new(1, code, format!("缺少此列（也可写作“{zh}”）"))),
+            None => errors.push(RowError::new(
+                1,
+                code,
+                format!("缺少此列（也可写作“{zh}”）"),
+            )),
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let cell = |row: &Vec<String>, i: usize| row.get(index[i]).map(|s| s.trim()).unwrap_or("").to_string();
+    let cell = |row: &Vec<String>, i: usize| {
+        row.get(index[i])
+            .map(|s| s.trim())
+            .unwrap_or("")
+            .to_string()
+    };
 
     let mut out = Vec::new();
     let mut seen_numbers = HashSet::new();
@@ -104,13 +120,25 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
         let number = match number_text.parse::<i64>() {
             Ok(n) if n >= 1 => {
                 if !seen_numbers.insert(n) {
-                    errors.push(RowError::new(line, "group_no", format!("结对组编号 {n} 在表中重复")));
+                    errors.push(RowError::new(
+                        line,
+                        "group_no",
+                        format!("结对组编号 {n} 在表中重复"),
+                    ));
                 }
                 n
             }
             _ => {
-                let shown = if number_text.is_empty() { "空".to_string() } else { format!("“{number_text}”") };
-                errors.push(RowError::new(line, "group_no", format!("应为正整数，实际为{shown}")));
+                let shown = if number_text.is_empty() {
+                    "空".to_string()
+                } else {
+                    format!("“{number_text}”")
+                };
+                errors.push(RowError::new(
+                    line,
+                    "group_no",
+                    format!("应为正整数，实际为{shown}"),
+                ));
                 0
             }
         };
@@ -121,10 +149,16 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
             errors.push(RowError::new(line, "lead_town", "镇(街道)不能为空"));
         } else {
             if town_kind.is_empty() {
-                town_kind = crate::domain::region::town_kind_of(&lead_town).unwrap_or("").to_string();
+                town_kind = crate::domain::region::town_kind_of(&lead_town)
+                    .unwrap_or("")
+                    .to_string();
             }
             if !TOWN_KINDS.contains(&town_kind.as_str()) {
-                errors.push(RowError::new(line, "town_kind", format!("应为 镇、街道 或 园区，实际为“{town_kind}”")));
+                errors.push(RowError::new(
+                    line,
+                    "town_kind",
+                    format!("应为 镇、街道 或 园区，实际为“{town_kind}”"),
+                ));
             } else if !lead_town.ends_with(&town_kind) {
                 // The founding table writes "凤岗" for 凤岗镇: complete the name from its kind.
                 lead_town.push_str(&town_kind);
@@ -134,24 +168,35 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
         let mut villages = Vec::new();
         let village_cell = cell(row, 3);
         if village_cell.is_empty() {
-            errors.push(RowError::new(line, "villages", "每个结对组至少需要 1 个村(社区)"));
+            errors.push(RowError::new(
+                line,
+                "villages",
+                "每个结对组至少需要 1 个村(社区)",
+            ));
         }
         for item in split_list(&village_cell) {
             match parse_village(&item) {
                 Some(mut v) => {
                     if crate::domain::region::town_kind_of(&v.town).is_none() {
-                        if !lead_town.is_empty() && format!("{}{}", v.town, town_kind) == lead_town {
+                        if !lead_town.is_empty() && format!("{}{}", v.town, town_kind) == lead_town
+                        {
                             v.town = lead_town.clone();
                         } else {
                             errors.push(RowError::new(
                                 line,
                                 "villages",
-                                format!("“{item}”的所属镇街“{}”应写全称，如 凤岗镇、南城街道", v.town),
+                                format!(
+                                    "“{item}”的所属镇街“{}”应写全称，如 凤岗镇、南城街道",
+                                    v.town
+                                ),
                             ));
                             continue;
                         }
                     }
-                    if villages.iter().any(|x: &VillageRef| x.name == v.name && x.town == v.town) {
+                    if villages
+                        .iter()
+                        .any(|x: &VillageRef| x.name == v.name && x.town == v.town)
+                    {
                         errors.push(RowError::new(line, "villages", format!("“{item}”重复")));
                     }
                     villages.push(v);
@@ -169,13 +214,24 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
         if universities.is_empty() {
             errors.push(RowError::new(line, "university", "在莞高校不能为空"));
         } else if universities.len() > 1 {
-            errors.push(RowError::new(line, "university", "每个结对组只能有 1 所牵头高校"));
+            errors.push(RowError::new(
+                line,
+                "university",
+                "每个结对组只能有 1 所牵头高校",
+            ));
         }
         let vocational_schools = split_list(&cell(row, 5));
-        let mut schools: Vec<&String> = universities.iter().chain(vocational_schools.iter()).collect();
+        let mut schools: Vec<&String> = universities
+            .iter()
+            .chain(vocational_schools.iter())
+            .collect();
         schools.sort();
         if schools.windows(2).any(|w| w[0] == w[1]) {
-            errors.push(RowError::new(line, "vocational_schools", "同一学校在本行出现了两次"));
+            errors.push(RowError::new(
+                line,
+                "vocational_schools",
+                "同一学校在本行出现了两次",
+            ));
         }
 
         if errors.len() == before {
@@ -193,7 +249,11 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
     if out.is_empty() && errors.is_empty() {
         errors.push(RowError::new(2, "group_no", "表中没有任何结对组"));
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -201,24 +261,49 @@ mod tests {
     use super::*;
 
     fn sheet(lines: &[&str]) -> Vec<Vec<String>> {
-        lines.iter().map(|l| l.split(',').map(str::to_string).collect()).collect()
+        lines
+            .iter()
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
     }
 
     const HEADER: &str = "group_no,lead_town,town_kind,villages,university,vocational_schools";
 
     #[test]
     fn the_dongguan_table_parses_whole() {
-        let mut rdr = csv::Reader::from_reader(crate::domain::plan::DONGGUAN_2023_PAIRINGS.as_bytes());
-        let mut rows = vec![rdr.headers().unwrap().iter().map(str::to_string).collect::<Vec<_>>()];
+        let mut rdr =
+            csv::Reader::from_reader(crate::domain::plan::DONGGUAN_2023_PAIRINGS.as_bytes());
+        let mut rows = vec![
+            rdr.headers()
+                .unwrap()
+                .iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        ];
         for r in rdr.records() {
             rows.push(r.unwrap().iter().map(str::to_string).collect());
         }
         let groups = parse_pairing_rows(&rows).unwrap();
         assert_eq!(groups.len(), 8);
         assert_eq!(groups.iter().map(|g| g.villages.len()).sum::<usize>(), 15);
-        assert_eq!(groups[1].villages[2], VillageRef { name: "潢涌村".into(), town: "中堂镇".into() });
-        assert_eq!(groups[6].villages[1], VillageRef { name: "石鼓".into(), town: "南城街道".into() });
-        assert_eq!(groups[0].vocational_schools, vec!["东莞市经济贸易学校", "东莞市电子商贸学校"]);
+        assert_eq!(
+            groups[1].villages[2],
+            VillageRef {
+                name: "潢涌村".into(),
+                town: "中堂镇".into()
+            }
+        );
+        assert_eq!(
+            groups[6].villages[1],
+            VillageRef {
+                name: "石鼓".into(),
+                town: "南城街道".into()
+            }
+        );
+        assert_eq!(
+            groups[0].vocational_schools,
+            vec!["东莞市经济贸易学校", "东莞市电子商贸学校"]
+        );
     }
 
     #[test]
@@ -241,10 +326,18 @@ mod tests {
         let errs = parse_pairing_rows(&rows).unwrap_err();
         let has = |row: usize, col: &str| errs.iter().any(|e| e.row == row && e.column == col);
         assert!(has(3, "group_no"), "duplicate number: {errs:?}");
-        assert!(has(4, "group_no") && has(4, "lead_town") && has(4, "villages") && has(4, "university"));
+        assert!(
+            has(4, "group_no") && has(4, "lead_town") && has(4, "villages") && has(4, "university")
+        );
         assert!(has(5, "town_kind") && has(5, "vocational_schools"));
         assert!(!errs.iter().any(|e| e.row == 2));
-        assert!(errs.iter().find(|e| e.row == 4 && e.column == "villages").unwrap().message.contains("缺少所属镇街"));
+        assert!(
+            errs.iter()
+                .find(|e| e.row == 4 && e.column == "villages")
+                .unwrap()
+                .message
+                .contains("缺少所属镇街")
+        );
     }
 
     #[test]
@@ -257,7 +350,10 @@ mod tests {
 
     #[test]
     fn chinese_headings_are_accepted() {
-        let rows = sheet(&["序号,镇(街道),镇街类型,村(社区),在莞高校,中职学校", "1,凤岗镇,,雁田村(凤岗镇),A大学,B学校"]);
+        let rows = sheet(&[
+            "序号,镇(街道),镇街类型,村(社区),在莞高校,中职学校",
+            "1,凤岗镇,,雁田村(凤岗镇),A大学,B学校",
+        ]);
         let g = &parse_pairing_rows(&rows).unwrap()[0];
         assert_eq!(g.town_kind, "镇");
     }

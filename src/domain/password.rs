@@ -14,10 +14,16 @@ pub const LOCK_MS: i64 = 15 * 60 * 1000;
 pub fn check_strength(password: &str) -> Result<(), FieldError> {
     let len = password.chars().count();
     if len < MIN_LEN {
-        return Err(FieldError::new("密码", format!("至少需要 {MIN_LEN} 个字符，当前为 {len} 个")));
+        return Err(FieldError::new(
+            "密码",
+            format!("至少需要 {MIN_LEN} 个字符，当前为 {len} 个"),
+        ));
     }
     if len > MAX_LEN {
-        return Err(FieldError::new("密码", format!("不能超过 {MAX_LEN} 个字符")));
+        return Err(FieldError::new(
+            "密码",
+            format!("不能超过 {MAX_LEN} 个字符"),
+        ));
     }
     let classes = [
         password.chars().any(|c| c.is_ascii_uppercase()),
@@ -40,7 +46,9 @@ pub fn check_strength(password: &str) -> Result<(), FieldError> {
 pub enum LockState {
     Open,
     /// Locked until this instant (Unix ms).
-    Locked { until_ms: i64 },
+    Locked {
+        until_ms: i64,
+    },
 }
 
 pub fn lock_state(locked_until_ms: Option<i64>, now_ms: i64) -> LockState {
@@ -67,13 +75,13 @@ mod tests {
     #[test]
     fn strength_boundaries() {
         let cases = [
-            ("Abcdef1", false),   // 7 characters
-            ("Abcdef12", true),   // 8, three classes
-            ("abcdefgh", false),  // one class
-            ("abcdef12", false),  // two classes
-            ("abcdef1!", true),   // lower, digit, symbol
-            ("ABCDEF1!", true),   // upper, digit, symbol
-            ("Abcdefg!", true),   // upper, lower, symbol
+            ("Abcdef1", false),        // 7 characters
+            ("Abcdef12", true),        // 8, three classes
+            ("abcdefgh", false),       // one class
+            ("abcdef12", false),       // two classes
+            ("abcdef1!", true),        // lower, digit, symbol
+            ("ABCDEF1!", true),        // upper, digit, symbol
+            ("Abcdefg!", true),        // upper, lower, symbol
             ("校地通校地通ab1", true), // non-ASCII counts as a symbol
         ];
         for (pw, ok) in cases {
@@ -87,8 +95,16 @@ mod tests {
         let now = 1_000_000;
         assert_eq!(after_failure(3, now), (4, None));
         assert_eq!(after_failure(4, now), (0, Some(now + LOCK_MS)));
-        assert_eq!(lock_state(Some(now + LOCK_MS), now + LOCK_MS - 1), LockState::Locked { until_ms: now + LOCK_MS });
-        assert_eq!(lock_state(Some(now + LOCK_MS), now + LOCK_MS), LockState::Open);
+        assert_eq!(
+            lock_state(Some(now + LOCK_MS), now + LOCK_MS - 1),
+            LockState::Locked {
+                until_ms: now + LOCK_MS
+            }
+        );
+        assert_eq!(
+            lock_state(Some(now + LOCK_MS), now + LOCK_MS),
+            LockState::Open
+        );
         assert_eq!(lock_state(None, now), LockState::Open);
     }
 }

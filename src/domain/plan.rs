@@ -86,13 +86,21 @@ impl PlanFile {
     }
 
     fn validate(&self) -> Result<(), String> {
-        for (field, value) in [("issued_on", &self.issued_on), ("group_start", &self.group_start)] {
+        for (field, value) in [
+            ("issued_on", &self.issued_on),
+            ("group_start", &self.group_start),
+        ] {
             if value.parse::<jiff::civil::Date>().is_err() {
                 return Err(format!("方案文件 {field}：“{value}”不是 YYYY-MM-DD 日期"));
             }
         }
-        if jiff::civil::Date::strptime("%Y-%m-%d", format!("{}-01", self.report_start_month)).is_err() {
-            return Err(format!("方案文件 report_start_month：“{}”不是 YYYY-MM 月份", self.report_start_month));
+        if jiff::civil::Date::strptime("%Y-%m-%d", format!("{}-01", self.report_start_month))
+            .is_err()
+        {
+            return Err(format!(
+                "方案文件 report_start_month：“{}”不是 YYYY-MM 月份",
+                self.report_start_month
+            ));
         }
         if !(1..=28).contains(&self.rules.report_due_day) {
             return Err("方案文件 rules.report_due_day：应在 1–28 之间，每个月都有这一天".into());
@@ -115,21 +123,96 @@ pub struct RuleInfo {
 }
 
 pub const RULES: &[RuleInfo] = &[
-    RuleInfo { id: "pairing", clause: "二", title: "每所学校至少结对 1 个镇(街道)、1 个村(社区)", advisory: false },
-    RuleInfo { id: "agreement", clause: "四(二)", title: "1 个月内签署三方合作协议", advisory: false },
-    RuleInfo { id: "team-size", clause: "四(一)", title: "服务工作队不少于 6 人", advisory: false },
-    RuleInfo { id: "team-captain", clause: "四(一)", title: "队长由签约高校 1 名校级领导担任", advisory: false },
-    RuleInfo { id: "team-vice", clause: "四(一)", title: "副队长由签约中职学校 1 名校级领导担任", advisory: false },
-    RuleInfo { id: "team-title", clause: "四(一)", title: "其他队员为中级以上职称的专业教职工", advisory: false },
-    RuleInfo { id: "onsite", clause: "四(二)", title: "每年累计驻镇(村)服务不少于 3 个月", advisory: false },
-    RuleInfo { id: "base", clause: "三(一)", title: "共同建设 1 个乡村建设实践基地", advisory: false },
-    RuleInfo { id: "meetings", clause: "五(一)", title: "每年至少召开 2 次联席会议", advisory: false },
-    RuleInfo { id: "annual-plan", clause: "五(一)", title: "联席会议讨论和决定年度合作计划", advisory: false },
-    RuleInfo { id: "escalation", clause: "五(一)", title: "重大事项及时向市指挥部报告", advisory: false },
-    RuleInfo { id: "monthly-report", clause: "五(三)", title: "每月 28 日前报送进展情况", advisory: false },
-    RuleInfo { id: "evaluation", clause: "五(三)", title: "每年开展结对情况评价", advisory: false },
-    RuleInfo { id: "medical-extra", clause: "三(五)", title: "医学为主的学校适当增加签约镇村数量", advisory: true },
-    RuleInfo { id: "publicity", clause: "五(四)", title: "宣传推广，树立典型案例", advisory: true },
+    RuleInfo {
+        id: "pairing",
+        clause: "二",
+        title: "每所学校至少结对 1 个镇(街道)、1 个村(社区)",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "agreement",
+        clause: "四(二)",
+        title: "1 个月内签署三方合作协议",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "team-size",
+        clause: "四(一)",
+        title: "服务工作队不少于 6 人",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "team-captain",
+        clause: "四(一)",
+        title: "队长由签约高校 1 名校级领导担任",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "team-vice",
+        clause: "四(一)",
+        title: "副队长由签约中职学校 1 名校级领导担任",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "team-title",
+        clause: "四(一)",
+        title: "其他队员为中级以上职称的专业教职工",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "onsite",
+        clause: "四(二)",
+        title: "每年累计驻镇(村)服务不少于 3 个月",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "base",
+        clause: "三(一)",
+        title: "共同建设 1 个乡村建设实践基地",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "meetings",
+        clause: "五(一)",
+        title: "每年至少召开 2 次联席会议",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "annual-plan",
+        clause: "五(一)",
+        title: "联席会议讨论和决定年度合作计划",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "escalation",
+        clause: "五(一)",
+        title: "重大事项及时向市指挥部报告",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "monthly-report",
+        clause: "五(三)",
+        title: "每月 28 日前报送进展情况",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "evaluation",
+        clause: "五(三)",
+        title: "每年开展结对情况评价",
+        advisory: false,
+    },
+    RuleInfo {
+        id: "medical-extra",
+        clause: "三(五)",
+        title: "医学为主的学校适当增加签约镇村数量",
+        advisory: true,
+    },
+    RuleInfo {
+        id: "publicity",
+        clause: "五(四)",
+        title: "宣传推广，树立典型案例",
+        advisory: true,
+    },
 ];
 
 impl RuleParams {
@@ -142,7 +225,11 @@ impl RuleParams {
             "onsite" => format!(
                 "≥ {} 天/年，年内部分时间结对的按比例折算{}",
                 self.onsite_min_days,
-                if self.onsite_requires_confirmation { "；仅计镇村确认的天数" } else { "" }
+                if self.onsite_requires_confirmation {
+                    "；仅计镇村确认的天数"
+                } else {
+                    ""
+                }
             ),
             "base" => format!("≥ {} 个", self.bases_min),
             "meetings" => format!("≥ {} 次/年", self.meetings_min),
@@ -170,21 +257,38 @@ mod tests {
         assert_eq!(plan.report_start_month, "2024-01");
         assert_eq!(plan.organisations.universities.len(), 8);
         assert_eq!(plan.organisations.vocational_schools.len(), 10);
-        assert_eq!(plan.organisations.medical_focused, vec!["广东医科大学".to_string()]);
+        assert_eq!(
+            plan.organisations.medical_focused,
+            vec!["广东医科大学".to_string()]
+        );
         let r = &plan.rules;
         assert_eq!(
-            (r.agreement_months, r.team_min_members, r.onsite_min_days, r.bases_min, r.meetings_min),
+            (
+                r.agreement_months,
+                r.team_min_members,
+                r.onsite_min_days,
+                r.bases_min,
+                r.meetings_min
+            ),
             (1, 6, 90, 1, 2)
         );
-        assert_eq!((r.escalation_days, r.report_due_day, r.publicity_min_items), (7, 28, 1));
+        assert_eq!(
+            (r.escalation_days, r.report_due_day, r.publicity_min_items),
+            (7, 28, 1)
+        );
         assert_eq!(r.team_min_title, "中级");
     }
 
     #[test]
     fn a_bad_plan_file_is_refused_with_the_field() {
-        let bad = DONGGUAN_2023_PLAN.replace("issued_on = \"2023-12-29\"", "issued_on = \"2023-13-29\"");
+        let bad =
+            DONGGUAN_2023_PLAN.replace("issued_on = \"2023-12-29\"", "issued_on = \"2023-13-29\"");
         assert!(PlanFile::parse(&bad).unwrap_err().contains("issued_on"));
         let bad = DONGGUAN_2023_PLAN.replace("report_due_day = 28", "report_due_day = 31");
-        assert!(PlanFile::parse(&bad).unwrap_err().contains("report_due_day"));
+        assert!(
+            PlanFile::parse(&bad)
+                .unwrap_err()
+                .contains("report_due_day")
+        );
     }
 }

@@ -22,9 +22,15 @@ impl RegionLevel {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Province, Self::City, Self::County, Self::Town, Self::Village]
-            .into_iter()
-            .find(|l| l.as_str() == s)
+        [
+            Self::Province,
+            Self::City,
+            Self::County,
+            Self::Town,
+            Self::Village,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -40,7 +46,9 @@ impl RegionLevel {
 
 /// The kind a town-level name declares by its suffix (镇 / 街道 / 园区).
 pub fn town_kind_of(name: &str) -> Option<&'static str> {
-    ["街道", "园区", "镇"].into_iter().find(|s| name.ends_with(s) && name.chars().count() > s.chars().count())
+    ["街道", "园区", "镇"]
+        .into_iter()
+        .find(|s| name.ends_with(s) && name.chars().count() > s.chars().count())
 }
 
 /// The kind a village-level name declares by its suffix; the table has one name without any

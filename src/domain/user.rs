@@ -54,7 +54,9 @@ impl Role {
     /// Accepts the code (`school`) or the Chinese label (`学校`), as people write either in sheets.
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
-        Self::ALL.into_iter().find(|r| r.as_str() == s || r.label() == s)
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s || r.label() == s)
     }
 
     /// Bureau and HQ read every group; school, town and village users only their own.
@@ -89,9 +91,15 @@ impl Username {
         let s = s.trim();
         let n = s.chars().count();
         if !(3..=32).contains(&n) {
-            return Err(FieldError::new("用户名", format!("长度应为 3–32 个字符，当前为 {n} 个")));
+            return Err(FieldError::new(
+                "用户名",
+                format!("长度应为 3–32 个字符，当前为 {n} 个"),
+            ));
         }
-        if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
             return Err(FieldError::new("用户名", "只能包含英文字母、数字和 _ . -"));
         }
         if !s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {

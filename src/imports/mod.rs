@@ -28,7 +28,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .worksheet_range_at(0)
         .ok_or("xlsx 文件中没有工作表")?
         .map_err(|e| format!("无法读取第一个工作表：{e}"))?;
-    Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect())
+    Ok(range
+        .rows()
+        .map(|row| row.iter().map(cell_text).collect())
+        .collect())
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -50,10 +53,15 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| "文件既不是 xlsx，也不是 UTF-8 编码的 csv：请在 Excel 中另存为“CSV UTF-8”或 xlsx".to_string())?;
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        "文件既不是 xlsx，也不是 UTF-8 编码的 csv：请在 Excel 中另存为“CSV UTF-8”或 xlsx"
+            .to_string()
+    })?;
     let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("第 {} 行无法解析：{e}", i + 1))?;
@@ -88,8 +96,16 @@ mod tests {
     #[test]
     fn garbage_is_refused_with_a_reason() {
         assert!(read_sheet(b"").unwrap_err().contains("为空"));
-        assert!(read_sheet(&[0xff, 0xfe, 0x00, 0x41]).unwrap_err().contains("UTF-8"));
-        assert!(read_sheet(b"PK\x03\x04not really a zip").unwrap_err().contains("xlsx"));
+        assert!(
+            read_sheet(&[0xff, 0xfe, 0x00, 0x41])
+                .unwrap_err()
+                .contains("UTF-8")
+        );
+        assert!(
+            read_sheet(b"PK\x03\x04not really a zip")
+                .unwrap_err()
+                .contains("xlsx")
+        );
     }
 }
 
@@ -103,12 +119,18 @@ pub struct UserSheetRow {
     pub role: String,
 }
 
-const USER_COLUMNS: [(&str, &str); 4] =
-    [("username", "用户名"), ("display_name", "姓名"), ("organisation", "单位"), ("role", "角色")];
+const USER_COLUMNS: [(&str, &str); 4] = [
+    ("username", "用户名"),
+    ("display_name", "姓名"),
+    ("organisation", "单位"),
+    ("role", "角色"),
+];
 
 /// Reads the columns `username, display_name, organisation, role` (or 用户名, 姓名, 单位, 角色).
 /// Values are checked when the accounts are created; here only presence is.
-pub fn parse_user_rows(rows: &[Vec<String>]) -> Result<Vec<UserSheetRow>, Vec<crate::domain::pairing::RowError>> {
+pub fn parse_user_rows(
+    rows: &[Vec<String>],
+) -> Result<Vec<UserSheetRow>, Vec<crate::domain::pairing::RowError>> {
     use crate::domain::pairing::RowError;
     let Some(header) = rows.first() else {
         return Err(vec![RowError::new(1, "表头", "文件为空，缺少表头行")]);
@@ -121,7 +143,11 @@ pub fn parse_user_rows(rows: &[Vec<String>]) -> Result<Vec<UserSheetRow>, Vec<cr
             h == *code || h == *zh
         }) {
             Some(p) => index[i] = p,
-            None => errors.push(RowError::new(1, code, format!("缺少此列（也可写作“{zh}”）"))),
+            None => errors.push(RowError::new(
+                1,
+                code,
+                format!("缺少此列（也可写作“{zh}”）"),
+            )),
         }
     }
     if !errors.is_empty() {
@@ -132,19 +158,33 @@ pub fn parse_user_rows(rows: &[Vec<String>]) -> Result<Vec<UserSheetRow>, Vec<cr
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let cell = |i: usize| row.get(index[i]).map(|s| s.trim().to_string()).unwrap_or_default();
+        let cell = |i: usize| {
+            row.get(index[i])
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
         let line = offset + 1;
         for (i, (code, zh)) in USER_COLUMNS.iter().enumerate() {
             if cell(i).is_empty() {
                 errors.push(RowError::new(line, code, format!("{zh}不能为空")));
             }
         }
-        out.push(UserSheetRow { row: line, username: cell(0), display_name: cell(1), organisation: cell(2), role: cell(3) });
+        out.push(UserSheetRow {
+            row: line,
+            username: cell(0),
+            display_name: cell(1),
+            organisation: cell(2),
+            role: cell(3),
+        });
     }
     if out.is_empty() && errors.is_empty() {
         errors.push(RowError::new(2, "username", "表中没有任何用户"));
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The sheet column a validation field belongs to, for row errors.
@@ -166,13 +206,28 @@ mod user_sheet_tests {
     fn user_rows_need_every_column() {
         let rows: Vec<Vec<String>> = vec![
             vec!["用户名".into(), "姓名".into(), "单位".into(), "角色".into()],
-            vec!["zhang".into(), "张三".into(), "广东医科大学".into(), "school".into()],
-            vec!["li".into(), "".into(), "广东医科大学".into(), "school".into()],
+            vec![
+                "zhang".into(),
+                "张三".into(),
+                "广东医科大学".into(),
+                "school".into(),
+            ],
+            vec![
+                "li".into(),
+                "".into(),
+                "广东医科大学".into(),
+                "school".into(),
+            ],
         ];
         let errs = parse_user_rows(&rows).unwrap_err();
         assert_eq!(errs.len(), 1);
         assert_eq!((errs[0].row, errs[0].column.as_str()), (3, "display_name"));
         assert!(parse_user_rows(&rows[..2]).is_ok());
-        assert!(parse_user_rows(&[vec!["username".into()]]).unwrap_err().iter().any(|e| e.column == "role"));
+        assert!(
+            parse_user_rows(&[vec!["username".into()]])
+                .unwrap_err()
+                .iter()
+                .any(|e| e.column == "role")
+        );
     }
 }

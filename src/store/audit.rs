@@ -16,7 +16,11 @@ pub struct Actor {
 impl Actor {
     /// The platform itself (first start, preset loading) or an operator at the command line.
     pub fn system(name: &str) -> Self {
-        Self { user_id: None, name: name.to_string(), ip: "local".to_string() }
+        Self {
+            user_id: None,
+            name: name.to_string(),
+            ip: "local".to_string(),
+        }
     }
 }
 
@@ -51,7 +55,12 @@ pub struct AuditFilter {
 }
 
 /// Appends one event inside the caller's transaction, so a write and its audit stand or fall together.
-pub async fn append(conn: &mut AnyConnection, actor: &Actor, at_ms: i64, e: AuditEntry<'_>) -> sqlx::Result<()> {
+pub async fn append(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    at_ms: i64,
+    e: AuditEntry<'_>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "insert into audit_events (id, at, actor_user_id, actor_name, action, entity, entity_id, before_json, after_json, ip)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -82,14 +91,16 @@ impl Store {
         // Filters are optional: `$n is null or …` keeps one static statement for every combination.
         const WHERE: &str = " where ($1 is null or actor_name = $1) and ($2 is null or action = $2)
               and ($3 is null or at >= $3) and ($4 is null or at < $4)";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("select count(*) as n from audit_events{WHERE}")))
-            .bind(f.actor.as_deref())
-            .bind(f.action.as_deref())
-            .bind(f.from_ms)
-            .bind(f.to_ms)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select count(*) as n from audit_events{WHERE}"
+        )))
+        .bind(f.actor.as_deref())
+        .bind(f.action.as_deref())
+        .bind(f.from_ms)
+        .bind(f.to_ms)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select at, actor_name, action, entity, entity_id, before_json, after_json, ip from audit_events{WHERE}
              order by at desc, id limit $5 offset $6"

@@ -39,7 +39,8 @@ pub struct GroupMember {
 impl GroupMember {
     /// Whether the membership holds on `date` (`YYYY-MM-DD`; the end date is exclusive).
     pub fn active_on(&self, date: &str) -> bool {
-        self.effective_from.as_str() <= date && self.effective_to.as_deref().is_none_or(|to| date < to)
+        self.effective_from.as_str() <= date
+            && self.effective_to.as_deref().is_none_or(|to| date < to)
     }
 }
 
@@ -56,8 +57,14 @@ pub struct GroupRow {
 }
 
 impl GroupRow {
-    pub fn members_on<'a>(&'a self, role: MemberRole, date: &'a str) -> impl Iterator<Item = &'a GroupMember> + 'a {
-        self.members.iter().filter(move |m| m.role == role && m.active_on(date))
+    pub fn members_on<'a>(
+        &'a self,
+        role: MemberRole,
+        date: &'a str,
+    ) -> impl Iterator<Item = &'a GroupMember> + 'a {
+        self.members
+            .iter()
+            .filter(move |m| m.role == role && m.active_on(date))
     }
 }
 
@@ -98,7 +105,11 @@ fn group_from_row(r: &AnyRow) -> sqlx::Result<GroupRow> {
 }
 
 impl Store {
-    pub async fn list_groups(&self, scope: &GroupScope, f: &GroupFilter) -> sqlx::Result<(Vec<GroupRow>, i64)> {
+    pub async fn list_groups(
+        &self,
+        scope: &GroupScope,
+        f: &GroupFilter,
+    ) -> sqlx::Result<(Vec<GroupRow>, i64)> {
         let (mode, org) = scope_binds(scope);
         let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let pattern = q.map(like_pattern);
@@ -126,14 +137,21 @@ impl Store {
         .bind(f.offset)
         .fetch_all(&self.pool)
         .await?;
-        let mut groups = rows.iter().map(group_from_row).collect::<sqlx::Result<Vec<_>>>()?;
+        let mut groups = rows
+            .iter()
+            .map(group_from_row)
+            .collect::<sqlx::Result<Vec<_>>>()?;
         self.attach_members(&mut groups).await?;
         Ok((groups, total))
     }
 
     /// One group, or `None` when it does not exist or the scope may not see it (the caller
     /// answers 404 either way, so existence does not leak).
-    pub async fn get_group(&self, scope: &GroupScope, id: &GroupId) -> sqlx::Result<Option<GroupView>> {
+    pub async fn get_group(
+        &self,
+        scope: &GroupScope,
+        id: &GroupId,
+    ) -> sqlx::Result<Option<GroupView>> {
         let (mode, org) = scope_binds(scope);
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on,
@@ -181,7 +199,9 @@ impl Store {
             let member = GroupMember {
                 org_id: OrgId::from_db(r.try_get("org_id")?),
                 name: r.try_get("name")?,
-                role: MemberRole::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown member role {role}").into()))?,
+                role: MemberRole::parse(&role).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("unknown member role {role}").into())
+                })?,
                 effective_from: r.try_get("effective_from")?,
                 effective_to: r.try_get("effective_to")?,
                 medical_focus: r.try_get::<i64, _>("medical_focus")? != 0,

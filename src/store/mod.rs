@@ -12,7 +12,9 @@ pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use groups::{GroupFilter, GroupMember, GroupRow, GroupScope, GroupView};
 pub use orgs::{OrgFilter, OrgLookup, OrgRow, PlanRow, RegionRow};
 pub use pairings::{ImportSummary, PairingImportError};
-pub use sessions::{IDLE_TIMEOUT_MS, NewSession, SessionKind, SessionRow, hash_token, random_token};
+pub use sessions::{
+    IDLE_TIMEOUT_MS, NewSession, SessionKind, SessionRow, hash_token, random_token,
+};
 pub use users::{NewUser, UserFilter, UserRow, dummy_hash, hash_password, verify_password};
 
 use anyhow::Context;
@@ -138,9 +140,11 @@ pub enum StoreError {
 /// The name of the violated unique constraint, if that is what failed.
 pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<String> {
     match e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            Some(d.constraint().map(str::to_string).unwrap_or_else(|| d.message().to_string()))
-        }
+        sqlx::Error::Database(d) if d.is_unique_violation() => Some(
+            d.constraint()
+                .map(str::to_string)
+                .unwrap_or_else(|| d.message().to_string()),
+        ),
         _ => None,
     }
 }
@@ -152,15 +156,29 @@ mod tests {
     #[test]
     fn urls_name_their_backend() {
         assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
-        assert!(Backend::from_url("mysql://u@h/db").unwrap_err().to_string().contains("mysql"));
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(
+            Backend::from_url("mysql://u@h/db")
+                .unwrap_err()
+                .to_string()
+                .contains("mysql")
+        );
         assert!(Backend::from_url("xiaodi.db").is_err());
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 
@@ -176,6 +194,9 @@ mod tests {
         };
         let sqlite = names(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"));
         assert!(!sqlite.is_empty());
-        assert_eq!(sqlite, names(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres")));
+        assert_eq!(
+            sqlite,
+            names(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        );
     }
 }

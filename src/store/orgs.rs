@@ -43,13 +43,16 @@ pub struct OrgFilter {
     pub offset: i64,
 }
 
-const ORG_COLUMNS: &str = "o.id, o.kind, o.name, o.region_id, r.name as region_name, o.medical_focus";
+const ORG_COLUMNS: &str =
+    "o.id, o.kind, o.name, o.region_id, r.name as region_name, o.medical_focus";
 
 fn org_from_row(r: &AnyRow) -> sqlx::Result<OrgRow> {
     let kind: String = r.try_get("kind")?;
     Ok(OrgRow {
         id: OrgId::from_db(r.try_get("id")?),
-        kind: OrgKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("unknown organisation kind {kind}").into()))?,
+        kind: OrgKind::parse(&kind).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown organisation kind {kind}").into())
+        })?,
         name: r.try_get("name")?,
         region_id: RegionId::from_db(r.try_get("region_id")?),
         region_name: r.try_get("region_name")?,
@@ -61,8 +64,11 @@ fn region_from_row(r: &AnyRow) -> sqlx::Result<RegionRow> {
     let level: String = r.try_get("level")?;
     Ok(RegionRow {
         id: RegionId::from_db(r.try_get("id")?),
-        parent_id: r.try_get::<Option<String>, _>("parent_id")?.map(RegionId::from_db),
-        level: RegionLevel::parse(&level).ok_or_else(|| sqlx::Error::Decode(format!("unknown region level {level}").into()))?,
+        parent_id: r
+            .try_get::<Option<String>, _>("parent_id")?
+            .map(RegionId::from_db),
+        level: RegionLevel::parse(&level)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown region level {level}").into()))?,
         name: r.try_get("name")?,
         kind_label: r.try_get("kind_label")?,
         children: r.try_get("children")?,
@@ -71,7 +77,10 @@ fn region_from_row(r: &AnyRow) -> sqlx::Result<RegionRow> {
 
 /// Escapes `%`, `_` and `\` so a search term matches literally inside `like … escape '\'`.
 pub(crate) fn like_pattern(q: &str) -> String {
-    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -79,13 +88,16 @@ impl Store {
     pub async fn list_organisations(&self, f: &OrgFilter) -> sqlx::Result<(Vec<OrgRow>, i64)> {
         let kind = f.kind.map(|k| k.as_str());
         let pattern = f.q.as_deref().map(like_pattern);
-        const WHERE: &str = " where ($1 is null or o.kind = $1) and ($2 is null or o.name like $2 escape '\\')";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("select count(*) as n from organisations o{WHERE}")))
-            .bind(kind)
-            .bind(pattern.as_deref())
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        const WHERE: &str =
+            " where ($1 is null or o.kind = $1) and ($2 is null or o.name like $2 escape '\\')";
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select count(*) as n from organisations o{WHERE}"
+        )))
+        .bind(kind)
+        .bind(pattern.as_deref())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select {ORG_COLUMNS} from organisations o join regions r on r.id = o.region_id{WHERE}
              order by case o.kind when 'bureau' then 0 when 'hq' then 1 when 'university' then 2
@@ -98,7 +110,10 @@ impl Store {
         .bind(f.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok((rows.iter().map(org_from_row).collect::<sqlx::Result<_>>()?, total))
+        Ok((
+            rows.iter().map(org_from_row).collect::<sqlx::Result<_>>()?,
+            total,
+        ))
     }
 
     /// An organisation by name; a village may be written `name(town)` where names repeat.
@@ -169,9 +184,11 @@ impl Store {
     }
 
     pub async fn current_plan(&self) -> sqlx::Result<Option<PlanRow>> {
-        let row = sqlx::query("select id, code, plan_toml from plans order by created_at desc, code limit 1")
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "select id, code, plan_toml from plans order by created_at desc, code limit 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             let text: String = r.try_get("plan_toml")?;
             Ok(PlanRow {
@@ -184,7 +201,10 @@ impl Store {
     }
 
     pub async fn has_any_plan(&self) -> sqlx::Result<bool> {
-        let n: i64 = sqlx::query("select count(*) as n from plans").fetch_one(&self.pool).await?.try_get("n")?;
+        let n: i64 = sqlx::query("select count(*) as n from plans")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
         Ok(n > 0)
     }
 }
@@ -206,14 +226,16 @@ pub(crate) async fn ensure_region(
         return Ok((RegionId::from_db(r.try_get("id")?), false));
     }
     let id = RegionId::new();
-    sqlx::query("insert into regions (id, parent_id, level, name, kind_label) values ($1, $2, $3, $4, $5)")
-        .bind(id.as_str())
-        .bind(parent.map(|p| p.as_str()))
-        .bind(level.as_str())
-        .bind(name)
-        .bind(kind_label)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "insert into regions (id, parent_id, level, name, kind_label) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.as_str())
+    .bind(parent.map(|p| p.as_str()))
+    .bind(level.as_str())
+    .bind(name)
+    .bind(kind_label)
+    .execute(&mut *conn)
+    .await?;
     Ok((id, true))
 }
 
@@ -238,7 +260,10 @@ impl OrgLookup {
 pub(crate) async fn lookup_org(conn: &mut AnyConnection, name: &str) -> sqlx::Result<OrgLookup> {
     let name = name.trim().replace('（', "(").replace('）', ")");
     let (plain, parent) = match (name.find('('), name.strip_suffix(')')) {
-        (Some(open), Some(inner)) if open > 0 => (name[..open].trim().to_string(), Some(inner[open + 1..].trim().to_string())),
+        (Some(open), Some(inner)) if open > 0 => (
+            name[..open].trim().to_string(),
+            Some(inner[open + 1..].trim().to_string()),
+        ),
         _ => (name.clone(), None),
     };
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -59,7 +59,9 @@ impl Store {
                 entity: "plan",
                 entity_id: Some(plan_id.as_str()),
                 before: None,
-                after: Some(json!({ "code": plan.code, "doc_no": plan.doc_no, "rules": plan.rules })),
+                after: Some(
+                    json!({ "code": plan.code, "doc_no": plan.doc_no, "rules": plan.rules }),
+                ),
             },
         )
         .await?;
@@ -70,12 +72,20 @@ impl Store {
             .universities
             .iter()
             .map(|n| (OrgKind::University, n))
-            .chain(o.vocational_schools.iter().map(|n| (OrgKind::VocationalSchool, n)));
+            .chain(
+                o.vocational_schools
+                    .iter()
+                    .map(|n| (OrgKind::VocationalSchool, n)),
+            );
         for (kind, name) in fixed.into_iter().chain(schools) {
             let medical = o.medical_focused.contains(name);
             create_org(&mut tx, actor, now_ms, kind, name, &city, medical).await?;
         }
-        let plan_row = PlanRow { id: plan_id, code: plan.code.clone(), file: plan };
+        let plan_row = PlanRow {
+            id: plan_id,
+            code: plan.code.clone(),
+            file: plan,
+        };
         let summary = match import_in(&mut tx, &plan_row, pairing_rows, actor, now_ms).await {
             Ok(s) => s,
             Err(PairingImportError::Rows(errors)) => {
@@ -89,8 +99,16 @@ impl Store {
     }
 
     /// Imports a pairing table into the current plan. Any problem leaves the database as it was.
-    pub async fn import_pairings(&self, rows: &[Vec<String>], actor: &Actor, now_ms: i64) -> Result<ImportSummary, PairingImportError> {
-        let plan = self.current_plan().await?.ok_or(PairingImportError::NoPlan)?;
+    pub async fn import_pairings(
+        &self,
+        rows: &[Vec<String>],
+        actor: &Actor,
+        now_ms: i64,
+    ) -> Result<ImportSummary, PairingImportError> {
+        let plan = self
+            .current_plan()
+            .await?
+            .ok_or(PairingImportError::NoPlan)?;
         let mut tx = self.pool.begin().await?;
         let summary = import_in(&mut tx, &plan, rows, actor, now_ms).await?;
         tx.commit().await?;
@@ -99,8 +117,22 @@ impl Store {
 }
 
 async fn city_region(conn: &mut AnyConnection, plan: &PlanFile) -> sqlx::Result<RegionId> {
-    let (province, _) = ensure_region(conn, None, RegionLevel::Province, &plan.region.province, "省").await?;
-    let (city, _) = ensure_region(conn, Some(&province), RegionLevel::City, &plan.region.city, "地级市").await?;
+    let (province, _) = ensure_region(
+        conn,
+        None,
+        RegionLevel::Province,
+        &plan.region.province,
+        "省",
+    )
+    .await?;
+    let (city, _) = ensure_region(
+        conn,
+        Some(&province),
+        RegionLevel::City,
+        &plan.region.city,
+        "地级市",
+    )
+    .await?;
     Ok(city)
 }
 
@@ -155,25 +187,54 @@ async fn import_in(
     let mut summary = ImportSummary::default();
     let started_on = plan.file.group_start.clone();
     for (row, schools) in parsed.iter().zip(resolved) {
-        let lead_town = ensure_town(conn, actor, now_ms, &city, &row.lead_town, &row.town_kind, &mut summary).await?;
-        let mut members: Vec<(OrgId, MemberRole, String)> = vec![(lead_town.clone(), MemberRole::Town, row.lead_town.clone())];
+        let lead_town = ensure_town(
+            conn,
+            actor,
+            now_ms,
+            &city,
+            &row.lead_town,
+            &row.town_kind,
+            &mut summary,
+        )
+        .await?;
+        let mut members: Vec<(OrgId, MemberRole, String)> =
+            vec![(lead_town.clone(), MemberRole::Town, row.lead_town.clone())];
         for v in &row.villages {
             let kind = crate::domain::region::town_kind_of(&v.town).unwrap_or("镇");
             let town = ensure_town(conn, actor, now_ms, &city, &v.town, kind, &mut summary).await?;
             let town_region = region_of(conn, &town).await?;
-            let (village_region, _) =
-                ensure_region(conn, Some(&town_region), RegionLevel::Village, &v.name, village_kind_of(&v.name)).await?;
+            let (village_region, _) = ensure_region(
+                conn,
+                Some(&town_region),
+                RegionLevel::Village,
+                &v.name,
+                village_kind_of(&v.name),
+            )
+            .await?;
             let village = match lookup_org(conn, &format!("{}({})", v.name, v.town)).await? {
                 OrgLookup::Found(o) => o.id,
                 _ => {
                     summary.organisations_created += 1;
-                    create_org(conn, actor, now_ms, OrgKind::Village, &v.name, &village_region, false).await?
+                    create_org(
+                        conn,
+                        actor,
+                        now_ms,
+                        OrgKind::Village,
+                        &v.name,
+                        &village_region,
+                        false,
+                    )
+                    .await?
                 }
             };
             members.push((village, MemberRole::Village, v.name.clone()));
         }
         for s in schools {
-            let role = if s.kind == OrgKind::University { MemberRole::University } else { MemberRole::VocationalSchool };
+            let role = if s.kind == OrgKind::University {
+                MemberRole::University
+            } else {
+                MemberRole::VocationalSchool
+            };
             members.push((s.id, role, s.name));
         }
 
@@ -237,18 +298,26 @@ async fn resolve_row(
     row: &PairingRow,
 ) -> sqlx::Result<Result<Vec<OrgRow>, Vec<RowError>>> {
     let mut errors = Vec::new();
-    let exists: i64 = sqlx::query("select count(*) as n from pairing_groups where plan_id = $1 and number = $2")
-        .bind(plan.id.as_str())
-        .bind(row.number)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("n")?;
+    let exists: i64 =
+        sqlx::query("select count(*) as n from pairing_groups where plan_id = $1 and number = $2")
+            .bind(plan.id.as_str())
+            .bind(row.number)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
     if exists > 0 {
-        errors.push(RowError::new(row.row, "group_no", format!("结对组编号 {} 在方案中已存在", row.number)));
+        errors.push(RowError::new(
+            row.row,
+            "group_no",
+            format!("结对组编号 {} 在方案中已存在", row.number),
+        ));
     }
     let mut schools = Vec::new();
-    let wanted = std::iter::once(("university", OrgKind::University, &row.university))
-        .chain(row.vocational_schools.iter().map(|s| ("vocational_schools", OrgKind::VocationalSchool, s)));
+    let wanted = std::iter::once(("university", OrgKind::University, &row.university)).chain(
+        row.vocational_schools
+            .iter()
+            .map(|s| ("vocational_schools", OrgKind::VocationalSchool, s)),
+    );
     for (column, kind, name) in wanted {
         match lookup_org(conn, name).await? {
             OrgLookup::Found(org) if org.kind == kind => schools.push(org),
@@ -257,23 +326,38 @@ async fn resolve_row(
                 column,
                 format!("“{name}”是{}，不能填在{}列", org.kind.label(), kind.label()),
             )),
-            OrgLookup::Missing | OrgLookup::Ambiguous => {
-                errors.push(RowError::new(row.row, column, format!("未知学校“{name}”：请先在单位名录中登记")))
-            }
+            OrgLookup::Missing | OrgLookup::Ambiguous => errors.push(RowError::new(
+                row.row,
+                column,
+                format!("未知学校“{name}”：请先在单位名录中登记"),
+            )),
         }
     }
-    for (column, name) in std::iter::once(("lead_town", &row.lead_town)).chain(row.villages.iter().map(|v| ("villages", &v.town))) {
+    for (column, name) in std::iter::once(("lead_town", &row.lead_town))
+        .chain(row.villages.iter().map(|v| ("villages", &v.town)))
+    {
         if let OrgLookup::Found(org) = lookup_org(conn, name).await?
             && org.kind != OrgKind::Town
         {
-            errors.push(RowError::new(row.row, column, format!("“{name}”已登记为{}，不是镇(街道)", org.kind.label())));
+            errors.push(RowError::new(
+                row.row,
+                column,
+                format!("“{name}”已登记为{}，不是镇(街道)", org.kind.label()),
+            ));
         }
     }
-    Ok(if errors.is_empty() { Ok(schools) } else { Err(errors) })
+    Ok(if errors.is_empty() {
+        Ok(schools)
+    } else {
+        Err(errors)
+    })
 }
 
 async fn region_of(conn: &mut AnyConnection, org: &OrgId) -> sqlx::Result<RegionId> {
-    let row = sqlx::query("select region_id from organisations where id = $1").bind(org.as_str()).fetch_one(conn).await?;
+    let row = sqlx::query("select region_id from organisations where id = $1")
+        .bind(org.as_str())
+        .fetch_one(conn)
+        .await?;
     Ok(RegionId::from_db(row.try_get("region_id")?))
 }
 
@@ -288,11 +372,13 @@ async fn ensure_town(
     summary: &mut ImportSummary,
 ) -> sqlx::Result<OrgId> {
     let (region, _) = ensure_region(conn, Some(city), RegionLevel::Town, name, kind_label).await?;
-    let existing = sqlx::query("select id from organisations where region_id = $1 and name = $2 and kind = 'town'")
-        .bind(region.as_str())
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let existing = sqlx::query(
+        "select id from organisations where region_id = $1 and name = $2 and kind = 'town'",
+    )
+    .bind(region.as_str())
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await?;
     if let Some(r) = existing {
         return Ok(OrgId::from_db(r.try_get("id")?));
     }

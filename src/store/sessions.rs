@@ -55,7 +55,13 @@ pub fn hash_token(token: &str) -> String {
 }
 
 impl Store {
-    pub async fn create_session(&self, user: &UserId, kind: SessionKind, ip: &str, now_ms: i64) -> sqlx::Result<NewSession> {
+    pub async fn create_session(
+        &self,
+        user: &UserId,
+        kind: SessionKind,
+        ip: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<NewSession> {
         let token = random_token();
         let token_hash = hash_token(&token);
         let csrf_token = random_token();
@@ -76,11 +82,20 @@ impl Store {
             .bind(now_ms - IDLE_TIMEOUT_MS)
             .execute(&self.pool)
             .await?;
-        Ok(NewSession { token, token_hash, csrf_token })
+        Ok(NewSession {
+            token,
+            token_hash,
+            csrf_token,
+        })
     }
 
     /// The live session for a token of the given kind, refreshed; `None` when unknown or idle too long.
-    pub async fn touch_session(&self, token: &str, kind: SessionKind, now_ms: i64) -> sqlx::Result<Option<SessionRow>> {
+    pub async fn touch_session(
+        &self,
+        token: &str,
+        kind: SessionKind,
+        now_ms: i64,
+    ) -> sqlx::Result<Option<SessionRow>> {
         let token_hash = hash_token(token);
         let row = sqlx::query("select token_hash, user_id, csrf_token, kind, last_seen_at from sessions where token_hash = $1 and kind = $2")
             .bind(&token_hash)
@@ -109,7 +124,10 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {
-        sqlx::query("delete from sessions where token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("delete from sessions where token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

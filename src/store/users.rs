@@ -46,7 +46,8 @@ pub struct UserFilter {
     pub offset: i64,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
     u.must_change_password, u.failed_attempts, u.locked_until, u.disabled";
 
 fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
@@ -57,7 +58,8 @@ fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
         display_name: r.try_get("display_name")?,
         org_id: OrgId::from_db(r.try_get("org_id")?),
         org_name: r.try_get("org_name")?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
         password_hash: r.try_get("password_hash")?,
         must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
         failed_attempts: r.try_get("failed_attempts")?,
@@ -74,7 +76,9 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
 }
 
 /// A hash to verify against when the user does not exist, so a wrong name costs as long as a wrong password.
@@ -99,7 +103,10 @@ impl Store {
         let display_name = parse_display_name(&u.display_name)?;
         let role = Role::parse(&u.role).ok_or_else(|| {
             let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            FieldError::new("角色", format!("“{}”不是有效角色，可选：{}", u.role.trim(), all.join("、")))
+            FieldError::new(
+                "角色",
+                format!("“{}”不是有效角色，可选：{}", u.role.trim(), all.join("、")),
+            )
         })?;
         let org = match self
             .find_organisation_by_name(&u.org_name)
@@ -108,23 +115,35 @@ impl Store {
         {
             OrgLookup::Found(org) => org,
             OrgLookup::Missing => {
-                return Err(FieldError::new("单位", format!("没有名为“{}”的单位", u.org_name.trim())));
+                return Err(FieldError::new(
+                    "单位",
+                    format!("没有名为“{}”的单位", u.org_name.trim()),
+                ));
             }
             OrgLookup::Ambiguous => {
                 return Err(FieldError::new(
                     "单位",
-                    format!("有多个名为“{}”的单位，请写作 名称(所属镇街)", u.org_name.trim()),
+                    format!(
+                        "有多个名为“{}”的单位，请写作 名称(所属镇街)",
+                        u.org_name.trim()
+                    ),
                 ));
             }
         };
         if !role.fits_org(org.kind) {
             return Err(FieldError::new(
                 "角色",
-                format!("{}角色的用户不能属于{}“{}”", role.label(), org.kind.label(), org.name),
+                format!(
+                    "{}角色的用户不能属于{}“{}”",
+                    role.label(),
+                    org.kind.label(),
+                    org.name
+                ),
             ));
         }
         password::check_strength(&u.password)?;
-        let password_hash = hash_password(&u.password).map_err(|e| FieldError::new("密码", e.to_string()))?;
+        let password_hash =
+            hash_password(&u.password).map_err(|e| FieldError::new("密码", e.to_string()))?;
         Ok(CheckedUser {
             username,
             display_name,
@@ -136,8 +155,17 @@ impl Store {
     }
 
     /// Creates one account.
-    pub async fn create_user(&self, actor: &Actor, now_ms: i64, u: &NewUser) -> Result<UserId, StoreError> {
-        Ok(self.create_users(actor, now_ms, std::slice::from_ref(u)).await.map_err(|mut e| e.remove(0).1)?.remove(0))
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        u: &NewUser,
+    ) -> Result<UserId, StoreError> {
+        Ok(self
+            .create_users(actor, now_ms, std::slice::from_ref(u))
+            .await
+            .map_err(|mut e| e.remove(0).1)?
+            .remove(0))
     }
 
     /// Creates several accounts, all or none. Errors come back with the index of the entry.
@@ -154,7 +182,13 @@ impl Store {
             match self.check_new_user(u).await {
                 Ok(c) => {
                     if !seen.insert(c.username.as_str().to_string()) {
-                        errors.push((i, StoreError::Conflict(format!("用户名“{}”在表中重复", c.username.as_str()))));
+                        errors.push((
+                            i,
+                            StoreError::Conflict(format!(
+                                "用户名“{}”在表中重复",
+                                c.username.as_str()
+                            )),
+                        ));
                     }
                     checked.push(c);
                 }
@@ -234,7 +268,11 @@ impl Store {
     }
 
     pub async fn list_users(&self, f: &UserFilter) -> sqlx::Result<(Vec<UserRow>, i64)> {
-        let pattern = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(super::orgs::like_pattern);
+        let pattern =
+            f.q.as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(super::orgs::like_pattern);
         let role = f.role.map(|r| r.as_str());
         const WHERE: &str = " where ($1 is null or u.username like $1 escape '\\' or u.display_name like $1 escape '\\' or o.name like $1 escape '\\')
               and ($2 is null or u.role = $2)";
@@ -256,16 +294,29 @@ impl Store {
         .bind(f.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok((rows.iter().map(user_from_row).collect::<sqlx::Result<_>>()?, total))
+        Ok((
+            rows.iter()
+                .map(user_from_row)
+                .collect::<sqlx::Result<_>>()?,
+            total,
+        ))
     }
 
     pub async fn count_users(&self) -> sqlx::Result<i64> {
-        sqlx::query("select count(*) as n from users").fetch_one(&self.pool).await?.try_get("n")
+        sqlx::query("select count(*) as n from users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")
     }
 
     /// Records a failed sign-in: counts it, locks the account on the fifth, audits it.
     /// Returns the lock's end when this failure locked the account.
-    pub async fn record_login_failure(&self, user: &UserRow, actor: &Actor, now_ms: i64) -> sqlx::Result<Option<i64>> {
+    pub async fn record_login_failure(
+        &self,
+        user: &UserRow,
+        actor: &Actor,
+        now_ms: i64,
+    ) -> sqlx::Result<Option<i64>> {
         let (failures, locked_until) = password::after_failure(user.failed_attempts, now_ms);
         let mut tx = self.pool.begin().await?;
         sqlx::query("update users set failed_attempts = $1, locked_until = coalesce($2, locked_until) where id = $3")
@@ -279,7 +330,11 @@ impl Store {
             actor,
             now_ms,
             AuditEntry {
-                action: if locked_until.is_some() { "login.locked" } else { "login.failure" },
+                action: if locked_until.is_some() {
+                    "login.locked"
+                } else {
+                    "login.failure"
+                },
                 entity: "user",
                 entity_id: Some(user.id.as_str()),
                 before: Some(json!({ "failed_attempts": user.failed_attempts })),
@@ -334,7 +389,11 @@ impl Store {
             actor,
             now_ms,
             AuditEntry {
-                action: if must_change { "user.reset_password" } else { "user.change_password" },
+                action: if must_change {
+                    "user.reset_password"
+                } else {
+                    "user.change_password"
+                },
                 entity: "user",
                 entity_id: Some(user.as_str()),
                 before: None,
@@ -347,7 +406,12 @@ impl Store {
     }
 
     /// Lifts a lock-out before its 15 minutes are up (system administrator).
-    pub async fn unlock_user(&self, actor: &Actor, now_ms: i64, user: &UserRow) -> sqlx::Result<()> {
+    pub async fn unlock_user(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserRow,
+    ) -> sqlx::Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("update users set failed_attempts = 0, locked_until = null where id = $1")
             .bind(user.id.as_str())
@@ -370,7 +434,13 @@ impl Store {
     }
 
     /// Disables or re-enables an account; disabling ends its sessions.
-    pub async fn set_user_disabled(&self, actor: &Actor, now_ms: i64, user: &UserRow, disabled: bool) -> sqlx::Result<()> {
+    pub async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserRow,
+        disabled: bool,
+    ) -> sqlx::Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("update users set disabled = $1 where id = $2")
             .bind(i64::from(disabled))
@@ -378,14 +448,21 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if disabled {
-            sqlx::query("delete from sessions where user_id = $1").bind(user.id.as_str()).execute(&mut *tx).await?;
+            sqlx::query("delete from sessions where user_id = $1")
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         audit::append(
             &mut tx,
             actor,
             now_ms,
             AuditEntry {
-                action: if disabled { "user.disable" } else { "user.enable" },
+                action: if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
                 entity: "user",
                 entity_id: Some(user.id.as_str()),
                 before: Some(json!({ "disabled": user.disabled })),

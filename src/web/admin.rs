@@ -3,7 +3,9 @@
 use super::auth::{CsrfForm, WebUser};
 use super::error::AppError;
 use super::import::read_upload;
-use super::pages::{Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
+use super::pages::{
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+};
 use crate::AppState;
 use crate::clock::format_ms;
 use crate::domain::ids::UserId;
@@ -60,7 +62,14 @@ pub struct RoleOption {
 }
 
 fn role_options(selected: Option<&str>) -> Vec<RoleOption> {
-    Role::ALL.iter().map(|r| RoleOption { code: r.as_str(), label: r.label(), selected: Some(r.as_str()) == selected }).collect()
+    Role::ALL
+        .iter()
+        .map(|r| RoleOption {
+            code: r.as_str(),
+            label: r.label(),
+            selected: Some(r.as_str()) == selected,
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -83,14 +92,26 @@ pub struct UserQuery {
 }
 
 fn user_filter(query: &UserQuery, limit: i64, offset: i64) -> Result<UserFilter, AppError> {
-    let role = match non_empty(&query.role) {
-        Some(r) => Some(Role::parse(&r).ok_or_else(|| crate::domain::FieldError::new("角色", format!("“{r}”不是有效角色")))?),
-        None => None,
-    };
-    Ok(UserFilter { q: non_empty(&query.q), role, limit, offset })
+    let role =
+        match non_empty(&query.role) {
+            Some(r) => Some(Role::parse(&r).ok_or_else(|| {
+                crate::domain::FieldError::new("角色", format!("“{r}”不是有效角色"))
+            })?),
+            None => None,
+        };
+    Ok(UserFilter {
+        q: non_empty(&query.q),
+        role,
+        limit,
+        offset,
+    })
 }
 
-async fn users_page(state: &AppState, user: &crate::web::auth::Viewer, query: &UserQuery) -> Result<UsersPage, AppError> {
+async fn users_page(
+    state: &AppState,
+    user: &crate::web::auth::Viewer,
+    query: &UserQuery,
+) -> Result<UsersPage, AppError> {
     let (page, offset) = page_offset(query.page);
     let filter = user_filter(query, PER_PAGE, offset)?;
     let (rows, total) = state.store.list_users(&filter).await?;
@@ -100,21 +121,37 @@ async fn users_page(state: &AppState, user: &crate::web::auth::Viewer, query: &U
         chrome: Chrome::new(user, "users"),
         users: rows.iter().map(|u| UserLine::from(u, now)).collect(),
         roles: role_options(role),
-        pager: Pager::new("/admin/users", &[("q", filter.q.as_deref()), ("role", role)], page, total),
+        pager: Pager::new(
+            "/admin/users",
+            &[("q", filter.q.as_deref()), ("role", role)],
+            page,
+            total,
+        ),
         q: filter.q.unwrap_or_default(),
         created: vec![],
         errors: vec![],
     })
 }
 
-pub async fn list_users(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<UserQuery>) -> Result<Response, AppError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(query): Query<UserQuery>,
+) -> Result<Response, AppError> {
     user.require(&[Role::Sysadmin])?;
     Ok(render(&users_page(&state, &user, &query).await?)?.into_response())
 }
 
-pub async fn export_users(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<UserQuery>) -> Result<Response, AppError> {
+pub async fn export_users(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(query): Query<UserQuery>,
+) -> Result<Response, AppError> {
     user.require(&[Role::Sysadmin])?;
-    let (rows, _) = state.store.list_users(&user_filter(&query, EXPORT_LIMIT, 0)?).await?;
+    let (rows, _) = state
+        .store
+        .list_users(&user_filter(&query, EXPORT_LIMIT, 0)?)
+        .await?;
     let now = state.clock.now_ms();
     let table = Table {
         sheet: "用户".into(),
@@ -123,7 +160,13 @@ pub async fn export_users(State(state): State<AppState>, WebUser(user): WebUser,
             .iter()
             .map(|u| {
                 let l = UserLine::from(u, now);
-                vec![l.username, l.display_name, l.org_name, l.role.to_string(), l.status]
+                vec![
+                    l.username,
+                    l.display_name,
+                    l.org_name,
+                    l.role.to_string(),
+                    l.status,
+                ]
             })
             .collect(),
     };
@@ -154,12 +197,21 @@ pub struct UserForm {
 
 pub async fn user_form(WebUser(user): WebUser) -> Result<Response, AppError> {
     user.require(&[Role::Sysadmin])?;
-    let page = UserFormPage { chrome: Chrome::new(&user, "users"), form: UserForm::default(), roles: role_options(None), error: None, created_password: None };
+    let page = UserFormPage {
+        chrome: Chrome::new(&user, "users"),
+        form: UserForm::default(),
+        roles: role_options(None),
+        error: None,
+        created_password: None,
+    };
     Ok(render(&page)?.into_response())
 }
 
 /// Creates one account with a generated first password, shown once and to be changed at first sign-in.
-pub async fn create_user(State(state): State<AppState>, f: CsrfForm<UserForm>) -> Result<Response, AppError> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    f: CsrfForm<UserForm>,
+) -> Result<Response, AppError> {
     f.user.require(&[Role::Sysadmin])?;
     let password = crate::startup::generate_password();
     let new = NewUser {
@@ -170,9 +222,15 @@ pub async fn create_user(State(state): State<AppState>, f: CsrfForm<UserForm>) -
         password: password.clone(),
         must_change_password: true,
     };
-    let (status, error, created_password) = match state.store.create_user(&f.user.actor(), state.clock.now_ms(), &new).await {
+    let (status, error, created_password) = match state
+        .store
+        .create_user(&f.user.actor(), state.clock.now_ms(), &new)
+        .await
+    {
         Ok(_) => (StatusCode::OK, None, Some(password)),
-        Err(StoreError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None),
+        Err(StoreError::Invalid(e)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None)
+        }
         Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, Some(format!("用户名：{m}")), None),
         Err(e) => return Err(e.into()),
     };
@@ -187,16 +245,29 @@ pub async fn create_user(State(state): State<AppState>, f: CsrfForm<UserForm>) -
 }
 
 /// Bulk creation from a sheet, all or none.
-pub async fn import_users(State(state): State<AppState>, WebUser(user): WebUser, multipart: Multipart) -> Result<Response, AppError> {
+pub async fn import_users(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
     user.require(&[Role::Sysadmin])?;
     let bytes = read_upload(multipart, &user.csrf_token, "用户表文件").await?;
-    let query = UserQuery { q: None, role: None, page: None };
+    let query = UserQuery {
+        q: None,
+        role: None,
+        page: None,
+    };
     let mut page = users_page(&state, &user, &query).await?;
     let result = match crate::imports::read_sheet(&bytes) {
         Err(e) => Err(vec![format!("用户表文件：{e}")]),
-        Ok(rows) => crate::cli::create_users_from_sheet(&state.store, &user.actor(), state.clock.now_ms(), &rows)
-            .await
-            .map_err(|errors| errors.iter().map(|e| e.to_string()).collect()),
+        Ok(rows) => crate::cli::create_users_from_sheet(
+            &state.store,
+            &user.actor(),
+            state.clock.now_ms(),
+            &rows,
+        )
+        .await
+        .map_err(|errors| errors.iter().map(|e| e.to_string()).collect()),
     };
     match result {
         Ok(created) => {
@@ -242,7 +313,9 @@ impl Action {
     fn warning(self) -> &'static str {
         match self {
             Action::Unlock => "解除后该用户可立即再次尝试登录。",
-            Action::ResetPassword => "将生成新的初始密码，该用户的所有登录会话立即失效，下次登录须修改密码。",
+            Action::ResetPassword => {
+                "将生成新的初始密码，该用户的所有登录会话立即失效，下次登录须修改密码。"
+            }
             Action::Disable => "停用后该用户无法登录，其所有登录会话立即失效。",
             Action::Enable => "启用后该用户可以重新登录。",
         }
@@ -266,7 +339,11 @@ async fn target_user(state: &AppState, id: &str) -> Result<UserRow, AppError> {
 }
 
 /// The confirmation page every account action passes through.
-pub async fn confirm_action(State(state): State<AppState>, WebUser(user): WebUser, Path((id, action)): Path<(String, String)>) -> Result<Response, AppError> {
+pub async fn confirm_action(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Response, AppError> {
     user.require(&[Role::Sysadmin])?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
     let target = target_user(&state, &id).await?;
@@ -284,7 +361,11 @@ pub async fn confirm_action(State(state): State<AppState>, WebUser(user): WebUse
 #[derive(Deserialize)]
 pub struct Confirm {}
 
-pub async fn apply_action(State(state): State<AppState>, Path((id, action)): Path<(String, String)>, f: CsrfForm<Confirm>) -> Result<Response, AppError> {
+pub async fn apply_action(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    f: CsrfForm<Confirm>,
+) -> Result<Response, AppError> {
     f.user.require(&[Role::Sysadmin])?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
     let target = target_user(&state, &id).await?;
@@ -296,11 +377,24 @@ pub async fn apply_action(State(state): State<AppState>, Path((id, action)): Pat
     let mut new_password = None;
     match act {
         Action::Unlock => state.store.unlock_user(&actor, now, &target).await?,
-        Action::Disable => state.store.set_user_disabled(&actor, now, &target, true).await?,
-        Action::Enable => state.store.set_user_disabled(&actor, now, &target, false).await?,
+        Action::Disable => {
+            state
+                .store
+                .set_user_disabled(&actor, now, &target, true)
+                .await?
+        }
+        Action::Enable => {
+            state
+                .store
+                .set_user_disabled(&actor, now, &target, false)
+                .await?
+        }
         Action::ResetPassword => {
             let pw = crate::startup::generate_password();
-            state.store.set_password(&actor, now, &target.id, &pw, true, None).await?;
+            state
+                .store
+                .set_password(&actor, now, &target.id, &pw, true, None)
+                .await?;
             new_password = Some(pw);
         }
     }

@@ -2,7 +2,9 @@
 
 use super::auth::WebUser;
 use super::error::AppError;
-use super::pages::{Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
+use super::pages::{
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+};
 use crate::AppState;
 use crate::clock::{format_ms, shanghai};
 use crate::domain::FieldError;
@@ -63,29 +65,58 @@ pub struct AuditQuery {
 
 /// Start of a `YYYY-MM-DD` day in Asia/Shanghai, as Unix ms.
 fn day_start_ms(field: &'static str, s: &str) -> Result<i64, AppError> {
-    let date: jiff::civil::Date = s.parse().map_err(|_| FieldError::new(field, format!("“{s}”不是 YYYY-MM-DD 日期")))?;
-    let zoned = date.to_zoned(shanghai()).map_err(|e| AppError::Internal(e.into()))?;
+    let date: jiff::civil::Date = s
+        .parse()
+        .map_err(|_| FieldError::new(field, format!("“{s}”不是 YYYY-MM-DD 日期")))?;
+    let zoned = date
+        .to_zoned(shanghai())
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(zoned.timestamp().as_millisecond())
 }
 
 fn audit_filter(q: &AuditQuery, limit: i64, offset: i64) -> Result<AuditFilter, AppError> {
-    let from_ms = non_empty(&q.from).map(|s| day_start_ms("开始日期", &s)).transpose()?;
-    let to_ms = non_empty(&q.to).map(|s| day_start_ms("结束日期", &s).map(|ms| ms + 86_400_000)).transpose()?;
-    Ok(AuditFilter { actor: non_empty(&q.actor), action: non_empty(&q.action), from_ms, to_ms, limit, offset })
+    let from_ms = non_empty(&q.from)
+        .map(|s| day_start_ms("开始日期", &s))
+        .transpose()?;
+    let to_ms = non_empty(&q.to)
+        .map(|s| day_start_ms("结束日期", &s).map(|ms| ms + 86_400_000))
+        .transpose()?;
+    Ok(AuditFilter {
+        actor: non_empty(&q.actor),
+        action: non_empty(&q.action),
+        from_ms,
+        to_ms,
+        limit,
+        offset,
+    })
 }
 
-pub async fn list_audit(State(state): State<AppState>, WebUser(user): WebUser, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+pub async fn list_audit(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     user.require(&[Role::Auditor])?;
     let (page, offset) = page_offset(q.page);
     let filter = audit_filter(&q, PER_PAGE, offset)?;
     let (rows, total) = state.store.list_audit(&filter).await?;
-    let (actor, action, from, to) = (non_empty(&q.actor), non_empty(&q.action), non_empty(&q.from), non_empty(&q.to));
+    let (actor, action, from, to) = (
+        non_empty(&q.actor),
+        non_empty(&q.action),
+        non_empty(&q.from),
+        non_empty(&q.to),
+    );
     let page = AuditPage {
         chrome: Chrome::new(&user, "audit"),
         events: rows.into_iter().map(AuditLine::from).collect(),
         pager: Pager::new(
             "/audit",
-            &[("actor", actor.as_deref()), ("action", action.as_deref()), ("from", from.as_deref()), ("to", to.as_deref())],
+            &[
+                ("actor", actor.as_deref()),
+                ("action", action.as_deref()),
+                ("from", from.as_deref()),
+                ("to", to.as_deref()),
+            ],
             page,
             total,
         ),
@@ -97,16 +128,43 @@ pub async fn list_audit(State(state): State<AppState>, WebUser(user): WebUser, Q
     Ok(render(&page)?.into_response())
 }
 
-pub async fn export_audit(State(state): State<AppState>, WebUser(user): WebUser, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+pub async fn export_audit(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     user.require(&[Role::Auditor])?;
-    let (rows, _) = state.store.list_audit(&audit_filter(&q, EXPORT_LIMIT, 0)?).await?;
+    let (rows, _) = state
+        .store
+        .list_audit(&audit_filter(&q, EXPORT_LIMIT, 0)?)
+        .await?;
     let table = Table {
         sheet: "审计日志".into(),
-        headers: vec!["时间", "操作人", "操作", "对象", "对象编号", "变更前", "变更后", "来源地址"],
+        headers: vec![
+            "时间",
+            "操作人",
+            "操作",
+            "对象",
+            "对象编号",
+            "变更前",
+            "变更后",
+            "来源地址",
+        ],
         rows: rows
             .into_iter()
             .map(AuditLine::from)
-            .map(|l| vec![l.at, l.actor, l.action, l.entity, l.entity_id, l.before, l.after, l.ip])
+            .map(|l| {
+                vec![
+                    l.at,
+                    l.actor,
+                    l.action,
+                    l.entity,
+                    l.entity_id,
+                    l.before,
+                    l.after,
+                    l.ip,
+                ]
+            })
             .collect(),
     };
     xlsx_download("审计日志.xlsx", &table)

@@ -46,17 +46,29 @@ impl Viewer {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user_id.clone()), name: self.username.clone(), ip: self.ip.clone() }
+        Actor {
+            user_id: Some(self.user_id.clone()),
+            name: self.username.clone(),
+            ip: self.ip.clone(),
+        }
     }
 
     /// Refuses anyone whose role is not listed.
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.role) { Ok(()) } else { Err(AppError::Forbidden) }
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// Business pages: everyone but the system administrator and the auditor (三权分立).
     pub fn require_business(&self) -> Result<(), AppError> {
-        if self.role.sees_business() { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.role.sees_business() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -93,7 +105,12 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: Optio
 }
 
 /// Resolves a session token of the given kind to the user behind it.
-async fn load_viewer(state: &AppState, token: &str, kind: SessionKind, ip: String) -> Result<Option<Viewer>, AppError> {
+async fn load_viewer(
+    state: &AppState,
+    token: &str,
+    kind: SessionKind,
+    ip: String,
+) -> Result<Option<Viewer>, AppError> {
     let now = state.clock.now_ms();
     let Some(session) = state.store.touch_session(token, kind, now).await? else {
         return Ok(None);
@@ -125,13 +142,24 @@ pub struct WebUser(pub Viewer);
 impl FromRequestParts<AppState> for WebUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(v) = parts.extensions.get::<Viewer>() {
             return Ok(WebUser(v.clone()));
         }
         let to_login = || {
-            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let next = if parts.method == Method::GET { next } else { "/" };
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let next = if parts.method == Method::GET {
+                next
+            } else {
+                "/"
+            };
             Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
         };
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string) else {
@@ -140,7 +168,9 @@ impl FromRequestParts<AppState> for WebUser {
         let viewer = load_viewer(state, &token, SessionKind::Web, client_ip(parts))
             .await
             .map_err(IntoResponse::into_response)?;
-        let Some(viewer) = viewer else { return Err(to_login()) };
+        let Some(viewer) = viewer else {
+            return Err(to_login());
+        };
         // A password set by someone else (first start, reset) must be changed before anything else.
         let path = parts.uri.path();
         if viewer.must_change_password && path != "/account/password" && path != "/logout" {
@@ -157,7 +187,10 @@ pub struct ApiUser(pub Viewer);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = crate::api::ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -166,7 +199,9 @@ impl FromRequestParts<AppState> for ApiUser {
             .map(|t| t.trim().to_string())
             .ok_or(crate::api::ApiError(AppError::Unauthorized))?;
         let viewer = load_viewer(state, &token, SessionKind::Api, client_ip(parts)).await?;
-        viewer.map(ApiUser).ok_or(crate::api::ApiError(AppError::Unauthorized))
+        viewer
+            .map(ApiUser)
+            .ok_or(crate::api::ApiError(AppError::Unauthorized))
     }
 }
 
@@ -188,21 +223,32 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(req: Request<Body>, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let WebUser(user) = WebUser::from_request_parts(&mut parts, state).await?;
-        let bytes = axum::body::to_bytes(body, 1024 * 1024)
-            .await
-            .map_err(|_| AppError::Invalid(crate::domain::FieldError::new("表单", "内容过大")).into_response())?;
-        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf.into_response())?;
+        let bytes = axum::body::to_bytes(body, 1024 * 1024).await.map_err(|_| {
+            AppError::Invalid(crate::domain::FieldError::new("表单", "内容过大")).into_response()
+        })?;
+        let field: CsrfField =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf.into_response())?;
         if !constant_time_eq(&field.csrf_token, &user.csrf_token) {
             return Err(AppError::Csrf.into_response());
         }
-        let form = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| AppError::Invalid(crate::domain::FieldError::new("表单", format!("格式不正确：{e}"))).into_response())?;
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+            AppError::Invalid(crate::domain::FieldError::new(
+                "表单",
+                format!("格式不正确：{e}"),
+            ))
+            .into_response()
+        })?;
         Ok(CsrfForm { user, form })
     }
 }
 
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && !a.is_empty() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Refuses state-changing browser requests that come from another site, before any handler runs.
@@ -211,7 +257,11 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !req.uri().path().starts_with("/api/") {
         let headers = req.headers();
-        if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|s| s == "cross-site") {
+        if headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|s| s == "cross-site")
+        {
             return AppError::Csrf.into_response();
         }
         if let (Some(origin), Some(host)) = (
@@ -228,5 +278,7 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
 }
 
 pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).map(|q| q[1..].to_string()).unwrap_or_default()
+    serde_urlencoded::to_string([("", s)])
+        .map(|q| q[1..].to_string())
+        .unwrap_or_default()
 }

@@ -108,7 +108,12 @@ impl IntoResponse for AppError {
             AppError::Rows(rows) => rows.iter().map(|r| r.to_string()).collect(),
             _ => Vec::new(),
         };
-        let page = ErrorPage { status: status.as_u16(), title, message: self.to_string(), rows };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message: self.to_string(),
+            rows,
+        };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.to_string()).into_response(),

@@ -22,11 +22,20 @@ struct ImportPage {
 
 pub async fn pairings_form(WebUser(user): WebUser) -> Result<Response, AppError> {
     user.require(&[Role::Bureau])?;
-    Ok(render(&ImportPage { chrome: Chrome::new(&user, "import"), errors: vec![], summary: None })?.into_response())
+    Ok(render(&ImportPage {
+        chrome: Chrome::new(&user, "import"),
+        errors: vec![],
+        summary: None,
+    })?
+    .into_response())
 }
 
 /// A file posted with a multipart form, after checking the form's CSRF token.
-pub async fn read_upload(mut multipart: Multipart, csrf: &str, field_label: &'static str) -> Result<Vec<u8>, AppError> {
+pub async fn read_upload(
+    mut multipart: Multipart,
+    csrf: &str,
+    field_label: &'static str,
+) -> Result<Vec<u8>, AppError> {
     let mut token = None;
     let mut file = None;
     while let Some(field) = multipart
@@ -37,7 +46,10 @@ pub async fn read_upload(mut multipart: Multipart, csrf: &str, field_label: &'st
         match field.name() {
             Some("csrf_token") => token = Some(field.text().await.unwrap_or_default()),
             Some("file") => {
-                let bytes = field.bytes().await.map_err(|e| FieldError::new(field_label, format!("上传失败：{e}")))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| FieldError::new(field_label, format!("上传失败：{e}")))?;
                 file = Some(bytes.to_vec());
             }
             _ => {}
@@ -52,20 +64,36 @@ pub async fn read_upload(mut multipart: Multipart, csrf: &str, field_label: &'st
     }
 }
 
-pub async fn import_pairings(State(state): State<AppState>, WebUser(user): WebUser, multipart: Multipart) -> Result<Response, AppError> {
+pub async fn import_pairings(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
     user.require(&[Role::Bureau])?;
     let bytes = read_upload(multipart, &user.csrf_token, "结对表文件").await?;
     let fail = |errors: Vec<String>| -> Result<Response, AppError> {
-        let page = ImportPage { chrome: Chrome::new(&user, "import"), errors, summary: None };
+        let page = ImportPage {
+            chrome: Chrome::new(&user, "import"),
+            errors,
+            summary: None,
+        };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
     let rows = match crate::imports::read_sheet(&bytes) {
         Ok(rows) => rows,
         Err(e) => return fail(vec![format!("结对表文件：{e}")]),
     };
-    match state.store.import_pairings(&rows, &user.actor(), state.clock.now_ms()).await {
+    match state
+        .store
+        .import_pairings(&rows, &user.actor(), state.clock.now_ms())
+        .await
+    {
         Ok(summary) => {
-            let page = ImportPage { chrome: Chrome::new(&user, "import"), errors: vec![], summary: Some(summary) };
+            let page = ImportPage {
+                chrome: Chrome::new(&user, "import"),
+                errors: vec![],
+                summary: Some(summary),
+            };
             Ok(render(&page)?.into_response())
         }
         Err(PairingImportError::Rows(rows)) => fail(rows.iter().map(|r| r.to_string()).collect()),

@@ -31,18 +31,33 @@ pub fn router(state: AppState) -> Router {
         .route("/groups/export.xlsx", get(groups::export_groups))
         .route("/groups/{id}", get(groups::get_group))
         .route("/organisations", get(orgs::list_organisations))
-        .route("/organisations/export.xlsx", get(orgs::export_organisations))
+        .route(
+            "/organisations/export.xlsx",
+            get(orgs::export_organisations),
+        )
         .route("/regions", get(orgs::list_regions))
         .route("/plan", get(orgs::get_plan))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
-        .route("/account/password", get(session::password_form).post(session::change_password))
-        .route("/import/pairings", get(import::pairings_form).post(import::import_pairings))
-        .route("/admin/users", get(admin::list_users).post(admin::create_user))
+        .route(
+            "/account/password",
+            get(session::password_form).post(session::change_password),
+        )
+        .route(
+            "/import/pairings",
+            get(import::pairings_form).post(import::import_pairings),
+        )
+        .route(
+            "/admin/users",
+            get(admin::list_users).post(admin::create_user),
+        )
         .route("/admin/users/new", get(admin::user_form))
         .route("/admin/users/import", post(admin::import_users))
         .route("/admin/users/export.xlsx", get(admin::export_users))
-        .route("/admin/users/{id}/{action}", get(admin::confirm_action).post(admin::apply_action))
+        .route(
+            "/admin/users/{id}/{action}",
+            get(admin::confirm_action).post(admin::apply_action),
+        )
         .route("/audit", get(audit::list_audit))
         .route("/audit/export.xlsx", get(audit::export_audit));
 
@@ -54,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Uploads are limited to the sheet size here; attachment uploads get their own limit.
-        .layer(DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024))
+        .layer(DefaultBodyLimit::max(
+            crate::imports::MAX_SHEET_BYTES + 64 * 1024,
+        ))
         // Response headers an MLPS assessor checks for: no framing, no sniffing, no inline script.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -63,10 +80,22 @@ pub fn router(state: AppState) -> Router {
                  form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
             ),
         ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -75,9 +104,17 @@ pub fn router(state: AppState) -> Router {
 /// 200 when the database answers, 503 when it does not (for load balancers and monitors).
 async fn healthz(State(state): State<AppState>) -> Response {
     if state.store.ping().await {
-        (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok" }))).into_response()
+        (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({ "status": "ok" })),
+        )
+            .into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "database unavailable" }))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "status": "database unavailable" })),
+        )
+            .into_response()
     }
 }
 

@@ -2,7 +2,9 @@
 
 use super::auth::WebUser;
 use super::error::AppError;
-use super::pages::{Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
+use super::pages::{
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+};
 use crate::AppState;
 use crate::domain::ids::RegionId;
 use crate::domain::org::OrgKind;
@@ -44,10 +46,19 @@ fn org_filter(query: &OrgQuery, limit: i64, offset: i64) -> Result<OrgFilter, Ap
         })?),
         None => None,
     };
-    Ok(OrgFilter { kind, q: non_empty(&query.q), limit, offset })
+    Ok(OrgFilter {
+        kind,
+        q: non_empty(&query.q),
+        limit,
+        offset,
+    })
 }
 
-pub async fn list_organisations(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<OrgQuery>) -> Result<Response, AppError> {
+pub async fn list_organisations(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(query): Query<OrgQuery>,
+) -> Result<Response, AppError> {
     user.require_business()?;
     let (page, offset) = page_offset(query.page);
     let filter = org_filter(&query, PER_PAGE, offset)?;
@@ -56,22 +67,48 @@ pub async fn list_organisations(State(state): State<AppState>, WebUser(user): We
     let page = OrganisationsPage {
         chrome: Chrome::new(&user, "organisations"),
         orgs,
-        kinds: OrgKind::ALL.iter().map(|k| KindOption { code: k.as_str(), label: k.label(), selected: Some(k.as_str()) == kind_code }).collect(),
-        pager: Pager::new("/organisations", &[("kind", kind_code), ("q", filter.q.as_deref())], page, total),
+        kinds: OrgKind::ALL
+            .iter()
+            .map(|k| KindOption {
+                code: k.as_str(),
+                label: k.label(),
+                selected: Some(k.as_str()) == kind_code,
+            })
+            .collect(),
+        pager: Pager::new(
+            "/organisations",
+            &[("kind", kind_code), ("q", filter.q.as_deref())],
+            page,
+            total,
+        ),
         q: filter.q.clone().unwrap_or_default(),
     };
     Ok(render(&page)?.into_response())
 }
 
-pub async fn export_organisations(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<OrgQuery>) -> Result<Response, AppError> {
+pub async fn export_organisations(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(query): Query<OrgQuery>,
+) -> Result<Response, AppError> {
     user.require_business()?;
-    let (orgs, _) = state.store.list_organisations(&org_filter(&query, EXPORT_LIMIT, 0)?).await?;
+    let (orgs, _) = state
+        .store
+        .list_organisations(&org_filter(&query, EXPORT_LIMIT, 0)?)
+        .await?;
     let table = Table {
         sheet: "单位".into(),
         headers: vec!["名称", "类型", "所在区划", "医学为主"],
         rows: orgs
             .into_iter()
-            .map(|o| vec![o.name, o.kind.label().to_string(), o.region_name, if o.medical_focus { "是" } else { "" }.to_string()])
+            .map(|o| {
+                vec![
+                    o.name,
+                    o.kind.label().to_string(),
+                    o.region_name,
+                    if o.medical_focus { "是" } else { "" }.to_string(),
+                ]
+            })
             .collect(),
     };
     xlsx_download("单位名录.xlsx", &table)
@@ -92,7 +129,11 @@ pub struct RegionQuery {
 }
 
 /// One level of the tree at a time, with breadcrumbs: it stays small at province scale.
-pub async fn list_regions(State(state): State<AppState>, WebUser(user): WebUser, Query(query): Query<RegionQuery>) -> Result<Response, AppError> {
+pub async fn list_regions(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(query): Query<RegionQuery>,
+) -> Result<Response, AppError> {
     user.require_business()?;
     let parent = match non_empty(&query.parent) {
         Some(p) => Some(RegionId::parse(&p).ok_or(AppError::NotFound)?),
@@ -113,7 +154,13 @@ pub async fn list_regions(State(state): State<AppState>, WebUser(user): WebUser,
         Some(p) => state.store.organisations_in_region(p).await?,
         None => Vec::new(),
     };
-    Ok(render(&RegionsPage { chrome: Chrome::new(&user, "regions"), path, children, orgs })?.into_response())
+    Ok(render(&RegionsPage {
+        chrome: Chrome::new(&user, "regions"),
+        path,
+        children,
+        orgs,
+    })?
+    .into_response())
 }
 
 pub struct RuleLine {
@@ -136,15 +183,29 @@ struct PlanPage {
     rules: Vec<RuleLine>,
 }
 
-pub async fn get_plan(State(state): State<AppState>, WebUser(user): WebUser) -> Result<Response, AppError> {
+pub async fn get_plan(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+) -> Result<Response, AppError> {
     user.require_business()?;
-    let plan = state.store.current_plan().await?.ok_or(AppError::NotFound)?.file;
+    let plan = state
+        .store
+        .current_plan()
+        .await?
+        .ok_or(AppError::NotFound)?
+        .file;
     let t = &plan.targets;
     let page = PlanPage {
         chrome: Chrome::new(&user, "plan"),
         rules: RULES
             .iter()
-            .map(|r| RuleLine { id: r.id, clause: r.clause, title: r.title, parameter: plan.rules.describe(r.id), advisory: r.advisory })
+            .map(|r| RuleLine {
+                id: r.id,
+                clause: r.clause,
+                title: r.title,
+                parameter: plan.rules.describe(r.id),
+                advisory: r.advisory,
+            })
             .collect(),
         targets: format!(
             "{} 年结对签约；{} 年多样化合作；{} 年取得显著成效",

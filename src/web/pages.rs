@@ -27,36 +27,75 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(viewer: &Viewer, active: &'static str) -> Self {
-        Self { viewer: Some(viewer.clone()), active }
+        Self {
+            viewer: Some(viewer.clone()),
+            active,
+        }
     }
 
     pub fn anonymous() -> Self {
-        Self { viewer: None, active: "" }
+        Self {
+            viewer: None,
+            active: "",
+        }
     }
 
     pub fn nav(&self) -> Vec<NavItem> {
-        let Some(v) = &self.viewer else { return Vec::new() };
+        let Some(v) = &self.viewer else {
+            return Vec::new();
+        };
         let mut items = Vec::new();
         if v.role.sees_business() {
-            items.push(NavItem { href: "/", label: "结对组", key: "groups" });
-            items.push(NavItem { href: "/organisations", label: "单位", key: "organisations" });
-            items.push(NavItem { href: "/regions", label: "行政区划", key: "regions" });
-            items.push(NavItem { href: "/plan", label: "行动方案", key: "plan" });
+            items.push(NavItem {
+                href: "/",
+                label: "结对组",
+                key: "groups",
+            });
+            items.push(NavItem {
+                href: "/organisations",
+                label: "单位",
+                key: "organisations",
+            });
+            items.push(NavItem {
+                href: "/regions",
+                label: "行政区划",
+                key: "regions",
+            });
+            items.push(NavItem {
+                href: "/plan",
+                label: "行动方案",
+                key: "plan",
+            });
         }
         if v.role == Role::Bureau {
-            items.push(NavItem { href: "/import/pairings", label: "导入结对表", key: "import" });
+            items.push(NavItem {
+                href: "/import/pairings",
+                label: "导入结对表",
+                key: "import",
+            });
         }
         if v.role == Role::Sysadmin {
-            items.push(NavItem { href: "/admin/users", label: "用户管理", key: "users" });
+            items.push(NavItem {
+                href: "/admin/users",
+                label: "用户管理",
+                key: "users",
+            });
         }
         if v.role == Role::Auditor {
-            items.push(NavItem { href: "/audit", label: "审计日志", key: "audit" });
+            items.push(NavItem {
+                href: "/audit",
+                label: "审计日志",
+                key: "audit",
+            });
         }
         items
     }
 
     pub fn csrf(&self) -> &str {
-        self.viewer.as_ref().map(|v| v.csrf_token.as_str()).unwrap_or("")
+        self.viewer
+            .as_ref()
+            .map(|v| v.csrf_token.as_str())
+            .unwrap_or("")
     }
 }
 
@@ -81,11 +120,22 @@ pub struct Pager {
 
 impl Pager {
     pub fn new(path: &str, filters: &[(&str, Option<&str>)], page: i64, total: i64) -> Self {
-        let pairs: Vec<(&str, &str)> =
-            filters.iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v))).collect();
+        let pairs: Vec<(&str, &str)> = filters
+            .iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v)))
+            .collect();
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        let base = if query.is_empty() { format!("{path}?page=") } else { format!("{path}?{query}&page=") };
-        Self { page, pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1), total, base }
+        let base = if query.is_empty() {
+            format!("{path}?page=")
+        } else {
+            format!("{path}?{query}&page=")
+        };
+        Self {
+            page,
+            pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+            total,
+            base,
+        }
     }
 
     pub fn has_prev(&self) -> bool {
@@ -107,7 +157,10 @@ impl Pager {
     /// The same filters as an export link.
     pub fn export_query(&self) -> String {
         let q = self.base.split_once('?').map(|(_, q)| q).unwrap_or("");
-        q.strip_suffix("page=").unwrap_or(q).trim_end_matches('&').to_string()
+        q.strip_suffix("page=")
+            .unwrap_or(q)
+            .trim_end_matches('&')
+            .to_string()
     }
 }
 
@@ -117,8 +170,14 @@ pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError
     let encoded = super::auth::urlencode(filename).replace('+', "%20");
     Ok((
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}")),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
+            ),
         ],
         bytes,
     )
@@ -127,7 +186,10 @@ pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError
 
 /// Empty query parameters (`?kind=`) mean "no filter".
 pub fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -136,12 +198,20 @@ mod tests {
 
     #[test]
     fn pager_keeps_filters_and_counts_pages() {
-        let p = Pager::new("/organisations", &[("kind", Some("town")), ("q", None)], 2, 41);
+        let p = Pager::new(
+            "/organisations",
+            &[("kind", Some("town")), ("q", None)],
+            2,
+            41,
+        );
         assert_eq!(p.base, "/organisations?kind=town&page=");
         assert_eq!(p.pages, 3);
         assert!(p.has_prev() && p.has_next());
         assert_eq!(p.export_query(), "kind=town");
         let p = Pager::new("/", &[], 1, 0);
-        assert_eq!((p.pages, p.has_next(), p.export_query().as_str()), (1, false, ""));
+        assert_eq!(
+            (p.pages, p.has_next(), p.export_query().as_str()),
+            (1, false, "")
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Signing in and out, and changing one's password.
 
-use super::auth::{CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie, set_cookie};
+use super::auth::{
+    CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie, set_cookie,
+};
 use super::error::AppError;
 use super::pages::{Chrome, render};
 use crate::AppState;
@@ -10,10 +12,10 @@ use crate::domain::user::Role;
 use crate::store::{Actor, AuditEntry, SessionKind, UserRow};
 use crate::store::{dummy_hash, random_token, verify_password};
 use askama::Template;
+use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -45,17 +47,36 @@ impl From<sqlx::Error> for LoginError {
 }
 
 /// Checks a name and password, counting failures and locking after the fifth (web and API alike).
-pub async fn authenticate(state: &AppState, username: &str, password: &str, ip: &str) -> Result<UserRow, LoginError> {
+pub async fn authenticate(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: &str,
+) -> Result<UserRow, LoginError> {
     let now = state.clock.now_ms();
     let username = username.trim();
-    let actor = Actor { user_id: None, name: username.chars().take(64).collect(), ip: ip.to_string() };
+    let actor = Actor {
+        user_id: None,
+        name: username.chars().take(64).collect(),
+        ip: ip.to_string(),
+    };
     let user = state.store.find_user_by_username(username).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         // Spend the same time as a real check, so response times do not reveal which names exist.
         let _ = verify_password(password, dummy_hash());
         state
             .store
-            .audit(&actor, now, AuditEntry { action: "login.failure", entity: "user", entity_id: None, before: None, after: None })
+            .audit(
+                &actor,
+                now,
+                AuditEntry {
+                    action: "login.failure",
+                    entity: "user",
+                    entity_id: None,
+                    before: None,
+                    after: None,
+                },
+            )
             .await?;
         return Err(LoginError::BadCredentials);
     };
@@ -65,14 +86,22 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str, ip: 
             .audit(
                 &actor,
                 now,
-                AuditEntry { action: "login.refused_locked", entity: "user", entity_id: Some(user.id.as_str()), before: None, after: None },
+                AuditEntry {
+                    action: "login.refused_locked",
+                    entity: "user",
+                    entity_id: Some(user.id.as_str()),
+                    before: None,
+                    after: None,
+                },
             )
             .await?;
         return Err(LoginError::Locked { until_ms });
     }
     let hash = user.password_hash.clone();
     let pw = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await.unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
     if !ok {
         return match state.store.record_login_failure(&user, &actor, now).await? {
             Some(until_ms) => Err(LoginError::Locked { until_ms }),
@@ -80,10 +109,23 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str, ip: 
         };
     }
     state.store.reset_login_failures(&user.id).await?;
-    let actor = Actor { user_id: Some(user.id.clone()), ..actor };
+    let actor = Actor {
+        user_id: Some(user.id.clone()),
+        ..actor
+    };
     state
         .store
-        .audit(&actor, now, AuditEntry { action: "login.success", entity: "user", entity_id: Some(user.id.as_str()), before: None, after: None })
+        .audit(
+            &actor,
+            now,
+            AuditEntry {
+                action: "login.success",
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: None,
+                after: None,
+            },
+        )
         .await?;
     Ok(user)
 }
@@ -111,10 +153,26 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn login_form(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+pub async fn login_form(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
     let csrf = random_token();
-    let page = LoginPage { chrome: Chrome::anonymous(), csrf: csrf.clone(), next: safe_next(q.next.as_deref()), username: String::new(), error: None };
-    Ok(([(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, &csrf, Some(3600)))], render(&page)?).into_response())
+    let page = LoginPage {
+        chrome: Chrome::anonymous(),
+        csrf: csrf.clone(),
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        error: None,
+    };
+    Ok((
+        [(
+            header::SET_COOKIE,
+            set_cookie(&state, LOGIN_CSRF_COOKIE, &csrf, Some(3600)),
+        )],
+        render(&page)?,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -143,9 +201,15 @@ pub async fn login(
         Ok(user) => {
             // A new session id at every sign-in; the one the browser brought (if any) ends here.
             if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-                state.store.delete_session(&crate::store::hash_token(old)).await?;
+                state
+                    .store
+                    .delete_session(&crate::store::hash_token(old))
+                    .await?;
             }
-            let session = state.store.create_session(&user.id, SessionKind::Web, &ip, state.clock.now_ms()).await?;
+            let session = state
+                .store
+                .create_session(&user.id, SessionKind::Web, &ip, state.clock.now_ms())
+                .await?;
             let target = match user.role {
                 _ if user.must_change_password => "/account/password".to_string(),
                 Role::Sysadmin => "/admin/users".to_string(),
@@ -155,8 +219,14 @@ pub async fn login(
             Ok((
                 // AppendHeaders: both cookies must be sent (a plain array would keep only the last).
                 AppendHeaders([
-                    (header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &session.token, None)),
-                    (header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0))),
+                    (
+                        header::SET_COOKIE,
+                        set_cookie(&state, SESSION_COOKIE, &session.token, None),
+                    ),
+                    (
+                        header::SET_COOKIE,
+                        set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0)),
+                    ),
                 ]),
                 Redirect::to(&target),
             )
@@ -179,17 +249,33 @@ pub async fn login(
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn logout(State(state): State<AppState>, f: CsrfForm<Empty>) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
     state.store.delete_session(&f.user.session_hash).await?;
     state
         .store
         .audit(
             &f.user.actor(),
             state.clock.now_ms(),
-            AuditEntry { action: "logout", entity: "user", entity_id: Some(f.user.user_id.as_str()), before: None, after: None },
+            AuditEntry {
+                action: "logout",
+                entity: "user",
+                entity_id: Some(f.user.user_id.as_str()),
+                before: None,
+                after: None,
+            },
         )
         .await?;
-    Ok(([(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", Some(0)))], Redirect::to("/login")).into_response())
+    Ok((
+        [(
+            header::SET_COOKIE,
+            set_cookie(&state, SESSION_COOKIE, "", Some(0)),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -203,7 +289,13 @@ struct PasswordPage {
 
 pub async fn password_form(WebUser(user): WebUser) -> Result<Response, AppError> {
     let forced = user.must_change_password;
-    Ok(render(&PasswordPage { chrome: Chrome::new(&user, "password"), forced, error: None, done: false })?.into_response())
+    Ok(render(&PasswordPage {
+        chrome: Chrome::new(&user, "password"),
+        forced,
+        error: None,
+        done: false,
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -213,15 +305,27 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, f: CsrfForm<PasswordForm>) -> Result<Response, AppError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    f: CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
     let user = f.user;
     let form = f.form;
     let forced = user.must_change_password;
     let fail = |msg: String| -> Result<Response, AppError> {
-        let page = PasswordPage { chrome: Chrome::new(&user, "password"), forced, error: Some(msg), done: false };
+        let page = PasswordPage {
+            chrome: Chrome::new(&user, "password"),
+            forced,
+            error: Some(msg),
+            done: false,
+        };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
-    let row = state.store.get_user(&user.user_id).await?.ok_or(AppError::NotFound)?;
+    let row = state
+        .store
+        .get_user(&user.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !verify_password(&form.current, &row.password_hash) {
         return fail("当前密码：不正确".into());
     }
@@ -233,7 +337,14 @@ pub async fn change_password(State(state): State<AppState>, f: CsrfForm<Password
     }
     match state
         .store
-        .set_password(&user.actor(), state.clock.now_ms(), &user.user_id, &form.new_password, false, Some(&user.session_hash))
+        .set_password(
+            &user.actor(),
+            state.clock.now_ms(),
+            &user.user_id,
+            &form.new_password,
+            false,
+            Some(&user.session_hash),
+        )
         .await
     {
         Ok(()) => {}
@@ -242,6 +353,11 @@ pub async fn change_password(State(state): State<AppState>, f: CsrfForm<Password
     }
     let mut viewer = user.clone();
     viewer.must_change_password = false;
-    let page = PasswordPage { chrome: Chrome::new(&viewer, "password"), forced: false, error: None, done: true };
+    let page = PasswordPage {
+        chrome: Chrome::new(&viewer, "password"),
+        forced: false,
+        error: None,
+        done: true,
+    };
     Ok(render(&page)?.into_response())
 }

@@ -1,0 +1,351 @@
+//! Test harness: the real server on port 0 against a fresh database (a temp SQLite file, or a
+//! new PostgreSQL database when `XIAODI_TEST_POSTGRES_URL` is set), spoken to over HTTP.
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use std::path::PathBuf;
+use xiaodi::clock::Clock;
+use xiaodi::config::Config;
+use xiaodi::store::{Actor, NewUser, Store};
+use xiaodi::{AppState, Application};
+
+pub const ADMIN_PASSWORD: &str = "Admin#2024pw";
+pub const PASSWORD: &str = "Xiaodi#2024";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a story on SQLite and, as a second test, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite).await.expect("sqlite app");
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::helpers::spawn_app($crate::helpers::Db::Postgres).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("XIAODI_TEST_POSTGRES_URL is not set: the PostgreSQL run of this story is skipped"),
+                }
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub state: AppState,
+    pub clock: Clock,
+    pub backend: Db,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+/// A throw-away PostgreSQL database, dropped when the test ends (even when it fails).
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "drop database if exists {name} with (force)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The PostgreSQL server to test against; required when CI runs the suite.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("XIAODI_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set XIAODI_TEST_POSTGRES_URL so every story runs on PostgreSQL too"
+            );
+            None
+        }
+    }
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+fn with_database(url: &str, db: &str) -> String {
+    let (head, query) = url
+        .split_once('?')
+        .map(|(h, q)| (h, Some(q)))
+        .unwrap_or((url, None));
+    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match head[scheme_end..].find('/') {
+        Some(slash) => &head[..scheme_end + slash],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+pub async fn fresh_database_url(
+    db: Db,
+    dir: &std::path::Path,
+) -> Option<(String, Option<(String, String)>)> {
+    match db {
+        Db::Sqlite => Some((format!("sqlite://{}", dir.join("test.db").display()), None)),
+        Db::Postgres => {
+            let admin_url = postgres_url()?;
+            sqlx::any::install_default_drivers();
+            let name = format!("xiaodi_t_{}", uuid::Uuid::new_v4().simple());
+            use sqlx::Connection;
+            let mut conn = sqlx::AnyConnection::connect(&admin_url)
+                .await
+                .expect("connect to XIAODI_TEST_POSTGRES_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            Some((with_database(&admin_url, &name), Some((admin_url, name))))
+        }
+    }
+}
+
+pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
+    Config {
+        addr: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url: database_url.to_string(),
+        log_level: "warn".into(),
+        secure_cookies: false,
+        admin_password: Some(ADMIN_PASSWORD.into()),
+    }
+}
+
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg) = fresh_database_url(db, dir.path()).await?;
+    let pg = pg.map(|(admin_url, name)| PgDatabase { admin_url, name });
+    let clock = Clock::default();
+    let app = Application::build_with_clock(test_config(dir.path(), &database_url), clock.clone())
+        .await
+        .expect("build app");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    Some(TestApp {
+        base,
+        client: new_client(),
+        state,
+        clock,
+        backend: db,
+        data_dir: dir.path().to_path_buf(),
+        database_url,
+        _dir: dir,
+        _pg: pg,
+    })
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of `name="field" value="…"` in a page.
+pub fn hidden_value(html: &str, field: &str) -> Option<String> {
+    let marker = format!("name=\"{field}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_with(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Signs in through the login form with a new client; returns the client and the response.
+    pub async fn web_login(&self, username: &str, password: &str) -> (Client, Response) {
+        let client = new_client();
+        let form = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden_value(&form, "csrf_token").expect("login form has a CSRF token");
+        let resp = client
+            .post(self.url("/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf_token", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (client, resp)
+    }
+
+    /// A signed-in web client (panics when sign-in fails).
+    pub async fn web_client(&self, username: &str, password: &str) -> Client {
+        let (client, resp) = self.web_login(username, password).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {username} failed: {}",
+            resp.text().await.unwrap()
+        );
+        client
+    }
+
+    /// The CSRF token a signed-in client's forms carry (read from a page with a form on it).
+    pub async fn csrf_of(&self, client: &Client) -> String {
+        let page = client
+            .get(self.url("/account/password"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        hidden_value(&page, "csrf_token").expect("page has a CSRF token")
+    }
+
+    pub async fn api_login(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn api_token(&self, username: &str, password: &str) -> String {
+        let resp = self.api_login(username, password).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn api_get(&self, token: &str, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates an account directly in the store (no first-password change required).
+    pub async fn add_user(&self, username: &str, org: &str, role: &str) {
+        let user = NewUser {
+            username: username.into(),
+            display_name: format!("{username} 测试"),
+            org_name: org.into(),
+            role: role.into(),
+            password: PASSWORD.into(),
+            must_change_password: false,
+        };
+        self.store()
+            .create_user(&Actor::system("test"), self.clock.now_ms(), &user)
+            .await
+            .expect("create user");
+    }
+
+    /// A count of rows in a table, to show that a failed action changed nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select count(*) as n from {table}"
+        )))
+        .fetch_one(self.store().pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap()
+    }
+
+    /// Counts of every business table, to compare before and after a refused change.
+    pub async fn snapshot(&self) -> Vec<i64> {
+        let mut v = Vec::new();
+        for t in [
+            "regions",
+            "organisations",
+            "plans",
+            "pairing_groups",
+            "group_memberships",
+            "users",
+        ] {
+            v.push(self.count(t).await);
+        }
+        v
+    }
+
+    /// The id of group number `n`, as a bureau user sees it through the API.
+    pub async fn group_id(&self, n: i64) -> String {
+        let token = self.api_token("admin", ADMIN_PASSWORD).await;
+        let groups: serde_json::Value = self
+            .api_get(&token, "/api/v1/groups")
+            .await
+            .json()
+            .await
+            .unwrap();
+        groups["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["number"] == n)
+            .unwrap_or_else(|| panic!("group {n} exists"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}

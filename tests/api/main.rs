@@ -1,0 +1,10 @@
+//! Integration tests: one binary, every story against the real server over HTTP,
+//! on SQLite and (with XIAODI_TEST_POSTGRES_URL) on PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod authorisation;
+mod imports;
+mod platform;
+mod preset;

@@ -1,0 +1,103 @@
+//! The platform as a whole: health, configuration, the OpenAPI document, the audit log.
+
+use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::on_both;
+use reqwest::StatusCode;
+
+async fn health_follows_the_database(app: TestApp) {
+    let resp = app.get("/healthz").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    app.store().close().await;
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+async fn the_openapi_document_is_valid(app: TestApp) {
+    let resp = app.get("/api/openapi.json").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = resp.text().await.unwrap();
+    let spec = oas3::from_json(&text).expect("a valid OpenAPI 3 document");
+    assert!(spec.openapi.starts_with("3."));
+    for path in [
+        "/api/v1/login",
+        "/api/v1/groups",
+        "/api/v1/groups/{id}",
+        "/api/v1/organisations",
+    ] {
+        assert!(
+            spec.paths.as_ref().unwrap().contains_key(path),
+            "{path} is documented"
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        json["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+async fn the_audit_log_only_grows(app: TestApp) {
+    app.api_token("admin", ADMIN_PASSWORD).await;
+    let n = app.count("audit_events").await;
+    assert!(n > 0);
+    let update = sqlx::query("update audit_events set actor_name = 'someone else'")
+        .execute(app.store().pool())
+        .await;
+    assert!(
+        update.is_err(),
+        "updating the audit log is refused by the database"
+    );
+    let delete = sqlx::query("delete from audit_events")
+        .execute(app.store().pool())
+        .await;
+    assert!(
+        delete.is_err(),
+        "deleting from the audit log is refused by the database"
+    );
+    assert_eq!(app.count("audit_events").await, n);
+}
+
+async fn unknown_pages_are_friendly_404s(app: TestApp) {
+    let client = app.web_client("admin", ADMIN_PASSWORD).await;
+    let resp = app.get_with(&client, "/no/such/page").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(resp.text().await.unwrap().contains("页面或记录不存在"));
+    let resp = app.get("/api/v1/nothing").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["error"],
+        "not_found"
+    );
+    let css = app.get("/static/app.css").await;
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+}
+
+on_both!(
+    health_follows_the_database,
+    the_openapi_document_is_valid,
+    the_audit_log_only_grows,
+    unknown_pages_are_friendly_404s
+);
+
+#[tokio::test]
+async fn an_unknown_database_scheme_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::helpers::test_config(dir.path(), "mysql://root@127.0.0.1/xiaodi");
+    let err = xiaodi::Application::build(config)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("mysql"), "{err}");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "no SQLite file was made instead"
+    );
+}
