@@ -14,6 +14,8 @@ use tokio::net::TcpListener;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Uploaded files, content-addressed under the data directory.
+    pub files: crate::store::files::FileStore,
     pub clock: Clock,
     pub config: Arc<Config>,
 }
@@ -128,8 +130,10 @@ impl Application {
         let listener = TcpListener::bind(&config.addr)
             .await
             .with_context(|| format!("无法监听 {}", config.addr))?;
+        let files = crate::store::files::FileStore::new(config.data_dir.join("files"));
         let state = AppState {
             store,
+            files,
             clock,
             config: Arc::new(config),
         };

@@ -14,13 +14,22 @@ fn chromedriver() -> Option<PathBuf> {
     if path.exists() {
         return Some(path.to_path_buf());
     }
-    assert!(std::env::var("CI").is_err(), "CI must install chromium and chromium-driver (see .ci/run)");
-    eprintln!("chromedriver is not installed: the browser test is skipped (apt-get install -y chromium chromium-driver)");
+    assert!(
+        std::env::var("CI").is_err(),
+        "CI must install chromium and chromium-driver (see .ci/run)"
+    );
+    eprintln!(
+        "chromedriver is not installed: the browser test is skipped (apt-get install -y chromium chromium-driver)"
+    );
     None
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Where screenshots are kept for people to look at.
@@ -47,7 +56,10 @@ impl Driver {
             .expect("start chromedriver");
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return Self { child, url };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -71,7 +83,11 @@ async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> fa
             ]
         }),
     );
-    ClientBuilder::new(HttpConnector::new()).capabilities(caps).connect(&driver.url).await.expect("open a Chromium session")
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("open a Chromium session")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,17 +111,47 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
 
     c.goto(&format!("{base}/")).await.unwrap();
     // Not signed in: the login page.
-    c.wait().for_element(Locator::Css("input[name=username]")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=username]"))
+        .await
+        .unwrap();
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("admin").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    c.find(Locator::Css("button[type=submit].primary")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("admin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
-    c.wait().for_element(Locator::Css("table.groups")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.groups"))
+        .await
+        .unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/");
-    let rows = c.find_all(Locator::Css("table.groups tbody tr")).await.unwrap();
+    let rows = c
+        .find_all(Locator::Css("table.groups tbody tr"))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 8, "the home page lists the 8 groups");
-    let text = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for n in 1..=8 {
         assert!(text.contains(&format!("第 {n} 组")), "group {n} is shown");
     }
@@ -113,10 +159,16 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
 
     // Usable on a 390-px phone: nothing runs off the side of the screen.
     let overflow = c
-        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
         .await
         .unwrap();
-    assert!(overflow.as_i64().unwrap() <= 0, "the page is wider than the phone by {overflow} px");
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "the page is wider than the phone by {overflow} px"
+    );
 
     let png = c.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"));
@@ -125,11 +177,29 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     eprintln!("screenshot: {}", shot.display());
 
     // A group page opens from the list.
-    c.find(Locator::LinkText("第 4 组")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("dl.facts")).await.unwrap();
-    let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    c.find(Locator::LinkText("第 4 组"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("dl.facts"))
+        .await
+        .unwrap();
+    let page = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("塘厦镇") && page.contains("东莞市电子科技学校"));
-    std::fs::write(screenshot_dir().join("group-4-390px.png"), c.screenshot().await.unwrap()).unwrap();
+    std::fs::write(
+        screenshot_dir().join("group-4-390px.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     c.close().await.unwrap();
     let _ = driver.child.kill().await;

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/logout", post(logout))
         .route("/v1/groups", get(list_groups))
         .route("/v1/groups/{id}", get(get_group))
+        .route("/v1/groups/{id}/checks", get(group_checks))
         .route("/v1/organisations", get(list_organisations))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -328,6 +329,69 @@ async fn get_group(
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct CheckDto {
+    /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base.
+    pub id: String,
+    /// The clause of the plan the rule comes from, e.g. 四(一).
+    pub clause: String,
+    pub title: String,
+    /// met, not_met or not_yet_due.
+    pub status: String,
+    /// Why, in words (names the person or the figures).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChecksResponse {
+    pub group_id: String,
+    pub year: i16,
+    /// The date the year's facts were read on (31 December, or today for the running year).
+    pub as_of: String,
+    pub checks: Vec<CheckDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    /// Calendar year, 2000–2100; this year when absent.
+    pub year: Option<String>,
+}
+
+/// The verdict of every rule implemented so far, for one group and calendar year.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/checks", tag = "groups", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), YearQuery),
+    responses((status = 200, body = ChecksResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn group_checks(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ChecksResponse>, ApiError> {
+    let Query(q) =
+        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let ws = crate::web::workspace::Workspace::open(&state, &user, &id).await?;
+    let year = crate::web::workspace::parse_year(q.year.as_deref(), ws.today)?;
+    let checks =
+        crate::compliance::group_checks(&state.store, ws.group(), &ws.rules, year, ws.today)
+            .await?;
+    Ok(Json(ChecksResponse {
+        group_id: ws.group().id.to_string(),
+        year,
+        as_of: checks.as_of.to_string(),
+        checks: checks
+            .verdicts
+            .iter()
+            .map(|v| CheckDto {
+                id: v.rule.id.into(),
+                clause: v.rule.clause.into(),
+                title: v.rule.title.into(),
+                status: v.status.as_str().into(),
+                reason: v.reason.clone(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct OrganisationDto {
     pub id: String,
     pub name: String,
@@ -417,7 +481,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "校地通 API", description = "校地结对共建工作平台的 JSON 接口。先 POST /api/v1/login 取得令牌，再以 Authorization: Bearer <token> 调用其他接口。"),
-    paths(login, logout, list_groups, get_group, list_organisations),
+    paths(login, logout, list_groups, get_group, group_checks, list_organisations),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "groups"), (name = "organisations"))
 )]

@@ -45,7 +45,12 @@ id_type!(
     GroupId,
     MembershipId,
     UserId,
-    AuditId
+    AuditId,
+    AttachmentId,
+    AgreementId,
+    TeamMemberId,
+    OnsiteEntryId,
+    BaseId,
 );
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ pub mod pairing;
 pub mod password;
 pub mod plan;
 pub mod region;
+pub mod rules;
+pub mod team;
 pub mod user;
 
 /// A validation failure that names the field (in the user's words) and what is wrong.

@@ -2,11 +2,13 @@
 //! PostgreSQL, one migrations folder per backend with the same file names.
 
 mod audit;
+pub mod files;
 mod groups;
 mod orgs;
 mod pairings;
 mod sessions;
 mod users;
+pub mod workspace;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use groups::{GroupFilter, GroupMember, GroupRow, GroupScope, GroupView};

@@ -227,11 +227,12 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             AppError::Invalid(crate::domain::FieldError::new("表单", "内容过大")).into_response()
         })?;
         let field: CsrfField =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf.into_response())?;
+            serde_html_form::from_bytes(&bytes).map_err(|_| AppError::Csrf.into_response())?;
         if !constant_time_eq(&field.csrf_token, &user.csrf_token) {
             return Err(AppError::Csrf.into_response());
         }
-        let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+        // serde_html_form: repeated keys (several checkboxes of one name) become a Vec.
+        let form = serde_html_form::from_bytes(&bytes).map_err(|e| {
             AppError::Invalid(crate::domain::FieldError::new(
                 "表单",
                 format!("格式不正确：{e}"),

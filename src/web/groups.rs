@@ -6,13 +6,12 @@ use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
 };
 use crate::AppState;
-use crate::domain::ids::GroupId;
 use crate::domain::org::MemberRole;
 use crate::domain::user::Role;
 use crate::exports::Table;
-use crate::store::{GroupFilter, GroupMember, GroupRow};
+use crate::store::{GroupFilter, GroupRow};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -143,74 +142,4 @@ pub async fn export_groups(
             .collect(),
     };
     xlsx_download("结对组.xlsx", &table)
-}
-
-pub struct MemberLine {
-    pub role: &'static str,
-    pub name: String,
-    pub effective_from: String,
-    pub effective_to: String,
-    pub active: bool,
-    pub medical: bool,
-}
-
-impl MemberLine {
-    fn from(m: &GroupMember, today: &str) -> Self {
-        Self {
-            role: m.role.label(),
-            name: m.name.clone(),
-            effective_from: m.effective_from.clone(),
-            effective_to: m.effective_to.clone().unwrap_or_default(),
-            active: m.active_on(today),
-            medical: m.medical_focus,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "pages/group.html")]
-struct GroupPage {
-    chrome: Chrome,
-    line: GroupLine,
-    plan_name: String,
-    plan_doc_no: String,
-    started_on: String,
-    members: Vec<MemberLine>,
-}
-
-pub async fn get_group(
-    State(state): State<AppState>,
-    WebUser(user): WebUser,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    user.require_business()?;
-    let id = GroupId::parse(&id).ok_or(AppError::NotFound)?;
-    let view = state
-        .store
-        .get_group(&user.group_scope(), &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let today = state.clock.today().to_string();
-    let mut members: Vec<MemberLine> = view
-        .group
-        .members
-        .iter()
-        .map(|m| MemberLine::from(m, &today))
-        .collect();
-    let order = |r: &str| {
-        MemberRole::ALL
-            .iter()
-            .position(|x| x.label() == r)
-            .unwrap_or(9)
-    };
-    members.sort_by_key(|m| order(m.role));
-    let page = GroupPage {
-        chrome: Chrome::new(&user, "groups"),
-        line: GroupLine::from_row(&view.group, &today),
-        plan_name: view.plan_name,
-        plan_doc_no: view.plan_doc_no,
-        started_on: view.group.started_on.clone(),
-        members,
-    };
-    Ok(render(&page)?.into_response())
 }

@@ -1,6 +1,6 @@
 //! Uploading a pairing table (bureau users): all or nothing, every bad cell named.
 
-use super::auth::{WebUser, constant_time_eq};
+use super::auth::WebUser;
 use super::error::AppError;
 use super::pages::{Chrome, render};
 use crate::AppState;
@@ -30,36 +30,15 @@ pub async fn pairings_form(WebUser(user): WebUser) -> Result<Response, AppError>
     .into_response())
 }
 
-/// A file posted with a multipart form, after checking the form's CSRF token.
+/// The one file (field `file`) of an upload form, after checking the form's CSRF token.
 pub async fn read_upload(
-    mut multipart: Multipart,
+    multipart: Multipart,
     csrf: &str,
     field_label: &'static str,
 ) -> Result<Vec<u8>, AppError> {
-    let mut token = None;
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| FieldError::new(field_label, format!("上传失败：{e}")))?
-    {
-        match field.name() {
-            Some("csrf_token") => token = Some(field.text().await.unwrap_or_default()),
-            Some("file") => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| FieldError::new(field_label, format!("上传失败：{e}")))?;
-                file = Some(bytes.to_vec());
-            }
-            _ => {}
-        }
-    }
-    if !token.is_some_and(|t| constant_time_eq(&t, csrf)) {
-        return Err(AppError::Csrf);
-    }
-    match file {
-        Some(f) if !f.is_empty() => Ok(f),
+    let mut form = super::multipart::read_multipart(multipart, csrf).await?;
+    match form.take_files("file").into_iter().next() {
+        Some(f) if !f.bytes.is_empty() => Ok(f.bytes),
         _ => Err(FieldError::new(field_label, "请选择要上传的文件").into()),
     }
 }

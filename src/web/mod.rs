@@ -6,9 +6,11 @@ pub mod auth;
 pub mod error;
 pub mod groups;
 pub mod import;
+pub mod multipart;
 pub mod orgs;
 pub mod pages;
 pub mod session;
+pub mod workspace;
 
 use crate::AppState;
 use axum::Router;
@@ -24,12 +26,61 @@ use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 
+/// The largest request body of the routes that take attachments: a few files of the plan's
+/// per-file limit (20 MB in the Dongguan plan, checked per file with a clear message).
+const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+
 /// Every route of the platform.
 pub fn router(state: AppState) -> Router {
     let web = Router::new()
         .route("/", get(groups::list_groups))
         .route("/groups/export.xlsx", get(groups::export_groups))
-        .route("/groups/{id}", get(groups::get_group))
+        .route("/groups/{id}", get(workspace::get_group))
+        .route(
+            "/groups/{id}/agreement",
+            get(workspace::agreement::get_agreement)
+                .post(workspace::agreement::save_agreement)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/groups/{id}/team",
+            get(workspace::team::get_team).post(workspace::team::add_member),
+        )
+        .route(
+            "/groups/{id}/team/export.xlsx",
+            get(workspace::team::export_team),
+        )
+        .route(
+            "/groups/{id}/team/{member}/leave",
+            get(workspace::team::leave_form).post(workspace::team::leave),
+        )
+        .route(
+            "/groups/{id}/onsite",
+            get(workspace::onsite::list_onsite).post(workspace::onsite::add_entry),
+        )
+        .route(
+            "/groups/{id}/onsite/export.xlsx",
+            get(workspace::onsite::export_onsite),
+        )
+        .route(
+            "/groups/{id}/onsite/import",
+            post(workspace::onsite::import_onsite),
+        )
+        .route(
+            "/groups/{id}/onsite/{entry}/confirm",
+            post(workspace::onsite::confirm_entry),
+        )
+        .route(
+            "/groups/{id}/bases",
+            get(workspace::bases::list_bases)
+                .post(workspace::bases::add_base)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/groups/{id}/bases/export.xlsx",
+            get(workspace::bases::export_bases),
+        )
+        .route("/files/{id}", get(workspace::download_file))
         .route("/organisations", get(orgs::list_organisations))
         .route(
             "/organisations/export.xlsx",

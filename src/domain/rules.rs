@@ -1,0 +1,773 @@
+//! The rules of the plan as pure functions: facts in, verdict out. No database, no clock —
+//! the period asked about comes in as an argument, so the compliance matrix can reuse them.
+
+use crate::domain::org::MemberRole;
+use crate::domain::plan::{RULES, RuleInfo};
+use crate::domain::team::{TeamRole, Title};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Met,
+    NotMet,
+    NotYetDue,
+    Advisory,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "not_met",
+            Status::NotYetDue => "not_yet_due",
+            Status::Advisory => "advisory",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Met => "符合",
+            Status::NotMet => "不符合",
+            Status::NotYetDue => "未到期",
+            Status::Advisory => "倡导",
+        }
+    }
+}
+
+/// A rule's verdict for one group and period, with the reason in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub rule: &'static RuleInfo,
+    pub status: Status,
+    pub reason: String,
+}
+
+pub fn rule(id: &str) -> &'static RuleInfo {
+    RULES
+        .iter()
+        .find(|r| r.id == id)
+        .expect("a rule of the catalogue")
+}
+
+fn verdict(id: &str, status: Status, reason: impl Into<String>) -> Verdict {
+    Verdict {
+        rule: rule(id),
+        status,
+        reason: reason.into(),
+    }
+}
+
+/// A team member as the rules see them on the date asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberFact {
+    pub name: String,
+    /// The role the member's organisation holds in the group on that date (`None`: not a group school).
+    pub org_role: Option<MemberRole>,
+    pub role: TeamRole,
+    pub title: Title,
+    pub school_leader: bool,
+}
+
+/// 四(一): "每队成员不少于6人".
+pub fn check_team_size(members: &[MemberFact], min: u32) -> Verdict {
+    let n = members.len();
+    if n >= min as usize {
+        verdict(
+            "team-size",
+            Status::Met,
+            format!("服务工作队现有 {n} 人，不少于 {min} 人"),
+        )
+    } else {
+        verdict(
+            "team-size",
+            Status::NotMet,
+            format!("服务工作队现有 {n} 人，少于 {min} 人"),
+        )
+    }
+}
+
+fn names(members: &[&MemberFact]) -> String {
+    members
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// 四(一): "队长由签约高校安排1名校级领导担任".
+pub fn check_team_captain(members: &[MemberFact]) -> Verdict {
+    let captains: Vec<&MemberFact> = members
+        .iter()
+        .filter(|m| m.role == TeamRole::Captain)
+        .collect();
+    match captains.as_slice() {
+        [] => verdict("team-captain", Status::NotMet, "未设队长"),
+        [c] if c.org_role != Some(MemberRole::University) => verdict(
+            "team-captain",
+            Status::NotMet,
+            format!("队长 {} 不属于本组签约高校", c.name),
+        ),
+        [c] if !c.school_leader => verdict(
+            "team-captain",
+            Status::NotMet,
+            format!("队长 {} 不是校级领导", c.name),
+        ),
+        [c] => verdict(
+            "team-captain",
+            Status::Met,
+            format!("队长 {}，签约高校校级领导", c.name),
+        ),
+        many => verdict(
+            "team-captain",
+            Status::NotMet,
+            format!("有 {} 名队长（{}），应为 1 名", many.len(), names(many)),
+        ),
+    }
+}
+
+/// 四(一): "副队长由签约中职学校安排1名校级领导担任".
+pub fn check_team_vice(members: &[MemberFact], group_has_vocational_school: bool) -> Verdict {
+    if !group_has_vocational_school {
+        return verdict(
+            "team-vice",
+            Status::NotMet,
+            "本组没有签约中职学校，无法安排副队长",
+        );
+    }
+    let vices: Vec<&MemberFact> = members
+        .iter()
+        .filter(|m| m.role == TeamRole::ViceCaptain)
+        .collect();
+    if vices.is_empty() {
+        return verdict("team-vice", Status::NotMet, "未设副队长");
+    }
+    let mut problems = Vec::new();
+    for v in &vices {
+        if v.org_role != Some(MemberRole::VocationalSchool) {
+            problems.push(format!("副队长 {} 不属于本组签约中职学校", v.name));
+        } else if !v.school_leader {
+            problems.push(format!("副队长 {} 不是校级领导", v.name));
+        }
+    }
+    if problems.is_empty() {
+        verdict(
+            "team-vice",
+            Status::Met,
+            format!("副队长 {}，签约中职学校校级领导", names(&vices)),
+        )
+    } else {
+        verdict("team-vice", Status::NotMet, problems.join("；"))
+    }
+}
+
+/// 四(一): "其他队员…需为中级以上职称(含中级)的专业教职工", from the group's schools.
+pub fn check_team_title(members: &[MemberFact], min: Title) -> Verdict {
+    let mut problems = Vec::new();
+    let others: Vec<&MemberFact> = members
+        .iter()
+        .filter(|m| m.role == TeamRole::Member)
+        .collect();
+    for m in &others {
+        if m.org_role.is_none() {
+            problems.push(format!("队员 {} 所在单位不是本组签约学校", m.name));
+        }
+        if m.title < min {
+            problems.push(format!(
+                "队员 {} 职称为{}，低于{}要求",
+                m.name,
+                m.title.label(),
+                min.label()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        verdict(
+            "team-title",
+            Status::Met,
+            format!("{} 名队员均为{}及以上职称", others.len(), min.label()),
+        )
+    } else {
+        verdict("team-title", Status::NotMet, problems.join("；"))
+    }
+}
+
+/// 四(二): the agreement is due one calendar month after the group starts; a start on the 31st
+/// is due on the last day of a shorter month (2024-01-31 → 2024-02-29).
+pub fn agreement_deadline(start: Date, months: u32) -> Date {
+    start.saturating_add((months as i64).months())
+}
+
+/// Days from `a` to `b` (negative when `b` is earlier).
+pub fn days_between(a: Date, b: Date) -> i64 {
+    (b - a).get_days() as i64
+}
+
+/// Where an agreement stands, for the agreement page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementState {
+    Unsigned { days_left: i64 },
+    DueSoon { days_left: i64 },
+    Overdue { days: i64 },
+    SignedOnTime,
+    SignedLate { days: i64 },
+}
+
+/// Days before the deadline from which an unsigned agreement shows as 即将到期.
+pub const DUE_SOON_DAYS: i64 = 7;
+
+pub fn agreement_state(
+    start: Date,
+    months: u32,
+    signed_on: Option<Date>,
+    today: Date,
+) -> AgreementState {
+    let deadline = agreement_deadline(start, months);
+    match signed_on {
+        Some(s) if s <= deadline => AgreementState::SignedOnTime,
+        Some(s) => AgreementState::SignedLate {
+            days: days_between(deadline, s),
+        },
+        None => {
+            let left = days_between(today, deadline);
+            if left < 0 {
+                AgreementState::Overdue { days: -left }
+            } else if left <= DUE_SOON_DAYS {
+                AgreementState::DueSoon { days_left: left }
+            } else {
+                AgreementState::Unsigned { days_left: left }
+            }
+        }
+    }
+}
+
+impl AgreementState {
+    pub fn label(self) -> String {
+        match self {
+            AgreementState::Unsigned { days_left } => format!("未签署（剩余 {days_left} 天）"),
+            AgreementState::DueSoon { days_left } => format!("即将到期（剩余 {days_left} 天）"),
+            AgreementState::Overdue { days } => format!("已逾期 {days} 天"),
+            AgreementState::SignedOnTime => "已签署（按期）".to_string(),
+            AgreementState::SignedLate { days } => format!("已签署（逾期 {days} 天）"),
+        }
+    }
+}
+
+/// 四(二): "在1个月内签署三方合作协议", judged as of `as_of`.
+pub fn check_agreement(start: Date, months: u32, signed_on: Option<Date>, as_of: Date) -> Verdict {
+    let deadline = agreement_deadline(start, months);
+    let signed = signed_on.filter(|s| *s <= as_of);
+    match signed {
+        Some(s) if s <= deadline => verdict(
+            "agreement",
+            Status::Met,
+            format!("{s} 签署，期限 {deadline}"),
+        ),
+        Some(s) => verdict(
+            "agreement",
+            Status::NotMet,
+            format!(
+                "{s} 签署，超过期限 {deadline} {} 天",
+                days_between(deadline, s)
+            ),
+        ),
+        None if as_of <= deadline => verdict(
+            "agreement",
+            Status::NotYetDue,
+            format!("尚未签署，期限 {deadline}"),
+        ),
+        None => verdict(
+            "agreement",
+            Status::NotMet,
+            format!("期限 {deadline} 已过，尚未签署"),
+        ),
+    }
+}
+
+/// One on-site service entry as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnsiteFact {
+    pub from: Date,
+    pub to: Date,
+    pub member_ids: Vec<String>,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OnsiteProgress {
+    /// Distinct days with at least one member on site (overlapping entries count once).
+    pub team_days: u32,
+    /// Distinct (member, day) pairs.
+    pub person_days: u32,
+    /// Days that only unconfirmed entries cover (not counted when confirmation is required).
+    pub unconfirmed_days: u32,
+    /// The threshold for this group and year, pro-rated.
+    pub required: u32,
+}
+
+impl OnsiteProgress {
+    /// Percentage towards the threshold, for a progress bar (0–100).
+    pub fn percent(&self) -> u32 {
+        (self.team_days * 100)
+            .checked_div(self.required)
+            .map_or(100, |p| p.min(100))
+    }
+}
+
+fn year_bounds(year: i16) -> (Date, Date) {
+    (
+        Date::new(year, 1, 1).expect("valid year"),
+        Date::new(year, 12, 31).expect("valid year"),
+    )
+}
+
+/// 四(二) "每年需累计开展不少于3个月": the threshold for a group active only part of `year` is
+/// pro-rated by its active days, rounded up. `active_to` is exclusive.
+pub fn required_onsite_days(
+    year: i16,
+    active_from: Date,
+    active_to: Option<Date>,
+    min_days: u32,
+) -> u32 {
+    let (first, last) = year_bounds(year);
+    let start = active_from.max(first);
+    let end = active_to
+        .map(|t| t.yesterday().unwrap_or(t))
+        .unwrap_or(last)
+        .min(last);
+    if end < start {
+        return 0;
+    }
+    let active = days_between(start, end) + 1;
+    let in_year = days_between(first, last) + 1;
+    ((min_days as i64 * active + in_year - 1) / in_year) as u32
+}
+
+pub fn onsite_progress(
+    entries: &[OnsiteFact],
+    year: i16,
+    active_from: Date,
+    active_to: Option<Date>,
+    min_days: u32,
+    requires_confirmation: bool,
+) -> OnsiteProgress {
+    let (first, last) = year_bounds(year);
+    let len = (days_between(first, last) + 1) as usize;
+    let mut counted = vec![false; len];
+    let mut unconfirmed = vec![false; len];
+    let mut person_days: HashSet<(&str, i64)> = HashSet::new();
+    for e in entries {
+        if e.member_ids.is_empty() {
+            continue;
+        }
+        let from = e.from.max(first);
+        let to = e.to.min(last);
+        if to < from {
+            continue;
+        }
+        let counts = e.confirmed || !requires_confirmation;
+        for offset in days_between(first, from)..=days_between(first, to) {
+            let i = offset as usize;
+            if counts {
+                counted[i] = true;
+                for m in &e.member_ids {
+                    person_days.insert((m.as_str(), offset));
+                }
+            } else {
+                unconfirmed[i] = true;
+            }
+        }
+    }
+    OnsiteProgress {
+        team_days: counted.iter().filter(|d| **d).count() as u32,
+        person_days: person_days.len() as u32,
+        unconfirmed_days: counted
+            .iter()
+            .zip(&unconfirmed)
+            .filter(|(c, u)| !**c && **u)
+            .count() as u32,
+        required: required_onsite_days(year, active_from, active_to, min_days),
+    }
+}
+
+/// 四(二): judged at the end of the year; during the year a shortfall is not yet due.
+pub fn check_onsite(progress: &OnsiteProgress, year: i16, as_of: Date) -> Verdict {
+    let p = progress;
+    let detail = format!(
+        "{year} 年已累计驻点 {} 天（{} 人天），要求不少于 {} 天",
+        p.team_days, p.person_days, p.required
+    );
+    let detail = if p.unconfirmed_days > 0 {
+        format!("{detail}；另有 {} 天待镇村确认", p.unconfirmed_days)
+    } else {
+        detail
+    };
+    let (_, last) = year_bounds(year);
+    if p.team_days >= p.required {
+        verdict("onsite", Status::Met, detail)
+    } else if as_of < last {
+        verdict("onsite", Status::NotYetDue, detail)
+    } else {
+        verdict("onsite", Status::NotMet, detail)
+    }
+}
+
+/// 三(一): "共同建设1个乡村建设实践基地".
+pub fn check_base(opened: &[Date], as_of: Date, min: u32) -> Verdict {
+    let n = opened.iter().filter(|d| **d <= as_of).count();
+    if n >= min as usize {
+        verdict("base", Status::Met, format!("已建实践基地 {n} 个"))
+    } else {
+        verdict(
+            "base",
+            Status::NotMet,
+            format!("已建实践基地 {n} 个，少于 {min} 个"),
+        )
+    }
+}
+
+/// The date a year's checks are judged on: the end of the year, or today while it runs.
+pub fn as_of_for_year(year: i16, today: Date) -> Date {
+    year_bounds(year).1.min(today)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn m(
+        name: &str,
+        org: Option<MemberRole>,
+        role: TeamRole,
+        title: Title,
+        leader: bool,
+    ) -> MemberFact {
+        MemberFact {
+            name: name.into(),
+            org_role: org,
+            role,
+            title,
+            school_leader: leader,
+        }
+    }
+
+    const U: Option<MemberRole> = Some(MemberRole::University);
+    const V: Option<MemberRole> = Some(MemberRole::VocationalSchool);
+
+    fn good_team(n: usize) -> Vec<MemberFact> {
+        let mut t = vec![
+            m("队长甲", U, TeamRole::Captain, Title::Senior, true),
+            m(
+                "副队长乙",
+                V,
+                TeamRole::ViceCaptain,
+                Title::ViceSenior,
+                true,
+            ),
+        ];
+        for i in 2..n {
+            t.push(m(
+                &format!("队员{i}"),
+                U,
+                TeamRole::Member,
+                Title::Intermediate,
+                false,
+            ));
+        }
+        t
+    }
+
+    #[test]
+    fn team_size_five_versus_six() {
+        assert_eq!(check_team_size(&good_team(5), 6).status, Status::NotMet);
+        assert_eq!(check_team_size(&good_team(6), 6).status, Status::Met);
+        assert!(check_team_size(&good_team(5), 6).reason.contains("5 人"));
+    }
+
+    #[test]
+    fn captain_cases() {
+        let cases: Vec<(&str, Vec<MemberFact>, Status, &str)> = vec![
+            ("a good captain", good_team(6), Status::Met, "队长甲"),
+            (
+                "no captain",
+                vec![m("乙", V, TeamRole::ViceCaptain, Title::Senior, true)],
+                Status::NotMet,
+                "未设队长",
+            ),
+            (
+                "two captains",
+                vec![
+                    m("甲", U, TeamRole::Captain, Title::Senior, true),
+                    m("丙", U, TeamRole::Captain, Title::Senior, true),
+                ],
+                Status::NotMet,
+                "有 2 名队长（甲、丙）",
+            ),
+            (
+                "captain from the vocational school",
+                vec![m("丁", V, TeamRole::Captain, Title::Senior, true)],
+                Status::NotMet,
+                "队长 丁 不属于本组签约高校",
+            ),
+            (
+                "captain not a school leader",
+                vec![m("戊", U, TeamRole::Captain, Title::Senior, false)],
+                Status::NotMet,
+                "队长 戊 不是校级领导",
+            ),
+            (
+                "captain from outside the group",
+                vec![m("己", None, TeamRole::Captain, Title::Senior, true)],
+                Status::NotMet,
+                "不属于本组签约高校",
+            ),
+        ];
+        for (what, team, status, reason) in cases {
+            let v = check_team_captain(&team);
+            assert_eq!(v.status, status, "{what}");
+            assert!(v.reason.contains(reason), "{what}: {}", v.reason);
+            assert_eq!(v.rule.clause, "四(一)");
+        }
+    }
+
+    #[test]
+    fn vice_captain_cases() {
+        assert_eq!(check_team_vice(&good_team(6), true).status, Status::Met);
+        assert_eq!(check_team_vice(&good_team(6), false).status, Status::NotMet);
+        let none = vec![m("甲", U, TeamRole::Captain, Title::Senior, true)];
+        assert!(check_team_vice(&none, true).reason.contains("未设副队长"));
+        let from_university = vec![m("乙", U, TeamRole::ViceCaptain, Title::Senior, true)];
+        assert!(
+            check_team_vice(&from_university, true)
+                .reason
+                .contains("副队长 乙 不属于本组签约中职学校")
+        );
+        let not_leader = vec![m("乙", V, TeamRole::ViceCaptain, Title::Senior, false)];
+        assert!(
+            check_team_vice(&not_leader, true)
+                .reason
+                .contains("副队长 乙 不是校级领导")
+        );
+    }
+
+    #[test]
+    fn titles_at_the_boundary() {
+        let mut team = good_team(6);
+        assert_eq!(
+            check_team_title(&team, Title::Intermediate).status,
+            Status::Met
+        );
+        team.push(m("张三", U, TeamRole::Member, Title::Junior, false));
+        let v = check_team_title(&team, Title::Intermediate);
+        assert_eq!(v.status, Status::NotMet);
+        assert!(
+            v.reason.contains("队员 张三 职称为初级，低于中级要求"),
+            "{}",
+            v.reason
+        );
+        // Captain and vice-captain are judged by their own rules, not by title.
+        let mut team = good_team(6);
+        team[0].title = Title::None;
+        assert_eq!(
+            check_team_title(&team, Title::Intermediate).status,
+            Status::Met
+        );
+        let outsider = vec![m("李四", None, TeamRole::Member, Title::Senior, false)];
+        assert!(
+            check_team_title(&outsider, Title::Intermediate)
+                .reason
+                .contains("李四 所在单位不是本组签约学校")
+        );
+    }
+
+    #[test]
+    fn agreement_deadline_clamps_to_month_end() {
+        assert_eq!(agreement_deadline(date(2024, 1, 31), 1), date(2024, 2, 29));
+        assert_eq!(agreement_deadline(date(2023, 1, 31), 1), date(2023, 2, 28));
+        assert_eq!(agreement_deadline(date(2023, 12, 29), 1), date(2024, 1, 29));
+        assert_eq!(agreement_deadline(date(2024, 3, 31), 1), date(2024, 4, 30));
+    }
+
+    #[test]
+    fn agreement_signed_on_the_deadline_versus_the_day_after() {
+        let start = date(2024, 1, 31);
+        let on_time = check_agreement(start, 1, Some(date(2024, 2, 29)), date(2024, 12, 31));
+        assert_eq!(on_time.status, Status::Met);
+        let late = check_agreement(start, 1, Some(date(2024, 3, 1)), date(2024, 12, 31));
+        assert_eq!(late.status, Status::NotMet);
+        assert!(late.reason.contains("1 天"));
+        assert_eq!(
+            check_agreement(start, 1, None, date(2024, 2, 29)).status,
+            Status::NotYetDue
+        );
+        assert_eq!(
+            check_agreement(start, 1, None, date(2024, 3, 1)).status,
+            Status::NotMet
+        );
+        // Signed after the date asked about: not yet signed then.
+        assert_eq!(
+            check_agreement(start, 1, Some(date(2024, 2, 20)), date(2024, 2, 10)).status,
+            Status::NotYetDue
+        );
+
+        assert_eq!(
+            agreement_state(start, 1, Some(date(2024, 2, 29)), date(2024, 5, 1)),
+            AgreementState::SignedOnTime
+        );
+        assert_eq!(
+            agreement_state(start, 1, Some(date(2024, 3, 2)), date(2024, 5, 1)),
+            AgreementState::SignedLate { days: 2 }
+        );
+        assert_eq!(
+            agreement_state(start, 1, None, date(2024, 2, 21)),
+            AgreementState::Unsigned { days_left: 8 }
+        );
+        assert_eq!(
+            agreement_state(start, 1, None, date(2024, 2, 22)),
+            AgreementState::DueSoon { days_left: 7 }
+        );
+        assert_eq!(
+            agreement_state(start, 1, None, date(2024, 2, 29)),
+            AgreementState::DueSoon { days_left: 0 }
+        );
+        assert_eq!(
+            agreement_state(start, 1, None, date(2024, 3, 1)),
+            AgreementState::Overdue { days: 1 }
+        );
+    }
+
+    fn entry(from: Date, to: Date, members: &[&str], confirmed: bool) -> OnsiteFact {
+        OnsiteFact {
+            from,
+            to,
+            member_ids: members.iter().map(|s| s.to_string()).collect(),
+            confirmed,
+        }
+    }
+
+    #[test]
+    fn onsite_89_versus_90_days() {
+        let start = date(2023, 12, 29);
+        // 1 Jan + 88 days = 89 days; + 89 days = 90 days.
+        let e89 = vec![entry(date(2024, 1, 1), date(2024, 3, 29), &["a"], false)];
+        let e90 = vec![entry(date(2024, 1, 1), date(2024, 3, 30), &["a"], false)];
+        let p89 = onsite_progress(&e89, 2024, start, None, 90, false);
+        let p90 = onsite_progress(&e90, 2024, start, None, 90, false);
+        assert_eq!((p89.team_days, p90.team_days, p90.required), (89, 90, 90));
+        assert_eq!(
+            check_onsite(&p89, 2024, date(2024, 12, 31)).status,
+            Status::NotMet
+        );
+        assert_eq!(
+            check_onsite(&p89, 2024, date(2024, 12, 30)).status,
+            Status::NotYetDue
+        );
+        assert_eq!(
+            check_onsite(&p90, 2024, date(2024, 12, 31)).status,
+            Status::Met
+        );
+    }
+
+    #[test]
+    fn overlapping_entries_count_once() {
+        let start = date(2023, 12, 29);
+        let entries = vec![
+            entry(date(2024, 3, 1), date(2024, 3, 10), &["a"], false),
+            entry(date(2024, 3, 5), date(2024, 3, 12), &["b"], false),
+            entry(date(2024, 3, 5), date(2024, 3, 6), &["a"], false),
+        ];
+        let p = onsite_progress(&entries, 2024, start, None, 90, false);
+        assert_eq!(p.team_days, 12, "1–12 March");
+        assert_eq!(p.person_days, 10 + 8, "a on 1–10, b on 5–12");
+        // Entries across the new year count only their days inside the year.
+        let across = vec![entry(date(2024, 12, 30), date(2025, 1, 2), &["a"], false)];
+        assert_eq!(
+            onsite_progress(&across, 2024, start, None, 90, false).team_days,
+            2
+        );
+        assert_eq!(
+            onsite_progress(&across, 2025, start, None, 90, false).team_days,
+            2
+        );
+        // An entry with nobody on site counts for nothing.
+        assert_eq!(
+            onsite_progress(
+                &[entry(date(2024, 1, 1), date(2024, 1, 5), &[], false)],
+                2024,
+                start,
+                None,
+                90,
+                false
+            )
+            .team_days,
+            0
+        );
+    }
+
+    #[test]
+    fn unconfirmed_days_do_not_count_when_confirmation_is_required() {
+        let start = date(2023, 12, 29);
+        let entries = vec![
+            entry(date(2024, 3, 1), date(2024, 3, 10), &["a"], true),
+            entry(date(2024, 3, 8), date(2024, 3, 15), &["b"], false),
+        ];
+        let p = onsite_progress(&entries, 2024, start, None, 90, true);
+        assert_eq!((p.team_days, p.unconfirmed_days), (10, 5));
+        assert!(
+            check_onsite(&p, 2024, date(2024, 6, 1))
+                .reason
+                .contains("另有 5 天待镇村确认")
+        );
+        let p = onsite_progress(&entries, 2024, start, None, 90, false);
+        assert_eq!((p.team_days, p.unconfirmed_days), (15, 0));
+    }
+
+    #[test]
+    fn pro_rating_for_a_group_that_started_on_1_july() {
+        // 2024 is a leap year: 1 July – 31 Dec is 184 of 366 days; 90 × 184 / 366 = 45.2 → 46.
+        assert_eq!(required_onsite_days(2024, date(2024, 7, 1), None, 90), 46);
+        // 2025: 184 of 365 → 45.4 → 46.
+        assert_eq!(required_onsite_days(2025, date(2025, 7, 1), None, 90), 46);
+        assert_eq!(required_onsite_days(2024, date(2023, 12, 29), None, 90), 90);
+        // The Dongguan groups started on 29 December 2023: three days of 2023.
+        assert_eq!(required_onsite_days(2023, date(2023, 12, 29), None, 90), 1);
+        // A group that ended on 1 July (exclusive) was active 182 days of 2024.
+        assert_eq!(
+            required_onsite_days(2024, date(2023, 1, 1), Some(date(2024, 7, 1)), 90),
+            45
+        );
+        assert_eq!(required_onsite_days(2022, date(2023, 1, 1), None, 90), 0);
+        let p = onsite_progress(
+            &[entry(date(2024, 7, 1), date(2024, 8, 15), &["a"], false)],
+            2024,
+            date(2024, 7, 1),
+            None,
+            90,
+            false,
+        );
+        assert_eq!((p.team_days, p.required), (46, 46));
+        assert_eq!(
+            check_onsite(&p, 2024, date(2024, 12, 31)).status,
+            Status::Met
+        );
+    }
+
+    #[test]
+    fn bases_and_years() {
+        assert_eq!(check_base(&[], date(2024, 1, 1), 1).status, Status::NotMet);
+        assert_eq!(
+            check_base(&[date(2024, 5, 1)], date(2024, 4, 30), 1).status,
+            Status::NotMet
+        );
+        assert_eq!(
+            check_base(&[date(2024, 5, 1)], date(2024, 5, 1), 1).status,
+            Status::Met
+        );
+        assert_eq!(as_of_for_year(2024, date(2026, 11, 29)), date(2024, 12, 31));
+        assert_eq!(as_of_for_year(2026, date(2026, 11, 29)), date(2026, 11, 29));
+    }
+}

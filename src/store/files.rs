@@ -1,0 +1,280 @@
+//! Uploaded files, content-addressed under the data directory: `files/ab/abcdef…` by SHA-256.
+//! The type is judged from the content, never from the name.
+
+use crate::domain::FieldError;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The kinds of file the platform accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl FileKind {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Png => "image/png",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "PDF",
+            FileKind::Jpeg => "JPEG",
+            FileKind::Png => "PNG",
+        }
+    }
+}
+
+/// What the first bytes say the file is.
+pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(FileKind::Pdf)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(FileKind::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(FileKind::Png)
+    } else {
+        None
+    }
+}
+
+/// An upload that passed the checks, ready to store.
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
+    pub file_name: String,
+    pub kind: FileKind,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks size and type; `field` names the form field in the error.
+pub fn check_upload(
+    field: &'static str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    max_bytes: usize,
+    allowed: &[FileKind],
+) -> Result<CheckedFile, FieldError> {
+    let name: String = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    let name = if name.trim().is_empty() {
+        "附件".to_string()
+    } else {
+        name
+    };
+    if bytes.is_empty() {
+        return Err(FieldError::new(field, format!("“{name}”是空文件")));
+    }
+    if bytes.len() > max_bytes {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "“{name}”大小为 {:.1} MB，超过 {} MB 上限",
+                bytes.len() as f64 / 1048576.0,
+                max_bytes / 1048576
+            ),
+        ));
+    }
+    let allowed_labels: Vec<&str> = allowed.iter().map(|k| k.label()).collect();
+    let kind = sniff(&bytes)
+        .filter(|k| allowed.contains(k))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!(
+                    "“{name}”的内容不是 {} 文件（按文件内容判断，而非扩展名）",
+                    allowed_labels.join("、")
+                ),
+            )
+        })?;
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(CheckedFile {
+        file_name: name,
+        kind,
+        sha256,
+        bytes,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    fn path(&self, sha256: &str) -> Option<PathBuf> {
+        // Only our own hex digests become paths.
+        (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Stores the content; returns true when it was not there before (so a failed write can undo it).
+    pub fn put(&self, file: &CheckedFile) -> std::io::Result<bool> {
+        let path = self
+            .path(&file.sha256)
+            .ok_or_else(|| std::io::Error::other("bad digest"))?;
+        if path.exists() {
+            return Ok(false);
+        }
+        let dir = path.parent().expect("has a parent");
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(
+            ".{}.{}",
+            file.sha256,
+            uuid::Uuid::new_v4().simple()
+        ));
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&file.bytes)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, &path)?;
+        Ok(true)
+    }
+
+    pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        let path = self
+            .path(sha256)
+            .ok_or_else(|| std::io::Error::other("bad digest"))?;
+        std::fs::read(path)
+    }
+
+    pub fn remove(&self, sha256: &str) {
+        if let Some(path) = self.path(sha256) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Stores every file; on failure removes what this call added. Returns the digests it added.
+    pub fn put_all(&self, files: &[CheckedFile]) -> std::io::Result<Vec<String>> {
+        let mut added = Vec::new();
+        for f in files {
+            match self.put(f) {
+                Ok(true) => added.push(f.sha256.clone()),
+                Ok(false) => {}
+                Err(e) => {
+                    self.remove_all(&added);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(added)
+    }
+
+    pub fn remove_all(&self, digests: &[String]) {
+        for d in digests {
+            self.remove(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+
+    #[test]
+    fn type_comes_from_content_not_name() {
+        assert!(check_upload("扫描件", "协议.pdf", b"%PDF-1.7 ...".to_vec(), 1024, &ALL).is_ok());
+        let exe = check_upload(
+            "扫描件",
+            "协议.pdf",
+            b"MZ\x90\x00 this is a program".to_vec(),
+            1024,
+            &ALL,
+        )
+        .unwrap_err();
+        assert!(
+            exe.message.contains("不是 PDF、JPEG、PNG 文件"),
+            "{}",
+            exe.message
+        );
+        let elf = check_upload(
+            "扫描件",
+            "scan.png",
+            b"\x7fELF\x02\x01".to_vec(),
+            1024,
+            &ALL,
+        );
+        assert!(elf.is_err());
+        let png = check_upload(
+            "照片",
+            "a.bin",
+            b"\x89PNG\r\n\x1a\nrest".to_vec(),
+            1024,
+            &ALL,
+        )
+        .unwrap();
+        assert_eq!(png.kind, FileKind::Png);
+        assert!(
+            check_upload(
+                "照片",
+                "a.pdf",
+                b"%PDF-1.4".to_vec(),
+                1024,
+                &[FileKind::Jpeg, FileKind::Png]
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn size_limit_and_empty_files() {
+        let at_limit = [b"%PDF-".as_slice(), &vec![b'x'; 1019]].concat();
+        assert!(check_upload("扫描件", "a.pdf", at_limit.clone(), 1024, &ALL).is_ok());
+        let over = [at_limit.as_slice(), b"x"].concat();
+        assert!(
+            check_upload("扫描件", "a.pdf", over, 1024, &ALL)
+                .unwrap_err()
+                .message
+                .contains("超过")
+        );
+        assert!(
+            check_upload("扫描件", "a.pdf", vec![], 1024, &ALL)
+                .unwrap_err()
+                .message
+                .contains("空文件")
+        );
+    }
+
+    #[test]
+    fn files_are_content_addressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().to_path_buf());
+        let f = check_upload(
+            "扫描件",
+            "../../etc/passwd.pdf",
+            b"%PDF-1.7 x".to_vec(),
+            1024,
+            &ALL,
+        )
+        .unwrap();
+        assert_eq!(f.file_name, "passwd.pdf");
+        assert!(store.put(&f).unwrap());
+        assert!(!store.put(&f).unwrap(), "the same content is stored once");
+        assert_eq!(store.read(&f.sha256).unwrap(), b"%PDF-1.7 x");
+        assert!(dir.path().join(&f.sha256[..2]).join(&f.sha256).exists());
+        assert!(store.read("../../etc/passwd").is_err());
+    }
+}

@@ -1,0 +1,217 @@
+//! 三方合作协议 (四(二)): signed date, parties, notes and scans; its status against the deadline.
+
+use super::{AttachmentLine, Choice, GroupHead, Workspace, parse_date};
+use crate::AppState;
+use crate::domain::FieldError;
+use crate::domain::ids::OrgId;
+use crate::domain::rules::{agreement_deadline, agreement_state};
+use crate::store::StoreError;
+use crate::store::files::{FileKind, check_upload};
+use crate::store::workspace::AgreementInput;
+use crate::web::auth::WebUser;
+use crate::web::error::AppError;
+use crate::web::multipart::read_multipart;
+use crate::web::pages::{Chrome, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Template)]
+#[template(path = "pages/agreement.html")]
+struct AgreementPage {
+    chrome: Chrome,
+    head: GroupHead,
+    can_edit: bool,
+    status: String,
+    status_kind: &'static str,
+    deadline: String,
+    signed_on: String,
+    notes: String,
+    parties: Vec<Choice>,
+    scans: Vec<AttachmentLine>,
+    max_mb: u32,
+    error: Option<String>,
+}
+
+/// The form as typed, kept when it is shown again with an error.
+struct Typed {
+    signed_on: String,
+    notes: String,
+    parties: Vec<String>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &crate::web::auth::Viewer,
+    ws: &Workspace,
+    typed: Option<Typed>,
+    error: Option<String>,
+) -> Result<AgreementPage, AppError> {
+    let g = ws.group();
+    let start = crate::compliance::group_start(g);
+    let agreement = state.store.get_agreement(&g.id).await?;
+    let signed = agreement.as_ref().and_then(|a| a.signed_on);
+    let st = agreement_state(start, ws.rules.agreement_months, signed, ws.today);
+    let status_kind = match st {
+        crate::domain::rules::AgreementState::SignedOnTime => "met",
+        crate::domain::rules::AgreementState::Unsigned { .. } => "not_yet_due",
+        crate::domain::rules::AgreementState::DueSoon { .. } => "warn",
+        _ => "not_met",
+    };
+    let scans = match &agreement {
+        Some(a) => {
+            state
+                .store
+                .list_attachments("agreement", &[a.id.to_string()])
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let today = ws.today.to_string();
+    let typed = typed.unwrap_or_else(|| Typed {
+        signed_on: signed.map(|d| d.to_string()).unwrap_or_default(),
+        notes: agreement
+            .as_ref()
+            .map(|a| a.notes.clone())
+            .unwrap_or_default(),
+        // A new agreement starts with the group's current members selected.
+        parties: match &agreement {
+            Some(a) => a.parties.iter().map(|p| p.to_string()).collect(),
+            None => g
+                .members
+                .iter()
+                .filter(|m| m.active_on(&today))
+                .map(|m| m.org_id.to_string())
+                .collect(),
+        },
+    });
+    let parties = g
+        .members
+        .iter()
+        .filter(|m| m.active_on(&today) || typed.parties.contains(&m.org_id.to_string()))
+        .map(|m| Choice {
+            value: m.org_id.to_string(),
+            label: format!("{}（{}）", m.name, m.role.label()),
+            selected: typed.parties.contains(&m.org_id.to_string()),
+        })
+        .collect();
+    Ok(AgreementPage {
+        chrome: Chrome::new(user, "groups"),
+        head: ws.head("agreement"),
+        can_edit: ws.can_edit,
+        status: st.label(),
+        status_kind,
+        deadline: agreement_deadline(start, ws.rules.agreement_months).to_string(),
+        signed_on: typed.signed_on,
+        notes: typed.notes,
+        parties,
+        scans: scans.iter().map(AttachmentLine::from).collect(),
+        max_mb: ws.rules.attachment_max_mb,
+        error,
+    })
+}
+
+pub async fn get_agreement(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    Ok(render(&page(&state, &user, &ws, None, None).await?)?.into_response())
+}
+
+pub async fn save_agreement(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let mut form = read_multipart(multipart, &user.csrf_token).await?;
+    let typed = Typed {
+        signed_on: form.text("signed_on"),
+        notes: form.text("notes"),
+        parties: form.all("parties"),
+    };
+    let files = form.take_files("scans");
+
+    let checked: Result<(AgreementInput, Vec<_>), FieldError> = (|| {
+        let signed_on = if typed.signed_on.is_empty() {
+            None
+        } else {
+            Some(parse_date("签署日期", &typed.signed_on)?)
+        };
+        let parties = typed
+            .parties
+            .iter()
+            .map(|p| OrgId::parse(p).ok_or_else(|| FieldError::new("签约各方", "选择的单位无效")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let limit = ws.attachment_limit();
+        let scans = files
+            .into_iter()
+            .map(|f| {
+                check_upload(
+                    "协议扫描件",
+                    &f.file_name,
+                    f.bytes,
+                    limit,
+                    &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !scans.is_empty() && signed_on.is_none() {
+            return Err(FieldError::new("签署日期", "上传扫描件时须填写签署日期"));
+        }
+        Ok((
+            AgreementInput {
+                signed_on,
+                notes: typed.notes.clone(),
+                parties,
+            },
+            scans,
+        ))
+    })();
+    let (input, scans) = match checked {
+        Ok(c) => c,
+        Err(e) => return again(&state, &user, &ws, typed, e.to_string()).await,
+    };
+    // Files first (content-addressed, so a retry reuses them); undone if the database write fails.
+    let added = state
+        .files
+        .put_all(&scans)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match state
+        .store
+        .save_agreement(
+            &user.actor(),
+            state.clock.now_ms(),
+            ws.today,
+            ws.group(),
+            &input,
+            &scans,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/groups/{}/agreement", ws.group().id)).into_response()),
+        Err(e) => {
+            state.files.remove_all(&added);
+            match e {
+                StoreError::Invalid(f) => again(&state, &user, &ws, typed, f.to_string()).await,
+                other => Err(other.into()),
+            }
+        }
+    }
+}
+
+async fn again(
+    state: &AppState,
+    user: &crate::web::auth::Viewer,
+    ws: &Workspace,
+    typed: Typed,
+    error: String,
+) -> Result<Response, AppError> {
+    let page = page(state, user, ws, Some(typed), Some(error)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}

@@ -1,0 +1,240 @@
+//! 乡村建设实践基地 (三(一)): name, place, functions, opened date, description and photos.
+
+use super::{AttachmentLine, Choice, GroupHead, VerdictLine, Workspace, parse_date};
+use crate::AppState;
+use crate::domain::FieldError;
+use crate::domain::ids::OrgId;
+use crate::domain::rules::check_base;
+use crate::exports::Table;
+use crate::store::StoreError;
+use crate::store::files::{FileKind, check_upload};
+use crate::store::workspace::{BASE_FUNCTIONS, NewBase, base_function_label, places_on};
+use crate::web::auth::{Viewer, WebUser};
+use crate::web::error::AppError;
+use crate::web::multipart::read_multipart;
+use crate::web::pages::{Chrome, render, xlsx_download};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+pub struct BaseLine {
+    pub name: String,
+    pub place: String,
+    pub functions: String,
+    pub opened_on: String,
+    pub description: String,
+    pub photos: Vec<AttachmentLine>,
+}
+
+#[derive(Default)]
+struct Typed {
+    name: String,
+    place: String,
+    functions: Vec<String>,
+    opened_on: String,
+    description: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/bases.html")]
+struct BasesPage {
+    chrome: Chrome,
+    head: GroupHead,
+    can_edit: bool,
+    verdict: VerdictLine,
+    bases: Vec<BaseLine>,
+    name: String,
+    opened_on: String,
+    description: String,
+    places: Vec<Choice>,
+    functions: Vec<Choice>,
+    max_mb: u32,
+    error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &Viewer,
+    ws: &Workspace,
+    typed: Typed,
+    error: Option<String>,
+) -> Result<BasesPage, AppError> {
+    let rows = state.store.list_bases(&ws.group().id).await?;
+    let ids: Vec<String> = rows.iter().map(|b| b.id.to_string()).collect();
+    let photos = state.store.list_attachments("base", &ids).await?;
+    let opened: Vec<_> = rows.iter().map(|b| b.opened_on).collect();
+    let verdict = check_base(&opened, ws.today, ws.rules.bases_min);
+    let bases = rows
+        .iter()
+        .map(|b| BaseLine {
+            name: b.name.clone(),
+            place: b.place_name.clone(),
+            functions: b
+                .functions
+                .iter()
+                .map(|f| base_function_label(f))
+                .collect::<Vec<_>>()
+                .join("、"),
+            opened_on: b.opened_on.to_string(),
+            description: b.description.clone(),
+            photos: photos
+                .iter()
+                .filter(|p| p.owner_id == b.id.as_str())
+                .map(AttachmentLine::from)
+                .collect(),
+        })
+        .collect();
+    Ok(BasesPage {
+        chrome: Chrome::new(user, "groups"),
+        head: ws.head("bases"),
+        can_edit: ws.can_edit,
+        verdict: VerdictLine::from(&verdict),
+        bases,
+        places: places_on(ws.group(), ws.today)
+            .into_iter()
+            .map(|(id, name)| Choice {
+                selected: typed.place == id.as_str(),
+                value: id.to_string(),
+                label: name,
+            })
+            .collect(),
+        functions: BASE_FUNCTIONS
+            .iter()
+            .map(|(code, label)| Choice {
+                value: (*code).into(),
+                label: (*label).into(),
+                selected: typed.functions.iter().any(|f| f == code),
+            })
+            .collect(),
+        name: typed.name,
+        opened_on: typed.opened_on,
+        description: typed.description,
+        max_mb: ws.rules.attachment_max_mb,
+        error,
+    })
+}
+
+pub async fn list_bases(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    Ok(render(&page(&state, &user, &ws, Typed::default(), None).await?)?.into_response())
+}
+
+pub async fn add_base(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let mut form = read_multipart(multipart, &user.csrf_token).await?;
+    let typed = Typed {
+        name: form.text("name"),
+        place: form.text("place"),
+        functions: form.all("functions"),
+        opened_on: form.text("opened_on"),
+        description: form.text("description"),
+    };
+    let files = form.take_files("photos");
+    let limit = ws.attachment_limit();
+    let checked = (|| -> Result<_, FieldError> {
+        let base = NewBase {
+            name: typed.name.clone(),
+            place_org_id: OrgId::parse(&typed.place)
+                .ok_or_else(|| FieldError::new("所在地", "请选择本组的镇(街道)或村(社区)"))?,
+            functions: typed.functions.clone(),
+            opened_on: parse_date("揭牌日期", &typed.opened_on)?,
+            description: typed.description.clone(),
+        };
+        let photos = files
+            .into_iter()
+            .map(|f| {
+                check_upload(
+                    "基地照片",
+                    &f.file_name,
+                    f.bytes,
+                    limit,
+                    &[FileKind::Jpeg, FileKind::Png],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((base, photos))
+    })();
+    let (base, photos) = match checked {
+        Ok(c) => c,
+        Err(e) => return again(&state, &user, &ws, typed, e.to_string()).await,
+    };
+    let added = state
+        .files
+        .put_all(&photos)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match state
+        .store
+        .add_base(
+            &user.actor(),
+            state.clock.now_ms(),
+            ws.today,
+            ws.group(),
+            &base,
+            &photos,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/groups/{}/bases", ws.group().id)).into_response()),
+        Err(e) => {
+            state.files.remove_all(&added);
+            match e {
+                StoreError::Invalid(f) => again(&state, &user, &ws, typed, f.to_string()).await,
+                other => Err(other.into()),
+            }
+        }
+    }
+}
+
+async fn again(
+    state: &AppState,
+    user: &Viewer,
+    ws: &Workspace,
+    typed: Typed,
+    error: String,
+) -> Result<Response, AppError> {
+    let page = page(state, user, ws, typed, Some(error)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+pub async fn export_bases(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let rows = state.store.list_bases(&ws.group().id).await?;
+    let table = Table {
+        sheet: "实践基地".into(),
+        headers: vec!["基地名称", "所在地", "功能", "揭牌日期", "简介"],
+        rows: rows
+            .into_iter()
+            .map(|b| {
+                let functions = b
+                    .functions
+                    .iter()
+                    .map(|f| base_function_label(f))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                vec![
+                    b.name,
+                    b.place_name,
+                    functions,
+                    b.opened_on.to_string(),
+                    b.description,
+                ]
+            })
+            .collect(),
+    };
+    xlsx_download(&format!("第{}组实践基地.xlsx", ws.group().number), &table)
+}

@@ -1,0 +1,585 @@
+//! 驻镇(驻村)服务 (四(二)): entries with a date range, the members present and the place;
+//! progress for a calendar year; confirmation by the town or village; xlsx export and import
+//! in the same columns (a round trip).
+
+use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date, parse_year};
+use crate::AppState;
+use crate::compliance::onsite_progress;
+use crate::domain::FieldError;
+use crate::domain::ids::{OnsiteEntryId, OrgId, TeamMemberId};
+use crate::domain::pairing::RowError;
+use crate::domain::rules::{self, OnsiteProgress};
+use crate::domain::user::Role;
+use crate::exports::Table;
+use crate::store::StoreError;
+use crate::store::workspace::{NewOnsiteEntry, OnsiteRow, TeamMemberRow, places_on};
+use crate::web::auth::{CsrfForm, Viewer, WebUser};
+use crate::web::error::AppError;
+use crate::web::import::read_upload;
+use crate::web::pages::{Chrome, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+
+/// The export's columns, which the import reads back.
+pub const COLUMNS: [&str; 6] = [
+    "开始日期",
+    "结束日期",
+    "服务地点",
+    "在场队员",
+    "服务内容",
+    "确认情况",
+];
+
+pub struct EntryLine {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    pub place: String,
+    pub members: String,
+    pub content: String,
+    pub confirmed: Option<String>,
+    pub can_confirm: bool,
+}
+
+fn confirmation(e: &OnsiteRow) -> Option<String> {
+    e.confirmed_at.map(|at| {
+        format!(
+            "{} 于 {} 确认",
+            e.confirmed_by.clone().unwrap_or_default(),
+            crate::clock::format_ms(at)
+        )
+    })
+}
+
+/// Town users confirm service in the group's town and villages; village users in their own village.
+fn may_confirm(user: &Viewer, ws: &Workspace, e: &OnsiteRow) -> bool {
+    if e.confirmed_at.is_some() {
+        return false;
+    }
+    let today = ws.today.to_string();
+    let member_now = ws
+        .group()
+        .members
+        .iter()
+        .any(|m| m.org_id == user.org_id && m.active_on(&today));
+    match user.role {
+        Role::Town => {
+            member_now && (user.org_id == ws.group().lead_town_id || user.org_id == e.place_org_id)
+        }
+        Role::Village => member_now && user.org_id == e.place_org_id,
+        _ => false,
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct EntryForm {
+    #[serde(default)]
+    date_from: String,
+    #[serde(default)]
+    date_to: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/onsite.html")]
+struct OnsitePage {
+    chrome: Chrome,
+    head: GroupHead,
+    can_edit: bool,
+    year: i16,
+    progress: OnsiteProgress,
+    verdict: VerdictLine,
+    requires_confirmation: bool,
+    entries: Vec<EntryLine>,
+    pager: Pager,
+    place_filter: Vec<Choice>,
+    status: String,
+    form: EntryForm,
+    places: Vec<Choice>,
+    team: Vec<Choice>,
+    error: Option<String>,
+    import_errors: Vec<String>,
+    imported: Option<usize>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct OnsiteQuery {
+    year: Option<String>,
+    place: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+struct Extras {
+    form: EntryForm,
+    error: Option<String>,
+    import_errors: Vec<String>,
+    imported: Option<usize>,
+}
+
+fn year_range(year: i16) -> Result<(Date, Date), AppError> {
+    let first = Date::new(year, 1, 1).map_err(|e| AppError::Internal(e.into()))?;
+    let last = Date::new(year, 12, 31).map_err(|e| AppError::Internal(e.into()))?;
+    Ok((first, last))
+}
+
+async fn page(
+    state: &AppState,
+    user: &Viewer,
+    ws: &Workspace,
+    q: &OnsiteQuery,
+    extras: Extras,
+) -> Result<OnsitePage, AppError> {
+    let year = parse_year(q.year.as_deref(), ws.today)?;
+    let (first, last) = year_range(year)?;
+    let g = ws.group();
+    let all = state.store.list_onsite(&g.id, first, last).await?;
+    let progress = onsite_progress(&state.store, g, &ws.rules, year).await?;
+    let verdict = rules::check_onsite(&progress, year, rules::as_of_for_year(year, ws.today));
+    let place = non_empty(&q.place);
+    let status = non_empty(&q.status).unwrap_or_default();
+    let filtered: Vec<&OnsiteRow> = all
+        .iter()
+        .filter(|e| {
+            place
+                .as_deref()
+                .is_none_or(|p| e.place_org_id.as_str() == p)
+        })
+        .filter(|e| match status.as_str() {
+            "confirmed" => e.confirmed_at.is_some(),
+            "unconfirmed" => e.confirmed_at.is_none(),
+            _ => true,
+        })
+        .collect();
+    let (page_no, offset) = page_offset(q.page);
+    let year_text = year.to_string();
+    let pager = Pager::new(
+        &format!("/groups/{}/onsite", g.id),
+        &[
+            ("year", Some(year_text.as_str())),
+            ("place", place.as_deref()),
+            ("status", Some(status.as_str())),
+        ],
+        page_no,
+        filtered.len() as i64,
+    );
+    let entries = filtered
+        .iter()
+        .skip(offset as usize)
+        .take(PER_PAGE as usize)
+        .map(|e| EntryLine {
+            id: e.id.to_string(),
+            from: e.date_from.to_string(),
+            to: e.date_to.to_string(),
+            days: rules::days_between(e.date_from, e.date_to) + 1,
+            place: e.place_name.clone(),
+            members: e.member_names.join("、"),
+            content: e.content.clone(),
+            confirmed: confirmation(e),
+            can_confirm: may_confirm(user, ws, e),
+        })
+        .collect();
+    let all_places = places_on(g, ws.today.min(last).max(crate::compliance::group_start(g)));
+    let team = state.store.list_team(&g.id).await?;
+    let form = extras.form;
+    Ok(OnsitePage {
+        chrome: Chrome::new(user, "groups"),
+        head: ws.head("onsite"),
+        can_edit: ws.can_edit,
+        year,
+        progress,
+        verdict: VerdictLine::from(&verdict),
+        requires_confirmation: ws.rules.onsite_requires_confirmation,
+        entries,
+        pager,
+        place_filter: all_places
+            .iter()
+            .map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: name.clone(),
+                selected: place.as_deref() == Some(id.as_str()),
+            })
+            .collect(),
+        status,
+        places: all_places
+            .iter()
+            .map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: name.clone(),
+                selected: form.place == id.as_str(),
+            })
+            .collect(),
+        team: team
+            .iter()
+            .filter(|m| m.left_on.is_none())
+            .map(|m| Choice {
+                value: m.id.to_string(),
+                label: format!("{}（{}）", m.person_name, m.role.label()),
+                selected: form.members.contains(&m.id.to_string()),
+            })
+            .collect(),
+        form,
+        error: extras.error,
+        import_errors: extras.import_errors,
+        imported: extras.imported,
+    })
+}
+
+fn no_extras() -> Extras {
+    Extras {
+        form: EntryForm::default(),
+        error: None,
+        import_errors: vec![],
+        imported: None,
+    }
+}
+
+pub async fn list_onsite(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<OnsiteQuery>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    Ok(render(&page(&state, &user, &ws, &q, no_extras()).await?)?.into_response())
+}
+
+fn parse_entry(f: &EntryForm) -> Result<NewOnsiteEntry, FieldError> {
+    let date_from = parse_date("开始日期", &f.date_from)?;
+    let date_to = if f.date_to.trim().is_empty() {
+        date_from
+    } else {
+        parse_date("结束日期", &f.date_to)?
+    };
+    let place_org_id = OrgId::parse(&f.place)
+        .ok_or_else(|| FieldError::new("服务地点", "请选择本组的镇(街道)或村(社区)"))?;
+    let member_ids = f
+        .members
+        .iter()
+        .map(|m| {
+            TeamMemberId::parse(m).ok_or_else(|| FieldError::new("在场队员", "选择的队员无效"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(NewOnsiteEntry {
+        date_from,
+        date_to,
+        place_org_id,
+        content: f.content.trim().to_string(),
+        member_ids,
+    })
+}
+
+pub async fn add_entry(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    f: CsrfForm<EntryForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let result = match parse_entry(&f.form) {
+        Ok(e) => state
+            .store
+            .add_onsite_entries(
+                &user.actor(),
+                state.clock.now_ms(),
+                ws.today,
+                ws.group(),
+                std::slice::from_ref(&e),
+            )
+            .await
+            .map(|_| e.date_from.year())
+            .map_err(|mut errs| errs.remove(0).1),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(year) => Ok(
+            Redirect::to(&format!("/groups/{}/onsite?year={year}", ws.group().id)).into_response(),
+        ),
+        Err(StoreError::Invalid(e)) => {
+            let q = OnsiteQuery {
+                year: f.form.date_from.get(..4).map(str::to_string),
+                ..Default::default()
+            };
+            let q = if parse_year(q.year.as_deref(), ws.today).is_ok() {
+                q
+            } else {
+                OnsiteQuery::default()
+            };
+            let extras = Extras {
+                form: f.form,
+                error: Some(e.to_string()),
+                import_errors: vec![],
+                imported: None,
+            };
+            let page = page(&state, &user, &ws, &q, extras).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn confirm_entry(
+    State(state): State<AppState>,
+    Path((id, entry)): Path<(String, String)>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let entry_id = OnsiteEntryId::parse(&entry).ok_or(AppError::NotFound)?;
+    let (place, confirmed_at) = state
+        .store
+        .get_onsite_entry(&ws.group().id, &entry_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let probe = OnsiteRow {
+        id: entry_id.clone(),
+        date_from: ws.today,
+        date_to: ws.today,
+        place_org_id: place,
+        place_name: String::new(),
+        content: String::new(),
+        member_ids: vec![],
+        member_names: vec![],
+        confirmed_by: None,
+        confirmed_at,
+    };
+    if !may_confirm(&user, &ws, &probe) {
+        return Err(if confirmed_at.is_some() {
+            AppError::Conflict("该记录已确认".into())
+        } else {
+            AppError::Forbidden
+        });
+    }
+    state
+        .store
+        .confirm_onsite(
+            &user.actor(),
+            state.clock.now_ms(),
+            &ws.group().id,
+            &entry_id,
+            &user.user_id,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    year: Option<String>,
+}
+
+pub async fn export_onsite(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let year = parse_year(q.year.as_deref(), ws.today)?;
+    let (first, last) = year_range(year)?;
+    let entries = state.store.list_onsite(&ws.group().id, first, last).await?;
+    let table = Table {
+        sheet: "驻点服务".into(),
+        headers: COLUMNS.to_vec(),
+        rows: entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.date_from.to_string(),
+                    e.date_to.to_string(),
+                    e.place_name.clone(),
+                    e.member_names.join("、"),
+                    e.content.clone(),
+                    confirmation(e).unwrap_or_else(|| "待确认".into()),
+                ]
+            })
+            .collect(),
+    };
+    xlsx_download(
+        &format!("第{}组驻点服务{year}.xlsx", ws.group().number),
+        &table,
+    )
+}
+
+/// Sheet rows (in the export's columns) to entries, naming every bad cell.
+pub fn parse_onsite_rows(
+    rows: &[Vec<String>],
+    ws: &Workspace,
+    team: &[TeamMemberRow],
+) -> Result<Vec<(usize, NewOnsiteEntry)>, Vec<RowError>> {
+    let Some(header) = rows.first() else {
+        return Err(vec![RowError::new(1, "表头", "文件为空，缺少表头行")]);
+    };
+    let mut index = [0usize; 5];
+    let mut errors = Vec::new();
+    for (i, name) in COLUMNS[..5].iter().enumerate() {
+        match header
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}') == *name)
+        {
+            Some(p) => index[i] = p,
+            None => errors.push(RowError::new(1, name, "缺少此列")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut out = Vec::new();
+    for (offset, row) in rows.iter().enumerate().skip(1) {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = offset + 1;
+        let cell = |i: usize| {
+            row.get(index[i])
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let from = parse_date("开始日期", &cell(0))
+            .map_err(|e| RowError::new(line, "开始日期", e.message));
+        let to = parse_date("结束日期", &cell(1))
+            .map_err(|e| RowError::new(line, "结束日期", e.message));
+        let (from, to) = match (from, to) {
+            (Ok(f), Ok(t)) => (f, t),
+            (f, t) => {
+                errors.extend(f.err());
+                errors.extend(t.err());
+                continue;
+            }
+        };
+        let place_name = cell(2);
+        let places = places_on(ws.group(), from);
+        let place = places
+            .iter()
+            .find(|(_, n)| *n == place_name)
+            .map(|(id, _)| id.clone());
+        let Some(place_org_id) = place else {
+            errors.push(RowError::new(
+                line,
+                "服务地点",
+                format!("“{place_name}”不是本组的镇(街道)或村(社区)"),
+            ));
+            continue;
+        };
+        let mut member_ids = Vec::new();
+        for name in cell(3)
+            .split(['、', ';', '；', ',', '，'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let matches: Vec<&TeamMemberRow> = team
+                .iter()
+                .filter(|m| m.person_name == name && m.active_on(from))
+                .collect();
+            match matches.as_slice() {
+                [m] => member_ids.push(m.id.clone()),
+                [] => errors.push(RowError::new(
+                    line,
+                    "在场队员",
+                    format!("{from} 时服务工作队中没有“{name}”"),
+                )),
+                _ => errors.push(RowError::new(
+                    line,
+                    "在场队员",
+                    format!("队中有多名“{name}”，请在页面上逐条登记"),
+                )),
+            }
+        }
+        out.push((
+            line,
+            NewOnsiteEntry {
+                date_from: from,
+                date_to: to,
+                place_org_id,
+                content: cell(4),
+                member_ids,
+            },
+        ));
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(2, "开始日期", "表中没有任何记录"));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+pub async fn import_onsite(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let bytes = read_upload(multipart, &user.csrf_token, "驻点服务表").await?;
+    let team = state.store.list_team(&ws.group().id).await?;
+    let result: Result<usize, Vec<String>> = match crate::imports::read_sheet(&bytes) {
+        Err(e) => Err(vec![format!("驻点服务表：{e}")]),
+        Ok(rows) => match parse_onsite_rows(&rows, &ws, &team) {
+            Err(errors) => Err(errors.iter().map(|e| e.to_string()).collect()),
+            Ok(parsed) => {
+                let entries: Vec<NewOnsiteEntry> = parsed.iter().map(|(_, e)| e.clone()).collect();
+                match state
+                    .store
+                    .add_onsite_entries(
+                        &user.actor(),
+                        state.clock.now_ms(),
+                        ws.today,
+                        ws.group(),
+                        &entries,
+                    )
+                    .await
+                {
+                    Ok(ids) => Ok(ids.len()),
+                    Err(errors) => {
+                        let mut lines = Vec::new();
+                        for (i, e) in errors {
+                            match e {
+                                StoreError::Invalid(f) => lines.push(
+                                    RowError::new(parsed[i].0, f.field, f.message).to_string(),
+                                ),
+                                other => return Err(other.into()),
+                            }
+                        }
+                        Err(lines)
+                    }
+                }
+            }
+        },
+    };
+    let (status, extras) = match result {
+        Ok(n) => (
+            StatusCode::OK,
+            Extras {
+                imported: Some(n),
+                ..no_extras()
+            },
+        ),
+        Err(lines) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Extras {
+                import_errors: lines,
+                ..no_extras()
+            },
+        ),
+    };
+    let page = page(&state, &user, &ws, &OnsiteQuery::default(), extras).await?;
+    Ok((status, render(&page)?).into_response())
+}

@@ -1,0 +1,363 @@
+//! 服务工作队 (四(一)): members with dated joining and leaving, and the four composition rules
+//! evaluated live for the team as it stood on any date.
+
+use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date};
+use crate::AppState;
+use crate::compliance::team_verdicts;
+use crate::domain::FieldError;
+use crate::domain::ids::{OrgId, TeamMemberId};
+use crate::domain::org::MemberRole;
+use crate::domain::team::{PhoneNumber, TeamRole, Title, mask_phone, parse_person_name};
+use crate::domain::user::Role;
+use crate::exports::Table;
+use crate::store::StoreError;
+use crate::store::workspace::{NewTeamMember, TeamMemberRow};
+use crate::web::auth::{CsrfForm, Viewer, WebUser};
+use crate::web::error::AppError;
+use crate::web::pages::{Chrome, render, xlsx_download};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+pub struct MemberLine {
+    pub id: String,
+    pub name: String,
+    pub org: String,
+    pub role: &'static str,
+    pub title: &'static str,
+    pub leader: bool,
+    pub phone: String,
+    pub joined_on: String,
+    pub left_on: String,
+}
+
+/// The bureau and the member's own school see the number; everyone else sees it masked.
+fn phone_for(user: &Viewer, m: &TeamMemberRow) -> String {
+    if user.role == Role::Bureau || user.org_id == m.org_id {
+        m.phone.clone()
+    } else {
+        mask_phone(&m.phone)
+    }
+}
+
+fn line(user: &Viewer, m: &TeamMemberRow) -> MemberLine {
+    MemberLine {
+        id: m.id.to_string(),
+        name: m.person_name.clone(),
+        org: m.org_name.clone(),
+        role: m.role.label(),
+        title: m.title.label(),
+        leader: m.school_leader,
+        phone: phone_for(user, m),
+        joined_on: m.joined_on.to_string(),
+        left_on: m.left_on.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct MemberForm {
+    #[serde(default)]
+    person_name: String,
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    school_leader: Option<String>,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    joined_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/team.html")]
+struct TeamPage {
+    chrome: Chrome,
+    head: GroupHead,
+    can_edit: bool,
+    date: String,
+    is_today: bool,
+    members: Vec<MemberLine>,
+    verdicts: Vec<VerdictLine>,
+    form: MemberForm,
+    schools: Vec<Choice>,
+    roles: Vec<Choice>,
+    titles: Vec<Choice>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TeamQuery {
+    date: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &Viewer,
+    ws: &Workspace,
+    date: jiff::civil::Date,
+    form: MemberForm,
+    error: Option<String>,
+) -> Result<TeamPage, AppError> {
+    let team = state.store.list_team(&ws.group().id).await?;
+    let verdicts = team_verdicts(ws.group(), &team, &ws.rules, date);
+    let today = ws.today.to_string();
+    let schools = ws
+        .group()
+        .members
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.role,
+                MemberRole::University | MemberRole::VocationalSchool
+            ) && m.active_on(&today)
+        })
+        .map(|m| Choice {
+            value: m.org_id.to_string(),
+            label: format!("{}（{}）", m.name, m.role.label()),
+            selected: form.org_id == m.org_id.as_str(),
+        })
+        .collect();
+    let roles = TeamRole::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().into(),
+            label: r.label().into(),
+            selected: form.role == r.as_str(),
+        })
+        .collect();
+    let titles = Title::ALL
+        .iter()
+        .map(|t| Choice {
+            value: t.as_str().into(),
+            label: t.label().into(),
+            selected: form.title == t.as_str(),
+        })
+        .collect();
+    let form = MemberForm {
+        joined_on: if form.joined_on.is_empty() {
+            today.clone()
+        } else {
+            form.joined_on.clone()
+        },
+        ..form
+    };
+    Ok(TeamPage {
+        chrome: Chrome::new(user, "groups"),
+        head: ws.head("team"),
+        can_edit: ws.can_edit,
+        is_today: date == ws.today,
+        date: date.to_string(),
+        members: team
+            .iter()
+            .filter(|m| m.active_on(date))
+            .map(|m| line(user, m))
+            .collect(),
+        verdicts: verdicts.iter().map(VerdictLine::from).collect(),
+        form,
+        schools,
+        roles,
+        titles,
+        error,
+    })
+}
+
+pub async fn get_team(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<TeamQuery>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let date = match q.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => parse_date("日期", d)?,
+        None => ws.today,
+    };
+    Ok(
+        render(&page(&state, &user, &ws, date, MemberForm::default(), None).await?)?
+            .into_response(),
+    )
+}
+
+fn parse_member(f: &MemberForm) -> Result<NewTeamMember, FieldError> {
+    let person_name = parse_person_name(&f.person_name)?;
+    let org_id = OrgId::parse(&f.org_id)
+        .ok_or_else(|| FieldError::new("所在单位", "请选择本组的一所学校"))?;
+    let role = TeamRole::parse(&f.role)
+        .ok_or_else(|| FieldError::new("队内职务", "请选择队长、副队长或队员"))?;
+    let title = Title::parse(&f.title).ok_or_else(|| FieldError::new("职称", "请选择职称"))?;
+    let phone = if f.phone.trim().is_empty() {
+        String::new()
+    } else {
+        PhoneNumber::parse(&f.phone)?.as_str().to_string()
+    };
+    let joined_on = parse_date("加入日期", &f.joined_on)?;
+    Ok(NewTeamMember {
+        person_name,
+        org_id,
+        role,
+        title,
+        school_leader: f.school_leader.is_some(),
+        phone,
+        joined_on,
+    })
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    f: CsrfForm<MemberForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let result = match parse_member(&f.form) {
+        Ok(m) => {
+            state
+                .store
+                .add_team_member(
+                    &user.actor(),
+                    state.clock.now_ms(),
+                    ws.today,
+                    ws.group(),
+                    &m,
+                )
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let page = page(&state, &user, &ws, ws.today, f.form, Some(e.to_string())).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/member_leave.html")]
+struct LeavePage {
+    chrome: Chrome,
+    head: GroupHead,
+    member: MemberLine,
+    left_on: String,
+    error: Option<String>,
+}
+
+async fn member_of(
+    state: &AppState,
+    ws: &Workspace,
+    member: &str,
+) -> Result<TeamMemberRow, AppError> {
+    let id = TeamMemberId::parse(member).ok_or(AppError::NotFound)?;
+    let team = state.store.list_team(&ws.group().id).await?;
+    team.into_iter()
+        .find(|m| m.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The confirmation page before a member is recorded as having left.
+pub async fn leave_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, member)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let m = member_of(&state, &ws, &member).await?;
+    let page = LeavePage {
+        chrome: Chrome::new(&user, "groups"),
+        head: ws.head("team"),
+        member: line(&user, &m),
+        left_on: ws.today.to_string(),
+        error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LeaveForm {
+    #[serde(default)]
+    left_on: String,
+}
+
+pub async fn leave(
+    State(state): State<AppState>,
+    Path((id, member)): Path<(String, String)>,
+    f: CsrfForm<LeaveForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let m = member_of(&state, &ws, &member).await?;
+    let result = match parse_date("离队日期", &f.form.left_on) {
+        Ok(d) if d > ws.today => Err(FieldError::new("离队日期", format!("{d} 晚于今天")).into()),
+        Ok(d) => {
+            state
+                .store
+                .end_team_member(&user.actor(), state.clock.now_ms(), &ws.group().id, &m, d)
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let page = LeavePage {
+                chrome: Chrome::new(&user, "groups"),
+                head: ws.head("team"),
+                member: line(&user, &m),
+                left_on: f.form.left_on,
+                error: Some(e.to_string()),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn export_team(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let team = state.store.list_team(&ws.group().id).await?;
+    let table = Table {
+        sheet: "服务工作队".into(),
+        headers: vec![
+            "姓名",
+            "所在单位",
+            "队内职务",
+            "职称",
+            "校级领导",
+            "手机号码",
+            "加入日期",
+            "离队日期",
+        ],
+        rows: team
+            .iter()
+            .map(|m| {
+                let l = line(&user, m);
+                vec![
+                    l.name,
+                    l.org,
+                    l.role.into(),
+                    l.title.into(),
+                    if l.leader { "是" } else { "否" }.into(),
+                    l.phone,
+                    l.joined_on,
+                    l.left_on,
+                ]
+            })
+            .collect(),
+    };
+    xlsx_download(&format!("第{}组服务工作队.xlsx", ws.group().number), &table)
+}
