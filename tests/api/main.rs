@@ -8,3 +8,4 @@ mod authorisation;
 mod imports;
 mod platform;
 mod preset;
+mod workspace;
