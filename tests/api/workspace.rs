@@ -48,16 +48,14 @@ async fn post_form(
     client.post(app.url(path)).form(&all).send().await.unwrap()
 }
 
+/// Adds a team member: (name, organisation id, role, title, school-level leader).
 async fn add_member(
     app: &TestApp,
     client: &Client,
     gid: &str,
-    name: &str,
-    org: &str,
-    role: &str,
-    title: &str,
-    leader: bool,
+    m: (&str, &str, &str, &str, bool),
 ) -> Response {
+    let (name, org, role, title, leader) = m;
     let mut fields = vec![
         ("person_name", name),
         ("org_id", org),
@@ -107,11 +105,7 @@ async fn full_team(app: &TestApp, school: &Client, g: &Group4) {
         app,
         school,
         &g.id,
-        "王队长",
-        &g.university,
-        "captain",
-        "senior",
-        true,
+        ("王队长", &g.university, "captain", "senior", true),
     )
     .await;
     assert_eq!(
@@ -124,11 +118,13 @@ async fn full_team(app: &TestApp, school: &Client, g: &Group4) {
         app,
         school,
         &g.id,
-        "李副队长",
-        &g.vocational,
-        "vice_captain",
-        "vice_senior",
-        true,
+        (
+            "李副队长",
+            &g.vocational,
+            "vice_captain",
+            "vice_senior",
+            true,
+        ),
     )
     .await;
     for name in ["赵一", "钱二", "孙三", "周四"] {
@@ -136,11 +132,7 @@ async fn full_team(app: &TestApp, school: &Client, g: &Group4) {
             app,
             school,
             &g.id,
-            name,
-            &g.university,
-            "member",
-            "intermediate",
-            false,
+            (name, &g.university, "member", "intermediate", false),
         )
         .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -172,11 +164,7 @@ async fn team_rules_follow_the_roster(app: TestApp) {
         &app,
         &school,
         &g.id,
-        "张三",
-        &g.university,
-        "member",
-        "junior",
-        false,
+        ("张三", &g.university, "member", "junior", false),
     )
     .await;
     let c = checks(&app, &token, &g.id, 2024).await;
@@ -193,11 +181,7 @@ async fn team_rules_follow_the_roster(app: TestApp) {
         &app,
         &school,
         &g.id,
-        "陈队长",
-        &g.vocational,
-        "captain",
-        "senior",
-        true,
+        ("陈队长", &g.vocational, "captain", "senior", true),
     )
     .await;
     let c = checks(&app, &token, &g.id, 2024).await;
@@ -243,11 +227,7 @@ async fn team_rules_follow_the_roster(app: TestApp) {
         &app,
         &school,
         &g.id,
-        "外校人员",
-        &other_school,
-        "member",
-        "senior",
-        false,
+        ("外校人员", &other_school, "member", "senior", false),
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -261,11 +241,7 @@ async fn team_rules_follow_the_roster(app: TestApp) {
         &app,
         &school,
         &g.id,
-        "号码错",
-        &g.university,
-        "member",
-        "senior",
-        false,
+        ("号码错", &g.university, "member", "senior", false),
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "a valid number");
@@ -333,11 +309,7 @@ async fn phones_are_masked_for_others(app: TestApp) {
         &app,
         &school,
         &g.id,
-        "王队长",
-        &g.university,
-        "captain",
-        "senior",
-        true,
+        ("王队长", &g.university, "captain", "senior", true),
     )
     .await;
     let path = format!("/groups/{}/team", g.id);
@@ -366,11 +338,7 @@ async fn phones_are_masked_for_others(app: TestApp) {
         &app,
         &town,
         &g.id,
-        "镇里人",
-        &g.university,
-        "member",
-        "senior",
-        false,
+        ("镇里人", &g.university, "member", "senior", false),
     )
     .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -447,11 +415,7 @@ async fn another_group_cannot_read_or_write(app: TestApp) {
         &app,
         &outsider,
         &g.id,
-        "入侵者",
-        &g.university,
-        "captain",
-        "senior",
-        true,
+        ("入侵者", &g.university, "captain", "senior", true),
     )
     .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
