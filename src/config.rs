@@ -19,6 +19,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Password for the first `admin` account (used once, on first start).
     pub admin_password: Option<String>,
+    /// Addresses of load balancers whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -30,6 +32,7 @@ impl Default for Config {
             log_level: "info".into(),
             secure_cookies: false,
             admin_password: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -49,6 +52,7 @@ impl std::fmt::Debug for Config {
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "***"),
             )
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -81,6 +85,7 @@ impl Config {
                 "log_level",
                 "secure_cookies",
                 "admin_password",
+                "trusted_proxies",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()

@@ -109,3 +109,6 @@ end;
 $$;
 create trigger audit_events_no_update before update or delete on audit_events
     for each row execute function audit_events_append_only();
+-- TRUNCATE bypasses row triggers; refuse it too.
+create trigger audit_events_no_truncate before truncate on audit_events
+    for each statement execute function audit_events_append_only();

@@ -6,13 +6,12 @@ use crate::domain::FieldError;
 use crate::domain::ids::GroupId;
 use crate::domain::org::{MemberRole, OrgKind};
 use crate::store::{GroupFilter, GroupRow, OrgFilter, SessionKind};
-use crate::web::auth::{ApiUser, client_ip};
+use crate::web::auth::{ApiUser, ClientInfo};
 use crate::web::error::AppError;
 use crate::web::session::{LoginError, authenticate};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -30,6 +29,13 @@ pub fn router() -> Router<AppState> {
         .route("/v1/groups/{id}/checks", get(group_checks))
         .route("/v1/organisations", get(list_organisations))
         .fallback(|| async { ApiError(AppError::NotFound) })
+        .method_not_allowed_fallback(|| async {
+            let body = ErrorBody {
+                error: "method_not_allowed".into(),
+                message: "此接口不支持该请求方法".into(),
+            };
+            (StatusCode::METHOD_NOT_ALLOWED, Json(body))
+        })
 }
 
 /// An [`AppError`] rendered as `{"error", "message"}` JSON.
@@ -81,30 +87,34 @@ pub struct LoginResponse {
     pub idle_timeout_seconds: i64,
 }
 
-struct ClientIp(String);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
-    }
-}
-
 /// Sign in and get a bearer token.
 #[utoipa::path(post, path = "/api/v1/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 401, description = "Wrong user name or password", body = ErrorBody),
+        (status = 403, description = "The initial password must first be changed on the web", body = ErrorBody),
         (status = 422, description = "Malformed request", body = ErrorBody),
         (status = 423, description = "Locked for 15 minutes after 5 failed attempts", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientInfo,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, Response> {
     let Json(req) = body.map_err(|r| json_rejection(r).into_response())?;
+    let ip = client.ip;
     match authenticate(&state, &req.username, &req.password, &ip).await {
+        Ok(user) if user.must_change_password => {
+            // A password set by someone else (first start, reset, bulk import) is changed on the web first.
+            Err((
+                StatusCode::FORBIDDEN,
+                Json(ErrorBody {
+                    error: "password_change_required".into(),
+                    message: "请先在网页上修改初始密码，再使用接口".into(),
+                }),
+            )
+                .into_response())
+        }
         Ok(user) => {
             let session = state
                 .store
@@ -144,6 +154,17 @@ async fn logout(
     ApiUser(user): ApiUser,
 ) -> Result<StatusCode, ApiError> {
     state.store.delete_session(&user.session_hash).await?;
+    let entry = crate::store::AuditEntry {
+        action: "logout",
+        entity: "user",
+        entity_id: Some(user.user_id.as_str()),
+        before: None,
+        after: None,
+    };
+    state
+        .store
+        .audit(&user.actor(), state.clock.now_ms(), entry)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,7 +234,7 @@ pub struct PageQuery {
 fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(100);
-    if page < 1 {
+    if !(1..=1_000_000).contains(&page) {
         return Err(ApiError(AppError::Invalid(FieldError::new(
             "page",
             "应为不小于 1 的整数",

@@ -58,14 +58,9 @@ pub fn lock_state(locked_until_ms: Option<i64>, now_ms: i64) -> LockState {
     }
 }
 
-/// After a failed attempt: the new failure count and, when it reaches the limit, the lock.
-pub fn after_failure(previous_failures: i64, now_ms: i64) -> (i64, Option<i64>) {
-    let failures = previous_failures + 1;
-    if failures >= MAX_FAILED_ATTEMPTS {
-        (0, Some(now_ms + LOCK_MS))
-    } else {
-        (failures, None)
-    }
+/// After the `failures`-th failed attempt in a row: the lock's end when it reaches the limit.
+pub fn lock_after(failures: i64, now_ms: i64) -> Option<i64> {
+    (failures >= MAX_FAILED_ATTEMPTS).then_some(now_ms + LOCK_MS)
 }
 
 #[cfg(test)]
@@ -93,8 +88,8 @@ mod tests {
     #[test]
     fn fifth_failure_locks_for_fifteen_minutes() {
         let now = 1_000_000;
-        assert_eq!(after_failure(3, now), (4, None));
-        assert_eq!(after_failure(4, now), (0, Some(now + LOCK_MS)));
+        assert_eq!(lock_after(4, now), None);
+        assert_eq!(lock_after(5, now), Some(now + LOCK_MS));
         assert_eq!(
             lock_state(Some(now + LOCK_MS), now + LOCK_MS - 1),
             LockState::Locked {

@@ -28,10 +28,16 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .worksheet_range_at(0)
         .ok_or("xlsx 文件中没有工作表")?
         .map_err(|e| format!("无法读取第一个工作表：{e}"))?;
-    Ok(range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect())
+    // The range starts at the first non-empty cell: pad it back so that rows[i] is sheet row i + 1
+    // and errors name the row a person sees in Excel.
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); top as usize];
+    rows.extend(range.rows().map(|row| {
+        let mut cells = vec![String::new(); left as usize];
+        cells.extend(row.iter().map(cell_text));
+        cells
+    }));
+    Ok(rows)
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -57,22 +63,55 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         "文件既不是 xlsx，也不是 UTF-8 编码的 csv：请在 Excel 中另存为“CSV UTF-8”或 xlsx"
             .to_string()
     })?;
-    let text = text.trim_start_matches('\u{feff}');
+    let text = keep_blank_lines(text.trim_start_matches('\u{feff}'));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("第 {} 行无法解析：{e}", i + 1))?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("第 {} 行无法解析：{e}", rows.len() + 1))?;
         rows.push(record.iter().map(|c| c.trim().to_string()).collect());
     }
     Ok(rows)
 }
 
+/// The csv reader drops blank lines, which would shift every later row number in an error.
+/// A blank line (outside a quoted field) gets a space, so it stays a row of its own.
+fn keep_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut in_quotes = false;
+    let mut at_line_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if at_line_start && !in_quotes && (c == '\n' || (c == '\r' && chars.peek() == Some(&'\n')))
+        {
+            out.push(' ');
+        }
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        at_line_start = c == '\n';
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_lines_keep_their_line_numbers() {
+        let rows = read_sheet(b"a,b\n\n1,2\n").unwrap();
+        assert_eq!(rows[2], vec!["1", "2"], "line 3 stays rows[2]");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write(2, 1, "header").unwrap();
+        sheet.write(3, 1, "value").unwrap();
+        let rows = read_sheet(&book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(rows[3], vec!["", "value"], "sheet row 4, column B");
+    }
 
     #[test]
     fn csv_with_bom_and_quotes() {

@@ -81,7 +81,7 @@ const SCOPE_AND_SEARCH: &str = "
         (select 1 from group_memberships sm where sm.group_id = g.id and sm.org_id = $2)))
     and ($3 is null or cast(g.number as text) = $4 or exists
         (select 1 from group_memberships qm join organisations qo on qo.id = qm.org_id
-         where qm.group_id = g.id and qo.name like $3 escape '\\'))";
+         where qm.group_id = g.id and lower(qo.name) like $3 escape '\\'))";
 
 fn scope_binds(scope: &GroupScope) -> (&'static str, Option<String>) {
     match scope {

@@ -17,7 +17,7 @@ pub use pairings::{ImportSummary, PairingImportError};
 pub use sessions::{
     IDLE_TIMEOUT_MS, NewSession, SessionKind, SessionRow, hash_token, random_token,
 };
-pub use users::{NewUser, UserFilter, UserRow, dummy_hash, hash_password, verify_password};
+pub use users::{MAX_USERS_PER_IMPORT, NewUser, UserFilter, UserRow};
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -48,6 +48,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Bounds concurrent argon2 work (see `Store::verify_password`).
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -82,7 +84,15 @@ impl Store {
             .connect(&url)
             .await
             .with_context(|| format!("无法连接数据库（{}）", redact_url(&url)))?;
-        Ok(Self { pool, backend })
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let hashing = std::sync::Arc::new(tokio::sync::Semaphore::new(2 * cores));
+        Ok(Self {
+            pool,
+            backend,
+            hashing,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -135,6 +145,8 @@ pub enum StoreError {
     Invalid(#[from] crate::domain::FieldError),
     #[error("not found")]
     NotFound,
+    #[error(transparent)]
+    Internal(anyhow::Error),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

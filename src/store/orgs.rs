@@ -76,8 +76,10 @@ fn region_from_row(r: &AnyRow) -> sqlx::Result<RegionRow> {
 }
 
 /// Escapes `%`, `_` and `\` so a search term matches literally inside `like … escape '\'`.
+/// Lower-cased, to match `lower(column)`: case-insensitive alike on SQLite and PostgreSQL.
 pub(crate) fn like_pattern(q: &str) -> String {
     let escaped = q
+        .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
@@ -88,8 +90,7 @@ impl Store {
     pub async fn list_organisations(&self, f: &OrgFilter) -> sqlx::Result<(Vec<OrgRow>, i64)> {
         let kind = f.kind.map(|k| k.as_str());
         let pattern = f.q.as_deref().map(like_pattern);
-        const WHERE: &str =
-            " where ($1 is null or o.kind = $1) and ($2 is null or o.name like $2 escape '\\')";
+        const WHERE: &str = " where ($1 is null or o.kind = $1) and ($2 is null or lower(o.name) like $2 escape '\\')";
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from organisations o{WHERE}"
         )))

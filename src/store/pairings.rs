@@ -24,6 +24,9 @@ pub enum PairingImportError {
     Rows(Vec<RowError>),
     #[error("尚未加载行动方案")]
     NoPlan,
+    /// Another import wrote the same group numbers at the same moment.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

@@ -123,6 +123,14 @@ impl Store {
         }))
     }
 
+    pub async fn delete_user_sessions(&self, user: &UserId) -> sqlx::Result<()> {
+        sqlx::query("delete from sessions where user_id = $1")
+            .bind(user.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn delete_session(&self, token_hash: &str) -> sqlx::Result<()> {
         sqlx::query("delete from sessions where token_hash = $1")
             .bind(token_hash)

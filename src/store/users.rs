@@ -68,23 +68,55 @@ fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
     })
 }
 
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
+fn argon_hash(password: &str) -> anyhow::Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
 }
 
-pub fn verify_password(password: &str, hash: &str) -> bool {
+fn argon_verify(password: &str, hash: &str) -> bool {
     Argon2::default()
         .verify_password(password.as_bytes(), hash)
         .is_ok()
 }
 
 /// A hash to verify against when the user does not exist, so a wrong name costs as long as a wrong password.
-pub fn dummy_hash() -> &'static str {
+fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("not-a-real-password-Aa1!").unwrap_or_default())
+    HASH.get_or_init(|| argon_hash("not-a-real-password-Aa1!").unwrap_or_default())
+}
+
+impl Store {
+    /// argon2 off the async workers and at most a few at a time: each hash takes a core and
+    /// ~19 MiB, so a burst of sign-ins queues here instead of stalling or exhausting the server.
+    async fn argon<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = self.hashing.acquire().await?;
+        Ok(tokio::task::spawn_blocking(work).await?)
+    }
+
+    /// Checks a password against a stored hash (or against a dummy one, so unknown names take as long).
+    pub async fn verify_password(&self, password: &str, hash: Option<&str>) -> bool {
+        let password = password.to_string();
+        let hash = hash.map(str::to_string);
+        self.argon(move || match hash {
+            Some(h) => argon_verify(&password, &h),
+            None => {
+                let _ = argon_verify(&password, dummy_hash());
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    pub async fn hash_password(&self, password: &str) -> anyhow::Result<String> {
+        let password = password.to_string();
+        self.argon(move || argon_hash(&password)).await?
+    }
 }
 
 /// A new user checked against the database's organisations, ready to insert.
@@ -93,12 +125,24 @@ struct CheckedUser {
     display_name: String,
     org_id: OrgId,
     role: Role,
-    password_hash: String,
+    password: String,
     must_change_password: bool,
 }
 
+/// The most accounts one sheet may create.
+pub const MAX_USERS_PER_IMPORT: usize = 5000;
+
 impl Store {
-    async fn check_new_user(&self, u: &NewUser) -> Result<CheckedUser, FieldError> {
+    /// Checks an account against the organisations; no hashing yet (that waits until every row is valid).
+    async fn check_new_user(
+        &self,
+        u: &NewUser,
+    ) -> Result<Result<CheckedUser, FieldError>, sqlx::Error> {
+        let org = self.find_organisation_by_name(&u.org_name).await?;
+        Ok(Self::check_user_fields(u, org))
+    }
+
+    fn check_user_fields(u: &NewUser, org: OrgLookup) -> Result<CheckedUser, FieldError> {
         let username = Username::parse(&u.username)?;
         let display_name = parse_display_name(&u.display_name)?;
         let role = Role::parse(&u.role).ok_or_else(|| {
@@ -108,11 +152,7 @@ impl Store {
                 format!("“{}”不是有效角色，可选：{}", u.role.trim(), all.join("、")),
             )
         })?;
-        let org = match self
-            .find_organisation_by_name(&u.org_name)
-            .await
-            .map_err(|e| FieldError::new("单位", format!("查询失败：{e}")))?
-        {
+        let org = match org {
             OrgLookup::Found(org) => org,
             OrgLookup::Missing => {
                 return Err(FieldError::new(
@@ -142,14 +182,12 @@ impl Store {
             ));
         }
         password::check_strength(&u.password)?;
-        let password_hash =
-            hash_password(&u.password).map_err(|e| FieldError::new("密码", e.to_string()))?;
         Ok(CheckedUser {
             username,
             display_name,
             org_id: org.id,
             role,
-            password_hash,
+            password: u.password.clone(),
             must_change_password: u.must_change_password,
         })
     }
@@ -175,11 +213,22 @@ impl Store {
         now_ms: i64,
         users: &[NewUser],
     ) -> Result<Vec<UserId>, Vec<(usize, StoreError)>> {
+        if users.len() > MAX_USERS_PER_IMPORT {
+            let msg = format!(
+                "一次最多创建 {MAX_USERS_PER_IMPORT} 个用户，本次为 {} 个",
+                users.len()
+            );
+            return Err(vec![(MAX_USERS_PER_IMPORT, StoreError::Conflict(msg))]);
+        }
         let mut checked = Vec::new();
         let mut errors = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (i, u) in users.iter().enumerate() {
-            match self.check_new_user(u).await {
+            match self
+                .check_new_user(u)
+                .await
+                .map_err(|e| vec![(i, e.into())])?
+            {
                 Ok(c) => {
                     if !seen.insert(c.username.as_str().to_string()) {
                         errors.push((
@@ -198,6 +247,14 @@ impl Store {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let mut hashes = Vec::with_capacity(checked.len());
+        for (i, c) in checked.iter().enumerate() {
+            hashes.push(
+                self.hash_password(&c.password)
+                    .await
+                    .map_err(|e| vec![(i, StoreError::Internal(e))])?,
+            );
+        }
         let result: Result<Vec<UserId>, (usize, StoreError)> = async {
             let mut tx = self.pool.begin().await.map_err(|e| (0, e.into()))?;
             let mut ids = Vec::new();
@@ -212,7 +269,7 @@ impl Store {
                 .bind(&c.display_name)
                 .bind(c.org_id.as_str())
                 .bind(c.role.as_str())
-                .bind(&c.password_hash)
+                .bind(&hashes[i])
                 .bind(i64::from(c.must_change_password))
                 .bind(now_ms)
                 .execute(&mut *tx)
@@ -274,7 +331,7 @@ impl Store {
                 .filter(|q| !q.is_empty())
                 .map(super::orgs::like_pattern);
         let role = f.role.map(|r| r.as_str());
-        const WHERE: &str = " where ($1 is null or u.username like $1 escape '\\' or u.display_name like $1 escape '\\' or o.name like $1 escape '\\')
+        const WHERE: &str = " where ($1 is null or lower(u.username) like $1 escape '\\' or lower(u.display_name) like $1 escape '\\' or lower(o.name) like $1 escape '\\')
               and ($2 is null or u.role = $2)";
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from users u join organisations o on o.id = u.org_id{WHERE}"
@@ -317,14 +374,24 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> sqlx::Result<Option<i64>> {
-        let (failures, locked_until) = password::after_failure(user.failed_attempts, now_ms);
         let mut tx = self.pool.begin().await?;
-        sqlx::query("update users set failed_attempts = $1, locked_until = coalesce($2, locked_until) where id = $3")
-            .bind(failures)
-            .bind(locked_until)
-            .bind(user.id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        // Counted in the database, not from the row read before the check: attempts sent in
+        // parallel each add one (the update takes the row's write lock until commit).
+        let failures: i64 = sqlx::query(
+            "update users set failed_attempts = failed_attempts + 1 where id = $1 returning failed_attempts",
+        )
+        .bind(user.id.as_str())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("failed_attempts")?;
+        let locked_until = password::lock_after(failures, now_ms);
+        if let Some(until) = locked_until {
+            sqlx::query("update users set failed_attempts = 0, locked_until = $1 where id = $2")
+                .bind(until)
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         audit::append(
             &mut tx,
             actor,
@@ -337,7 +404,7 @@ impl Store {
                 },
                 entity: "user",
                 entity_id: Some(user.id.as_str()),
-                before: Some(json!({ "failed_attempts": user.failed_attempts })),
+                before: Some(json!({ "failed_attempts": failures - 1 })),
                 after: Some(json!({ "failed_attempts": failures, "locked_until": locked_until })),
             },
         )
@@ -365,7 +432,10 @@ impl Store {
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
         password::check_strength(new_password)?;
-        let hash = hash_password(new_password).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let hash = self
+            .hash_password(new_password)
+            .await
+            .map_err(StoreError::Internal)?;
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
             "update users set password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = null where id = $3",

@@ -88,7 +88,7 @@ struct UsersPage {
 pub struct UserQuery {
     q: Option<String>,
     role: Option<String>,
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 fn user_filter(query: &UserQuery, limit: i64, offset: i64) -> Result<UserFilter, AppError> {
@@ -112,7 +112,7 @@ async fn users_page(
     user: &crate::web::auth::Viewer,
     query: &UserQuery,
 ) -> Result<UsersPage, AppError> {
-    let (page, offset) = page_offset(query.page);
+    let (page, offset) = page_offset(query.page.as_deref());
     let filter = user_filter(query, PER_PAGE, offset)?;
     let (rows, total) = state.store.list_users(&filter).await?;
     let now = state.clock.now_ms();

@@ -60,7 +60,7 @@ pub struct AuditQuery {
     action: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 /// Start of a `YYYY-MM-DD` day in Asia/Shanghai, as Unix ms.
@@ -70,7 +70,7 @@ fn day_start_ms(field: &'static str, s: &str) -> Result<i64, AppError> {
         .map_err(|_| FieldError::new(field, format!("“{s}”不是 YYYY-MM-DD 日期")))?;
     let zoned = date
         .to_zoned(shanghai())
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|_| FieldError::new(field, format!("“{s}”超出可查询的日期范围")))?;
     Ok(zoned.timestamp().as_millisecond())
 }
 
@@ -97,7 +97,7 @@ pub async fn list_audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     user.require(&[Role::Auditor])?;
-    let (page, offset) = page_offset(q.page);
+    let (page, offset) = page_offset(q.page.as_deref());
     let filter = audit_filter(&q, PER_PAGE, offset)?;
     let (rows, total) = state.store.list_audit(&filter).await?;
     let (actor, action, from, to) = (

@@ -72,13 +72,64 @@ impl Viewer {
     }
 }
 
-/// The caller's address, for the audit log.
-pub fn client_ip(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string())
+/// Where a request comes from: its address (for the audit log) and whether it came over https.
+/// Behind a load balancer listed in `trusted_proxies`, both are read from X-Forwarded-For and
+/// X-Forwarded-Proto; from anyone else those headers are ignored.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub https: bool,
+}
+
+impl ClientInfo {
+    pub fn of(parts: &Parts, config: &crate::config::Config) -> Self {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let trusted = |ip: &str| config.trusted_proxies.iter().any(|t| t.trim() == ip);
+        let Some(peer) = peer else {
+            return Self {
+                ip: "unknown".into(),
+                https: false,
+            };
+        };
+        if !trusted(&peer.to_string()) {
+            return Self {
+                ip: peer.to_string(),
+                https: false,
+            };
+        }
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        };
+        // The right-most address that is not one of our proxies is the client.
+        let forwarded = header("x-forwarded-for")
+            .split(',')
+            .map(str::trim)
+            .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
+            .rev()
+            .find(|a| !trusted(a))
+            .map(str::to_string);
+        Self {
+            ip: forwarded.unwrap_or_else(|| peer.to_string()),
+            https: header("x-forwarded-proto").eq_ignore_ascii_case("https"),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientInfo::of(parts, &state.config))
+    }
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -93,12 +144,18 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure when served over https.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: Option<i64>) -> String {
+pub fn set_cookie(
+    state: &AppState,
+    client: &ClientInfo,
+    name: &str,
+    value: &str,
+    max_age_secs: Option<i64>,
+) -> String {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age_secs {
         c.push_str(&format!("; Max-Age={age}"));
     }
-    if state.config.secure_cookies {
+    if state.config.secure_cookies || client.https {
         c.push_str("; Secure");
     }
     c
@@ -165,9 +222,14 @@ impl FromRequestParts<AppState> for WebUser {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string) else {
             return Err(to_login());
         };
-        let viewer = load_viewer(state, &token, SessionKind::Web, client_ip(parts))
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let viewer = load_viewer(
+            state,
+            &token,
+            SessionKind::Web,
+            ClientInfo::of(parts, &state.config).ip,
+        )
+        .await
+        .map_err(IntoResponse::into_response)?;
         let Some(viewer) = viewer else {
             return Err(to_login());
         };
@@ -198,7 +260,13 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string())
             .ok_or(crate::api::ApiError(AppError::Unauthorized))?;
-        let viewer = load_viewer(state, &token, SessionKind::Api, client_ip(parts)).await?;
+        let viewer = load_viewer(
+            state,
+            &token,
+            SessionKind::Api,
+            ClientInfo::of(parts, &state.config).ip,
+        )
+        .await?;
         viewer
             .map(ApiUser)
             .ok_or(crate::api::ApiError(AppError::Unauthorized))

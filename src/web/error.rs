@@ -41,6 +41,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Invalid(f) => AppError::Invalid(f),
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Internal(e) => AppError::Internal(e),
             StoreError::Db(e) => e.into(),
         }
     }

@@ -57,7 +57,7 @@ struct GroupsPage {
 #[derive(Deserialize)]
 pub struct GroupQuery {
     q: Option<String>,
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 pub async fn list_groups(
@@ -70,7 +70,7 @@ pub async fn list_groups(
         Role::Auditor => return Ok(Redirect::to("/audit").into_response()),
         _ => {}
     }
-    let (page, offset) = page_offset(query.page);
+    let (page, offset) = page_offset(query.page.as_deref());
     let q = non_empty(&query.q);
     let filter = GroupFilter {
         q: q.clone(),

@@ -77,6 +77,7 @@ pub async fn import_pairings(
         }
         Err(PairingImportError::Rows(rows)) => fail(rows.iter().map(|r| r.to_string()).collect()),
         Err(PairingImportError::NoPlan) => fail(vec!["尚未加载行动方案".into()]),
+        Err(PairingImportError::Conflict(m)) => fail(vec![m]),
         Err(PairingImportError::Db(e)) => Err(e.into()),
     }
 }

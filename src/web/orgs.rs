@@ -36,7 +36,7 @@ struct OrganisationsPage {
 pub struct OrgQuery {
     kind: Option<String>,
     q: Option<String>,
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 fn org_filter(query: &OrgQuery, limit: i64, offset: i64) -> Result<OrgFilter, AppError> {
@@ -60,7 +60,7 @@ pub async fn list_organisations(
     Query(query): Query<OrgQuery>,
 ) -> Result<Response, AppError> {
     user.require_business()?;
-    let (page, offset) = page_offset(query.page);
+    let (page, offset) = page_offset(query.page.as_deref());
     let filter = org_filter(&query, PER_PAGE, offset)?;
     let (orgs, total) = state.store.list_organisations(&filter).await?;
     let kind_code = filter.kind.map(|k| k.as_str());

@@ -103,9 +103,12 @@ pub fn render(page: &impl Template) -> Result<Html<String>, AppError> {
     Ok(Html(page.render()?))
 }
 
-/// Page number from the query string (1-based), and the matching SQL offset.
-pub fn page_offset(page: Option<i64>) -> (i64, i64) {
-    let page = page.unwrap_or(1).clamp(1, 1_000_000);
+/// Page number from the query string (1-based; anything unreadable is page 1), and the SQL offset.
+pub fn page_offset(page: Option<&str>) -> (i64, i64) {
+    let page = page
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
     (page, (page - 1) * PER_PAGE)
 }
 

@@ -1,7 +1,8 @@
 //! Signing in and out, and changing one's password.
 
 use super::auth::{
-    CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie, set_cookie,
+    ClientInfo, CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie,
+    set_cookie,
 };
 use super::error::AppError;
 use super::pages::{Chrome, render};
@@ -9,15 +10,14 @@ use crate::AppState;
 use crate::clock::format_ms;
 use crate::domain::password::{LockState, lock_state};
 use crate::domain::user::Role;
+use crate::store::random_token;
 use crate::store::{Actor, AuditEntry, SessionKind, UserRow};
-use crate::store::{dummy_hash, random_token, verify_password};
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// Why a sign-in was refused. Wrong name and wrong password read the same.
 #[derive(Debug)]
@@ -63,7 +63,7 @@ pub async fn authenticate(
     let user = state.store.find_user_by_username(username).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         // Spend the same time as a real check, so response times do not reveal which names exist.
-        let _ = verify_password(password, dummy_hash());
+        let _ = state.store.verify_password(password, None).await;
         state
             .store
             .audit(
@@ -97,11 +97,10 @@ pub async fn authenticate(
             .await?;
         return Err(LoginError::Locked { until_ms });
     }
-    let hash = user.password_hash.clone();
-    let pw = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-        .await
-        .unwrap_or(false);
+    let ok = state
+        .store
+        .verify_password(password, Some(&user.password_hash))
+        .await;
     if !ok {
         return match state.store.record_login_failure(&user, &actor, now).await? {
             Some(until_ms) => Err(LoginError::Locked { until_ms }),
@@ -146,15 +145,28 @@ pub struct LoginQuery {
 }
 
 /// Only local paths may be redirected to after login.
-fn safe_next(next: Option<&str>) -> String {
+/// Only a path on this site: no scheme or host, no `//` or `/\` (browsers read both as another
+/// host), no whitespace or control characters (browsers drop tabs, so `/\t/evil` becomes `//evil`).
+pub fn safe_next(next: Option<&str>) -> String {
+    let ok = |n: &str| {
+        let mut chars = n.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/') | Some('\\'))
+            && !n
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+            && n.parse::<axum::http::Uri>()
+                .is_ok_and(|u| u.scheme().is_none() && u.authority().is_none())
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if ok(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
 
 pub async fn login_form(
     State(state): State<AppState>,
+    client: ClientInfo,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
     let csrf = random_token();
@@ -168,7 +180,7 @@ pub async fn login_form(
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(&state, LOGIN_CSRF_COOKIE, &csrf, Some(3600)),
+            set_cookie(&state, &client, LOGIN_CSRF_COOKIE, &csrf, Some(3600)),
         )],
         render(&page)?,
     )
@@ -187,7 +199,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientInfo,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -196,7 +208,7 @@ pub async fn login(
     if !constant_time_eq(expected, &form.csrf_token) {
         return Err(AppError::Csrf);
     }
-    let ip = addr.ip().to_string();
+    let ip = client.ip.clone();
     match authenticate(&state, &form.username, &form.password, &ip).await {
         Ok(user) => {
             // A new session id at every sign-in; the one the browser brought (if any) ends here.
@@ -221,11 +233,11 @@ pub async fn login(
                 AppendHeaders([
                     (
                         header::SET_COOKIE,
-                        set_cookie(&state, SESSION_COOKIE, &session.token, None),
+                        set_cookie(&state, &client, SESSION_COOKIE, &session.token, None),
                     ),
                     (
                         header::SET_COOKIE,
-                        set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0)),
+                        set_cookie(&state, &client, LOGIN_CSRF_COOKIE, "", Some(0)),
                     ),
                 ]),
                 Redirect::to(&target),
@@ -251,6 +263,7 @@ pub struct Empty {}
 
 pub async fn logout(
     State(state): State<AppState>,
+    client: ClientInfo,
     f: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     state.store.delete_session(&f.user.session_hash).await?;
@@ -271,7 +284,7 @@ pub async fn logout(
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(&state, SESSION_COOKIE, "", Some(0)),
+            set_cookie(&state, &client, SESSION_COOKIE, "", Some(0)),
         )],
         Redirect::to("/login"),
     )
@@ -307,6 +320,7 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    client: ClientInfo,
     f: CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let user = f.user;
@@ -326,7 +340,36 @@ pub async fn change_password(
         .get_user(&user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !verify_password(&form.current, &row.password_hash) {
+    if !state
+        .store
+        .verify_password(&form.current, Some(&row.password_hash))
+        .await
+    {
+        // Wrong current passwords count towards the lock-out like failed sign-ins.
+        let actor = user.actor();
+        if let Some(until) = state
+            .store
+            .record_login_failure(&row, &actor, state.clock.now_ms())
+            .await?
+        {
+            state.store.delete_user_sessions(&user.user_id).await?;
+            let msg = LoginError::Locked { until_ms: until }.message();
+            return Ok((
+                StatusCode::UNAUTHORIZED,
+                [(
+                    header::SET_COOKIE,
+                    set_cookie(&state, &client, SESSION_COOKIE, "", Some(0)),
+                )],
+                render(&LoginPage {
+                    chrome: Chrome::anonymous(),
+                    csrf: String::new(),
+                    next: "/".into(),
+                    username: user.username.clone(),
+                    error: Some(msg),
+                })?,
+            )
+                .into_response());
+        }
         return fail("当前密码：不正确".into());
     }
     if form.new_password != form.confirm {
@@ -360,4 +403,29 @@ pub async fn change_password(
         done: true,
     };
     Ok(render(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        for ok in ["/", "/groups/abc", "/organisations?kind=town&page=2"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n",
+            "https://evil.example",
+            "evil",
+            "",
+            "/a b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

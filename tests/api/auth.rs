@@ -338,19 +338,187 @@ async fn a_generated_first_password_must_be_changed(app: TestApp) {
         "/account/password",
         "nothing else until the password is changed"
     );
-    if let Some((admin_url, name)) = _pg {
-        drop(client);
-        use sqlx::Connection;
-        let mut conn = sqlx::AnyConnection::connect(&admin_url).await.unwrap();
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "drop database if exists {name} with (force)"
-        )))
-        .execute(&mut conn)
-        .await;
+    // The API refuses it too, until the password is changed on the web.
+    let api = reqwest::Client::new()
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({ "username": "admin", "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.json::<Value>().await.unwrap()["error"],
+        "password_change_required"
+    );
+}
+
+async fn parallel_guesses_still_lock_the_account(app: TestApp) {
+    app.add_user("target", "广东医科大学", "school").await;
+    let attempts = (0..10).map(|_| app.api_login("target", "Wrong#pass1"));
+    let statuses: Vec<StatusCode> = futures_join(attempts).await;
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::LOCKED)
+    );
+    assert_eq!(
+        app.api_login("target", PASSWORD).await.status(),
+        StatusCode::LOCKED,
+        "ten guesses at once lock the account"
+    );
+}
+
+/// Runs the requests at the same time (they are independent HTTP calls).
+async fn futures_join<F: std::future::Future<Output = reqwest::Response>>(
+    fs: impl Iterator<Item = F>,
+) -> Vec<StatusCode> {
+    let mut set = Vec::new();
+    for f in fs {
+        set.push(f);
     }
+    let responses = join_all(set).await;
+    responses.iter().map(|r| r.status()).collect()
+}
+
+async fn join_all<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = fs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter()
+        .map(|o| o.expect("every future finished"))
+        .collect()
+}
+
+async fn wrong_current_passwords_count_too(app: TestApp) {
+    app.add_user("town2", "东坑镇", "town").await;
+    let client = app.web_client("town2", PASSWORD).await;
+    let csrf = app.csrf_of(&client).await;
+    for i in 1..=5 {
+        let resp = client
+            .post(app.url("/account/password"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("current", "Guess#0000"),
+                ("new_password", "Better#Pass1"),
+                ("confirm", "Better#Pass1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let text = resp.text().await.unwrap();
+        if i < 5 {
+            assert!(text.contains("当前密码：不正确"), "attempt {i}");
+        } else {
+            assert!(
+                text.contains("已锁定 15 分钟"),
+                "the fifth wrong current password locks: {text}"
+            );
+        }
+    }
+    assert_eq!(
+        app.get_with(&client, "/").await.status(),
+        StatusCode::SEE_OTHER,
+        "and ends the session"
+    );
+    assert_eq!(
+        app.api_login("town2", PASSWORD).await.status(),
+        StatusCode::LOCKED
+    );
+}
+
+async fn https_behind_a_trusted_proxy(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = crate::helpers::fresh_database_url(app.backend, dir.path())
+        .await
+        .unwrap();
+    let mut config = crate::helpers::test_config(dir.path(), &url);
+    config.trusted_proxies = vec!["127.0.0.1".into()];
+    let other = xiaodi::Application::build(config).await.unwrap();
+    let store = other.state().store.clone();
+    let base = format!("http://{}", other.local_addr());
+    tokio::spawn(other.run_until_stopped());
+    let client = new_client();
+    let get = |forwarded: bool| {
+        let mut req = client.get(format!("{base}/login"));
+        if forwarded {
+            req = req
+                .header("x-forwarded-proto", "https")
+                .header("x-forwarded-for", "203.0.113.9, 127.0.0.1");
+        }
+        req.send()
+    };
+    let plain = get(false).await.unwrap();
+    assert!(
+        !plain.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+    let proxied = get(true).await.unwrap();
+    assert!(
+        proxied.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Secure"),
+        "https at the proxy: Secure cookie"
+    );
+    // The audit log records the client behind the proxy.
+    let resp = client
+        .post(format!("{base}/api/v1/login"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&serde_json::json!({ "username": "admin", "password": "wrong" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    use sqlx::Row;
+    let ip: String = sqlx::query("select ip from audit_events where action = 'login.failure'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get("ip")
+        .unwrap();
+    assert_eq!(ip, "203.0.113.9");
+
+    // Without the proxy setting, the same headers are ignored.
+    let spoofed = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .header("x-forwarded-for", "198.51.100.7")
+        .json(&serde_json::json!({ "username": "admin", "password": "wrong" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), StatusCode::UNAUTHORIZED);
+    let ip: String = sqlx::query("select ip from audit_events where action = 'login.failure'")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap()
+        .try_get("ip")
+        .unwrap();
+    assert_eq!(ip, "127.0.0.1");
 }
 
 on_both!(
+    parallel_guesses_still_lock_the_account,
+    wrong_current_passwords_count_too,
+    https_behind_a_trusted_proxy,
     lockout_after_five_failures,
     unknown_users_fail_like_wrong_passwords,
     sessions_expire_after_thirty_idle_minutes,

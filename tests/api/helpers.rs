@@ -53,7 +53,7 @@ pub struct TestApp {
 }
 
 /// A throw-away PostgreSQL database, dropped when the test ends (even when it fails).
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -117,7 +117,7 @@ fn with_database(url: &str, db: &str) -> String {
 pub async fn fresh_database_url(
     db: Db,
     dir: &std::path::Path,
-) -> Option<(String, Option<(String, String)>)> {
+) -> Option<(String, Option<PgDatabase>)> {
     match db {
         Db::Sqlite => Some((format!("sqlite://{}", dir.join("test.db").display()), None)),
         Db::Postgres => {
@@ -132,7 +132,10 @@ pub async fn fresh_database_url(
                 .execute(&mut conn)
                 .await
                 .expect("create database");
-            Some((with_database(&admin_url, &name), Some((admin_url, name))))
+            Some((
+                with_database(&admin_url, &name),
+                Some(PgDatabase { admin_url, name }),
+            ))
         }
     }
 }
@@ -145,13 +148,13 @@ pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
         log_level: "warn".into(),
         secure_cookies: false,
         admin_password: Some(ADMIN_PASSWORD.into()),
+        trusted_proxies: Vec::new(),
     }
 }
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg) = fresh_database_url(db, dir.path()).await?;
-    let pg = pg.map(|(admin_url, name)| PgDatabase { admin_url, name });
     let clock = Clock::default();
     let app = Application::build_with_clock(test_config(dir.path(), &database_url), clock.clone())
         .await

@@ -1,6 +1,6 @@
 //! The platform as a whole: health, configuration, the OpenAPI document, the audit log.
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
 use crate::on_both;
 use reqwest::StatusCode;
 
@@ -56,7 +56,102 @@ async fn the_audit_log_only_grows(app: TestApp) {
         delete.is_err(),
         "deleting from the audit log is refused by the database"
     );
+    if app.backend == crate::helpers::Db::Postgres {
+        let truncate = sqlx::query("truncate audit_events")
+            .execute(app.store().pool())
+            .await;
+        assert!(
+            truncate.is_err(),
+            "truncating the audit log is refused by the database"
+        );
+    }
     assert_eq!(app.count("audit_events").await, n);
+}
+
+async fn api_errors_keep_their_shape(app: TestApp) {
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    for path in [
+        "/api/v1/groups?page=0",
+        "/api/v1/groups?page=9223372036854775807",
+        "/api/v1/groups?per_page=501",
+        "/api/v1/groups?page=x",
+    ] {
+        let resp = app.api_get(&token, path).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            resp.json::<serde_json::Value>().await.unwrap()["error"],
+            "invalid",
+            "{path}"
+        );
+    }
+    let resp = app
+        .client
+        .get(app.url("/api/v1/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["error"],
+        "method_not_allowed"
+    );
+    // Web lists read a page number they cannot parse as page 1.
+    let web = app.web_client("admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        app.get_with(&web, "/?page=abc").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_with(&web, "/organisations?page=99999999999999999999")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Signing out of the API is audited.
+    let out = app
+        .client
+        .post(app.url("/api/v1/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.api_get(&token, "/api/v1/groups").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    use sqlx::Row;
+    let n: i64 = sqlx::query(
+        "select count(*) as n from audit_events where action = 'logout' and actor_name = 'admin'",
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap()
+    .try_get("n")
+    .unwrap();
+    assert_eq!(n, 1);
+}
+
+async fn searches_ignore_case_on_both_backends(app: TestApp) {
+    app.add_user("sys", "东莞市教育局", "sysadmin").await;
+    let sys = app.web_client("sys", PASSWORD).await;
+    let page = app
+        .get_with(&sys, "/admin/users?q=ADMIN")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<td data-label=\"用户名\">admin</td>"),
+        "ADMIN finds admin"
+    );
+    let page = app
+        .get_with(&sys, "/admin/users?q=%25")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("共 0 条"), "% is matched literally");
 }
 
 async fn unknown_pages_are_friendly_404s(app: TestApp) {
@@ -81,6 +176,8 @@ async fn unknown_pages_are_friendly_404s(app: TestApp) {
 }
 
 on_both!(
+    api_errors_keep_their_shape,
+    searches_ignore_case_on_both_backends,
     health_follows_the_database,
     the_openapi_document_is_valid,
     the_audit_log_only_grows,

@@ -117,7 +117,7 @@ pub struct OnsiteQuery {
     year: Option<String>,
     place: Option<String>,
     status: Option<String>,
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 struct Extras {
@@ -161,7 +161,7 @@ async fn page(
             _ => true,
         })
         .collect();
-    let (page_no, offset) = page_offset(q.page);
+    let (page_no, offset) = page_offset(q.page.as_deref());
     let year_text = year.to_string();
     let pager = Pager::new(
         &format!("/groups/{}/onsite", g.id),
