@@ -201,6 +201,88 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     )
     .unwrap();
 
+    // The team page: no captain yet; add one through the form and the verdict turns.
+    c.find(Locator::LinkText("服务工作队"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let captain = Locator::Css("tr[data-rule='team-captain']");
+    let row = c.wait().for_element(captain).await.unwrap();
+    assert_eq!(
+        row.attr("data-status").await.unwrap().as_deref(),
+        Some("not_met")
+    );
+    assert!(row.text().await.unwrap().contains("未设队长"));
+    c.find(Locator::Css("input[name=person_name]"))
+        .await
+        .unwrap()
+        .send_keys("王校长")
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name=org_id]"))
+        .await
+        .unwrap()
+        .select_by_label("广东医科大学（在莞高校）")
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name=role]"))
+        .await
+        .unwrap()
+        .select_by_value("captain")
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name=title]"))
+        .await
+        .unwrap()
+        .select_by_value("senior")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=school_leader]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-member button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // After the redirect back to the team page the row reads 符合.
+    let row = c
+        .wait()
+        .for_element(Locator::Css(
+            "tr[data-rule='team-captain'][data-status='met']",
+        ))
+        .await
+        .unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with("/team"));
+    assert!(row.text().await.unwrap().contains("队长 王校长"));
+    let team = c
+        .find(Locator::Css("table.team"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(team.contains("王校长") && team.contains("正高级"));
+    std::fs::write(
+        screenshot_dir().join("team-390px.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The same page on a desktop screen, for people to look at.
+    c.set_window_size(1280, 900).await.unwrap();
+    std::fs::write(
+        screenshot_dir().join("team-1280px.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
     c.close().await.unwrap();
     let _ = driver.child.kill().await;
 }

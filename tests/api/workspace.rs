@@ -1039,7 +1039,84 @@ async fn onsite_xlsx_round_trip(app: TestApp) {
     assert_eq!(app.count("onsite_entries").await, 6);
 }
 
+async fn confirmation_decides_what_counts_when_the_plan_asks(app: TestApp) {
+    // A plan that counts only days the town or village confirmed.
+    sqlx::query("update plans set plan_toml = replace(plan_toml, 'onsite_requires_confirmation = false', 'onsite_requires_confirmation = true')")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    app.add_user("tangxia", "塘厦镇", "town").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    full_team(&app, &school, &g).await;
+    let captain = {
+        use sqlx::Row;
+        sqlx::query("select id from team_members where person_name = '王队长'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap()
+            .try_get::<String, _>("id")
+            .unwrap()
+    };
+    let path = format!("/groups/{}/onsite", g.id);
+    let r = post_form(
+        &app,
+        &school,
+        &path,
+        &[
+            ("date_from", "2024-03-01"),
+            ("date_to", "2024-03-10"),
+            ("place", &g.village),
+            ("members", &captain),
+            ("content", "驻村服务"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = app.api_token("gdmu", PASSWORD).await;
+    let c = checks(&app, &token, &g.id, 2024).await;
+    assert!(
+        c["onsite"].1.contains("已累计驻点 0 天") && c["onsite"].1.contains("另有 10 天待镇村确认"),
+        "{}",
+        c["onsite"].1
+    );
+    let page = app
+        .get_with(&school, &format!("{path}?year=2024"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("另有 10 天待镇村确认，未计入") && page.contains("待确认"));
+
+    // The lead town confirms service in one of the group's villages.
+    let town = app.web_client("tangxia", PASSWORD).await;
+    let entry_id = {
+        use sqlx::Row;
+        sqlx::query("select id from onsite_entries")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap()
+            .try_get::<String, _>("id")
+            .unwrap()
+    };
+    assert_eq!(
+        post_form(&app, &town, &format!("{path}/{entry_id}/confirm"), &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let c = checks(&app, &token, &g.id, 2024).await;
+    assert!(
+        c["onsite"].1.contains("已累计驻点 10 天（10 人天）")
+            && !c["onsite"].1.contains("待镇村确认"),
+        "{}",
+        c["onsite"].1
+    );
+}
+
 on_both!(
+    confirmation_decides_what_counts_when_the_plan_asks,
     team_rules_follow_the_roster,
     phones_are_masked_for_others,
     another_group_cannot_read_or_write,
