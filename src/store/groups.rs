@@ -77,8 +77,8 @@ pub struct GroupView {
 }
 
 const SCOPE_AND_SEARCH: &str = "
-    ($1 = 'all' or ($1 = 'member' and exists
-        (select 1 from group_memberships sm where sm.group_id = g.id and sm.org_id = $2)))
+    ($1 = 'all' or ($1 = 'member' and g.id in
+        (select sm.group_id from group_memberships sm where sm.org_id = $2)))
     and ($3 is null or cast(g.number as text) = $4 or exists
         (select 1 from group_memberships qm join organisations qo on qo.id = qm.org_id
          where qm.group_id = g.id and lower(qo.name) like $3 escape '\\'))";
