@@ -17,7 +17,10 @@ const MEMBERS_PER_GROUP: usize = 10;
 const ENTRIES_PER_YEAR: usize = 60;
 
 fn years() -> i16 {
-    std::env::var("XIAODI_BENCH_YEARS").ok().and_then(|y| y.parse().ok()).unwrap_or(1)
+    std::env::var("XIAODI_BENCH_YEARS")
+        .ok()
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(1)
 }
 
 async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
@@ -25,17 +28,27 @@ async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
     let mut tx = pool.begin().await?;
     let region: String = {
         use sqlx::Row;
-        sqlx::query("select id from regions where level = 'city'").fetch_one(&mut *tx).await?.try_get("id")?
+        sqlx::query("select id from regions where level = 'city'")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?
     };
     let plan: String = {
         use sqlx::Row;
-        sqlx::query("select id from plans").fetch_one(&mut *tx).await?.try_get("id")?
+        sqlx::query("select id from plans")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?
     };
     let now = 0i64;
     let mut schools = Vec::new();
     for i in 0..SCHOOLS {
         let id = OrgId::new();
-        let kind = if i % 2 == 0 { "university" } else { "vocational_school" };
+        let kind = if i % 2 == 0 {
+            "university"
+        } else {
+            "vocational_school"
+        };
         sqlx::query("insert into organisations (id, kind, name, region_id, medical_focus, created_at) values ($1, $2, $3, $4, 0, $5)")
             .bind(id.as_str()).bind(kind).bind(format!("基准学校{i}")).bind(&region).bind(now)
             .execute(&mut *tx).await?;
@@ -59,7 +72,13 @@ async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
             .execute(&mut *tx).await?;
         let uni = &schools[(2 * g) % SCHOOLS];
         let voc = &schools[(2 * g + 1) % SCHOOLS];
-        let members = [(&town, "town"), (&villages[0], "village"), (&villages[1], "village"), (uni, "university"), (voc, "vocational_school")];
+        let members = [
+            (&town, "town"),
+            (&villages[0], "village"),
+            (&villages[1], "village"),
+            (uni, "university"),
+            (voc, "vocational_school"),
+        ];
         for (pos, (org, role)) in members.iter().enumerate() {
             sqlx::query("insert into group_memberships (id, group_id, org_id, role, effective_from, effective_to, position, created_at) values ($1, $2, $3, $4, '2023-12-29', null, $5, $6)")
                 .bind(uuid::Uuid::new_v4().to_string()).bind(gid.as_str()).bind(org.as_str()).bind(*role).bind(pos as i64).bind(now)
@@ -68,7 +87,11 @@ async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
         let mut team = Vec::new();
         for m in 0..MEMBERS_PER_GROUP {
             let id = uuid::Uuid::new_v4().to_string();
-            let (role, org) = match m { 0 => ("captain", uni), 1 => ("vice_captain", voc), _ => ("member", uni) };
+            let (role, org) = match m {
+                0 => ("captain", uni),
+                1 => ("vice_captain", voc),
+                _ => ("member", uni),
+            };
             sqlx::query("insert into team_members (id, group_id, person_name, org_id, role, title, school_leader, phone, joined_on, left_on, created_at) values ($1, $2, $3, $4, $5, 'intermediate', 1, '13800131234', '2024-01-01', null, $6)")
                 .bind(&id).bind(gid.as_str()).bind(format!("队员{g}-{m}")).bind(org.as_str()).bind(role).bind(now)
                 .execute(&mut *tx).await?;
@@ -77,7 +100,8 @@ async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
         for y in 0..years() {
             let year = 2024 + y;
             for e in 0..ENTRIES_PER_YEAR {
-                let start = Date::new(year, 1, 1)?.checked_add(jiff::Span::new().days((e * 6) as i64))?;
+                let start =
+                    Date::new(year, 1, 1)?.checked_add(jiff::Span::new().days((e * 6) as i64))?;
                 let end = start.checked_add(jiff::Span::new().days((e % 3) as i64))?;
                 let id = uuid::Uuid::new_v4().to_string();
                 let place = if e % 2 == 0 { &town } else { &villages[e % 2] };
@@ -85,9 +109,13 @@ async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
                     .bind(&id).bind(gid.as_str()).bind(start.to_string()).bind(end.to_string()).bind(place.as_str()).bind(now)
                     .execute(&mut *tx).await?;
                 for k in 0..(1 + e % 3) {
-                    sqlx::query("insert into onsite_entry_members (entry_id, member_id) values ($1, $2)")
-                        .bind(&id).bind(&team[(e + k) % MEMBERS_PER_GROUP])
-                        .execute(&mut *tx).await?;
+                    sqlx::query(
+                        "insert into onsite_entry_members (entry_id, member_id) values ($1, $2)",
+                    )
+                    .bind(&id)
+                    .bind(&team[(e + k) % MEMBERS_PER_GROUP])
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
         }
@@ -100,7 +128,12 @@ async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    println!("  {name:<48} p50 {:>8.2} ms   p95 {:>8.2} ms   (n={})", p(0.5).as_secs_f64() * 1e3, p(0.95).as_secs_f64() * 1e3, samples.len());
+    println!(
+        "  {name:<48} p50 {:>8.2} ms   p95 {:>8.2} ms   (n={})",
+        p(0.5).as_secs_f64() * 1e3,
+        p(0.95).as_secs_f64() * 1e3,
+        samples.len()
+    );
 }
 
 async fn time<F, Fut, T>(n: usize, mut f: F) -> Vec<Duration>
@@ -132,45 +165,115 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     let (groups, schools) = seed(&store).await?;
     let (entries, days): (i64, i64) = {
         use sqlx::Row;
-        let r = sqlx::query("select count(*) as n from onsite_entries").fetch_one(store.pool()).await?;
-        let m = sqlx::query("select count(*) as n from onsite_entry_members").fetch_one(store.pool()).await?;
+        let r = sqlx::query("select count(*) as n from onsite_entries")
+            .fetch_one(store.pool())
+            .await?;
+        let m = sqlx::query("select count(*) as n from onsite_entry_members")
+            .fetch_one(store.pool())
+            .await?;
         (r.try_get("n")?, m.try_get("n")?)
     };
-    println!("{label}: seeded {} groups, {} team members, {entries} on-site entries ({days} entry-member rows) in {:.1} s",
-        groups.len(), groups.len() * MEMBERS_PER_GROUP, t.elapsed().as_secs_f64());
+    println!(
+        "{label}: seeded {} groups, {} team members, {entries} on-site entries ({days} entry-member rows) in {:.1} s",
+        groups.len(),
+        groups.len() * MEMBERS_PER_GROUP,
+        t.elapsed().as_secs_f64()
+    );
 
     let plan = store.current_plan().await?.expect("plan").file.rules;
     let today = Date::new(2026, 11, 29)?;
     let all = GroupScope::All;
-    let first = GroupFilter { q: None, limit: 20, offset: 0 };
-    let last = GroupFilter { q: None, limit: 20, offset: 1980 };
-    let search = GroupFilter { q: Some("基准镇1999".into()), limit: 20, offset: 0 };
-    report("groups list, page 1 (bureau)", time(50, |_| store.list_groups(&all, &first)).await);
-    report("groups list, page 100 (bureau)", time(50, |_| store.list_groups(&all, &last)).await);
-    report("groups search q=基准镇1999 (bureau)", time(20, |_| store.list_groups(&all, &search)).await);
-    report("groups list (a school's own)", time(50, |i| {
-        let scope = GroupScope::Member(schools[i % SCHOOLS].clone());
-        let store = store.clone();
-        async move { store.list_groups(&scope, &GroupFilter { q: None, limit: 20, offset: 0 }).await }
-    }).await);
-    report("one group page (get_group)", time(100, |i| store.get_group(&all, &groups[i * 17 % GROUPS])).await);
-    report("one group's 2024 checks (7 rules)", time(100, |i| {
-        let store = store.clone();
-        let plan = plan.clone();
-        let gid = groups[i * 31 % GROUPS].clone();
-        async move {
-            let view = store.get_group(&GroupScope::All, &gid).await.unwrap().unwrap();
-            group_checks(&store, &view.group, &plan, 2024, today).await.unwrap()
-        }
-    }).await);
+    let first = GroupFilter {
+        q: None,
+        limit: 20,
+        offset: 0,
+    };
+    let last = GroupFilter {
+        q: None,
+        limit: 20,
+        offset: 1980,
+    };
+    let search = GroupFilter {
+        q: Some("基准镇1999".into()),
+        limit: 20,
+        offset: 0,
+    };
+    report(
+        "groups list, page 1 (bureau)",
+        time(50, |_| store.list_groups(&all, &first)).await,
+    );
+    report(
+        "groups list, page 100 (bureau)",
+        time(50, |_| store.list_groups(&all, &last)).await,
+    );
+    report(
+        "groups search q=基准镇1999 (bureau)",
+        time(20, |_| store.list_groups(&all, &search)).await,
+    );
+    report(
+        "groups list (a school's own)",
+        time(50, |i| {
+            let scope = GroupScope::Member(schools[i % SCHOOLS].clone());
+            let store = store.clone();
+            async move {
+                store
+                    .list_groups(
+                        &scope,
+                        &GroupFilter {
+                            q: None,
+                            limit: 20,
+                            offset: 0,
+                        },
+                    )
+                    .await
+            }
+        })
+        .await,
+    );
+    report(
+        "one group page (get_group)",
+        time(100, |i| store.get_group(&all, &groups[i * 17 % GROUPS])).await,
+    );
+    report(
+        "one group's 2024 checks (7 rules)",
+        time(100, |i| {
+            let store = store.clone();
+            let plan = plan.clone();
+            let gid = groups[i * 31 % GROUPS].clone();
+            async move {
+                let view = store
+                    .get_group(&GroupScope::All, &gid)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                group_checks(&store, &view.group, &plan, 2024, today)
+                    .await
+                    .unwrap()
+            }
+        })
+        .await,
+    );
     let t = Instant::now();
     let mut n = 0;
-    let (page, _) = store.list_groups(&all, &GroupFilter { q: None, limit: 100_000, offset: 0 }).await?;
+    let (page, _) = store
+        .list_groups(
+            &all,
+            &GroupFilter {
+                q: None,
+                limit: 100_000,
+                offset: 0,
+            },
+        )
+        .await?;
     for g in &page {
         group_checks(&store, g, &plan, 2024, today).await?;
         n += 1;
     }
-    println!("  {:<48} {:>8.2} s for {n} groups", "checks for every group, 2024 (matrix, serial)", t.elapsed().as_secs_f64());
+    println!(
+        "  {:<48} {:>8.2} s for {n} groups",
+        "checks for every group, 2024 (matrix, serial)",
+        t.elapsed().as_secs_f64()
+    );
     store.close().await;
     Ok(())
 }
@@ -182,17 +285,31 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
-    run("SQLite", &format!("sqlite://{}", dir.path().join("bench.db").display()), dir.path()).await?;
+    run(
+        "SQLite",
+        &format!("sqlite://{}", dir.path().join("bench.db").display()),
+        dir.path(),
+    )
+    .await?;
     if let Ok(url) = std::env::var("XIAODI_BENCH_POSTGRES_URL") {
         use sqlx::Connection;
         sqlx::any::install_default_drivers();
         let name = format!("xiaodi_bench_{}", std::process::id());
         let mut admin = sqlx::AnyConnection::connect(&url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&mut admin).await?;
-        let db_url = format!("{}/{name}", url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url));
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(&mut admin)
+            .await?;
+        let db_url = format!(
+            "{}/{name}",
+            url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url)
+        );
         let pg_dir = tempfile::tempdir()?;
         let result = run("PostgreSQL", &db_url, pg_dir.path()).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).execute(&mut admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "drop database if exists {name} with (force)"
+        )))
+        .execute(&mut admin)
+        .await?;
         result?;
     }
     Ok(())

@@ -4,7 +4,7 @@
 use crate::domain::plan::RuleParams;
 use crate::domain::rules::{self, MemberFact, OnsiteFact, OnsiteProgress, Verdict};
 use crate::domain::team::Title;
-use crate::store::workspace::{TeamMemberRow, school_role_on};
+use crate::store::workspace::{OnsiteRow, TeamMemberRow, school_role_on};
 use crate::store::{GroupRow, Store};
 use jiff::civil::Date;
 
@@ -38,6 +38,7 @@ fn group_end(group: &GroupRow) -> Option<Date> {
     group.ended_on.as_deref().and_then(|d| d.parse().ok())
 }
 
+/// The title ordinary members need (checked when the plan file is loaded).
 pub fn min_title(rules: &RuleParams) -> Title {
     Title::parse(&rules.team_min_title).unwrap_or(Title::Intermediate)
 }
@@ -88,6 +89,16 @@ pub async fn onsite_progress(
     let first = Date::new(year, 1, 1).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let last = Date::new(year, 12, 31).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let entries = store.list_onsite(&group.id, first, last).await?;
+    Ok(progress_of(group, rules, year, &entries))
+}
+
+/// Progress for `year` from entries already loaded (those overlapping the year).
+pub fn progress_of(
+    group: &GroupRow,
+    rules: &RuleParams,
+    year: i16,
+    entries: &[OnsiteRow],
+) -> OnsiteProgress {
     let facts: Vec<OnsiteFact> = entries
         .iter()
         .map(|e| OnsiteFact {
@@ -97,14 +108,14 @@ pub async fn onsite_progress(
             confirmed: e.confirmed_at.is_some(),
         })
         .collect();
-    Ok(rules::onsite_progress(
+    rules::onsite_progress(
         &facts,
         year,
         group_start(group),
         group_end(group),
         rules.onsite_min_days,
         rules.onsite_requires_confirmation,
-    ))
+    )
 }
 
 /// Every rule this platform checks so far, for one group and calendar year.
@@ -122,7 +133,18 @@ pub async fn group_checks(
     let bases = store.list_bases(&group.id).await?;
     let onsite = onsite_progress(store, group, rules, year).await?;
 
-    let verdicts = if as_of < start {
+    let year_start = Date::new(year, 1, 1).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let verdicts = if today < year_start {
+        // A year that has not begun: nothing in it is due yet.
+        CHECKED_RULES
+            .iter()
+            .map(|id| Verdict {
+                rule: rules::rule(id),
+                status: rules::Status::NotYetDue,
+                reason: format!("{year} 年尚未开始"),
+            })
+            .collect()
+    } else if as_of < start {
         // The period asked about ends before the group began: nothing is due in it.
         CHECKED_RULES
             .iter()

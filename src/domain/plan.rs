@@ -105,6 +105,12 @@ impl PlanFile {
         if !(1..=28).contains(&self.rules.report_due_day) {
             return Err("方案文件 rules.report_due_day：应在 1–28 之间，每个月都有这一天".into());
         }
+        if crate::domain::team::Title::parse(&self.rules.team_min_title).is_none() {
+            return Err(format!(
+                "方案文件 rules.team_min_title：“{}”不是职称（正高级、副高级、中级、初级、无）",
+                self.rules.team_min_title
+            ));
+        }
         if self.rules.team_min_members == 0 || self.rules.agreement_months == 0 {
             return Err("方案文件 rules：队伍人数和协议期限必须大于 0".into());
         }

@@ -75,6 +75,15 @@ fn region_from_row(r: &AnyRow) -> sqlx::Result<RegionRow> {
     })
 }
 
+fn plan_from_row(r: &AnyRow) -> sqlx::Result<PlanRow> {
+    let text: String = r.try_get("plan_toml")?;
+    Ok(PlanRow {
+        id: PlanId::from_db(r.try_get("id")?),
+        code: r.try_get("code")?,
+        file: PlanFile::parse(&text).map_err(|e| sqlx::Error::Decode(e.into()))?,
+    })
+}
+
 /// Escapes `%`, `_` and `\` so a search term matches literally inside `like … escape '\'`.
 /// Lower-cased, to match `lower(column)`: case-insensitive alike on SQLite and PostgreSQL.
 pub(crate) fn like_pattern(q: &str) -> String {
@@ -184,21 +193,22 @@ impl Store {
         rows.iter().map(org_from_row).collect()
     }
 
+    /// A plan by id: a group is judged by the plan it belongs to, not by the newest one.
+    pub async fn get_plan(&self, id: &PlanId) -> sqlx::Result<Option<PlanRow>> {
+        let row = sqlx::query("select id, code, plan_toml from plans where id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(plan_from_row).transpose()
+    }
+
     pub async fn current_plan(&self) -> sqlx::Result<Option<PlanRow>> {
         let row = sqlx::query(
             "select id, code, plan_toml from plans order by created_at desc, code limit 1",
         )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            let text: String = r.try_get("plan_toml")?;
-            Ok(PlanRow {
-                id: PlanId::from_db(r.try_get("id")?),
-                code: r.try_get("code")?,
-                file: PlanFile::parse(&text).map_err(|e| sqlx::Error::Decode(e.into()))?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(plan_from_row).transpose()
     }
 
     pub async fn has_any_plan(&self) -> sqlx::Result<bool> {

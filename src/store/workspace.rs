@@ -112,6 +112,22 @@ async fn insert_attachments(
 }
 
 impl Store {
+    /// Of these digests, those no attachment row refers to (safe to remove after a failed write).
+    pub async fn unreferenced_digests(&self, digests: &[String]) -> sqlx::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for d in digests {
+            let n: i64 = sqlx::query("select count(*) as n from attachments where sha256 = $1")
+                .bind(d.as_str())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+            if n == 0 {
+                out.push(d.clone());
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn list_attachments(
         &self,
         owner_kind: &str,
@@ -167,34 +183,40 @@ pub struct AgreementInput {
     pub parties: Vec<OrgId>,
 }
 
+async fn agreement_in(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+) -> sqlx::Result<Option<AgreementRow>> {
+    let Some(r) =
+        sqlx::query("select id, signed_on, notes, updated_at from agreements where group_id = $1")
+            .bind(group.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let id = AgreementId::from_db(r.try_get("id")?);
+    let parties =
+        sqlx::query("select org_id from agreement_parties where agreement_id = $1 order by org_id")
+            .bind(id.as_str())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|p| p.try_get::<String, _>("org_id").map(OrgId::from_db))
+            .collect::<sqlx::Result<_>>()?;
+    Ok(Some(AgreementRow {
+        id,
+        signed_on: opt_date(&r, "signed_on")?,
+        notes: r.try_get("notes")?,
+        parties,
+        updated_at: r.try_get("updated_at")?,
+    }))
+}
+
 impl Store {
     pub async fn get_agreement(&self, group: &GroupId) -> sqlx::Result<Option<AgreementRow>> {
-        let Some(r) = sqlx::query(
-            "select id, signed_on, notes, updated_at from agreements where group_id = $1",
-        )
-        .bind(group.as_str())
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let id = AgreementId::from_db(r.try_get("id")?);
-        let parties = sqlx::query(
-            "select org_id from agreement_parties where agreement_id = $1 order by org_id",
-        )
-        .bind(id.as_str())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|p| p.try_get::<String, _>("org_id").map(OrgId::from_db))
-        .collect::<sqlx::Result<_>>()?;
-        Ok(Some(AgreementRow {
-            id,
-            signed_on: opt_date(&r, "signed_on")?,
-            notes: r.try_get("notes")?,
-            parties,
-            updated_at: r.try_get("updated_at")?,
-        }))
+        let mut conn = self.pool.acquire().await?;
+        agreement_in(&mut conn, group).await
     }
 
     /// Records (or corrects) the group's agreement and adds scans, all in one transaction.
@@ -226,16 +248,37 @@ impl Store {
         if input.notes.chars().count() > 2000 {
             return Err(FieldError::new("备注", "不能超过 2000 个字符").into());
         }
-        if input.parties.len() < 2 {
-            return Err(FieldError::new("签约各方", "至少选择两方（学校与镇街或村）").into());
+        let mut parties = input.parties.clone();
+        parties.sort();
+        parties.dedup();
+        // 四(二) 三方合作协议: at least a school and the town or a village, all members of the group.
+        let roles: Vec<MemberRole> = parties
+            .iter()
+            .map(|p| {
+                group
+                    .members
+                    .iter()
+                    .find(|m| &m.org_id == p)
+                    .map(|m| m.role)
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| FieldError::new("签约各方", "只能选择本组的成员单位"))?;
+        let has_school = roles
+            .iter()
+            .any(|r| matches!(r, MemberRole::University | MemberRole::VocationalSchool));
+        let has_locality = roles
+            .iter()
+            .any(|r| matches!(r, MemberRole::Town | MemberRole::Village));
+        if !(has_school && has_locality) {
+            return Err(FieldError::new(
+                "签约各方",
+                "至少包括一所签约学校和签约镇(街道)或村(社区)",
+            )
+            .into());
         }
-        for p in &input.parties {
-            if !group.members.iter().any(|m| &m.org_id == p) {
-                return Err(FieldError::new("签约各方", "只能选择本组的成员单位").into());
-            }
-        }
-        let before = self.get_agreement(&group.id).await?;
         let mut tx = self.pool.begin().await?;
+        // Read inside the transaction, so two saves at once do not both take it for a first save.
+        let before = agreement_in(&mut tx, &group.id).await?;
         let id = match &before {
             Some(a) => {
                 sqlx::query("update agreements set signed_on = $1, notes = $2, updated_at = $3 where id = $4")
@@ -262,11 +305,15 @@ impl Store {
                 .bind(&input.notes)
                 .bind(now_ms)
                 .execute(&mut *tx)
-                .await?;
+                .await
+                .map_err(|e| match super::unique_violation(&e) {
+                    Some(_) => StoreError::Conflict("协议刚被他人同时保存，请刷新页面后再修改".into()),
+                    None => e.into(),
+                })?;
                 id
             }
         };
-        for p in &input.parties {
+        for p in &parties {
             sqlx::query("insert into agreement_parties (agreement_id, org_id) values ($1, $2)")
                 .bind(id.as_str())
                 .bind(p.as_str())
@@ -294,7 +341,7 @@ impl Store {
                 before: before
                     .as_ref()
                     .map(|a| as_json(a.signed_on, &a.notes, &a.parties)),
-                after: Some(as_json(input.signed_on, &input.notes, &input.parties)),
+                after: Some(as_json(input.signed_on, &input.notes, &parties)),
             },
         )
         .await?;
@@ -489,6 +536,23 @@ impl Store {
             )
             .into());
         }
+        let last: Option<String> = sqlx::query(
+            "select max(e.date_to) as last from onsite_entries e
+             join onsite_entry_members m on m.entry_id = e.id where m.member_id = $1",
+        )
+        .bind(member.id.as_str())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("last")?;
+        if let Some(last) = last
+            && left_on.to_string() <= last
+        {
+            let msg = format!(
+                "{} 在 {last} 还有驻点服务记录，离队日期应晚于该日",
+                member.person_name
+            );
+            return Err(FieldError::new("离队日期", msg).into());
+        }
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query("update team_members set left_on = $1 where id = $2 and group_id = $3 and left_on is null")
             .bind(left_on.to_string())
@@ -589,10 +653,20 @@ pub fn check_onsite_entry(
             format!("一条记录最长 {MAX_ENTRY_DAYS} 天，本条为 {days} 天，请分段登记"),
         ));
     }
-    if !places_on(group, e.date_from)
-        .iter()
-        .any(|(id, _)| id == &e.place_org_id)
+    if let Some(end) = &group.ended_on
+        && e.date_to.to_string() >= *end
     {
+        return Err(FieldError::new(
+            "结束日期",
+            format!("结对组已于 {end} 结束"),
+        ));
+    }
+    let here = |d: Date| {
+        places_on(group, d)
+            .iter()
+            .any(|(id, _)| id == &e.place_org_id)
+    };
+    if !(here(e.date_from) && here(e.date_to)) {
         return Err(FieldError::new(
             "服务地点",
             "只能是本组的镇(街道)或本组的村(社区)",
@@ -640,7 +714,7 @@ impl Store {
             .list_team(&group.id)
             .await
             .map_err(|e| vec![(0, e.into())])?;
-        let errors: Vec<(usize, StoreError)> = entries
+        let mut errors: Vec<(usize, StoreError)> = entries
             .iter()
             .enumerate()
             .filter_map(|(i, e)| {
@@ -649,7 +723,48 @@ impl Store {
                     .map(|f| (i, f.into()))
             })
             .collect();
+        // The same service entered twice (an export imported again, a form sent twice) is refused.
+        let key = |e: &NewOnsiteEntry| {
+            let mut m: Vec<&str> = e.member_ids.iter().map(|m| m.as_str()).collect();
+            m.sort();
+            m.dedup();
+            (
+                e.date_from,
+                e.date_to,
+                e.place_org_id.to_string(),
+                e.content.trim().to_string(),
+                m.join(","),
+            )
+        };
+        let first = entries.iter().map(|e| e.date_from).min().unwrap_or(today);
+        let last = entries.iter().map(|e| e.date_to).max().unwrap_or(today);
+        let existing = self
+            .list_onsite(&group.id, first, last)
+            .await
+            .map_err(|e| vec![(0, e.into())])?;
+        let mut seen: std::collections::HashSet<_> = existing
+            .into_iter()
+            .map(|r| {
+                key(&NewOnsiteEntry {
+                    date_from: r.date_from,
+                    date_to: r.date_to,
+                    place_org_id: r.place_org_id,
+                    content: r.content,
+                    member_ids: r.member_ids,
+                })
+            })
+            .collect();
+        for (i, e) in entries.iter().enumerate() {
+            if !seen.insert(key(e)) && !errors.iter().any(|(j, _)| *j == i) {
+                let msg = format!(
+                    "与已登记的 {}–{} 服务记录完全相同，未重复登记",
+                    e.date_from, e.date_to
+                );
+                errors.push((i, FieldError::new("开始日期", msg).into()));
+            }
+        }
         if !errors.is_empty() {
+            errors.sort_by_key(|(i, _)| *i);
             return Err(errors);
         }
         let result: sqlx::Result<Vec<OnsiteEntryId>> = async {
@@ -725,17 +840,27 @@ impl Store {
         .bind(to.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let members = sqlx::query(
-            "select m.entry_id, m.member_id, t.person_name
-             from onsite_entry_members m join onsite_entries e on e.id = m.entry_id join team_members t on t.id = m.member_id
-             where e.group_id = $1 and e.date_from <= $3 and e.date_to >= $2
-             order by t.person_name",
-        )
-        .bind(group.as_str())
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        // Members by the entries' ids (through the primary key), in chunks: joining on the date
+        // range instead let PostgreSQL pick a scan of every entry-member row (32 ms per group).
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<sqlx::Result<_>>()?;
+        let mut members = Vec::new();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "select m.entry_id, m.member_id, t.person_name
+                 from onsite_entry_members m join team_members t on t.id = m.member_id
+                 where m.entry_id in ({}) order by t.person_name",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            members.extend(q.fetch_all(&self.pool).await?);
+        }
         let mut by_entry: HashMap<String, Vec<(TeamMemberId, String)>> = HashMap::new();
         for m in &members {
             by_entry.entry(m.try_get("entry_id")?).or_default().push((
@@ -782,6 +907,63 @@ impl Store {
             ))
         })
         .transpose()
+    }
+
+    /// Withdraws an entry entered by mistake; a confirmed entry stays (it is the town's word too).
+    pub async fn delete_onsite_entry(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &OnsiteEntryId,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "select date_from, date_to, place_org_id, content, confirmed_at from onsite_entries where id = $1 and group_id = $2",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        if row.try_get::<Option<i64>, _>("confirmed_at")?.is_some() {
+            return Err(StoreError::Conflict("该记录已由镇村确认，不能删除".into()));
+        }
+        let members: Vec<String> = sqlx::query(
+            "select member_id from onsite_entry_members where entry_id = $1 order by member_id",
+        )
+        .bind(id.as_str())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("member_id"))
+        .collect::<sqlx::Result<_>>()?;
+        sqlx::query("delete from onsite_entry_members where entry_id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from onsite_entries where id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let before = json!({
+            "group_id": group.as_str(),
+            "from": row.try_get::<String, _>("date_from")?,
+            "to": row.try_get::<String, _>("date_to")?,
+            "place_org_id": row.try_get::<String, _>("place_org_id")?,
+            "content": row.try_get::<String, _>("content")?,
+            "members": members,
+        });
+        let entry = AuditEntry {
+            action: "onsite.delete",
+            entity: "onsite_entry",
+            entity_id: Some(id.as_str()),
+            before: Some(before),
+            after: None,
+        };
+        audit::append(&mut tx, actor, now_ms, entry).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A town or village user confirms that the service took place.
@@ -846,6 +1028,7 @@ pub fn base_function_label(code: &str) -> &'static str {
 pub struct BaseRow {
     pub id: BaseId,
     pub name: String,
+    pub place_org_id: OrgId,
     pub place_name: String,
     pub functions: Vec<String>,
     pub opened_on: Date,
@@ -889,15 +1072,21 @@ impl Store {
         {
             return Err(FieldError::new("所在地", "只能是本组的镇(街道)或本组的村(社区)").into());
         }
-        if b.functions.is_empty() {
-            return Err(FieldError::new("基地功能", "至少选择一项").into());
-        }
         if let Some(bad) = b
             .functions
             .iter()
             .find(|f| !BASE_FUNCTIONS.iter().any(|(c, _)| c == f))
         {
             return Err(FieldError::new("基地功能", format!("“{bad}”不是可选的功能")).into());
+        }
+        // Each function once, in the plan's order (三(一): 红色教育、科技创新、文创设计、实习锻炼).
+        let functions: Vec<String> = BASE_FUNCTIONS
+            .iter()
+            .filter(|(c, _)| b.functions.iter().any(|f| f == c))
+            .map(|(c, _)| c.to_string())
+            .collect();
+        if functions.is_empty() {
+            return Err(FieldError::new("基地功能", "至少选择一项").into());
         }
         if b.opened_on > today {
             return Err(FieldError::new("揭牌日期", format!("{} 晚于今天", b.opened_on)).into());
@@ -915,7 +1104,7 @@ impl Store {
         .bind(group.id.as_str())
         .bind(b.name.trim())
         .bind(b.place_org_id.as_str())
-        .bind(b.functions.join(","))
+        .bind(functions.join(","))
         .bind(b.opened_on.to_string())
         .bind(b.description.trim())
         .bind(now_ms)
@@ -932,7 +1121,7 @@ impl Store {
                 before: None,
                 after: Some(json!({
                     "group_id": group.id.as_str(), "name": b.name.trim(), "place_org_id": b.place_org_id.as_str(),
-                    "functions": b.functions, "opened_on": b.opened_on.to_string(),
+                    "functions": functions, "opened_on": b.opened_on.to_string(),
                 })),
             },
         )
@@ -953,7 +1142,7 @@ impl Store {
 
     pub async fn list_bases(&self, group: &GroupId) -> sqlx::Result<Vec<BaseRow>> {
         let rows = sqlx::query(
-            "select b.id, b.name, o.name as place_name, b.functions, b.opened_on, b.description
+            "select b.id, b.name, b.place_org_id, o.name as place_name, b.functions, b.opened_on, b.description
              from practice_bases b join organisations o on o.id = b.place_org_id
              where b.group_id = $1 order by b.opened_on, b.name",
         )
@@ -966,6 +1155,7 @@ impl Store {
                 Ok(BaseRow {
                     id: BaseId::from_db(r.try_get("id")?),
                     name: r.try_get("name")?,
+                    place_org_id: OrgId::from_db(r.try_get("place_org_id")?),
                     place_name: r.try_get("place_name")?,
                     functions: functions
                         .split(',')

@@ -67,6 +67,10 @@ pub fn router(state: AppState) -> Router {
             post(workspace::onsite::import_onsite),
         )
         .route(
+            "/groups/{id}/onsite/{entry}/delete",
+            get(workspace::onsite::delete_form).post(workspace::onsite::delete_entry),
+        )
+        .route(
             "/groups/{id}/onsite/{entry}/confirm",
             post(workspace::onsite::confirm_entry),
         )

@@ -114,7 +114,7 @@ async fn full_team(app: &TestApp, school: &Client, g: &Group4) {
         "{}",
         r.text().await.unwrap()
     );
-    add_member(
+    let r = add_member(
         app,
         school,
         &g.id,
@@ -127,6 +127,7 @@ async fn full_team(app: &TestApp, school: &Client, g: &Group4) {
         ),
     )
     .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     for name in ["赵一", "钱二", "孙三", "周四"] {
         let r = add_member(
             app,
@@ -1024,7 +1025,8 @@ async fn onsite_xlsx_round_trip(app: TestApp) {
     norm(&mut got);
     norm(&mut want);
     assert_eq!(got, want);
-    // The exported file imports again as it is (a true round trip), adding the same entries once more.
+    // The exported file reads back as it is (a true round trip): importing it into the same group
+    // finds every row already there and refuses them all, rather than counting the days twice.
     let again = app
         .get_with(
             &school,
@@ -1035,8 +1037,36 @@ async fn onsite_xlsx_round_trip(app: TestApp) {
         .await
         .unwrap()
         .to_vec();
-    assert_eq!(import(again).await.status(), StatusCode::OK);
-    assert_eq!(app.count("onsite_entries").await, 6);
+    let r = import(again).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert_eq!(
+        text.matches("服务记录完全相同，未重复登记").count(),
+        3,
+        "{text}"
+    );
+    assert_eq!(app.count("onsite_entries").await, 3);
+
+    // The export holds what the filtered list shows.
+    let village_only = app
+        .get_with(
+            &school,
+            &format!(
+                "/groups/{}/onsite/export.xlsx?year=2024&place={}",
+                g.id, g.village
+            ),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let rows = xiaodi::imports::read_sheet(&village_only).unwrap();
+    assert_eq!(
+        rows.len(),
+        3,
+        "header and the two entries in 凤凰岗社区: {rows:?}"
+    );
+    assert!(rows[1..].iter().all(|r| r[2] == "凤凰岗社区"));
 }
 
 async fn confirmation_decides_what_counts_when_the_plan_asks(app: TestApp) {
@@ -1115,7 +1145,326 @@ async fn confirmation_decides_what_counts_when_the_plan_asks(app: TestApp) {
     );
 }
 
+async fn mistakes_are_withdrawn_and_history_is_kept(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    app.add_user("fhg", "凤凰岗社区", "village").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    full_team(&app, &school, &g).await;
+    let id_of = |name: &'static str| {
+        let pool = app.store().pool().clone();
+        async move {
+            use sqlx::Row;
+            sqlx::query("select id from team_members where person_name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .try_get::<String, _>("id")
+                .unwrap()
+        }
+    };
+    let zhao = id_of("赵一").await;
+    let path = format!("/groups/{}/onsite", g.id);
+    for (from, to, place) in [
+        ("2024-03-01", "2024-03-02", &g.village),
+        ("2024-04-01", "2024-04-01", &g.town),
+    ] {
+        let r = post_form(
+            &app,
+            &school,
+            &path,
+            &[
+                ("date_from", from),
+                ("date_to", to),
+                ("place", place),
+                ("members", &zhao),
+                ("content", "驻村服务"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    // The same form sent twice is refused the second time.
+    let r = post_form(
+        &app,
+        &school,
+        &path,
+        &[
+            ("date_from", "2024-04-01"),
+            ("date_to", "2024-04-01"),
+            ("place", &g.town),
+            ("members", &zhao),
+            ("content", "驻村服务"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("完全相同"));
+
+    let entry = |place: String| {
+        let pool = app.store().pool().clone();
+        async move {
+            use sqlx::Row;
+            sqlx::query("select id from onsite_entries where place_org_id = $1")
+                .bind(place)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .try_get::<String, _>("id")
+                .unwrap()
+        }
+    };
+    let in_village = entry(g.village.clone()).await;
+    let in_town = entry(g.town.clone()).await;
+    // Withdrawing goes through a confirmation page; the village cannot withdraw the school's record.
+    let confirm = app
+        .get_with(&school, &format!("{path}/{in_town}/delete"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains("确认删除") && confirm.contains("2024-04-01"));
+    let village = app.web_client("fhg", PASSWORD).await;
+    assert_eq!(
+        post_form(&app, &village, &format!("{path}/{in_town}/delete"), &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_form(&app, &school, &format!("{path}/{in_town}/delete"), &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.count("onsite_entries").await, 1);
+    // A confirmed record stays.
+    assert_eq!(
+        post_form(&app, &village, &format!("{path}/{in_village}/confirm"), &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_form(&app, &school, &format!("{path}/{in_village}/delete"), &[])
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    use sqlx::Row;
+    let deleted: String =
+        sqlx::query("select before_json from audit_events where action = 'onsite.delete'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap()
+            .try_get("before_json")
+            .unwrap();
+    assert!(
+        deleted.contains("2024-04-01") && deleted.contains(&zhao),
+        "the audit keeps what was withdrawn"
+    );
+
+    // Leaving before one's recorded service is refused; after it, fine.
+    let r = post_form(
+        &app,
+        &school,
+        &format!("/groups/{}/team/{zhao}/leave", g.id),
+        &[("left_on", "2024-03-02")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("2024-03-02 还有驻点服务记录")
+    );
+    let r = post_form(
+        &app,
+        &school,
+        &format!("/groups/{}/team/{zhao}/leave", g.id),
+        &[("left_on", "2024-03-03")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Past service of a member who has since left can still be entered.
+    let page = app.get_with(&school, &path).await.text().await.unwrap();
+    assert!(page.contains("赵一（队员，2024-03-03 离队）"));
+    let r = post_form(
+        &app,
+        &school,
+        &path,
+        &[
+            ("date_from", "2024-02-01"),
+            ("date_to", "2024-02-01"),
+            ("place", &g.town),
+            ("members", &zhao),
+            ("content", "补录"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_form(
+        &app,
+        &school,
+        &path,
+        &[
+            ("date_from", "2024-05-01"),
+            ("date_to", "2024-05-01"),
+            ("place", &g.town),
+            ("members", &zhao),
+            ("content", "离队后"),
+        ],
+    )
+    .await;
+    assert!(r.text().await.unwrap().contains("不在队中"));
+
+    // Team list filters, and the export follows them.
+    let captains = app
+        .get_with(&school, &format!("/groups/{}/team?role=captain", g.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        captains.contains("王队长")
+            && !captains.contains("钱二")
+            && captains.contains("队员（1 人）")
+    );
+    let export = app
+        .get_with(
+            &school,
+            &format!(
+                "/groups/{}/team/export.xlsx?role=member&org={}",
+                g.id, g.university
+            ),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let rows = xiaodi::imports::read_sheet(&export).unwrap();
+    assert_eq!(
+        rows.len(),
+        1 + 3,
+        "钱二, 孙三, 周四 (赵一 has left): {rows:?}"
+    );
+}
+
+async fn agreements_name_a_school_and_a_locality(app: TestApp) {
+    let g = group4(&app).await;
+    let admin = app.web_client("admin", ADMIN_PASSWORD).await;
+    let files_dir = app.data_dir.join("files");
+    let send = |date: &'static str, parties: Vec<String>, scan: Option<Vec<u8>>| {
+        let app = &app;
+        let admin = &admin;
+        let g = &g;
+        async move {
+            let csrf = app.csrf_of(admin).await;
+            let mut form = Form::new().text("csrf_token", csrf).text("signed_on", date);
+            for p in parties {
+                form = form.text("parties", p);
+            }
+            if let Some(s) = scan {
+                form = form.part("scans", Part::bytes(s).file_name("scan.pdf"));
+            }
+            admin
+                .post(app.url(&format!("/groups/{}/agreement", g.id)))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = send("2024-01-20", vec![g.town.clone(), g.village.clone()], None).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("签约各方：至少包括一所签约学校")
+    );
+    // A valid scan with a date the store refuses: the file written for it is removed again.
+    let r = send(
+        "2099-01-01",
+        vec![g.university.clone(), g.town.clone()],
+        Some(b"%PDF-1.7 late".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("不能登记未来的日期"));
+    let stored = |dir: &std::path::Path| {
+        if !dir.exists() {
+            return 0;
+        }
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .count()
+    };
+    assert_eq!(stored(&files_dir), 0, "nothing stays on disk");
+    assert_eq!(app.count("attachments").await, 0);
+    // The same party twice is one party.
+    let r = send(
+        "2024-01-20",
+        vec![g.university.clone(), g.town.clone(), g.town.clone()],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("agreement_parties").await, 2);
+
+    // Town users see the agreement and its parties, read-only.
+    app.add_user("tangxia", "塘厦镇", "town").await;
+    let town = app.web_client("tangxia", PASSWORD).await;
+    let page = app
+        .get_with(&town, &format!("/groups/{}/agreement", g.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("塘厦镇（镇(街道)）")
+            && page.contains("2024-01-20")
+            && !page.contains("登记协议")
+    );
+    let csrf = app.csrf_of(&town).await;
+    let form = Form::new()
+        .text("csrf_token", csrf)
+        .text("signed_on", "2024-01-21")
+        .text("parties", g.university.clone())
+        .text("parties", g.town.clone());
+    let r = town
+        .post(app.url(&format!("/groups/{}/agreement", g.id)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    for path in [
+        format!("/groups/{}/onsite", g.id),
+        format!("/groups/{}/team", g.id),
+    ] {
+        assert_eq!(
+            post_form(&app, &town, &path, &[("x", "y")]).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+
+    // Years to come are not yet due, whatever the team looks like today.
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let c = checks(&app, &token, &g.id, 2030).await;
+    assert!(
+        c.values().all(|(status, _)| status == "not_yet_due"),
+        "{c:?}"
+    );
+}
+
 on_both!(
+    mistakes_are_withdrawn_and_history_is_kept,
+    agreements_name_a_school_and_a_locality,
     confirmation_decides_what_counts_when_the_plan_asks,
     team_rules_follow_the_roster,
     phones_are_masked_for_others,

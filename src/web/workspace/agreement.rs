@@ -29,6 +29,7 @@ struct AgreementPage {
     signed_on: String,
     notes: String,
     parties: Vec<Choice>,
+    has_agreement: bool,
     scans: Vec<AttachmentLine>,
     max_mb: u32,
     error: Option<String>,
@@ -106,6 +107,7 @@ async fn page(
         signed_on: typed.signed_on,
         notes: typed.notes,
         parties,
+        has_agreement: agreement.is_some(),
         scans: scans.iter().map(AttachmentLine::from).collect(),
         max_mb: ws.rules.attachment_max_mb,
         error,
@@ -196,7 +198,7 @@ pub async fn save_agreement(
     {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/agreement", ws.group().id)).into_response()),
         Err(e) => {
-            state.files.remove_all(&added);
+            super::discard_files(&state, &added).await;
             match e {
                 StoreError::Invalid(f) => again(&state, &user, &ws, typed, f.to_string()).await,
                 other => Err(other.into()),

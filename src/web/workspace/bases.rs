@@ -8,15 +8,16 @@ use crate::domain::rules::check_base;
 use crate::exports::Table;
 use crate::store::StoreError;
 use crate::store::files::{FileKind, check_upload};
-use crate::store::workspace::{BASE_FUNCTIONS, NewBase, base_function_label, places_on};
+use crate::store::workspace::{BASE_FUNCTIONS, BaseRow, NewBase, base_function_label, places_on};
 use crate::web::auth::{Viewer, WebUser};
 use crate::web::error::AppError;
 use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, render, xlsx_download};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 
 pub struct BaseLine {
     pub name: String,
@@ -44,6 +45,9 @@ struct BasesPage {
     can_edit: bool,
     verdict: VerdictLine,
     bases: Vec<BaseLine>,
+    filter_places: Vec<Choice>,
+    filter_functions: Vec<Choice>,
+    export_query: String,
     name: String,
     opened_on: String,
     description: String,
@@ -53,10 +57,42 @@ struct BasesPage {
     error: Option<String>,
 }
 
+#[derive(Deserialize, Default)]
+pub struct BaseQuery {
+    place: Option<String>,
+    function: Option<String>,
+}
+
+impl BaseQuery {
+    /// The list's filters, shared by the page and its export.
+    fn matches(&self, b: &BaseRow) -> bool {
+        let set = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        set(&self.place).is_none_or(|p| b.place_org_id.as_str() == p)
+            && set(&self.function).is_none_or(|f| b.functions.contains(&f))
+    }
+
+    fn query(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("place", self.place.as_deref()),
+            ("function", self.function.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
 async fn page(
     state: &AppState,
     user: &Viewer,
     ws: &Workspace,
+    q: &BaseQuery,
     typed: Typed,
     error: Option<String>,
 ) -> Result<BasesPage, AppError> {
@@ -65,8 +101,26 @@ async fn page(
     let photos = state.store.list_attachments("base", &ids).await?;
     let opened: Vec<_> = rows.iter().map(|b| b.opened_on).collect();
     let verdict = check_base(&opened, ws.today, ws.rules.bases_min);
+    let all_places = places_on(ws.group(), ws.today);
+    let filter_places = all_places
+        .iter()
+        .map(|(id, name)| Choice {
+            value: id.to_string(),
+            label: name.clone(),
+            selected: q.place.as_deref() == Some(id.as_str()),
+        })
+        .collect();
+    let filter_functions = BASE_FUNCTIONS
+        .iter()
+        .map(|(code, label)| Choice {
+            value: (*code).into(),
+            label: (*label).into(),
+            selected: q.function.as_deref() == Some(*code),
+        })
+        .collect();
     let bases = rows
         .iter()
+        .filter(|b| q.matches(b))
         .map(|b| BaseLine {
             name: b.name.clone(),
             place: b.place_name.clone(),
@@ -86,6 +140,9 @@ async fn page(
         })
         .collect();
     Ok(BasesPage {
+        filter_places,
+        filter_functions,
+        export_query: q.query(),
         chrome: Chrome::new(user, "groups"),
         head: ws.head("bases"),
         can_edit: ws.can_edit,
@@ -119,9 +176,10 @@ pub async fn list_bases(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     Path(id): Path<String>,
+    Query(q): Query<BaseQuery>,
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
-    Ok(render(&page(&state, &user, &ws, Typed::default(), None).await?)?.into_response())
+    Ok(render(&page(&state, &user, &ws, &q, Typed::default(), None).await?)?.into_response())
 }
 
 pub async fn add_base(
@@ -187,7 +245,7 @@ pub async fn add_base(
     {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/bases", ws.group().id)).into_response()),
         Err(e) => {
-            state.files.remove_all(&added);
+            super::discard_files(&state, &added).await;
             match e {
                 StoreError::Invalid(f) => again(&state, &user, &ws, typed, f.to_string()).await,
                 other => Err(other.into()),
@@ -203,7 +261,7 @@ async fn again(
     typed: Typed,
     error: String,
 ) -> Result<Response, AppError> {
-    let page = page(state, user, ws, typed, Some(error)).await?;
+    let page = page(state, user, ws, &BaseQuery::default(), typed, Some(error)).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
@@ -211,9 +269,16 @@ pub async fn export_bases(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     Path(id): Path<String>,
+    Query(q): Query<BaseQuery>,
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
-    let rows = state.store.list_bases(&ws.group().id).await?;
+    let rows: Vec<BaseRow> = state
+        .store
+        .list_bases(&ws.group().id)
+        .await?
+        .into_iter()
+        .filter(|b| q.matches(b))
+        .collect();
     let table = Table {
         sheet: "实践基地".into(),
         headers: vec!["基地名称", "所在地", "功能", "揭牌日期", "简介"],

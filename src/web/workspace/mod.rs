@@ -119,7 +119,7 @@ impl Workspace {
             .ok_or(AppError::NotFound)?;
         let rules = state
             .store
-            .current_plan()
+            .get_plan(&view.group.plan_id)
             .await?
             .ok_or(AppError::NotFound)?
             .file
@@ -162,6 +162,14 @@ impl Workspace {
 
     pub fn attachment_limit(&self) -> usize {
         self.rules.attachment_max_mb as usize * 1024 * 1024
+    }
+}
+
+/// After a failed write, removes the files this request added that no record refers to.
+pub async fn discard_files(state: &AppState, added: &[String]) {
+    match state.store.unreferenced_digests(added).await {
+        Ok(orphans) => state.files.remove_all(&orphans),
+        Err(e) => tracing::warn!(error = %e, "could not check uploaded files for removal"),
     }
 }
 

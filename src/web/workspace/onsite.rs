@@ -4,7 +4,7 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date, parse_year};
 use crate::AppState;
-use crate::compliance::onsite_progress;
+use crate::compliance::progress_of;
 use crate::domain::FieldError;
 use crate::domain::ids::{OnsiteEntryId, OrgId, TeamMemberId};
 use crate::domain::pairing::RowError;
@@ -127,6 +127,22 @@ struct Extras {
     imported: Option<usize>,
 }
 
+/// The list's filters, shared by the page and its export.
+fn filter_entries<'a>(
+    all: &'a [OnsiteRow],
+    place: Option<&str>,
+    status: &str,
+) -> Vec<&'a OnsiteRow> {
+    all.iter()
+        .filter(|e| place.is_none_or(|p| e.place_org_id.as_str() == p))
+        .filter(|e| match status {
+            "confirmed" => e.confirmed_at.is_some(),
+            "unconfirmed" => e.confirmed_at.is_none(),
+            _ => true,
+        })
+        .collect()
+}
+
 fn year_range(year: i16) -> Result<(Date, Date), AppError> {
     let first = Date::new(year, 1, 1).map_err(|e| AppError::Internal(e.into()))?;
     let last = Date::new(year, 12, 31).map_err(|e| AppError::Internal(e.into()))?;
@@ -144,23 +160,11 @@ async fn page(
     let (first, last) = year_range(year)?;
     let g = ws.group();
     let all = state.store.list_onsite(&g.id, first, last).await?;
-    let progress = onsite_progress(&state.store, g, &ws.rules, year).await?;
+    let progress = progress_of(g, &ws.rules, year, &all);
     let verdict = rules::check_onsite(&progress, year, rules::as_of_for_year(year, ws.today));
     let place = non_empty(&q.place);
     let status = non_empty(&q.status).unwrap_or_default();
-    let filtered: Vec<&OnsiteRow> = all
-        .iter()
-        .filter(|e| {
-            place
-                .as_deref()
-                .is_none_or(|p| e.place_org_id.as_str() == p)
-        })
-        .filter(|e| match status.as_str() {
-            "confirmed" => e.confirmed_at.is_some(),
-            "unconfirmed" => e.confirmed_at.is_none(),
-            _ => true,
-        })
-        .collect();
+    let filtered = filter_entries(&all, place.as_deref(), &status);
     let (page_no, offset) = page_offset(q.page.as_deref());
     let year_text = year.to_string();
     let pager = Pager::new(
@@ -219,12 +223,15 @@ async fn page(
                 selected: form.place == id.as_str(),
             })
             .collect(),
+        // Departed members stay listed: past service is entered after the fact.
         team: team
             .iter()
-            .filter(|m| m.left_on.is_none())
             .map(|m| Choice {
                 value: m.id.to_string(),
-                label: format!("{}（{}）", m.person_name, m.role.label()),
+                label: match m.left_on {
+                    Some(d) => format!("{}（{}，{d} 离队）", m.person_name, m.role.label()),
+                    None => format!("{}（{}）", m.person_name, m.role.label()),
+                },
                 selected: form.members.contains(&m.id.to_string()),
             })
             .collect(),
@@ -377,21 +384,19 @@ pub async fn confirm_entry(
     Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct ExportQuery {
-    year: Option<String>,
-}
-
 pub async fn export_onsite(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     Path(id): Path<String>,
-    Query(q): Query<ExportQuery>,
+    Query(q): Query<OnsiteQuery>,
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
     let (first, last) = year_range(year)?;
-    let entries = state.store.list_onsite(&ws.group().id, first, last).await?;
+    let all = state.store.list_onsite(&ws.group().id, first, last).await?;
+    // The export holds what the list shows: the same year, place and confirmation filters.
+    let status = non_empty(&q.status).unwrap_or_default();
+    let entries = filter_entries(&all, non_empty(&q.place).as_deref(), &status);
     let table = Table {
         sheet: "驻点服务".into(),
         headers: COLUMNS.to_vec(),
@@ -582,4 +587,80 @@ pub async fn import_onsite(
     };
     let page = page(&state, &user, &ws, &OnsiteQuery::default(), extras).await?;
     Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/onsite_delete.html")]
+struct DeletePage {
+    chrome: Chrome,
+    head: GroupHead,
+    entry: EntryLine,
+}
+
+async fn entry_of(
+    state: &AppState,
+    user: &Viewer,
+    ws: &Workspace,
+    entry: &str,
+) -> Result<EntryLine, AppError> {
+    let id = OnsiteEntryId::parse(entry).ok_or(AppError::NotFound)?;
+    let g = ws.group();
+    let start = crate::compliance::group_start(g);
+    let all = state
+        .store
+        .list_onsite(&g.id, start, ws.today.max(start))
+        .await?;
+    let e = all.iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;
+    Ok(EntryLine {
+        id: e.id.to_string(),
+        from: e.date_from.to_string(),
+        to: e.date_to.to_string(),
+        days: rules::days_between(e.date_from, e.date_to) + 1,
+        place: e.place_name.clone(),
+        members: e.member_names.join("、"),
+        content: e.content.clone(),
+        confirmed: confirmation(e),
+        can_confirm: may_confirm(user, ws, e),
+    })
+}
+
+/// The confirmation page before an entry entered by mistake is withdrawn.
+pub async fn delete_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, entry)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let entry = entry_of(&state, &user, &ws, &entry).await?;
+    if entry.confirmed.is_some() {
+        return Err(AppError::Conflict("该记录已由镇村确认，不能删除".into()));
+    }
+    let page = DeletePage {
+        chrome: Chrome::new(&user, "groups"),
+        head: ws.head("onsite"),
+        entry,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn delete_entry(
+    State(state): State<AppState>,
+    Path((id, entry)): Path<(String, String)>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let entry_id = OnsiteEntryId::parse(&entry).ok_or(AppError::NotFound)?;
+    state
+        .store
+        .delete_onsite_entry(
+            &user.actor(),
+            state.clock.now_ms(),
+            &ws.group().id,
+            &entry_id,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
 }

@@ -83,6 +83,9 @@ struct TeamPage {
     date: String,
     is_today: bool,
     members: Vec<MemberLine>,
+    filter_schools: Vec<Choice>,
+    filter_roles: Vec<Choice>,
+    export_query: String,
     verdicts: Vec<VerdictLine>,
     form: MemberForm,
     schools: Vec<Choice>,
@@ -94,16 +97,65 @@ struct TeamPage {
 #[derive(Deserialize)]
 pub struct TeamQuery {
     date: Option<String>,
+    org: Option<String>,
+    role: Option<String>,
+}
+
+/// The list's filters, shared by the page and its export: the team on a date, by school and role.
+struct TeamFilter {
+    date: jiff::civil::Date,
+    org: Option<String>,
+    role: Option<String>,
+}
+
+impl TeamFilter {
+    fn parse(q: &TeamQuery, today: jiff::civil::Date) -> Result<Self, FieldError> {
+        let date = match q.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(d) => parse_date("日期", d)?,
+            None => today,
+        };
+        let non_empty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Ok(Self {
+            date,
+            org: non_empty(&q.org),
+            role: non_empty(&q.role),
+        })
+    }
+
+    fn matches(&self, m: &TeamMemberRow) -> bool {
+        m.active_on(self.date)
+            && self.org.as_deref().is_none_or(|o| m.org_id.as_str() == o)
+            && self.role.as_deref().is_none_or(|r| m.role.as_str() == r)
+    }
+
+    fn query(&self) -> String {
+        let date = self.date.to_string();
+        let pairs: Vec<(&str, &str)> = [
+            ("date", Some(date.as_str())),
+            ("org", self.org.as_deref()),
+            ("role", self.role.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
 }
 
 async fn page(
     state: &AppState,
     user: &Viewer,
     ws: &Workspace,
-    date: jiff::civil::Date,
+    filter: TeamFilter,
     form: MemberForm,
     error: Option<String>,
 ) -> Result<TeamPage, AppError> {
+    let date = filter.date;
     let team = state.store.list_team(&ws.group().id).await?;
     let verdicts = team_verdicts(ws.group(), &team, &ws.rules, date);
     let today = ws.today.to_string();
@@ -155,9 +207,34 @@ async fn page(
         date: date.to_string(),
         members: team
             .iter()
-            .filter(|m| m.active_on(date))
+            .filter(|m| filter.matches(m))
             .map(|m| line(user, m))
             .collect(),
+        filter_schools: ws
+            .group()
+            .members
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.role,
+                    MemberRole::University | MemberRole::VocationalSchool
+                )
+            })
+            .map(|m| Choice {
+                value: m.org_id.to_string(),
+                label: m.name.clone(),
+                selected: filter.org.as_deref() == Some(m.org_id.as_str()),
+            })
+            .collect(),
+        filter_roles: TeamRole::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.as_str().into(),
+                label: r.label().into(),
+                selected: filter.role.as_deref() == Some(r.as_str()),
+            })
+            .collect(),
+        export_query: filter.query(),
         verdicts: verdicts.iter().map(VerdictLine::from).collect(),
         form,
         schools,
@@ -174,12 +251,9 @@ pub async fn get_team(
     Query(q): Query<TeamQuery>,
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
-    let date = match q.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(d) => parse_date("日期", d)?,
-        None => ws.today,
-    };
+    let filter = TeamFilter::parse(&q, ws.today)?;
     Ok(
-        render(&page(&state, &user, &ws, date, MemberForm::default(), None).await?)?
+        render(&page(&state, &user, &ws, filter, MemberForm::default(), None).await?)?
             .into_response(),
     )
 }
@@ -234,7 +308,19 @@ pub async fn add_member(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
         Err(StoreError::Invalid(e)) => {
-            let page = page(&state, &user, &ws, ws.today, f.form, Some(e.to_string())).await?;
+            let page = page(
+                &state,
+                &user,
+                &ws,
+                TeamFilter {
+                    date: ws.today,
+                    org: None,
+                    role: None,
+                },
+                f.form,
+                Some(e.to_string()),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -327,9 +413,17 @@ pub async fn export_team(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     Path(id): Path<String>,
+    Query(q): Query<TeamQuery>,
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
-    let team = state.store.list_team(&ws.group().id).await?;
+    let filter = TeamFilter::parse(&q, ws.today)?;
+    let team: Vec<TeamMemberRow> = state
+        .store
+        .list_team(&ws.group().id)
+        .await?
+        .into_iter()
+        .filter(|m| filter.matches(m))
+        .collect();
     let table = Table {
         sheet: "服务工作队".into(),
         headers: vec![
