@@ -42,16 +42,21 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
     let mut prepared = Prepared::default();
     if !store.has_any_plan().await? {
         let rows = preset_pairing_rows()?;
-        store
+        let loaded = store
             .load_preset(
                 DONGGUAN_2023_PLAN,
                 &rows,
                 &Actor::system("系统初始化"),
                 clock.now_ms(),
             )
-            .await
-            .context("加载东莞 2023 预置方案失败")?;
-        prepared.preset_loaded = true;
+            .await;
+        match loaded {
+            Ok(_) => prepared.preset_loaded = true,
+            // Another instance starting at the same moment loaded it first (one transaction, so
+            // either all of it is there or none): go on with theirs.
+            Err(_) if store.has_any_plan().await? => {}
+            Err(e) => return Err(e.context("加载东莞 2023 预置方案失败")),
+        }
     }
     if store.count_users().await? == 0 {
         let plan = PlanFile::parse(DONGGUAN_2023_PLAN).map_err(anyhow::Error::msg)?;
@@ -74,10 +79,14 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
         let created = store
             .create_user(&Actor::system("系统初始化"), clock.now_ms(), &admin)
             .await;
-        if let Err(e) = created {
-            anyhow::bail!(
+        match created {
+            Ok(_) => {}
+            // Another instance starting at the same moment created it first.
+            Err(crate::store::StoreError::Conflict(_)) => return Ok((store, prepared)),
+            Err(crate::store::StoreError::Invalid(e)) => anyhow::bail!(
                 "无法创建初始管理员 admin：{e}（XIAODI_ADMIN_PASSWORD 须至少 8 位并包含大写、小写、数字、符号中的三类）"
-            );
+            ),
+            Err(e) => anyhow::bail!("无法创建初始管理员 admin：{e}"),
         }
         prepared.admin_created = true;
         if generated {

@@ -354,15 +354,23 @@ pub async fn change_password(
         {
             state.store.delete_user_sessions(&user.user_id).await?;
             let msg = LoginError::Locked { until_ms: until }.message();
+            // Signed out, on a login page whose form works once the lock ends.
+            let csrf = random_token();
             return Ok((
                 StatusCode::UNAUTHORIZED,
-                [(
-                    header::SET_COOKIE,
-                    set_cookie(&state, &client, SESSION_COOKIE, "", Some(0)),
-                )],
+                AppendHeaders([
+                    (
+                        header::SET_COOKIE,
+                        set_cookie(&state, &client, SESSION_COOKIE, "", Some(0)),
+                    ),
+                    (
+                        header::SET_COOKIE,
+                        set_cookie(&state, &client, LOGIN_CSRF_COOKIE, &csrf, Some(3600)),
+                    ),
+                ]),
                 render(&LoginPage {
                     chrome: Chrome::anonymous(),
-                    csrf: String::new(),
+                    csrf,
                     next: "/".into(),
                     username: user.username.clone(),
                     error: Some(msg),

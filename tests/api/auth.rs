@@ -440,6 +440,21 @@ async fn wrong_current_passwords_count_too(app: TestApp) {
         app.api_login("town2", PASSWORD).await.status(),
         StatusCode::LOCKED
     );
+    // Signing in works again once the lock has ended.
+    app.clock.advance_ms(15 * 60 * 1000 + 1);
+    let page = app.get_with(&client, "/login").await.text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf_token").unwrap();
+    let resp = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "town2"),
+            ("password", PASSWORD),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 }
 
 async fn https_behind_a_trusted_proxy(app: TestApp) {
