@@ -21,6 +21,13 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Addresses of load balancers whose X-Forwarded-For / X-Forwarded-Proto are believed.
     pub trusted_proxies: Vec<String>,
+    /// An S3-compatible object store for attachments (several instances share it); when empty,
+    /// attachments are kept under `data_dir/files`.
+    pub object_store_endpoint: String,
+    pub object_store_bucket: String,
+    pub object_store_region: String,
+    pub object_store_access_key: String,
+    pub object_store_secret_key: String,
 }
 
 impl Default for Config {
@@ -33,6 +40,11 @@ impl Default for Config {
             secure_cookies: false,
             admin_password: None,
             trusted_proxies: Vec::new(),
+            object_store_endpoint: String::new(),
+            object_store_bucket: String::new(),
+            object_store_region: "us-east-1".into(),
+            object_store_access_key: String::new(),
+            object_store_secret_key: String::new(),
         }
     }
 }
@@ -53,6 +65,9 @@ impl std::fmt::Debug for Config {
                 &self.admin_password.as_ref().map(|_| "***"),
             )
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("object_store_endpoint", &self.object_store_endpoint)
+            .field("object_store_bucket", &self.object_store_bucket)
+            .field("object_store_secret_key", &"***")
             .finish()
     }
 }
@@ -86,11 +101,36 @@ impl Config {
                 "secure_cookies",
                 "admin_password",
                 "trusted_proxies",
+                "object_store_endpoint",
+                "object_store_bucket",
+                "object_store_region",
+                "object_store_access_key",
+                "object_store_secret_key",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
         Ok(config)
+    }
+
+    /// Where attachments are stored: the object store when configured, else the data directory.
+    pub fn file_store(&self) -> anyhow::Result<crate::store::files::FileStore> {
+        use crate::store::files::{FileStore, ObjectStore};
+        if self.object_store_endpoint.trim().is_empty() {
+            return Ok(FileStore::local(self.data_dir.join("files")));
+        }
+        anyhow::ensure!(
+            !self.object_store_bucket.trim().is_empty(),
+            "配置了对象存储地址，但没有设置存储桶（XIAODI_OBJECT_STORE_BUCKET）"
+        );
+        let store = ObjectStore::new(
+            self.object_store_endpoint.trim(),
+            self.object_store_bucket.trim(),
+            self.object_store_region.trim(),
+            &self.object_store_access_key,
+            &self.object_store_secret_key,
+        )?;
+        Ok(FileStore::Object(Box::new(store)))
     }
 
     /// The database URL in force: the configured one, or SQLite under the data directory.

@@ -139,7 +139,7 @@ impl Application {
         let listener = TcpListener::bind(&config.addr)
             .await
             .with_context(|| format!("无法监听 {}", config.addr))?;
-        let files = crate::store::files::FileStore::new(config.data_dir.join("files"));
+        let files = config.file_store()?;
         let state = AppState {
             store,
             files,

@@ -112,68 +112,203 @@ pub fn check_upload(
     })
 }
 
-#[derive(Debug, Clone)]
-pub struct FileStore {
-    root: PathBuf,
+/// Where uploaded files live: the data directory by default, or an S3-compatible object store
+/// (several stateless instances behind a load balancer cannot share a local directory).
+#[derive(Clone)]
+pub enum FileStore {
+    Local { root: PathBuf },
+    Object(Box<ObjectStore>),
 }
 
-impl FileStore {
-    pub fn new(root: PathBuf) -> Self {
-        Self { root }
+/// An S3-compatible bucket (AWS S3, Alibaba OSS, Tencent COS, MinIO, …), addressed path-style.
+#[derive(Clone)]
+pub struct ObjectStore {
+    bucket: rusty_s3::Bucket,
+    credentials: rusty_s3::Credentials,
+    http: reqwest::Client,
+}
+
+/// Presigned requests are valid this long; each is used at once.
+const SIGN_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+fn valid_digest(sha256: &str) -> bool {
+    sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn io_err(e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+impl ObjectStore {
+    pub fn new(
+        endpoint: &str,
+        bucket: &str,
+        region: &str,
+        access_key: &str,
+        secret_key: &str,
+    ) -> anyhow::Result<Self> {
+        let url = endpoint
+            .parse()
+            .map_err(|e| anyhow::anyhow!("对象存储地址“{endpoint}”无效：{e}"))?;
+        let bucket = rusty_s3::Bucket::new(
+            url,
+            rusty_s3::UrlStyle::Path,
+            bucket.to_string(),
+            region.to_string(),
+        )
+        .map_err(|e| anyhow::anyhow!("对象存储桶设置无效：{e}"))?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(120))
+            .build()?;
+        Ok(Self {
+            bucket,
+            credentials: rusty_s3::Credentials::new(access_key, secret_key),
+            http,
+        })
     }
 
-    fn path(&self, sha256: &str) -> Option<PathBuf> {
-        // Only our own hex digests become paths.
-        (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| self.root.join(&sha256[..2]).join(sha256))
+    fn key(sha256: &str) -> String {
+        format!("files/{}/{}", &sha256[..2], sha256)
     }
 
-    /// Stores the content; returns true when it was not there before (so a failed write can undo it).
-    pub fn put(&self, file: &CheckedFile) -> std::io::Result<bool> {
-        let path = self
-            .path(&file.sha256)
-            .ok_or_else(|| std::io::Error::other("bad digest"))?;
-        if path.exists() {
+    async fn exists(&self, sha256: &str) -> std::io::Result<bool> {
+        use rusty_s3::S3Action;
+        let url = self
+            .bucket
+            .head_object(Some(&self.credentials), &Self::key(sha256))
+            .sign(SIGN_FOR);
+        let resp = self.http.head(url).send().await.map_err(io_err)?;
+        match resp.status().as_u16() {
+            200 => Ok(true),
+            404 => Ok(false),
+            s => Err(io_err(format!("object store answered {s} to HEAD"))),
+        }
+    }
+
+    async fn put(&self, file: &CheckedFile) -> std::io::Result<bool> {
+        use rusty_s3::S3Action;
+        if self.exists(&file.sha256).await? {
             return Ok(false);
         }
-        let dir = path.parent().expect("has a parent");
-        std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(
-            ".{}.{}",
-            file.sha256,
-            uuid::Uuid::new_v4().simple()
-        ));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&file.bytes)?;
-            f.sync_all()?;
+        let url = self
+            .bucket
+            .put_object(Some(&self.credentials), &Self::key(&file.sha256))
+            .sign(SIGN_FOR);
+        let resp = self
+            .http
+            .put(url)
+            .header("content-type", file.kind.content_type())
+            .body(file.bytes.clone())
+            .send()
+            .await
+            .map_err(io_err)?;
+        if !resp.status().is_success() {
+            return Err(io_err(format!(
+                "object store answered {} to PUT",
+                resp.status()
+            )));
         }
-        std::fs::rename(&tmp, &path)?;
         Ok(true)
     }
 
-    pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
-        let path = self
-            .path(sha256)
-            .ok_or_else(|| std::io::Error::other("bad digest"))?;
-        std::fs::read(path)
+    async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        use rusty_s3::S3Action;
+        let url = self
+            .bucket
+            .get_object(Some(&self.credentials), &Self::key(sha256))
+            .sign(SIGN_FOR);
+        let resp = self.http.get(url).send().await.map_err(io_err)?;
+        if !resp.status().is_success() {
+            return Err(io_err(format!(
+                "object store answered {} to GET",
+                resp.status()
+            )));
+        }
+        Ok(resp.bytes().await.map_err(io_err)?.to_vec())
     }
 
-    pub fn remove(&self, sha256: &str) {
-        if let Some(path) = self.path(sha256) {
-            let _ = std::fs::remove_file(path);
+    async fn remove(&self, sha256: &str) {
+        use rusty_s3::S3Action;
+        let url = self
+            .bucket
+            .delete_object(Some(&self.credentials), &Self::key(sha256))
+            .sign(SIGN_FOR);
+        if let Err(e) = self.http.delete(url).send().await {
+            tracing::warn!(error = %e, "could not remove an object");
+        }
+    }
+}
+
+impl FileStore {
+    pub fn local(root: PathBuf) -> Self {
+        FileStore::Local { root }
+    }
+
+    fn path(root: &std::path::Path, sha256: &str) -> std::io::Result<PathBuf> {
+        // Only our own hex digests become paths.
+        if valid_digest(sha256) {
+            Ok(root.join(&sha256[..2]).join(sha256))
+        } else {
+            Err(io_err("bad digest"))
+        }
+    }
+
+    /// Stores the content; returns true when it was not there before (so a failed write can undo it).
+    pub async fn put(&self, file: &CheckedFile) -> std::io::Result<bool> {
+        match self {
+            FileStore::Object(o) => o.put(file).await,
+            FileStore::Local { root } => {
+                let path = Self::path(root, &file.sha256)?;
+                if path.exists() {
+                    return Ok(false);
+                }
+                let dir = path.parent().expect("has a parent");
+                std::fs::create_dir_all(dir)?;
+                let tmp = dir.join(format!(
+                    ".{}.{}",
+                    file.sha256,
+                    uuid::Uuid::new_v4().simple()
+                ));
+                {
+                    let mut f = std::fs::File::create(&tmp)?;
+                    f.write_all(&file.bytes)?;
+                    f.sync_all()?;
+                }
+                std::fs::rename(&tmp, &path)?;
+                Ok(true)
+            }
+        }
+    }
+
+    pub async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        match self {
+            FileStore::Object(o) if valid_digest(sha256) => o.read(sha256).await,
+            FileStore::Object(_) => Err(io_err("bad digest")),
+            FileStore::Local { root } => std::fs::read(Self::path(root, sha256)?),
+        }
+    }
+
+    pub async fn remove(&self, sha256: &str) {
+        match self {
+            FileStore::Object(o) if valid_digest(sha256) => o.remove(sha256).await,
+            FileStore::Object(_) => {}
+            FileStore::Local { root } => {
+                if let Ok(path) = Self::path(root, sha256) {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
         }
     }
 
     /// Stores every file; on failure removes what this call added. Returns the digests it added.
-    pub fn put_all(&self, files: &[CheckedFile]) -> std::io::Result<Vec<String>> {
+    pub async fn put_all(&self, files: &[CheckedFile]) -> std::io::Result<Vec<String>> {
         let mut added = Vec::new();
         for f in files {
-            match self.put(f) {
+            match self.put(f).await {
                 Ok(true) => added.push(f.sha256.clone()),
                 Ok(false) => {}
                 Err(e) => {
-                    self.remove_all(&added);
+                    self.remove_all(&added).await;
                     return Err(e);
                 }
             }
@@ -181,9 +316,9 @@ impl FileStore {
         Ok(added)
     }
 
-    pub fn remove_all(&self, digests: &[String]) {
+    pub async fn remove_all(&self, digests: &[String]) {
         for d in digests {
-            self.remove(d);
+            self.remove(d).await;
         }
     }
 }
@@ -258,10 +393,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn files_are_content_addressed() {
+    #[tokio::test]
+    async fn files_are_content_addressed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path().to_path_buf());
+        let store = FileStore::local(dir.path().to_path_buf());
         let f = check_upload(
             "扫描件",
             "../../etc/passwd.pdf",
@@ -271,10 +406,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.file_name, "passwd.pdf");
-        assert!(store.put(&f).unwrap());
-        assert!(!store.put(&f).unwrap(), "the same content is stored once");
-        assert_eq!(store.read(&f.sha256).unwrap(), b"%PDF-1.7 x");
+        assert!(store.put(&f).await.unwrap());
+        assert!(
+            !store.put(&f).await.unwrap(),
+            "the same content is stored once"
+        );
+        assert_eq!(store.read(&f.sha256).await.unwrap(), b"%PDF-1.7 x");
         assert!(dir.path().join(&f.sha256[..2]).join(&f.sha256).exists());
-        assert!(store.read("../../etc/passwd").is_err());
+        assert!(store.read("../../etc/passwd").await.is_err());
     }
 }

@@ -146,17 +146,37 @@ pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
         data_dir: dir.to_path_buf(),
         database_url: database_url.to_string(),
         log_level: "warn".into(),
-        secure_cookies: false,
         admin_password: Some(ADMIN_PASSWORD.into()),
-        trusted_proxies: Vec::new(),
+        ..Config::default()
     }
 }
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// The S3-compatible object store to test against; required when CI runs the suite.
+pub fn s3_endpoint() -> Option<String> {
+    match std::env::var("XIAODI_TEST_S3_ENDPOINT") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set XIAODI_TEST_S3_ENDPOINT (an S3-compatible server)"
+            );
+            None
+        }
+    }
+}
+
+/// Like [`spawn_app`], with the configuration adjusted first.
+pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg) = fresh_database_url(db, dir.path()).await?;
     let clock = Clock::default();
-    let app = Application::build_with_clock(test_config(dir.path(), &database_url), clock.clone())
+    let mut config = test_config(dir.path(), &database_url);
+    adjust(&mut config);
+    let app = Application::build_with_clock(config, clock.clone())
         .await
         .expect("build app");
     let base = format!("http://{}", app.local_addr());

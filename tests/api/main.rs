@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod authorisation;
 mod imports;
+mod objects;
 mod platform;
 mod preset;
 mod workspace;

@@ -183,6 +183,7 @@ pub async fn save_agreement(
     let added = state
         .files
         .put_all(&scans)
+        .await
         .map_err(|e| AppError::Internal(e.into()))?;
     match state
         .store

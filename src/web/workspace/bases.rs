@@ -230,6 +230,7 @@ pub async fn add_base(
     let added = state
         .files
         .put_all(&photos)
+        .await
         .map_err(|e| AppError::Internal(e.into()))?;
     match state
         .store

@@ -168,7 +168,7 @@ impl Workspace {
 /// After a failed write, removes the files this request added that no record refers to.
 pub async fn discard_files(state: &AppState, added: &[String]) {
     match state.store.unreferenced_digests(added).await {
-        Ok(orphans) => state.files.remove_all(&orphans),
+        Ok(orphans) => state.files.remove_all(&orphans).await,
         Err(e) => tracing::warn!(error = %e, "could not check uploaded files for removal"),
     }
 }
@@ -289,7 +289,7 @@ pub async fn download_file(
         .get_group(&user.group_scope(), &file.group_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = state.files.read(&file.sha256).map_err(|e| {
+    let bytes = state.files.read(&file.sha256).await.map_err(|e| {
         AppError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
     })?;
     let encoded = super::auth::urlencode(&file.file_name).replace('+', "%20");

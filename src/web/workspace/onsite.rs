@@ -46,6 +46,22 @@ pub struct EntryLine {
     pub can_confirm: bool,
 }
 
+impl EntryLine {
+    fn new(user: &Viewer, ws: &Workspace, e: &OnsiteRow) -> Self {
+        Self {
+            id: e.id.to_string(),
+            from: e.date_from.to_string(),
+            to: e.date_to.to_string(),
+            days: rules::days_between(e.date_from, e.date_to) + 1,
+            place: e.place_name.clone(),
+            members: e.member_names.join("、"),
+            content: e.content.clone(),
+            confirmed: confirmation(e),
+            can_confirm: may_confirm(user, ws, &e.place_org_id, e.confirmed_at.is_some()),
+        }
+    }
+}
+
 fn confirmation(e: &OnsiteRow) -> Option<String> {
     e.confirmed_at.map(|at| {
         format!(
@@ -57,8 +73,8 @@ fn confirmation(e: &OnsiteRow) -> Option<String> {
 }
 
 /// Town users confirm service in the group's town and villages; village users in their own village.
-fn may_confirm(user: &Viewer, ws: &Workspace, e: &OnsiteRow) -> bool {
-    if e.confirmed_at.is_some() {
+fn may_confirm(user: &Viewer, ws: &Workspace, place: &OrgId, confirmed: bool) -> bool {
+    if confirmed {
         return false;
     }
     let today = ws.today.to_string();
@@ -69,9 +85,9 @@ fn may_confirm(user: &Viewer, ws: &Workspace, e: &OnsiteRow) -> bool {
         .any(|m| m.org_id == user.org_id && m.active_on(&today));
     match user.role {
         Role::Town => {
-            member_now && (user.org_id == ws.group().lead_town_id || user.org_id == e.place_org_id)
+            member_now && (user.org_id == ws.group().lead_town_id || &user.org_id == place)
         }
-        Role::Village => member_now && user.org_id == e.place_org_id,
+        Role::Village => member_now && &user.org_id == place,
         _ => false,
     }
 }
@@ -181,17 +197,7 @@ async fn page(
         .iter()
         .skip(offset as usize)
         .take(PER_PAGE as usize)
-        .map(|e| EntryLine {
-            id: e.id.to_string(),
-            from: e.date_from.to_string(),
-            to: e.date_to.to_string(),
-            days: rules::days_between(e.date_from, e.date_to) + 1,
-            place: e.place_name.clone(),
-            members: e.member_names.join("、"),
-            content: e.content.clone(),
-            confirmed: confirmation(e),
-            can_confirm: may_confirm(user, ws, e),
-        })
+        .map(|e| EntryLine::new(user, ws, e))
         .collect();
     let all_places = places_on(g, ws.today.min(last).max(crate::compliance::group_start(g)));
     let team = state.store.list_team(&g.id).await?;
@@ -352,19 +358,7 @@ pub async fn confirm_entry(
         .get_onsite_entry(&ws.group().id, &entry_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let probe = OnsiteRow {
-        id: entry_id.clone(),
-        date_from: ws.today,
-        date_to: ws.today,
-        place_org_id: place,
-        place_name: String::new(),
-        content: String::new(),
-        member_ids: vec![],
-        member_names: vec![],
-        confirmed_by: None,
-        confirmed_at,
-    };
-    if !may_confirm(&user, &ws, &probe) {
+    if !may_confirm(&user, &ws, &place, confirmed_at.is_some()) {
         return Err(if confirmed_at.is_some() {
             AppError::Conflict("该记录已确认".into())
         } else {
@@ -611,17 +605,7 @@ async fn entry_of(
         .list_onsite(&g.id, start, ws.today.max(start))
         .await?;
     let e = all.iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;
-    Ok(EntryLine {
-        id: e.id.to_string(),
-        from: e.date_from.to_string(),
-        to: e.date_to.to_string(),
-        days: rules::days_between(e.date_from, e.date_to) + 1,
-        place: e.place_name.clone(),
-        members: e.member_names.join("、"),
-        content: e.content.clone(),
-        confirmed: confirmation(e),
-        can_confirm: may_confirm(user, ws, e),
-    })
+    Ok(EntryLine::new(user, ws, e))
 }
 
 /// The confirmation page before an entry entered by mistake is withdrawn.
