@@ -1,7 +1,7 @@
 //! Subcommands besides `serve`: accounts and imports from the command line.
 
 use crate::config::Config;
-use crate::domain::pairing::RowError;
+use crate::domain::sheet::RowError;
 use crate::imports::{parse_user_rows, read_sheet, user_column_of};
 use crate::store::{Actor, NewUser, PairingImportError, Store, StoreError};
 use anyhow::Context;

@@ -8,6 +8,7 @@ pub mod password;
 pub mod plan;
 pub mod region;
 pub mod rules;
+pub mod sheet;
 pub mod team;
 pub mod user;
 

@@ -5,24 +5,7 @@
 
 use std::collections::HashSet;
 
-/// A problem with one cell, named by the sheet's row number (the header is row 1) and column.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("第 {row} 行「{column}」列：{message}")]
-pub struct RowError {
-    pub row: usize,
-    pub column: String,
-    pub message: String,
-}
-
-impl RowError {
-    pub fn new(row: usize, column: &str, message: impl Into<String>) -> Self {
-        Self {
-            row,
-            column: column.to_string(),
-            message: message.into(),
-        }
-    }
-}
+use crate::domain::sheet::{RowError, locate_columns};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VillageRef {
@@ -79,27 +62,8 @@ fn parse_village(item: &str) -> Option<VillageRef> {
 
 /// Parses every row and reports every problem found, not just the first.
 pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<RowError>> {
-    let Some(header) = rows.first() else {
-        return Err(vec![RowError::new(1, "表头", "文件为空，缺少表头行")]);
-    };
-    let mut index = [usize::MAX; 6];
+    let index = locate_columns(rows, &COLUMNS)?;
     let mut errors = Vec::new();
-    for (i, (code, zh)) in COLUMNS.iter().enumerate() {
-        match header.iter().position(|h| {
-            let h = h.trim().trim_start_matches('\u{feff}');
-            h == *code || h == *zh
-        }) {
-            Some(p) => index[i] = p,
-            None => errors.push(RowError::new(
-                1,
-                code,
-                format!("缺少此列（也可写作“{zh}”）"),
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     let cell = |row: &Vec<String>, i: usize| {
         row.get(index[i])
             .map(|s| s.trim())

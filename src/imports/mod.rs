@@ -169,29 +169,10 @@ const USER_COLUMNS: [(&str, &str); 4] = [
 /// Values are checked when the accounts are created; here only presence is.
 pub fn parse_user_rows(
     rows: &[Vec<String>],
-) -> Result<Vec<UserSheetRow>, Vec<crate::domain::pairing::RowError>> {
-    use crate::domain::pairing::RowError;
-    let Some(header) = rows.first() else {
-        return Err(vec![RowError::new(1, "表头", "文件为空，缺少表头行")]);
-    };
-    let mut index = [0usize; 4];
+) -> Result<Vec<UserSheetRow>, Vec<crate::domain::sheet::RowError>> {
+    use crate::domain::sheet::RowError;
+    let index = crate::domain::sheet::locate_columns(rows, &USER_COLUMNS)?;
     let mut errors = Vec::new();
-    for (i, (code, zh)) in USER_COLUMNS.iter().enumerate() {
-        match header.iter().position(|h| {
-            let h = h.trim().trim_start_matches('\u{feff}');
-            h == *code || h == *zh
-        }) {
-            Some(p) => index[i] = p,
-            None => errors.push(RowError::new(
-                1,
-                code,
-                format!("缺少此列（也可写作“{zh}”）"),
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     let mut out = Vec::new();
     for (offset, row) in rows.iter().enumerate().skip(1) {
         if row.iter().all(|c| c.trim().is_empty()) {

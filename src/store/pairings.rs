@@ -5,9 +5,10 @@ use super::audit::{self, Actor, AuditEntry};
 use super::orgs::{OrgLookup, OrgRow, PlanRow, ensure_region, insert_org, lookup_org};
 use crate::domain::ids::{GroupId, MembershipId, OrgId, PlanId, RegionId};
 use crate::domain::org::{MemberRole, OrgKind};
-use crate::domain::pairing::{PairingRow, RowError, parse_pairing_rows};
+use crate::domain::pairing::{PairingRow, parse_pairing_rows};
 use crate::domain::plan::PlanFile;
 use crate::domain::region::{RegionLevel, village_kind_of};
+use crate::domain::sheet::RowError;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 

@@ -3,7 +3,7 @@
 //! is logged with its full chain and shown as an opaque message.
 
 use crate::domain::FieldError;
-use crate::domain::pairing::RowError;
+use crate::domain::sheet::RowError;
 use crate::store::StoreError;
 use askama::Template;
 use axum::http::StatusCode;

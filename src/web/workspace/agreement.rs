@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::domain::FieldError;
 use crate::domain::ids::OrgId;
 use crate::domain::rules::{agreement_deadline, agreement_state};
-use crate::store::StoreError;
 use crate::store::files::{FileKind, check_upload};
 use crate::store::workspace::AgreementInput;
 use crate::web::auth::WebUser;
@@ -179,32 +178,15 @@ pub async fn save_agreement(
         Ok(c) => c,
         Err(e) => return again(&state, &user, &ws, typed, e.to_string()).await,
     };
-    // Files first (content-addressed, so a retry reuses them); undone if the database write fails.
-    let added = state
-        .files
-        .put_all(&scans)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    match state
-        .store
-        .save_agreement(
-            &user.actor(),
-            state.clock.now_ms(),
-            ws.today,
-            ws.group(),
-            &input,
-            &scans,
-        )
-        .await
-    {
+    let (actor, now) = (user.actor(), state.clock.now_ms());
+    let write = || {
+        state
+            .store
+            .save_agreement(&actor, now, ws.today, ws.group(), &input, &scans)
+    };
+    match super::write_with_files(&state, &scans, write).await? {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/agreement", ws.group().id)).into_response()),
-        Err(e) => {
-            super::discard_files(&state, &added).await;
-            match e {
-                StoreError::Invalid(f) => again(&state, &user, &ws, typed, f.to_string()).await,
-                other => Err(other.into()),
-            }
-        }
+        Err(f) => again(&state, &user, &ws, typed, f.to_string()).await,
     }
 }
 

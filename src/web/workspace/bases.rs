@@ -6,7 +6,6 @@ use crate::domain::FieldError;
 use crate::domain::ids::OrgId;
 use crate::domain::rules::check_base;
 use crate::exports::Table;
-use crate::store::StoreError;
 use crate::store::files::{FileKind, check_upload};
 use crate::store::workspace::{BASE_FUNCTIONS, BaseRow, NewBase, base_function_label, places_on};
 use crate::web::auth::{Viewer, WebUser};
@@ -227,31 +226,15 @@ pub async fn add_base(
         Ok(c) => c,
         Err(e) => return again(&state, &user, &ws, typed, e.to_string()).await,
     };
-    let added = state
-        .files
-        .put_all(&photos)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    match state
-        .store
-        .add_base(
-            &user.actor(),
-            state.clock.now_ms(),
-            ws.today,
-            ws.group(),
-            &base,
-            &photos,
-        )
-        .await
-    {
+    let (actor, now) = (user.actor(), state.clock.now_ms());
+    let write = || {
+        state
+            .store
+            .add_base(&actor, now, ws.today, ws.group(), &base, &photos)
+    };
+    match super::write_with_files(&state, &photos, write).await? {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/bases", ws.group().id)).into_response()),
-        Err(e) => {
-            super::discard_files(&state, &added).await;
-            match e {
-                StoreError::Invalid(f) => again(&state, &user, &ws, typed, f.to_string()).await,
-                other => Err(other.into()),
-            }
-        }
+        Err(f) => again(&state, &user, &ws, typed, f.to_string()).await,
     }
 }
 

@@ -18,8 +18,9 @@ use crate::domain::org::MemberRole;
 use crate::domain::plan::RuleParams;
 use crate::domain::rules::Verdict;
 use crate::domain::user::Role;
+use crate::store::files::CheckedFile;
 use crate::store::workspace::{AttachmentRow, school_role_on};
-use crate::store::{GroupRow, GroupView};
+use crate::store::{GroupRow, GroupView, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -165,11 +166,35 @@ impl Workspace {
     }
 }
 
-/// After a failed write, removes the files this request added that no record refers to.
-pub async fn discard_files(state: &AppState, added: &[String]) {
-    match state.store.unreferenced_digests(added).await {
-        Ok(orphans) => state.files.remove_all(&orphans).await,
-        Err(e) => tracing::warn!(error = %e, "could not check uploaded files for removal"),
+/// Stores the uploaded files, then runs the write that records them. When the write fails, the
+/// files this request added (and that no record refers to) are removed again, so a failed upload
+/// stores nothing. A field error comes back for the form to show; anything else is an error.
+pub async fn write_with_files<T, Fut>(
+    state: &AppState,
+    files: &[CheckedFile],
+    write: impl FnOnce() -> Fut,
+) -> Result<Result<T, FieldError>, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    // Files first (content-addressed, so a retry reuses them).
+    let added = state
+        .files
+        .put_all(files)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match write().await {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => {
+            match state.store.unreferenced_digests(&added).await {
+                Ok(orphans) => state.files.remove_all(&orphans).await,
+                Err(e) => tracing::warn!(error = %e, "could not check uploaded files for removal"),
+            }
+            match e {
+                StoreError::Invalid(f) => Ok(Err(f)),
+                other => Err(other.into()),
+            }
+        }
     }
 }
 

@@ -7,8 +7,8 @@ use crate::AppState;
 use crate::compliance::progress_of;
 use crate::domain::FieldError;
 use crate::domain::ids::{OnsiteEntryId, OrgId, TeamMemberId};
-use crate::domain::pairing::RowError;
 use crate::domain::rules::{self, OnsiteProgress};
+use crate::domain::sheet::RowError;
 use crate::domain::user::Role;
 use crate::exports::Table;
 use crate::store::StoreError;
@@ -420,23 +420,9 @@ pub fn parse_onsite_rows(
     ws: &Workspace,
     team: &[TeamMemberRow],
 ) -> Result<Vec<(usize, NewOnsiteEntry)>, Vec<RowError>> {
-    let Some(header) = rows.first() else {
-        return Err(vec![RowError::new(1, "表头", "文件为空，缺少表头行")]);
-    };
-    let mut index = [0usize; 5];
+    let wanted: Vec<(&str, &str)> = COLUMNS[..5].iter().map(|c| (*c, *c)).collect();
+    let index = crate::domain::sheet::locate_columns(rows, &wanted)?;
     let mut errors = Vec::new();
-    for (i, name) in COLUMNS[..5].iter().enumerate() {
-        match header
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}') == *name)
-        {
-            Some(p) => index[i] = p,
-            None => errors.push(RowError::new(1, name, "缺少此列")),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     let mut out = Vec::new();
     for (offset, row) in rows.iter().enumerate().skip(1) {
         if row.iter().all(|c| c.trim().is_empty()) {
