@@ -34,9 +34,19 @@ pub struct GroupMember {
     pub effective_from: String,
     pub effective_to: Option<String>,
     pub medical_focus: bool,
+    /// The town a village lies in (a group's village may lie outside its lead town).
+    pub town: Option<String>,
 }
 
 impl GroupMember {
+    /// The name as the pairing table writes it: a village outside the lead town carries its town.
+    pub fn name_in(&self, lead_town: &str) -> String {
+        match &self.town {
+            Some(t) if t != lead_town => format!("{}({t})", self.name),
+            _ => self.name.clone(),
+        }
+    }
+
     /// Whether the membership holds on `date` (`YYYY-MM-DD`; the end date is exclusive).
     pub fn active_on(&self, date: &str) -> bool {
         self.effective_from.as_str() <= date
@@ -183,8 +193,10 @@ impl Store {
         }
         let placeholders: Vec<String> = (1..=groups.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "select m.group_id, m.org_id, o.name, m.role, m.effective_from, m.effective_to, o.medical_focus
+            "select m.group_id, m.org_id, o.name, m.role, m.effective_from, m.effective_to, o.medical_focus,
+                    case when o.kind = 'village' then tr.name end as town
              from group_memberships m join organisations o on o.id = m.org_id
+             left join regions vr on vr.id = o.region_id left join regions tr on tr.id = vr.parent_id
              where m.group_id in ({})
              order by m.effective_from, m.position, o.name",
             placeholders.join(", ")
@@ -205,6 +217,7 @@ impl Store {
                 effective_from: r.try_get("effective_from")?,
                 effective_to: r.try_get("effective_to")?,
                 medical_focus: r.try_get::<i64, _>("medical_focus")? != 0,
+                town: r.try_get("town")?,
             };
             if let Some(g) = groups.iter_mut().find(|g| g.id.as_str() == group_id) {
                 g.members.push(member);

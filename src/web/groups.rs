@@ -29,7 +29,7 @@ impl GroupLine {
     pub fn from_row(g: &GroupRow, today: &str) -> Self {
         let names = |role: MemberRole| {
             g.members_on(role, today)
-                .map(|m| m.name.as_str())
+                .map(|m| m.name_in(&g.lead_town))
                 .collect::<Vec<_>>()
                 .join("、")
         };

@@ -169,6 +169,8 @@ async fn region_tree_and_pages(app: TestApp) {
         assert!(home.contains(&format!("第 {n} 组")), "home lists group {n}");
     }
     assert!(home.contains("广东酒店管理职业技术学院") && home.contains("麻三村"));
+    // A village outside the lead town is shown with its town, as the table writes it.
+    assert!(home.contains("雁田村、南面村(谢岗镇)") && home.contains("石鼓(南城街道)"));
 
     let root = app.get_with(&admin, "/regions").await.text().await.unwrap();
     assert!(root.contains("广东省"));

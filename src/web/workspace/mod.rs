@@ -267,7 +267,7 @@ pub async fn get_group(
         .iter()
         .map(|m| MemberLine {
             role: m.role.label(),
-            name: m.name.clone(),
+            name: m.name_in(&ws.group().lead_town),
             effective_from: m.effective_from.clone(),
             effective_to: m.effective_to.clone().unwrap_or_default(),
             active: m.active_on(&today),
