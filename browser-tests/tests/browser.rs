@@ -283,6 +283,26 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     )
     .unwrap();
 
+    // The other tabs of the workspace render, at desktop width, for people to look at.
+    for (tab, marker, shot) in [
+        ("驻点服务", "#onsite-progress", "onsite-1280px.png"),
+        ("三方协议", "#agreement-status", "agreement-1280px.png"),
+        ("实践基地", "#base-status", "bases-1280px.png"),
+    ] {
+        c.find(Locator::LinkText(tab))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let el = c.wait().for_element(Locator::Css(marker)).await.unwrap();
+        assert!(
+            !el.text().await.unwrap().is_empty(),
+            "{tab} shows its status"
+        );
+        std::fs::write(screenshot_dir().join(shot), c.screenshot().await.unwrap()).unwrap();
+    }
+
     c.close().await.unwrap();
     let _ = driver.child.kill().await;
 }
