@@ -28,6 +28,8 @@ pub struct Config {
     pub object_store_region: String,
     pub object_store_access_key: String,
     pub object_store_secret_key: String,
+    /// `path` (endpoint/bucket/key, MinIO) or `virtual` (bucket.endpoint/key, Alibaba OSS, Tencent COS).
+    pub object_store_url_style: String,
 }
 
 impl Default for Config {
@@ -45,6 +47,7 @@ impl Default for Config {
             object_store_region: "us-east-1".into(),
             object_store_access_key: String::new(),
             object_store_secret_key: String::new(),
+            object_store_url_style: "path".into(),
         }
     }
 }
@@ -65,7 +68,10 @@ impl std::fmt::Debug for Config {
                 &self.admin_password.as_ref().map(|_| "***"),
             )
             .field("trusted_proxies", &self.trusted_proxies)
-            .field("object_store_endpoint", &self.object_store_endpoint)
+            .field(
+                "object_store_endpoint",
+                &crate::store::redact_url(&self.object_store_endpoint),
+            )
             .field("object_store_bucket", &self.object_store_bucket)
             .field("object_store_secret_key", &"***")
             .finish()
@@ -106,6 +112,7 @@ impl Config {
                 "object_store_region",
                 "object_store_access_key",
                 "object_store_secret_key",
+                "object_store_url_style",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()
@@ -129,6 +136,13 @@ impl Config {
             self.object_store_region.trim(),
             &self.object_store_access_key,
             &self.object_store_secret_key,
+            match self.object_store_url_style.trim() {
+                "" | "path" => false,
+                "virtual" => true,
+                other => anyhow::bail!(
+                    "XIAODI_OBJECT_STORE_URL_STYLE：“{other}”无效，应为 path 或 virtual"
+                ),
+            },
         )?;
         Ok(FileStore::Object(Box::new(store)))
     }
@@ -157,10 +171,15 @@ mod tests {
         assert_eq!(c.addr, "0.0.0.0:9000");
         assert_eq!(c.database_url(), "sqlite://./xiaodi-data/xiaodi.db");
         c.admin_password = Some("Secret123!".into());
+        c.object_store_secret_key = "ObjSecret9".into();
+        c.object_store_endpoint = "https://key:objpw@oss.example".into();
         c.database_url = "postgres://u:pw@h/db".into();
         let shown = format!("{c:?}");
         assert!(
-            !shown.contains("Secret123!") && !shown.contains(":pw@"),
+            !shown.contains("Secret123!")
+                && !shown.contains(":pw@")
+                && !shown.contains("ObjSecret9")
+                && !shown.contains("objpw"),
             "{shown}"
         );
     }

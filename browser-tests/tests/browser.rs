@@ -215,31 +215,31 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
         Some("not_met")
     );
     assert!(row.text().await.unwrap().contains("未设队长"));
-    c.find(Locator::Css("input[name=person_name]"))
+    c.find(Locator::Css("#add-member input[name=person_name]"))
         .await
         .unwrap()
         .send_keys("王校长")
         .await
         .unwrap();
-    c.find(Locator::Css("select[name=org_id]"))
+    c.find(Locator::Css("#add-member select[name=org_id]"))
         .await
         .unwrap()
         .select_by_label("广东医科大学（在莞高校）")
         .await
         .unwrap();
-    c.find(Locator::Css("select[name=role]"))
+    c.find(Locator::Css("#add-member select[name=role]"))
         .await
         .unwrap()
         .select_by_value("captain")
         .await
         .unwrap();
-    c.find(Locator::Css("select[name=title]"))
+    c.find(Locator::Css("#add-member select[name=title]"))
         .await
         .unwrap()
         .select_by_value("senior")
         .await
         .unwrap();
-    c.find(Locator::Css("input[name=school_leader]"))
+    c.find(Locator::Css("#add-member input[name=school_leader]"))
         .await
         .unwrap()
         .click()

@@ -6,6 +6,13 @@ use crate::imports::{parse_user_rows, read_sheet, user_column_of};
 use crate::store::{Actor, NewUser, PairingImportError, Store, StoreError};
 use anyhow::Context;
 
+/// Why a sheet of accounts was not created: its rows (for the person to mend), or the system.
+#[derive(Debug)]
+pub enum SheetFailure {
+    Rows(Vec<RowError>),
+    Store(StoreError),
+}
+
 /// Creates accounts from sheet rows, all or none, each with a generated first password that must
 /// be changed at first sign-in. Returns (username, password) pairs to hand out.
 pub async fn create_users_from_sheet(
@@ -13,8 +20,8 @@ pub async fn create_users_from_sheet(
     actor: &Actor,
     now_ms: i64,
     rows: &[Vec<String>],
-) -> Result<Vec<(String, String)>, Vec<RowError>> {
-    let parsed = parse_user_rows(rows)?;
+) -> Result<Vec<(String, String)>, SheetFailure> {
+    let parsed = parse_user_rows(rows).map_err(SheetFailure::Rows)?;
     let users: Vec<NewUser> = parsed
         .iter()
         .map(|r| NewUser {
@@ -31,19 +38,20 @@ pub async fn create_users_from_sheet(
             .into_iter()
             .map(|u| (u.username.trim().to_string(), u.password))
             .collect()),
-        Err(errors) => Err(errors
-            .into_iter()
-            .map(|(i, e)| {
-                let row = parsed.get(i).map(|r| r.row).unwrap_or(0);
+        Err(errors) => {
+            let mut rows = Vec::new();
+            for (i, e) in errors {
+                let row = parsed.get(i).map(|r| r.row).unwrap_or(1);
                 match e {
                     StoreError::Invalid(f) => {
-                        RowError::new(row, user_column_of(f.field), f.message)
+                        rows.push(RowError::new(row, user_column_of(f.field), f.message))
                     }
-                    StoreError::Conflict(m) => RowError::new(row, "username", m),
-                    other => RowError::new(row, "-", other.to_string()),
+                    StoreError::Conflict(m) => rows.push(RowError::new(row, "username", m)),
+                    other => return Err(SheetFailure::Store(other)),
                 }
-            })
-            .collect()),
+            }
+            Err(SheetFailure::Rows(rows))
+        }
     }
 }
 
@@ -117,7 +125,8 @@ pub async fn user_import(config: &Config, file: &std::path::Path) -> anyhow::Res
             }
             Ok(())
         }
-        Err(errors) => Err(print_row_errors(&errors)),
+        Err(SheetFailure::Rows(errors)) => Err(print_row_errors(&errors)),
+        Err(SheetFailure::Store(e)) => Err(anyhow::anyhow!("{e}")),
     }
 }
 

@@ -62,18 +62,13 @@ fn parse_village(item: &str) -> Option<VillageRef> {
 
 /// Parses every row and reports every problem found, not just the first.
 pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<RowError>> {
-    let index = locate_columns(rows, &COLUMNS)?;
+    let columns = locate_columns(rows, &COLUMNS)?;
     let mut errors = Vec::new();
-    let cell = |row: &Vec<String>, i: usize| {
-        row.get(index[i])
-            .map(|s| s.trim())
-            .unwrap_or("")
-            .to_string()
-    };
+    let cell = |row: &Vec<String>, i: usize| columns.cell(row, i);
 
     let mut out = Vec::new();
     let mut seen_numbers = HashSet::new();
-    for (offset, row) in rows.iter().enumerate().skip(1) {
+    for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
         let line = offset + 1;
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;

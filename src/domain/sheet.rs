@@ -20,15 +20,38 @@ impl RowError {
     }
 }
 
+/// Where a table's columns are: `index[i]` is the position of the i-th wanted column, and data
+/// starts at `rows[first_data_row]` (row numbers stay those of the sheet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    pub index: Vec<usize>,
+    pub first_data_row: usize,
+}
+
+impl Columns {
+    /// The trimmed text of the i-th wanted column in a row ("" when the row is short).
+    pub fn cell(&self, row: &[String], i: usize) -> String {
+        row.get(self.index[i])
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// The position of each wanted column in the header row (row 1). Each column is given by its code
 /// and the Chinese heading also accepted (the same twice when there is only one).
 pub fn locate_columns(
     rows: &[Vec<String>],
     columns: &[(&str, &str)],
-) -> Result<Vec<usize>, Vec<RowError>> {
-    let Some(header) = rows.first() else {
+) -> Result<Columns, Vec<RowError>> {
+    // The header is the first row with anything in it (a sheet may start lower down).
+    let Some(header_row) = rows
+        .iter()
+        .position(|r| r.iter().any(|c| !c.trim().is_empty()))
+    else {
         return Err(vec![RowError::new(1, "表头", "文件为空，缺少表头行")]);
     };
+    let header = &rows[header_row];
+    let line = header_row + 1;
     let mut index = Vec::with_capacity(columns.len());
     let mut errors = Vec::new();
     for (code, alt) in columns {
@@ -38,16 +61,19 @@ pub fn locate_columns(
         });
         match found {
             Some(p) => index.push(p),
-            None if code == alt => errors.push(RowError::new(1, code, "缺少此列")),
+            None if code == alt => errors.push(RowError::new(line, code, "缺少此列")),
             None => errors.push(RowError::new(
-                1,
+                line,
                 code,
                 format!("缺少此列（也可写作“{alt}”）"),
             )),
         }
     }
     if errors.is_empty() {
-        Ok(index)
+        Ok(Columns {
+            index,
+            first_data_row: header_row + 1,
+        })
     } else {
         Err(errors)
     }
@@ -60,9 +86,17 @@ mod tests {
     #[test]
     fn columns_are_found_by_code_or_heading() {
         let rows = vec![vec!["\u{feff}姓名".to_string(), "username".to_string()]];
+        let found =
+            locate_columns(&rows, &[("username", "用户名"), ("display_name", "姓名")]).unwrap();
+        assert_eq!((found.index, found.first_data_row), (vec![1, 0], 1));
+        // A header further down the sheet is found, and rows keep their sheet numbers.
+        let lower = vec![vec![], vec![String::new()], vec!["用户名".to_string()]];
+        let found = locate_columns(&lower, &[("username", "用户名")]).unwrap();
+        assert_eq!((found.index, found.first_data_row), (vec![0], 3));
+        let errs = locate_columns(&lower, &[("role", "角色")]).unwrap_err();
         assert_eq!(
-            locate_columns(&rows, &[("username", "用户名"), ("display_name", "姓名")]).unwrap(),
-            vec![1, 0]
+            errs[0].row, 3,
+            "a missing column is named on the header's row"
         );
         let errs = locate_columns(&rows, &[("role", "角色"), ("日期", "日期")]).unwrap_err();
         assert_eq!(

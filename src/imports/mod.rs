@@ -114,6 +114,21 @@ mod tests {
     }
 
     #[test]
+    fn a_sheet_that_starts_lower_down_still_imports() {
+        let csv = format!("\n{}", crate::domain::plan::DONGGUAN_2023_PAIRINGS);
+        let rows = read_sheet(csv.as_bytes()).unwrap();
+        let groups = crate::domain::pairing::parse_pairing_rows(&rows).unwrap();
+        assert_eq!(
+            (groups.len(), groups[0].row),
+            (8, 3),
+            "row numbers are the file's lines"
+        );
+        let users = "\n\nusername,display_name,organisation,role\nzhang,张三,广东医科大学,school\n";
+        let parsed = parse_user_rows(&read_sheet(users.as_bytes()).unwrap()).unwrap();
+        assert_eq!(parsed[0].row, 4);
+    }
+
+    #[test]
     fn csv_with_bom_and_quotes() {
         let rows = read_sheet("\u{feff}a,b\n1,\"x, y\"\n".as_bytes()).unwrap();
         assert_eq!(rows, vec![vec!["a", "b"], vec!["1", "x, y"]]);
@@ -171,18 +186,14 @@ pub fn parse_user_rows(
     rows: &[Vec<String>],
 ) -> Result<Vec<UserSheetRow>, Vec<crate::domain::sheet::RowError>> {
     use crate::domain::sheet::RowError;
-    let index = crate::domain::sheet::locate_columns(rows, &USER_COLUMNS)?;
+    let columns = crate::domain::sheet::locate_columns(rows, &USER_COLUMNS)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    for (offset, row) in rows.iter().enumerate().skip(1) {
+    for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let cell = |i: usize| {
-            row.get(index[i])
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default()
-        };
+        let cell = |i: usize| columns.cell(row, i);
         let line = offset + 1;
         for (i, (code, zh)) in USER_COLUMNS.iter().enumerate() {
             if cell(i).is_empty() {
@@ -199,6 +210,14 @@ pub fn parse_user_rows(
     }
     if out.is_empty() && errors.is_empty() {
         errors.push(RowError::new(2, "username", "表中没有任何用户"));
+    }
+    let max = crate::store::MAX_USERS_PER_IMPORT;
+    if out.len() > max {
+        let msg = format!(
+            "表中有 {} 个用户，一次最多创建 {max} 个，请分成几个文件",
+            out.len()
+        );
+        return Err(vec![RowError::new(columns.first_data_row, "username", msg)]);
     }
     if errors.is_empty() {
         Ok(out)

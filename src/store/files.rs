@@ -120,7 +120,7 @@ pub enum FileStore {
     Object(Box<ObjectStore>),
 }
 
-/// An S3-compatible bucket (AWS S3, Alibaba OSS, Tencent COS, MinIO, …), addressed path-style.
+/// An S3-compatible bucket (AWS S3, Alibaba OSS, Tencent COS, MinIO, …).
 #[derive(Clone)]
 pub struct ObjectStore {
     bucket: rusty_s3::Bucket,
@@ -139,24 +139,32 @@ fn io_err(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
+/// A transport error without its URL: a presigned URL carries the access key and a live signature.
+fn http_err(e: reqwest::Error) -> std::io::Error {
+    io_err(e.without_url())
+}
+
 impl ObjectStore {
+    /// `virtual_host`: `bucket.endpoint/key` (as Alibaba OSS and Tencent COS require) instead of
+    /// `endpoint/bucket/key` (MinIO and most self-hosted stores).
     pub fn new(
         endpoint: &str,
         bucket: &str,
         region: &str,
         access_key: &str,
         secret_key: &str,
+        virtual_host: bool,
     ) -> anyhow::Result<Self> {
         let url = endpoint
             .parse()
             .map_err(|e| anyhow::anyhow!("对象存储地址“{endpoint}”无效：{e}"))?;
-        let bucket = rusty_s3::Bucket::new(
-            url,
-            rusty_s3::UrlStyle::Path,
-            bucket.to_string(),
-            region.to_string(),
-        )
-        .map_err(|e| anyhow::anyhow!("对象存储桶设置无效：{e}"))?;
+        let style = if virtual_host {
+            rusty_s3::UrlStyle::VirtualHost
+        } else {
+            rusty_s3::UrlStyle::Path
+        };
+        let bucket = rusty_s3::Bucket::new(url, style, bucket.to_string(), region.to_string())
+            .map_err(|e| anyhow::anyhow!("对象存储桶设置无效：{e}"))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(120))
             .build()?;
@@ -177,10 +185,11 @@ impl ObjectStore {
             .bucket
             .head_object(Some(&self.credentials), &Self::key(sha256))
             .sign(SIGN_FOR);
-        let resp = self.http.head(url).send().await.map_err(io_err)?;
+        let resp = self.http.head(url).send().await.map_err(http_err)?;
         match resp.status().as_u16() {
             200 => Ok(true),
-            404 => Ok(false),
+            // A key that is not there is 404, or 403 for credentials without ListBucket.
+            403 | 404 => Ok(false),
             s => Err(io_err(format!("object store answered {s} to HEAD"))),
         }
     }
@@ -201,7 +210,7 @@ impl ObjectStore {
             .body(file.bytes.clone())
             .send()
             .await
-            .map_err(io_err)?;
+            .map_err(http_err)?;
         if !resp.status().is_success() {
             return Err(io_err(format!(
                 "object store answered {} to PUT",
@@ -217,14 +226,14 @@ impl ObjectStore {
             .bucket
             .get_object(Some(&self.credentials), &Self::key(sha256))
             .sign(SIGN_FOR);
-        let resp = self.http.get(url).send().await.map_err(io_err)?;
+        let resp = self.http.get(url).send().await.map_err(http_err)?;
         if !resp.status().is_success() {
             return Err(io_err(format!(
                 "object store answered {} to GET",
                 resp.status()
             )));
         }
-        Ok(resp.bytes().await.map_err(io_err)?.to_vec())
+        Ok(resp.bytes().await.map_err(http_err)?.to_vec())
     }
 
     async fn remove(&self, sha256: &str) {
@@ -233,8 +242,12 @@ impl ObjectStore {
             .bucket
             .delete_object(Some(&self.credentials), &Self::key(sha256))
             .sign(SIGN_FOR);
-        if let Err(e) = self.http.delete(url).send().await {
-            tracing::warn!(error = %e, "could not remove an object");
+        match self.http.delete(url).send().await {
+            Ok(resp) if resp.status().is_success() || resp.status().as_u16() == 404 => {}
+            Ok(resp) => {
+                tracing::warn!(status = %resp.status(), "object store refused to remove an object")
+            }
+            Err(e) => tracing::warn!(error = %e.without_url(), "could not remove an object"),
         }
     }
 }

@@ -113,10 +113,23 @@ impl Store {
             .current_plan()
             .await?
             .ok_or(PairingImportError::NoPlan)?;
-        let mut tx = self.pool.begin().await?;
-        let summary = import_in(&mut tx, &plan, rows, actor, now_ms).await?;
-        tx.commit().await?;
-        Ok(summary)
+        let result = async {
+            let mut tx = self.pool.begin().await?;
+            let summary = import_in(&mut tx, &plan, rows, actor, now_ms).await?;
+            tx.commit().await?;
+            Ok(summary)
+        }
+        .await;
+        match result {
+            // Another import wrote the same group numbers or places at the same moment.
+            Err(PairingImportError::Db(e)) if super::unique_violation(&e).is_some() => {
+                Err(PairingImportError::Conflict(
+                    "另一次导入同时写入了相同的结对组或单位，本次未写入任何数据，请刷新后重新导入"
+                        .into(),
+                ))
+            }
+            other => other,
+        }
     }
 }
 

@@ -536,23 +536,6 @@ impl Store {
             )
             .into());
         }
-        let last: Option<String> = sqlx::query(
-            "select max(e.date_to) as last from onsite_entries e
-             join onsite_entry_members m on m.entry_id = e.id where m.member_id = $1",
-        )
-        .bind(member.id.as_str())
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("last")?;
-        if let Some(last) = last
-            && left_on.to_string() <= last
-        {
-            let msg = format!(
-                "{} 在 {last} 还有驻点服务记录，离队日期应晚于该日",
-                member.person_name
-            );
-            return Err(FieldError::new("离队日期", msg).into());
-        }
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query("update team_members set left_on = $1 where id = $2 and group_id = $3 and left_on is null")
             .bind(left_on.to_string())
@@ -563,6 +546,24 @@ impl Store {
             .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
+        }
+        // Checked inside the transaction, after the update took the member's row.
+        let last: Option<String> = sqlx::query(
+            "select max(e.date_to) as last from onsite_entries e
+             join onsite_entry_members m on m.entry_id = e.id where m.member_id = $1",
+        )
+        .bind(member.id.as_str())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last")?;
+        if let Some(last) = last
+            && left_on.to_string() <= last
+        {
+            let msg = format!(
+                "{} 在 {last} 还有驻点服务记录，离队日期应晚于该日",
+                member.person_name
+            );
+            return Err(FieldError::new("离队日期", msg).into());
         }
         audit::append(
             &mut tx,
@@ -918,17 +919,34 @@ impl Store {
         id: &OnsiteEntryId,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "select date_from, date_to, place_org_id, content, confirmed_at from onsite_entries where id = $1 and group_id = $2",
+        // Claim the row first (a write, so it is locked until commit): a confirmation arriving at
+        // the same moment either happened before (and this refuses) or waits and then finds nothing.
+        let claimed = sqlx::query(
+            "update onsite_entries set content = content where id = $1 and group_id = $2 and confirmed_at is null",
         )
         .bind(id.as_str())
         .bind(group.as_str())
-        .fetch_optional(&mut *tx)
+        .execute(&mut *tx)
         .await?
-        .ok_or(StoreError::NotFound)?;
-        if row.try_get::<Option<i64>, _>("confirmed_at")?.is_some() {
-            return Err(StoreError::Conflict("该记录已由镇村确认，不能删除".into()));
+        .rows_affected();
+        if claimed == 0 {
+            let exists =
+                sqlx::query("select 1 as one from onsite_entries where id = $1 and group_id = $2")
+                    .bind(id.as_str())
+                    .bind(group.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Conflict("该记录已由镇村确认，不能删除".into()),
+                None => StoreError::NotFound,
+            });
         }
+        let row = sqlx::query(
+            "select date_from, date_to, place_org_id, content from onsite_entries where id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
         let members: Vec<String> = sqlx::query(
             "select member_id from onsite_entry_members where entry_id = $1 order by member_id",
         )

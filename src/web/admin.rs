@@ -259,7 +259,7 @@ pub async fn import_users(
     };
     let mut page = users_page(&state, &user, &query).await?;
     let result = match crate::imports::read_sheet(&bytes) {
-        Err(e) => Err(vec![format!("用户表文件：{e}")]),
+        Err(e) => Err(Ok(vec![format!("用户表文件：{e}")])),
         Ok(rows) => crate::cli::create_users_from_sheet(
             &state.store,
             &user.actor(),
@@ -267,7 +267,18 @@ pub async fn import_users(
             &rows,
         )
         .await
-        .map_err(|errors| errors.iter().map(|e| e.to_string()).collect()),
+        .map_err(|failure| match failure {
+            crate::cli::SheetFailure::Rows(errors) => {
+                Ok(errors.iter().map(|e| e.to_string()).collect())
+            }
+            crate::cli::SheetFailure::Store(e) => Err(AppError::from(e)),
+        }),
+    };
+    // A failure of the system is an error page, not a list of rows to mend.
+    let result = match result {
+        Err(Err(e)) => return Err(e),
+        Err(Ok(rows)) => Err(rows),
+        Ok(created) => Ok(created),
     };
     match result {
         Ok(created) => {

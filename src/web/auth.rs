@@ -87,7 +87,17 @@ impl ClientInfo {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let trusted = |ip: &str| config.trusted_proxies.iter().any(|t| t.trim() == ip);
+        // Compared as addresses: behind a dual-stack listener an IPv4 proxy shows as ::ffff:a.b.c.d.
+        let canonical = |ip: &str| {
+            ip.trim()
+                .parse::<std::net::IpAddr>()
+                .ok()
+                .map(|a| a.to_canonical())
+        };
+        let trusted = |ip: &str| {
+            let ip = canonical(ip);
+            ip.is_some() && config.trusted_proxies.iter().any(|t| canonical(t) == ip)
+        };
         let Some(peer) = peer else {
             return Self {
                 ip: "unknown".into(),

@@ -421,19 +421,15 @@ pub fn parse_onsite_rows(
     team: &[TeamMemberRow],
 ) -> Result<Vec<(usize, NewOnsiteEntry)>, Vec<RowError>> {
     let wanted: Vec<(&str, &str)> = COLUMNS[..5].iter().map(|c| (*c, *c)).collect();
-    let index = crate::domain::sheet::locate_columns(rows, &wanted)?;
+    let columns = crate::domain::sheet::locate_columns(rows, &wanted)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    for (offset, row) in rows.iter().enumerate().skip(1) {
+    for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         let line = offset + 1;
-        let cell = |i: usize| {
-            row.get(index[i])
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default()
-        };
+        let cell = |i: usize| columns.cell(row, i);
         let from = parse_date("开始日期", &cell(0))
             .map_err(|e| RowError::new(line, "开始日期", e.message));
         let to = parse_date("结束日期", &cell(1))
