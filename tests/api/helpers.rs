@@ -323,6 +323,20 @@ impl TestApp {
             .expect("create user");
     }
 
+    /// The first column of the first row a query returns, as text (ids and the like).
+    pub async fn text(&self, sql: &'static str, binds: &[&str]) -> String {
+        use sqlx::Row;
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b.to_string());
+        }
+        q.fetch_one(self.store().pool())
+            .await
+            .unwrap()
+            .try_get::<String, _>(0)
+            .unwrap()
+    }
+
     /// A count of rows in a table, to show that a failed action changed nothing.
     pub async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;

@@ -142,15 +142,7 @@ async fn scans_live_in_the_object_store(db: Db) {
         !app.data_dir.join("files").exists(),
         "nothing on the local disk"
     );
-    let file_id = {
-        use sqlx::Row;
-        sqlx::query("select id from attachments")
-            .fetch_one(app.store().pool())
-            .await
-            .unwrap()
-            .try_get::<String, _>("id")
-            .unwrap()
-    };
+    let file_id = app.text("select id from attachments", &[]).await;
     let download = app.get_with(&admin, &format!("/files/{file_id}")).await;
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().to_vec(), scan);

@@ -265,15 +265,12 @@ async fn team_rules_follow_the_roster(app: TestApp) {
     assert_eq!(app.count("team_members").await, before + 1);
 
     // Leaving is dated: the member stays in the record, and the team on earlier dates keeps them.
-    let member_id = {
-        use sqlx::Row;
-        sqlx::query("select id from team_members where person_name = '张三'")
-            .fetch_one(app.store().pool())
-            .await
-            .unwrap()
-            .try_get::<String, _>("id")
-            .unwrap()
-    };
+    let member_id = app
+        .text(
+            "select id from team_members where person_name = '张三'",
+            &[],
+        )
+        .await;
     let confirm = app
         .get_with(&school, &format!("/groups/{}/team/{member_id}/leave", g.id))
         .await;
@@ -366,15 +363,7 @@ async fn another_group_cannot_read_or_write(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let file_id = {
-        use sqlx::Row;
-        sqlx::query("select id from attachments")
-            .fetch_one(app.store().pool())
-            .await
-            .unwrap()
-            .try_get::<String, _>("id")
-            .unwrap()
-    };
+    let file_id = app.text("select id from attachments", &[]).await;
     assert_eq!(
         app.get_with(&owner, &format!("/files/{file_id}"))
             .await
@@ -634,16 +623,12 @@ async fn onsite_service_counts_distinct_days_in_the_groups_places(app: TestApp) 
         1,
         "only the entry in 凤凰岗社区"
     );
-    let entry_id = {
-        use sqlx::Row;
-        sqlx::query("select id from onsite_entries where place_org_id = $1")
-            .bind(&g.village)
-            .fetch_one(app.store().pool())
-            .await
-            .unwrap()
-            .try_get::<String, _>("id")
-            .unwrap()
-    };
+    let entry_id = app
+        .text(
+            "select id from onsite_entries where place_org_id = $1",
+            &[&g.village],
+        )
+        .await;
     let other_town = app.web_client("fenggang", PASSWORD).await;
     assert_eq!(
         post_form(
@@ -752,15 +737,7 @@ async fn uploads_are_checked_and_stored_by_content(app: TestApp) {
         files_dir.join(&digest[..2]).join(&digest).exists(),
         "stored under its digest"
     );
-    let file_id = {
-        use sqlx::Row;
-        sqlx::query("select id from attachments")
-            .fetch_one(app.store().pool())
-            .await
-            .unwrap()
-            .try_get::<String, _>("id")
-            .unwrap()
-    };
+    let file_id = app.text("select id from attachments", &[]).await;
     let download = app.get_with(&admin, &format!("/files/{file_id}")).await;
     assert_eq!(download.headers()["content-type"], "application/pdf");
     assert_eq!(download.bytes().await.unwrap().to_vec(), scan);
@@ -1080,15 +1057,12 @@ async fn confirmation_decides_what_counts_when_the_plan_asks(app: TestApp) {
     app.add_user("tangxia", "塘厦镇", "town").await;
     let school = app.web_client("gdmu", PASSWORD).await;
     full_team(&app, &school, &g).await;
-    let captain = {
-        use sqlx::Row;
-        sqlx::query("select id from team_members where person_name = '王队长'")
-            .fetch_one(app.store().pool())
-            .await
-            .unwrap()
-            .try_get::<String, _>("id")
-            .unwrap()
-    };
+    let captain = app
+        .text(
+            "select id from team_members where person_name = '王队长'",
+            &[],
+        )
+        .await;
     let path = format!("/groups/{}/onsite", g.id);
     let r = post_form(
         &app,
@@ -1121,15 +1095,7 @@ async fn confirmation_decides_what_counts_when_the_plan_asks(app: TestApp) {
 
     // The lead town confirms service in one of the group's villages.
     let town = app.web_client("tangxia", PASSWORD).await;
-    let entry_id = {
-        use sqlx::Row;
-        sqlx::query("select id from onsite_entries")
-            .fetch_one(app.store().pool())
-            .await
-            .unwrap()
-            .try_get::<String, _>("id")
-            .unwrap()
-    };
+    let entry_id = app.text("select id from onsite_entries", &[]).await;
     assert_eq!(
         post_form(&app, &town, &format!("{path}/{entry_id}/confirm"), &[])
             .await
