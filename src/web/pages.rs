@@ -123,11 +123,7 @@ pub struct Pager {
 
 impl Pager {
     pub fn new(path: &str, filters: &[(&str, Option<&str>)], page: i64, total: i64) -> Self {
-        let pairs: Vec<(&str, &str)> = filters
-            .iter()
-            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v)))
-            .collect();
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let query = query_string(filters);
         let base = if query.is_empty() {
             format!("{path}?page=")
         } else {
@@ -165,6 +161,15 @@ impl Pager {
             .trim_end_matches('&')
             .to_string()
     }
+}
+
+/// A list's filters as a query string, leaving out the empty ones (for paging and export links).
+pub fn query_string(filters: &[(&str, Option<&str>)]) -> String {
+    let pairs: Vec<(&str, &str)> = filters
+        .iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v)))
+        .collect();
+    serde_urlencoded::to_string(&pairs).unwrap_or_default()
 }
 
 /// An xlsx download of a list.

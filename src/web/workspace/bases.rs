@@ -11,7 +11,7 @@ use crate::store::workspace::{BASE_FUNCTIONS, BaseRow, NewBase, base_function_la
 use crate::web::auth::{Viewer, WebUser};
 use crate::web::error::AppError;
 use crate::web::multipart::read_multipart;
-use crate::web::pages::{Chrome, render, xlsx_download};
+use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -65,25 +65,15 @@ pub struct BaseQuery {
 impl BaseQuery {
     /// The list's filters, shared by the page and its export.
     fn matches(&self, b: &BaseRow) -> bool {
-        let set = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        set(&self.place).is_none_or(|p| b.place_org_id.as_str() == p)
-            && set(&self.function).is_none_or(|f| b.functions.contains(&f))
+        non_empty(&self.place).is_none_or(|p| b.place_org_id.as_str() == p)
+            && non_empty(&self.function).is_none_or(|f| b.functions.contains(&f))
     }
 
     fn query(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
+        query_string(&[
             ("place", self.place.as_deref()),
             ("function", self.function.as_deref()),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
-        .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        ])
     }
 }
 

@@ -14,7 +14,7 @@ use crate::store::StoreError;
 use crate::store::workspace::{NewTeamMember, TeamMemberRow};
 use crate::web::auth::{CsrfForm, Viewer, WebUser};
 use crate::web::error::AppError;
-use crate::web::pages::{Chrome, render, xlsx_download};
+use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -114,12 +114,6 @@ impl TeamFilter {
             Some(d) => parse_date("日期", d)?,
             None => today,
         };
-        let non_empty = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
         Ok(Self {
             date,
             org: non_empty(&q.org),
@@ -135,15 +129,11 @@ impl TeamFilter {
 
     fn query(&self) -> String {
         let date = self.date.to_string();
-        let pairs: Vec<(&str, &str)> = [
+        query_string(&[
             ("date", Some(date.as_str())),
             ("org", self.org.as_deref()),
             ("role", self.role.as_deref()),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        ])
     }
 }
 
