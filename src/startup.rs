@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::plan::{DONGGUAN_2023_PAIRINGS, DONGGUAN_2023_PLAN, PlanFile};
+use crate::domain::plan::{DONGGUAN_2023_PAIRINGS, DONGGUAN_2023_PLAN, Plan};
 use crate::store::{Actor, NewUser, Store};
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -18,6 +18,8 @@ pub struct AppState {
     pub files: crate::store::files::FileStore,
     pub clock: Clock,
     pub config: Arc<Config>,
+    /// Plans parsed once, by id.
+    pub plans: crate::store::plans::PlanCache,
 }
 
 /// What first start did, for the operator to read once.
@@ -59,7 +61,7 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
         }
     }
     if store.count_users().await? == 0 {
-        let plan = PlanFile::parse(DONGGUAN_2023_PLAN).map_err(anyhow::Error::msg)?;
+        let plan = Plan::parse(DONGGUAN_2023_PLAN).map_err(anyhow::Error::msg)?;
         let (password, generated) = match &config.admin_password {
             Some(p) if !p.is_empty() => (p.clone(), false),
             _ => (generate_password(), true),
@@ -70,7 +72,7 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
             org_name: store
                 .current_plan()
                 .await?
-                .map(|p| p.file.organisations.bureau)
+                .map(|p| p.plan.organisations.bureau)
                 .unwrap_or(plan.organisations.bureau),
             role: "bureau".into(),
             password,
@@ -145,6 +147,7 @@ impl Application {
             files,
             clock,
             config: Arc::new(config),
+            plans: Default::default(),
         };
         Ok(Self {
             listener,

@@ -391,20 +391,19 @@ async fn group_checks(
         query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
     let ws = crate::web::workspace::Workspace::open(&state, &user, &id).await?;
     let year = crate::web::workspace::parse_year(q.year.as_deref(), ws.today)?;
-    let checks =
-        crate::compliance::group_checks(&state.store, ws.group(), &ws.rules, year, ws.today)
-            .await?;
+    let checks = ws.checks(&state, year).await?;
     Ok(Json(ChecksResponse {
         group_id: ws.group().id.to_string(),
         year,
-        as_of: checks.as_of.to_string(),
+        as_of: checks.verdicts.period.as_of.to_string(),
         checks: checks
+            .verdicts
             .verdicts
             .iter()
             .map(|v| CheckDto {
-                id: v.rule.id.into(),
-                clause: v.rule.clause.into(),
-                title: v.rule.title.into(),
+                id: v.rule.as_str().into(),
+                clause: v.rule.clause().into(),
+                title: ws.plan.rule_title(v.rule),
                 status: v.status.as_str().into(),
                 reason: v.reason.clone(),
             })

@@ -1,6 +1,8 @@
 //! The programme's concepts and rules as pure functions: no database, no HTTP, no clock reads.
 //! A reader learns the plan here.
 
+pub mod evaluator;
+pub mod facts;
 pub mod ids;
 pub mod org;
 pub mod pairing;

@@ -1,25 +1,91 @@
 //! The plan (行动方案) as data: every number of the plan is a parameter in a TOML file, so another
 //! city's or year's plan is a new file, not new code. The Dongguan 2023 plan is the built-in preset.
+//!
+//! A plan file is parsed and validated once, into a typed [`Plan`]; nothing reads its text again,
+//! and rule titles are built from its numbers (no number of the plan is repeated in code).
 
-use serde::{Deserialize, Serialize};
+use crate::domain::org::MemberRole;
+use crate::domain::rules::RuleId;
+use crate::domain::team::Title;
+use jiff::civil::Date;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A plan file, as shipped in `presets/*/plan.toml`.
+/// A plan file, as shipped in `presets/*/plan.toml`, typed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct PlanFile {
+pub struct Plan {
     pub code: String,
     pub name: String,
     pub doc_no: String,
-    /// The notice's date, `YYYY-MM-DD`.
-    pub issued_on: String,
-    /// When the pairing groups of this plan start, `YYYY-MM-DD`.
-    pub group_start: String,
-    /// First month a monthly report is due, `YYYY-MM` (五(三)).
-    pub report_start_month: String,
+    /// The notice's date.
+    pub issued_on: Date,
+    /// When the pairing groups of this plan start.
+    pub group_start: Date,
+    /// First month a monthly report is due (五(三)).
+    pub report_start_month: Month,
+    /// The first calendar year the annual rules (team, on-site service, base, meetings, reports)
+    /// apply: the year before is for signing and setting up (二).
+    pub operation_start_year: i16,
     pub targets: Targets,
     pub region: PlanRegion,
     pub organisations: PlanOrganisations,
     pub rules: RuleParams,
+}
+
+/// A calendar month, written `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i16,
+    pub month: i8,
+}
+
+impl Month {
+    pub fn parse(s: &str) -> Option<Self> {
+        let d = Date::strptime("%Y-%m-%d", format!("{}-01", s.trim())).ok()?;
+        Some(Self {
+            year: d.year(),
+            month: d.month(),
+        })
+    }
+
+    pub fn first_day(self) -> Date {
+        Date::new(self.year, self.month, 1).expect("a parsed month")
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl Serialize for Month {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Month {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Month::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("“{s}”不是 YYYY-MM 月份")))
+    }
+}
+
+fn title_from_label<'de, D: Deserializer<'de>>(d: D) -> Result<Title, D::Error> {
+    let s = String::deserialize(d)?;
+    Title::parse(&s).ok_or_else(|| {
+        serde::de::Error::custom(format!("“{s}”不是职称（正高级、副高级、中级、初级、无）"))
+    })
+}
+
+fn title_to_label<S: Serializer>(t: &Title, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.label())
+}
+
+/// 四(二) "三方合作协议": by default every member organisation of the group signs.
+fn every_member_role() -> Vec<MemberRole> {
+    MemberRole::ALL.to_vec()
 }
 
 /// 二: 2023 pairing, 2025 diversified cooperation, 2027 significant results.
@@ -50,16 +116,25 @@ pub struct PlanOrganisations {
     pub medical_focused: Vec<String>,
 }
 
-/// The rule parameters of SPEC §5 (defaults are the Dongguan 2023 values).
+/// The rule parameters of SPEC §5 (the Dongguan 2023 values are in its preset).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RuleParams {
     /// 四(二): the tripartite agreement is signed within this many calendar months.
     pub agreement_months: u32,
+    /// 四(二): the member roles whose organisations must sign (default: every member).
+    #[serde(default = "every_member_role")]
+    pub agreement_signers: Vec<MemberRole>,
     /// 四(一): minimum team size.
     pub team_min_members: u32,
     /// 四(一): minimum title of ordinary members.
-    pub team_min_title: String,
+    #[serde(
+        deserialize_with = "title_from_label",
+        serialize_with = "title_to_label"
+    )]
+    pub team_min_title: Title,
+    /// Days in a year a team may fall short of 四(一) (time to replace someone) and still meet it.
+    pub team_grace_days: u32,
     /// 四(二): on-site service days per calendar year ("不少于3个月").
     pub onsite_min_days: u32,
     /// Whether only days confirmed by the town or village count.
@@ -78,170 +153,106 @@ pub struct RuleParams {
     pub attachment_max_mb: u32,
 }
 
-impl PlanFile {
+impl Plan {
+    /// Parses and validates a plan file; the message names the field at fault.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let plan: PlanFile = toml::from_str(text).map_err(|e| format!("方案文件格式错误：{e}"))?;
+        let plan: Plan = toml::from_str(text).map_err(|e| format!("方案文件格式错误：{e}"))?;
         plan.validate()?;
         Ok(plan)
     }
 
     fn validate(&self) -> Result<(), String> {
-        for (field, value) in [
-            ("issued_on", &self.issued_on),
-            ("group_start", &self.group_start),
-        ] {
-            if value.parse::<jiff::civil::Date>().is_err() {
-                return Err(format!("方案文件 {field}：“{value}”不是 YYYY-MM-DD 日期"));
-            }
-        }
-        if jiff::civil::Date::strptime("%Y-%m-%d", format!("{}-01", self.report_start_month))
-            .is_err()
-        {
-            return Err(format!(
-                "方案文件 report_start_month：“{}”不是 YYYY-MM 月份",
-                self.report_start_month
-            ));
-        }
-        if !(1..=28).contains(&self.rules.report_due_day) {
+        let r = &self.rules;
+        if !(1..=28).contains(&r.report_due_day) {
             return Err("方案文件 rules.report_due_day：应在 1–28 之间，每个月都有这一天".into());
         }
-        if crate::domain::team::Title::parse(&self.rules.team_min_title).is_none() {
-            return Err(format!(
-                "方案文件 rules.team_min_title：“{}”不是职称（正高级、副高级、中级、初级、无）",
-                self.rules.team_min_title
-            ));
-        }
-        if self.rules.team_min_members == 0 || self.rules.agreement_months == 0 {
+        if r.team_min_members == 0 || r.agreement_months == 0 {
             return Err("方案文件 rules：队伍人数和协议期限必须大于 0".into());
+        }
+        if r.agreement_signers.is_empty() {
+            return Err("方案文件 rules.agreement_signers：至少要有一类签约方".into());
+        }
+        if r.team_grace_days > 365 || r.onsite_min_days > 366 {
+            return Err("方案文件 rules：宽限天数和驻点天数不能超过一年".into());
+        }
+        if i32::from(self.operation_start_year) < i32::from(self.group_start.year()) {
+            return Err(format!(
+                "方案文件 operation_start_year：{} 早于结对开始的年份 {}",
+                self.operation_start_year,
+                self.group_start.year()
+            ));
         }
         Ok(())
     }
-}
 
-/// One rule of the plan, with the clause it comes from (SPEC §5). The platform shows the clause
-/// next to every verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuleInfo {
-    pub id: &'static str,
-    pub clause: &'static str,
-    pub title: &'static str,
-    pub advisory: bool,
-}
+    /// The rule as the plan words it, with this plan's numbers.
+    pub fn rule_title(&self, rule: RuleId) -> String {
+        let r = &self.rules;
+        match rule {
+            RuleId::Pairing => "每所学校至少结对 1 个镇(街道)、1 个村(社区)".into(),
+            RuleId::Agreement => format!("{} 个月内签署三方合作协议", r.agreement_months),
+            RuleId::TeamSize => format!("服务工作队不少于 {} 人", r.team_min_members),
+            RuleId::TeamCaptain => "队长由签约高校 1 名校级领导担任".into(),
+            RuleId::TeamVice => "副队长由签约中职学校 1 名校级领导担任".into(),
+            RuleId::TeamTitle => format!(
+                "其他队员为{}及以上职称的专业教职工",
+                r.team_min_title.label()
+            ),
+            RuleId::Onsite => format!("每年累计驻镇(村)服务不少于 {} 天", r.onsite_min_days),
+            RuleId::Base => format!("共同建设 {} 个乡村建设实践基地", r.bases_min),
+            RuleId::Meetings => format!("每年至少召开 {} 次联席会议", r.meetings_min),
+            RuleId::AnnualPlan => "联席会议讨论和决定年度合作计划".into(),
+            RuleId::Escalation => format!("重大事项 {} 天内直接向市指挥部报告", r.escalation_days),
+            RuleId::MonthlyReport => format!("每月 {} 日前报送进展情况", r.report_due_day),
+            RuleId::Evaluation => "每年开展结对情况评价".into(),
+            RuleId::MedicalExtra => "医学为主的学校适当增加签约镇村数量".into(),
+            RuleId::Publicity => format!(
+                "每年宣传推广不少于 {} 篇典型案例或新闻",
+                r.publicity_min_items
+            ),
+        }
+    }
 
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "pairing",
-        clause: "二",
-        title: "每所学校至少结对 1 个镇(街道)、1 个村(社区)",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "agreement",
-        clause: "四(二)",
-        title: "1 个月内签署三方合作协议",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "team-size",
-        clause: "四(一)",
-        title: "服务工作队不少于 6 人",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "team-captain",
-        clause: "四(一)",
-        title: "队长由签约高校 1 名校级领导担任",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "team-vice",
-        clause: "四(一)",
-        title: "副队长由签约中职学校 1 名校级领导担任",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "team-title",
-        clause: "四(一)",
-        title: "其他队员为中级以上职称的专业教职工",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "onsite",
-        clause: "四(二)",
-        title: "每年累计驻镇(村)服务不少于 3 个月",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "base",
-        clause: "三(一)",
-        title: "共同建设 1 个乡村建设实践基地",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "meetings",
-        clause: "五(一)",
-        title: "每年至少召开 2 次联席会议",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "annual-plan",
-        clause: "五(一)",
-        title: "联席会议讨论和决定年度合作计划",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "escalation",
-        clause: "五(一)",
-        title: "重大事项及时向市指挥部报告",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "monthly-report",
-        clause: "五(三)",
-        title: "每月 28 日前报送进展情况",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "evaluation",
-        clause: "五(三)",
-        title: "每年开展结对情况评价",
-        advisory: false,
-    },
-    RuleInfo {
-        id: "medical-extra",
-        clause: "三(五)",
-        title: "医学为主的学校适当增加签约镇村数量",
-        advisory: true,
-    },
-    RuleInfo {
-        id: "publicity",
-        clause: "五(四)",
-        title: "宣传推广，树立典型案例",
-        advisory: true,
-    },
-];
-
-impl RuleParams {
     /// The parameter a rule reads, in words, for the plan page.
-    pub fn describe(&self, rule_id: &str) -> String {
-        match rule_id {
-            "agreement" => format!("{} 个月（到期日为当月末时取月末）", self.agreement_months),
-            "team-size" => format!("≥ {} 人", self.team_min_members),
-            "team-title" => format!("{}及以上", self.team_min_title),
-            "onsite" => format!(
+    pub fn describe(&self, rule: RuleId) -> String {
+        let r = &self.rules;
+        let annual = |s: String| format!("{s}；自 {} 年起检查", self.operation_start_year);
+        match rule {
+            RuleId::Agreement => format!(
+                "{} 个月（到期日为当月末时取月末）；须签署：{}；后加入的单位自加入起同样期限签署补充协议",
+                r.agreement_months,
+                r.agreement_signers
+                    .iter()
+                    .map(|m| m.label())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            RuleId::TeamSize => annual(format!(
+                "≥ {} 人；全年不足天数不超过 {} 天",
+                r.team_min_members, r.team_grace_days
+            )),
+            RuleId::TeamCaptain | RuleId::TeamVice => annual(format!(
+                "恰好 1 名；全年不足天数不超过 {} 天",
+                r.team_grace_days
+            )),
+            RuleId::TeamTitle => annual(format!("{}及以上", r.team_min_title.label())),
+            RuleId::Onsite => annual(format!(
                 "≥ {} 天/年，年内部分时间结对的按比例折算{}",
-                self.onsite_min_days,
-                if self.onsite_requires_confirmation {
+                r.onsite_min_days,
+                if r.onsite_requires_confirmation {
                     "；仅计镇村确认的天数"
                 } else {
                     ""
                 }
+            )),
+            RuleId::Base => annual(format!("≥ {} 个", r.bases_min)),
+            RuleId::Meetings => annual(format!("≥ {} 次/年", r.meetings_min)),
+            RuleId::Escalation => format!("{} 天内", r.escalation_days),
+            RuleId::MonthlyReport => format!(
+                "自 {} 起每月 {} 日 23:59:59（北京时间）前",
+                self.report_start_month, r.report_due_day
             ),
-            "base" => format!("≥ {} 个", self.bases_min),
-            "meetings" => format!("≥ {} 次/年", self.meetings_min),
-            "escalation" => format!("{} 天内", self.escalation_days),
-            "monthly-report" => format!("每月 {} 日（北京时间）前", self.report_due_day),
-            "publicity" => format!("≥ {} 篇/年（倡导）", self.publicity_min_items),
+            RuleId::Publicity => format!("≥ {} 篇/年（倡导）", r.publicity_min_items),
             _ => "—".to_string(),
         }
     }
@@ -254,13 +265,15 @@ pub const DONGGUAN_2023_PAIRINGS: &str = include_str!("../../presets/dongguan-20
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::civil::date;
 
     #[test]
     fn the_dongguan_preset_holds_the_plan_numbers() {
-        let plan = PlanFile::parse(DONGGUAN_2023_PLAN).unwrap();
+        let plan = Plan::parse(DONGGUAN_2023_PLAN).unwrap();
         assert_eq!(plan.doc_no, "东教通〔2023〕15号");
-        assert_eq!(plan.issued_on, "2023-12-29");
-        assert_eq!(plan.report_start_month, "2024-01");
+        assert_eq!(plan.issued_on, date(2023, 12, 29));
+        assert_eq!(plan.report_start_month.to_string(), "2024-01");
+        assert_eq!(plan.operation_start_year, 2024);
         assert_eq!(plan.organisations.universities.len(), 8);
         assert_eq!(plan.organisations.vocational_schools.len(), 10);
         assert_eq!(
@@ -274,27 +287,78 @@ mod tests {
                 r.team_min_members,
                 r.onsite_min_days,
                 r.bases_min,
-                r.meetings_min
+                r.meetings_min,
+                r.team_grace_days,
             ),
-            (1, 6, 90, 1, 2)
+            (1, 6, 90, 1, 2, 30)
         );
         assert_eq!(
             (r.escalation_days, r.report_due_day, r.publicity_min_items),
             (7, 28, 1)
         );
-        assert_eq!(r.team_min_title, "中级");
+        assert_eq!(r.team_min_title, Title::Intermediate);
+        let mut signers = r.agreement_signers.clone();
+        signers.sort();
+        assert_eq!(signers, MemberRole::ALL.to_vec(), "every member signs");
+    }
+
+    #[test]
+    fn titles_carry_the_plan_numbers() {
+        let plan = Plan::parse(DONGGUAN_2023_PLAN).unwrap();
+        assert_eq!(plan.rule_title(RuleId::TeamSize), "服务工作队不少于 6 人");
+        let other = Plan::parse(
+            &DONGGUAN_2023_PLAN
+                .replace("team_min_members = 6", "team_min_members = 8")
+                .replace("report_due_day = 28", "report_due_day = 25")
+                .replace("team_min_title = \"中级\"", "team_min_title = \"副高级\""),
+        )
+        .unwrap();
+        assert_eq!(other.rule_title(RuleId::TeamSize), "服务工作队不少于 8 人");
+        assert_eq!(
+            other.rule_title(RuleId::MonthlyReport),
+            "每月 25 日前报送进展情况"
+        );
+        assert!(other.rule_title(RuleId::TeamTitle).contains("副高级及以上"));
+        for id in RuleId::ALL {
+            assert!(!other.rule_title(id).contains(" 6 人"), "{id:?}");
+        }
     }
 
     #[test]
     fn a_bad_plan_file_is_refused_with_the_field() {
-        let bad =
-            DONGGUAN_2023_PLAN.replace("issued_on = \"2023-12-29\"", "issued_on = \"2023-13-29\"");
-        assert!(PlanFile::parse(&bad).unwrap_err().contains("issued_on"));
-        let bad = DONGGUAN_2023_PLAN.replace("report_due_day = 28", "report_due_day = 31");
-        assert!(
-            PlanFile::parse(&bad)
-                .unwrap_err()
-                .contains("report_due_day")
-        );
+        let cases = [
+            (
+                "issued_on = \"2023-12-29\"",
+                "issued_on = \"2023-13-29\"",
+                "issued_on",
+            ),
+            (
+                "report_due_day = 28",
+                "report_due_day = 31",
+                "report_due_day",
+            ),
+            (
+                "team_min_title = \"中级\"",
+                "team_min_title = \"高级\"",
+                "team_min_title",
+            ),
+            (
+                "report_start_month = \"2024-01\"",
+                "report_start_month = \"2024-1x\"",
+                "report_start_month",
+            ),
+            (
+                "operation_start_year = 2024",
+                "operation_start_year = 2022",
+                "operation_start_year",
+            ),
+            ("team_grace_days = 30", "", "team_grace_days"),
+        ];
+        for (from, to, field) in cases {
+            let bad = DONGGUAN_2023_PLAN.replace(from, to);
+            assert_ne!(bad, DONGGUAN_2023_PLAN, "{from}");
+            let err = Plan::parse(&bad).unwrap_err();
+            assert!(err.contains(field), "{field}: {err}");
+        }
     }
 }

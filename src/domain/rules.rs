@@ -1,13 +1,105 @@
 //! The rules of the plan as pure functions: facts in, verdict out. No database, no clock —
 //! the period asked about comes in as an argument, so the compliance matrix can reuse them.
 
+use crate::domain::facts::OnsiteFact;
 use crate::domain::org::MemberRole;
-use crate::domain::plan::{RULES, RuleInfo};
 use crate::domain::team::{TeamRole, Title};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::HashSet;
+
+/// The rules of SPEC §5, each from a clause of the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleId {
+    Pairing,
+    Agreement,
+    TeamSize,
+    TeamCaptain,
+    TeamVice,
+    TeamTitle,
+    Onsite,
+    Base,
+    Meetings,
+    AnnualPlan,
+    Escalation,
+    MonthlyReport,
+    Evaluation,
+    MedicalExtra,
+    Publicity,
+}
+
+impl RuleId {
+    pub const ALL: [RuleId; 15] = [
+        RuleId::Pairing,
+        RuleId::Agreement,
+        RuleId::TeamSize,
+        RuleId::TeamCaptain,
+        RuleId::TeamVice,
+        RuleId::TeamTitle,
+        RuleId::Onsite,
+        RuleId::Base,
+        RuleId::Meetings,
+        RuleId::AnnualPlan,
+        RuleId::Escalation,
+        RuleId::MonthlyReport,
+        RuleId::Evaluation,
+        RuleId::MedicalExtra,
+        RuleId::Publicity,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleId::Pairing => "pairing",
+            RuleId::Agreement => "agreement",
+            RuleId::TeamSize => "team-size",
+            RuleId::TeamCaptain => "team-captain",
+            RuleId::TeamVice => "team-vice",
+            RuleId::TeamTitle => "team-title",
+            RuleId::Onsite => "onsite",
+            RuleId::Base => "base",
+            RuleId::Meetings => "meetings",
+            RuleId::AnnualPlan => "annual-plan",
+            RuleId::Escalation => "escalation",
+            RuleId::MonthlyReport => "monthly-report",
+            RuleId::Evaluation => "evaluation",
+            RuleId::MedicalExtra => "medical-extra",
+            RuleId::Publicity => "publicity",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The clause of the founding document the rule comes from.
+    pub fn clause(self) -> &'static str {
+        match self {
+            RuleId::Pairing => "二",
+            RuleId::Agreement | RuleId::Onsite => "四(二)",
+            RuleId::TeamSize | RuleId::TeamCaptain | RuleId::TeamVice | RuleId::TeamTitle => {
+                "四(一)"
+            }
+            RuleId::Base => "三(一)",
+            RuleId::Meetings | RuleId::AnnualPlan | RuleId::Escalation => "五(一)",
+            RuleId::MonthlyReport | RuleId::Evaluation => "五(三)",
+            RuleId::MedicalExtra => "三(五)",
+            RuleId::Publicity => "五(四)",
+        }
+    }
+
+    /// Advisory rules encourage; they are never 不符合.
+    pub fn advisory(self) -> bool {
+        matches!(self, RuleId::MedicalExtra | RuleId::Publicity)
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -15,6 +107,9 @@ pub enum Status {
     Met,
     NotMet,
     NotYetDue,
+    /// The rule does not apply to this group or year (e.g. no vice-captain without a
+    /// vocational school; the annual rules before the plan's first year of operation).
+    NotApplicable,
     Advisory,
 }
 
@@ -24,6 +119,7 @@ impl Status {
             Status::Met => "met",
             Status::NotMet => "not_met",
             Status::NotYetDue => "not_yet_due",
+            Status::NotApplicable => "not_applicable",
             Status::Advisory => "advisory",
         }
     }
@@ -33,29 +129,23 @@ impl Status {
             Status::Met => "符合",
             Status::NotMet => "不符合",
             Status::NotYetDue => "未到期",
+            Status::NotApplicable => "不适用",
             Status::Advisory => "倡导",
         }
     }
 }
 
-/// A rule's verdict for one group and period, with the reason in words.
+/// A rule's verdict for one group (or school) and period, with the reason in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
-    pub rule: &'static RuleInfo,
+    pub rule: RuleId,
     pub status: Status,
     pub reason: String,
 }
 
-pub fn rule(id: &str) -> &'static RuleInfo {
-    RULES
-        .iter()
-        .find(|r| r.id == id)
-        .expect("a rule of the catalogue")
-}
-
-fn verdict(id: &str, status: Status, reason: impl Into<String>) -> Verdict {
+pub fn verdict(rule: RuleId, status: Status, reason: impl Into<String>) -> Verdict {
     Verdict {
-        rule: rule(id),
+        rule,
         status,
         reason: reason.into(),
     }
@@ -72,20 +162,26 @@ pub struct MemberFact {
     pub school_leader: bool,
 }
 
-/// 四(一): "每队成员不少于6人".
+/// 四(一): "每队成员不少于6人" — counting only members whose school belongs to the group then.
 pub fn check_team_size(members: &[MemberFact], min: u32) -> Verdict {
-    let n = members.len();
+    let n = members.iter().filter(|m| m.org_role.is_some()).count();
+    let outside = members.len() - n;
+    let note = if outside > 0 {
+        format!("（另有 {outside} 人所在学校已不在本组，不计入）")
+    } else {
+        String::new()
+    };
     if n >= min as usize {
         verdict(
-            "team-size",
+            RuleId::TeamSize,
             Status::Met,
-            format!("服务工作队现有 {n} 人，不少于 {min} 人"),
+            format!("服务工作队 {n} 人，不少于 {min} 人{note}"),
         )
     } else {
         verdict(
-            "team-size",
+            RuleId::TeamSize,
             Status::NotMet,
-            format!("服务工作队现有 {n} 人，少于 {min} 人"),
+            format!("服务工作队 {n} 人，少于 {min} 人{note}"),
         )
     }
 }
@@ -105,62 +201,66 @@ pub fn check_team_captain(members: &[MemberFact]) -> Verdict {
         .filter(|m| m.role == TeamRole::Captain)
         .collect();
     match captains.as_slice() {
-        [] => verdict("team-captain", Status::NotMet, "未设队长"),
+        [] => verdict(RuleId::TeamCaptain, Status::NotMet, "未设队长"),
         [c] if c.org_role != Some(MemberRole::University) => verdict(
-            "team-captain",
+            RuleId::TeamCaptain,
             Status::NotMet,
             format!("队长 {} 不属于本组签约高校", c.name),
         ),
         [c] if !c.school_leader => verdict(
-            "team-captain",
+            RuleId::TeamCaptain,
             Status::NotMet,
             format!("队长 {} 不是校级领导", c.name),
         ),
         [c] => verdict(
-            "team-captain",
+            RuleId::TeamCaptain,
             Status::Met,
             format!("队长 {}，签约高校校级领导", c.name),
         ),
         many => verdict(
-            "team-captain",
+            RuleId::TeamCaptain,
             Status::NotMet,
             format!("有 {} 名队长（{}），应为 1 名", many.len(), names(many)),
         ),
     }
 }
 
-/// 四(一): "副队长由签约中职学校安排1名校级领导担任".
+/// 四(一): "副队长由签约中职学校安排1名校级领导担任": exactly one, worded like the captain. A group
+/// with no vocational school (三(五) extra pairings) has no vice-captain to appoint.
 pub fn check_team_vice(members: &[MemberFact], group_has_vocational_school: bool) -> Verdict {
     if !group_has_vocational_school {
         return verdict(
-            "team-vice",
-            Status::NotMet,
-            "本组没有签约中职学校，无法安排副队长",
+            RuleId::TeamVice,
+            Status::NotApplicable,
+            "本组没有签约中职学校，不设副队长",
         );
     }
     let vices: Vec<&MemberFact> = members
         .iter()
         .filter(|m| m.role == TeamRole::ViceCaptain)
         .collect();
-    if vices.is_empty() {
-        return verdict("team-vice", Status::NotMet, "未设副队长");
-    }
-    let mut problems = Vec::new();
-    for v in &vices {
-        if v.org_role != Some(MemberRole::VocationalSchool) {
-            problems.push(format!("副队长 {} 不属于本组签约中职学校", v.name));
-        } else if !v.school_leader {
-            problems.push(format!("副队长 {} 不是校级领导", v.name));
-        }
-    }
-    if problems.is_empty() {
-        verdict(
-            "team-vice",
+    match vices.as_slice() {
+        [] => verdict(RuleId::TeamVice, Status::NotMet, "未设副队长"),
+        [v] if v.org_role != Some(MemberRole::VocationalSchool) => verdict(
+            RuleId::TeamVice,
+            Status::NotMet,
+            format!("副队长 {} 不属于本组签约中职学校", v.name),
+        ),
+        [v] if !v.school_leader => verdict(
+            RuleId::TeamVice,
+            Status::NotMet,
+            format!("副队长 {} 不是校级领导", v.name),
+        ),
+        [v] => verdict(
+            RuleId::TeamVice,
             Status::Met,
-            format!("副队长 {}，签约中职学校校级领导", names(&vices)),
-        )
-    } else {
-        verdict("team-vice", Status::NotMet, problems.join("；"))
+            format!("副队长 {}，签约中职学校校级领导", v.name),
+        ),
+        many => verdict(
+            RuleId::TeamVice,
+            Status::NotMet,
+            format!("有 {} 名副队长（{}），应为 1 名", many.len(), names(many)),
+        ),
     }
 }
 
@@ -186,12 +286,12 @@ pub fn check_team_title(members: &[MemberFact], min: Title) -> Verdict {
     }
     if problems.is_empty() {
         verdict(
-            "team-title",
+            RuleId::TeamTitle,
             Status::Met,
             format!("{} 名队员均为{}及以上职称", others.len(), min.label()),
         )
     } else {
-        verdict("team-title", Status::NotMet, problems.join("；"))
+        verdict(RuleId::TeamTitle, Status::NotMet, problems.join("；"))
     }
 }
 
@@ -256,46 +356,6 @@ impl AgreementState {
     }
 }
 
-/// 四(二): "在1个月内签署三方合作协议", judged as of `as_of`.
-pub fn check_agreement(start: Date, months: u32, signed_on: Option<Date>, as_of: Date) -> Verdict {
-    let deadline = agreement_deadline(start, months);
-    let signed = signed_on.filter(|s| *s <= as_of);
-    match signed {
-        Some(s) if s <= deadline => verdict(
-            "agreement",
-            Status::Met,
-            format!("{s} 签署，期限 {deadline}"),
-        ),
-        Some(s) => verdict(
-            "agreement",
-            Status::NotMet,
-            format!(
-                "{s} 签署，超过期限 {deadline} {} 天",
-                days_between(deadline, s)
-            ),
-        ),
-        None if as_of <= deadline => verdict(
-            "agreement",
-            Status::NotYetDue,
-            format!("尚未签署，期限 {deadline}"),
-        ),
-        None => verdict(
-            "agreement",
-            Status::NotMet,
-            format!("期限 {deadline} 已过，尚未签署"),
-        ),
-    }
-}
-
-/// One on-site service entry as the rules see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OnsiteFact {
-    pub from: Date,
-    pub to: Date,
-    pub member_ids: Vec<String>,
-    pub confirmed: bool,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OnsiteProgress {
     /// Distinct days with at least one member on site (overlapping entries count once).
@@ -317,7 +377,7 @@ impl OnsiteProgress {
     }
 }
 
-fn year_bounds(year: i16) -> (Date, Date) {
+pub fn year_bounds(year: i16) -> (Date, Date) {
     (
         Date::new(year, 1, 1).expect("valid year"),
         Date::new(year, 12, 31).expect("valid year"),
@@ -360,7 +420,7 @@ pub fn onsite_progress(
     let mut unconfirmed = vec![false; len];
     let mut person_days: HashSet<(&str, i64)> = HashSet::new();
     for e in entries {
-        if e.member_ids.is_empty() {
+        if e.members.is_empty() {
             continue;
         }
         let from = e.from.max(first);
@@ -373,7 +433,7 @@ pub fn onsite_progress(
             let i = offset as usize;
             if counts {
                 counted[i] = true;
-                for m in &e.member_ids {
+                for m in &e.members {
                     person_days.insert((m.as_str(), offset));
                 }
             } else {
@@ -393,8 +453,8 @@ pub fn onsite_progress(
     }
 }
 
-/// 四(二): judged at the end of the year; during the year a shortfall is not yet due.
-pub fn check_onsite(progress: &OnsiteProgress, year: i16, as_of: Date) -> Verdict {
+/// 四(二): judged when the year is over; during the year a shortfall is not yet due.
+pub fn check_onsite(progress: &OnsiteProgress, year: i16, year_over: bool) -> Verdict {
     let p = progress;
     let detail = format!(
         "{year} 年已累计驻点 {} 天（{} 人天），要求不少于 {} 天",
@@ -405,13 +465,17 @@ pub fn check_onsite(progress: &OnsiteProgress, year: i16, as_of: Date) -> Verdic
     } else {
         detail
     };
-    let (_, last) = year_bounds(year);
     if p.team_days >= p.required {
-        verdict("onsite", Status::Met, detail)
-    } else if as_of < last {
-        verdict("onsite", Status::NotYetDue, detail)
+        verdict(RuleId::Onsite, Status::Met, detail)
+    } else if !year_over {
+        let left = p.required - p.team_days;
+        verdict(
+            RuleId::Onsite,
+            Status::NotYetDue,
+            format!("{detail}；还需驻点 {left} 天"),
+        )
     } else {
-        verdict("onsite", Status::NotMet, detail)
+        verdict(RuleId::Onsite, Status::NotMet, detail)
     }
 }
 
@@ -419,24 +483,20 @@ pub fn check_onsite(progress: &OnsiteProgress, year: i16, as_of: Date) -> Verdic
 pub fn check_base(opened: &[Date], as_of: Date, min: u32) -> Verdict {
     let n = opened.iter().filter(|d| **d <= as_of).count();
     if n >= min as usize {
-        verdict("base", Status::Met, format!("已建实践基地 {n} 个"))
+        verdict(RuleId::Base, Status::Met, format!("已建实践基地 {n} 个"))
     } else {
         verdict(
-            "base",
+            RuleId::Base,
             Status::NotMet,
             format!("已建实践基地 {n} 个，少于 {min} 个"),
         )
     }
 }
 
-/// The date a year's checks are judged on: the end of the year, or today while it runs.
-pub fn as_of_for_year(year: i16, today: Date) -> Date {
-    year_bounds(year).1.min(today)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::TeamMemberId;
     use jiff::civil::date;
 
     fn m(
@@ -482,13 +542,6 @@ mod tests {
     }
 
     #[test]
-    fn team_size_five_versus_six() {
-        assert_eq!(check_team_size(&good_team(5), 6).status, Status::NotMet);
-        assert_eq!(check_team_size(&good_team(6), 6).status, Status::Met);
-        assert!(check_team_size(&good_team(5), 6).reason.contains("5 人"));
-    }
-
-    #[test]
     fn captain_cases() {
         let cases: Vec<(&str, Vec<MemberFact>, Status, &str)> = vec![
             ("a good captain", good_team(6), Status::Met, "队长甲"),
@@ -530,58 +583,8 @@ mod tests {
             let v = check_team_captain(&team);
             assert_eq!(v.status, status, "{what}");
             assert!(v.reason.contains(reason), "{what}: {}", v.reason);
-            assert_eq!(v.rule.clause, "四(一)");
+            assert_eq!(v.rule.clause(), "四(一)");
         }
-    }
-
-    #[test]
-    fn vice_captain_cases() {
-        assert_eq!(check_team_vice(&good_team(6), true).status, Status::Met);
-        assert_eq!(check_team_vice(&good_team(6), false).status, Status::NotMet);
-        let none = vec![m("甲", U, TeamRole::Captain, Title::Senior, true)];
-        assert!(check_team_vice(&none, true).reason.contains("未设副队长"));
-        let from_university = vec![m("乙", U, TeamRole::ViceCaptain, Title::Senior, true)];
-        assert!(
-            check_team_vice(&from_university, true)
-                .reason
-                .contains("副队长 乙 不属于本组签约中职学校")
-        );
-        let not_leader = vec![m("乙", V, TeamRole::ViceCaptain, Title::Senior, false)];
-        assert!(
-            check_team_vice(&not_leader, true)
-                .reason
-                .contains("副队长 乙 不是校级领导")
-        );
-    }
-
-    #[test]
-    fn titles_at_the_boundary() {
-        let mut team = good_team(6);
-        assert_eq!(
-            check_team_title(&team, Title::Intermediate).status,
-            Status::Met
-        );
-        team.push(m("张三", U, TeamRole::Member, Title::Junior, false));
-        let v = check_team_title(&team, Title::Intermediate);
-        assert_eq!(v.status, Status::NotMet);
-        assert!(
-            v.reason.contains("队员 张三 职称为初级，低于中级要求"),
-            "{}",
-            v.reason
-        );
-        // Captain and vice-captain are judged by their own rules, not by title.
-        let mut team = good_team(6);
-        team[0].title = Title::None;
-        assert_eq!(
-            check_team_title(&team, Title::Intermediate).status,
-            Status::Met
-        );
-        let outsider = vec![m("李四", None, TeamRole::Member, Title::Senior, false)];
-        assert!(
-            check_team_title(&outsider, Title::Intermediate)
-                .reason
-                .contains("李四 所在单位不是本组签约学校")
-        );
     }
 
     #[test]
@@ -593,27 +596,8 @@ mod tests {
     }
 
     #[test]
-    fn agreement_signed_on_the_deadline_versus_the_day_after() {
+    fn agreement_state_around_the_deadline() {
         let start = date(2024, 1, 31);
-        let on_time = check_agreement(start, 1, Some(date(2024, 2, 29)), date(2024, 12, 31));
-        assert_eq!(on_time.status, Status::Met);
-        let late = check_agreement(start, 1, Some(date(2024, 3, 1)), date(2024, 12, 31));
-        assert_eq!(late.status, Status::NotMet);
-        assert!(late.reason.contains("1 天"));
-        assert_eq!(
-            check_agreement(start, 1, None, date(2024, 2, 29)).status,
-            Status::NotYetDue
-        );
-        assert_eq!(
-            check_agreement(start, 1, None, date(2024, 3, 1)).status,
-            Status::NotMet
-        );
-        // Signed after the date asked about: not yet signed then.
-        assert_eq!(
-            check_agreement(start, 1, Some(date(2024, 2, 20)), date(2024, 2, 10)).status,
-            Status::NotYetDue
-        );
-
         assert_eq!(
             agreement_state(start, 1, Some(date(2024, 2, 29)), date(2024, 5, 1)),
             AgreementState::SignedOnTime
@@ -644,32 +628,12 @@ mod tests {
         OnsiteFact {
             from,
             to,
-            member_ids: members.iter().map(|s| s.to_string()).collect(),
+            members: members
+                .iter()
+                .map(|s| TeamMemberId::from_db(s.to_string()))
+                .collect(),
             confirmed,
         }
-    }
-
-    #[test]
-    fn onsite_89_versus_90_days() {
-        let start = date(2023, 12, 29);
-        // 1 Jan + 88 days = 89 days; + 89 days = 90 days.
-        let e89 = vec![entry(date(2024, 1, 1), date(2024, 3, 29), &["a"], false)];
-        let e90 = vec![entry(date(2024, 1, 1), date(2024, 3, 30), &["a"], false)];
-        let p89 = onsite_progress(&e89, 2024, start, None, 90, false);
-        let p90 = onsite_progress(&e90, 2024, start, None, 90, false);
-        assert_eq!((p89.team_days, p90.team_days, p90.required), (89, 90, 90));
-        assert_eq!(
-            check_onsite(&p89, 2024, date(2024, 12, 31)).status,
-            Status::NotMet
-        );
-        assert_eq!(
-            check_onsite(&p89, 2024, date(2024, 12, 30)).status,
-            Status::NotYetDue
-        );
-        assert_eq!(
-            check_onsite(&p90, 2024, date(2024, 12, 31)).status,
-            Status::Met
-        );
     }
 
     #[test]
@@ -718,7 +682,7 @@ mod tests {
         let p = onsite_progress(&entries, 2024, start, None, 90, true);
         assert_eq!((p.team_days, p.unconfirmed_days), (10, 5));
         assert!(
-            check_onsite(&p, 2024, date(2024, 6, 1))
+            check_onsite(&p, 2024, false)
                 .reason
                 .contains("另有 5 天待镇村确认")
         );
@@ -750,24 +714,6 @@ mod tests {
             false,
         );
         assert_eq!((p.team_days, p.required), (46, 46));
-        assert_eq!(
-            check_onsite(&p, 2024, date(2024, 12, 31)).status,
-            Status::Met
-        );
-    }
-
-    #[test]
-    fn bases_and_years() {
-        assert_eq!(check_base(&[], date(2024, 1, 1), 1).status, Status::NotMet);
-        assert_eq!(
-            check_base(&[date(2024, 5, 1)], date(2024, 4, 30), 1).status,
-            Status::NotMet
-        );
-        assert_eq!(
-            check_base(&[date(2024, 5, 1)], date(2024, 5, 1), 1).status,
-            Status::Met
-        );
-        assert_eq!(as_of_for_year(2024, date(2026, 11, 29)), date(2024, 12, 31));
-        assert_eq!(as_of_for_year(2026, date(2026, 11, 29)), date(2026, 11, 29));
+        assert_eq!(check_onsite(&p, 2024, true).status, Status::Met);
     }
 }

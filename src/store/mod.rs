@@ -2,10 +2,12 @@
 //! PostgreSQL, one migrations folder per backend with the same file names.
 
 mod audit;
+pub mod facts;
 pub mod files;
 mod groups;
 mod orgs;
 mod pairings;
+pub mod plans;
 mod sessions;
 mod users;
 pub mod workspace;

@@ -3,7 +3,7 @@
 use super::Store;
 use crate::domain::ids::{OrgId, PlanId, RegionId};
 use crate::domain::org::OrgKind;
-use crate::domain::plan::PlanFile;
+use crate::domain::plan::Plan;
 use crate::domain::region::RegionLevel;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -32,7 +32,7 @@ pub struct RegionRow {
 pub struct PlanRow {
     pub id: PlanId,
     pub code: String,
-    pub file: PlanFile,
+    pub plan: Plan,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -80,7 +80,7 @@ fn plan_from_row(r: &AnyRow) -> sqlx::Result<PlanRow> {
     Ok(PlanRow {
         id: PlanId::from_db(r.try_get("id")?),
         code: r.try_get("code")?,
-        file: PlanFile::parse(&text).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        plan: Plan::parse(&text).map_err(|e| sqlx::Error::Decode(e.into()))?,
     })
 }
 
@@ -209,6 +209,14 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(plan_from_row).transpose()
+    }
+
+    pub async fn current_plan_id(&self) -> sqlx::Result<Option<PlanId>> {
+        let row = sqlx::query("select id from plans order by created_at desc, code limit 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get::<String, _>("id").map(PlanId::from_db))
+            .transpose()
     }
 
     pub async fn has_any_plan(&self) -> sqlx::Result<bool> {

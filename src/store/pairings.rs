@@ -6,7 +6,7 @@ use super::orgs::{OrgLookup, OrgRow, PlanRow, ensure_region, insert_org, lookup_
 use crate::domain::ids::{GroupId, MembershipId, OrgId, PlanId, RegionId};
 use crate::domain::org::{MemberRole, OrgKind};
 use crate::domain::pairing::{PairingRow, parse_pairing_rows};
-use crate::domain::plan::PlanFile;
+use crate::domain::plan::Plan;
 use crate::domain::region::{RegionLevel, village_kind_of};
 use crate::domain::sheet::RowError;
 use serde_json::json;
@@ -41,7 +41,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> anyhow::Result<ImportSummary> {
-        let plan = PlanFile::parse(plan_text).map_err(anyhow::Error::msg)?;
+        let plan = Plan::parse(plan_text).map_err(anyhow::Error::msg)?;
         let mut tx = self.pool.begin().await?;
         let plan_id = PlanId::new();
         sqlx::query("insert into plans (id, code, name, doc_no, issued_on, plan_toml, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
@@ -49,7 +49,7 @@ impl Store {
             .bind(&plan.code)
             .bind(&plan.name)
             .bind(&plan.doc_no)
-            .bind(&plan.issued_on)
+            .bind(plan.issued_on.to_string())
             .bind(plan_text)
             .bind(now_ms)
             .execute(&mut *tx)
@@ -88,7 +88,7 @@ impl Store {
         let plan_row = PlanRow {
             id: plan_id,
             code: plan.code.clone(),
-            file: plan,
+            plan,
         };
         let summary = match import_in(&mut tx, &plan_row, pairing_rows, actor, now_ms).await {
             Ok(s) => s,
@@ -133,7 +133,7 @@ impl Store {
     }
 }
 
-async fn city_region(conn: &mut AnyConnection, plan: &PlanFile) -> sqlx::Result<RegionId> {
+async fn city_region(conn: &mut AnyConnection, plan: &Plan) -> sqlx::Result<RegionId> {
     let (province, _) = ensure_region(
         conn,
         None,
@@ -200,9 +200,9 @@ async fn import_in(
         return Err(PairingImportError::Rows(errors));
     }
 
-    let city = city_region(conn, &plan.file).await?;
+    let city = city_region(conn, &plan.plan).await?;
     let mut summary = ImportSummary::default();
-    let started_on = plan.file.group_start.clone();
+    let started_on = plan.plan.group_start.to_string();
     for (row, schools) in parsed.iter().zip(resolved) {
         let lead_town = ensure_town(
             conn,

@@ -8,7 +8,7 @@ use super::pages::{
 use crate::AppState;
 use crate::domain::ids::RegionId;
 use crate::domain::org::OrgKind;
-use crate::domain::plan::RULES;
+use crate::domain::rules::RuleId;
 use crate::exports::Table;
 use crate::store::{OrgFilter, OrgRow, RegionRow};
 use askama::Template;
@@ -166,7 +166,7 @@ pub async fn list_regions(
 pub struct RuleLine {
     pub id: &'static str,
     pub clause: &'static str,
-    pub title: &'static str,
+    pub title: String,
     pub parameter: String,
     pub advisory: bool,
 }
@@ -188,33 +188,32 @@ pub async fn get_plan(
     WebUser(user): WebUser,
 ) -> Result<Response, AppError> {
     user.require_business()?;
-    let plan = state
-        .store
-        .current_plan()
+    let (_, plan) = state
+        .plans
+        .current(&state.store)
         .await?
-        .ok_or(AppError::NotFound)?
-        .file;
+        .ok_or(AppError::NotFound)?;
     let t = &plan.targets;
     let page = PlanPage {
         chrome: Chrome::new(&user, "plan"),
-        rules: RULES
+        rules: RuleId::ALL
             .iter()
             .map(|r| RuleLine {
-                id: r.id,
-                clause: r.clause,
-                title: r.title,
-                parameter: plan.rules.describe(r.id),
-                advisory: r.advisory,
+                id: r.as_str(),
+                clause: r.clause(),
+                title: plan.rule_title(*r),
+                parameter: plan.describe(*r),
+                advisory: r.advisory(),
             })
             .collect(),
         targets: format!(
             "{} 年结对签约；{} 年多样化合作；{} 年取得显著成效",
             t.pairing_year, t.diversified_year, t.significant_year
         ),
-        name: plan.name,
-        doc_no: plan.doc_no,
-        issued_on: plan.issued_on,
-        report_start_month: plan.report_start_month,
+        name: plan.name.clone(),
+        doc_no: plan.doc_no.clone(),
+        issued_on: plan.issued_on.to_string(),
+        report_start_month: plan.report_start_month.to_string(),
     };
     Ok(render(&page)?.into_response())
 }

@@ -222,7 +222,35 @@ async fn restarting_loads_nothing_twice_and_keeps_the_password(app: TestApp) {
     assert_eq!(app.api_login("admin", "Another#Pass1").await.status(), 401);
 }
 
+/// 二: 2023 was for signing and setting up. The bare preset, as loaded, has nothing unmet in
+/// 2023 (the groups existed for three days of it), and the plan page words every rule with the
+/// plan's own numbers.
+async fn the_bare_preset_has_nothing_unmet_in_2023(app: TestApp) {
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    for number in 1..=8 {
+        let id = app.group_id(number).await;
+        let body: Value = app
+            .api_get(&token, &format!("/api/v1/groups/{id}/checks?year=2023"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let checks = body["checks"].as_array().unwrap();
+        assert_eq!(checks.len(), 7, "group {number}");
+        for c in checks {
+            assert_ne!(c["status"], "not_met", "group {number}: {c}");
+        }
+        let team = checks.iter().find(|c| c["id"] == "team-size").unwrap();
+        assert_eq!(team["status"], "not_applicable");
+        assert_eq!(team["title"], "服务工作队不少于 6 人");
+    }
+    let admin = app.web_client("admin", ADMIN_PASSWORD).await;
+    let plan = app.get_with(&admin, "/plan").await.text().await.unwrap();
+    assert!(plan.contains("服务工作队不少于 6 人") && plan.contains("全年不足天数不超过 30 天"));
+}
+
 on_both!(
+    the_bare_preset_has_nothing_unmet_in_2023,
     every_group_and_membership_of_the_table,
     organisations_by_kind,
     region_tree_and_pages,

@@ -148,9 +148,12 @@ async fn team_rules_follow_the_roster(app: TestApp) {
 
     let c = checks(&app, &token, &g.id, 2024).await;
     assert_eq!(c["team-size"].0, "not_met");
-    assert_eq!(
-        c["team-captain"],
-        ("not_met".to_string(), "未设队长".to_string())
+    assert_eq!(c["team-captain"].0, "not_met");
+    assert!(
+        c["team-captain"].1.contains("全年有 366 天不符合")
+            && c["team-captain"].1.contains("未设队长"),
+        "{}",
+        c["team-captain"].1
     );
 
     full_team(&app, &school, &g).await;
@@ -169,12 +172,13 @@ async fn team_rules_follow_the_roster(app: TestApp) {
     )
     .await;
     let c = checks(&app, &token, &g.id, 2024).await;
-    assert_eq!(
-        c["team-title"],
-        (
-            "not_met".to_string(),
-            "队员 张三 职称为初级，低于中级要求".to_string()
-        )
+    assert_eq!(c["team-title"].0, "not_met");
+    assert!(
+        c["team-title"]
+            .1
+            .contains("2024-01-10 至 2024-12-31：队员 张三 职称为初级，低于中级要求"),
+        "{}",
+        c["team-title"].1
     );
 
     // A second captain, from the vocational school.
@@ -206,7 +210,7 @@ async fn team_rules_follow_the_roster(app: TestApp) {
         .text()
         .await
         .unwrap();
-    assert!(earlier.contains("队员（0 人）") && earlier.contains("服务工作队现有 0 人"));
+    assert!(earlier.contains("队员（0 人）") && earlier.contains("服务工作队 0 人"));
 
     // Someone from a school outside the group is refused, the form keeps what was typed.
     let other_school = {
@@ -283,11 +287,19 @@ async fn team_rules_follow_the_roster(app: TestApp) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // 2024 is judged over the whole year: 张三 was on the team until 31 May, longer than the
+    // grace days; 2025 does not hold it against the team.
     let c = checks(&app, &token, &g.id, 2024).await;
+    assert_eq!(c["team-title"].0, "not_met");
     assert!(
-        !c["team-title"].1.contains("张三"),
-        "judged on 31 December 2024, after 张三 left"
+        c["team-title"]
+            .1
+            .contains("2024-01-10 至 2024-05-31：队员 张三 职称为初级"),
+        "{}",
+        c["team-title"].1
     );
+    let c = checks(&app, &token, &g.id, 2025).await;
+    assert!(!c["team-title"].1.contains("张三"), "{}", c["team-title"].1);
     let june = app
         .get_with(&school, &format!("/groups/{}/team?date=2024-05-31", g.id))
         .await
@@ -732,7 +744,11 @@ async fn uploads_are_checked_and_stored_by_content(app: TestApp) {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert!(page.contains(&digest), "the page shows the SHA-256");
-    assert!(page.contains("已签署（按期）"));
+    // Signed by the university and the town alone: not the tripartite agreement of 四(二).
+    assert!(
+        page.contains("凤凰岗社区 期限 2024-01-29 已过，尚未签署"),
+        "the page names the party that has not signed"
+    );
     assert!(
         files_dir.join(&digest[..2]).join(&digest).exists(),
         "stored under its digest"
@@ -748,12 +764,13 @@ async fn agreement_deadline_in_the_checks(app: TestApp) {
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     let token = app.api_token("admin", ADMIN_PASSWORD).await;
     let c = checks(&app, &token, &g.id, 2024).await;
-    assert_eq!(
-        c["agreement"],
-        (
-            "not_met".to_string(),
-            "期限 2024-01-29 已过，尚未签署".to_string()
-        )
+    assert_eq!(c["agreement"].0, "not_met");
+    assert!(
+        c["agreement"]
+            .1
+            .contains("凤凰岗社区 期限 2024-01-29 已过，尚未签署"),
+        "{}",
+        c["agreement"].1
     );
     let c = checks(&app, &token, &g.id, 2023).await;
     assert_eq!(
@@ -762,7 +779,7 @@ async fn agreement_deadline_in_the_checks(app: TestApp) {
     );
     assert_eq!(
         checks(&app, &token, &g.id, 2022).await["team-size"].0,
-        "not_yet_due",
+        "not_applicable",
         "before the group began"
     );
 
@@ -776,7 +793,9 @@ async fn agreement_deadline_in_the_checks(app: TestApp) {
                 .text("csrf_token", csrf)
                 .text("signed_on", date)
                 .text("parties", g.university.clone())
-                .text("parties", g.town.clone());
+                .text("parties", g.vocational.clone())
+                .text("parties", g.town.clone())
+                .text("parties", g.village.clone());
             admin
                 .post(app.url(&format!("/groups/{}/agreement", g.id)))
                 .multipart(form)
@@ -895,8 +914,8 @@ async fn practice_bases(app: TestApp) {
     assert_eq!(c["base"].0, "met");
     assert_eq!(
         checks(&app, &token, &g.id, 2023).await["base"].0,
-        "not_met",
-        "opened in 2024"
+        "not_applicable",
+        "2023 was for signing and setting up"
     );
 }
 

@@ -4,7 +4,7 @@ use super::{AttachmentLine, Choice, GroupHead, Workspace, parse_date};
 use crate::AppState;
 use crate::domain::FieldError;
 use crate::domain::ids::OrgId;
-use crate::domain::rules::{agreement_deadline, agreement_state};
+use crate::domain::rules::{AgreementState, RuleId, Status, agreement_deadline, agreement_state};
 use crate::store::files::{FileKind, check_upload};
 use crate::store::workspace::AgreementInput;
 use crate::web::auth::WebUser;
@@ -49,15 +49,28 @@ async fn page(
     error: Option<String>,
 ) -> Result<AgreementPage, AppError> {
     let g = ws.group();
-    let start = crate::compliance::group_start(g);
+    let start = ws.started_on()?;
     let agreement = state.store.get_agreement(&g.id).await?;
     let signed = agreement.as_ref().and_then(|a| a.signed_on);
-    let st = agreement_state(start, ws.rules.agreement_months, signed, ws.today);
-    let status_kind = match st {
-        crate::domain::rules::AgreementState::SignedOnTime => "met",
-        crate::domain::rules::AgreementState::Unsigned { .. } => "not_yet_due",
-        crate::domain::rules::AgreementState::DueSoon { .. } => "warn",
-        _ => "not_met",
+    let deadline = agreement_deadline(start, ws.plan.rules.agreement_months);
+    // The verdict of the year that holds the deadline, from the one evaluator; the countdown
+    // (即将到期) only while it is not yet due.
+    let checks = ws.checks(state, deadline.year()).await?;
+    let verdict = checks
+        .verdicts
+        .get(RuleId::Agreement)
+        .ok_or(AppError::NotFound)?;
+    let st = agreement_state(start, ws.plan.rules.agreement_months, signed, ws.today);
+    let (status, status_kind) = match (verdict.status, st) {
+        (Status::NotYetDue, AgreementState::DueSoon { .. } | AgreementState::Unsigned { .. }) => (
+            format!("{}；{}", st.label(), verdict.reason),
+            if matches!(st, AgreementState::DueSoon { .. }) {
+                "warn"
+            } else {
+                "not_yet_due"
+            },
+        ),
+        (s, _) => (format!("{}：{}", s.label(), verdict.reason), s.as_str()),
     };
     let scans = match &agreement {
         Some(a) => {
@@ -100,15 +113,15 @@ async fn page(
         chrome: Chrome::new(user, "groups"),
         head: ws.head("agreement"),
         can_edit: ws.can_edit,
-        status: st.label(),
+        status,
         status_kind,
-        deadline: agreement_deadline(start, ws.rules.agreement_months).to_string(),
+        deadline: deadline.to_string(),
         signed_on: typed.signed_on,
         notes: typed.notes,
         parties,
         has_agreement: agreement.is_some(),
         scans: scans.iter().map(AttachmentLine::from).collect(),
-        max_mb: ws.rules.attachment_max_mb,
+        max_mb: ws.plan.rules.attachment_max_mb,
         error,
     })
 }

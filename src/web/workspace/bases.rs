@@ -4,7 +4,7 @@ use super::{AttachmentLine, Choice, GroupHead, VerdictLine, Workspace, parse_dat
 use crate::AppState;
 use crate::domain::FieldError;
 use crate::domain::ids::OrgId;
-use crate::domain::rules::check_base;
+use crate::domain::rules::RuleId;
 use crate::exports::Table;
 use crate::store::files::{FileKind, check_upload};
 use crate::store::workspace::{BASE_FUNCTIONS, BaseRow, NewBase, base_function_label, places_on};
@@ -88,8 +88,12 @@ async fn page(
     let rows = state.store.list_bases(&ws.group().id).await?;
     let ids: Vec<String> = rows.iter().map(|b| b.id.to_string()).collect();
     let photos = state.store.list_attachments("base", &ids).await?;
-    let opened: Vec<_> = rows.iter().map(|b| b.opened_on).collect();
-    let verdict = check_base(&opened, ws.today, ws.rules.bases_min);
+    let checks = ws.checks(state, ws.today.year()).await?;
+    let verdict = checks
+        .verdicts
+        .get(RuleId::Base)
+        .map(|v| VerdictLine::new(&ws.plan, v))
+        .ok_or(AppError::NotFound)?;
     let all_places = places_on(ws.group(), ws.today);
     let filter_places = all_places
         .iter()
@@ -135,7 +139,7 @@ async fn page(
         chrome: Chrome::new(user, "groups"),
         head: ws.head("bases"),
         can_edit: ws.can_edit,
-        verdict: VerdictLine::from(&verdict),
+        verdict,
         bases,
         places: places_on(ws.group(), ws.today)
             .into_iter()
@@ -156,7 +160,7 @@ async fn page(
         name: typed.name,
         opened_on: typed.opened_on,
         description: typed.description,
-        max_mb: ws.rules.attachment_max_mb,
+        max_mb: ws.plan.rules.attachment_max_mb,
         error,
     })
 }

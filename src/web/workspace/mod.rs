@@ -11,11 +11,11 @@ use super::auth::{Viewer, WebUser};
 use super::error::AppError;
 use super::pages::{Chrome, render};
 use crate::AppState;
-use crate::compliance::group_checks;
+use crate::compliance::{GroupChecks, group_checks};
 use crate::domain::FieldError;
 use crate::domain::ids::{AttachmentId, GroupId};
 use crate::domain::org::MemberRole;
-use crate::domain::plan::RuleParams;
+use crate::domain::plan::Plan;
 use crate::domain::rules::Verdict;
 use crate::domain::user::Role;
 use crate::store::files::CheckedFile;
@@ -27,6 +27,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// The group's title and tabs, shown on every workspace page.
 pub struct GroupHead {
@@ -48,22 +49,22 @@ impl GroupHead {
     }
 }
 
-/// A verdict as a row of a rules table.
+/// A verdict as a row of a rules table, titled with the plan's own numbers.
 pub struct VerdictLine {
     pub id: &'static str,
     pub clause: &'static str,
-    pub title: &'static str,
+    pub title: String,
     pub status: &'static str,
     pub label: &'static str,
     pub reason: String,
 }
 
-impl From<&Verdict> for VerdictLine {
-    fn from(v: &Verdict) -> Self {
+impl VerdictLine {
+    pub fn new(plan: &Plan, v: &Verdict) -> Self {
         Self {
-            id: v.rule.id,
-            clause: v.rule.clause,
-            title: v.rule.title,
+            id: v.rule.as_str(),
+            clause: v.rule.clause(),
+            title: plan.rule_title(v.rule),
             status: v.status.as_str(),
             label: v.status.label(),
             reason: v.reason.clone(),
@@ -104,7 +105,7 @@ pub struct Choice {
 /// A group opened for one user: what they may see, and whether they may write.
 pub struct Workspace {
     pub view: GroupView,
-    pub rules: RuleParams,
+    pub plan: Arc<Plan>,
     pub today: Date,
     pub can_edit: bool,
 }
@@ -118,13 +119,11 @@ impl Workspace {
             .get_group(&user.group_scope(), &id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let rules = state
-            .store
-            .get_plan(&view.group.plan_id)
+        let plan = state
+            .plans
+            .get(&state.store, &view.group.plan_id)
             .await?
-            .ok_or(AppError::NotFound)?
-            .file
-            .rules;
+            .ok_or(AppError::NotFound)?;
         let today = state.clock.today();
         // The bureau, and the group's own schools (as they stand today), record the group's work.
         let can_edit = match user.role {
@@ -134,9 +133,20 @@ impl Workspace {
         };
         Ok(Self {
             view,
-            rules,
+            plan,
             today,
             can_edit,
+        })
+    }
+
+    /// The day the group began. A stored value that does not parse is an error, not a default.
+    pub fn started_on(&self) -> Result<Date, AppError> {
+        let s = &self.view.group.started_on;
+        s.parse().map_err(|_| {
+            AppError::Internal(anyhow::anyhow!(
+                "group {} has an unreadable start date “{s}”",
+                self.view.group.id
+            ))
         })
     }
 
@@ -162,7 +172,29 @@ impl Workspace {
     }
 
     pub fn attachment_limit(&self) -> usize {
-        self.rules.attachment_max_mb as usize * 1024 * 1024
+        self.plan.rules.attachment_max_mb as usize * 1024 * 1024
+    }
+
+    /// The group's verdicts for `year`, from the one evaluator.
+    pub async fn checks(&self, state: &AppState, year: i16) -> Result<GroupChecks, AppError> {
+        group_checks(
+            &state.store,
+            &state.plans,
+            &self.view.group.id,
+            year,
+            self.today,
+        )
+        .await?
+        .ok_or(AppError::NotFound)
+    }
+
+    pub fn verdict_lines(&self, checks: &GroupChecks) -> Vec<VerdictLine> {
+        checks
+            .verdicts
+            .verdicts
+            .iter()
+            .map(|v| VerdictLine::new(&self.plan, v))
+            .collect()
     }
 }
 
@@ -259,7 +291,7 @@ pub async fn get_group(
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
-    let checks = group_checks(&state.store, ws.group(), &ws.rules, year, ws.today).await?;
+    let checks = ws.checks(&state, year).await?;
     let today = ws.today.to_string();
     let mut members: Vec<MemberLine> = ws
         .group()
@@ -290,8 +322,8 @@ pub async fn get_group(
         started_on: ws.group().started_on.clone(),
         members,
         year,
-        as_of: checks.as_of.to_string(),
-        verdicts: checks.verdicts.iter().map(VerdictLine::from).collect(),
+        as_of: checks.verdicts.period.as_of.to_string(),
+        verdicts: ws.verdict_lines(&checks),
     };
     Ok(render(&page)?.into_response())
 }

@@ -4,10 +4,9 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date, parse_year};
 use crate::AppState;
-use crate::compliance::progress_of;
 use crate::domain::FieldError;
 use crate::domain::ids::{OnsiteEntryId, OrgId, TeamMemberId};
-use crate::domain::rules::{self, OnsiteProgress};
+use crate::domain::rules::{self, OnsiteProgress, RuleId};
 use crate::domain::sheet::RowError;
 use crate::domain::user::Role;
 use crate::exports::Table;
@@ -176,8 +175,13 @@ async fn page(
     let (first, last) = year_range(year)?;
     let g = ws.group();
     let all = state.store.list_onsite(&g.id, first, last).await?;
-    let progress = progress_of(g, &ws.rules, year, &all);
-    let verdict = rules::check_onsite(&progress, year, rules::as_of_for_year(year, ws.today));
+    let checks = ws.checks(state, year).await?;
+    let progress = checks.verdicts.onsite;
+    let verdict = checks
+        .verdicts
+        .get(RuleId::Onsite)
+        .map(|v| VerdictLine::new(&ws.plan, v))
+        .ok_or(AppError::NotFound)?;
     let place = non_empty(&q.place);
     let status = non_empty(&q.status).unwrap_or_default();
     let filtered = filter_entries(&all, place.as_deref(), &status);
@@ -199,7 +203,7 @@ async fn page(
         .take(PER_PAGE as usize)
         .map(|e| EntryLine::new(user, ws, e))
         .collect();
-    let all_places = places_on(g, ws.today.min(last).max(crate::compliance::group_start(g)));
+    let all_places = places_on(g, ws.today.min(last).max(ws.started_on()?));
     let team = state.store.list_team(&g.id).await?;
     let form = extras.form;
     Ok(OnsitePage {
@@ -208,8 +212,8 @@ async fn page(
         can_edit: ws.can_edit,
         year,
         progress,
-        verdict: VerdictLine::from(&verdict),
-        requires_confirmation: ws.rules.onsite_requires_confirmation,
+        verdict,
+        requires_confirmation: ws.plan.rules.onsite_requires_confirmation,
         entries,
         pager,
         place_filter: all_places
@@ -581,7 +585,7 @@ async fn entry_of(
 ) -> Result<EntryLine, AppError> {
     let id = OnsiteEntryId::parse(entry).ok_or(AppError::NotFound)?;
     let g = ws.group();
-    let start = crate::compliance::group_start(g);
+    let start = ws.started_on()?;
     let all = state
         .store
         .list_onsite(&g.id, start, ws.today.max(start))

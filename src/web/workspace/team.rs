@@ -3,8 +3,8 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date};
 use crate::AppState;
-use crate::compliance::team_verdicts;
 use crate::domain::FieldError;
+use crate::domain::evaluator;
 use crate::domain::ids::{OrgId, TeamMemberId};
 use crate::domain::org::MemberRole;
 use crate::domain::team::{PhoneNumber, TeamRole, Title, mask_phone, parse_person_name};
@@ -147,7 +147,12 @@ async fn page(
 ) -> Result<TeamPage, AppError> {
     let date = filter.date;
     let team = state.store.list_team(&ws.group().id).await?;
-    let verdicts = team_verdicts(ws.group(), &team, &ws.rules, date);
+    // The four rules of 四(一) on the chosen date, from the one evaluator.
+    let checks = ws.checks(state, date.year()).await?;
+    let verdicts: Vec<VerdictLine> = evaluator::team_on(&ws.plan, &checks.facts, date)
+        .iter()
+        .map(|v| VerdictLine::new(&ws.plan, v))
+        .collect();
     let today = ws.today.to_string();
     let schools = ws
         .group()
@@ -225,7 +230,7 @@ async fn page(
             })
             .collect(),
         export_query: filter.query(),
-        verdicts: verdicts.iter().map(VerdictLine::from).collect(),
+        verdicts,
         form,
         schools,
         roles,

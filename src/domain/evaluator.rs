@@ -1,0 +1,578 @@
+//! The one evaluator: plan + facts + period → a verdict for every rule. Every page, API call and
+//! export that shows a verdict comes through here, so they cannot disagree.
+//!
+//! How the plan is read (SPEC §5):
+//! - A year is over after 31 December Asia/Shanghai; until then it is judged as of today.
+//! - Deadline rules (the agreement) are judged in the year that holds the deadline; a late
+//!   signing is not held against later years.
+//! - Annual rules (team, on-site service, base, and the meetings and reports to come) apply from
+//!   the plan's first year of operation; the year before is for signing and setting up (二).
+//! - Team rules over a past year count the days the team fell short; within the plan's grace
+//!   days the year is met. For the running year they judge the team as it stands today.
+
+use crate::domain::facts::{GroupFacts, SchoolFact, TeamSpell};
+use crate::domain::ids::OrgId;
+use crate::domain::org::MemberRole;
+use crate::domain::plan::Plan;
+use crate::domain::rules::{
+    self, MemberFact, OnsiteProgress, RuleId, Status, Verdict, agreement_deadline, days_between,
+    verdict, year_bounds,
+};
+use jiff::civil::Date;
+use std::collections::BTreeSet;
+
+/// The group rules the evaluator judges so far, in the order pages show them.
+pub const GROUP_RULES: [RuleId; 7] = [
+    RuleId::Agreement,
+    RuleId::TeamSize,
+    RuleId::TeamCaptain,
+    RuleId::TeamVice,
+    RuleId::TeamTitle,
+    RuleId::Onsite,
+    RuleId::Base,
+];
+
+/// A calendar year as asked about on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearView {
+    pub year: i16,
+    pub first: Date,
+    pub last: Date,
+    /// The date the year's facts are read on: 31 December, or today while the year runs.
+    pub as_of: Date,
+    /// Whether the year has begun.
+    pub begun: bool,
+    /// Whether 31 December has passed (Asia/Shanghai).
+    pub over: bool,
+}
+
+impl YearView {
+    pub fn new(year: i16, today: Date) -> Self {
+        let (first, last) = year_bounds(year);
+        Self {
+            year,
+            first,
+            last,
+            as_of: last.min(today),
+            begun: today >= first,
+            over: today > last,
+        }
+    }
+}
+
+/// One group's verdicts for one year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupVerdicts {
+    pub period: YearView,
+    pub verdicts: Vec<Verdict>,
+    pub onsite: OnsiteProgress,
+}
+
+impl GroupVerdicts {
+    pub fn get(&self, rule: RuleId) -> Option<&Verdict> {
+        self.verdicts.iter().find(|v| v.rule == rule)
+    }
+}
+
+/// Judges one group's facts for `year` as seen on `today`.
+pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> GroupVerdicts {
+    let p = YearView::new(year, today);
+    let onsite = onsite_progress(plan, g, &p);
+    let all = |status: Status, reason: String| -> Vec<Verdict> {
+        GROUP_RULES
+            .iter()
+            .map(|r| verdict(*r, status, reason.clone()))
+            .collect()
+    };
+    if !p.begun {
+        return GroupVerdicts {
+            period: p,
+            verdicts: all(Status::NotYetDue, format!("{year} 年尚未开始")),
+            onsite,
+        };
+    }
+    let mut verdicts = vec![check_agreement(plan, g, &p)];
+    let window = active_window(g, &p);
+    let annual: Vec<Verdict> = if g.started_on > p.last {
+        let status = if p.over {
+            Status::NotApplicable
+        } else {
+            Status::NotYetDue
+        };
+        let reason = format!("结对组自 {} 起开展工作", g.started_on);
+        GROUP_RULES[1..]
+            .iter()
+            .map(|r| verdict(*r, status, reason.clone()))
+            .collect()
+    } else if window.is_none() && g.ended_on.is_some_and(|e| e <= p.first) {
+        let reason = format!("结对组已于 {} 结束", g.ended_on.expect("checked"));
+        GROUP_RULES[1..]
+            .iter()
+            .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
+            .collect()
+    } else if year < plan.operation_start_year {
+        let reason = format!(
+            "{year} 年为结对签约、组建队伍之年（二），本项自 {} 年起检查",
+            plan.operation_start_year
+        );
+        GROUP_RULES[1..]
+            .iter()
+            .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
+            .collect()
+    } else {
+        let mut v = match window {
+            Some((from, to)) if p.over => team_over_period(plan, g, from, to),
+            Some((_, to)) => team_on(plan, g, to).to_vec(),
+            None => {
+                let reason = format!("结对组自 {} 起开展工作", g.started_on);
+                GROUP_RULES[1..5]
+                    .iter()
+                    .map(|r| verdict(*r, Status::NotYetDue, reason.clone()))
+                    .collect()
+            }
+        };
+        v.push(rules::check_onsite(&onsite, year, p.over));
+        let opened: Vec<Date> = g.bases.iter().map(|b| b.opened_on).collect();
+        v.push(rules::check_base(&opened, p.as_of, plan.rules.bases_min));
+        v
+    };
+    verdicts.extend(annual);
+    GroupVerdicts {
+        period: p,
+        verdicts,
+        onsite,
+    }
+}
+
+/// The days of the year the group was active up to `as_of` (both inclusive), if any.
+fn active_window(g: &GroupFacts, p: &YearView) -> Option<(Date, Date)> {
+    let from = g.started_on.max(p.first);
+    let to = g
+        .ended_on
+        .and_then(|e| e.yesterday().ok())
+        .map_or(p.as_of, |e| e.min(p.as_of));
+    (from <= to).then_some((from, to))
+}
+
+/// On-site progress for the year, the threshold pro-rated by the group's active days.
+pub fn onsite_progress(plan: &Plan, g: &GroupFacts, p: &YearView) -> OnsiteProgress {
+    rules::onsite_progress(
+        &g.onsite,
+        p.year,
+        g.started_on,
+        g.ended_on,
+        plan.rules.onsite_min_days,
+        plan.rules.onsite_requires_confirmation,
+    )
+}
+
+// ------------------------------------------------------------------------------------ agreement
+
+/// One signing obligation: an organisation must sign by a deadline (四(二)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signing {
+    pub org: OrgId,
+    pub name: String,
+    pub role: MemberRole,
+    /// When the organisation joined (the group's start for its founding members).
+    pub joined: Date,
+    pub deadline: Date,
+    /// The first agreement it signed, if any.
+    pub signed_on: Option<Date>,
+    /// Whether it joined after the group began (a supplementary agreement is due).
+    pub supplementary: bool,
+}
+
+/// Every signing obligation of the group: each member organisation of a role the plan names
+/// signs within the plan's months of its joining; one that leaves before its deadline need not.
+pub fn signings(plan: &Plan, g: &GroupFacts) -> Vec<Signing> {
+    let months = plan.rules.agreement_months;
+    g.memberships
+        .iter()
+        .filter(|m| plan.rules.agreement_signers.contains(&m.role))
+        .filter_map(|m| {
+            let joined = m.from.max(g.started_on);
+            let deadline = agreement_deadline(joined, months);
+            if m.to.is_some_and(|t| t <= deadline) {
+                return None;
+            }
+            let signed_on = g
+                .agreements
+                .iter()
+                .filter(|a| a.parties.contains(&m.org))
+                .filter_map(|a| a.signed_on)
+                .min();
+            Some(Signing {
+                org: m.org.clone(),
+                name: m.name.clone(),
+                role: m.role,
+                joined,
+                deadline,
+                signed_on,
+                supplementary: joined > g.started_on,
+            })
+        })
+        .collect()
+}
+
+fn party_list(s: &[&Signing]) -> String {
+    s.iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// 四(二) "在1个月内签署三方合作协议": judged in the year that holds each deadline.
+fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
+    let all = signings(plan, g);
+    // As the year stood on its last day seen: a signing after `as_of` had not happened yet.
+    let signed_by = |s: &Signing| s.signed_on.filter(|d| *d <= p.as_of);
+    let due: Vec<&Signing> = all
+        .iter()
+        .filter(|s| (p.first..=p.last).contains(&s.deadline))
+        .collect();
+    if due.is_empty() {
+        // Nothing falls due this year: an agreement still missing after its deadline is still
+        // missing; a late one was judged in its own year.
+        let missing: Vec<&Signing> = all
+            .iter()
+            .filter(|s| s.deadline < p.first && signed_by(s).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return verdict(
+                RuleId::Agreement,
+                Status::NotMet,
+                format!(
+                    "{} 的签署期限 {} 已过，至今尚未签署",
+                    party_list(&missing),
+                    missing[0].deadline
+                ),
+            );
+        }
+        if let Some(next) = all
+            .iter()
+            .filter(|s| s.deadline > p.last)
+            .min_by_key(|s| s.deadline)
+        {
+            return verdict(
+                RuleId::Agreement,
+                Status::NotYetDue,
+                format!(
+                    "签署期限 {}（属 {} 年）",
+                    next.deadline,
+                    next.deadline.year()
+                ),
+            );
+        }
+        return match all.iter().map(|s| s.deadline).max() {
+            Some(d) => verdict(
+                RuleId::Agreement,
+                Status::Met,
+                format!("本年度无到期的签署期限；{} 年到期的协议已签署", d.year()),
+            ),
+            None => verdict(
+                RuleId::Agreement,
+                Status::NotApplicable,
+                "本组没有须签署协议的成员单位",
+            ),
+        };
+    }
+    let mut problems = Vec::new();
+    let mut pending: Vec<&Signing> = Vec::new();
+    let late: Vec<(&Signing, Date)> = due
+        .iter()
+        .filter_map(|s| signed_by(s).filter(|d| *d > s.deadline).map(|d| (*s, d)))
+        .collect();
+    for (s, d) in &late {
+        problems.push(format!(
+            "{} {} 签署，超过期限 {} {} 天",
+            s.name,
+            d,
+            s.deadline,
+            days_between(s.deadline, *d)
+        ));
+    }
+    for s in due.iter().filter(|s| signed_by(s).is_none()) {
+        if p.as_of > s.deadline {
+            problems.push(format!("{} 期限 {} 已过，尚未签署", s.name, s.deadline));
+        } else {
+            pending.push(s);
+        }
+    }
+    let kind = if due.iter().all(|s| s.supplementary) {
+        "补充协议"
+    } else {
+        "三方合作协议"
+    };
+    if !problems.is_empty() {
+        return verdict(RuleId::Agreement, Status::NotMet, problems.join("；"));
+    }
+    if !pending.is_empty() {
+        return verdict(
+            RuleId::Agreement,
+            Status::NotYetDue,
+            format!(
+                "{kind}尚待 {} 签署，期限 {}",
+                party_list(&pending),
+                pending[0].deadline
+            ),
+        );
+    }
+    let last_signed = due.iter().filter_map(|s| signed_by(s)).max();
+    verdict(
+        RuleId::Agreement,
+        Status::Met,
+        format!(
+            "{kind}由 {} 方按期签署（最晚 {}，期限 {}）",
+            due.len(),
+            last_signed.map(|d| d.to_string()).unwrap_or_default(),
+            due[0].deadline
+        ),
+    )
+}
+
+// ------------------------------------------------------------------------------------ team
+
+const TEAM_RULES: [RuleId; 4] = [
+    RuleId::TeamSize,
+    RuleId::TeamCaptain,
+    RuleId::TeamVice,
+    RuleId::TeamTitle,
+];
+
+/// The team on `d` as the rules see it: only members on the team that day, each with the role
+/// their school holds in the group that day (`None`: the school is not a group school then).
+pub fn team_on_date(g: &GroupFacts, d: Date) -> Vec<MemberFact> {
+    g.team
+        .iter()
+        .filter(|m| m.active_on(d))
+        .map(|m: &TeamSpell| MemberFact {
+            name: m.name.clone(),
+            org_role: g.school_role_on(&m.org, d),
+            role: m.role,
+            title: m.title,
+            school_leader: m.school_leader,
+        })
+        .collect()
+}
+
+/// The four rules of 四(一) for the team as it stood on `d`.
+pub fn team_on(plan: &Plan, g: &GroupFacts, d: Date) -> [Verdict; 4] {
+    let facts = team_on_date(g, d);
+    [
+        rules::check_team_size(&facts, plan.rules.team_min_members),
+        rules::check_team_captain(&facts),
+        rules::check_team_vice(&facts, g.has_member_on(MemberRole::VocationalSchool, d)),
+        rules::check_team_title(&facts, plan.rules.team_min_title),
+    ]
+}
+
+/// A run of days on which a rule failed for one reason.
+struct Shortfall {
+    from: Date,
+    to: Date,
+    reason: String,
+}
+
+/// The four rules of 四(一) over the days `from..=to`: the team changes only where a spell or a
+/// membership begins or ends, so each stretch between such dates is judged once.
+fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Verdict> {
+    let mut cuts: BTreeSet<Date> = BTreeSet::new();
+    cuts.insert(from);
+    let mut cut = |d: Date| {
+        if d > from && d <= to {
+            cuts.insert(d);
+        }
+    };
+    for m in &g.team {
+        cut(m.joined);
+        if let Some(l) = m.left {
+            cut(l);
+        }
+    }
+    for m in &g.memberships {
+        cut(m.from);
+        if let Some(t) = m.to {
+            cut(t);
+        }
+    }
+    let starts: Vec<Date> = cuts.into_iter().collect();
+    let mut short: [Vec<Shortfall>; 4] = Default::default();
+    let mut applies = [false; 4];
+    let mut last_seen: Option<[Verdict; 4]> = None;
+    for (i, start) in starts.iter().enumerate() {
+        let end = starts
+            .get(i + 1)
+            .and_then(|n| n.yesterday().ok())
+            .unwrap_or(to);
+        let day = team_on(plan, g, *start);
+        for (k, v) in day.iter().enumerate() {
+            if v.status != Status::NotApplicable {
+                applies[k] = true;
+            }
+            if v.status == Status::NotMet {
+                match short[k].last_mut() {
+                    Some(s) if s.reason == v.reason && s.to.tomorrow().ok() == Some(*start) => {
+                        s.to = end
+                    }
+                    _ => short[k].push(Shortfall {
+                        from: *start,
+                        to: end,
+                        reason: v.reason.clone(),
+                    }),
+                }
+            }
+        }
+        last_seen = Some(day);
+    }
+    let grace = i64::from(plan.rules.team_grace_days);
+    TEAM_RULES
+        .iter()
+        .enumerate()
+        .map(|(k, rule)| {
+            let end_state = last_seen.as_ref().map(|d| d[k].clone());
+            if !applies[k] {
+                return end_state
+                    .unwrap_or_else(|| verdict(*rule, Status::NotApplicable, "不适用"));
+            }
+            let days: i64 = short[k]
+                .iter()
+                .map(|s| days_between(s.from, s.to) + 1)
+                .sum();
+            if days == 0 {
+                let now = end_state.map(|v| v.reason).unwrap_or_default();
+                return verdict(
+                    *rule,
+                    Status::Met,
+                    format!("{from} 至 {to} 每天均符合；年末：{now}"),
+                );
+            }
+            let spans: Vec<String> = short[k]
+                .iter()
+                .take(3)
+                .map(|s| {
+                    if s.from == s.to {
+                        format!("{}：{}", s.from, s.reason)
+                    } else {
+                        format!("{} 至 {}：{}", s.from, s.to, s.reason)
+                    }
+                })
+                .collect();
+            let more = if short[k].len() > 3 {
+                format!("；另有 {} 段", short[k].len() - 3)
+            } else {
+                String::new()
+            };
+            let detail = format!("{}{more}", spans.join("；"));
+            if days <= grace {
+                verdict(
+                    *rule,
+                    Status::Met,
+                    format!("全年有 {days} 天不符合，在 {grace} 天宽限内（{detail}）"),
+                )
+            } else {
+                verdict(
+                    *rule,
+                    Status::NotMet,
+                    format!("全年有 {days} 天不符合，超过 {grace} 天宽限（{detail}）"),
+                )
+            }
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------------------------ schools
+
+/// One school's verdict on a school-level rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolVerdict {
+    pub school: SchoolFact,
+    pub verdict: Verdict,
+}
+
+/// 二 "每所学校至少结对1个镇(街道)、1个典型村(社区)": each school is, on the date the year is read
+/// on, a member of at least one active group that has a town and a village then.
+pub fn evaluate_pairing(
+    plan: &Plan,
+    schools: &[SchoolFact],
+    groups: &[GroupFacts],
+    year: i16,
+    today: Date,
+) -> Vec<SchoolVerdict> {
+    let p = YearView::new(year, today);
+    schools
+        .iter()
+        .map(|s| {
+            let v = if !p.begun {
+                verdict(
+                    RuleId::Pairing,
+                    Status::NotYetDue,
+                    format!("{year} 年尚未开始"),
+                )
+            } else if p.as_of < plan.group_start {
+                verdict(
+                    RuleId::Pairing,
+                    Status::NotYetDue,
+                    format!("结对签约自 {} 起", plan.group_start),
+                )
+            } else {
+                pairing_of(s, groups, p.as_of)
+            };
+            SchoolVerdict {
+                school: s.clone(),
+                verdict: v,
+            }
+        })
+        .collect()
+}
+
+fn pairing_of(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> Verdict {
+    let mut partial = Vec::new();
+    let mut full = Vec::new();
+    for g in groups.iter().filter(|g| g.active_on(d)) {
+        if !g
+            .memberships
+            .iter()
+            .any(|m| m.org == s.org && m.active_on(d))
+        {
+            continue;
+        }
+        if g.has_member_on(MemberRole::Town, d) && g.has_member_on(MemberRole::Village, d) {
+            full.push(g.number);
+        } else {
+            partial.push(g.number);
+        }
+    }
+    let numbers = |n: &[i64]| {
+        n.iter()
+            .map(|n| format!("第 {n} 组"))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    if !full.is_empty() {
+        verdict(
+            RuleId::Pairing,
+            Status::Met,
+            format!("{} 在{}结对镇村", s.name, numbers(&full)),
+        )
+    } else if !partial.is_empty() {
+        verdict(
+            RuleId::Pairing,
+            Status::NotMet,
+            format!(
+                "{} 所在的{}缺少镇(街道)或村(社区)",
+                s.name,
+                numbers(&partial)
+            ),
+        )
+    } else {
+        verdict(
+            RuleId::Pairing,
+            Status::NotMet,
+            format!("{} 于 {d} 不在任何结对组中", s.name),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

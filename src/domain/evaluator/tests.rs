@@ -1,0 +1,490 @@
+//! Boundary tests of the readings of SPEC §5, on the Dongguan plan and hand-made facts.
+
+use super::*;
+use crate::domain::facts::{AgreementFact, BaseFact, Membership, OnsiteFact};
+use crate::domain::ids::{GroupId, PlanId, TeamMemberId};
+use crate::domain::org::OrgKind;
+use crate::domain::plan::DONGGUAN_2023_PLAN;
+use crate::domain::team::{TeamRole, Title};
+use jiff::civil::date;
+
+fn plan() -> Plan {
+    Plan::parse(DONGGUAN_2023_PLAN).unwrap()
+}
+
+struct Orgs {
+    uni: OrgId,
+    voc: OrgId,
+    town: OrgId,
+    village: OrgId,
+}
+
+fn orgs() -> Orgs {
+    Orgs {
+        uni: OrgId::new(),
+        voc: OrgId::new(),
+        town: OrgId::new(),
+        village: OrgId::new(),
+    }
+}
+
+fn membership(org: &OrgId, name: &str, role: MemberRole, from: Date) -> Membership {
+    Membership {
+        org: org.clone(),
+        name: name.into(),
+        role,
+        from,
+        to: None,
+    }
+}
+
+/// A Dongguan-like group from 2023-12-29 with a university, a vocational school, a town and a village.
+fn group(o: &Orgs) -> GroupFacts {
+    let start = date(2023, 12, 29);
+    let mut g = GroupFacts::new(GroupId::new(), PlanId::new(), 1, start);
+    g.memberships = vec![
+        membership(&o.town, "凤岗镇", MemberRole::Town, start),
+        membership(&o.village, "雁田村", MemberRole::Village, start),
+        membership(&o.uni, "广东医科大学", MemberRole::University, start),
+        membership(&o.voc, "东莞理工学校", MemberRole::VocationalSchool, start),
+    ];
+    g
+}
+
+fn spell(
+    org: &OrgId,
+    name: &str,
+    role: TeamRole,
+    title: Title,
+    leader: bool,
+    joined: Date,
+) -> TeamSpell {
+    TeamSpell {
+        id: TeamMemberId::new(),
+        name: name.into(),
+        org: org.clone(),
+        role,
+        title,
+        school_leader: leader,
+        joined,
+        left: None,
+    }
+}
+
+/// A complete team of six from `joined`: captain, vice-captain and four intermediate members.
+fn full_team(o: &Orgs, joined: Date) -> Vec<TeamSpell> {
+    let mut t = vec![
+        spell(
+            &o.uni,
+            "队长甲",
+            TeamRole::Captain,
+            Title::Senior,
+            true,
+            joined,
+        ),
+        spell(
+            &o.voc,
+            "副队长乙",
+            TeamRole::ViceCaptain,
+            Title::ViceSenior,
+            true,
+            joined,
+        ),
+    ];
+    for i in 0..4 {
+        t.push(spell(
+            &o.uni,
+            &format!("队员{i}"),
+            TeamRole::Member,
+            Title::Intermediate,
+            false,
+            joined,
+        ));
+    }
+    t
+}
+
+fn signed_by_all(o: &Orgs, on: Date) -> AgreementFact {
+    AgreementFact {
+        signed_on: Some(on),
+        parties: vec![
+            o.uni.clone(),
+            o.voc.clone(),
+            o.town.clone(),
+            o.village.clone(),
+        ],
+    }
+}
+
+fn status(v: &GroupVerdicts, rule: RuleId) -> Status {
+    v.get(rule).unwrap().status
+}
+
+fn reason(v: &GroupVerdicts, rule: RuleId) -> &str {
+    &v.get(rule).unwrap().reason
+}
+
+/// A group with everything in place for 2024: signed on time, a full team, a base, 90 days.
+fn complete(o: &Orgs) -> GroupFacts {
+    let mut g = group(o);
+    g.agreements = vec![signed_by_all(o, date(2024, 1, 20))];
+    g.team = full_team(o, date(2024, 1, 1));
+    g.bases = vec![BaseFact {
+        name: "基地".into(),
+        opened_on: date(2024, 3, 1),
+    }];
+    g.onsite = vec![OnsiteFact {
+        from: date(2024, 4, 1),
+        to: date(2024, 6, 29),
+        members: vec![g.team[0].id.clone()],
+        confirmed: false,
+    }];
+    g
+}
+
+#[test]
+fn the_bare_preset_has_nothing_unmet_in_2023() {
+    let o = orgs();
+    let g = group(&o);
+    for today in [date(2023, 12, 30), date(2024, 1, 15), date(2026, 11, 29)] {
+        let v = evaluate_group(&plan(), &g, 2023, today);
+        assert_eq!(v.verdicts.len(), GROUP_RULES.len());
+        for x in &v.verdicts {
+            assert_ne!(x.status, Status::NotMet, "{today}: {x:?}");
+        }
+        assert_eq!(status(&v, RuleId::TeamSize), Status::NotApplicable);
+        assert!(reason(&v, RuleId::Onsite).contains("自 2024 年起检查"));
+        assert_eq!(status(&v, RuleId::Agreement), Status::NotYetDue);
+        assert!(reason(&v, RuleId::Agreement).contains("2024-01-29"));
+    }
+}
+
+#[test]
+fn a_complete_group_meets_every_rule_of_2024() {
+    let o = orgs();
+    let v = evaluate_group(&plan(), &complete(&o), 2024, date(2025, 1, 1));
+    for x in &v.verdicts {
+        assert_eq!(x.status, Status::Met, "{x:?}");
+    }
+}
+
+#[test]
+fn a_year_ends_after_31_december_not_on_it() {
+    let o = orgs();
+    let mut g = complete(&o);
+    g.onsite[0].to = date(2024, 6, 28); // 89 days
+    let on_the_day = evaluate_group(&plan(), &g, 2024, date(2024, 12, 31));
+    assert_eq!(status(&on_the_day, RuleId::Onsite), Status::NotYetDue);
+    assert!(reason(&on_the_day, RuleId::Onsite).contains("还需驻点 1 天"));
+    let after = evaluate_group(&plan(), &g, 2024, date(2025, 1, 1));
+    assert_eq!(status(&after, RuleId::Onsite), Status::NotMet);
+    assert!(!on_the_day.period.over && after.period.over);
+}
+
+#[test]
+fn a_year_not_begun_is_wholly_not_yet_due() {
+    let o = orgs();
+    let v = evaluate_group(&plan(), &complete(&o), 2027, date(2026, 12, 31));
+    assert!(v.verdicts.iter().all(|x| x.status == Status::NotYetDue));
+    let v = evaluate_group(&plan(), &complete(&o), 2027, date(2027, 1, 1));
+    assert!(v.verdicts.iter().any(|x| x.status != Status::NotYetDue));
+}
+
+#[test]
+fn agreement_on_the_deadline_versus_the_day_after() {
+    let o = orgs();
+    let mut g = group(&o);
+    let after_2024 = date(2025, 1, 1);
+    g.agreements = vec![signed_by_all(&o, date(2024, 1, 29))];
+    let v = evaluate_group(&plan(), &g, 2024, after_2024);
+    assert_eq!(status(&v, RuleId::Agreement), Status::Met);
+    g.agreements = vec![signed_by_all(&o, date(2024, 1, 30))];
+    let v = evaluate_group(&plan(), &g, 2024, after_2024);
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotMet);
+    assert!(
+        reason(&v, RuleId::Agreement).contains("超过期限 2024-01-29 1 天"),
+        "{}",
+        reason(&v, RuleId::Agreement)
+    );
+}
+
+#[test]
+fn a_late_agreement_is_not_held_against_later_years() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.agreements = vec![signed_by_all(&o, date(2024, 1, 30))];
+    for year in [2025, 2026] {
+        let v = evaluate_group(&plan(), &g, year, date(2026, 11, 29));
+        assert_eq!(status(&v, RuleId::Agreement), Status::Met, "{year}");
+    }
+    // Never signed: still missing in later years.
+    g.agreements.clear();
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 11, 29));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotMet);
+    assert!(reason(&v, RuleId::Agreement).contains("至今尚未签署"));
+}
+
+#[test]
+fn an_agreement_without_the_village_is_not_tripartite() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.agreements = vec![AgreementFact {
+        signed_on: Some(date(2024, 1, 10)),
+        parties: vec![o.uni.clone(), o.voc.clone(), o.town.clone()],
+    }];
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 1, 20));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotYetDue);
+    assert!(reason(&v, RuleId::Agreement).contains("雁田村"));
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 1, 30));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotMet);
+    assert!(reason(&v, RuleId::Agreement).contains("雁田村 期限 2024-01-29 已过"));
+    // A plan that asks only the school side and the town to sign.
+    let mut p = plan();
+    p.rules.agreement_signers = vec![
+        MemberRole::University,
+        MemberRole::VocationalSchool,
+        MemberRole::Town,
+    ];
+    let v = evaluate_group(&p, &g, 2024, date(2024, 1, 30));
+    assert_eq!(status(&v, RuleId::Agreement), Status::Met);
+}
+
+#[test]
+fn a_party_joining_later_has_a_deadline_of_its_own() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.agreements = vec![signed_by_all(&o, date(2024, 1, 20))];
+    let newcomer = OrgId::new();
+    g.memberships.push(membership(
+        &newcomer,
+        "塘厦镇石潭埔村",
+        MemberRole::Village,
+        date(2025, 3, 31),
+    ));
+    // Deadline 2025-04-30 (a month from 31 March, clamped).
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 4, 30));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotYetDue);
+    assert!(reason(&v, RuleId::Agreement).contains("补充协议"));
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 5, 1));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotMet);
+    g.agreements.push(AgreementFact {
+        signed_on: Some(date(2025, 4, 30)),
+        parties: vec![newcomer.clone(), o.uni.clone()],
+    });
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 5, 1));
+    assert_eq!(status(&v, RuleId::Agreement), Status::Met);
+    // The 2024 verdict is untouched by the newcomer.
+    let v = evaluate_group(&plan(), &g, 2024, date(2025, 5, 1));
+    assert_eq!(status(&v, RuleId::Agreement), Status::Met);
+}
+
+#[test]
+fn team_size_five_versus_six() {
+    let o = orgs();
+    let mut g = complete(&o);
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(status(&v, RuleId::TeamSize), Status::Met);
+    g.team.pop();
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(status(&v, RuleId::TeamSize), Status::NotMet);
+    assert!(reason(&v, RuleId::TeamSize).contains("5 人，少于 6 人"));
+}
+
+#[test]
+fn a_past_year_counts_the_days_short_against_the_grace() {
+    let o = orgs();
+    let p = plan();
+    let after = date(2025, 1, 1);
+    // Complete all year, captain gone from 15 December: 17 days short, within 30.
+    let mut g = complete(&o);
+    g.team[0].left = Some(date(2024, 12, 15));
+    let v = evaluate_group(&p, &g, 2024, after);
+    assert_eq!(status(&v, RuleId::TeamCaptain), Status::Met);
+    assert!(
+        reason(&v, RuleId::TeamCaptain).contains("17 天不符合，在 30 天宽限内"),
+        "{}",
+        reason(&v, RuleId::TeamCaptain)
+    );
+    assert!(reason(&v, RuleId::TeamCaptain).contains("2024-12-15 至 2024-12-31：未设队长"));
+    // Captain gone from 1 December: 31 days short, past the grace.
+    g.team[0].left = Some(date(2024, 12, 1));
+    let v = evaluate_group(&p, &g, 2024, after);
+    assert_eq!(status(&v, RuleId::TeamCaptain), Status::NotMet);
+    // 2 December: 30 days, exactly the grace.
+    g.team[0].left = Some(date(2024, 12, 2));
+    let v = evaluate_group(&p, &g, 2024, after);
+    assert_eq!(status(&v, RuleId::TeamCaptain), Status::Met);
+    // A team formed on 30 December does not pass the year.
+    let mut late = complete(&o);
+    late.team = full_team(&o, date(2024, 12, 30));
+    let v = evaluate_group(&p, &late, 2024, after);
+    for rule in [RuleId::TeamSize, RuleId::TeamCaptain, RuleId::TeamVice] {
+        assert_eq!(status(&v, rule), Status::NotMet, "{rule}");
+    }
+    assert!(reason(&v, RuleId::TeamSize).contains("全年有 364 天不符合"));
+    // The running year is judged as the team stands today.
+    let v = evaluate_group(&p, &late, 2024, date(2024, 12, 30));
+    assert_eq!(status(&v, RuleId::TeamCaptain), Status::Met);
+    let v = evaluate_group(&p, &late, 2024, date(2024, 12, 29));
+    assert_eq!(status(&v, RuleId::TeamCaptain), Status::NotMet);
+}
+
+#[test]
+fn exactly_one_vice_captain_and_none_without_a_vocational_school() {
+    let o = orgs();
+    let today = date(2024, 6, 1);
+    let mut g = complete(&o);
+    g.team.push(spell(
+        &o.voc,
+        "副队长丙",
+        TeamRole::ViceCaptain,
+        Title::Senior,
+        true,
+        date(2024, 1, 1),
+    ));
+    let v = evaluate_group(&plan(), &g, 2024, today);
+    assert_eq!(status(&v, RuleId::TeamVice), Status::NotMet);
+    assert!(reason(&v, RuleId::TeamVice).contains("有 2 名副队长（副队长乙、副队长丙）"));
+    // 三(五): a medical university's extra pairing without a vocational school.
+    let mut extra = complete(&o);
+    extra
+        .memberships
+        .retain(|m| m.role != MemberRole::VocationalSchool);
+    extra.team.retain(|m| m.role != TeamRole::ViceCaptain);
+    extra.team.push(spell(
+        &o.uni,
+        "队员9",
+        TeamRole::Member,
+        Title::Intermediate,
+        false,
+        date(2024, 1, 1),
+    ));
+    for today in [today, date(2025, 1, 1)] {
+        let v = evaluate_group(&plan(), &extra, 2024, today);
+        assert_eq!(
+            status(&v, RuleId::TeamVice),
+            Status::NotApplicable,
+            "{today}"
+        );
+        assert!(reason(&v, RuleId::TeamVice).contains("没有签约中职学校"));
+        assert_eq!(status(&v, RuleId::TeamSize), Status::Met);
+    }
+}
+
+#[test]
+fn members_of_a_school_that_left_the_group_do_not_count() {
+    let o = orgs();
+    let mut g = complete(&o);
+    // The vocational school leaves on 1 June: its vice-captain no longer counts.
+    g.memberships
+        .iter_mut()
+        .find(|m| m.role == MemberRole::VocationalSchool)
+        .unwrap()
+        .to = Some(date(2024, 6, 1));
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 2));
+    assert_eq!(status(&v, RuleId::TeamSize), Status::NotMet);
+    assert!(reason(&v, RuleId::TeamSize).contains("另有 1 人所在学校已不在本组"));
+    // With no vocational school left, the vice-captain rule no longer applies that day.
+    assert_eq!(status(&v, RuleId::TeamVice), Status::NotApplicable);
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 5, 31));
+    assert_eq!(status(&v, RuleId::TeamSize), Status::Met);
+}
+
+#[test]
+fn titles_at_the_boundary() {
+    let o = orgs();
+    let mut g = complete(&o);
+    g.team[2].title = Title::Junior;
+    g.team[2].name = "张三".into();
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(status(&v, RuleId::TeamTitle), Status::NotMet);
+    assert!(reason(&v, RuleId::TeamTitle).contains("队员 张三 职称为初级，低于中级要求"));
+    g.team[2].title = Title::Intermediate;
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(status(&v, RuleId::TeamTitle), Status::Met);
+}
+
+#[test]
+fn onsite_89_versus_90_days_and_pro_rating() {
+    let o = orgs();
+    let after = date(2025, 1, 1);
+    let mut g = complete(&o);
+    let v = evaluate_group(&plan(), &g, 2024, after);
+    assert_eq!(v.onsite.team_days, 90);
+    assert_eq!(status(&v, RuleId::Onsite), Status::Met);
+    g.onsite[0].to = date(2024, 6, 28);
+    let v = evaluate_group(&plan(), &g, 2024, after);
+    assert_eq!(v.onsite.team_days, 89);
+    assert_eq!(status(&v, RuleId::Onsite), Status::NotMet);
+    // A group that started on 1 July 2024 needs 46 days of 2024 (184 of 366, rounded up).
+    let mut mid = complete(&o);
+    mid.started_on = date(2024, 7, 1);
+    let v = evaluate_group(&plan(), &mid, 2024, after);
+    assert_eq!(v.onsite.required, 46);
+}
+
+#[test]
+fn bases_count_from_their_opening() {
+    let o = orgs();
+    let g = complete(&o);
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 2, 29));
+    assert_eq!(status(&v, RuleId::Base), Status::NotMet);
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 3, 1));
+    assert_eq!(status(&v, RuleId::Base), Status::Met);
+}
+
+#[test]
+fn a_group_that_ended_is_not_judged_after() {
+    let o = orgs();
+    let mut g = complete(&o);
+    g.ended_on = Some(date(2025, 1, 1));
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 1));
+    for rule in &GROUP_RULES[1..] {
+        assert_eq!(status(&v, *rule), Status::NotApplicable, "{rule}");
+    }
+}
+
+#[test]
+fn pairing_is_judged_per_school() {
+    let o = orgs();
+    let p = plan();
+    let g = group(&o);
+    let lonely = SchoolFact {
+        org: OrgId::new(),
+        name: "东莞市商业学校".into(),
+        kind: OrgKind::VocationalSchool,
+    };
+    let uni = SchoolFact {
+        org: o.uni.clone(),
+        name: "广东医科大学".into(),
+        kind: OrgKind::University,
+    };
+    let v = evaluate_pairing(
+        &p,
+        &[uni.clone(), lonely],
+        std::slice::from_ref(&g),
+        2023,
+        date(2024, 1, 5),
+    );
+    assert_eq!(v[0].verdict.status, Status::Met);
+    assert!(v[0].verdict.reason.contains("第 1 组"));
+    assert_eq!(v[1].verdict.status, Status::NotMet);
+    assert!(v[1].verdict.reason.contains("不在任何结对组中"));
+    // Before the groups start nothing is due.
+    let v = evaluate_pairing(
+        &p,
+        std::slice::from_ref(&uni),
+        std::slice::from_ref(&g),
+        2023,
+        date(2023, 12, 28),
+    );
+    assert_eq!(v[0].verdict.status, Status::NotYetDue);
+    // A group without a village does not pair its school with one.
+    let mut no_village = g;
+    no_village
+        .memberships
+        .retain(|m| m.role != MemberRole::Village);
+    let v = evaluate_pairing(&p, &[uni], &[no_village], 2024, date(2024, 5, 1));
+    assert_eq!(v[0].verdict.status, Status::NotMet);
+    assert!(v[0].verdict.reason.contains("缺少镇(街道)或村(社区)"));
+}
