@@ -1,7 +1,5 @@
 //! The audit log, for the auditor only.
 
-use super::auth::WebUser;
-use super::error::AppError;
 use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
 };
@@ -10,6 +8,8 @@ use crate::clock::{format_ms, shanghai};
 use crate::domain::FieldError;
 use crate::domain::user::Role;
 use crate::exports::Table;
+use crate::http::AppError;
+use crate::http::auth::WebUser;
 use crate::store::{AuditFilter, AuditRecord};
 use askama::Template;
 use axum::extract::{Query, State};

@@ -1,11 +1,11 @@
 //! Uploading a pairing table (bureau users): all or nothing, every bad cell named.
 
-use super::auth::WebUser;
-use super::error::AppError;
 use super::pages::{Chrome, render};
 use crate::AppState;
 use crate::domain::FieldError;
 use crate::domain::user::Role;
+use crate::http::AppError;
+use crate::http::auth::WebUser;
 use crate::store::{ImportSummary, PairingImportError};
 use askama::Template;
 use axum::extract::{Multipart, State};

@@ -1,25 +1,25 @@
 //! A group's workspace: overview with the rule verdicts, agreement, team, on-site service and
-//! practice bases. Every handler opens the group through [`Workspace::open`], which answers 404
-//! for a group the user may not see, before anything else is read or written.
+//! practice bases. Every handler opens the group through [`Workspace::open`], which asks
+//! [`crate::services::workspace::open_group`] (and so [`crate::services::access`]): 404 for a
+//! group the user may not see, before anything else is read or written.
 
 pub mod agreement;
 pub mod bases;
 pub mod onsite;
 pub mod team;
 
-use super::auth::{Viewer, WebUser};
-use super::error::AppError;
 use super::pages::{Chrome, render};
 use crate::AppState;
 use crate::compliance::group_checks;
 use crate::domain::FieldError;
-use crate::domain::ids::{AttachmentId, GroupId};
 use crate::domain::org::MemberRole;
 use crate::domain::plan::RuleParams;
 use crate::domain::rules::Verdict;
-use crate::domain::user::Role;
+use crate::http::AppError;
+use crate::http::auth::{Viewer, WebUser, urlencode};
+use crate::services::workspace::{OpenedGroup, open_attachment, open_group};
 use crate::store::files::CheckedFile;
-use crate::store::workspace::{AttachmentRow, school_role_on};
+use crate::store::workspace::AttachmentRow;
 use crate::store::{GroupRow, GroupView, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -27,6 +27,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
+
+pub use crate::http::params::parse_year;
 
 /// The group's title and tabs, shown on every workspace page.
 pub struct GroupHead {
@@ -101,7 +103,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-/// A group opened for one user: what they may see, and whether they may write.
+/// A group opened for one user ([`OpenedGroup`]), with what the workspace pages add to it.
 pub struct Workspace {
     pub view: GroupView,
     pub rules: RuleParams,
@@ -111,27 +113,12 @@ pub struct Workspace {
 
 impl Workspace {
     pub async fn open(state: &AppState, user: &Viewer, id: &str) -> Result<Self, AppError> {
-        user.require_business()?;
-        let id = GroupId::parse(id).ok_or(AppError::NotFound)?;
-        let view = state
-            .store
-            .get_group(&user.group_scope(), &id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let rules = state
-            .store
-            .get_plan(&view.group.plan_id)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .file
-            .rules;
-        let today = state.clock.today();
-        // The bureau, and the group's own schools (as they stand today), record the group's work.
-        let can_edit = match user.role {
-            Role::Bureau => true,
-            Role::School => school_role_on(&view.group, &user.org_id, today).is_some(),
-            _ => false,
-        };
+        let OpenedGroup {
+            view,
+            rules,
+            today,
+            can_edit,
+        } = open_group(&state.store, user, id, state.clock.today()).await?;
         Ok(Self {
             view,
             rules,
@@ -206,20 +193,6 @@ pub fn parse_date(label: &'static str, s: &str) -> Result<Date, FieldError> {
     }
     s.parse()
         .map_err(|_| FieldError::new(label, format!("“{s}”不是有效日期，应为 YYYY-MM-DD")))
-}
-
-/// A year from the query string, or this year.
-pub fn parse_year(s: Option<&str>, today: Date) -> Result<i16, FieldError> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(today.year()),
-        Some(y) => match y.parse::<i16>() {
-            Ok(y) if (2000..=2100).contains(&y) => Ok(y),
-            _ => Err(FieldError::new(
-                "年份",
-                format!("“{y}”不是 2000–2100 之间的年份"),
-            )),
-        },
-    }
 }
 
 pub struct MemberLine {
@@ -302,22 +275,11 @@ pub async fn download_file(
     WebUser(user): WebUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    user.require_business()?;
-    let id = AttachmentId::parse(&id).ok_or(AppError::NotFound)?;
-    let file = state
-        .store
-        .get_attachment(&id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    state
-        .store
-        .get_group(&user.group_scope(), &file.group_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let file = open_attachment(&state.store, &user, &id).await?;
     let bytes = state.files.read(&file.sha256).await.map_err(|e| {
         AppError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
     })?;
-    let encoded = super::auth::urlencode(&file.file_name).replace('+', "%20");
+    let encoded = urlencode(&file.file_name).replace('+', "%20");
     Ok((
         [
             (header::CONTENT_TYPE, file.content_type.clone()),
