@@ -54,7 +54,7 @@ pub struct LoginRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
-    /// Send as `Authorization: Bearer <token>`. It expires after 30 minutes without a request.
+    /// Send as `Authorization: Bearer <token>`. It expires after `idle_timeout_seconds` without a request.
     pub token: String,
     pub idle_timeout_seconds: i64,
 }
@@ -66,7 +66,7 @@ pub struct LoginResponse {
         (status = 401, description = "Wrong user name or password", body = ErrorBody),
         (status = 403, description = "The initial password must first be changed on the web", body = ErrorBody),
         (status = 422, description = "Malformed request", body = ErrorBody),
-        (status = 423, description = "Locked for 15 minutes after 5 failed attempts", body = ErrorBody),
+        (status = 423, description = "Locked after too many failed attempts in a row; the message says until when", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,

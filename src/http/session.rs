@@ -4,7 +4,7 @@
 use super::error::AppError;
 use crate::AppState;
 use crate::clock::format_ms;
-use crate::domain::password::{LockState, lock_state};
+use crate::domain::password::{self, LockState, lock_state};
 use crate::store::{Actor, AuditEntry, NewSession, SessionKind, UserRow, hash_token};
 
 /// Why a sign-in was refused. Wrong name and wrong password read the same.
@@ -20,7 +20,9 @@ impl LoginError {
         match self {
             LoginError::BadCredentials => "用户名或密码错误".to_string(),
             LoginError::Locked { until_ms } => format!(
-                "连续 5 次登录失败，账户已锁定 15 分钟，请于 {} 后再试",
+                "连续 {} 次登录失败，账户已锁定 {} 分钟，请于 {} 后再试",
+                password::MAX_FAILED_ATTEMPTS,
+                password::LOCK_MS / 60_000,
                 format_ms(*until_ms)
             ),
             LoginError::Internal(e) => e.to_string(),
@@ -34,7 +36,18 @@ impl From<sqlx::Error> for LoginError {
     }
 }
 
-/// Checks a name and password, counting failures and locking after the fifth (web and API alike).
+/// The sign-in policy as the login page states it, from the same settings the store enforces.
+pub fn policy_notice() -> String {
+    format!(
+        "连续 {} 次密码错误，账户将锁定 {} 分钟；{} 分钟无操作将自动退出。",
+        password::MAX_FAILED_ATTEMPTS,
+        password::LOCK_MS / 60_000,
+        crate::store::IDLE_TIMEOUT_MS / 60_000
+    )
+}
+
+/// Checks a name and password, counting failures and locking after
+/// [`password::MAX_FAILED_ATTEMPTS`] in a row (web and API alike).
 pub async fn authenticate(
     state: &AppState,
     username: &str,
@@ -133,4 +146,20 @@ pub async fn start_session(
         .store
         .create_session(&user.id, kind, ip, state.clock.now_ms())
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoginError;
+    use crate::domain::password::{LOCK_MS, MAX_FAILED_ATTEMPTS};
+
+    #[test]
+    fn the_lock_out_message_states_the_policy() {
+        let m = LoginError::Locked { until_ms: 0 }.message();
+        assert!(
+            m.contains(&format!("连续 {MAX_FAILED_ATTEMPTS} 次"))
+                && m.contains(&format!("锁定 {} 分钟", LOCK_MS / 60_000)),
+            "{m}"
+        );
+    }
 }

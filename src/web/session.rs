@@ -29,6 +29,13 @@ struct LoginPage {
     error: Option<String>,
 }
 
+impl LoginPage {
+    /// The lock-out and idle time-out, as configured.
+    fn policy(&self) -> String {
+        crate::http::session::policy_notice()
+    }
+}
+
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
