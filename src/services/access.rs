@@ -73,6 +73,21 @@ pub fn require_business(viewer: &Viewer) -> Result<(), ServiceError> {
     }
 }
 
+/// User accounts are managed by the system administrator alone (三权分立).
+pub fn require_account_admin(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Sysadmin])
+}
+
+/// The audit log is read by the auditor alone (三权分立).
+pub fn require_audit_reader(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Auditor])
+}
+
+/// Pairing tables, which create groups and their memberships, are imported by the bureau.
+pub fn require_pairing_import(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Bureau])
+}
+
 /// Whether the user may record a group's work (agreement, team, on-site days, bases): the bureau
 /// always, a school only while it is one of the group's schools (as it stands `today`).
 pub fn may_edit_group(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
@@ -114,4 +129,142 @@ pub fn may_confirm_onsite(
 /// organisation; everyone else sees it masked.
 pub fn sees_full_phone(viewer: &Viewer, member_org: &OrgId) -> bool {
     viewer.role == Role::Bureau || &viewer.org_id == member_org
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{GroupId, PlanId};
+    use crate::domain::org::MemberRole;
+    use crate::store::GroupMember;
+
+    fn viewer(role: Role, org: &OrgId) -> Viewer {
+        Viewer {
+            user_id: UserId::new(),
+            username: "u".into(),
+            display_name: "u".into(),
+            org_id: org.clone(),
+            org_name: "o".into(),
+            role,
+            csrf_token: String::new(),
+            session_hash: String::new(),
+            must_change_password: false,
+            ip: "127.0.0.1".into(),
+        }
+    }
+
+    fn member(org: &OrgId, role: MemberRole, from: &str, to: Option<&str>) -> GroupMember {
+        GroupMember {
+            org_id: org.clone(),
+            name: "m".into(),
+            role,
+            effective_from: from.into(),
+            effective_to: to.map(Into::into),
+            medical_focus: false,
+            town: None,
+        }
+    }
+
+    /// A group whose lead town is `town`, with `school` a member until 2025-01-01 and `village`
+    /// a member throughout.
+    fn group(town: &OrgId, school: &OrgId, village: &OrgId) -> GroupRow {
+        GroupRow {
+            id: GroupId::new(),
+            plan_id: PlanId::new(),
+            number: 1,
+            lead_town_id: town.clone(),
+            lead_town: "镇".into(),
+            started_on: "2023-09-01".into(),
+            ended_on: None,
+            members: vec![
+                member(town, MemberRole::Town, "2023-09-01", None),
+                member(
+                    school,
+                    MemberRole::University,
+                    "2023-09-01",
+                    Some("2025-01-01"),
+                ),
+                member(village, MemberRole::Village, "2023-09-01", None),
+            ],
+        }
+    }
+
+    #[test]
+    fn who_may_edit_a_group() {
+        let (town, school, village, other) =
+            (OrgId::new(), OrgId::new(), OrgId::new(), OrgId::new());
+        let g = group(&town, &school, &village);
+        let before: Date = "2024-12-31".parse().unwrap();
+        let after: Date = "2025-01-01".parse().unwrap();
+        let cases = [
+            (Role::Bureau, &other, before, true),
+            (Role::Bureau, &other, after, true),
+            (Role::School, &school, before, true),
+            // The membership ends on its exclusive end date.
+            (Role::School, &school, after, false),
+            (Role::School, &other, before, false),
+            (Role::Hq, &other, before, false),
+            (Role::Town, &town, before, false),
+            (Role::Village, &village, before, false),
+            (Role::Sysadmin, &other, before, false),
+            (Role::Auditor, &other, before, false),
+        ];
+        for (role, org, today, expected) in cases {
+            assert_eq!(
+                may_edit_group(&viewer(role, org), &g, today),
+                expected,
+                "{role:?} on {today}"
+            );
+        }
+    }
+
+    #[test]
+    fn who_sees_which_groups() {
+        let org = OrgId::new();
+        assert!(matches!(
+            group_scope(&viewer(Role::Bureau, &org)),
+            GroupScope::All
+        ));
+        assert!(matches!(
+            group_scope(&viewer(Role::Hq, &org)),
+            GroupScope::All
+        ));
+        for role in [Role::School, Role::Town, Role::Village] {
+            assert!(
+                matches!(group_scope(&viewer(role, &org)), GroupScope::Member(o) if o == org),
+                "{role:?}"
+            );
+        }
+        for role in [Role::Sysadmin, Role::Auditor] {
+            assert!(matches!(
+                group_scope(&viewer(role, &org)),
+                GroupScope::Nothing
+            ));
+            assert!(require_business(&viewer(role, &org)).is_err(), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn who_may_confirm_onsite_days() {
+        let (town, school, village, other) =
+            (OrgId::new(), OrgId::new(), OrgId::new(), OrgId::new());
+        let g = group(&town, &school, &village);
+        let today: Date = "2024-06-01".parse().unwrap();
+        let may = |role, org: &OrgId, place: &OrgId, confirmed| {
+            may_confirm_onsite(&viewer(role, org), &g, today, place, confirmed)
+        };
+        assert!(
+            may(Role::Town, &town, &village, false),
+            "lead town, any place"
+        );
+        assert!(may(Role::Village, &village, &village, false), "own village");
+        assert!(
+            !may(Role::Village, &village, &town, false),
+            "not another place"
+        );
+        assert!(!may(Role::Town, &town, &village, true), "only once");
+        assert!(!may(Role::Town, &other, &other, false), "not a member");
+        assert!(!may(Role::Bureau, &other, &village, false));
+        assert!(!may(Role::School, &school, &village, false));
+    }
 }

@@ -12,6 +12,7 @@ use crate::domain::user::Role;
 use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::{CsrfForm, WebUser};
+use crate::services::access;
 use crate::services::accounts::{self, FirstPassword, NewAccount, SheetFailure};
 use crate::store::{StoreError, UserFilter, UserRow};
 use askama::Template;
@@ -139,7 +140,7 @@ pub async fn list_users(
     WebUser(user): WebUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     Ok(render(&users_page(&state, &user, &query).await?)?.into_response())
 }
 
@@ -148,7 +149,7 @@ pub async fn export_users(
     WebUser(user): WebUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let (rows, _) = state
         .store
         .list_users(&user_filter(&query, EXPORT_LIMIT, 0)?)
@@ -197,7 +198,7 @@ pub struct UserForm {
 }
 
 pub async fn user_form(WebUser(user): WebUser) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let page = UserFormPage {
         chrome: Chrome::new(&user, "users"),
         form: UserForm::default(),
@@ -213,7 +214,7 @@ pub async fn create_user(
     State(state): State<AppState>,
     f: CsrfForm<UserForm>,
 ) -> Result<Response, AppError> {
-    f.user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&f.user)?;
     let account = NewAccount {
         username: f.form.username.clone(),
         display_name: f.form.display_name.clone(),
@@ -252,7 +253,7 @@ pub async fn import_users(
     WebUser(user): WebUser,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let bytes = read_upload(multipart, &user.csrf_token, "用户表文件").await?;
     let query = UserQuery {
         q: None,
@@ -355,7 +356,7 @@ pub async fn confirm_action(
     WebUser(user): WebUser,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
     let target = target_user(&state, &id).await?;
     let page = ActionPage {
@@ -377,7 +378,7 @@ pub async fn apply_action(
     Path((id, action)): Path<(String, String)>,
     f: CsrfForm<Confirm>,
 ) -> Result<Response, AppError> {
-    f.user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&f.user)?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
     let target = target_user(&state, &id).await?;
     let now = state.clock.now_ms();
