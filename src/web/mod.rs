@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 /// per-file limit (20 MB in the Dongguan plan, checked per file with a clear message).
 const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
-/// The routes of the HTML pages ([`crate::app::router`] puts them together with the API).
+/// The routes of the HTML pages (`app::router` puts them together with the API).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(groups::list_groups))
