@@ -6,8 +6,8 @@
 
 use jiff::civil::Date;
 use std::time::{Duration, Instant};
-use xiaodi::compliance::{group_checks, year_checks};
 use xiaodi::domain::ids::{GroupId, OrgId};
+use xiaodi::services::compliance::{group_checks, year_checks};
 use xiaodi::store::facts::GroupSet;
 use xiaodi::store::plans::PlanCache;
 use xiaodi::store::{GroupFilter, GroupScope, Store};

@@ -2,13 +2,15 @@
 //! `main.rs` only parses the command line; everything lives here so tests and the CLI share it.
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod clock;
-pub mod compliance;
 pub mod config;
 pub mod domain;
 pub mod exports;
+pub mod http;
 pub mod imports;
+pub mod services;
 pub mod startup;
 pub mod store;
 pub mod web;

@@ -4,7 +4,8 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::plan::{DONGGUAN_2023_PAIRINGS, DONGGUAN_2023_PLAN, Plan};
-use crate::store::{Actor, NewUser, Store};
+use crate::services::accounts::{self, FirstPassword, NewAccount};
+use crate::store::{Actor, Store};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,10 +64,10 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
     if store.count_users().await? == 0 {
         let plan = Plan::parse(DONGGUAN_2023_PLAN).map_err(anyhow::Error::msg)?;
         let (password, generated) = match &config.admin_password {
-            Some(p) if !p.is_empty() => (p.clone(), false),
-            _ => (generate_password(), true),
+            Some(p) if !p.is_empty() => (FirstPassword::Given(p.clone()), false),
+            _ => (FirstPassword::Generated, true),
         };
-        let admin = NewUser {
+        let admin = NewAccount {
             username: "admin".into(),
             display_name: "系统初始管理员".into(),
             org_name: store
@@ -75,24 +76,27 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
                 .map(|p| p.plan.organisations.bureau)
                 .unwrap_or(plan.organisations.bureau),
             role: "bureau".into(),
-            password,
-            must_change_password: generated,
         };
-        let created = store
-            .create_user(&Actor::system("系统初始化"), clock.now_ms(), &admin)
-            .await;
-        match created {
-            Ok(_) => {}
+        let created = accounts::create_account(
+            &store,
+            &Actor::system("系统初始化"),
+            clock.now_ms(),
+            admin,
+            password,
+        )
+        .await;
+        let password = match created {
+            Ok((_, password)) => password,
             // Another instance starting at the same moment created it first.
             Err(crate::store::StoreError::Conflict(_)) => return Ok((store, prepared)),
             Err(crate::store::StoreError::Invalid(e)) => anyhow::bail!(
                 "无法创建初始管理员 admin：{e}（XIAODI_ADMIN_PASSWORD 须至少 8 位并包含大写、小写、数字、符号中的三类）"
             ),
             Err(e) => anyhow::bail!("无法创建初始管理员 admin：{e}"),
-        }
+        };
         prepared.admin_created = true;
         if generated {
-            prepared.generated_admin_password = Some(admin.password);
+            prepared.generated_admin_password = Some(password);
         }
     }
     Ok((store, prepared))
@@ -101,27 +105,6 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
 /// The preset's pairing table as sheet rows.
 pub fn preset_pairing_rows() -> anyhow::Result<Vec<Vec<String>>> {
     crate::imports::read_sheet(DONGGUAN_2023_PAIRINGS.as_bytes()).map_err(anyhow::Error::msg)
-}
-
-/// A strong random password: 16 characters from four classes, without look-alikes.
-pub fn generate_password() -> String {
-    use rand::Rng;
-    use rand::seq::SliceRandom;
-    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
-    const DIGIT: &[u8] = b"23456789";
-    const SYMBOL: &[u8] = b"!@#%^*-_+=?";
-    let mut rng = rand::rng();
-    let mut chars: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL]
-        .iter()
-        .map(|set| set[rng.random_range(0..set.len())])
-        .collect();
-    let all: Vec<u8> = [UPPER, LOWER, DIGIT, SYMBOL].concat();
-    while chars.len() < 16 {
-        chars.push(all[rng.random_range(0..all.len())]);
-    }
-    chars.shuffle(&mut rng);
-    String::from_utf8(chars).expect("ASCII")
 }
 
 /// A built application, bound to its port but not yet serving.
@@ -167,7 +150,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let app = crate::web::router(self.state.clone());
+        let app = crate::app::router(self.state.clone());
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -200,15 +183,6 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn generated_passwords_pass_the_policy() {
-        for _ in 0..50 {
-            let p = super::generate_password();
-            assert_eq!(p.len(), 16);
-            assert!(crate::domain::password::check_strength(&p).is_ok(), "{p}");
-        }
-    }
-
     #[test]
     fn the_preset_table_parses() {
         let rows = super::preset_pairing_rows().unwrap();

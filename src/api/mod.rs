@@ -3,12 +3,13 @@
 
 use crate::AppState;
 use crate::domain::FieldError;
-use crate::domain::ids::GroupId;
 use crate::domain::org::{MemberRole, OrgKind};
+use crate::http::auth::{ApiUser, ClientInfo};
+use crate::http::params::{non_empty, parse_year};
+use crate::http::session::{LoginError, authenticate, start_session};
+use crate::http::{ApiError, AppError, ErrorBody};
+use crate::services::workspace::open_group;
 use crate::store::{GroupFilter, GroupRow, OrgFilter, SessionKind};
-use crate::web::auth::{ApiUser, ClientInfo};
-use crate::web::error::AppError;
-use crate::web::session::{LoginError, authenticate};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -38,35 +39,6 @@ pub fn router() -> Router<AppState> {
         })
 }
 
-/// An [`AppError`] rendered as `{"error", "message"}` JSON.
-#[derive(Debug)]
-pub struct ApiError(pub AppError);
-
-impl<E: Into<AppError>> From<E> for ApiError {
-    fn from(e: E) -> Self {
-        ApiError(e.into())
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked, internal.
-    pub error: String,
-    /// What went wrong, in Chinese, naming the field where there is one.
-    pub message: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        self.0.log();
-        let body = ErrorBody {
-            error: self.0.code().to_string(),
-            message: self.0.to_string(),
-        };
-        (self.0.status(), Json(body)).into_response()
-    }
-}
-
 fn json_rejection(r: JsonRejection) -> ApiError {
     ApiError(AppError::Invalid(FieldError::new(
         "请求体",
@@ -82,7 +54,7 @@ pub struct LoginRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
-    /// Send as `Authorization: Bearer <token>`. It expires after 30 minutes without a request.
+    /// Send as `Authorization: Bearer <token>`. It expires after `idle_timeout_seconds` without a request.
     pub token: String,
     pub idle_timeout_seconds: i64,
 }
@@ -94,7 +66,7 @@ pub struct LoginResponse {
         (status = 401, description = "Wrong user name or password", body = ErrorBody),
         (status = 403, description = "The initial password must first be changed on the web", body = ErrorBody),
         (status = 422, description = "Malformed request", body = ErrorBody),
-        (status = 423, description = "Locked for 15 minutes after 5 failed attempts", body = ErrorBody),
+        (status = 423, description = "Locked after too many failed attempts in a row; the message says until when", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -116,11 +88,9 @@ async fn login(
                 .into_response())
         }
         Ok(user) => {
-            let session = state
-                .store
-                .create_session(&user.id, SessionKind::Api, &ip, state.clock.now_ms())
+            let session = start_session(&state, &user, SessionKind::Api, &ip, None)
                 .await
-                .map_err(|e| ApiError::from(e).into_response())?;
+                .map_err(|e| ApiError(e).into_response())?;
             Ok(Json(LoginResponse {
                 token: session.token,
                 idle_timeout_seconds: crate::store::IDLE_TIMEOUT_MS / 1000,
@@ -294,7 +264,7 @@ async fn list_groups(
         query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let filter = GroupFilter {
-        q: crate::web::pages::non_empty(&q.q),
+        q: non_empty(&q.q),
         limit: per_page,
         offset: (page - 1) * per_page,
     };
@@ -320,13 +290,9 @@ async fn get_group(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<GroupDetail>, ApiError> {
-    user.require_business()?;
-    let id = GroupId::parse(&id).ok_or(AppError::NotFound)?;
-    let view = state
-        .store
-        .get_group(&user.group_scope(), &id)
+    let view = open_group(&state.store, &state.plans, &user, &id, state.clock.today())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .view;
     let today = state.clock.today().to_string();
     let memberships = view
         .group
@@ -389,9 +355,9 @@ async fn group_checks(
 ) -> Result<Json<ChecksResponse>, ApiError> {
     let Query(q) =
         query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
-    let ws = crate::web::workspace::Workspace::open(&state, &user, &id).await?;
-    let year = crate::web::workspace::parse_year(q.year.as_deref(), ws.today)?;
-    let checks = ws.checks(&state, year).await?;
+    let ws = open_group(&state.store, &state.plans, &user, &id, state.clock.today()).await?;
+    let year = parse_year(q.year.as_deref(), ws.today)?;
+    let checks = ws.checks(&state.store, &state.plans, year).await?;
     Ok(Json(ChecksResponse {
         group_id: ws.group().id.to_string(),
         year,
@@ -449,7 +415,7 @@ async fn list_organisations(
     let Query(q) =
         query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
     let (page, per_page) = paging(q.page, q.per_page)?;
-    let kind = match crate::web::pages::non_empty(&q.kind) {
+    let kind = match non_empty(&q.kind) {
         Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| {
             let all: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
             AppError::Invalid(FieldError::new(

@@ -2,58 +2,12 @@
 
 use crate::config::Config;
 use crate::domain::sheet::RowError;
-use crate::imports::{parse_user_rows, read_sheet, user_column_of};
-use crate::store::{Actor, NewUser, PairingImportError, Store, StoreError};
+use crate::imports::read_sheet;
+use crate::services::accounts::{
+    FirstPassword, NewAccount, SheetFailure, create_account, create_users_from_sheet,
+};
+use crate::store::{Actor, PairingImportError, Store};
 use anyhow::Context;
-
-/// Why a sheet of accounts was not created: its rows (for the person to mend), or the system.
-#[derive(Debug)]
-pub enum SheetFailure {
-    Rows(Vec<RowError>),
-    Store(StoreError),
-}
-
-/// Creates accounts from sheet rows, all or none, each with a generated first password that must
-/// be changed at first sign-in. Returns (username, password) pairs to hand out.
-pub async fn create_users_from_sheet(
-    store: &Store,
-    actor: &Actor,
-    now_ms: i64,
-    rows: &[Vec<String>],
-) -> Result<Vec<(String, String)>, SheetFailure> {
-    let parsed = parse_user_rows(rows).map_err(SheetFailure::Rows)?;
-    let users: Vec<NewUser> = parsed
-        .iter()
-        .map(|r| NewUser {
-            username: r.username.clone(),
-            display_name: r.display_name.clone(),
-            org_name: r.organisation.clone(),
-            role: r.role.clone(),
-            password: crate::startup::generate_password(),
-            must_change_password: true,
-        })
-        .collect();
-    match store.create_users(actor, now_ms, &users).await {
-        Ok(_) => Ok(users
-            .into_iter()
-            .map(|u| (u.username.trim().to_string(), u.password))
-            .collect()),
-        Err(errors) => {
-            let mut rows = Vec::new();
-            for (i, e) in errors {
-                let row = parsed.get(i).map(|r| r.row).unwrap_or(1);
-                match e {
-                    StoreError::Invalid(f) => {
-                        rows.push(RowError::new(row, user_column_of(f.field), f.message))
-                    }
-                    StoreError::Conflict(m) => rows.push(RowError::new(row, "username", m)),
-                    other => return Err(SheetFailure::Store(other)),
-                }
-            }
-            Err(SheetFailure::Rows(rows))
-        }
-    }
-}
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
     let clock = crate::clock::Clock::default();
@@ -91,19 +45,22 @@ pub async fn user_add(
         .await
         .context("无法从标准输入读取密码")?;
     let password = password.trim_end_matches(['\r', '\n']).to_string();
-    let user = NewUser {
+    let account = NewAccount {
         username: username.into(),
         display_name: display_name.unwrap_or(username).into(),
         org_name: org.into(),
         role: role.into(),
-        password,
-        must_change_password: false,
     };
     let now = crate::clock::Clock::default().now_ms();
-    store
-        .create_user(&operator(), now, &user)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    create_account(
+        &store,
+        &operator(),
+        now,
+        account,
+        FirstPassword::Given(password),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("已创建用户 {username}（{role}，{org}）");
     Ok(())
 }

@@ -1,7 +1,5 @@
 //! Account administration (system administrator only: 三权分立 keeps business data away from this role).
 
-use super::auth::{CsrfForm, WebUser};
-use super::error::AppError;
 use super::import::read_upload;
 use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
@@ -12,7 +10,11 @@ use crate::domain::ids::UserId;
 use crate::domain::password::{LockState, lock_state};
 use crate::domain::user::Role;
 use crate::exports::Table;
-use crate::store::{NewUser, StoreError, UserFilter, UserRow};
+use crate::http::AppError;
+use crate::http::auth::{CsrfForm, WebUser};
+use crate::services::access;
+use crate::services::accounts::{self, FirstPassword, NewAccount, SheetFailure};
+use crate::store::{StoreError, UserFilter, UserRow};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -109,7 +111,7 @@ fn user_filter(query: &UserQuery, limit: i64, offset: i64) -> Result<UserFilter,
 
 async fn users_page(
     state: &AppState,
-    user: &crate::web::auth::Viewer,
+    user: &crate::http::auth::Viewer,
     query: &UserQuery,
 ) -> Result<UsersPage, AppError> {
     let (page, offset) = page_offset(query.page.as_deref());
@@ -138,7 +140,7 @@ pub async fn list_users(
     WebUser(user): WebUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     Ok(render(&users_page(&state, &user, &query).await?)?.into_response())
 }
 
@@ -147,7 +149,7 @@ pub async fn export_users(
     WebUser(user): WebUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let (rows, _) = state
         .store
         .list_users(&user_filter(&query, EXPORT_LIMIT, 0)?)
@@ -196,7 +198,7 @@ pub struct UserForm {
 }
 
 pub async fn user_form(WebUser(user): WebUser) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let page = UserFormPage {
         chrome: Chrome::new(&user, "users"),
         form: UserForm::default(),
@@ -212,22 +214,23 @@ pub async fn create_user(
     State(state): State<AppState>,
     f: CsrfForm<UserForm>,
 ) -> Result<Response, AppError> {
-    f.user.require(&[Role::Sysadmin])?;
-    let password = crate::startup::generate_password();
-    let new = NewUser {
+    access::require_account_admin(&f.user)?;
+    let account = NewAccount {
         username: f.form.username.clone(),
         display_name: f.form.display_name.clone(),
         org_name: f.form.organisation.clone(),
         role: f.form.role.clone(),
-        password: password.clone(),
-        must_change_password: true,
     };
-    let (status, error, created_password) = match state
-        .store
-        .create_user(&f.user.actor(), state.clock.now_ms(), &new)
-        .await
-    {
-        Ok(_) => (StatusCode::OK, None, Some(password)),
+    let created = accounts::create_account(
+        &state.store,
+        &f.user.actor(),
+        state.clock.now_ms(),
+        account,
+        FirstPassword::Generated,
+    )
+    .await;
+    let (status, error, created_password) = match created {
+        Ok((_, password)) => (StatusCode::OK, None, Some(password)),
         Err(StoreError::Invalid(e)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None)
         }
@@ -250,7 +253,7 @@ pub async fn import_users(
     WebUser(user): WebUser,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let bytes = read_upload(multipart, &user.csrf_token, "用户表文件").await?;
     let query = UserQuery {
         q: None,
@@ -260,7 +263,7 @@ pub async fn import_users(
     let mut page = users_page(&state, &user, &query).await?;
     let result = match crate::imports::read_sheet(&bytes) {
         Err(e) => Err(Ok(vec![format!("用户表文件：{e}")])),
-        Ok(rows) => crate::cli::create_users_from_sheet(
+        Ok(rows) => accounts::create_users_from_sheet(
             &state.store,
             &user.actor(),
             state.clock.now_ms(),
@@ -268,10 +271,8 @@ pub async fn import_users(
         )
         .await
         .map_err(|failure| match failure {
-            crate::cli::SheetFailure::Rows(errors) => {
-                Ok(errors.iter().map(|e| e.to_string()).collect())
-            }
-            crate::cli::SheetFailure::Store(e) => Err(AppError::from(e)),
+            SheetFailure::Rows(errors) => Ok(errors.iter().map(|e| e.to_string()).collect()),
+            SheetFailure::Store(e) => Err(AppError::from(e)),
         }),
     };
     // A failure of the system is an error page, not a list of rows to mend.
@@ -355,7 +356,7 @@ pub async fn confirm_action(
     WebUser(user): WebUser,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&user)?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
     let target = target_user(&state, &id).await?;
     let page = ActionPage {
@@ -377,7 +378,7 @@ pub async fn apply_action(
     Path((id, action)): Path<(String, String)>,
     f: CsrfForm<Confirm>,
 ) -> Result<Response, AppError> {
-    f.user.require(&[Role::Sysadmin])?;
+    access::require_account_admin(&f.user)?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
     let target = target_user(&state, &id).await?;
     let now = state.clock.now_ms();
@@ -401,11 +402,7 @@ pub async fn apply_action(
                 .await?
         }
         Action::ResetPassword => {
-            let pw = crate::startup::generate_password();
-            state
-                .store
-                .set_password(&actor, now, &target.id, &pw, true, None)
-                .await?;
+            let pw = accounts::reset_password(&state.store, &actor, now, &target.id).await?;
             new_password = Some(pw);
         }
     }

@@ -1,15 +1,15 @@
 //! The audit log, for the auditor only.
 
-use super::auth::WebUser;
-use super::error::AppError;
 use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
 };
 use crate::AppState;
 use crate::clock::{format_ms, shanghai};
 use crate::domain::FieldError;
-use crate::domain::user::Role;
 use crate::exports::Table;
+use crate::http::AppError;
+use crate::http::auth::WebUser;
+use crate::services::access;
 use crate::store::{AuditFilter, AuditRecord};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -96,7 +96,7 @@ pub async fn list_audit(
     WebUser(user): WebUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Auditor])?;
+    access::require_audit_reader(&user)?;
     let (page, offset) = page_offset(q.page.as_deref());
     let filter = audit_filter(&q, PER_PAGE, offset)?;
     let (rows, total) = state.store.list_audit(&filter).await?;
@@ -133,7 +133,7 @@ pub async fn export_audit(
     WebUser(user): WebUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Auditor])?;
+    access::require_audit_reader(&user)?;
     let (rows, _) = state
         .store
         .list_audit(&audit_filter(&q, EXPORT_LIMIT, 0)?)

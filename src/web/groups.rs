@@ -1,7 +1,5 @@
 //! The groups list (the home page of business users) and a group's page.
 
-use super::auth::WebUser;
-use super::error::AppError;
 use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
 };
@@ -9,6 +7,8 @@ use crate::AppState;
 use crate::domain::org::MemberRole;
 use crate::domain::user::Role;
 use crate::exports::Table;
+use crate::http::AppError;
+use crate::http::auth::WebUser;
 use crate::store::{GroupFilter, GroupRow};
 use askama::Template;
 use axum::extract::{Query, State};

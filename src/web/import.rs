@@ -1,11 +1,11 @@
 //! Uploading a pairing table (bureau users): all or nothing, every bad cell named.
 
-use super::auth::WebUser;
-use super::error::AppError;
 use super::pages::{Chrome, render};
 use crate::AppState;
 use crate::domain::FieldError;
-use crate::domain::user::Role;
+use crate::http::AppError;
+use crate::http::auth::WebUser;
+use crate::services::access;
 use crate::store::{ImportSummary, PairingImportError};
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -21,7 +21,7 @@ struct ImportPage {
 }
 
 pub async fn pairings_form(WebUser(user): WebUser) -> Result<Response, AppError> {
-    user.require(&[Role::Bureau])?;
+    access::require_pairing_import(&user)?;
     Ok(render(&ImportPage {
         chrome: Chrome::new(&user, "import"),
         errors: vec![],
@@ -48,7 +48,7 @@ pub async fn import_pairings(
     WebUser(user): WebUser,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::Bureau])?;
+    access::require_pairing_import(&user)?;
     let bytes = read_upload(multipart, &user.csrf_token, "结对表文件").await?;
     let fail = |errors: Vec<String>| -> Result<Response, AppError> {
         let page = ImportPage {

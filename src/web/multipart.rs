@@ -1,8 +1,8 @@
 //! Reading a multipart form (fields and files) after checking its CSRF token.
 
-use super::auth::constant_time_eq;
-use super::error::AppError;
 use crate::domain::FieldError;
+use crate::http::AppError;
+use crate::http::auth::constant_time_eq;
 use axum::extract::Multipart;
 
 pub struct UploadedFile {

@@ -1,7 +1,5 @@
 //! Organisations, the region tree and the plan with its rules.
 
-use super::auth::WebUser;
-use super::error::AppError;
 use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
 };
@@ -10,6 +8,8 @@ use crate::domain::ids::RegionId;
 use crate::domain::org::OrgKind;
 use crate::domain::rules::RuleId;
 use crate::exports::Table;
+use crate::http::AppError;
+use crate::http::auth::WebUser;
 use crate::store::{OrgFilter, OrgRow, RegionRow};
 use askama::Template;
 use axum::extract::{Query, State};

@@ -1,12 +1,14 @@
 //! What every page shares: the chrome around it (navigation by role), paging, rendering, xlsx downloads.
 
-use super::auth::Viewer;
-use super::error::AppError;
 use crate::domain::user::Role;
 use crate::exports::{Table, to_xlsx};
+use crate::http::AppError;
+use crate::http::auth::{Viewer, urlencode};
 use askama::Template;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+
+pub use crate::http::params::non_empty;
 
 /// Rows per page in every list.
 pub const PER_PAGE: i64 = 20;
@@ -175,7 +177,7 @@ pub fn query_string(filters: &[(&str, Option<&str>)]) -> String {
 /// An xlsx download of a list.
 pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError> {
     let bytes = to_xlsx(table).map_err(|e| AppError::Internal(e.into()))?;
-    let encoded = super::auth::urlencode(filename).replace('+', "%20");
+    let encoded = urlencode(filename).replace('+', "%20");
     Ok((
         [
             (
@@ -190,14 +192,6 @@ pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError
         bytes,
     )
         .into_response())
-}
-
-/// Empty query parameters (`?kind=`) mean "no filter".
-pub fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
 #[cfg(test)]

@@ -1,133 +1,23 @@
-//! Signing in and out, and changing one's password.
+//! The sign-in and password pages: the forms and their answers. Checking the password and
+//! starting the session is [`crate::http::session`], shared with the API.
 
-use super::auth::{
+use super::pages::{Chrome, render};
+use crate::AppState;
+use crate::domain::user::Role;
+use crate::http::AppError;
+use crate::http::auth::{
     ClientInfo, CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie,
     set_cookie,
 };
-use super::error::AppError;
-use super::pages::{Chrome, render};
-use crate::AppState;
-use crate::clock::format_ms;
-use crate::domain::password::{LockState, lock_state};
-use crate::domain::user::Role;
+use crate::http::session::{LoginError, authenticate, start_session};
 use crate::store::random_token;
-use crate::store::{Actor, AuditEntry, SessionKind, UserRow};
+use crate::store::{AuditEntry, SessionKind};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-
-/// Why a sign-in was refused. Wrong name and wrong password read the same.
-#[derive(Debug)]
-pub enum LoginError {
-    BadCredentials,
-    Locked { until_ms: i64 },
-    Internal(AppError),
-}
-
-impl LoginError {
-    pub fn message(&self) -> String {
-        match self {
-            LoginError::BadCredentials => "用户名或密码错误".to_string(),
-            LoginError::Locked { until_ms } => format!(
-                "连续 5 次登录失败，账户已锁定 15 分钟，请于 {} 后再试",
-                format_ms(*until_ms)
-            ),
-            LoginError::Internal(e) => e.to_string(),
-        }
-    }
-}
-
-impl From<sqlx::Error> for LoginError {
-    fn from(e: sqlx::Error) -> Self {
-        LoginError::Internal(e.into())
-    }
-}
-
-/// Checks a name and password, counting failures and locking after the fifth (web and API alike).
-pub async fn authenticate(
-    state: &AppState,
-    username: &str,
-    password: &str,
-    ip: &str,
-) -> Result<UserRow, LoginError> {
-    let now = state.clock.now_ms();
-    let username = username.trim();
-    let actor = Actor {
-        user_id: None,
-        name: username.chars().take(64).collect(),
-        ip: ip.to_string(),
-    };
-    let user = state.store.find_user_by_username(username).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        // Spend the same time as a real check, so response times do not reveal which names exist.
-        let _ = state.store.verify_password(password, None).await;
-        state
-            .store
-            .audit(
-                &actor,
-                now,
-                AuditEntry {
-                    action: "login.failure",
-                    entity: "user",
-                    entity_id: None,
-                    before: None,
-                    after: None,
-                },
-            )
-            .await?;
-        return Err(LoginError::BadCredentials);
-    };
-    if let LockState::Locked { until_ms } = lock_state(user.locked_until, now) {
-        state
-            .store
-            .audit(
-                &actor,
-                now,
-                AuditEntry {
-                    action: "login.refused_locked",
-                    entity: "user",
-                    entity_id: Some(user.id.as_str()),
-                    before: None,
-                    after: None,
-                },
-            )
-            .await?;
-        return Err(LoginError::Locked { until_ms });
-    }
-    let ok = state
-        .store
-        .verify_password(password, Some(&user.password_hash))
-        .await;
-    if !ok {
-        return match state.store.record_login_failure(&user, &actor, now).await? {
-            Some(until_ms) => Err(LoginError::Locked { until_ms }),
-            None => Err(LoginError::BadCredentials),
-        };
-    }
-    state.store.reset_login_failures(&user.id).await?;
-    let actor = Actor {
-        user_id: Some(user.id.clone()),
-        ..actor
-    };
-    state
-        .store
-        .audit(
-            &actor,
-            now,
-            AuditEntry {
-                action: "login.success",
-                entity: "user",
-                entity_id: Some(user.id.as_str()),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
-    Ok(user)
-}
 
 #[derive(Template)]
 #[template(path = "pages/login.html")]
@@ -137,6 +27,13 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+}
+
+impl LoginPage {
+    /// The lock-out and idle time-out, as configured.
+    fn policy(&self) -> String {
+        crate::http::session::policy_notice()
+    }
 }
 
 #[derive(Deserialize)]
@@ -212,16 +109,8 @@ pub async fn login(
     match authenticate(&state, &form.username, &form.password, &ip).await {
         Ok(user) => {
             // A new session id at every sign-in; the one the browser brought (if any) ends here.
-            if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-                state
-                    .store
-                    .delete_session(&crate::store::hash_token(old))
-                    .await?;
-            }
-            let session = state
-                .store
-                .create_session(&user.id, SessionKind::Web, &ip, state.clock.now_ms())
-                .await?;
+            let old = cookie(&headers, SESSION_COOKIE);
+            let session = start_session(&state, &user, SessionKind::Web, &ip, old).await?;
             let target = match user.role {
                 _ if user.must_change_password => "/account/password".to_string(),
                 Role::Sysadmin => "/admin/users".to_string(),

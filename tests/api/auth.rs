@@ -4,10 +4,32 @@ use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, hidden_value, new_client
 use crate::on_both;
 use reqwest::StatusCode;
 use serde_json::Value;
+use xiaodi::domain::password::{LOCK_MS, MAX_FAILED_ATTEMPTS};
+
+/// What the lock-out message says, from the settings the store enforces.
+fn locked_message() -> String {
+    format!(
+        "连续 {MAX_FAILED_ATTEMPTS} 次登录失败，账户已锁定 {} 分钟",
+        LOCK_MS / 60_000
+    )
+}
 
 async fn lockout_after_five_failures(app: TestApp) {
     app.add_user("gdmu", "广东医科大学", "school").await;
-    for i in 1..=4 {
+    let login_page = app
+        .get_with(&new_client(), "/login")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        login_page.contains(&format!(
+            "连续 {MAX_FAILED_ATTEMPTS} 次密码错误，账户将锁定 {} 分钟",
+            LOCK_MS / 60_000
+        )),
+        "the login page states the policy: {login_page}"
+    );
+    for i in 1..MAX_FAILED_ATTEMPTS {
         let (_, resp) = app.web_login("gdmu", "Wrong#pass1").await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
         assert!(resp.text().await.unwrap().contains("用户名或密码错误"));
@@ -15,8 +37,8 @@ async fn lockout_after_five_failures(app: TestApp) {
     let (_, fifth) = app.web_login("gdmu", "Wrong#pass1").await;
     let text = fifth.text().await.unwrap();
     assert!(
-        text.contains("已锁定 15 分钟"),
-        "the fifth failure says the account is locked: {text}"
+        text.contains(&locked_message()),
+        "the fifth failure says the account is locked, and for how long: {text}"
     );
 
     // Locked: even the right password is refused, on the web and through the API.
@@ -27,17 +49,17 @@ async fn lockout_after_five_failures(app: TestApp) {
     assert_eq!(api.status(), StatusCode::LOCKED);
     assert_eq!(api.json::<Value>().await.unwrap()["error"], "locked");
 
-    app.clock.advance_ms(14 * 60 * 1000);
+    app.clock.advance_ms(LOCK_MS - 60 * 1000);
     assert_eq!(
         app.api_login("gdmu", PASSWORD).await.status(),
         StatusCode::LOCKED,
-        "still locked after 14 minutes"
+        "still locked a minute before the lock ends"
     );
     app.clock.advance_ms(60 * 1000 + 1);
     assert_eq!(
         app.api_login("gdmu", PASSWORD).await.status(),
         StatusCode::OK,
-        "open again after 15 minutes"
+        "open again once the lock has ended"
     );
 
     // Every attempt is in the audit log, with the address it came from.
@@ -48,7 +70,10 @@ async fn lockout_after_five_failures(app: TestApp) {
             .await
             .unwrap();
     let actions: Vec<String> = rows.iter().map(|r| r.try_get("action").unwrap()).collect();
-    assert_eq!(actions.iter().filter(|a| *a == "login.failure").count(), 4);
+    assert_eq!(
+        actions.iter().filter(|a| *a == "login.failure").count() as i64,
+        MAX_FAILED_ATTEMPTS - 1
+    );
     assert!(
         actions.contains(&"login.locked".to_string())
             && actions.contains(&"login.refused_locked".to_string())
@@ -409,7 +434,7 @@ async fn wrong_current_passwords_count_too(app: TestApp) {
     app.add_user("town2", "东坑镇", "town").await;
     let client = app.web_client("town2", PASSWORD).await;
     let csrf = app.csrf_of(&client).await;
-    for i in 1..=5 {
+    for i in 1..=MAX_FAILED_ATTEMPTS {
         let resp = client
             .post(app.url("/account/password"))
             .form(&[
@@ -422,11 +447,11 @@ async fn wrong_current_passwords_count_too(app: TestApp) {
             .await
             .unwrap();
         let text = resp.text().await.unwrap();
-        if i < 5 {
+        if i < MAX_FAILED_ATTEMPTS {
             assert!(text.contains("当前密码：不正确"), "attempt {i}");
         } else {
             assert!(
-                text.contains("已锁定 15 分钟"),
+                text.contains(&locked_message()),
                 "the fifth wrong current password locks: {text}"
             );
         }
@@ -441,7 +466,7 @@ async fn wrong_current_passwords_count_too(app: TestApp) {
         StatusCode::LOCKED
     );
     // Signing in works again once the lock has ended.
-    app.clock.advance_ms(15 * 60 * 1000 + 1);
+    app.clock.advance_ms(LOCK_MS + 1);
     let page = app.get_with(&client, "/login").await.text().await.unwrap();
     let csrf = hidden_value(&page, "csrf_token").unwrap();
     let resp = client

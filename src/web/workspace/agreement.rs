@@ -5,10 +5,10 @@ use crate::AppState;
 use crate::domain::FieldError;
 use crate::domain::ids::OrgId;
 use crate::domain::rules::{AgreementState, RuleId, Status, agreement_deadline, agreement_state};
+use crate::http::AppError;
+use crate::http::auth::WebUser;
 use crate::store::files::{FileKind, check_upload};
 use crate::store::workspace::AgreementInput;
-use crate::web::auth::WebUser;
-use crate::web::error::AppError;
 use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
@@ -43,7 +43,7 @@ struct Typed {
 
 async fn page(
     state: &AppState,
-    user: &crate::web::auth::Viewer,
+    user: &crate::http::auth::Viewer,
     ws: &Workspace,
     typed: Option<Typed>,
     error: Option<String>,
@@ -205,7 +205,7 @@ pub async fn save_agreement(
 
 async fn again(
     state: &AppState,
-    user: &crate::web::auth::Viewer,
+    user: &crate::http::auth::Viewer,
     ws: &Workspace,
     typed: Typed,
     error: String,

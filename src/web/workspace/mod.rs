@@ -1,33 +1,34 @@
 //! A group's workspace: overview with the rule verdicts, agreement, team, on-site service and
-//! practice bases. Every handler opens the group through [`Workspace::open`], which answers 404
-//! for a group the user may not see, before anything else is read or written.
+//! practice bases. Every handler opens the group through [`Workspace::open`], which asks
+//! [`crate::services::workspace::open_group`] (and so [`crate::services::access`]): 404 for a
+//! group the user may not see, before anything else is read or written.
 
 pub mod agreement;
 pub mod bases;
 pub mod onsite;
 pub mod team;
 
-use super::auth::{Viewer, WebUser};
-use super::error::AppError;
 use super::pages::{Chrome, render};
 use crate::AppState;
-use crate::compliance::{GroupChecks, group_checks};
 use crate::domain::FieldError;
-use crate::domain::ids::{AttachmentId, GroupId};
 use crate::domain::org::MemberRole;
 use crate::domain::plan::Plan;
 use crate::domain::rules::Verdict;
-use crate::domain::user::Role;
+use crate::http::AppError;
+use crate::http::auth::{Viewer, WebUser, urlencode};
+use crate::services::compliance::GroupChecks;
+use crate::services::workspace::{OpenedGroup, open_attachment, open_group};
+use crate::store::StoreError;
 use crate::store::files::CheckedFile;
-use crate::store::workspace::{AttachmentRow, school_role_on};
-use crate::store::{GroupRow, GroupView, StoreError};
+use crate::store::workspace::AttachmentRow;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
-use std::sync::Arc;
+
+pub use crate::http::params::parse_year;
 
 /// The group's title and tabs, shown on every workspace page.
 pub struct GroupHead {
@@ -102,56 +103,27 @@ pub struct Choice {
     pub selected: bool,
 }
 
-/// A group opened for one user: what they may see, and whether they may write.
-pub struct Workspace {
-    pub view: GroupView,
-    pub plan: Arc<Plan>,
-    pub today: Date,
-    pub can_edit: bool,
+/// A group opened for one user ([`OpenedGroup`]), with what the workspace pages add to it.
+pub struct Workspace(pub OpenedGroup);
+
+impl std::ops::Deref for Workspace {
+    type Target = OpenedGroup;
+
+    fn deref(&self) -> &OpenedGroup {
+        &self.0
+    }
 }
 
 impl Workspace {
     pub async fn open(state: &AppState, user: &Viewer, id: &str) -> Result<Self, AppError> {
-        user.require_business()?;
-        let id = GroupId::parse(id).ok_or(AppError::NotFound)?;
-        let view = state
-            .store
-            .get_group(&user.group_scope(), &id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let plan = state
-            .plans
-            .get(&state.store, &view.group.plan_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let today = state.clock.today();
-        // The bureau, and the group's own schools (as they stand today), record the group's work.
-        let can_edit = match user.role {
-            Role::Bureau => true,
-            Role::School => school_role_on(&view.group, &user.org_id, today).is_some(),
-            _ => false,
-        };
-        Ok(Self {
-            view,
-            plan,
-            today,
-            can_edit,
-        })
+        Ok(Self(
+            open_group(&state.store, &state.plans, user, id, state.clock.today()).await?,
+        ))
     }
 
     /// The day the group began. A stored value that does not parse is an error, not a default.
     pub fn started_on(&self) -> Result<Date, AppError> {
-        let s = &self.view.group.started_on;
-        s.parse().map_err(|_| {
-            AppError::Internal(anyhow::anyhow!(
-                "group {} has an unreadable start date “{s}”",
-                self.view.group.id
-            ))
-        })
-    }
-
-    pub fn group(&self) -> &GroupRow {
-        &self.view.group
+        Ok(self.0.started_on()?)
     }
 
     pub fn head(&self, tab: &'static str) -> GroupHead {
@@ -164,11 +136,7 @@ impl Workspace {
     }
 
     pub fn require_edit(&self) -> Result<(), AppError> {
-        if self.can_edit {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        Ok(self.0.require_edit()?)
     }
 
     pub fn attachment_limit(&self) -> usize {
@@ -177,15 +145,7 @@ impl Workspace {
 
     /// The group's verdicts for `year`, from the one evaluator.
     pub async fn checks(&self, state: &AppState, year: i16) -> Result<GroupChecks, AppError> {
-        group_checks(
-            &state.store,
-            &state.plans,
-            &self.view.group.id,
-            year,
-            self.today,
-        )
-        .await?
-        .ok_or(AppError::NotFound)
+        Ok(self.0.checks(&state.store, &state.plans, year).await?)
     }
 
     pub fn verdict_lines(&self, checks: &GroupChecks) -> Vec<VerdictLine> {
@@ -238,20 +198,6 @@ pub fn parse_date(label: &'static str, s: &str) -> Result<Date, FieldError> {
     }
     s.parse()
         .map_err(|_| FieldError::new(label, format!("“{s}”不是有效日期，应为 YYYY-MM-DD")))
-}
-
-/// A year from the query string, or this year.
-pub fn parse_year(s: Option<&str>, today: Date) -> Result<i16, FieldError> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(today.year()),
-        Some(y) => match y.parse::<i16>() {
-            Ok(y) if (2000..=2100).contains(&y) => Ok(y),
-            _ => Err(FieldError::new(
-                "年份",
-                format!("“{y}”不是 2000–2100 之间的年份"),
-            )),
-        },
-    }
 }
 
 pub struct MemberLine {
@@ -334,22 +280,11 @@ pub async fn download_file(
     WebUser(user): WebUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    user.require_business()?;
-    let id = AttachmentId::parse(&id).ok_or(AppError::NotFound)?;
-    let file = state
-        .store
-        .get_attachment(&id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    state
-        .store
-        .get_group(&user.group_scope(), &file.group_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let file = open_attachment(&state.store, &user, &id).await?;
     let bytes = state.files.read(&file.sha256).await.map_err(|e| {
         AppError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
     })?;
-    let encoded = super::auth::urlencode(&file.file_name).replace('+', "%20");
+    let encoded = urlencode(&file.file_name).replace('+', "%20");
     Ok((
         [
             (header::CONTENT_TYPE, file.content_type.clone()),

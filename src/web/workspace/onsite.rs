@@ -8,12 +8,12 @@ use crate::domain::FieldError;
 use crate::domain::ids::{OnsiteEntryId, OrgId, TeamMemberId};
 use crate::domain::rules::{self, OnsiteProgress, RuleId};
 use crate::domain::sheet::RowError;
-use crate::domain::user::Role;
 use crate::exports::Table;
+use crate::http::AppError;
+use crate::http::auth::{CsrfForm, Viewer, WebUser};
+use crate::services::access;
 use crate::store::StoreError;
 use crate::store::workspace::{NewOnsiteEntry, OnsiteRow, TeamMemberRow, places_on};
-use crate::web::auth::{CsrfForm, Viewer, WebUser};
-use crate::web::error::AppError;
 use crate::web::import::read_upload;
 use crate::web::pages::{Chrome, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
 use askama::Template;
@@ -73,22 +73,7 @@ fn confirmation(e: &OnsiteRow) -> Option<String> {
 
 /// Town users confirm service in the group's town and villages; village users in their own village.
 fn may_confirm(user: &Viewer, ws: &Workspace, place: &OrgId, confirmed: bool) -> bool {
-    if confirmed {
-        return false;
-    }
-    let today = ws.today.to_string();
-    let member_now = ws
-        .group()
-        .members
-        .iter()
-        .any(|m| m.org_id == user.org_id && m.active_on(&today));
-    match user.role {
-        Role::Town => {
-            member_now && (user.org_id == ws.group().lead_town_id || &user.org_id == place)
-        }
-        Role::Village => member_now && &user.org_id == place,
-        _ => false,
-    }
+    access::may_confirm_onsite(user, ws.group(), ws.today, place, confirmed)
 }
 
 #[derive(Deserialize, Default, Clone)]

@@ -8,12 +8,12 @@ use crate::domain::evaluator;
 use crate::domain::ids::{OrgId, TeamMemberId};
 use crate::domain::org::MemberRole;
 use crate::domain::team::{PhoneNumber, TeamRole, Title, mask_phone, parse_person_name};
-use crate::domain::user::Role;
 use crate::exports::Table;
+use crate::http::AppError;
+use crate::http::auth::{CsrfForm, Viewer, WebUser};
+use crate::services::access;
 use crate::store::StoreError;
 use crate::store::workspace::{NewTeamMember, TeamMemberRow};
-use crate::web::auth::{CsrfForm, Viewer, WebUser};
-use crate::web::error::AppError;
 use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -35,7 +35,7 @@ pub struct MemberLine {
 
 /// The bureau and the member's own school see the number; everyone else sees it masked.
 fn phone_for(user: &Viewer, m: &TeamMemberRow) -> String {
-    if user.role == Role::Bureau || user.org_id == m.org_id {
+    if access::sees_full_phone(user, &m.org_id) {
         m.phone.clone()
     } else {
         mask_phone(&m.phone)

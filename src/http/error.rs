@@ -1,13 +1,17 @@
-//! One error type for every handler. Under the web routes it renders a page; the API wraps it
-//! in [`crate::api::ApiError`] for `{error, message}` JSON. A user never sees internals: a 500
-//! is logged with its full chain and shown as an opaque message.
+//! One error type for every handler, with its two renderings: an HTML page under the web
+//! routes ([`AppError`] itself) and `{error, message}` JSON under `/api` ([`ApiError`]). A user
+//! never sees internals: a 500 is logged with its full chain and shown as an opaque message.
 
 use crate::domain::FieldError;
 use crate::domain::sheet::RowError;
+use crate::services::ServiceError;
 use crate::store::StoreError;
 use askama::Template;
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -43,6 +47,16 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Internal(e) => AppError::Internal(e),
             StoreError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Store(e) => e.into(),
         }
     }
 }
@@ -119,5 +133,34 @@ impl IntoResponse for AppError {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.to_string()).into_response(),
         }
+    }
+}
+
+/// An [`AppError`] rendered as `{"error", "message"}` JSON.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked, internal.
+    pub error: String,
+    /// What went wrong, in Chinese, naming the field where there is one.
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let body = ErrorBody {
+            error: self.0.code().to_string(),
+            message: self.0.to_string(),
+        };
+        (self.0.status(), Json(body)).into_response()
     }
 }

@@ -1,11 +1,9 @@
 //! Who is asking: sessions from the cookie (web) or the bearer token (API), the signed-in
 //! [`Viewer`], CSRF checks for forms, and the origin check for every state-changing request.
 
-use super::error::AppError;
+use super::error::{ApiError, AppError};
 use crate::AppState;
-use crate::domain::ids::{OrgId, UserId};
-use crate::domain::user::Role;
-use crate::store::{Actor, GroupScope, SessionKind};
+use crate::store::SessionKind;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -15,62 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
+/// Who is signed in; defined with the access decisions that read it.
+pub use crate::services::access::Viewer;
+
 pub const SESSION_COOKIE: &str = "xiaodi_session";
 pub const LOGIN_CSRF_COOKIE: &str = "xiaodi_login_csrf";
-
-/// The signed-in user, as every handler sees them.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub user_id: UserId,
-    pub username: String,
-    pub display_name: String,
-    pub org_id: OrgId,
-    pub org_name: String,
-    pub role: Role,
-    pub csrf_token: String,
-    pub session_hash: String,
-    pub must_change_password: bool,
-    pub ip: String,
-}
-
-impl Viewer {
-    /// The groups this user may read (SPEC §2).
-    pub fn group_scope(&self) -> GroupScope {
-        if self.role.sees_all_groups() {
-            GroupScope::All
-        } else if self.role.sees_business() {
-            GroupScope::Member(self.org_id.clone())
-        } else {
-            GroupScope::Nothing
-        }
-    }
-
-    pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user_id.clone()),
-            name: self.username.clone(),
-            ip: self.ip.clone(),
-        }
-    }
-
-    /// Refuses anyone whose role is not listed.
-    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// Business pages: everyone but the system administrator and the auditor (三权分立).
-    pub fn require_business(&self) -> Result<(), AppError> {
-        if self.role.sees_business() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-}
 
 /// Where a request comes from: its address (for the audit log) and whether it came over https.
 /// Behind a load balancer listed in `trusted_proxies`, both are read from X-Forwarded-For and
@@ -257,7 +204,7 @@ impl FromRequestParts<AppState> for WebUser {
 pub struct ApiUser(pub Viewer);
 
 impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = crate::api::ApiError;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -269,7 +216,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string())
-            .ok_or(crate::api::ApiError(AppError::Unauthorized))?;
+            .ok_or(ApiError(AppError::Unauthorized))?;
         let viewer = load_viewer(
             state,
             &token,
@@ -277,9 +224,7 @@ impl FromRequestParts<AppState> for ApiUser {
             ClientInfo::of(parts, &state.config).ip,
         )
         .await?;
-        viewer
-            .map(ApiUser)
-            .ok_or(crate::api::ApiError(AppError::Unauthorized))
+        viewer.map(ApiUser).ok_or(ApiError(AppError::Unauthorized))
     }
 }
 

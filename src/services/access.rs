@@ -1,0 +1,270 @@
+//! Who may see and who may change what: the one place these decisions are made. A list, a
+//! detail page, an export, a file download, the JSON API and a job all ask here (SPEC §2, 三权分立).
+
+use super::ServiceError;
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::user::Role;
+use crate::store::workspace::school_role_on;
+use crate::store::{Actor, GroupRow, GroupScope};
+use jiff::civil::Date;
+
+/// The signed-in user, as every handler and service sees them.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub role: Role,
+    pub csrf_token: String,
+    pub session_hash: String,
+    pub must_change_password: bool,
+    pub ip: String,
+}
+
+impl Viewer {
+    /// The groups this user may read (SPEC §2).
+    pub fn group_scope(&self) -> GroupScope {
+        group_scope(self)
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user_id.clone()),
+            name: self.username.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+
+    /// Refuses anyone whose role is not listed.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ServiceError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// Business pages: everyone but the system administrator and the auditor (三权分立).
+    pub fn require_business(&self) -> Result<(), ServiceError> {
+        require_business(self)
+    }
+}
+
+/// The groups a user may read: the bureau and headquarters all of them, a member organisation's
+/// users the groups it is (or was) in, the system administrator and the auditor none.
+pub fn group_scope(viewer: &Viewer) -> GroupScope {
+    if viewer.role.sees_all_groups() {
+        GroupScope::All
+    } else if viewer.role.sees_business() {
+        GroupScope::Member(viewer.org_id.clone())
+    } else {
+        GroupScope::Nothing
+    }
+}
+
+/// Business data is not for the system administrator or the auditor (三权分立).
+pub fn require_business(viewer: &Viewer) -> Result<(), ServiceError> {
+    if viewer.role.sees_business() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// User accounts are managed by the system administrator alone (三权分立).
+pub fn require_account_admin(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Sysadmin])
+}
+
+/// The audit log is read by the auditor alone (三权分立).
+pub fn require_audit_reader(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Auditor])
+}
+
+/// Pairing tables, which create groups and their memberships, are imported by the bureau.
+pub fn require_pairing_import(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Bureau])
+}
+
+/// Whether the user may record a group's work (agreement, team, on-site days, bases): the bureau
+/// always, a school only while it is one of the group's schools (as it stands `today`).
+pub fn may_edit_group(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
+    match viewer.role {
+        Role::Bureau => true,
+        Role::School => school_role_on(group, &viewer.org_id, today).is_some(),
+        _ => false,
+    }
+}
+
+/// Whether the user may confirm an on-site entry at `place`: a town user for service in the
+/// group's lead town or in their own town, a village user in their own village; both only while
+/// their organisation is a member of the group, and only once.
+pub fn may_confirm_onsite(
+    viewer: &Viewer,
+    group: &GroupRow,
+    today: Date,
+    place: &OrgId,
+    confirmed: bool,
+) -> bool {
+    if confirmed {
+        return false;
+    }
+    let today = today.to_string();
+    let member_now = group
+        .members
+        .iter()
+        .any(|m| m.org_id == viewer.org_id && m.active_on(&today));
+    match viewer.role {
+        Role::Town => {
+            member_now && (viewer.org_id == group.lead_town_id || &viewer.org_id == place)
+        }
+        Role::Village => member_now && &viewer.org_id == place,
+        _ => false,
+    }
+}
+
+/// Whether the user sees a team member's full phone number: the bureau and the member's own
+/// organisation; everyone else sees it masked.
+pub fn sees_full_phone(viewer: &Viewer, member_org: &OrgId) -> bool {
+    viewer.role == Role::Bureau || &viewer.org_id == member_org
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{GroupId, PlanId};
+    use crate::domain::org::MemberRole;
+    use crate::store::GroupMember;
+
+    fn viewer(role: Role, org: &OrgId) -> Viewer {
+        Viewer {
+            user_id: UserId::new(),
+            username: "u".into(),
+            display_name: "u".into(),
+            org_id: org.clone(),
+            org_name: "o".into(),
+            role,
+            csrf_token: String::new(),
+            session_hash: String::new(),
+            must_change_password: false,
+            ip: "127.0.0.1".into(),
+        }
+    }
+
+    fn member(org: &OrgId, role: MemberRole, from: &str, to: Option<&str>) -> GroupMember {
+        GroupMember {
+            org_id: org.clone(),
+            name: "m".into(),
+            role,
+            effective_from: from.into(),
+            effective_to: to.map(Into::into),
+            medical_focus: false,
+            town: None,
+        }
+    }
+
+    /// A group whose lead town is `town`, with `school` a member until 2025-01-01 and `village`
+    /// a member throughout.
+    fn group(town: &OrgId, school: &OrgId, village: &OrgId) -> GroupRow {
+        GroupRow {
+            id: GroupId::new(),
+            plan_id: PlanId::new(),
+            number: 1,
+            lead_town_id: town.clone(),
+            lead_town: "镇".into(),
+            started_on: "2023-09-01".into(),
+            ended_on: None,
+            members: vec![
+                member(town, MemberRole::Town, "2023-09-01", None),
+                member(
+                    school,
+                    MemberRole::University,
+                    "2023-09-01",
+                    Some("2025-01-01"),
+                ),
+                member(village, MemberRole::Village, "2023-09-01", None),
+            ],
+        }
+    }
+
+    #[test]
+    fn who_may_edit_a_group() {
+        let (town, school, village, other) =
+            (OrgId::new(), OrgId::new(), OrgId::new(), OrgId::new());
+        let g = group(&town, &school, &village);
+        let before: Date = "2024-12-31".parse().unwrap();
+        let after: Date = "2025-01-01".parse().unwrap();
+        let cases = [
+            (Role::Bureau, &other, before, true),
+            (Role::Bureau, &other, after, true),
+            (Role::School, &school, before, true),
+            // The membership ends on its exclusive end date.
+            (Role::School, &school, after, false),
+            (Role::School, &other, before, false),
+            (Role::Hq, &other, before, false),
+            (Role::Town, &town, before, false),
+            (Role::Village, &village, before, false),
+            (Role::Sysadmin, &other, before, false),
+            (Role::Auditor, &other, before, false),
+        ];
+        for (role, org, today, expected) in cases {
+            assert_eq!(
+                may_edit_group(&viewer(role, org), &g, today),
+                expected,
+                "{role:?} on {today}"
+            );
+        }
+    }
+
+    #[test]
+    fn who_sees_which_groups() {
+        let org = OrgId::new();
+        assert!(matches!(
+            group_scope(&viewer(Role::Bureau, &org)),
+            GroupScope::All
+        ));
+        assert!(matches!(
+            group_scope(&viewer(Role::Hq, &org)),
+            GroupScope::All
+        ));
+        for role in [Role::School, Role::Town, Role::Village] {
+            assert!(
+                matches!(group_scope(&viewer(role, &org)), GroupScope::Member(o) if o == org),
+                "{role:?}"
+            );
+        }
+        for role in [Role::Sysadmin, Role::Auditor] {
+            assert!(matches!(
+                group_scope(&viewer(role, &org)),
+                GroupScope::Nothing
+            ));
+            assert!(require_business(&viewer(role, &org)).is_err(), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn who_may_confirm_onsite_days() {
+        let (town, school, village, other) =
+            (OrgId::new(), OrgId::new(), OrgId::new(), OrgId::new());
+        let g = group(&town, &school, &village);
+        let today: Date = "2024-06-01".parse().unwrap();
+        let may = |role, org: &OrgId, place: &OrgId, confirmed| {
+            may_confirm_onsite(&viewer(role, org), &g, today, place, confirmed)
+        };
+        assert!(
+            may(Role::Town, &town, &village, false),
+            "lead town, any place"
+        );
+        assert!(may(Role::Village, &village, &village, false), "own village");
+        assert!(
+            !may(Role::Village, &village, &town, false),
+            "not another place"
+        );
+        assert!(!may(Role::Town, &town, &village, true), "only once");
+        assert!(!may(Role::Town, &other, &other, false), "not a member");
+        assert!(!may(Role::Bureau, &other, &village, false));
+        assert!(!may(Role::School, &school, &village, false));
+    }
+}

@@ -1,0 +1,29 @@
+//! What the platform does, once, for every way in: the web pages, the JSON API, the CLI and jobs
+//! all call these functions. Services know the store and the domain, never HTTP: they answer with
+//! [`ServiceError`], which `http` renders as a page or as JSON.
+
+pub mod access;
+pub mod accounts;
+pub mod compliance;
+pub mod workspace;
+
+use crate::store::StoreError;
+
+/// Why a service refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The user may not do this (their role or their organisation).
+    #[error("没有权限访问此页面")]
+    Forbidden,
+    /// No such record, or one the user may not see (the two read the same, so ids leak nothing).
+    #[error("页面或记录不存在")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        ServiceError::Store(StoreError::Db(e))
+    }
+}
