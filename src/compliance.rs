@@ -4,7 +4,8 @@
 use crate::domain::plan::RuleParams;
 use crate::domain::rules::{self, MemberFact, OnsiteFact, OnsiteProgress, Verdict};
 use crate::domain::team::Title;
-use crate::store::workspace::{OnsiteRow, TeamMemberRow, school_role_on};
+use crate::store::onsite::OnsiteRow;
+use crate::store::team::{TeamMemberRow, school_role_on};
 use crate::store::{GroupRow, Store};
 use jiff::civil::Date;
 

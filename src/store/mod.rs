@@ -1,14 +1,19 @@
 //! Persistence over sqlx's `Any` driver: one set of SQL (with `$n` placeholders) for SQLite and
 //! PostgreSQL, one migrations folder per backend with the same file names.
 
+pub mod agreements;
+pub mod attachments;
 mod audit;
+pub mod bases;
 pub mod files;
 mod groups;
+pub mod onsite;
 mod orgs;
 mod pairings;
+mod rows;
 mod sessions;
+pub mod team;
 mod users;
-pub mod workspace;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use groups::{GroupFilter, GroupMember, GroupRow, GroupScope, GroupView};

@@ -11,7 +11,7 @@ use crate::domain::team::{PhoneNumber, TeamRole, Title, mask_phone, parse_person
 use crate::domain::user::Role;
 use crate::exports::Table;
 use crate::store::StoreError;
-use crate::store::workspace::{NewTeamMember, TeamMemberRow};
+use crate::store::team::{NewTeamMember, TeamMemberRow};
 use crate::web::auth::{CsrfForm, Viewer, WebUser};
 use crate::web::error::AppError;
 use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
