@@ -3,12 +3,9 @@
 use super::attachments::insert_attachments;
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
-use super::groups::GroupRow;
 use super::rows::opt_date;
 use super::{Store, StoreError};
-use crate::domain::FieldError;
 use crate::domain::ids::{AgreementId, GroupId, OrgId};
-use crate::domain::org::MemberRole;
 use jiff::civil::Date;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -22,13 +19,7 @@ pub struct AgreementRow {
     pub updated_at: i64,
 }
 
-/// An agreement as entered, before it is checked against the group.
-#[derive(Debug, Clone)]
-pub struct AgreementInput {
-    pub signed_on: Option<Date>,
-    pub notes: String,
-    pub parties: Vec<OrgId>,
-}
+pub use crate::domain::agreement::{AgreementInput, NewAgreement};
 
 async fn agreement_in(
     conn: &mut AnyConnection,
@@ -71,66 +62,19 @@ impl Store {
         &self,
         actor: &Actor,
         now_ms: i64,
-        today: Date,
-        group: &GroupRow,
-        input: &AgreementInput,
+        group: &GroupId,
+        agreement: &NewAgreement,
         scans: &[CheckedFile],
     ) -> Result<AgreementId, StoreError> {
-        if let Some(d) = input.signed_on {
-            if d > today {
-                return Err(FieldError::new(
-                    "签署日期",
-                    format!("{d} 晚于今天，不能登记未来的日期"),
-                )
-                .into());
-            }
-            if d.to_string() < group.started_on {
-                return Err(FieldError::new(
-                    "签署日期",
-                    format!("{d} 早于结对开始日期 {}", group.started_on),
-                )
-                .into());
-            }
-        }
-        if input.notes.chars().count() > 2000 {
-            return Err(FieldError::new("备注", "不能超过 2000 个字符").into());
-        }
-        let mut parties = input.parties.clone();
-        parties.sort();
-        parties.dedup();
-        // 四(二) 三方合作协议: at least a school and the town or a village, all members of the group.
-        let roles: Vec<MemberRole> = parties
-            .iter()
-            .map(|p| {
-                group
-                    .members
-                    .iter()
-                    .find(|m| &m.org_id == p)
-                    .map(|m| m.role)
-            })
-            .collect::<Option<_>>()
-            .ok_or_else(|| FieldError::new("签约各方", "只能选择本组的成员单位"))?;
-        let has_school = roles
-            .iter()
-            .any(|r| matches!(r, MemberRole::University | MemberRole::VocationalSchool));
-        let has_locality = roles
-            .iter()
-            .any(|r| matches!(r, MemberRole::Town | MemberRole::Village));
-        if !(has_school && has_locality) {
-            return Err(FieldError::new(
-                "签约各方",
-                "至少包括一所签约学校和签约镇(街道)或村(社区)",
-            )
-            .into());
-        }
+        let parties = agreement.parties();
         let mut tx = self.pool.begin().await?;
         // Read inside the transaction, so two saves at once do not both take it for a first save.
-        let before = agreement_in(&mut tx, &group.id).await?;
+        let before = agreement_in(&mut tx, group).await?;
         let id = match &before {
             Some(a) => {
                 sqlx::query("update agreements set signed_on = $1, notes = $2, updated_at = $3 where id = $4")
-                    .bind(input.signed_on.map(|d| d.to_string()))
-                    .bind(&input.notes)
+                    .bind(agreement.signed_on().map(|d| d.to_string()))
+                    .bind(agreement.notes())
                     .bind(now_ms)
                     .bind(a.id.as_str())
                     .execute(&mut *tx)
@@ -147,20 +91,23 @@ impl Store {
                     "insert into agreements (id, group_id, signed_on, notes, created_at, updated_at) values ($1, $2, $3, $4, $5, $5)",
                 )
                 .bind(id.as_str())
-                .bind(group.id.as_str())
-                .bind(input.signed_on.map(|d| d.to_string()))
-                .bind(&input.notes)
+                .bind(group.as_str())
+                .bind(agreement.signed_on().map(|d| d.to_string()))
+                .bind(agreement.notes())
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| match super::unique_violation(&e) {
-                    Some(_) => StoreError::Conflict("协议刚被他人同时保存，请刷新页面后再修改".into()),
-                    None => e.into(),
+                .map_err(|e| {
+                    if super::violates_unique(&e, "agreements_group_key", "agreements.group_id") {
+                        StoreError::Conflict("协议刚被他人同时保存，请刷新页面后再修改".into())
+                    } else {
+                        e.into()
+                    }
                 })?;
                 id
             }
         };
-        for p in &parties {
+        for p in parties {
             sqlx::query("insert into agreement_parties (agreement_id, org_id) values ($1, $2)")
                 .bind(id.as_str())
                 .bind(p.as_str())
@@ -188,7 +135,7 @@ impl Store {
                 before: before
                     .as_ref()
                     .map(|a| as_json(a.signed_on, &a.notes, &a.parties)),
-                after: Some(as_json(input.signed_on, &input.notes, &parties)),
+                after: Some(as_json(agreement.signed_on(), agreement.notes(), parties)),
             },
         )
         .await?;
@@ -196,7 +143,7 @@ impl Store {
             &mut tx,
             actor,
             now_ms,
-            &group.id,
+            group,
             "agreement",
             id.as_str(),
             scans,

@@ -168,6 +168,12 @@ pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<String> {
     }
 }
 
+/// Whether `e` violates the unique constraint `name`. PostgreSQL reports the name; SQLite reports
+/// the columns instead (`UNIQUE constraint failed: table.a, table.b`), which `sqlite_columns` gives.
+pub(crate) fn violates_unique(e: &sqlx::Error, name: &str, sqlite_columns: &str) -> bool {
+    unique_violation(e).is_some_and(|c| c == name || c.ends_with(sqlite_columns))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,15 +3,21 @@
 use super::audit::{self, Actor, AuditEntry};
 use super::groups::GroupRow;
 use super::rows::date;
-use super::team::TeamMemberRow;
+use super::team::team_in;
 use super::{Store, StoreError};
 use crate::domain::FieldError;
 use crate::domain::ids::{GroupId, OnsiteEntryId, OrgId, TeamMemberId, UserId};
+use crate::domain::onsite::same_service_key;
 use crate::domain::org::MemberRole;
 use jiff::civil::Date;
 use serde_json::json;
-use sqlx::Row;
-use std::collections::HashMap;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
+
+pub use crate::domain::onsite::{
+    MAX_ENTRY_DAYS, NewOnsiteEntry, OnsiteEntryDraft, OnsiteEntryInput, check_onsite_entry,
+};
 
 #[derive(Debug, Clone)]
 pub struct OnsiteRow {
@@ -27,18 +33,6 @@ pub struct OnsiteRow {
     pub confirmed_at: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewOnsiteEntry {
-    pub date_from: Date,
-    pub date_to: Date,
-    pub place_org_id: OrgId,
-    pub content: String,
-    pub member_ids: Vec<TeamMemberId>,
-}
-
-/// The longest single entry accepted; longer stays are entered month by month.
-pub const MAX_ENTRY_DAYS: i64 = 92;
-
 /// The places of a group's on-site service on `date`: its town and its villages.
 pub fn places_on(group: &GroupRow, date: Date) -> Vec<(OrgId, String)> {
     let d = date.to_string();
@@ -50,205 +44,222 @@ pub fn places_on(group: &GroupRow, date: Date) -> Vec<(OrgId, String)> {
         .collect()
 }
 
-/// Checks one entry against the group, its team and today.
-pub fn check_onsite_entry(
-    group: &GroupRow,
-    team: &[TeamMemberRow],
-    e: &NewOnsiteEntry,
-    today: Date,
-) -> Result<(), FieldError> {
-    if e.date_to < e.date_from {
-        return Err(FieldError::new(
-            "结束日期",
-            format!("{} 早于开始日期 {}", e.date_to, e.date_from),
-        ));
-    }
-    if e.date_to > today {
-        return Err(FieldError::new(
-            "结束日期",
-            format!("{} 晚于今天，只能登记已经发生的服务", e.date_to),
-        ));
-    }
-    if e.date_from.to_string() < group.started_on {
-        return Err(FieldError::new(
-            "开始日期",
-            format!("{} 早于结对开始日期 {}", e.date_from, group.started_on),
-        ));
-    }
-    let days = crate::domain::rules::days_between(e.date_from, e.date_to) + 1;
-    if days > MAX_ENTRY_DAYS {
-        return Err(FieldError::new(
-            "结束日期",
-            format!("一条记录最长 {MAX_ENTRY_DAYS} 天，本条为 {days} 天，请分段登记"),
-        ));
-    }
-    if let Some(end) = &group.ended_on
-        && e.date_to.to_string() >= *end
-    {
-        return Err(FieldError::new(
-            "结束日期",
-            format!("结对组已于 {end} 结束"),
-        ));
-    }
-    let here = |d: Date| {
-        places_on(group, d)
-            .iter()
-            .any(|(id, _)| id == &e.place_org_id)
-    };
-    if !(here(e.date_from) && here(e.date_to)) {
-        return Err(FieldError::new(
-            "服务地点",
-            "只能是本组的镇(街道)或本组的村(社区)",
-        ));
-    }
-    if e.member_ids.is_empty() {
-        return Err(FieldError::new("在场队员", "至少选择一名队员"));
-    }
-    for id in &e.member_ids {
-        match team.iter().find(|t| &t.id == id) {
-            None => return Err(FieldError::new("在场队员", "只能选择本组服务工作队的队员")),
-            Some(t) if !(t.active_on(e.date_from) && t.active_on(e.date_to)) => {
-                return Err(FieldError::new(
-                    "在场队员",
-                    format!(
-                        "{} 在 {}–{} 期间不在队中",
-                        t.person_name, e.date_from, e.date_to
-                    ),
-                ));
-            }
-            Some(_) => {}
+/// The unique index that makes recording the same service twice impossible (0003_onsite_unique).
+const DEDUP_INDEX: &str = "onsite_entries_dedup_key";
+
+/// The stored form of [`NewOnsiteEntry::same_service_key`]: its SHA-256, so the index stays small
+/// whatever the length of the content.
+fn dedup_key(same_service: &str) -> String {
+    Sha256::digest(same_service.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn duplicate(e: &NewOnsiteEntry) -> StoreError {
+    let msg = format!(
+        "与已登记的 {}–{} 服务记录完全相同，未重复登记",
+        e.date_from(),
+        e.date_to()
+    );
+    FieldError::new("开始日期", msg).into()
+}
+
+/// [`Store::list_onsite`] on `conn` (so a write can read it inside its transaction).
+async fn onsite_in(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    from: Date,
+    to: Date,
+) -> sqlx::Result<Vec<OnsiteRow>> {
+    let rows = sqlx::query(
+        "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content, u.display_name as confirmed_by, e.confirmed_at
+         from onsite_entries e join organisations o on o.id = e.place_org_id left join users u on u.id = e.confirmed_by
+         where e.group_id = $1 and e.date_from <= $3 and e.date_to >= $2
+         order by e.date_from, e.date_to, e.id",
+    )
+    .bind(group.as_str())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    // Members by the entries' ids (through the primary key), in chunks: joining on the date
+    // range instead let PostgreSQL pick a scan of every entry-member row (32 ms per group).
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("id"))
+        .collect::<sqlx::Result<_>>()?;
+    let mut members = Vec::new();
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select m.entry_id, m.member_id, t.person_name
+             from onsite_entry_members m join team_members t on t.id = m.member_id
+             where m.entry_id in ({}) order by t.person_name",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.as_str());
         }
+        members.extend(q.fetch_all(&mut *conn).await?);
     }
-    let n = e.content.trim().chars().count();
-    if n == 0 {
-        return Err(FieldError::new("服务内容", "不能为空"));
+    let mut by_entry: HashMap<String, Vec<(TeamMemberId, String)>> = HashMap::new();
+    for m in &members {
+        by_entry.entry(m.try_get("entry_id")?).or_default().push((
+            TeamMemberId::from_db(m.try_get("member_id")?),
+            m.try_get("person_name")?,
+        ));
     }
-    if n > 2000 {
-        return Err(FieldError::new("服务内容", "不能超过 2000 个字符"));
-    }
-    Ok(())
+    rows.iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            let people = by_entry.remove(&id).unwrap_or_default();
+            Ok(OnsiteRow {
+                id: OnsiteEntryId::from_db(id),
+                date_from: date(r, "date_from")?,
+                date_to: date(r, "date_to")?,
+                place_org_id: OrgId::from_db(r.try_get("place_org_id")?),
+                place_name: r.try_get("place_name")?,
+                content: r.try_get("content")?,
+                member_ids: people.iter().map(|(id, _)| id.clone()).collect(),
+                member_names: people.into_iter().map(|(_, n)| n).collect(),
+                confirmed_by: r.try_get("confirmed_by")?,
+                confirmed_at: r.try_get("confirmed_at")?,
+            })
+        })
+        .collect()
 }
 
 impl Store {
-    /// Adds entries all or none; errors come back with the index of the entry.
+    /// Adds entries all or none; errors come back with the index of the entry. The team and the
+    /// entries already recorded are read inside the transaction, after it has taken the group's
+    /// row, so two requests for one group are checked one after the other; the unique index on
+    /// `dedup_key` backs the duplicate check.
     pub async fn add_onsite_entries(
         &self,
         actor: &Actor,
         now_ms: i64,
-        today: Date,
-        group: &GroupRow,
+        group: &GroupId,
         entries: &[NewOnsiteEntry],
     ) -> Result<Vec<OnsiteEntryId>, Vec<(usize, StoreError)>> {
-        let team = self
-            .list_team(&group.id)
+        let db = |e: sqlx::Error| vec![(0, StoreError::from(e))];
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // A write first: on SQLite it takes the write lock before any read (a read first would
+        // fail instead of waiting when another writer commits); on PostgreSQL it locks the group.
+        sqlx::query("update pairing_groups set created_at = created_at where id = $1")
+            .bind(group.as_str())
+            .execute(&mut *tx)
             .await
-            .map_err(|e| vec![(0, e.into())])?;
-        let mut errors: Vec<(usize, StoreError)> = entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                check_onsite_entry(group, &team, e, today)
-                    .err()
-                    .map(|f| (i, f.into()))
-            })
-            .collect();
-        // The same service entered twice (an export imported again, a form sent twice) is refused.
-        let key = |e: &NewOnsiteEntry| {
-            let mut m: Vec<&str> = e.member_ids.iter().map(|m| m.as_str()).collect();
-            m.sort();
-            m.dedup();
-            (
-                e.date_from,
-                e.date_to,
-                e.place_org_id.to_string(),
-                e.content.trim().to_string(),
-                m.join(","),
-            )
-        };
-        let first = entries.iter().map(|e| e.date_from).min().unwrap_or(today);
-        let last = entries.iter().map(|e| e.date_to).max().unwrap_or(today);
-        let existing = self
-            .list_onsite(&group.id, first, last)
-            .await
-            .map_err(|e| vec![(0, e.into())])?;
-        let mut seen: std::collections::HashSet<_> = existing
-            .into_iter()
-            .map(|r| {
-                key(&NewOnsiteEntry {
-                    date_from: r.date_from,
-                    date_to: r.date_to,
-                    place_org_id: r.place_org_id,
-                    content: r.content,
-                    member_ids: r.member_ids,
-                })
-            })
-            .collect();
+            .map_err(db)?;
+        let team = team_in(&mut tx, group).await.map_err(db)?;
+        let mut errors: Vec<(usize, StoreError)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
-            if !seen.insert(key(e)) && !errors.iter().any(|(j, _)| *j == i) {
-                let msg = format!(
-                    "与已登记的 {}–{} 服务记录完全相同，未重复登记",
-                    e.date_from, e.date_to
-                );
-                errors.push((i, FieldError::new("开始日期", msg).into()));
+            for id in e.member_ids() {
+                let problem = match team.iter().find(|t| &t.id == id) {
+                    None => Some("只能选择本组服务工作队的队员".to_string()),
+                    Some(t) if !(t.active_on(e.date_from()) && t.active_on(e.date_to())) => {
+                        Some(format!(
+                            "{} 在 {}–{} 期间不在队中",
+                            t.person_name,
+                            e.date_from(),
+                            e.date_to()
+                        ))
+                    }
+                    Some(_) => None,
+                };
+                if let Some(msg) = problem {
+                    errors.push((i, FieldError::new("在场队员", msg).into()));
+                    break;
+                }
+            }
+        }
+        // The same service entered twice (an export imported again, a form sent twice) is refused.
+        if let (Some(first), Some(last)) = (
+            entries.iter().map(|e| e.date_from()).min(),
+            entries.iter().map(|e| e.date_to()).max(),
+        ) {
+            let existing = onsite_in(&mut tx, group, first, last).await.map_err(db)?;
+            let mut seen: HashSet<String> = existing
+                .iter()
+                .map(|r| {
+                    same_service_key(
+                        r.date_from,
+                        r.date_to,
+                        &r.place_org_id,
+                        &r.member_ids,
+                        &r.content,
+                    )
+                })
+                .collect();
+            for (i, e) in entries.iter().enumerate() {
+                if !seen.insert(e.same_service_key()) && !errors.iter().any(|(j, _)| *j == i) {
+                    errors.push((i, duplicate(e)));
+                }
             }
         }
         if !errors.is_empty() {
             errors.sort_by_key(|(i, _)| *i);
             return Err(errors);
         }
-        let result: sqlx::Result<Vec<OnsiteEntryId>> = async {
-            let mut tx = self.pool.begin().await?;
-            let mut ids = Vec::new();
-            for e in entries {
-                let id = OnsiteEntryId::new();
+        let mut ids = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            let id = OnsiteEntryId::new();
+            sqlx::query(
+                "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at, dedup_key)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id.as_str())
+            .bind(group.as_str())
+            .bind(e.date_from().to_string())
+            .bind(e.date_to().to_string())
+            .bind(e.place_org_id().as_str())
+            .bind(e.content())
+            .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+            .bind(now_ms)
+            .bind(dedup_key(&e.same_service_key()))
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| {
+                if super::violates_unique(&err, DEDUP_INDEX, "onsite_entries.dedup_key") {
+                    vec![(i, duplicate(e))]
+                } else {
+                    db(err)
+                }
+            })?;
+            for m in e.member_ids() {
                 sqlx::query(
-                    "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "insert into onsite_entry_members (entry_id, member_id) values ($1, $2)",
                 )
                 .bind(id.as_str())
-                .bind(group.id.as_str())
-                .bind(e.date_from.to_string())
-                .bind(e.date_to.to_string())
-                .bind(e.place_org_id.as_str())
-                .bind(e.content.trim())
-                .bind(actor.user_id.as_ref().map(|u| u.to_string()))
-                .bind(now_ms)
+                .bind(m.as_str())
                 .execute(&mut *tx)
-                .await?;
-                let mut members = e.member_ids.clone();
-                members.sort();
-                members.dedup();
-                for m in &members {
-                    sqlx::query("insert into onsite_entry_members (entry_id, member_id) values ($1, $2)")
-                        .bind(id.as_str())
-                        .bind(m.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                audit::append(
-                    &mut tx,
-                    actor,
-                    now_ms,
-                    AuditEntry {
-                        action: "onsite.create",
-                        entity: "onsite_entry",
-                        entity_id: Some(id.as_str()),
-                        before: None,
-                        after: Some(json!({
-                            "group_id": group.id.as_str(), "from": e.date_from.to_string(), "to": e.date_to.to_string(),
-                            "place_org_id": e.place_org_id.as_str(), "members": members.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-                            "content": e.content.trim(),
-                        })),
-                    },
-                )
-                .await?;
-                ids.push(id);
+                .await
+                .map_err(db)?;
             }
-            tx.commit().await?;
-            Ok(ids)
+            audit::append(
+                &mut tx,
+                actor,
+                now_ms,
+                AuditEntry {
+                    action: "onsite.create",
+                    entity: "onsite_entry",
+                    entity_id: Some(id.as_str()),
+                    before: None,
+                    after: Some(json!({
+                        "group_id": group.as_str(), "from": e.date_from().to_string(), "to": e.date_to().to_string(),
+                        "place_org_id": e.place_org_id().as_str(),
+                        "members": e.member_ids().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                        "content": e.content(),
+                    })),
+                },
+            )
+            .await
+            .map_err(db)?;
+            ids.push(id);
         }
-        .await;
-        result.map_err(|e| vec![(0, e.into())])
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
     }
 
     /// Entries overlapping `[from, to]`, oldest first, with their members (two queries, not one per entry).
@@ -258,63 +269,8 @@ impl Store {
         from: Date,
         to: Date,
     ) -> sqlx::Result<Vec<OnsiteRow>> {
-        let rows = sqlx::query(
-            "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content, u.display_name as confirmed_by, e.confirmed_at
-             from onsite_entries e join organisations o on o.id = e.place_org_id left join users u on u.id = e.confirmed_by
-             where e.group_id = $1 and e.date_from <= $3 and e.date_to >= $2
-             order by e.date_from, e.date_to, e.id",
-        )
-        .bind(group.as_str())
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        // Members by the entries' ids (through the primary key), in chunks: joining on the date
-        // range instead let PostgreSQL pick a scan of every entry-member row (32 ms per group).
-        let ids: Vec<String> = rows
-            .iter()
-            .map(|r| r.try_get::<String, _>("id"))
-            .collect::<sqlx::Result<_>>()?;
-        let mut members = Vec::new();
-        for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "select m.entry_id, m.member_id, t.person_name
-                 from onsite_entry_members m join team_members t on t.id = m.member_id
-                 where m.entry_id in ({}) order by t.person_name",
-                placeholders.join(", ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(id.as_str());
-            }
-            members.extend(q.fetch_all(&self.pool).await?);
-        }
-        let mut by_entry: HashMap<String, Vec<(TeamMemberId, String)>> = HashMap::new();
-        for m in &members {
-            by_entry.entry(m.try_get("entry_id")?).or_default().push((
-                TeamMemberId::from_db(m.try_get("member_id")?),
-                m.try_get("person_name")?,
-            ));
-        }
-        rows.iter()
-            .map(|r| {
-                let id: String = r.try_get("id")?;
-                let people = by_entry.remove(&id).unwrap_or_default();
-                Ok(OnsiteRow {
-                    id: OnsiteEntryId::from_db(id),
-                    date_from: date(r, "date_from")?,
-                    date_to: date(r, "date_to")?,
-                    place_org_id: OrgId::from_db(r.try_get("place_org_id")?),
-                    place_name: r.try_get("place_name")?,
-                    content: r.try_get("content")?,
-                    member_ids: people.iter().map(|(id, _)| id.clone()).collect(),
-                    member_names: people.into_iter().map(|(_, n)| n).collect(),
-                    confirmed_by: r.try_get("confirmed_by")?,
-                    confirmed_at: r.try_get("confirmed_at")?,
-                })
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        onsite_in(&mut conn, group, from, to).await
     }
 
     pub async fn get_onsite_entry(

@@ -10,7 +10,7 @@ use crate::domain::org::MemberRole;
 use crate::domain::team::{TeamRole, Title};
 use jiff::civil::Date;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone)]
 pub struct TeamMemberRow {
@@ -33,16 +33,7 @@ impl TeamMemberRow {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct NewTeamMember {
-    pub person_name: String,
-    pub org_id: OrgId,
-    pub role: TeamRole,
-    pub title: Title,
-    pub school_leader: bool,
-    pub phone: String,
-    pub joined_on: Date,
-}
+pub use crate::domain::team::{Departure, NewTeamMember, TeamMemberInput};
 
 /// The role a group school holds on `date`, if the organisation is one of the group's schools then.
 pub fn school_role_on(group: &GroupRow, org: &OrgId, date: Date) -> Option<MemberRole> {
@@ -61,69 +52,53 @@ pub fn school_role_on(group: &GroupRow, org: &OrgId, date: Date) -> Option<Membe
         .map(|m| m.role)
 }
 
+/// The group's team on `conn` (so a write can read it inside its transaction).
+pub(super) async fn team_in(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+) -> sqlx::Result<Vec<TeamMemberRow>> {
+    let rows = sqlx::query(
+        "select t.id, t.person_name, t.org_id, o.name as org_name, t.role, t.title, t.school_leader, t.phone, t.joined_on, t.left_on
+         from team_members t join organisations o on o.id = t.org_id
+         where t.group_id = $1
+         order by case t.role when 'captain' then 0 when 'vice_captain' then 1 else 2 end, t.joined_on, t.person_name",
+    )
+    .bind(group.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            let title: String = r.try_get("title")?;
+            Ok(TeamMemberRow {
+                id: TeamMemberId::from_db(r.try_get("id")?),
+                person_name: r.try_get("person_name")?,
+                org_id: OrgId::from_db(r.try_get("org_id")?),
+                org_name: r.try_get("org_name")?,
+                role: TeamRole::parse(&role).ok_or_else(|| decode_err("team role", &role))?,
+                title: Title::parse(&title).ok_or_else(|| decode_err("title", &title))?,
+                school_leader: r.try_get::<i64, _>("school_leader")? != 0,
+                phone: r.try_get("phone")?,
+                joined_on: date(r, "joined_on")?,
+                left_on: opt_date(r, "left_on")?,
+            })
+        })
+        .collect()
+}
+
 impl Store {
     pub async fn list_team(&self, group: &GroupId) -> sqlx::Result<Vec<TeamMemberRow>> {
-        let rows = sqlx::query(
-            "select t.id, t.person_name, t.org_id, o.name as org_name, t.role, t.title, t.school_leader, t.phone, t.joined_on, t.left_on
-             from team_members t join organisations o on o.id = t.org_id
-             where t.group_id = $1
-             order by case t.role when 'captain' then 0 when 'vice_captain' then 1 else 2 end, t.joined_on, t.person_name",
-        )
-        .bind(group.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let role: String = r.try_get("role")?;
-                let title: String = r.try_get("title")?;
-                Ok(TeamMemberRow {
-                    id: TeamMemberId::from_db(r.try_get("id")?),
-                    person_name: r.try_get("person_name")?,
-                    org_id: OrgId::from_db(r.try_get("org_id")?),
-                    org_name: r.try_get("org_name")?,
-                    role: TeamRole::parse(&role).ok_or_else(|| decode_err("team role", &role))?,
-                    title: Title::parse(&title).ok_or_else(|| decode_err("title", &title))?,
-                    school_leader: r.try_get::<i64, _>("school_leader")? != 0,
-                    phone: r.try_get("phone")?,
-                    joined_on: date(r, "joined_on")?,
-                    left_on: opt_date(r, "left_on")?,
-                })
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        team_in(&mut conn, group).await
     }
 
     pub async fn add_team_member(
         &self,
         actor: &Actor,
         now_ms: i64,
-        today: Date,
-        group: &GroupRow,
+        group: &GroupId,
         m: &NewTeamMember,
     ) -> Result<TeamMemberId, StoreError> {
-        if m.joined_on > today {
-            return Err(FieldError::new(
-                "加入日期",
-                format!("{} 晚于今天，不能登记未来的日期", m.joined_on),
-            )
-            .into());
-        }
-        if m.joined_on.to_string() < group.started_on {
-            return Err(FieldError::new(
-                "加入日期",
-                format!("{} 早于结对开始日期 {}", m.joined_on, group.started_on),
-            )
-            .into());
-        }
-        if school_role_on(group, &m.org_id, m.joined_on).is_none() {
-            return Err(FieldError::new(
-                "所在单位",
-                format!(
-                    "{} 时不是本组的签约学校，队员须来自本组的高校或中职学校",
-                    m.joined_on
-                ),
-            )
-            .into());
-        }
         let id = TeamMemberId::new();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -131,14 +106,14 @@ impl Store {
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, null, $10)",
         )
         .bind(id.as_str())
-        .bind(group.id.as_str())
-        .bind(&m.person_name)
-        .bind(m.org_id.as_str())
-        .bind(m.role.as_str())
-        .bind(m.title.as_str())
-        .bind(i64::from(m.school_leader))
-        .bind(&m.phone)
-        .bind(m.joined_on.to_string())
+        .bind(group.as_str())
+        .bind(m.person_name())
+        .bind(m.org_id().as_str())
+        .bind(m.role().as_str())
+        .bind(m.title().as_str())
+        .bind(i64::from(m.school_leader()))
+        .bind(m.phone())
+        .bind(m.joined_on().to_string())
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
@@ -152,9 +127,9 @@ impl Store {
                 entity_id: Some(id.as_str()),
                 before: None,
                 after: Some(json!({
-                    "group_id": group.id.as_str(), "name": m.person_name, "org_id": m.org_id.as_str(),
-                    "role": m.role.as_str(), "title": m.title.as_str(), "school_leader": m.school_leader,
-                    "phone": crate::domain::team::mask_phone(&m.phone), "joined_on": m.joined_on.to_string(),
+                    "group_id": group.as_str(), "name": m.person_name(), "org_id": m.org_id().as_str(),
+                    "role": m.role().as_str(), "title": m.title().as_str(), "school_leader": m.school_leader(),
+                    "phone": crate::domain::team::mask_phone(m.phone()), "joined_on": m.joined_on().to_string(),
                 })),
             },
         )
@@ -170,21 +145,15 @@ impl Store {
         now_ms: i64,
         group: &GroupId,
         member: &TeamMemberRow,
-        left_on: Date,
+        departure: Departure,
     ) -> Result<(), StoreError> {
+        let left_on = departure.left_on();
         if member.left_on.is_some() {
             return Err(StoreError::Conflict(format!(
                 "{} 已于 {} 离队",
                 member.person_name,
                 member.left_on.map(|d| d.to_string()).unwrap_or_default()
             )));
-        }
-        if left_on <= member.joined_on {
-            return Err(FieldError::new(
-                "离队日期",
-                format!("应晚于加入日期 {}", member.joined_on),
-            )
-            .into());
         }
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query("update team_members set left_on = $1 where id = $2 and group_id = $3 and left_on is null")

@@ -199,15 +199,7 @@ where
     }
 }
 
-/// Parses a `YYYY-MM-DD` field; `label` names it in the error.
-pub fn parse_date(label: &'static str, s: &str) -> Result<Date, FieldError> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(FieldError::new(label, "不能为空"));
-    }
-    s.parse()
-        .map_err(|_| FieldError::new(label, format!("“{s}”不是有效日期，应为 YYYY-MM-DD")))
-}
+pub use crate::domain::parse_date;
 
 /// A year from the query string, or this year.
 pub fn parse_year(s: Option<&str>, today: Date) -> Result<i16, FieldError> {
