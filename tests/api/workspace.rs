@@ -1,7 +1,7 @@
 //! Group workspace I: agreements, teams, on-site service, practice bases and their rules,
 //! through the web forms and the API, on both databases.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, THIS_YEAR, TestApp};
 use crate::on_both;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
@@ -1419,9 +1419,9 @@ async fn agreements_name_a_school_and_a_locality(app: TestApp) {
         );
     }
 
-    // Years to come are not yet due, whatever the team looks like today.
+    // Years to come are not yet due, whatever the team looks like today (the clock is pinned).
     let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let c = checks(&app, &token, &g.id, 2030).await;
+    let c = checks(&app, &token, &g.id, THIS_YEAR + 1).await;
     assert!(
         c.values().all(|(status, _)| status == "not_yet_due"),
         "{c:?}"
