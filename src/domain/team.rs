@@ -1,6 +1,9 @@
 //! The service team (服务工作队) of a group — clause 四(一) — and the values its members carry.
 
-use crate::domain::FieldError;
+use crate::domain::group::GroupCalendar;
+use crate::domain::ids::OrgId;
+use crate::domain::{FieldError, FieldErrors, parse_date};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// A professional title (职称), ordered from lowest to highest.
@@ -133,6 +136,155 @@ pub fn parse_person_name(s: &str) -> Result<String, FieldError> {
     }
 }
 
+/// A team member as typed in the form.
+#[derive(Debug, Clone, Default)]
+pub struct TeamMemberInput {
+    pub person_name: String,
+    /// The organisation id of one of the group's schools.
+    pub org_id: String,
+    /// A [`TeamRole`] code or label.
+    pub role: String,
+    /// A [`Title`] code or label.
+    pub title: String,
+    pub school_leader: bool,
+    /// May be empty.
+    pub phone: String,
+    /// `YYYY-MM-DD`.
+    pub joined_on: String,
+}
+
+/// A team member that passed every check that needs no database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTeamMember {
+    person_name: String,
+    org_id: OrgId,
+    role: TeamRole,
+    title: Title,
+    school_leader: bool,
+    phone: Option<PhoneNumber>,
+    joined_on: Date,
+}
+
+impl NewTeamMember {
+    pub fn person_name(&self) -> &str {
+        &self.person_name
+    }
+
+    pub fn org_id(&self) -> &OrgId {
+        &self.org_id
+    }
+
+    pub fn role(&self) -> TeamRole {
+        self.role
+    }
+
+    pub fn title(&self) -> Title {
+        self.title
+    }
+
+    pub fn school_leader(&self) -> bool {
+        self.school_leader
+    }
+
+    /// The normalised number, or empty when none was given.
+    pub fn phone(&self) -> &str {
+        self.phone.as_ref().map_or("", |p| p.as_str())
+    }
+
+    pub fn joined_on(&self) -> Date {
+        self.joined_on
+    }
+}
+
+/// Checks a new member against the group and today; all the errors at once.
+pub fn parse_team_member(
+    input: &TeamMemberInput,
+    group: &GroupCalendar,
+    today: Date,
+) -> Result<NewTeamMember, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let person_name = errors.take(parse_person_name(&input.person_name));
+    let org_id = errors.take(
+        OrgId::parse(&input.org_id)
+            .ok_or_else(|| FieldError::new("所在单位", "请选择本组的一所学校")),
+    );
+    let role = errors.take(
+        TeamRole::parse(&input.role)
+            .ok_or_else(|| FieldError::new("队内职务", "请选择队长、副队长或队员")),
+    );
+    let title = errors
+        .take(Title::parse(&input.title).ok_or_else(|| FieldError::new("职称", "请选择职称")));
+    let phone = if input.phone.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.take(PhoneNumber::parse(&input.phone)).map(Some)
+    };
+    let joined_on = errors.take(parse_date("加入日期", &input.joined_on));
+    if let Some(d) = joined_on {
+        if d > today {
+            errors.push("加入日期", format!("{d} 晚于今天，不能登记未来的日期"));
+        } else if d < group.started_on {
+            errors.push(
+                "加入日期",
+                format!("{d} 早于结对开始日期 {}", group.started_on),
+            );
+        }
+        if let Some(org) = &org_id
+            && group.school_role_on(org, d).is_none()
+        {
+            errors.push(
+                "所在单位",
+                format!("{d} 时不是本组的签约学校，队员须来自本组的高校或中职学校"),
+            );
+        }
+    }
+    match (person_name, org_id, role, title, phone, joined_on) {
+        (
+            Some(person_name),
+            Some(org_id),
+            Some(role),
+            Some(title),
+            Some(phone),
+            Some(joined_on),
+        ) if errors.is_empty() => Ok(NewTeamMember {
+            person_name,
+            org_id,
+            role,
+            title,
+            school_leader: input.school_leader,
+            phone,
+            joined_on,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// The day a member leaves the team (gone from that day on), checked against the day they joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Departure(Date);
+
+impl Departure {
+    pub fn left_on(self) -> Date {
+        self.0
+    }
+}
+
+/// Checks a leaving date: after joining, not after today.
+pub fn parse_departure(
+    left_on: &str,
+    joined_on: Date,
+    today: Date,
+) -> Result<Departure, FieldErrors> {
+    let d = parse_date("离队日期", left_on)?;
+    if d > today {
+        return Err(FieldError::new("离队日期", format!("{d} 晚于今天")).into());
+    }
+    if d <= joined_on {
+        return Err(FieldError::new("离队日期", format!("应晚于加入日期 {joined_on}")).into());
+    }
+    Ok(Departure(d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +320,57 @@ mod tests {
         }
         assert_eq!(mask_phone("13800131234"), "138****1234");
         assert_eq!(mask_phone(""), "");
+    }
+
+    #[test]
+    fn a_member_is_checked_whole() {
+        use crate::domain::group::Membership;
+        use crate::domain::org::MemberRole;
+        let school = OrgId::new();
+        let g = GroupCalendar {
+            started_on: Date::constant(2024, 1, 1),
+            ended_on: None,
+            members: vec![Membership {
+                org_id: school.clone(),
+                role: MemberRole::University,
+                from: Date::constant(2024, 1, 1),
+                to: Some(Date::constant(2026, 1, 1)),
+            }],
+        };
+        let today = Date::constant(2026, 6, 15);
+        let input = TeamMemberInput {
+            person_name: " 张三 ".into(),
+            org_id: school.to_string(),
+            role: "队长".into(),
+            title: "中级".into(),
+            school_leader: false,
+            phone: String::new(),
+            joined_on: "2025-12-31".into(),
+        };
+        let m = parse_team_member(&input, &g, today).unwrap();
+        assert_eq!((m.person_name(), m.phone()), ("张三", ""));
+        // The school's membership ends on 2026-01-01 (exclusive).
+        let late = TeamMemberInput {
+            joined_on: "2026-01-01".into(),
+            phone: "123".into(),
+            person_name: String::new(),
+            ..input
+        };
+        let fields: Vec<_> = parse_team_member(&late, &g, today)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["姓名", "手机号码", "所在单位"]);
+    }
+
+    #[test]
+    fn leaving_is_after_joining_and_not_after_today() {
+        let (joined, today) = (Date::constant(2025, 3, 1), Date::constant(2026, 6, 15));
+        assert!(parse_departure("2025-03-01", joined, today).is_err());
+        assert!(parse_departure("2025-03-02", joined, today).is_ok());
+        assert!(parse_departure("2026-06-15", joined, today).is_ok());
+        assert!(parse_departure("2026-06-16", joined, today).is_err());
     }
 }

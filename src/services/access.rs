@@ -4,7 +4,7 @@
 use super::ServiceError;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::user::Role;
-use crate::store::workspace::school_role_on;
+use crate::store::team::school_role_on;
 use crate::store::{Actor, GroupRow, GroupScope};
 use jiff::civil::Date;
 

@@ -252,6 +252,32 @@ impl ObjectStore {
     }
 }
 
+/// Runs file-system work on tokio's blocking pool: a `sync_all` of a 20 MB file must not stall an
+/// async worker (and with it every request that worker serves).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(io_err)?
+}
+
+/// Writes the content under `path` unless it is there: to a temporary name first, synced, then
+/// renamed, so a reader never sees half a file. True when this call wrote it.
+fn write_new(path: &std::path::Path, sha256: &str, bytes: &[u8]) -> std::io::Result<bool> {
+    if path.exists() {
+        return Ok(false);
+    }
+    let dir = path.parent().expect("has a parent");
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{sha256}.{}", uuid::Uuid::new_v4().simple()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(true)
+}
+
 impl FileStore {
     pub fn local(root: PathBuf) -> Self {
         FileStore::Local { root }
@@ -272,23 +298,9 @@ impl FileStore {
             FileStore::Object(o) => o.put(file).await,
             FileStore::Local { root } => {
                 let path = Self::path(root, &file.sha256)?;
-                if path.exists() {
-                    return Ok(false);
-                }
-                let dir = path.parent().expect("has a parent");
-                std::fs::create_dir_all(dir)?;
-                let tmp = dir.join(format!(
-                    ".{}.{}",
-                    file.sha256,
-                    uuid::Uuid::new_v4().simple()
-                ));
-                {
-                    let mut f = std::fs::File::create(&tmp)?;
-                    f.write_all(&file.bytes)?;
-                    f.sync_all()?;
-                }
-                std::fs::rename(&tmp, &path)?;
-                Ok(true)
+                // Owned copies for the blocking pool (the object-store path clones the bytes too).
+                let (sha256, bytes) = (file.sha256.clone(), file.bytes.clone());
+                blocking(move || write_new(&path, &sha256, &bytes)).await
             }
         }
     }
@@ -297,7 +309,10 @@ impl FileStore {
         match self {
             FileStore::Object(o) if valid_digest(sha256) => o.read(sha256).await,
             FileStore::Object(_) => Err(io_err("bad digest")),
-            FileStore::Local { root } => std::fs::read(Self::path(root, sha256)?),
+            FileStore::Local { root } => {
+                let path = Self::path(root, sha256)?;
+                blocking(move || std::fs::read(path)).await
+            }
         }
     }
 
@@ -307,7 +322,7 @@ impl FileStore {
             FileStore::Object(_) => {}
             FileStore::Local { root } => {
                 if let Ok(path) = Self::path(root, sha256) {
-                    let _ = std::fs::remove_file(path);
+                    let _ = blocking(move || std::fs::remove_file(path)).await;
                 }
             }
         }

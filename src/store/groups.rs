@@ -3,8 +3,10 @@
 
 use super::Store;
 use super::orgs::like_pattern;
+use crate::domain::group::{GroupCalendar, Membership};
 use crate::domain::ids::{GroupId, OrgId, PlanId};
 use crate::domain::org::MemberRole;
+use jiff::civil::Date;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -75,6 +77,25 @@ impl GroupRow {
         self.members
             .iter()
             .filter(move |m| m.role == role && m.active_on(date))
+    }
+
+    /// The group's dates and memberships as the record rules take them.
+    pub fn calendar(&self) -> GroupCalendar {
+        let day = |s: &str| s.parse::<Date>().ok();
+        GroupCalendar {
+            started_on: day(&self.started_on).unwrap_or(Date::MIN),
+            ended_on: self.ended_on.as_deref().and_then(day),
+            members: self
+                .members
+                .iter()
+                .map(|m| Membership {
+                    org_id: m.org_id.clone(),
+                    role: m.role,
+                    from: day(&m.effective_from).unwrap_or(Date::MIN),
+                    to: m.effective_to.as_deref().and_then(day),
+                })
+                .collect(),
+        }
     }
 }
 

@@ -1,16 +1,21 @@
 //! Persistence over sqlx's `Any` driver: one set of SQL (with `$n` placeholders) for SQLite and
 //! PostgreSQL, one migrations folder per backend with the same file names.
 
+pub mod agreements;
+pub mod attachments;
 mod audit;
+pub mod bases;
 pub mod facts;
 pub mod files;
 mod groups;
+pub mod onsite;
 mod orgs;
 mod pairings;
 pub mod plans;
+mod rows;
 mod sessions;
+pub mod team;
 mod users;
-pub mod workspace;
 
 pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
 pub use groups::{GroupFilter, GroupMember, GroupRow, GroupScope, GroupView};
@@ -163,6 +168,12 @@ pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<String> {
         ),
         _ => None,
     }
+}
+
+/// Whether `e` violates the unique constraint `name`. PostgreSQL reports the name; SQLite reports
+/// the columns instead (`UNIQUE constraint failed: table.a, table.b`), which `sqlite_columns` gives.
+pub(crate) fn violates_unique(e: &sqlx::Error, name: &str, sqlite_columns: &str) -> bool {
+    unique_violation(e).is_some_and(|c| c == name || c.ends_with(sqlite_columns))
 }
 
 #[cfg(test)]

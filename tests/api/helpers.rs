@@ -12,6 +12,19 @@ use xiaodi::{AppState, Application};
 pub const ADMIN_PASSWORD: &str = "Admin#2024pw";
 pub const PASSWORD: &str = "Xiaodi#2024";
 
+/// "Now" for every test app, so no outcome depends on the day the suite runs: noon on
+/// 2026-06-15 in Asia/Shanghai. Move it with `app.clock.advance_ms` or `app.clock.set_ms`.
+pub const NOW: &str = "2026-06-15T12:00:00+08:00[Asia/Shanghai]";
+
+/// The calendar year of [`NOW`].
+pub const THIS_YEAR: i32 = 2026;
+
+pub fn pinned_now() -> jiff::Timestamp {
+    NOW.parse::<jiff::Zoned>()
+        .expect("NOW is a zoned time")
+        .timestamp()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
     Sqlite,
@@ -173,7 +186,7 @@ pub fn s3_endpoint() -> Option<String> {
 pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg) = fresh_database_url(db, dir.path()).await?;
-    let clock = Clock::default();
+    let clock = Clock::fixed(pinned_now());
     let mut config = test_config(dir.path(), &database_url);
     adjust(&mut config);
     let app = Application::build_with_clock(config, clock.clone())

@@ -1,7 +1,7 @@
 //! Group workspace I: agreements, teams, on-site service, practice bases and their rules,
 //! through the web forms and the API, on both databases.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, THIS_YEAR, TestApp};
 use crate::on_both;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
@@ -1438,13 +1438,86 @@ async fn agreements_name_a_school_and_a_locality(app: TestApp) {
         );
     }
 
-    // Years to come are not yet due, whatever the team looks like today.
+    // Years to come are not yet due, whatever the team looks like today (the clock is pinned).
     let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let c = checks(&app, &token, &g.id, 2030).await;
+    let c = checks(&app, &token, &g.id, THIS_YEAR + 1).await;
     assert!(
         c.values().all(|(status, _)| status == "not_yet_due"),
         "{c:?}"
     );
+}
+
+/// A form sent twice at once (a double click, a retry) records the service once: the check runs
+/// inside the write and a unique index backs it.
+async fn identical_onsite_submissions_at_once_record_one_entry(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let r = add_member(
+        &app,
+        &school,
+        &g.id,
+        ("王队长", &g.university, "captain", "senior", true),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let member = app
+        .text(
+            "select id from team_members where person_name = $1",
+            &["王队长"],
+        )
+        .await;
+    let path = format!("/groups/{}/onsite", g.id);
+    for (round, day) in ["2024-03-01", "2024-03-02", "2024-03-03"]
+        .into_iter()
+        .enumerate()
+    {
+        let fields = [
+            ("date_from", day),
+            ("date_to", day),
+            ("place", g.town.as_str()),
+            ("members", member.as_str()),
+            ("content", "驻镇开展技术服务"),
+        ];
+        let (a, b) = tokio::join!(
+            post_form(&app, &school, &path, &fields),
+            post_form(&app, &school, &path, &fields)
+        );
+        let mut statuses = [a.status(), b.status()];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY],
+            "one is recorded, the other refused as a duplicate"
+        );
+        let refused = if a.status() == StatusCode::UNPROCESSABLE_ENTITY {
+            a
+        } else {
+            b
+        };
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("服务记录完全相同，未重复登记")
+        );
+        assert_eq!(app.count("onsite_entries").await, round as i64 + 1);
+    }
+
+    // The schema itself refuses a copy, whatever the application checks.
+    let copy = sqlx::query(
+        "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_at, dedup_key)
+         select id || 'x', group_id, date_from, date_to, place_org_id, content, created_at, dedup_key
+         from onsite_entries where date_from = '2024-03-01'",
+    )
+    .execute(app.store().pool())
+    .await;
+    assert!(
+        copy.is_err(),
+        "the unique index refuses a second row with the same key"
+    );
+    assert_eq!(app.count("onsite_entries").await, 3);
 }
 
 on_both!(
@@ -1459,4 +1532,5 @@ on_both!(
     agreement_deadline_in_the_checks,
     practice_bases,
     onsite_xlsx_round_trip,
+    identical_onsite_submissions_at_once_record_one_entry,
 );

@@ -1,14 +1,12 @@
 //! 三方合作协议 (四(二)): signed date, parties, notes and scans; its status against the deadline.
 
-use super::{AttachmentLine, Choice, GroupHead, Workspace, parse_date};
+use super::{AttachmentLine, Choice, GroupHead, Workspace};
 use crate::AppState;
-use crate::domain::FieldError;
-use crate::domain::ids::OrgId;
+use crate::domain::agreement::{AgreementInput, parse_agreement};
 use crate::domain::rules::{AgreementState, RuleId, Status, agreement_deadline, agreement_state};
 use crate::http::AppError;
 use crate::http::auth::WebUser;
 use crate::store::files::{FileKind, check_upload};
-use crate::store::workspace::AgreementInput;
 use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
@@ -151,51 +149,36 @@ pub async fn save_agreement(
     };
     let files = form.take_files("scans");
 
-    let checked: Result<(AgreementInput, Vec<_>), FieldError> = (|| {
-        let signed_on = if typed.signed_on.is_empty() {
-            None
-        } else {
-            Some(parse_date("签署日期", &typed.signed_on)?)
-        };
-        let parties = typed
-            .parties
-            .iter()
-            .map(|p| OrgId::parse(p).ok_or_else(|| FieldError::new("签约各方", "选择的单位无效")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let limit = ws.attachment_limit();
-        let scans = files
-            .into_iter()
-            .map(|f| {
-                check_upload(
-                    "协议扫描件",
-                    &f.file_name,
-                    f.bytes,
-                    limit,
-                    &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if !scans.is_empty() && signed_on.is_none() {
-            return Err(FieldError::new("签署日期", "上传扫描件时须填写签署日期"));
-        }
-        Ok((
-            AgreementInput {
-                signed_on,
-                notes: typed.notes.clone(),
-                parties,
-            },
-            scans,
-        ))
-    })();
-    let (input, scans) = match checked {
-        Ok(c) => c,
-        Err(e) => return again(&state, &user, &ws, typed, e.to_string()).await,
+    let input = AgreementInput {
+        signed_on: typed.signed_on.clone(),
+        notes: typed.notes.clone(),
+        parties: typed.parties.clone(),
+        with_scans: !files.is_empty(),
+    };
+    let parsed = parse_agreement(&input, &ws.group().calendar(), ws.today);
+    let limit = ws.attachment_limit();
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    let scans: Vec<_> = files
+        .into_iter()
+        .filter_map(|f| {
+            errors.take(check_upload(
+                "协议扫描件",
+                &f.file_name,
+                f.bytes,
+                limit,
+                &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
+            ))
+        })
+        .collect();
+    let agreement = match parsed {
+        Ok(a) if errors.is_empty() => a,
+        _ => return again(&state, &user, &ws, typed, errors.to_string()).await,
     };
     let (actor, now) = (user.actor(), state.clock.now_ms());
     let write = || {
         state
             .store
-            .save_agreement(&actor, now, ws.today, ws.group(), &input, &scans)
+            .save_agreement(&actor, now, &ws.group().id, &agreement, &scans)
     };
     match super::write_with_files(&state, &scans, write).await? {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/agreement", ws.group().id)).into_response()),

@@ -1,15 +1,14 @@
 //! 乡村建设实践基地 (三(一)): name, place, functions, opened date, description and photos.
 
-use super::{AttachmentLine, Choice, GroupHead, VerdictLine, Workspace, parse_date};
+use super::{AttachmentLine, Choice, GroupHead, VerdictLine, Workspace};
 use crate::AppState;
-use crate::domain::FieldError;
-use crate::domain::ids::OrgId;
 use crate::domain::rules::RuleId;
 use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::{Viewer, WebUser};
+use crate::store::bases::{BASE_FUNCTIONS, BaseInput, BaseRow, base_function_label, parse_base};
 use crate::store::files::{FileKind, check_upload};
-use crate::store::workspace::{BASE_FUNCTIONS, BaseRow, NewBase, base_function_label, places_on};
+use crate::store::onsite::places_on;
 use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
 use askama::Template;
@@ -193,38 +192,36 @@ pub async fn add_base(
     };
     let files = form.take_files("photos");
     let limit = ws.attachment_limit();
-    let checked = (|| -> Result<_, FieldError> {
-        let base = NewBase {
-            name: typed.name.clone(),
-            place_org_id: OrgId::parse(&typed.place)
-                .ok_or_else(|| FieldError::new("所在地", "请选择本组的镇(街道)或村(社区)"))?,
-            functions: typed.functions.clone(),
-            opened_on: parse_date("揭牌日期", &typed.opened_on)?,
-            description: typed.description.clone(),
-        };
-        let photos = files
-            .into_iter()
-            .map(|f| {
-                check_upload(
-                    "基地照片",
-                    &f.file_name,
-                    f.bytes,
-                    limit,
-                    &[FileKind::Jpeg, FileKind::Png],
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((base, photos))
-    })();
-    let (base, photos) = match checked {
-        Ok(c) => c,
-        Err(e) => return again(&state, &user, &ws, typed, e.to_string()).await,
+    let input = BaseInput {
+        name: typed.name.clone(),
+        place: typed.place.clone(),
+        functions: typed.functions.clone(),
+        opened_on: typed.opened_on.clone(),
+        description: typed.description.clone(),
+    };
+    let parsed = parse_base(&input, &ws.group().calendar(), ws.today);
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    let photos: Vec<_> = files
+        .into_iter()
+        .filter_map(|f| {
+            errors.take(check_upload(
+                "基地照片",
+                &f.file_name,
+                f.bytes,
+                limit,
+                &[FileKind::Jpeg, FileKind::Png],
+            ))
+        })
+        .collect();
+    let base = match parsed {
+        Ok(b) if errors.is_empty() => b,
+        _ => return again(&state, &user, &ws, typed, errors.to_string()).await,
     };
     let (actor, now) = (user.actor(), state.clock.now_ms());
     let write = || {
         state
             .store
-            .add_base(&actor, now, ws.today, ws.group(), &base, &photos)
+            .add_base(&actor, now, &ws.group().id, &base, &photos)
     };
     match super::write_with_files(&state, &photos, write).await? {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/bases", ws.group().id)).into_response()),

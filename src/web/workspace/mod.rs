@@ -19,8 +19,8 @@ use crate::http::auth::{Viewer, WebUser, urlencode};
 use crate::services::compliance::GroupChecks;
 use crate::services::workspace::{OpenedGroup, open_attachment, open_group};
 use crate::store::StoreError;
+use crate::store::attachments::AttachmentRow;
 use crate::store::files::CheckedFile;
-use crate::store::workspace::AttachmentRow;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -190,15 +190,7 @@ where
     }
 }
 
-/// Parses a `YYYY-MM-DD` field; `label` names it in the error.
-pub fn parse_date(label: &'static str, s: &str) -> Result<Date, FieldError> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(FieldError::new(label, "不能为空"));
-    }
-    s.parse()
-        .map_err(|_| FieldError::new(label, format!("“{s}”不是有效日期，应为 YYYY-MM-DD")))
-}
+pub use crate::domain::parse_date;
 
 pub struct MemberLine {
     pub role: &'static str,

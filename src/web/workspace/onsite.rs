@@ -4,8 +4,11 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date, parse_year};
 use crate::AppState;
-use crate::domain::FieldError;
-use crate::domain::ids::{OnsiteEntryId, OrgId, TeamMemberId};
+use crate::domain::FieldErrors;
+use crate::domain::ids::{OnsiteEntryId, OrgId};
+use crate::domain::onsite::{
+    NewOnsiteEntry, OnsiteEntryDraft, OnsiteEntryInput, check_onsite_entry, parse_onsite_entry,
+};
 use crate::domain::rules::{self, OnsiteProgress, RuleId};
 use crate::domain::sheet::RowError;
 use crate::exports::Table;
@@ -13,7 +16,8 @@ use crate::http::AppError;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::services::access;
 use crate::store::StoreError;
-use crate::store::workspace::{NewOnsiteEntry, OnsiteRow, TeamMemberRow, places_on};
+use crate::store::onsite::{OnsiteRow, places_on};
+use crate::store::team::TeamMemberRow;
 use crate::web::import::read_upload;
 use crate::web::pages::{Chrome, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
 use askama::Template;
@@ -256,29 +260,16 @@ pub async fn list_onsite(
     Ok(render(&page(&state, &user, &ws, &q, no_extras()).await?)?.into_response())
 }
 
-fn parse_entry(f: &EntryForm) -> Result<NewOnsiteEntry, FieldError> {
-    let date_from = parse_date("开始日期", &f.date_from)?;
-    let date_to = if f.date_to.trim().is_empty() {
-        date_from
-    } else {
-        parse_date("结束日期", &f.date_to)?
-    };
-    let place_org_id = OrgId::parse(&f.place)
-        .ok_or_else(|| FieldError::new("服务地点", "请选择本组的镇(街道)或村(社区)"))?;
-    let member_ids = f
-        .members
-        .iter()
-        .map(|m| {
-            TeamMemberId::parse(m).ok_or_else(|| FieldError::new("在场队员", "选择的队员无效"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(NewOnsiteEntry {
-        date_from,
-        date_to,
-        place_org_id,
-        content: f.content.trim().to_string(),
-        member_ids,
-    })
+impl EntryForm {
+    fn input(&self) -> OnsiteEntryInput {
+        OnsiteEntryInput {
+            date_from: self.date_from.clone(),
+            date_to: self.date_to.clone(),
+            place: self.place.clone(),
+            content: self.content.clone(),
+            members: self.members.clone(),
+        }
+    }
 }
 
 pub async fn add_entry(
@@ -289,26 +280,28 @@ pub async fn add_entry(
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let result = match parse_entry(&f.form) {
+    let result = match parse_onsite_entry(&f.form.input(), &ws.group().calendar(), ws.today) {
         Ok(e) => state
             .store
             .add_onsite_entries(
                 &user.actor(),
                 state.clock.now_ms(),
-                ws.today,
-                ws.group(),
+                &ws.group().id,
                 std::slice::from_ref(&e),
             )
             .await
-            .map(|_| e.date_from.year())
-            .map_err(|mut errs| errs.remove(0).1),
-        Err(e) => Err(e.into()),
+            .map(|_| e.date_from().year())
+            .map_err(|mut errs| match errs.remove(0).1 {
+                StoreError::Invalid(e) => Ok(FieldErrors::from(e)),
+                other => Err(other),
+            }),
+        Err(e) => Err(Ok(e)),
     };
     match result {
         Ok(year) => Ok(
             Redirect::to(&format!("/groups/{}/onsite?year={year}", ws.group().id)).into_response(),
         ),
-        Err(StoreError::Invalid(e)) => {
+        Err(Ok(e)) => {
             let q = OnsiteQuery {
                 year: f.form.date_from.get(..4).map(str::to_string),
                 ..Default::default()
@@ -327,7 +320,7 @@ pub async fn add_entry(
             let page = page(&state, &user, &ws, &q, extras).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(e) => Err(e.into()),
+        Err(Err(e)) => Err(e.into()),
     }
 }
 
@@ -411,6 +404,7 @@ pub fn parse_onsite_rows(
 ) -> Result<Vec<(usize, NewOnsiteEntry)>, Vec<RowError>> {
     let wanted: Vec<(&str, &str)> = COLUMNS[..5].iter().map(|c| (*c, *c)).collect();
     let columns = crate::domain::sheet::locate_columns(rows, &wanted)?;
+    let group = ws.group().calendar();
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
@@ -418,6 +412,7 @@ pub fn parse_onsite_rows(
             continue;
         }
         let line = offset + 1;
+        let errors_before = errors.len();
         let cell = |i: usize| columns.cell(row, i);
         let from = parse_date("开始日期", &cell(0))
             .map_err(|e| RowError::new(line, "开始日期", e.message));
@@ -469,16 +464,24 @@ pub fn parse_onsite_rows(
                 )),
             }
         }
-        out.push((
-            line,
-            NewOnsiteEntry {
-                date_from: from,
-                date_to: to,
-                place_org_id,
-                content: cell(4),
-                member_ids,
-            },
-        ));
+        if errors.len() > errors_before {
+            continue;
+        }
+        let draft = OnsiteEntryDraft {
+            date_from: from,
+            date_to: to,
+            place_org_id,
+            content: cell(4),
+            member_ids,
+        };
+        match check_onsite_entry(draft, &group, ws.today) {
+            Ok(e) => out.push((line, e)),
+            Err(errs) => errors.extend(
+                errs.0
+                    .into_iter()
+                    .map(|f| RowError::new(line, f.field, f.message)),
+            ),
+        }
     }
     if out.is_empty() && errors.is_empty() {
         errors.push(RowError::new(2, "开始日期", "表中没有任何记录"));
@@ -511,8 +514,7 @@ pub async fn import_onsite(
                     .add_onsite_entries(
                         &user.actor(),
                         state.clock.now_ms(),
-                        ws.today,
-                        ws.group(),
+                        &ws.group().id,
                         &entries,
                     )
                     .await

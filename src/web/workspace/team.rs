@@ -3,17 +3,19 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date};
 use crate::AppState;
-use crate::domain::FieldError;
 use crate::domain::evaluator;
-use crate::domain::ids::{OrgId, TeamMemberId};
+use crate::domain::ids::TeamMemberId;
 use crate::domain::org::MemberRole;
-use crate::domain::team::{PhoneNumber, TeamRole, Title, mask_phone, parse_person_name};
+use crate::domain::team::{
+    TeamMemberInput, TeamRole, Title, mask_phone, parse_departure, parse_team_member,
+};
+use crate::domain::{FieldError, FieldErrors};
 use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::services::access;
 use crate::store::StoreError;
-use crate::store::workspace::{NewTeamMember, TeamMemberRow};
+use crate::store::team::TeamMemberRow;
 use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -253,28 +255,18 @@ pub async fn get_team(
     )
 }
 
-fn parse_member(f: &MemberForm) -> Result<NewTeamMember, FieldError> {
-    let person_name = parse_person_name(&f.person_name)?;
-    let org_id = OrgId::parse(&f.org_id)
-        .ok_or_else(|| FieldError::new("所在单位", "请选择本组的一所学校"))?;
-    let role = TeamRole::parse(&f.role)
-        .ok_or_else(|| FieldError::new("队内职务", "请选择队长、副队长或队员"))?;
-    let title = Title::parse(&f.title).ok_or_else(|| FieldError::new("职称", "请选择职称"))?;
-    let phone = if f.phone.trim().is_empty() {
-        String::new()
-    } else {
-        PhoneNumber::parse(&f.phone)?.as_str().to_string()
-    };
-    let joined_on = parse_date("加入日期", &f.joined_on)?;
-    Ok(NewTeamMember {
-        person_name,
-        org_id,
-        role,
-        title,
-        school_leader: f.school_leader.is_some(),
-        phone,
-        joined_on,
-    })
+impl MemberForm {
+    fn input(&self) -> TeamMemberInput {
+        TeamMemberInput {
+            person_name: self.person_name.clone(),
+            org_id: self.org_id.clone(),
+            role: self.role.clone(),
+            title: self.title.clone(),
+            school_leader: self.school_leader.is_some(),
+            phone: self.phone.clone(),
+            joined_on: self.joined_on.clone(),
+        }
+    }
 }
 
 pub async fn add_member(
@@ -285,24 +277,20 @@ pub async fn add_member(
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let result = match parse_member(&f.form) {
-        Ok(m) => {
-            state
-                .store
-                .add_team_member(
-                    &user.actor(),
-                    state.clock.now_ms(),
-                    ws.today,
-                    ws.group(),
-                    &m,
-                )
-                .await
-        }
-        Err(e) => Err(e.into()),
+    let result = match parse_team_member(&f.form.input(), &ws.group().calendar(), ws.today) {
+        Ok(m) => state
+            .store
+            .add_team_member(&user.actor(), state.clock.now_ms(), &ws.group().id, &m)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(e) => Ok(FieldErrors::from(e)),
+                other => Err(other),
+            }),
+        Err(e) => Err(Ok(e)),
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
-        Err(StoreError::Invalid(e)) => {
+        Err(Ok(e)) => {
             let page = page(
                 &state,
                 &user,
@@ -318,7 +306,7 @@ pub async fn add_member(
             .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(e) => Err(e.into()),
+        Err(Err(e)) => Err(e.into()),
     }
 }
 
@@ -378,19 +366,20 @@ pub async fn leave(
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
     let m = member_of(&state, &ws, &member).await?;
-    let result = match parse_date("离队日期", &f.form.left_on) {
-        Ok(d) if d > ws.today => Err(FieldError::new("离队日期", format!("{d} 晚于今天")).into()),
-        Ok(d) => {
-            state
-                .store
-                .end_team_member(&user.actor(), state.clock.now_ms(), &ws.group().id, &m, d)
-                .await
-        }
-        Err(e) => Err(e.into()),
+    let result = match parse_departure(&f.form.left_on, m.joined_on, ws.today) {
+        Ok(d) => state
+            .store
+            .end_team_member(&user.actor(), state.clock.now_ms(), &ws.group().id, &m, d)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(e) => Ok(FieldErrors::from(e)),
+                other => Err(other),
+            }),
+        Err(e) => Err(Ok(e)),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
-        Err(StoreError::Invalid(e)) => {
+        Err(Ok(e)) => {
             let page = LeavePage {
                 chrome: Chrome::new(&user, "groups"),
                 head: ws.head("team"),
@@ -400,7 +389,7 @@ pub async fn leave(
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(e) => Err(e.into()),
+        Err(Err(e)) => Err(e.into()),
     }
 }
 

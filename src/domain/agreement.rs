@@ -1,0 +1,177 @@
+//! 三方合作协议 (四(二)): an agreement as entered, parsed into one the store may record.
+
+use crate::domain::group::GroupCalendar;
+use crate::domain::ids::OrgId;
+use crate::domain::org::MemberRole;
+use crate::domain::{FieldError, FieldErrors, parse_date};
+use jiff::civil::Date;
+
+/// The longest note kept with an agreement, in characters.
+pub const MAX_NOTES_CHARS: usize = 2000;
+
+/// An agreement as typed in the form.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementInput {
+    /// `YYYY-MM-DD`, or empty while it is not signed yet.
+    pub signed_on: String,
+    pub notes: String,
+    /// Organisation ids.
+    pub parties: Vec<String>,
+    /// Whether scans come with it (a scan needs a signed date).
+    pub with_scans: bool,
+}
+
+/// An agreement that passed every check that needs no database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAgreement {
+    signed_on: Option<Date>,
+    notes: String,
+    parties: Vec<OrgId>,
+}
+
+impl NewAgreement {
+    pub fn signed_on(&self) -> Option<Date> {
+        self.signed_on
+    }
+
+    pub fn notes(&self) -> &str {
+        &self.notes
+    }
+
+    /// Each party once, sorted.
+    pub fn parties(&self) -> &[OrgId] {
+        &self.parties
+    }
+}
+
+/// Checks an agreement against the group and today; all the errors at once.
+pub fn parse_agreement(
+    input: &AgreementInput,
+    group: &GroupCalendar,
+    today: Date,
+) -> Result<NewAgreement, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let signed_on = if input.signed_on.trim().is_empty() {
+        if input.with_scans {
+            errors.push("签署日期", "上传扫描件时须填写签署日期");
+        }
+        None
+    } else {
+        errors
+            .take(parse_date("签署日期", &input.signed_on))
+            .and_then(|d| {
+                errors.take(if d > today {
+                    Err(FieldError::new(
+                        "签署日期",
+                        format!("{d} 晚于今天，不能登记未来的日期"),
+                    ))
+                } else if d < group.started_on {
+                    Err(FieldError::new(
+                        "签署日期",
+                        format!("{d} 早于结对开始日期 {}", group.started_on),
+                    ))
+                } else {
+                    Ok(d)
+                })
+            })
+    };
+    if input.notes.chars().count() > MAX_NOTES_CHARS {
+        errors.push("备注", format!("不能超过 {MAX_NOTES_CHARS} 个字符"));
+    }
+    let parties = errors.take(parse_parties(&input.parties, group));
+    errors.into_result(|| NewAgreement {
+        signed_on,
+        notes: input.notes.clone(),
+        parties: parties.unwrap_or_default(),
+    })
+}
+
+fn parse_parties(input: &[String], group: &GroupCalendar) -> Result<Vec<OrgId>, FieldError> {
+    let mut parties = input
+        .iter()
+        .map(|p| OrgId::parse(p).ok_or_else(|| FieldError::new("签约各方", "选择的单位无效")))
+        .collect::<Result<Vec<_>, _>>()?;
+    parties.sort();
+    parties.dedup();
+    // 四(二) 三方合作协议: at least a school and the town or a village, all members of the group.
+    let roles: Vec<MemberRole> = parties
+        .iter()
+        .map(|p| group.role_of(p))
+        .collect::<Option<_>>()
+        .ok_or_else(|| FieldError::new("签约各方", "只能选择本组的成员单位"))?;
+    let has_school = roles
+        .iter()
+        .any(|r| matches!(r, MemberRole::University | MemberRole::VocationalSchool));
+    let has_locality = roles
+        .iter()
+        .any(|r| matches!(r, MemberRole::Town | MemberRole::Village));
+    if !(has_school && has_locality) {
+        return Err(FieldError::new(
+            "签约各方",
+            "至少包括一所签约学校和签约镇(街道)或村(社区)",
+        ));
+    }
+    Ok(parties)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::group::Membership;
+
+    fn group() -> (GroupCalendar, OrgId, OrgId) {
+        let (school, town) = (OrgId::new(), OrgId::new());
+        let m = |org: &OrgId, role| Membership {
+            org_id: org.clone(),
+            role,
+            from: Date::constant(2024, 1, 1),
+            to: None,
+        };
+        let g = GroupCalendar {
+            started_on: Date::constant(2024, 1, 1),
+            ended_on: None,
+            members: vec![
+                m(&school, MemberRole::University),
+                m(&town, MemberRole::Town),
+            ],
+        };
+        (g, school, town)
+    }
+
+    #[test]
+    fn every_wrong_field_is_named_at_once() {
+        let (g, school, _) = group();
+        let input = AgreementInput {
+            signed_on: "2026-07-01".into(),
+            notes: "字".repeat(MAX_NOTES_CHARS + 1),
+            parties: vec![school.to_string()],
+            with_scans: false,
+        };
+        let errs = parse_agreement(&input, &g, Date::constant(2026, 6, 15)).unwrap_err();
+        let fields: Vec<_> = errs.0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["签署日期", "备注", "签约各方"]);
+    }
+
+    #[test]
+    fn the_signed_day_may_be_the_start_or_today_but_not_outside() {
+        let (g, school, town) = group();
+        let today = Date::constant(2026, 6, 15);
+        let at = |d: &str| AgreementInput {
+            signed_on: d.into(),
+            parties: vec![town.to_string(), school.to_string(), town.to_string()],
+            ..Default::default()
+        };
+        for ok in ["2024-01-01", "2026-06-15"] {
+            let a = parse_agreement(&at(ok), &g, today).unwrap();
+            assert_eq!(a.parties().len(), 2);
+        }
+        for bad in ["2023-12-31", "2026-06-16"] {
+            assert!(parse_agreement(&at(bad), &g, today).is_err(), "{bad}");
+        }
+        let scans_unsigned = AgreementInput {
+            with_scans: true,
+            ..at("")
+        };
+        assert!(parse_agreement(&scans_unsigned, &g, today).is_err());
+    }
+}

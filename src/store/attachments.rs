@@ -1,0 +1,139 @@
+//! Attachments (scans, photos) of a group's records: rows that point at content-addressed files.
+
+use super::Store;
+use super::audit::{self, Actor, AuditEntry};
+use super::files::CheckedFile;
+use crate::domain::ids::{AttachmentId, GroupId};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone)]
+pub struct AttachmentRow {
+    pub id: AttachmentId,
+    pub group_id: GroupId,
+    pub owner_kind: String,
+    pub owner_id: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub content_type: String,
+    pub file_name: String,
+    pub created_at: i64,
+}
+
+fn attachment_from_row(r: &AnyRow) -> sqlx::Result<AttachmentRow> {
+    Ok(AttachmentRow {
+        id: AttachmentId::from_db(r.try_get("id")?),
+        group_id: GroupId::from_db(r.try_get("group_id")?),
+        owner_kind: r.try_get("owner_kind")?,
+        owner_id: r.try_get("owner_id")?,
+        sha256: r.try_get("sha256")?,
+        size_bytes: r.try_get("size_bytes")?,
+        content_type: r.try_get("content_type")?,
+        file_name: r.try_get("file_name")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, group_id, owner_kind, owner_id, sha256, size_bytes, content_type, file_name, created_at";
+
+pub(super) async fn insert_attachments(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    owner_kind: &str,
+    owner_id: &str,
+    files: &[CheckedFile],
+) -> sqlx::Result<()> {
+    for f in files {
+        let id = AttachmentId::new();
+        sqlx::query(
+            "insert into attachments (id, group_id, owner_kind, owner_id, sha256, size_bytes, content_type, file_name, uploaded_by, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .bind(owner_kind)
+        .bind(owner_id)
+        .bind(&f.sha256)
+        .bind(f.bytes.len() as i64)
+        .bind(f.kind.content_type())
+        .bind(&f.file_name)
+        .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+        audit::append(
+            conn,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "attachment.create",
+                entity: "attachment",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "group_id": group.as_str(), "owner": owner_kind, "owner_id": owner_id,
+                    "file_name": f.file_name, "sha256": f.sha256, "size": f.bytes.len(),
+                })),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Of these digests, those no attachment row refers to (safe to remove after a failed write).
+    pub async fn unreferenced_digests(&self, digests: &[String]) -> sqlx::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for d in digests {
+            let n: i64 = sqlx::query("select count(*) as n from attachments where sha256 = $1")
+                .bind(d.as_str())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+            if n == 0 {
+                out.push(d.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn list_attachments(
+        &self,
+        owner_kind: &str,
+        owner_ids: &[String],
+    ) -> sqlx::Result<Vec<AttachmentRow>> {
+        if owner_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (2..owner_ids.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select {ATTACHMENT_COLUMNS} from attachments where owner_kind = $1 and owner_id in ({}) order by created_at, file_name",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner_kind);
+        for id in owner_ids {
+            q = q.bind(id.as_str());
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(attachment_from_row)
+            .collect()
+    }
+
+    /// An attachment by id; the caller checks the group is visible before handing it out.
+    pub async fn get_attachment(&self, id: &AttachmentId) -> sqlx::Result<Option<AttachmentRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {ATTACHMENT_COLUMNS} from attachments where id = $1"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(attachment_from_row).transpose()
+    }
+}
