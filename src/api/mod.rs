@@ -219,7 +219,7 @@ fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiErr
     Ok((page, per_page))
 }
 
-fn group_dto(g: &GroupRow, today: &str) -> GroupDto {
+fn group_dto(g: &GroupRow, today: jiff::civil::Date) -> GroupDto {
     let refs = |role: MemberRole| {
         g.members_on(role, today)
             .map(|m| OrgRef {
@@ -235,8 +235,8 @@ fn group_dto(g: &GroupRow, today: &str) -> GroupDto {
             id: g.lead_town_id.to_string(),
             name: g.lead_town.clone(),
         },
-        started_on: g.started_on.clone(),
-        ended_on: g.ended_on.clone(),
+        started_on: g.started_on.to_string(),
+        ended_on: g.ended_on.map(|d| d.to_string()),
         members: MembersByRole {
             university: refs(MemberRole::University),
             vocational_school: refs(MemberRole::VocationalSchool),
@@ -272,9 +272,9 @@ async fn list_groups(
         .store
         .list_groups(&user.group_scope(), &filter)
         .await?;
-    let today = state.clock.today().to_string();
+    let today = state.clock.today();
     Ok(Json(GroupPage {
-        items: rows.iter().map(|g| group_dto(g, &today)).collect(),
+        items: rows.iter().map(|g| group_dto(g, today)).collect(),
         total,
         page,
         per_page,
@@ -293,7 +293,7 @@ async fn get_group(
     let view = open_group(&state.store, &state.plans, &user, &id, state.clock.today())
         .await?
         .view;
-    let today = state.clock.today().to_string();
+    let today = state.clock.today();
     let memberships = view
         .group
         .members
@@ -304,12 +304,12 @@ async fn get_group(
                 name: m.name.clone(),
             },
             role: m.role.as_str().to_string(),
-            effective_from: m.effective_from.clone(),
-            effective_to: m.effective_to.clone(),
+            effective_from: m.effective_from.to_string(),
+            effective_to: m.effective_to.map(|d| d.to_string()),
         })
         .collect();
     Ok(Json(GroupDetail {
-        group: group_dto(&view.group, &today),
+        group: group_dto(&view.group, today),
         plan: view.plan_doc_no,
         memberships,
     }))

@@ -123,6 +123,7 @@ mod tests {
         let (school, town) = (OrgId::new(), OrgId::new());
         let m = |org: &OrgId, role| Membership {
             org_id: org.clone(),
+            name: String::new(),
             role,
             from: Date::constant(2024, 1, 1),
             to: None,

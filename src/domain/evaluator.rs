@@ -93,19 +93,19 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
     }
     let mut verdicts = vec![check_agreement(plan, g, &p)];
     let window = active_window(g, &p);
-    let annual: Vec<Verdict> = if g.started_on > p.last {
+    let annual: Vec<Verdict> = if g.calendar.started_on > p.last {
         let status = if p.over {
             Status::NotApplicable
         } else {
             Status::NotYetDue
         };
-        let reason = format!("结对组自 {} 起开展工作", g.started_on);
+        let reason = format!("结对组自 {} 起开展工作", g.calendar.started_on);
         GROUP_RULES[1..]
             .iter()
             .map(|r| verdict(*r, status, reason.clone()))
             .collect()
-    } else if window.is_none() && g.ended_on.is_some_and(|e| e <= p.first) {
-        let reason = format!("结对组已于 {} 结束", g.ended_on.expect("checked"));
+    } else if window.is_none() && g.calendar.ended_on.is_some_and(|e| e <= p.first) {
+        let reason = format!("结对组已于 {} 结束", g.calendar.ended_on.expect("checked"));
         GROUP_RULES[1..]
             .iter()
             .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
@@ -124,7 +124,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
             Some((from, to)) if p.over => team_over_period(plan, g, from, to),
             Some((_, to)) => team_on(plan, g, to).to_vec(),
             None => {
-                let reason = format!("结对组自 {} 起开展工作", g.started_on);
+                let reason = format!("结对组自 {} 起开展工作", g.calendar.started_on);
                 GROUP_RULES[1..5]
                     .iter()
                     .map(|r| verdict(*r, Status::NotYetDue, reason.clone()))
@@ -146,8 +146,9 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
 
 /// The days of the year the group was active up to `as_of` (both inclusive), if any.
 fn active_window(g: &GroupFacts, p: &YearView) -> Option<(Date, Date)> {
-    let from = g.started_on.max(p.first);
+    let from = g.calendar.started_on.max(p.first);
     let to = g
+        .calendar
         .ended_on
         .and_then(|e| e.yesterday().ok())
         .map_or(p.as_of, |e| e.min(p.as_of));
@@ -159,8 +160,8 @@ pub fn onsite_progress(plan: &Plan, g: &GroupFacts, p: &YearView) -> OnsiteProgr
     rules::onsite_progress(
         &g.onsite,
         p.year,
-        g.started_on,
-        g.ended_on,
+        g.calendar.started_on,
+        g.calendar.ended_on,
         plan.rules.onsite_min_days,
         plan.rules.onsite_requires_confirmation,
     )
@@ -187,11 +188,12 @@ pub struct Signing {
 /// signs within the plan's months of its joining; one that leaves before its deadline need not.
 pub fn signings(plan: &Plan, g: &GroupFacts) -> Vec<Signing> {
     let months = plan.rules.agreement_months;
-    g.memberships
+    g.calendar
+        .members
         .iter()
         .filter(|m| plan.rules.agreement_signers.contains(&m.role))
         .filter_map(|m| {
-            let joined = m.from.max(g.started_on);
+            let joined = m.from.max(g.calendar.started_on);
             let deadline = agreement_deadline(joined, months);
             if m.to.is_some_and(|t| t <= deadline) {
                 return None;
@@ -199,17 +201,17 @@ pub fn signings(plan: &Plan, g: &GroupFacts) -> Vec<Signing> {
             let signed_on = g
                 .agreements
                 .iter()
-                .filter(|a| a.parties.contains(&m.org))
+                .filter(|a| a.parties.contains(&m.org_id))
                 .filter_map(|a| a.signed_on)
                 .min();
             Some(Signing {
-                org: m.org.clone(),
+                org: m.org_id.clone(),
                 name: m.name.clone(),
                 role: m.role,
                 joined,
                 deadline,
                 signed_on,
-                supplementary: joined > g.started_on,
+                supplementary: joined > g.calendar.started_on,
             })
         })
         .collect()
@@ -348,7 +350,7 @@ pub fn team_on_date(g: &GroupFacts, d: Date) -> Vec<MemberFact> {
         .filter(|m| m.active_on(d))
         .map(|m: &TeamSpell| MemberFact {
             name: m.name.clone(),
-            org_role: g.school_role_on(&m.org, d),
+            org_role: g.calendar.school_role_on(&m.org, d),
             role: m.role,
             title: m.title,
             school_leader: m.school_leader,
@@ -362,7 +364,10 @@ pub fn team_on(plan: &Plan, g: &GroupFacts, d: Date) -> [Verdict; 4] {
     [
         rules::check_team_size(&facts, plan.rules.team_min_members),
         rules::check_team_captain(&facts),
-        rules::check_team_vice(&facts, g.has_member_on(MemberRole::VocationalSchool, d)),
+        rules::check_team_vice(
+            &facts,
+            g.calendar.has_member_on(MemberRole::VocationalSchool, d),
+        ),
         rules::check_team_title(&facts, plan.rules.team_min_title),
     ]
 }
@@ -390,7 +395,7 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
             cut(l);
         }
     }
-    for m in &g.memberships {
+    for m in &g.calendar.members {
         cut(m.from);
         if let Some(t) = m.to {
             cut(t);
@@ -529,15 +534,18 @@ pub fn evaluate_pairing(
 fn pairing_of(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> Verdict {
     let mut partial = Vec::new();
     let mut full = Vec::new();
-    for g in groups.iter().filter(|g| g.active_on(d)) {
+    for g in groups.iter().filter(|g| g.calendar.active_on(d)) {
         if !g
-            .memberships
+            .calendar
+            .members
             .iter()
-            .any(|m| m.org == s.org && m.active_on(d))
+            .any(|m| m.org_id == s.org && m.active_on(d))
         {
             continue;
         }
-        if g.has_member_on(MemberRole::Town, d) && g.has_member_on(MemberRole::Village, d) {
+        if g.calendar.has_member_on(MemberRole::Town, d)
+            && g.calendar.has_member_on(MemberRole::Village, d)
+        {
             full.push(g.number);
         } else {
             partial.push(g.number);

@@ -2,26 +2,11 @@
 //! memberships, agreements with their parties, team spells, on-site entries, bases. The store
 //! loads them for many groups at once (one query per fact table); the evaluator judges them.
 
+use crate::domain::group::GroupCalendar;
 use crate::domain::ids::{GroupId, OrgId, PlanId, TeamMemberId};
-use crate::domain::org::{MemberRole, OrgKind};
+use crate::domain::org::OrgKind;
 use crate::domain::team::{TeamRole, Title};
 use jiff::civil::Date;
-
-/// One organisation's membership of a group; `to` is exclusive (gone from that day).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Membership {
-    pub org: OrgId,
-    pub name: String,
-    pub role: MemberRole,
-    pub from: Date,
-    pub to: Option<Date>,
-}
-
-impl Membership {
-    pub fn active_on(&self, d: Date) -> bool {
-        self.from <= d && self.to.is_none_or(|t| d < t)
-    }
-}
 
 /// An agreement (the tripartite one, or a supplementary one) with the organisations that signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,10 +56,8 @@ pub struct GroupFacts {
     pub id: GroupId,
     pub plan: PlanId,
     pub number: i64,
-    pub started_on: Date,
-    /// Exclusive, like every end date here.
-    pub ended_on: Option<Date>,
-    pub memberships: Vec<Membership>,
+    /// When the group began and ended, and its dated memberships.
+    pub calendar: GroupCalendar,
     pub agreements: Vec<AgreementFact>,
     pub team: Vec<TeamSpell>,
     pub onsite: Vec<OnsiteFact>,
@@ -87,32 +70,16 @@ impl GroupFacts {
             id,
             plan,
             number,
-            started_on,
-            ended_on: None,
-            memberships: Vec::new(),
+            calendar: GroupCalendar {
+                started_on,
+                ended_on: None,
+                members: Vec::new(),
+            },
             agreements: Vec::new(),
             team: Vec::new(),
             onsite: Vec::new(),
             bases: Vec::new(),
         }
-    }
-
-    pub fn active_on(&self, d: Date) -> bool {
-        self.started_on <= d && self.ended_on.is_none_or(|e| d < e)
-    }
-
-    /// The role a group school holds on `d`, if `org` is one of the group's schools then.
-    pub fn school_role_on(&self, org: &OrgId, d: Date) -> Option<MemberRole> {
-        self.memberships
-            .iter()
-            .find(|m| &m.org == org && m.role.org_kind().is_school() && m.active_on(d))
-            .map(|m| m.role)
-    }
-
-    pub fn has_member_on(&self, role: MemberRole, d: Date) -> bool {
-        self.memberships
-            .iter()
-            .any(|m| m.role == role && m.active_on(d))
     }
 }
 

@@ -9,6 +9,8 @@ use jiff::civil::Date;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub org_id: OrgId,
+    /// The organisation's name, for reasons and messages.
+    pub name: String,
     pub role: MemberRole,
     pub from: Date,
     pub to: Option<Date>,
@@ -55,6 +57,18 @@ impl GroupCalendar {
         self.members
             .iter()
             .any(|m| &m.org_id == org && m.is_place() && m.active_on(date))
+    }
+
+    /// Whether the group has a member of `role` on `date`.
+    pub fn has_member_on(&self, role: MemberRole, date: Date) -> bool {
+        self.members
+            .iter()
+            .any(|m| m.role == role && m.active_on(date))
+    }
+
+    /// Whether the group itself is active on `date` (its end date is exclusive).
+    pub fn active_on(&self, date: Date) -> bool {
+        self.started_on <= date && self.ended_on.is_none_or(|e| date < e)
     }
 
     /// The role the organisation holds (or held) in the group, on any date.

@@ -220,6 +220,7 @@ mod tests {
             ended_on: None,
             members: vec![Membership {
                 org_id: village.clone(),
+                name: String::new(),
                 role: MemberRole::Village,
                 from: Date::constant(2024, 1, 1),
                 to: None,

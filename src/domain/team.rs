@@ -332,6 +332,7 @@ mod tests {
             ended_on: None,
             members: vec![Membership {
                 org_id: school.clone(),
+                name: String::new(),
                 role: MemberRole::University,
                 from: Date::constant(2024, 1, 1),
                 to: Some(Date::constant(2026, 1, 1)),

@@ -111,11 +111,10 @@ pub fn may_confirm_onsite(
     if confirmed {
         return false;
     }
-    let today = today.to_string();
     let member_now = group
         .members
         .iter()
-        .any(|m| m.org_id == viewer.org_id && m.active_on(&today));
+        .any(|m| m.org_id == viewer.org_id && m.active_on(today));
     match viewer.role {
         Role::Town => {
             member_now && (viewer.org_id == group.lead_town_id || &viewer.org_id == place)
@@ -158,8 +157,8 @@ mod tests {
             org_id: org.clone(),
             name: "m".into(),
             role,
-            effective_from: from.into(),
-            effective_to: to.map(Into::into),
+            effective_from: from.parse().unwrap(),
+            effective_to: to.map(|t| t.parse().unwrap()),
             medical_focus: false,
             town: None,
         }
@@ -174,7 +173,7 @@ mod tests {
             number: 1,
             lead_town_id: town.clone(),
             lead_town: "镇".into(),
-            started_on: "2023-09-01".into(),
+            started_on: jiff::civil::date(2023, 9, 1),
             ended_on: None,
             members: vec![
                 member(town, MemberRole::Town, "2023-09-01", None),

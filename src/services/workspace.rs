@@ -38,20 +38,6 @@ impl OpenedGroup {
             .ok_or(ServiceError::NotFound)
     }
 
-    /// The day the group began. A stored value that does not parse is an error, not a default.
-    pub fn started_on(&self) -> Result<Date, ServiceError> {
-        let s = &self.view.group.started_on;
-        s.parse().map_err(|_| {
-            ServiceError::Store(crate::store::StoreError::Db(sqlx::Error::Decode(
-                format!(
-                    "group {} has an unreadable start date “{s}”",
-                    self.view.group.id
-                )
-                .into(),
-            )))
-        })
-    }
-
     pub fn require_edit(&self) -> Result<(), ServiceError> {
         if self.can_edit {
             Ok(())

@@ -3,8 +3,9 @@
 
 use super::Store;
 use crate::domain::facts::{
-    AgreementFact, BaseFact, GroupFacts, Membership, OnsiteFact, SchoolFact, TeamSpell,
+    AgreementFact, BaseFact, GroupFacts, OnsiteFact, SchoolFact, TeamSpell,
 };
+use crate::domain::group::Membership;
 use crate::domain::ids::{GroupId, OrgId, PlanId, TeamMemberId};
 use crate::domain::org::{MemberRole, OrgKind};
 use crate::domain::team::{TeamRole, Title};
@@ -89,7 +90,7 @@ impl Store {
                 r.try_get("number")?,
                 date_at(r, "started_on")?,
             );
-            g.ended_on = opt_date_at(r, "ended_on")?;
+            g.calendar.ended_on = opt_date_at(r, "ended_on")?;
             index.insert(id, groups.len());
             groups.push(g);
         }
@@ -110,8 +111,8 @@ impl Store {
         {
             let Some(i) = at(&r)? else { continue };
             let role: String = r.try_get("role")?;
-            groups[i].memberships.push(Membership {
-                org: OrgId::from_db(r.try_get("org_id")?),
+            groups[i].calendar.members.push(Membership {
+                org_id: OrgId::from_db(r.try_get("org_id")?),
                 name: r.try_get("name")?,
                 role: MemberRole::parse(&role).ok_or_else(|| bad("member role", &role))?,
                 from: date_at(&r, "effective_from")?,

@@ -33,8 +33,9 @@ pub struct GroupMember {
     pub org_id: OrgId,
     pub name: String,
     pub role: MemberRole,
-    pub effective_from: String,
-    pub effective_to: Option<String>,
+    pub effective_from: Date,
+    /// Exclusive: the membership ends the day before.
+    pub effective_to: Option<Date>,
     pub medical_focus: bool,
     /// The town a village lies in (a group's village may lie outside its lead town).
     pub town: Option<String>,
@@ -49,10 +50,9 @@ impl GroupMember {
         }
     }
 
-    /// Whether the membership holds on `date` (`YYYY-MM-DD`; the end date is exclusive).
-    pub fn active_on(&self, date: &str) -> bool {
-        self.effective_from.as_str() <= date
-            && self.effective_to.as_deref().is_none_or(|to| date < to)
+    /// Whether the membership holds on `date` (the end date is exclusive).
+    pub fn active_on(&self, date: Date) -> bool {
+        self.effective_from <= date && self.effective_to.is_none_or(|to| date < to)
     }
 }
 
@@ -63,8 +63,8 @@ pub struct GroupRow {
     pub number: i64,
     pub lead_town_id: OrgId,
     pub lead_town: String,
-    pub started_on: String,
-    pub ended_on: Option<String>,
+    pub started_on: Date,
+    pub ended_on: Option<Date>,
     pub members: Vec<GroupMember>,
 }
 
@@ -72,7 +72,7 @@ impl GroupRow {
     pub fn members_on<'a>(
         &'a self,
         role: MemberRole,
-        date: &'a str,
+        date: Date,
     ) -> impl Iterator<Item = &'a GroupMember> + 'a {
         self.members
             .iter()
@@ -81,18 +81,18 @@ impl GroupRow {
 
     /// The group's dates and memberships as the record rules take them.
     pub fn calendar(&self) -> GroupCalendar {
-        let day = |s: &str| s.parse::<Date>().ok();
         GroupCalendar {
-            started_on: day(&self.started_on).unwrap_or(Date::MIN),
-            ended_on: self.ended_on.as_deref().and_then(day),
+            started_on: self.started_on,
+            ended_on: self.ended_on,
             members: self
                 .members
                 .iter()
                 .map(|m| Membership {
                     org_id: m.org_id.clone(),
+                    name: m.name.clone(),
                     role: m.role,
-                    from: day(&m.effective_from).unwrap_or(Date::MIN),
-                    to: m.effective_to.as_deref().and_then(day),
+                    from: m.effective_from,
+                    to: m.effective_to,
                 })
                 .collect(),
         }
@@ -129,8 +129,8 @@ fn group_from_row(r: &AnyRow) -> sqlx::Result<GroupRow> {
         number: r.try_get("number")?,
         lead_town_id: OrgId::from_db(r.try_get("lead_town_id")?),
         lead_town: r.try_get("lead_town")?,
-        started_on: r.try_get("started_on")?,
-        ended_on: r.try_get("ended_on")?,
+        started_on: super::rows::date(r, "started_on")?,
+        ended_on: super::rows::opt_date(r, "ended_on")?,
         members: Vec::new(),
     })
 }
@@ -235,8 +235,8 @@ impl Store {
                 role: MemberRole::parse(&role).ok_or_else(|| {
                     sqlx::Error::Decode(format!("unknown member role {role}").into())
                 })?,
-                effective_from: r.try_get("effective_from")?,
-                effective_to: r.try_get("effective_to")?,
+                effective_from: super::rows::date(&r, "effective_from")?,
+                effective_to: super::rows::opt_date(&r, "effective_to")?,
                 medical_focus: r.try_get::<i64, _>("medical_focus")? != 0,
                 town: r.try_get("town")?,
             };

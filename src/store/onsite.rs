@@ -35,11 +35,11 @@ pub struct OnsiteRow {
 
 /// The places of a group's on-site service on `date`: its town and its villages.
 pub fn places_on(group: &GroupRow, date: Date) -> Vec<(OrgId, String)> {
-    let d = date.to_string();
+    let d = date;
     group
         .members
         .iter()
-        .filter(|m| matches!(m.role, MemberRole::Town | MemberRole::Village) && m.active_on(&d))
+        .filter(|m| matches!(m.role, MemberRole::Town | MemberRole::Village) && m.active_on(d))
         .map(|m| (m.org_id.clone(), m.name.clone()))
         .collect()
 }

@@ -37,7 +37,7 @@ pub use crate::domain::team::{Departure, NewTeamMember, TeamMemberInput};
 
 /// The role a group school holds on `date`, if the organisation is one of the group's schools then.
 pub fn school_role_on(group: &GroupRow, org: &OrgId, date: Date) -> Option<MemberRole> {
-    let d = date.to_string();
+    let d = date;
     group
         .members
         .iter()
@@ -47,7 +47,7 @@ pub fn school_role_on(group: &GroupRow, org: &OrgId, date: Date) -> Option<Membe
                     m.role,
                     MemberRole::University | MemberRole::VocationalSchool
                 )
-                && m.active_on(&d)
+                && m.active_on(d)
         })
         .map(|m| m.role)
 }

@@ -26,7 +26,7 @@ pub struct GroupLine {
 }
 
 impl GroupLine {
-    pub fn from_row(g: &GroupRow, today: &str) -> Self {
+    pub fn from_row(g: &GroupRow, today: jiff::civil::Date) -> Self {
         let names = |role: MemberRole| {
             g.members_on(role, today)
                 .map(|m| m.name_in(&g.lead_town))
@@ -81,7 +81,7 @@ pub async fn list_groups(
         .store
         .list_groups(&user.group_scope(), &filter)
         .await?;
-    let today = state.clock.today().to_string();
+    let today = state.clock.today();
     let title = if user.role.sees_all_groups() {
         "全部结对组".to_string()
     } else {
@@ -89,10 +89,7 @@ pub async fn list_groups(
     };
     let page = GroupsPage {
         chrome: Chrome::new(&user, "groups"),
-        groups: rows
-            .iter()
-            .map(|g| GroupLine::from_row(g, &today))
-            .collect(),
+        groups: rows.iter().map(|g| GroupLine::from_row(g, today)).collect(),
         pager: Pager::new("/", &[("q", q.as_deref())], page, total),
         q: q.unwrap_or_default(),
         title,
@@ -115,7 +112,7 @@ pub async fn export_groups(
         .store
         .list_groups(&user.group_scope(), &filter)
         .await?;
-    let today = state.clock.today().to_string();
+    let today = state.clock.today();
     let table = Table {
         sheet: "结对组".into(),
         headers: vec![
@@ -129,14 +126,14 @@ pub async fn export_groups(
         rows: rows
             .iter()
             .map(|g| {
-                let l = GroupLine::from_row(g, &today);
+                let l = GroupLine::from_row(g, today);
                 vec![
                     l.number.to_string(),
                     l.lead_town,
                     l.villages,
                     l.university,
                     l.vocational_schools,
-                    g.started_on.clone(),
+                    g.started_on.to_string(),
                 ]
             })
             .collect(),

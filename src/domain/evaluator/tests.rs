@@ -1,7 +1,8 @@
 //! Boundary tests of the readings of SPEC §5, on the Dongguan plan and hand-made facts.
 
 use super::*;
-use crate::domain::facts::{AgreementFact, BaseFact, Membership, OnsiteFact};
+use crate::domain::facts::{AgreementFact, BaseFact, OnsiteFact};
+use crate::domain::group::Membership;
 use crate::domain::ids::{GroupId, PlanId, TeamMemberId};
 use crate::domain::org::OrgKind;
 use crate::domain::plan::DONGGUAN_2023_PLAN;
@@ -30,7 +31,7 @@ fn orgs() -> Orgs {
 
 fn membership(org: &OrgId, name: &str, role: MemberRole, from: Date) -> Membership {
     Membership {
-        org: org.clone(),
+        org_id: org.clone(),
         name: name.into(),
         role,
         from,
@@ -42,7 +43,7 @@ fn membership(org: &OrgId, name: &str, role: MemberRole, from: Date) -> Membersh
 fn group(o: &Orgs) -> GroupFacts {
     let start = date(2023, 12, 29);
     let mut g = GroupFacts::new(GroupId::new(), PlanId::new(), 1, start);
-    g.memberships = vec![
+    g.calendar.members = vec![
         membership(&o.town, "凤岗镇", MemberRole::Town, start),
         membership(&o.village, "雁田村", MemberRole::Village, start),
         membership(&o.uni, "广东医科大学", MemberRole::University, start),
@@ -255,7 +256,7 @@ fn a_party_joining_later_has_a_deadline_of_its_own() {
     let mut g = group(&o);
     g.agreements = vec![signed_by_all(&o, date(2024, 1, 20))];
     let newcomer = OrgId::new();
-    g.memberships.push(membership(
+    g.calendar.members.push(membership(
         &newcomer,
         "塘厦镇石潭埔村",
         MemberRole::Village,
@@ -348,7 +349,8 @@ fn exactly_one_vice_captain_and_none_without_a_vocational_school() {
     // 三(五): a medical university's extra pairing without a vocational school.
     let mut extra = complete(&o);
     extra
-        .memberships
+        .calendar
+        .members
         .retain(|m| m.role != MemberRole::VocationalSchool);
     extra.team.retain(|m| m.role != TeamRole::ViceCaptain);
     extra.team.push(spell(
@@ -376,7 +378,8 @@ fn members_of_a_school_that_left_the_group_do_not_count() {
     let o = orgs();
     let mut g = complete(&o);
     // The vocational school leaves on 1 June: its vice-captain no longer counts.
-    g.memberships
+    g.calendar
+        .members
         .iter_mut()
         .find(|m| m.role == MemberRole::VocationalSchool)
         .unwrap()
@@ -418,7 +421,7 @@ fn onsite_89_versus_90_days_and_pro_rating() {
     assert_eq!(status(&v, RuleId::Onsite), Status::NotMet);
     // A group that started on 1 July 2024 needs 46 days of 2024 (184 of 366, rounded up).
     let mut mid = complete(&o);
-    mid.started_on = date(2024, 7, 1);
+    mid.calendar.started_on = date(2024, 7, 1);
     let v = evaluate_group(&plan(), &mid, 2024, after);
     assert_eq!(v.onsite.required, 46);
 }
@@ -437,7 +440,7 @@ fn bases_count_from_their_opening() {
 fn a_group_that_ended_is_not_judged_after() {
     let o = orgs();
     let mut g = complete(&o);
-    g.ended_on = Some(date(2025, 1, 1));
+    g.calendar.ended_on = Some(date(2025, 1, 1));
     let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 1));
     for rule in &GROUP_RULES[1..] {
         assert_eq!(status(&v, *rule), Status::NotApplicable, "{rule}");
@@ -482,7 +485,8 @@ fn pairing_is_judged_per_school() {
     // A group without a village does not pair its school with one.
     let mut no_village = g;
     no_village
-        .memberships
+        .calendar
+        .members
         .retain(|m| m.role != MemberRole::Village);
     let v = evaluate_pairing(&p, &[uni], &[no_village], 2024, date(2024, 5, 1));
     assert_eq!(v[0].verdict.status, Status::NotMet);

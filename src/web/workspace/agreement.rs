@@ -47,7 +47,7 @@ async fn page(
     error: Option<String>,
 ) -> Result<AgreementPage, AppError> {
     let g = ws.group();
-    let start = ws.started_on()?;
+    let start = ws.started_on();
     let agreement = state.store.get_agreement(&g.id).await?;
     let signed = agreement.as_ref().and_then(|a| a.signed_on);
     let deadline = agreement_deadline(start, ws.plan.rules.agreement_months);
@@ -79,7 +79,6 @@ async fn page(
         }
         None => Vec::new(),
     };
-    let today = ws.today.to_string();
     let typed = typed.unwrap_or_else(|| Typed {
         signed_on: signed.map(|d| d.to_string()).unwrap_or_default(),
         notes: agreement
@@ -92,7 +91,7 @@ async fn page(
             None => g
                 .members
                 .iter()
-                .filter(|m| m.active_on(&today))
+                .filter(|m| m.active_on(ws.today))
                 .map(|m| m.org_id.to_string())
                 .collect(),
         },
@@ -100,7 +99,7 @@ async fn page(
     let parties = g
         .members
         .iter()
-        .filter(|m| m.active_on(&today) || typed.parties.contains(&m.org_id.to_string()))
+        .filter(|m| m.active_on(ws.today) || typed.parties.contains(&m.org_id.to_string()))
         .map(|m| Choice {
             value: m.org_id.to_string(),
             label: format!("{}（{}）", m.name, m.role.label()),

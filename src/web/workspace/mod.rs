@@ -122,8 +122,8 @@ impl Workspace {
     }
 
     /// The day the group began. A stored value that does not parse is an error, not a default.
-    pub fn started_on(&self) -> Result<Date, AppError> {
-        Ok(self.0.started_on()?)
+    pub fn started_on(&self) -> Date {
+        self.view.group.started_on
     }
 
     pub fn head(&self, tab: &'static str) -> GroupHead {
@@ -230,7 +230,6 @@ pub async fn get_group(
     let ws = Workspace::open(&state, &user, &id).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
     let checks = ws.checks(&state, year).await?;
-    let today = ws.today.to_string();
     let mut members: Vec<MemberLine> = ws
         .group()
         .members
@@ -238,9 +237,9 @@ pub async fn get_group(
         .map(|m| MemberLine {
             role: m.role.label(),
             name: m.name_in(&ws.group().lead_town),
-            effective_from: m.effective_from.clone(),
-            effective_to: m.effective_to.clone().unwrap_or_default(),
-            active: m.active_on(&today),
+            effective_from: m.effective_from.to_string(),
+            effective_to: m.effective_to.map(|d| d.to_string()).unwrap_or_default(),
+            active: m.active_on(ws.today),
             medical: m.medical_focus,
         })
         .collect();
@@ -254,10 +253,10 @@ pub async fn get_group(
     let page = OverviewPage {
         chrome: Chrome::new(&user, "groups"),
         head: ws.head("overview"),
-        line: super::groups::GroupLine::from_row(ws.group(), &today),
+        line: super::groups::GroupLine::from_row(ws.group(), ws.today),
         plan_name: ws.view.plan_name.clone(),
         plan_doc_no: ws.view.plan_doc_no.clone(),
-        started_on: ws.group().started_on.clone(),
+        started_on: ws.group().started_on.to_string(),
         members,
         year,
         as_of: checks.verdicts.period.as_of.to_string(),

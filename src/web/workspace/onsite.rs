@@ -192,7 +192,7 @@ async fn page(
         .take(PER_PAGE as usize)
         .map(|e| EntryLine::new(user, ws, e))
         .collect();
-    let all_places = places_on(g, ws.today.min(last).max(ws.started_on()?));
+    let all_places = places_on(g, ws.today.min(last).max(ws.started_on()));
     let team = state.store.list_team(&g.id).await?;
     let form = extras.form;
     Ok(OnsitePage {
@@ -572,7 +572,7 @@ async fn entry_of(
 ) -> Result<EntryLine, AppError> {
     let id = OnsiteEntryId::parse(entry).ok_or(AppError::NotFound)?;
     let g = ws.group();
-    let start = ws.started_on()?;
+    let start = ws.started_on();
     let all = state
         .store
         .list_onsite(&g.id, start, ws.today.max(start))

@@ -164,7 +164,7 @@ async fn page(
             matches!(
                 m.role,
                 MemberRole::University | MemberRole::VocationalSchool
-            ) && m.active_on(&today)
+            ) && m.active_on(ws.today)
         })
         .map(|m| Choice {
             value: m.org_id.to_string(),
