@@ -357,7 +357,7 @@ async fn group_checks(
         query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
     let ws = open_group(&state.store, &state.plans, &user, &id, state.clock.today()).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
-    let checks = ws.checks(&state.store, &state.plans, year).await?;
+    let checks = ws.checks(&state.store, year).await?;
     Ok(Json(ChecksResponse {
         group_id: ws.group().id.to_string(),
         year,

@@ -126,10 +126,7 @@ async fn load_viewer(
     ip: String,
 ) -> Result<Option<Viewer>, AppError> {
     let now = state.clock.now_ms();
-    let Some(session) = state.store.touch_session(token, kind, now).await? else {
-        return Ok(None);
-    };
-    let Some(user) = state.store.get_user(&session.user_id).await? else {
+    let Some((session, user)) = state.store.touch_session(token, kind, now).await? else {
         return Ok(None);
     };
     if user.disabled {

@@ -7,9 +7,9 @@ use crate::domain::facts::GroupFacts;
 use crate::domain::ids::GroupId;
 use crate::domain::plan::Plan;
 use crate::domain::rules::year_bounds;
-use crate::store::Store;
 use crate::store::facts::GroupSet;
 use crate::store::plans::PlanCache;
+use crate::store::{GroupRow, Store};
 use jiff::civil::Date;
 use std::sync::Arc;
 
@@ -70,6 +70,24 @@ pub async fn group_checks(
     Ok(year_checks(store, plans, GroupSet::Ids(&ids), year, today)
         .await?
         .pop())
+}
+
+/// The checks of one group already opened (its row read for the page): the record tables only.
+pub async fn checks_of_group(
+    store: &Store,
+    plan: Arc<Plan>,
+    group: &GroupRow,
+    year: i16,
+    today: Date,
+) -> sqlx::Result<GroupChecks> {
+    let (first, last) = year_bounds(year);
+    let facts = store.facts_of_group(group, first, last).await?;
+    let verdicts = evaluator::evaluate_group(&plan, &facts, year, today);
+    Ok(GroupChecks {
+        facts,
+        plan,
+        verdicts,
+    })
 }
 
 /// 二: the pairing rule for every school of the programme, judged on all groups.

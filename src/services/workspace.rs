@@ -5,7 +5,7 @@ use super::ServiceError;
 use super::access::{self, Viewer};
 use crate::domain::ids::{AttachmentId, GroupId};
 use crate::domain::plan::Plan;
-use crate::services::compliance::{GroupChecks, group_checks};
+use crate::services::compliance::{GroupChecks, checks_of_group};
 use crate::store::attachments::AttachmentRow;
 use crate::store::plans::PlanCache;
 use crate::store::{GroupRow, GroupView, Store};
@@ -27,15 +27,8 @@ impl OpenedGroup {
     }
 
     /// The group's verdicts for `year`, from the one evaluator.
-    pub async fn checks(
-        &self,
-        store: &Store,
-        plans: &PlanCache,
-        year: i16,
-    ) -> Result<GroupChecks, ServiceError> {
-        group_checks(store, plans, &self.view.group.id, year, self.today)
-            .await?
-            .ok_or(ServiceError::NotFound)
+    pub async fn checks(&self, store: &Store, year: i16) -> Result<GroupChecks, ServiceError> {
+        Ok(checks_of_group(store, self.plan.clone(), &self.view.group, year, self.today).await?)
     }
 
     pub fn require_edit(&self) -> Result<(), ServiceError> {

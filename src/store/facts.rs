@@ -1,7 +1,7 @@
 //! Loads the facts the rules read, for a whole set of groups at once: one query per fact table,
 //! never one per group, so one group's page and the all-groups matrix cost the same queries.
 
-use super::Store;
+use super::{GroupRow, Store};
 use crate::domain::facts::{
     AgreementFact, BaseFact, GroupFacts, OnsiteFact, SchoolFact, TeamSpell,
 };
@@ -98,7 +98,6 @@ impl Store {
             let id: String = r.try_get("group_id")?;
             Ok(index.get(&id).copied())
         };
-
         let sql = format!(
             "select m.group_id, m.org_id, o.name, m.role, m.effective_from, m.effective_to
              from group_memberships m join organisations o on o.id = m.org_id{}
@@ -120,6 +119,48 @@ impl Store {
             });
         }
 
+        self.attach_records(&mut groups, &index, set, first, last)
+            .await?;
+        Ok(groups)
+    }
+
+    /// The facts of one group already read (its page has it), for the days `first..=last`:
+    /// only the record tables are queried.
+    pub async fn facts_of_group(
+        &self,
+        group: &GroupRow,
+        first: Date,
+        last: Date,
+    ) -> sqlx::Result<GroupFacts> {
+        let mut g = GroupFacts::new(
+            group.id.clone(),
+            group.plan_id.clone(),
+            group.number,
+            group.started_on,
+        );
+        g.calendar = group.calendar();
+        let mut groups = vec![g];
+        let index = HashMap::from([(group.id.to_string(), 0)]);
+        let ids = [group.id.clone()];
+        self.attach_records(&mut groups, &index, GroupSet::Ids(&ids), first, last)
+            .await?;
+        Ok(groups.pop().expect("one group"))
+    }
+
+    /// Agreements, team spells, on-site entries and bases of `groups` (indexed by id), one query
+    /// per table.
+    async fn attach_records(
+        &self,
+        groups: &mut [GroupFacts],
+        index: &HashMap<String, usize>,
+        set: GroupSet<'_>,
+        first: Date,
+        last: Date,
+    ) -> sqlx::Result<()> {
+        let at = |r: &AnyRow| -> sqlx::Result<Option<usize>> {
+            let id: String = r.try_get("group_id")?;
+            Ok(index.get(&id).copied())
+        };
         // Agreements with their parties: one row per party (an agreement without parties once).
         let sql = format!(
             "select a.group_id, a.id, a.signed_on, p.org_id
@@ -220,7 +261,7 @@ impl Store {
                 opened_on: date_at(&r, "opened_on")?,
             });
         }
-        Ok(groups)
+        Ok(())
     }
 
     /// Every university and vocational school of the programme, for the school-level rules.

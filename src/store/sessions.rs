@@ -89,19 +89,25 @@ impl Store {
         })
     }
 
-    /// The live session for a token of the given kind, refreshed; `None` when unknown or idle too long.
+    /// The live session for a token of the given kind with its user, refreshed, in one query
+    /// (every request makes it); `None` when unknown or idle too long.
     pub async fn touch_session(
         &self,
         token: &str,
         kind: SessionKind,
         now_ms: i64,
-    ) -> sqlx::Result<Option<SessionRow>> {
+    ) -> sqlx::Result<Option<(SessionRow, super::UserRow)>> {
         let token_hash = hash_token(token);
-        let row = sqlx::query("select token_hash, user_id, csrf_token, kind, last_seen_at from sessions where token_hash = $1 and kind = $2")
-            .bind(&token_hash)
-            .bind(kind.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select s.csrf_token, s.kind, s.last_seen_at, {}
+             from sessions s join users u on u.id = s.user_id join organisations o on o.id = u.org_id
+             where s.token_hash = $1 and s.kind = $2",
+            super::users::USER_COLUMNS
+        )))
+        .bind(&token_hash)
+        .bind(kind.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let last_seen: i64 = row.try_get("last_seen_at")?;
         if now_ms - last_seen >= IDLE_TIMEOUT_MS {
@@ -115,12 +121,16 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         }
-        Ok(Some(SessionRow {
-            token_hash,
-            user_id: UserId::from_db(row.try_get("user_id")?),
-            csrf_token: row.try_get("csrf_token")?,
-            kind: row.try_get("kind")?,
-        }))
+        let user = super::users::user_from_row(&row)?;
+        Ok(Some((
+            SessionRow {
+                token_hash,
+                user_id: user.id.clone(),
+                csrf_token: row.try_get("csrf_token")?,
+                kind: row.try_get("kind")?,
+            },
+            user,
+        )))
     }
 
     pub async fn delete_user_sessions(&self, user: &UserId) -> sqlx::Result<()> {

@@ -46,11 +46,11 @@ pub struct UserFilter {
     pub offset: i64,
 }
 
-const USER_COLUMNS: &str =
+pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
     u.must_change_password, u.failed_attempts, u.locked_until, u.disabled";
 
-fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
+pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
     let role: String = r.try_get("role")?;
     Ok(UserRow {
         id: UserId::from_db(r.try_get("id")?),

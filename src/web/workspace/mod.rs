@@ -145,7 +145,7 @@ impl Workspace {
 
     /// The group's verdicts for `year`, from the one evaluator.
     pub async fn checks(&self, state: &AppState, year: i16) -> Result<GroupChecks, AppError> {
-        Ok(self.0.checks(&state.store, &state.plans, year).await?)
+        Ok(self.0.checks(&state.store, year).await?)
     }
 
     pub fn verdict_lines(&self, checks: &GroupChecks) -> Vec<VerdictLine> {
