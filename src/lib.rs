@@ -12,7 +12,9 @@ pub mod http;
 pub mod imports;
 pub mod services;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod web;
 
-pub use startup::{AppState, Application};
+pub use startup::Application;
+pub use state::AppState;

@@ -5,23 +5,12 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::plan::{DONGGUAN_2023_PAIRINGS, DONGGUAN_2023_PLAN, Plan};
 use crate::services::accounts::{self, FirstPassword, NewAccount};
+use crate::state::AppState;
 use crate::store::{Actor, Store};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-
-/// Shared by every handler: cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    /// Uploaded files, content-addressed under the data directory.
-    pub files: crate::store::files::FileStore,
-    pub clock: Clock,
-    pub config: Arc<Config>,
-    /// Plans parsed once, by id.
-    pub plans: crate::store::plans::PlanCache,
-}
 
 /// What first start did, for the operator to read once.
 #[derive(Debug, Default)]

@@ -1,0 +1,19 @@
+//! The application state every handler, job and service caller shares: below web, api and http,
+//! above the store, so nothing that uses it reaches back up to start-up.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Shared by every handler: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Uploaded files, content-addressed under the data directory.
+    pub files: crate::store::files::FileStore,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+    /// Plans parsed once, by id.
+    pub plans: crate::store::plans::PlanCache,
+}
