@@ -54,6 +54,11 @@ impl Viewer {
 
 /// The groups a user may read: the bureau and headquarters all of them, a member organisation's
 /// users the groups it is (or was) in, the system administrator and the auditor none.
+/// Whether the viewer sees the whole programme (every group and every school's standing).
+pub fn sees_programme(viewer: &Viewer) -> bool {
+    viewer.role.sees_all_groups()
+}
+
 pub fn group_scope(viewer: &Viewer) -> GroupScope {
     if viewer.role.sees_all_groups() {
         GroupScope::All

@@ -10,6 +10,7 @@ use crate::domain::rules::RuleId;
 use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::WebUser;
+use crate::services::{access, compliance};
 use crate::store::{OrgFilter, OrgRow, RegionRow};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -181,6 +182,18 @@ struct PlanPage {
     report_start_month: String,
     targets: String,
     rules: Vec<RuleLine>,
+    /// 二: each school's pairing this year (bureau and HQ only).
+    pairing_year: i16,
+    pairing_title: String,
+    pairing: Vec<PairingLine>,
+}
+
+pub struct PairingLine {
+    pub school: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub label: &'static str,
+    pub reason: String,
 }
 
 pub async fn get_plan(
@@ -193,8 +206,27 @@ pub async fn get_plan(
         .current(&state.store)
         .await?
         .ok_or(AppError::NotFound)?;
+    let today = state.clock.today();
+    let pairing = if access::sees_programme(&user) {
+        compliance::school_checks(&state.store, &state.plans, today.year(), today)
+            .await?
+            .into_iter()
+            .map(|s| PairingLine {
+                school: s.school.name,
+                kind: s.school.kind.label(),
+                status: s.verdict.status.as_str(),
+                label: s.verdict.status.label(),
+                reason: s.verdict.reason,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let t = &plan.targets;
     let page = PlanPage {
+        pairing_year: today.year(),
+        pairing_title: plan.rule_title(RuleId::Pairing),
+        pairing,
         chrome: Chrome::new(&user, "plan"),
         rules: RuleId::ALL
             .iter()

@@ -247,6 +247,15 @@ async fn the_bare_preset_has_nothing_unmet_in_2023(app: TestApp) {
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     let plan = app.get_with(&admin, "/plan").await.text().await.unwrap();
     assert!(plan.contains("服务工作队不少于 6 人") && plan.contains("全年不足天数不超过 30 天"));
+    // 二, judged per school: all 18 schools of the table are paired with a town and a village.
+    assert!(plan.contains("各校结对情况"));
+    assert_eq!(plan.matches("class=\"badge met\"").count(), 18);
+    assert!(plan.contains("广东医科大学 在第 4 组结对镇村"));
+    // A school user sees the plan, not the other schools' standing.
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.web_client("gdmu", crate::helpers::PASSWORD).await;
+    let plan = app.get_with(&school, "/plan").await.text().await.unwrap();
+    assert!(plan.contains("服务工作队不少于 6 人") && !plan.contains("各校结对情况"));
 }
 
 on_both!(
