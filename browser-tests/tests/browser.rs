@@ -1,165 +1,39 @@
 //! Real Chromium (Debian's chromium + chromium-driver) against the real server.
 
-use fantoccini::{ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
-use xiaodi::config::Config;
+mod support;
 
-const PASSWORD: &str = "Browser#2024";
-
-fn chromedriver() -> Option<PathBuf> {
-    let path = Path::new("/usr/bin/chromedriver");
-    if path.exists() {
-        return Some(path.to_path_buf());
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "CI must install chromium and chromium-driver (see .ci/run)"
-    );
-    eprintln!(
-        "chromedriver is not installed: the browser test is skipped (apt-get install -y chromium chromium-driver)"
-    );
-    None
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Where screenshots are kept for people to look at.
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Driver {
-    child: tokio::process::Child,
-    url: String,
-}
-
-impl Driver {
-    async fn start(binary: &Path) -> Self {
-        let port = free_port();
-        let child = tokio::process::Command::new(binary)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start chromedriver");
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Self { child, url };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chromedriver did not start on port {port}");
-    }
-}
-
-async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> fantoccini::Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--no-first-run", "--hide-scrollbars",
-                format!("--window-size={width},{height}"),
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("open a Chromium session")
-}
+use fantoccini::Locator;
+use support::{Harness, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
-    let Some(binary) = chromedriver() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        addr: "127.0.0.1:0".into(),
-        data_dir: dir.path().to_path_buf(),
-        admin_password: Some(PASSWORD.into()),
-        log_level: "warn".into(),
-        ..Config::default()
+    let Some(h) = Harness::start().await else {
+        return;
     };
-    let app = xiaodi::Application::build(config).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
+    let b = h.browser(390, 844).await;
 
-    let mut driver = Driver::start(&binary).await;
-    let profile = tempfile::tempdir().unwrap();
-    let c = browser(&driver, profile.path(), 390, 844).await;
-
-    c.goto(&format!("{base}/")).await.unwrap();
+    b.goto("/").await;
     // Not signed in: the login page.
-    c.wait()
-        .for_element(Locator::Css("input[name=username]"))
-        .await
-        .unwrap();
-    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit].primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.wait_for("input[name=username]").await;
+    assert!(b.path().await.starts_with("/login"));
+    b.sign_in("admin", PASSWORD).await;
 
-    c.wait()
-        .for_element(Locator::Css("table.groups"))
-        .await
-        .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/");
-    let rows = c
-        .find_all(Locator::Css("table.groups tbody tr"))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 8, "the home page lists the 8 groups");
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    b.wait_for("table.groups").await;
+    assert_eq!(b.path().await, "/");
+    assert_eq!(
+        b.count("table.groups tbody tr").await,
+        8,
+        "the home page lists the 8 groups"
+    );
+    let text = b.text("main").await;
     for n in 1..=8 {
         assert!(text.contains(&format!("第 {n} 组")), "group {n} is shown");
     }
     assert!(text.contains("广东医科大学") && text.contains("凤凰岗社区"));
 
     // Usable on a 390-px phone: nothing runs off the side of the screen.
-    let overflow = c
-        .execute(
+    let overflow =
+        b.c.execute(
             "return document.documentElement.scrollWidth - window.innerWidth;",
             vec![],
         )
@@ -169,119 +43,49 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
         overflow.as_i64().unwrap() <= 0,
         "the page is wider than the phone by {overflow} px"
     );
-
-    let png = c.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"));
-    let shot = screenshot_dir().join("groups-390px.png");
-    std::fs::write(&shot, &png).unwrap();
-    eprintln!("screenshot: {}", shot.display());
+    b.screenshot("groups-390px.png").await;
 
     // A group page opens from the list.
-    c.find(Locator::LinkText("第 4 组"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("dl.facts"))
-        .await
-        .unwrap();
-    let page = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    b.follow("第 4 组").await;
+    b.wait_for("dl.facts").await;
+    let page = b.text("main").await;
     assert!(page.contains("塘厦镇") && page.contains("东莞市电子科技学校"));
-    std::fs::write(
-        screenshot_dir().join("group-4-390px.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    b.screenshot("group-4-390px.png").await;
 
     // The team page: no captain yet; add one through the form and the verdict turns.
-    c.find(Locator::LinkText("服务工作队"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let captain = Locator::Css("tr[data-rule='team-captain']");
-    let row = c.wait().for_element(captain).await.unwrap();
+    b.follow("服务工作队").await;
+    let row = b.wait_for("tr[data-rule='team-captain']").await;
     assert_eq!(
         row.attr("data-status").await.unwrap().as_deref(),
         Some("not_met")
     );
     assert!(row.text().await.unwrap().contains("未设队长"));
-    c.find(Locator::Css("#add-member input[name=person_name]"))
-        .await
-        .unwrap()
-        .send_keys("王校长")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#add-member select[name=org_id]"))
-        .await
-        .unwrap()
-        .select_by_label("广东医科大学（在莞高校）")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#add-member select[name=role]"))
-        .await
-        .unwrap()
-        .select_by_value("captain")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#add-member select[name=title]"))
-        .await
-        .unwrap()
-        .select_by_value("senior")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#add-member input[name=school_leader]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#add-member button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    // After the redirect back to the team page the row reads 符合.
-    let row = c
-        .wait()
-        .for_element(Locator::Css(
-            "tr[data-rule='team-captain'][data-status='met']",
-        ))
-        .await
-        .unwrap();
-    assert!(c.current_url().await.unwrap().path().ends_with("/team"));
-    assert!(row.text().await.unwrap().contains("队长 王校长"));
-    let team = c
-        .find(Locator::Css("table.team"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(team.contains("王校长") && team.contains("正高级"));
-    std::fs::write(
-        screenshot_dir().join("team-390px.png"),
-        c.screenshot().await.unwrap(),
+    b.fill("#add-member input[name=person_name]", "王校长")
+        .await;
+    b.select_label(
+        "#add-member select[name=org_id]",
+        "广东医科大学（在莞高校）",
     )
-    .unwrap();
+    .await;
+    b.select_value("#add-member select[name=role]", "captain")
+        .await;
+    b.select_value("#add-member select[name=title]", "senior")
+        .await;
+    b.tick_at("#add-member input[name=school_leader]").await;
+    b.submit("#add-member form").await;
+    // After the redirect back to the team page the row reads 符合.
+    let row = b
+        .wait_for("tr[data-rule='team-captain'][data-status='met']")
+        .await;
+    assert!(b.path().await.ends_with("/team"));
+    assert!(row.text().await.unwrap().contains("队长 王校长"));
+    let team = b.text("table.team").await;
+    assert!(team.contains("王校长") && team.contains("正高级"));
+    b.screenshot("team-390px.png").await;
 
     // The same page on a desktop screen, for people to look at.
-    c.set_window_size(1280, 900).await.unwrap();
-    std::fs::write(
-        screenshot_dir().join("team-1280px.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    b.c.set_window_size(1280, 900).await.unwrap();
+    b.screenshot("team-1280px.png").await;
 
     // The other tabs of the workspace render, at desktop width, for people to look at.
     for (tab, marker, shot) in [
@@ -289,20 +93,313 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
         ("三方协议", "#agreement-status", "agreement-1280px.png"),
         ("实践基地", "#base-status", "bases-1280px.png"),
     ] {
-        c.find(Locator::LinkText(tab))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        let el = c.wait().for_element(Locator::Css(marker)).await.unwrap();
+        b.follow(tab).await;
+        let el = b.wait_for(marker).await;
         assert!(
             !el.text().await.unwrap().is_empty(),
             "{tab} shows its status"
         );
-        std::fs::write(screenshot_dir().join(shot), c.screenshot().await.unwrap()).unwrap();
+        b.screenshot(shot).await;
     }
 
-    c.close().await.unwrap();
-    let _ = driver.child.kill().await;
+    b.close().await;
+    h.stop().await;
+}
+
+/// The seven group rules the overview judges, in its order.
+const GROUP_RULES: [&str; 7] = [
+    "agreement",
+    "team-size",
+    "team-captain",
+    "team-vice",
+    "team-title",
+    "onsite",
+    "base",
+];
+
+/// One team member as typed into the 添加队员 form.
+struct Member {
+    name: &'static str,
+    school: &'static str,
+    role: &'static str,
+    title: &'static str,
+    leader: bool,
+}
+
+impl Member {
+    /// The role as the pages write it.
+    fn role_label(&self) -> &'static str {
+        match self.role {
+            "captain" => "队长",
+            "vice_captain" => "副队长",
+            _ => "队员",
+        }
+    }
+}
+
+/// A school user records a year of group 4's work through the workspace pages alone, and the
+/// bureau then finds every rule of 2024 met (符合) on the group's overview.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    const GDMU: &str = "广东医科大学（在莞高校）";
+    const DZKJ: &str = "东莞市电子科技学校（中职学校）";
+    h.add_user("gdmu", "张老师", "广东医科大学", "school").await;
+    let b = h.browser(1280, 900).await;
+
+    // The school's user sees its own group only.
+    b.goto("/login").await;
+    b.sign_in("gdmu", PASSWORD).await;
+    b.wait_for("table.groups").await;
+    assert!(b.text("header .account").await.contains("张老师"));
+    assert_eq!(
+        b.count("table.groups tbody tr").await,
+        1,
+        "a school sees the groups it belongs to"
+    );
+    b.follow("第 4 组").await;
+    b.wait_for("dl.facts").await;
+    let group_path = b.path().await;
+    let facts = b.text("dl.facts").await;
+    for name in ["塘厦镇", "凤凰岗社区", "广东医科大学", "东莞市电子科技学校"]
+    {
+        assert!(facts.contains(name), "group 4 lists {name}: {facts}");
+    }
+    assert!(facts.contains("2023-12-29"), "group 4 starts 2023-12-29");
+
+    // 三方协议: signed on 2024-01-20 (deadline 2024-01-29) by all four member organisations.
+    b.follow("三方协议").await;
+    let form = "form[method=post][action$='/agreement']";
+    b.set_date(&format!("{form} input[name=signed_on]"), "2024-01-20")
+        .await;
+    assert_eq!(
+        b.count(&format!("{form} input[name=parties]")).await,
+        4,
+        "the four member organisations are listed"
+    );
+    for party in ["塘厦镇（镇(街道)）", "凤凰岗社区（村(社区)）", GDMU, DZKJ] {
+        let checkbox = b.checkbox_labelled(form, "parties", party).await;
+        b.tick(&checkbox).await;
+    }
+    b.fill(
+        &format!("{form} textarea[name=notes]"),
+        "四方于 2024-01-20 签署",
+    )
+    .await;
+    b.submit(form).await;
+    assert_eq!(b.path().await, format!("{group_path}/agreement"));
+    let status = b.text("#agreement-status").await;
+    assert_eq!(b.class("#agreement-status").await, "badge met", "{status}");
+    assert!(status.contains("由 4 方按期签署"), "{status}");
+    assert_eq!(
+        b.find("input[name=signed_on]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2024-01-20"),
+        "the saved date is shown again"
+    );
+
+    // 服务工作队: captain and vice-captain (school leaders of the two schools), four members of
+    // 中级 or higher; everyone from 2024-01-01.
+    b.follow("服务工作队").await;
+    let team = [
+        Member {
+            name: "王校长",
+            school: GDMU,
+            role: "captain",
+            title: "senior",
+            leader: true,
+        },
+        Member {
+            name: "李副校长",
+            school: DZKJ,
+            role: "vice_captain",
+            title: "vice_senior",
+            leader: true,
+        },
+        Member {
+            name: "陈医生",
+            school: GDMU,
+            role: "member",
+            title: "vice_senior",
+            leader: false,
+        },
+        Member {
+            name: "刘护士长",
+            school: GDMU,
+            role: "member",
+            title: "intermediate",
+            leader: false,
+        },
+        Member {
+            name: "黄老师",
+            school: DZKJ,
+            role: "member",
+            title: "intermediate",
+            leader: false,
+        },
+        Member {
+            name: "周工程师",
+            school: DZKJ,
+            role: "member",
+            title: "senior",
+            leader: false,
+        },
+    ];
+    for (i, m) in team.iter().enumerate() {
+        b.fill("#add-member input[name=person_name]", m.name).await;
+        b.select_label("#add-member select[name=org_id]", m.school)
+            .await;
+        b.select_value("#add-member select[name=role]", m.role)
+            .await;
+        b.select_value("#add-member select[name=title]", m.title)
+            .await;
+        b.set_date("#add-member input[name=joined_on]", "2024-01-01")
+            .await;
+        if m.leader {
+            b.tick_at("#add-member input[name=school_leader]").await;
+        }
+        b.submit("#add-member form").await;
+        assert_eq!(b.path().await, format!("{group_path}/team"));
+        let listed = b.text("table.team").await;
+        assert!(listed.contains(m.name), "{} is on the team", m.name);
+        let n = b.count("table.team tbody tr").await;
+        assert_eq!(n, i + 1);
+    }
+    for rule in ["team-size", "team-captain", "team-vice", "team-title"] {
+        let row = b.find(&format!("tr[data-rule='{rule}']")).await;
+        assert_eq!(
+            row.attr("data-status").await.unwrap().as_deref(),
+            Some("met"),
+            "{rule}: {}",
+            row.text().await.unwrap()
+        );
+    }
+
+    // 驻点服务: 92 days in the town (the longest one entry may be) and 12 in the village,
+    // 104 distinct days of 2024.
+    b.follow("驻点服务").await;
+    for (from, to, place, content, members) in [
+        (
+            "2024-03-01",
+            "2024-05-31",
+            "塘厦镇",
+            "驻镇开展健康义诊与职业技能培训",
+            &["王校长", "陈医生", "黄老师"][..],
+        ),
+        (
+            "2024-10-08",
+            "2024-10-19",
+            "凤凰岗社区",
+            "驻村开展慢病随访与电子技术进社区",
+            &["李副校长", "刘护士长", "周工程师"][..],
+        ),
+    ] {
+        let form = "#add-entry form";
+        b.set_date(&format!("{form} input[name=date_from]"), from)
+            .await;
+        b.set_date(&format!("{form} input[name=date_to]"), to).await;
+        b.select_label(&format!("{form} select[name=place]"), place)
+            .await;
+        for who in members {
+            let m = team.iter().find(|m| m.name == *who).unwrap();
+            let label = format!("{who}（{}）", m.role_label());
+            let checkbox = b.checkbox_labelled(form, "members", &label).await;
+            b.tick(&checkbox).await;
+        }
+        b.fill(&format!("{form} textarea[name=content]"), content)
+            .await;
+        b.submit(form).await;
+        assert_eq!(b.path().await, format!("{group_path}/onsite"));
+        assert_eq!(b.query().await, "year=2024");
+    }
+    let progress = b.text("#onsite-progress").await;
+    assert!(
+        progress.starts_with("104 / 90 天") && progress.contains("312 人天"),
+        "104 distinct days, 3 members on each: {progress}"
+    );
+    assert_eq!(b.class("#onsite-status").await, "badge met");
+
+    // 实践基地: one opened in 2024 (photos are optional).
+    b.follow("实践基地").await;
+    let form = "form[method=post][action$='/bases']";
+    b.fill(
+        &format!("{form} input[name=name]"),
+        "塘厦镇医教融合乡村建设实践基地",
+    )
+    .await;
+    b.select_label(&format!("{form} select[name=place]"), "塘厦镇")
+        .await;
+    b.set_date(&format!("{form} input[name=opened_on]"), "2024-06-18")
+        .await;
+    for function in ["实习锻炼", "科技创新"] {
+        let checkbox = b.checkbox_labelled(form, "functions", function).await;
+        b.tick(&checkbox).await;
+    }
+    b.fill(
+        &format!("{form} textarea[name=description]"),
+        "广东医科大学与东莞市电子科技学校共建",
+    )
+    .await;
+    b.submit(form).await;
+    assert_eq!(b.path().await, format!("{group_path}/bases"));
+    let base = b.text("main section.card").await;
+    assert!(
+        base.contains("塘厦镇医教融合乡村建设实践基地") && base.contains("2024-06-18"),
+        "{base}"
+    );
+    assert_eq!(b.class("#base-status").await, "badge met");
+    b.sign_out().await;
+
+    // The bureau opens the group's overview for 2024: every rule reads 符合.
+    b.sign_in("admin", PASSWORD).await;
+    b.wait_for("table.groups").await;
+    b.follow("第 4 组").await;
+    b.wait_for("dl.facts").await;
+    assert_eq!(b.path().await, group_path);
+    b.fill("form.filters input[name=year]", "2024").await;
+    b.submit("form.filters").await;
+    assert_eq!(b.path().await, group_path);
+    assert_eq!(b.query().await, "year=2024");
+    let heading = b.text("main .page-head h2").await;
+    assert!(
+        heading.contains("2024 年规则检查") && heading.contains("2024-12-31"),
+        "the year 2024 as it ended: {heading}"
+    );
+    let rows =
+        b.c.find_all(Locator::Css("table.verdicts tbody tr"))
+            .await
+            .unwrap();
+    let mut seen = Vec::new();
+    for row in &rows {
+        let rule = row.attr("data-rule").await.unwrap().unwrap_or_default();
+        let text = row.text().await.unwrap();
+        assert_eq!(
+            row.attr("data-status").await.unwrap().as_deref(),
+            Some("met"),
+            "{rule}: {text}"
+        );
+        let badge = row.find(Locator::Css("span.badge")).await.unwrap();
+        assert_eq!(
+            badge.attr("class").await.unwrap().as_deref(),
+            Some("badge met")
+        );
+        assert_eq!(badge.text().await.unwrap(), "符合", "{rule}: {text}");
+        seen.push(rule);
+    }
+    assert_eq!(seen, GROUP_RULES, "one row per group rule");
+    let table = b.text("table.verdicts").await;
+    for word in ["不符合", "未到期"] {
+        assert!(!table.contains(word), "no rule reads {word}: {table}");
+    }
+    b.c.set_window_size(1280, 1400).await.unwrap();
+    b.screenshot("group-4-2024-all-met-1280px.png").await;
+
+    b.close().await;
+    h.stop().await;
 }
