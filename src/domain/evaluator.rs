@@ -120,21 +120,27 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
             .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
             .collect()
     } else {
-        let mut v = match window {
-            Some((from, to)) if p.over => team_over_period(plan, g, from, to),
-            Some((_, to)) => team_on(plan, g, to).to_vec(),
+        match window {
+            Some((from, to)) => {
+                let mut v = if p.over {
+                    team_over_period(plan, g, from, to)
+                } else {
+                    team_on(plan, g, to).to_vec()
+                };
+                v.push(rules::check_onsite(&onsite, year, p.over));
+                let opened: Vec<Date> = g.bases.iter().map(|b| b.opened_on).collect();
+                v.push(rules::check_base(&opened, p.as_of, plan.rules.bases_min));
+                v
+            }
+            // The group begins later this year: nothing of it is due yet.
             None => {
                 let reason = format!("结对组自 {} 起开展工作", g.calendar.started_on);
-                GROUP_RULES[1..5]
+                GROUP_RULES[1..]
                     .iter()
                     .map(|r| verdict(*r, Status::NotYetDue, reason.clone()))
                     .collect()
             }
-        };
-        v.push(rules::check_onsite(&onsite, year, p.over));
-        let opened: Vec<Date> = g.bases.iter().map(|b| b.opened_on).collect();
-        v.push(rules::check_base(&opened, p.as_of, plan.rules.bases_min));
-        v
+        }
     };
     verdicts.extend(annual);
     GroupVerdicts {

@@ -437,6 +437,24 @@ fn bases_count_from_their_opening() {
 }
 
 #[test]
+fn a_group_starting_later_this_year_owes_nothing_yet() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.calendar.started_on = date(2026, 9, 1);
+    for m in &mut g.calendar.members {
+        m.from = date(2026, 9, 1);
+    }
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 6, 15));
+    for x in &v.verdicts {
+        assert_eq!(x.status, Status::NotYetDue, "{x:?}");
+    }
+    // Once it has begun, the running year judges it as it stands.
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 9, 2));
+    assert_eq!(status(&v, RuleId::Base), Status::NotMet);
+    assert_eq!(status(&v, RuleId::Onsite), Status::NotYetDue);
+}
+
+#[test]
 fn a_group_that_ended_is_not_judged_after() {
     let o = orgs();
     let mut g = complete(&o);
