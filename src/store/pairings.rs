@@ -122,7 +122,21 @@ impl Store {
         .await;
         match result {
             // Another import wrote the same group numbers or places at the same moment.
-            Err(PairingImportError::Db(e)) if super::unique_violation(&e).is_some() => {
+            Err(PairingImportError::Db(e))
+                if [
+                    (
+                        "pairing_groups_plan_number_key",
+                        "pairing_groups.plan_id, pairing_groups.number",
+                    ),
+                    (
+                        "organisations_region_name_key",
+                        "organisations.region_id, organisations.name",
+                    ),
+                    ("regions_parent_name_key", "regions.parent_id, regions.name"),
+                ]
+                .iter()
+                .any(|(name, cols)| super::violates_unique(&e, name, cols)) =>
+            {
                 Err(PairingImportError::Conflict(
                     "另一次导入同时写入了相同的结对组或单位，本次未写入任何数据，请刷新后重新导入"
                         .into(),

@@ -2,7 +2,7 @@
 
 use super::audit::{self, Actor, AuditEntry};
 use super::orgs::OrgLookup;
-use super::{Store, StoreError, unique_violation};
+use super::{Store, StoreError, violates_unique};
 use crate::domain::FieldError;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::password;
@@ -278,9 +278,12 @@ impl Store {
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| match unique_violation(&e) {
-                    Some(_) => (i, StoreError::Conflict(format!("用户名“{}”已被使用", c.username.as_str()))),
-                    None => (i, e.into()),
+                .map_err(|e| {
+                    if violates_unique(&e, "users_username_key", "users.username") {
+                        (i, StoreError::Conflict(format!("用户名“{}”已被使用", c.username.as_str())))
+                    } else {
+                        (i, e.into())
+                    }
                 })?;
                 audit::append(
                     &mut tx,
