@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod auth;
 mod authorisation;
+mod facts;
 mod imports;
 mod objects;
 mod platform;
