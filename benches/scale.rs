@@ -327,6 +327,12 @@ async fn main() -> anyhow::Result<()> {
     if !std::env::args().any(|a| a == "--bench") {
         return Ok(());
     }
+    // XIAODI_BENCH_LOG=xiaodi::store::facts=debug shows where loading the facts spends its time.
+    if let Ok(filter) = std::env::var("XIAODI_BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .init();
+    }
     let dir = tempfile::tempdir()?;
     // XIAODI_BENCH_ONLY=postgres measures PostgreSQL alone.
     if std::env::var("XIAODI_BENCH_ONLY").as_deref() != Ok("postgres") {

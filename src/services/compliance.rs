@@ -33,7 +33,9 @@ pub async fn year_checks(
     today: Date,
 ) -> sqlx::Result<Vec<GroupChecks>> {
     let (first, last) = year_bounds(year);
+    let started = std::time::Instant::now();
     let facts = store.load_group_facts(set, first, last).await?;
+    let loaded = started.elapsed();
     let mut out = Vec::with_capacity(facts.len());
     let mut plan: Option<Arc<Plan>> = None;
     let mut plan_id = None;
@@ -55,6 +57,12 @@ pub async fn year_checks(
             verdicts,
         });
     }
+    tracing::debug!(
+        groups = out.len(),
+        load_ms = loaded.as_secs_f64() * 1e3,
+        evaluate_ms = (started.elapsed() - loaded).as_secs_f64() * 1e3,
+        "year checks"
+    );
     Ok(out)
 }
 

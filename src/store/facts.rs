@@ -49,6 +49,17 @@ fn filter(set: GroupSet, col: &str, first: usize, joiner: &str) -> String {
     }
 }
 
+/// Logs how long a step of loading took (debug level), and starts the next step's clock.
+fn lap(t: &mut std::time::Instant, step: &str, rows: usize) {
+    tracing::debug!(
+        step,
+        rows,
+        ms = t.elapsed().as_secs_f64() * 1e3,
+        "facts loaded"
+    );
+    *t = std::time::Instant::now();
+}
+
 fn bind_ids<'q>(
     mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     set: GroupSet<'q>,
@@ -73,6 +84,7 @@ impl Store {
         if let GroupSet::Ids([]) = set {
             return Ok(Vec::new());
         }
+        let mut t = std::time::Instant::now();
         let sql = format!(
             "select id, plan_id, number, started_on, ended_on from pairing_groups g{} order by plan_id, number",
             filter(set, "g.id", 1, "where")
@@ -94,6 +106,7 @@ impl Store {
             index.insert(id, groups.len());
             groups.push(g);
         }
+        lap(&mut t, "groups", groups.len());
         let at = |r: &AnyRow| -> sqlx::Result<Option<usize>> {
             let id: String = r.try_get("group_id")?;
             Ok(index.get(&id).copied())
@@ -119,6 +132,7 @@ impl Store {
             });
         }
 
+        lap(&mut t, "memberships", groups.len());
         self.attach_records(&mut groups, &index, set, first, last)
             .await?;
         Ok(groups)
@@ -161,6 +175,7 @@ impl Store {
             let id: String = r.try_get("group_id")?;
             Ok(index.get(&id).copied())
         };
+        let mut t = std::time::Instant::now();
         // Agreements with their parties: one row per party (an agreement without parties once).
         let sql = format!(
             "select a.group_id, a.id, a.signed_on, p.org_id
@@ -190,6 +205,7 @@ impl Store {
             }
         }
 
+        lap(&mut t, "agreements", groups.len());
         let sql = format!(
             "select t.group_id, t.id, t.person_name, t.org_id, t.role, t.title, t.school_leader, t.joined_on, t.left_on
              from team_members t{}
@@ -215,37 +231,46 @@ impl Store {
             });
         }
 
-        // On-site entries overlapping the days asked about, one row per member on site.
+        lap(&mut t, "team", groups.len());
+        // On-site entries overlapping the days asked about, one row per entry with the members
+        // on site joined into one text (half the rows of a join, no sort).
+        let members = match self.backend() {
+            super::Backend::Sqlite => "group_concat(m.member_id, ',')",
+            super::Backend::Postgres => "string_agg(m.member_id, ',')",
+        };
         let sql = format!(
-            "select e.group_id, e.id, e.date_from, e.date_to, e.confirmed_at, m.member_id
+            "select e.group_id, e.date_from, e.date_to, e.confirmed_at, {members} as members
              from onsite_entries e left join onsite_entry_members m on m.entry_id = e.id
              where e.date_from <= $1 and e.date_to >= $2{}
-             order by e.id",
+             group by e.id, e.group_id, e.date_from, e.date_to, e.confirmed_at",
             filter(set, "e.group_id", 3, "and")
         );
         let q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(last.to_string())
             .bind(first.to_string());
-        let mut last_entry: Option<String> = None;
-        for r in bind_ids(q, set).fetch_all(&self.pool).await? {
-            let Some(i) = at(&r)? else { continue };
-            let id: String = r.try_get("id")?;
-            if last_entry.as_deref() != Some(id.as_str()) {
-                groups[i].onsite.push(OnsiteFact {
-                    from: date_at(&r, "date_from")?,
-                    to: date_at(&r, "date_to")?,
-                    members: Vec::new(),
-                    confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
-                });
-                last_entry = Some(id);
-            }
-            if let (Some(m), Some(e)) = (
-                r.try_get::<Option<String>, _>("member_id")?,
-                groups[i].onsite.last_mut(),
-            ) {
-                e.members.push(TeamMemberId::from_db(m));
-            }
+        let rows = bind_ids(q, set).fetch_all(&self.pool).await?;
+        let fetched = t.elapsed();
+        for r in &rows {
+            let Some(i) = at(r)? else { continue };
+            let members: Option<String> = r.try_get("members")?;
+            groups[i].onsite.push(OnsiteFact {
+                from: date_at(r, "date_from")?,
+                to: date_at(r, "date_to")?,
+                members: members
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .map(|m| TeamMemberId::from_db(m.to_string()))
+                    .collect(),
+                confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
+            });
         }
+        tracing::debug!(
+            fetch_ms = fetched.as_secs_f64() * 1e3,
+            "on-site entries fetched"
+        );
+        lap(&mut t, "onsite", rows.len());
 
         let sql = format!(
             "select b.group_id, b.name, b.opened_on from practice_bases b{} order by b.opened_on",
@@ -261,6 +286,7 @@ impl Store {
                 opened_on: date_at(&r, "opened_on")?,
             });
         }
+        lap(&mut t, "bases", groups.len());
         Ok(())
     }
 
