@@ -31,10 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/organisations", get(list_organisations))
         .fallback(|| async { ApiError(AppError::NotFound) })
         .method_not_allowed_fallback(|| async {
-            let body = ErrorBody {
-                error: "method_not_allowed".into(),
-                message: "此接口不支持该请求方法".into(),
-            };
+            let body = ErrorBody::new("method_not_allowed", "此接口不支持该请求方法");
             (StatusCode::METHOD_NOT_ALLOWED, Json(body))
         })
 }
@@ -80,10 +77,10 @@ async fn login(
             // A password set by someone else (first start, reset, bulk import) is changed on the web first.
             Err((
                 StatusCode::FORBIDDEN,
-                Json(ErrorBody {
-                    error: "password_change_required".into(),
-                    message: "请先在网页上修改初始密码，再使用接口".into(),
-                }),
+                Json(ErrorBody::new(
+                    "password_change_required",
+                    "请先在网页上修改初始密码，再使用接口",
+                )),
             )
                 .into_response())
         }
@@ -99,18 +96,12 @@ async fn login(
         Err(LoginError::Internal(e)) => Err(ApiError(e).into_response()),
         Err(e @ LoginError::Locked { .. }) => Err((
             StatusCode::LOCKED,
-            Json(ErrorBody {
-                error: "locked".into(),
-                message: e.message(),
-            }),
+            Json(ErrorBody::new("locked", e.message())),
         )
             .into_response()),
         Err(e) => Err((
             StatusCode::UNAUTHORIZED,
-            Json(ErrorBody {
-                error: "unauthorized".into(),
-                message: e.message(),
-            }),
+            Json(ErrorBody::new("unauthorized", e.message())),
         )
             .into_response()),
     }

@@ -4,17 +4,17 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date, parse_year};
 use crate::AppState;
-use crate::domain::FieldErrors;
 use crate::domain::ids::{OnsiteEntryId, OrgId};
 use crate::domain::onsite::{
-    NewOnsiteEntry, OnsiteEntryDraft, OnsiteEntryInput, check_onsite_entry, parse_onsite_entry,
+    NewOnsiteEntry, OnsiteEntryDraft, OnsiteEntryInput, check_onsite_entry,
 };
 use crate::domain::rules::{self, OnsiteProgress, RuleId};
 use crate::domain::sheet::RowError;
 use crate::exports::Table;
-use crate::http::AppError;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
-use crate::services::access;
+use crate::http::{AppError, writer};
+use crate::services::workspace::onsite as services;
+use crate::services::{ServiceError, access};
 use crate::store::StoreError;
 use crate::store::onsite::{OnsiteRow, places_on};
 use crate::store::team::TeamMemberRow;
@@ -279,29 +279,18 @@ pub async fn add_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    ws.require_edit()?;
-    let result = match parse_onsite_entry(&f.form.input(), &ws.group().calendar(), ws.today) {
-        Ok(e) => state
-            .store
-            .add_onsite_entries(
-                &user.actor(),
-                state.clock.now_ms(),
-                &ws.group().id,
-                std::slice::from_ref(&e),
+    match services::add_onsite_entry(&writer(&state, &user), &ws, &f.form.input()).await {
+        Ok(_) => {
+            // The entry parsed, so its first day is a date: show the year it falls in.
+            let year = crate::domain::parse_date("开始日期", &f.form.date_from)
+                .map(|d| d.year())
+                .unwrap_or(ws.today.year());
+            Ok(
+                Redirect::to(&format!("/groups/{}/onsite?year={year}", ws.group().id))
+                    .into_response(),
             )
-            .await
-            .map(|_| e.date_from().year())
-            .map_err(|mut errs| match errs.remove(0).1 {
-                StoreError::Invalid(e) => Ok(FieldErrors::from(e)),
-                other => Err(other),
-            }),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(year) => Ok(
-            Redirect::to(&format!("/groups/{}/onsite?year={year}", ws.group().id)).into_response(),
-        ),
-        Err(Ok(e)) => {
+        }
+        Err(ServiceError::Invalid(e)) => {
             let q = OnsiteQuery {
                 year: f.form.date_from.get(..4).map(str::to_string),
                 ..Default::default()
@@ -320,7 +309,7 @@ pub async fn add_entry(
             let page = page(&state, &user, &ws, &q, extras).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(Err(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -334,29 +323,7 @@ pub async fn confirm_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    let entry_id = OnsiteEntryId::parse(&entry).ok_or(AppError::NotFound)?;
-    let (place, confirmed_at) = state
-        .store
-        .get_onsite_entry(&ws.group().id, &entry_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_confirm(&user, &ws, &place, confirmed_at.is_some()) {
-        return Err(if confirmed_at.is_some() {
-            AppError::Conflict("该记录已确认".into())
-        } else {
-            AppError::Forbidden
-        });
-    }
-    state
-        .store
-        .confirm_onsite(
-            &user.actor(),
-            state.clock.now_ms(),
-            &ws.group().id,
-            &entry_id,
-            &user.user_id,
-        )
-        .await?;
+    services::confirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
     Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
 }
 
@@ -608,16 +575,6 @@ pub async fn delete_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    ws.require_edit()?;
-    let entry_id = OnsiteEntryId::parse(&entry).ok_or(AppError::NotFound)?;
-    state
-        .store
-        .delete_onsite_entry(
-            &user.actor(),
-            state.clock.now_ms(),
-            &ws.group().id,
-            &entry_id,
-        )
-        .await?;
+    services::withdraw_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
     Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
 }
