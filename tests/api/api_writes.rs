@@ -709,3 +709,52 @@ on_both!(
     files_follow_their_group,
     every_route_is_documented_and_nothing_else,
 );
+
+/// The router of `/api` gets its routes from the `operations!` list alone: a `.route(`, `.nest(`,
+/// `.merge(` or `.route_service(` written anywhere else in `src/api` would add a route that
+/// neither `xiaodi::api::operations()` nor the OpenAPI document knows.
+#[test]
+fn api_routes_come_only_from_the_operations_list() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut files = vec![];
+    let mut dirs = vec![dir];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut calls = vec![];
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            for call in [
+                ".route(",
+                ".nest(",
+                ".merge(",
+                ".route_service(",
+                ".nest_service(",
+            ] {
+                if code.contains(call) {
+                    calls.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        calls.len(),
+        1,
+        "only the operations! macro adds routes:\n{}",
+        calls.join("\n")
+    );
+    assert!(
+        calls[0].contains("let router = router.route("),
+        "{}",
+        calls[0]
+    );
+}
