@@ -61,6 +61,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Invalid(e) => AppError::Fields(e),
             ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Rows(rows) => AppError::Rows(rows),
             ServiceError::Store(e) => e.into(),
         }
     }

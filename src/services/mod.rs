@@ -25,6 +25,9 @@ pub enum ServiceError {
     /// The record is not in a state that allows this (already confirmed, already left).
     #[error("{0}")]
     Conflict(String),
+    /// A sheet with errors: each names its row and column.
+    #[error("表格有 {} 处错误", .0.len())]
+    Rows(Vec<crate::domain::sheet::RowError>),
     #[error(transparent)]
     Store(StoreError),
 }
