@@ -2,8 +2,8 @@
 //! routes ([`AppError`] itself) and `{error, message}` JSON under `/api` ([`ApiError`]). A user
 //! never sees internals: a 500 is logged with its full chain and shown as an opaque message.
 
-use crate::domain::FieldError;
 use crate::domain::sheet::RowError;
+use crate::domain::{FieldError, FieldErrors};
 use crate::services::ServiceError;
 use crate::store::StoreError;
 use askama::Template;
@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Invalid(#[from] FieldError),
+    /// Every field error of one record, found at once.
+    #[error("{0}")]
+    Fields(FieldErrors),
     #[error("{0}")]
     Conflict(String),
     #[error("文件有 {} 处错误", .0.len())]
@@ -56,6 +59,9 @@ impl From<ServiceError> for AppError {
         match e {
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Invalid(e) => AppError::Fields(e),
+            ServiceError::Conflict(m) => AppError::Conflict(m),
+            ServiceError::Rows(rows) => AppError::Rows(rows),
             ServiceError::Store(e) => e.into(),
         }
     }
@@ -73,7 +79,9 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) | AppError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,7 +93,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
             AppError::NotFound => "not_found",
-            AppError::Invalid(_) | AppError::Rows(_) => "invalid",
+            AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::Internal(_) => "internal",
         }
@@ -148,18 +156,57 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked, internal.
+    /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked,
+    /// method_not_allowed, internal.
     pub error: String,
     /// What went wrong, in Chinese, naming the field where there is one.
     pub message: String,
+    /// With `invalid`: every wrong field at once, each named as on the web form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldErrorBody>>,
+}
+
+impl ErrorBody {
+    pub fn new(error: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+            message: message.into(),
+            fields: None,
+        }
+    }
+}
+
+/// One wrong field of a request.
+#[derive(Serialize, ToSchema)]
+pub struct FieldErrorBody {
+    /// The field, named in Chinese as on the web form (e.g. 签署日期); 请求体 for a body that is
+    /// not valid JSON.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl From<&FieldError> for FieldErrorBody {
+    fn from(e: &FieldError) -> Self {
+        Self {
+            field: e.field.to_string(),
+            message: e.message.clone(),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
+        let fields = match &self.0 {
+            AppError::Invalid(e) => Some(vec![e.into()]),
+            AppError::Fields(es) => Some(es.0.iter().map(FieldErrorBody::from).collect()),
+            _ => None,
+        };
         let body = ErrorBody {
             error: self.0.code().to_string(),
             message: self.0.to_string(),
+            fields,
         };
         (self.0.status(), Json(body)).into_response()
     }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod compliance;
 pub mod workspace;
 
+use crate::domain::FieldErrors;
 use crate::store::StoreError;
 
 /// Why a service refused or failed.
@@ -18,8 +19,35 @@ pub enum ServiceError {
     /// No such record, or one the user may not see (the two read the same, so ids leak nothing).
     #[error("页面或记录不存在")]
     NotFound,
+    /// The input is wrong: every field error at once, for the form or the JSON caller to show.
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    /// The record is not in a state that allows this (already confirmed, already left).
+    #[error("{0}")]
+    Conflict(String),
+    /// A sheet with errors: each names its row and column.
+    #[error("表格有 {} 处错误", .0.len())]
+    Rows(Vec<crate::domain::sheet::RowError>),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<FieldErrors> for ServiceError {
+    fn from(e: FieldErrors) -> Self {
+        ServiceError::Invalid(e)
+    }
+}
+
+/// A store error, with a field error the store found (inside its transaction) kept as one.
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(f) => ServiceError::Invalid(f.into()),
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::NotFound => ServiceError::NotFound,
+            other => ServiceError::Store(other),
+        }
+    }
 }
 
 impl From<sqlx::Error> for ServiceError {

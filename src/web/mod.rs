@@ -15,9 +15,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-/// The largest request body of the routes that take attachments: a few files of the plan's
-/// per-file limit (20 MB in the Dongguan plan, checked per file with a clear message).
-const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+use crate::http::UPLOAD_LIMIT;
 
 /// The routes of the HTML pages (`app::router` puts them together with the API).
 pub fn router() -> Router<AppState> {

@@ -1,76 +1,15 @@
 //! Reading a multipart form (fields and files) after checking its CSRF token.
 
-use crate::domain::FieldError;
 use crate::http::AppError;
 use crate::http::auth::constant_time_eq;
+use crate::http::multipart::read_parts;
 use axum::extract::Multipart;
 
-pub struct UploadedFile {
-    pub field: String,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
-
-#[derive(Default)]
-pub struct Submitted {
-    pub fields: Vec<(String, String)>,
-    pub files: Vec<UploadedFile>,
-}
-
-impl Submitted {
-    /// The first value of a text field, trimmed ("" when absent).
-    pub fn text(&self, name: &str) -> String {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    }
-
-    /// Every value of a repeated field (checkboxes).
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.fields
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .collect()
-    }
-
-    pub fn take_files(&mut self, name: &str) -> Vec<UploadedFile> {
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.files)
-            .into_iter()
-            .partition(|f| f.field == name);
-        self.files = rest;
-        mine
-    }
-}
+pub use crate::http::multipart::Submitted;
 
 /// Reads every part; the form's `csrf_token` must match the session's.
-pub async fn read_multipart(mut multipart: Multipart, csrf: &str) -> Result<Submitted, AppError> {
-    let mut out = Submitted::default();
-    let broken = |e: axum::extract::multipart::MultipartError| {
-        FieldError::new("上传", format!("表单数据不完整或过大：{}", e.body_text()))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(broken)? {
-        let name = field.name().unwrap_or("").to_string();
-        match field.file_name().map(str::to_string) {
-            Some(file_name) => {
-                let bytes = field.bytes().await.map_err(broken)?;
-                // A file input left empty still sends a part, with no name and no bytes.
-                if !(file_name.is_empty() && bytes.is_empty()) {
-                    out.files.push(UploadedFile {
-                        field: name,
-                        file_name,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            None => {
-                let value = field.text().await.map_err(broken)?;
-                out.fields.push((name, value));
-            }
-        }
-    }
+pub async fn read_multipart(multipart: Multipart, csrf: &str) -> Result<Submitted, AppError> {
+    let out = read_parts(multipart).await?;
     if !constant_time_eq(&out.text("csrf_token"), csrf) {
         return Err(AppError::Csrf);
     }

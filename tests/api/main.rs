@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod api_writes;
 mod auth;
 mod authorisation;
 mod facts;

@@ -2,11 +2,12 @@
 
 use super::{AttachmentLine, Choice, GroupHead, Workspace};
 use crate::AppState;
-use crate::domain::agreement::{AgreementInput, parse_agreement};
+use crate::domain::agreement::AgreementInput;
 use crate::domain::rules::{AgreementState, RuleId, Status, agreement_deadline, agreement_state};
-use crate::http::AppError;
 use crate::http::auth::WebUser;
-use crate::store::files::{FileKind, check_upload};
+use crate::http::{AppError, writer};
+use crate::services::ServiceError;
+use crate::services::workspace::agreement as services;
 use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
@@ -148,42 +149,19 @@ pub async fn save_agreement(
         notes: form.text("notes"),
         parties: form.all("parties"),
     };
-    let files = form.take_files("scans");
-
+    let scans = form.take_files("scans");
     let input = AgreementInput {
         signed_on: typed.signed_on.clone(),
         notes: typed.notes.clone(),
         parties: typed.parties.clone(),
-        with_scans: !files.is_empty(),
+        with_scans: false,
     };
-    let parsed = parse_agreement(&input, &ws.group().calendar(), ws.today);
-    let limit = ws.attachment_limit();
-    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
-    let scans: Vec<_> = files
-        .into_iter()
-        .filter_map(|f| {
-            errors.take(check_upload(
-                "协议扫描件",
-                &f.file_name,
-                f.bytes,
-                limit,
-                &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
-            ))
-        })
-        .collect();
-    let agreement = match parsed {
-        Ok(a) if errors.is_empty() => a,
-        _ => return again(&state, &user, &ws, typed, errors.to_string()).await,
-    };
-    let (actor, now) = (user.actor(), state.clock.now_ms());
-    let write = || {
-        state
-            .store
-            .save_agreement(&actor, now, &ws.group().id, &agreement, &scans)
-    };
-    match super::write_with_files(&state, &scans, write).await? {
+    match services::save_agreement(&writer(&state, &user), &ws, input, scans).await {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/agreement", ws.group().id)).into_response()),
-        Err(f) => again(&state, &user, &ws, typed, f.to_string()).await,
+        Err(ServiceError::Invalid(errors)) => {
+            again(&state, &user, &ws, typed, errors.to_string()).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

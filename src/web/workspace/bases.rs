@@ -4,10 +4,11 @@ use super::{AttachmentLine, Choice, GroupHead, VerdictLine, Workspace};
 use crate::AppState;
 use crate::domain::rules::RuleId;
 use crate::exports::Table;
-use crate::http::AppError;
 use crate::http::auth::{Viewer, WebUser};
-use crate::store::bases::{BASE_FUNCTIONS, BaseInput, BaseRow, base_function_label, parse_base};
-use crate::store::files::{FileKind, check_upload};
+use crate::http::{AppError, writer};
+use crate::services::ServiceError;
+use crate::services::workspace::bases as services;
+use crate::store::bases::{BASE_FUNCTIONS, BaseInput, BaseRow, base_function_label};
 use crate::store::onsite::places_on;
 use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
@@ -190,8 +191,7 @@ pub async fn add_base(
         opened_on: form.text("opened_on"),
         description: form.text("description"),
     };
-    let files = form.take_files("photos");
-    let limit = ws.attachment_limit();
+    let photos = form.take_files("photos");
     let input = BaseInput {
         name: typed.name.clone(),
         place: typed.place.clone(),
@@ -199,33 +199,12 @@ pub async fn add_base(
         opened_on: typed.opened_on.clone(),
         description: typed.description.clone(),
     };
-    let parsed = parse_base(&input, &ws.group().calendar(), ws.today);
-    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
-    let photos: Vec<_> = files
-        .into_iter()
-        .filter_map(|f| {
-            errors.take(check_upload(
-                "基地照片",
-                &f.file_name,
-                f.bytes,
-                limit,
-                &[FileKind::Jpeg, FileKind::Png],
-            ))
-        })
-        .collect();
-    let base = match parsed {
-        Ok(b) if errors.is_empty() => b,
-        _ => return again(&state, &user, &ws, typed, errors.to_string()).await,
-    };
-    let (actor, now) = (user.actor(), state.clock.now_ms());
-    let write = || {
-        state
-            .store
-            .add_base(&actor, now, &ws.group().id, &base, &photos)
-    };
-    match super::write_with_files(&state, &photos, write).await? {
+    match services::add_base(&writer(&state, &user), &ws, &input, photos).await {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/bases", ws.group().id)).into_response()),
-        Err(f) => again(&state, &user, &ws, typed, f.to_string()).await,
+        Err(ServiceError::Invalid(errors)) => {
+            again(&state, &user, &ws, typed, errors.to_string()).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -10,17 +10,14 @@ pub mod team;
 
 use super::pages::{Chrome, render};
 use crate::AppState;
-use crate::domain::FieldError;
 use crate::domain::org::MemberRole;
 use crate::domain::plan::Plan;
 use crate::domain::rules::Verdict;
 use crate::http::AppError;
 use crate::http::auth::{Viewer, WebUser, urlencode};
 use crate::services::compliance::GroupChecks;
-use crate::services::workspace::{OpenedGroup, open_attachment, open_group};
-use crate::store::StoreError;
+use crate::services::workspace::{OpenedGroup, open_group, read_attachment};
 use crate::store::attachments::AttachmentRow;
-use crate::store::files::CheckedFile;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -139,10 +136,6 @@ impl Workspace {
         Ok(self.0.require_edit()?)
     }
 
-    pub fn attachment_limit(&self) -> usize {
-        self.plan.rules.attachment_max_mb as usize * 1024 * 1024
-    }
-
     /// The group's verdicts for `year`, from the one evaluator.
     pub async fn checks(&self, state: &AppState, year: i16) -> Result<GroupChecks, AppError> {
         Ok(self.0.checks(&state.store, year).await?)
@@ -155,38 +148,6 @@ impl Workspace {
             .iter()
             .map(|v| VerdictLine::new(&self.plan, v))
             .collect()
-    }
-}
-
-/// Stores the uploaded files, then runs the write that records them. When the write fails, the
-/// files this request added (and that no record refers to) are removed again, so a failed upload
-/// stores nothing. A field error comes back for the form to show; anything else is an error.
-pub async fn write_with_files<T, Fut>(
-    state: &AppState,
-    files: &[CheckedFile],
-    write: impl FnOnce() -> Fut,
-) -> Result<Result<T, FieldError>, AppError>
-where
-    Fut: std::future::Future<Output = Result<T, StoreError>>,
-{
-    // Files first (content-addressed, so a retry reuses them).
-    let added = state
-        .files
-        .put_all(files)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    match write().await {
-        Ok(v) => Ok(Ok(v)),
-        Err(e) => {
-            match state.store.unreferenced_digests(&added).await {
-                Ok(orphans) => state.files.remove_all(&orphans).await,
-                Err(e) => tracing::warn!(error = %e, "could not check uploaded files for removal"),
-            }
-            match e {
-                StoreError::Invalid(f) => Ok(Err(f)),
-                other => Err(other.into()),
-            }
-        }
     }
 }
 
@@ -271,10 +232,7 @@ pub async fn download_file(
     WebUser(user): WebUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let file = open_attachment(&state.store, &user, &id).await?;
-    let bytes = state.files.read(&file.sha256).await.map_err(|e| {
-        AppError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
-    })?;
+    let (file, bytes) = read_attachment(&state.store, &state.files, &user, &id).await?;
     let encoded = urlencode(&file.file_name).replace('+', "%20");
     Ok((
         [

@@ -2,22 +2,17 @@
 //! progress for a calendar year; confirmation by the town or village; xlsx export and import
 //! in the same columns (a round trip).
 
-use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date, parse_year};
+use super::{Choice, GroupHead, VerdictLine, Workspace, parse_year};
 use crate::AppState;
-use crate::domain::FieldErrors;
 use crate::domain::ids::{OnsiteEntryId, OrgId};
-use crate::domain::onsite::{
-    NewOnsiteEntry, OnsiteEntryDraft, OnsiteEntryInput, check_onsite_entry, parse_onsite_entry,
-};
+use crate::domain::onsite::OnsiteEntryInput;
 use crate::domain::rules::{self, OnsiteProgress, RuleId};
-use crate::domain::sheet::RowError;
 use crate::exports::Table;
-use crate::http::AppError;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
-use crate::services::access;
-use crate::store::StoreError;
+use crate::http::{AppError, writer};
+use crate::services::workspace::onsite as services;
+use crate::services::{ServiceError, access};
 use crate::store::onsite::{OnsiteRow, places_on};
-use crate::store::team::TeamMemberRow;
 use crate::web::import::read_upload;
 use crate::web::pages::{Chrome, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
 use askama::Template;
@@ -27,15 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
 
-/// The export's columns, which the import reads back.
-pub const COLUMNS: [&str; 6] = [
-    "开始日期",
-    "结束日期",
-    "服务地点",
-    "在场队员",
-    "服务内容",
-    "确认情况",
-];
+pub use crate::services::workspace::onsite::COLUMNS;
 
 pub struct EntryLine {
     pub id: String,
@@ -279,29 +266,18 @@ pub async fn add_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    ws.require_edit()?;
-    let result = match parse_onsite_entry(&f.form.input(), &ws.group().calendar(), ws.today) {
-        Ok(e) => state
-            .store
-            .add_onsite_entries(
-                &user.actor(),
-                state.clock.now_ms(),
-                &ws.group().id,
-                std::slice::from_ref(&e),
+    match services::add_onsite_entry(&writer(&state, &user), &ws, &f.form.input()).await {
+        Ok(_) => {
+            // The entry parsed, so its first day is a date: show the year it falls in.
+            let year = crate::domain::parse_date("开始日期", &f.form.date_from)
+                .map(|d| d.year())
+                .unwrap_or(ws.today.year());
+            Ok(
+                Redirect::to(&format!("/groups/{}/onsite?year={year}", ws.group().id))
+                    .into_response(),
             )
-            .await
-            .map(|_| e.date_from().year())
-            .map_err(|mut errs| match errs.remove(0).1 {
-                StoreError::Invalid(e) => Ok(FieldErrors::from(e)),
-                other => Err(other),
-            }),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(year) => Ok(
-            Redirect::to(&format!("/groups/{}/onsite?year={year}", ws.group().id)).into_response(),
-        ),
-        Err(Ok(e)) => {
+        }
+        Err(ServiceError::Invalid(e)) => {
             let q = OnsiteQuery {
                 year: f.form.date_from.get(..4).map(str::to_string),
                 ..Default::default()
@@ -320,7 +296,7 @@ pub async fn add_entry(
             let page = page(&state, &user, &ws, &q, extras).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(Err(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -334,29 +310,7 @@ pub async fn confirm_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    let entry_id = OnsiteEntryId::parse(&entry).ok_or(AppError::NotFound)?;
-    let (place, confirmed_at) = state
-        .store
-        .get_onsite_entry(&ws.group().id, &entry_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_confirm(&user, &ws, &place, confirmed_at.is_some()) {
-        return Err(if confirmed_at.is_some() {
-            AppError::Conflict("该记录已确认".into())
-        } else {
-            AppError::Forbidden
-        });
-    }
-    state
-        .store
-        .confirm_onsite(
-            &user.actor(),
-            state.clock.now_ms(),
-            &ws.group().id,
-            &entry_id,
-            &user.user_id,
-        )
-        .await?;
+    services::confirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
     Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
 }
 
@@ -396,103 +350,6 @@ pub async fn export_onsite(
     )
 }
 
-/// Sheet rows (in the export's columns) to entries, naming every bad cell.
-pub fn parse_onsite_rows(
-    rows: &[Vec<String>],
-    ws: &Workspace,
-    team: &[TeamMemberRow],
-) -> Result<Vec<(usize, NewOnsiteEntry)>, Vec<RowError>> {
-    let wanted: Vec<(&str, &str)> = COLUMNS[..5].iter().map(|c| (*c, *c)).collect();
-    let columns = crate::domain::sheet::locate_columns(rows, &wanted)?;
-    let group = ws.group().calendar();
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let line = offset + 1;
-        let errors_before = errors.len();
-        let cell = |i: usize| columns.cell(row, i);
-        let from = parse_date("开始日期", &cell(0))
-            .map_err(|e| RowError::new(line, "开始日期", e.message));
-        let to = parse_date("结束日期", &cell(1))
-            .map_err(|e| RowError::new(line, "结束日期", e.message));
-        let (from, to) = match (from, to) {
-            (Ok(f), Ok(t)) => (f, t),
-            (f, t) => {
-                errors.extend(f.err());
-                errors.extend(t.err());
-                continue;
-            }
-        };
-        let place_name = cell(2);
-        let places = places_on(ws.group(), from);
-        let place = places
-            .iter()
-            .find(|(_, n)| *n == place_name)
-            .map(|(id, _)| id.clone());
-        let Some(place_org_id) = place else {
-            errors.push(RowError::new(
-                line,
-                "服务地点",
-                format!("“{place_name}”不是本组的镇(街道)或村(社区)"),
-            ));
-            continue;
-        };
-        let mut member_ids = Vec::new();
-        for name in cell(3)
-            .split(['、', ';', '；', ',', '，'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let matches: Vec<&TeamMemberRow> = team
-                .iter()
-                .filter(|m| m.person_name == name && m.active_on(from))
-                .collect();
-            match matches.as_slice() {
-                [m] => member_ids.push(m.id.clone()),
-                [] => errors.push(RowError::new(
-                    line,
-                    "在场队员",
-                    format!("{from} 时服务工作队中没有“{name}”"),
-                )),
-                _ => errors.push(RowError::new(
-                    line,
-                    "在场队员",
-                    format!("队中有多名“{name}”，请在页面上逐条登记"),
-                )),
-            }
-        }
-        if errors.len() > errors_before {
-            continue;
-        }
-        let draft = OnsiteEntryDraft {
-            date_from: from,
-            date_to: to,
-            place_org_id,
-            content: cell(4),
-            member_ids,
-        };
-        match check_onsite_entry(draft, &group, ws.today) {
-            Ok(e) => out.push((line, e)),
-            Err(errs) => errors.extend(
-                errs.0
-                    .into_iter()
-                    .map(|f| RowError::new(line, f.field, f.message)),
-            ),
-        }
-    }
-    if out.is_empty() && errors.is_empty() {
-        errors.push(RowError::new(2, "开始日期", "表中没有任何记录"));
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
 pub async fn import_onsite(
     State(state): State<AppState>,
     WebUser(user): WebUser,
@@ -502,39 +359,18 @@ pub async fn import_onsite(
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
     let bytes = read_upload(multipart, &user.csrf_token, "驻点服务表").await?;
-    let team = state.store.list_team(&ws.group().id).await?;
     let result: Result<usize, Vec<String>> = match crate::imports::read_sheet(&bytes) {
         Err(e) => Err(vec![format!("驻点服务表：{e}")]),
-        Ok(rows) => match parse_onsite_rows(&rows, &ws, &team) {
-            Err(errors) => Err(errors.iter().map(|e| e.to_string()).collect()),
-            Ok(parsed) => {
-                let entries: Vec<NewOnsiteEntry> = parsed.iter().map(|(_, e)| e.clone()).collect();
-                match state
-                    .store
-                    .add_onsite_entries(
-                        &user.actor(),
-                        state.clock.now_ms(),
-                        &ws.group().id,
-                        &entries,
-                    )
-                    .await
-                {
-                    Ok(ids) => Ok(ids.len()),
-                    Err(errors) => {
-                        let mut lines = Vec::new();
-                        for (i, e) in errors {
-                            match e {
-                                StoreError::Invalid(f) => lines.push(
-                                    RowError::new(parsed[i].0, f.field, f.message).to_string(),
-                                ),
-                                other => return Err(other.into()),
-                            }
-                        }
-                        Err(lines)
-                    }
+        Ok(rows) => {
+            let w = writer(&state, &user);
+            match services::import_onsite_entries(&w, &ws, &rows).await {
+                Ok(n) => Ok(n),
+                Err(ServiceError::Rows(errors)) => {
+                    Err(errors.iter().map(|e| e.to_string()).collect())
                 }
+                Err(e) => return Err(e.into()),
             }
-        },
+        }
     };
     let (status, extras) = match result {
         Ok(n) => (
@@ -608,16 +444,6 @@ pub async fn delete_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    ws.require_edit()?;
-    let entry_id = OnsiteEntryId::parse(&entry).ok_or(AppError::NotFound)?;
-    state
-        .store
-        .delete_onsite_entry(
-            &user.actor(),
-            state.clock.now_ms(),
-            &ws.group().id,
-            &entry_id,
-        )
-        .await?;
+    services::withdraw_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
     Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
 }

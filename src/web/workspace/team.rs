@@ -3,18 +3,15 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date};
 use crate::AppState;
+use crate::domain::FieldError;
 use crate::domain::evaluator;
-use crate::domain::ids::TeamMemberId;
 use crate::domain::org::MemberRole;
-use crate::domain::team::{
-    TeamMemberInput, TeamRole, Title, mask_phone, parse_departure, parse_team_member,
-};
-use crate::domain::{FieldError, FieldErrors};
+use crate::domain::team::{TeamMemberInput, TeamRole, Title, mask_phone};
 use crate::exports::Table;
-use crate::http::AppError;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
-use crate::services::access;
-use crate::store::StoreError;
+use crate::http::{AppError, writer};
+use crate::services::workspace::team as services;
+use crate::services::{ServiceError, access};
 use crate::store::team::TeamMemberRow;
 use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
 use askama::Template;
@@ -276,21 +273,9 @@ pub async fn add_member(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    ws.require_edit()?;
-    let result = match parse_team_member(&f.form.input(), &ws.group().calendar(), ws.today) {
-        Ok(m) => state
-            .store
-            .add_team_member(&user.actor(), state.clock.now_ms(), &ws.group().id, &m)
-            .await
-            .map_err(|e| match e {
-                StoreError::Invalid(e) => Ok(FieldErrors::from(e)),
-                other => Err(other),
-            }),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
+    match services::add_team_member(&writer(&state, &user), &ws, &f.form.input()).await {
         Ok(_) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
-        Err(Ok(e)) => {
+        Err(ServiceError::Invalid(e)) => {
             let page = page(
                 &state,
                 &user,
@@ -306,7 +291,7 @@ pub async fn add_member(
             .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(Err(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -320,18 +305,6 @@ struct LeavePage {
     error: Option<String>,
 }
 
-async fn member_of(
-    state: &AppState,
-    ws: &Workspace,
-    member: &str,
-) -> Result<TeamMemberRow, AppError> {
-    let id = TeamMemberId::parse(member).ok_or(AppError::NotFound)?;
-    let team = state.store.list_team(&ws.group().id).await?;
-    team.into_iter()
-        .find(|m| m.id == id)
-        .ok_or(AppError::NotFound)
-}
-
 /// The confirmation page before a member is recorded as having left.
 pub async fn leave_form(
     State(state): State<AppState>,
@@ -340,7 +313,7 @@ pub async fn leave_form(
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let m = member_of(&state, &ws, &member).await?;
+    let m = services::team_member(&state.store, &ws, &member).await?;
     let page = LeavePage {
         chrome: Chrome::new(&user, "groups"),
         head: ws.head("team"),
@@ -364,22 +337,11 @@ pub async fn leave(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    ws.require_edit()?;
-    let m = member_of(&state, &ws, &member).await?;
-    let result = match parse_departure(&f.form.left_on, m.joined_on, ws.today) {
-        Ok(d) => state
-            .store
-            .end_team_member(&user.actor(), state.clock.now_ms(), &ws.group().id, &m, d)
-            .await
-            .map_err(|e| match e {
-                StoreError::Invalid(e) => Ok(FieldErrors::from(e)),
-                other => Err(other),
-            }),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
+    let w = writer(&state, &user);
+    match services::end_team_member(&w, &ws, &member, &f.form.left_on).await {
         Ok(()) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
-        Err(Ok(e)) => {
+        Err(ServiceError::Invalid(e)) => {
+            let m = services::team_member(&state.store, &ws, &member).await?;
             let page = LeavePage {
                 chrome: Chrome::new(&user, "groups"),
                 head: ws.head("team"),
@@ -389,7 +351,7 @@ pub async fn leave(
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(Err(e)) => Err(e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -1,0 +1,101 @@
+//! Signing in and out of the API.
+
+use super::json_rejection;
+use crate::AppState;
+use crate::http::auth::{ApiUser, ClientInfo};
+use crate::http::session::{LoginError, authenticate, start_session};
+use crate::http::{ApiError, ErrorBody};
+use crate::store::SessionKind;
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`. It expires after `idle_timeout_seconds` without a request.
+    pub token: String,
+    pub idle_timeout_seconds: i64,
+}
+
+/// Sign in and get a bearer token.
+#[utoipa::path(post, path = "/api/v1/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 401, description = "Wrong user name or password", body = ErrorBody),
+        (status = 403, description = "The initial password must first be changed on the web", body = ErrorBody),
+        (status = 422, description = "Malformed request", body = ErrorBody),
+        (status = 423, description = "Locked after too many failed attempts in a row; the message says until when", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>, Response> {
+    let Json(req) = body.map_err(|r| json_rejection(r).into_response())?;
+    let ip = client.ip;
+    match authenticate(&state, &req.username, &req.password, &ip).await {
+        Ok(user) if user.must_change_password => {
+            // A password set by someone else (first start, reset, bulk import) is changed on the web first.
+            Err((
+                StatusCode::FORBIDDEN,
+                Json(ErrorBody::new(
+                    "password_change_required",
+                    "请先在网页上修改初始密码，再使用接口",
+                )),
+            )
+                .into_response())
+        }
+        Ok(user) => {
+            let session = start_session(&state, &user, SessionKind::Api, &ip, None)
+                .await
+                .map_err(|e| ApiError(e).into_response())?;
+            Ok(Json(LoginResponse {
+                token: session.token,
+                idle_timeout_seconds: crate::store::IDLE_TIMEOUT_MS / 1000,
+            }))
+        }
+        Err(LoginError::Internal(e)) => Err(ApiError(e).into_response()),
+        Err(e @ LoginError::Locked { .. }) => Err((
+            StatusCode::LOCKED,
+            Json(ErrorBody::new("locked", e.message())),
+        )
+            .into_response()),
+        Err(e) => Err((
+            StatusCode::UNAUTHORIZED,
+            Json(ErrorBody::new("unauthorized", e.message())),
+        )
+            .into_response()),
+    }
+}
+
+/// End the session of the token sent.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<StatusCode, ApiError> {
+    state.store.delete_session(&user.session_hash).await?;
+    let entry = crate::store::AuditEntry {
+        action: "logout",
+        entity: "user",
+        entity_id: Some(user.user_id.as_str()),
+        before: None,
+        after: None,
+    };
+    state
+        .store
+        .audit(&user.actor(), state.clock.now_ms(), entry)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

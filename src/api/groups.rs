@@ -1,0 +1,236 @@
+//! Groups: the list the caller may see, one group with its memberships, and its rule verdicts.
+
+use super::paging;
+use crate::AppState;
+use crate::domain::FieldError;
+use crate::domain::org::MemberRole;
+use crate::http::auth::ApiUser;
+use crate::http::params::{non_empty, parse_year};
+use crate::http::{ApiError, AppError, ErrorBody};
+use crate::services::workspace::open_group;
+use crate::store::{GroupFilter, GroupRow};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A group's member organisations as they stand today, by role.
+#[derive(Serialize, ToSchema)]
+pub struct MembersByRole {
+    pub university: Vec<OrgRef>,
+    pub vocational_school: Vec<OrgRef>,
+    pub town: Vec<OrgRef>,
+    pub village: Vec<OrgRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MembershipDto {
+    pub organisation: OrgRef,
+    /// university, vocational_school, town or village.
+    pub role: String,
+    /// YYYY-MM-DD.
+    pub effective_from: String,
+    /// YYYY-MM-DD (exclusive), absent while the membership holds.
+    pub effective_to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupDto {
+    pub id: String,
+    pub number: i64,
+    pub lead_town: OrgRef,
+    pub started_on: String,
+    pub ended_on: Option<String>,
+    pub members: MembersByRole,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupDetail {
+    #[serde(flatten)]
+    pub group: GroupDto,
+    pub plan: String,
+    /// Every membership, past and present, with its dates.
+    pub memberships: Vec<MembershipDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupPage {
+    pub items: Vec<GroupDto>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Items per page, 1–500 (default 100).
+    pub per_page: Option<i64>,
+    /// Group number or member organisation name.
+    pub q: Option<String>,
+}
+
+fn group_dto(g: &GroupRow, today: jiff::civil::Date) -> GroupDto {
+    let refs = |role: MemberRole| {
+        g.members_on(role, today)
+            .map(|m| OrgRef {
+                id: m.org_id.to_string(),
+                name: m.name.clone(),
+            })
+            .collect()
+    };
+    GroupDto {
+        id: g.id.to_string(),
+        number: g.number,
+        lead_town: OrgRef {
+            id: g.lead_town_id.to_string(),
+            name: g.lead_town.clone(),
+        },
+        started_on: g.started_on.to_string(),
+        ended_on: g.ended_on.map(|d| d.to_string()),
+        members: MembersByRole {
+            university: refs(MemberRole::University),
+            vocational_school: refs(MemberRole::VocationalSchool),
+            town: refs(MemberRole::Town),
+            village: refs(MemberRole::Village),
+        },
+    }
+}
+
+/// The groups the caller may see.
+#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, body = GroupPage),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Roles without business data (sysadmin, auditor)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn list_groups(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<GroupPage>, ApiError> {
+    user.require_business()?;
+    let Query(q) =
+        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let (page, per_page) = paging(q.page, q.per_page)?;
+    let filter = GroupFilter {
+        q: non_empty(&q.q),
+        limit: per_page,
+        offset: (page - 1) * per_page,
+    };
+    let (rows, total) = state
+        .store
+        .list_groups(&user.group_scope(), &filter)
+        .await?;
+    let today = state.clock.today();
+    Ok(Json(GroupPage {
+        items: rows.iter().map(|g| group_dto(g, today)).collect(),
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// One group; 404 when it does not exist or the caller may not see it.
+#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    responses((status = 200, body = GroupDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_group(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<GroupDetail>, ApiError> {
+    let view = open_group(&state.store, &state.plans, &user, &id, state.clock.today())
+        .await?
+        .view;
+    let today = state.clock.today();
+    let memberships = view
+        .group
+        .members
+        .iter()
+        .map(|m| MembershipDto {
+            organisation: OrgRef {
+                id: m.org_id.to_string(),
+                name: m.name.clone(),
+            },
+            role: m.role.as_str().to_string(),
+            effective_from: m.effective_from.to_string(),
+            effective_to: m.effective_to.map(|d| d.to_string()),
+        })
+        .collect();
+    Ok(Json(GroupDetail {
+        group: group_dto(&view.group, today),
+        plan: view.plan_doc_no,
+        memberships,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckDto {
+    /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base.
+    pub id: String,
+    /// The clause of the plan the rule comes from, e.g. 四(一).
+    pub clause: String,
+    pub title: String,
+    /// met, not_met or not_yet_due.
+    pub status: String,
+    /// Why, in words (names the person or the figures).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChecksResponse {
+    pub group_id: String,
+    pub year: i16,
+    /// The date the year's facts were read on (31 December, or today for the running year).
+    pub as_of: String,
+    pub checks: Vec<CheckDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    /// Calendar year, 2000–2100; this year when absent.
+    pub year: Option<String>,
+}
+
+/// The verdict of every rule implemented so far, for one group and calendar year.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/checks", tag = "groups", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), YearQuery),
+    responses((status = 200, body = ChecksResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn group_checks(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ChecksResponse>, ApiError> {
+    let Query(q) =
+        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let ws = open_group(&state.store, &state.plans, &user, &id, state.clock.today()).await?;
+    let year = parse_year(q.year.as_deref(), ws.today)?;
+    let checks = ws.checks(&state.store, year).await?;
+    Ok(Json(ChecksResponse {
+        group_id: ws.group().id.to_string(),
+        year,
+        as_of: checks.verdicts.period.as_of.to_string(),
+        checks: checks
+            .verdicts
+            .verdicts
+            .iter()
+            .map(|v| CheckDto {
+                id: v.rule.as_str().into(),
+                clause: v.rule.clause().into(),
+                title: ws.plan.rule_title(v.rule),
+                status: v.status.as_str().into(),
+                reason: v.reason.clone(),
+            })
+            .collect(),
+    }))
+}

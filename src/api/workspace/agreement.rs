@@ -1,0 +1,145 @@
+//! The agreement through the API: read it, record it (JSON), add scans (multipart).
+
+use super::{AttachmentDto, body, open, org_ref};
+use crate::AppState;
+use crate::api::OrgRef;
+use crate::domain::agreement::AgreementInput;
+use crate::domain::rules::agreement_deadline;
+use crate::http::auth::ApiUser;
+use crate::http::multipart::read_parts;
+use crate::http::{ApiError, ErrorBody, writer};
+use crate::services::workspace::{OpenedGroup, agreement};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Multipart, Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct AgreementDto {
+    /// Absent until an agreement is recorded.
+    pub id: Option<String>,
+    /// YYYY-MM-DD, absent while unsigned.
+    pub signed_on: Option<String>,
+    pub notes: String,
+    /// The signing organisations.
+    pub parties: Vec<OrgRef>,
+    pub scans: Vec<AttachmentDto>,
+    /// The last day to sign under the group's plan (四(二)), YYYY-MM-DD.
+    pub deadline: String,
+}
+
+async fn agreement_dto(state: &AppState, ws: &OpenedGroup) -> Result<AgreementDto, ApiError> {
+    let a = state.store.get_agreement(&ws.group().id).await?;
+    let scans = match &a {
+        Some(a) => {
+            state
+                .store
+                .list_attachments("agreement", &[a.id.to_string()])
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let deadline = agreement_deadline(ws.group().started_on, ws.plan.rules.agreement_months);
+    Ok(AgreementDto {
+        id: a.as_ref().map(|a| a.id.to_string()),
+        signed_on: a.as_ref().and_then(|a| a.signed_on).map(|d| d.to_string()),
+        notes: a.as_ref().map(|a| a.notes.clone()).unwrap_or_default(),
+        parties: a
+            .as_ref()
+            .map(|a| a.parties.iter().map(|p| org_ref(ws, p)).collect())
+            .unwrap_or_default(),
+        scans: scans.iter().map(AttachmentDto::from).collect(),
+        deadline: deadline.to_string(),
+    })
+}
+
+/// The group's tripartite agreement, its parties and scans.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/agreement", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    responses((status = 200, body = AgreementDto), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_agreement(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<AgreementDto>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    Ok(Json(agreement_dto(&state, &ws).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AgreementRequest {
+    /// YYYY-MM-DD; absent or empty while not signed yet.
+    #[serde(default)]
+    pub signed_on: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Organisation ids of the signing members (at least a school and the town or a village).
+    #[serde(default)]
+    pub parties: Vec<String>,
+}
+
+/// Records or corrects the group's agreement (the group's schools and the bureau).
+#[utoipa::path(put, path = "/api/v1/groups/{id}/agreement", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    request_body = AgreementRequest,
+    responses(
+        (status = 200, description = "Recorded", body = AgreementDto),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not one of the group's schools, nor the bureau", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, description = "Every wrong field in `fields`", body = ErrorBody),
+    ))]
+pub async fn save_agreement(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    req: Result<Json<AgreementRequest>, JsonRejection>,
+) -> Result<Json<AgreementDto>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let req = body(req)?;
+    let input = AgreementInput {
+        signed_on: req.signed_on.unwrap_or_default(),
+        notes: req.notes.unwrap_or_default(),
+        parties: req.parties,
+        with_scans: false,
+    };
+    agreement::save_agreement(&writer(&state, &user), &ws, input, Vec::new()).await?;
+    Ok(Json(agreement_dto(&state, &ws).await?))
+}
+
+/// A multipart body of files.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ScansUpload {
+    /// One or more PDF, JPEG or PNG files, each within the plan's size limit.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub scans: Vec<Vec<u8>>,
+}
+
+/// Adds scans (PDF, JPEG, PNG) to the recorded, signed agreement.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/agreement/scans", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    request_body(content = ScansUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Added", body = AgreementDto),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "Every wrong file in `fields`", body = ErrorBody),
+    ))]
+pub async fn add_agreement_scans(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Json<AgreementDto>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let mut form = read_parts(multipart).await?;
+    let scans = form.take_files("scans");
+    agreement::add_agreement_scans(&writer(&state, &user), &ws, scans).await?;
+    Ok(Json(agreement_dto(&state, &ws).await?))
+}

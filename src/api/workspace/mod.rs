@@ -1,0 +1,115 @@
+//! A group's workspace through the API: agreement, team, on-site service, practice bases and
+//! attachments. Each write parses the request into the domain's input and calls the same service
+//! function as the web form, so validation, authorisation and audit are the browser's.
+
+pub mod agreement;
+pub mod bases;
+pub mod onsite;
+pub mod team;
+
+pub use agreement::*;
+pub use bases::*;
+pub use onsite::*;
+pub use team::*;
+
+use super::{OrgRef, json_rejection};
+use crate::AppState;
+use crate::http::auth::{ApiUser, Viewer, urlencode};
+use crate::http::{ApiError, ErrorBody};
+use crate::services::workspace::{OpenedGroup, open_group, read_attachment};
+use crate::store::attachments::AttachmentRow;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+async fn open(state: &AppState, user: &Viewer, id: &str) -> Result<OpenedGroup, ApiError> {
+    Ok(open_group(&state.store, &state.plans, user, id, state.clock.today()).await?)
+}
+
+/// A body that is not the JSON the operation takes is 422, after the group was found and may be
+/// written (so a caller learns nothing of a group from a malformed body).
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(t)| t).map_err(json_rejection)
+}
+
+/// The name of one of the group's member organisations.
+fn org_ref(ws: &OpenedGroup, id: &crate::domain::ids::OrgId) -> OrgRef {
+    OrgRef {
+        id: id.to_string(),
+        name: ws
+            .group()
+            .members
+            .iter()
+            .find(|m| &m.org_id == id)
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// The id of the record a write made.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: String,
+}
+
+fn created(id: impl ToString) -> (StatusCode, Json<Created>) {
+    (StatusCode::CREATED, Json(Created { id: id.to_string() }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentDto {
+    pub id: String,
+    pub file_name: String,
+    /// application/pdf, image/jpeg or image/png (judged from the content).
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// Where to download it (with the same bearer token).
+    pub url: String,
+}
+
+impl From<&AttachmentRow> for AttachmentDto {
+    fn from(a: &AttachmentRow) -> Self {
+        Self {
+            id: a.id.to_string(),
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.clone(),
+            url: format!("/api/v1/files/{}", a.id),
+        }
+    }
+}
+
+/// Downloads an attachment (agreement scan, base photo), for callers who may see its group.
+#[utoipa::path(get, path = "/api/v1/files/{id}", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The file's bytes, with its content type (PDF, JPEG or PNG)", content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn download_file(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (file, bytes) = read_attachment(&state.store, &state.files, &user, &id).await?;
+    let encoded = urlencode(&file.file_name).replace('+', "%20");
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

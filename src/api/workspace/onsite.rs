@@ -1,0 +1,197 @@
+//! On-site service through the API: a year's entries, recording, withdrawing and confirming.
+
+use super::{Created, body, created, open};
+use crate::AppState;
+use crate::api::OrgRef;
+use crate::domain::FieldError;
+use crate::domain::onsite::OnsiteEntryInput;
+use crate::domain::rules::days_between;
+use crate::http::auth::ApiUser;
+use crate::http::params::parse_year;
+use crate::http::{ApiError, AppError, ErrorBody, writer};
+use crate::services::workspace::onsite;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OnsiteEntryDto {
+    pub id: String,
+    pub date_from: String,
+    pub date_to: String,
+    /// Days the entry covers, both ends included.
+    pub days: i64,
+    /// The town or village served.
+    pub place: OrgRef,
+    /// The team members present.
+    pub members: Vec<PersonRef>,
+    pub content: String,
+    pub confirmed: bool,
+    pub confirmed_by: Option<String>,
+    /// When it was confirmed, Asia/Shanghai.
+    pub confirmed_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OnsiteList {
+    pub year: i16,
+    /// Entries that overlap the year, oldest first.
+    pub entries: Vec<OnsiteEntryDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OnsiteQuery {
+    /// Calendar year, 2000–2100; this year when absent.
+    pub year: Option<String>,
+}
+
+/// The group's on-site service entries of one calendar year.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/onsite", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), OnsiteQuery),
+    responses((status = 200, body = OnsiteList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_onsite(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    query: Result<Query<OnsiteQuery>, QueryRejection>,
+) -> Result<Json<OnsiteList>, ApiError> {
+    let Query(q) =
+        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let ws = open(&state, &user, &id).await?;
+    let year = parse_year(q.year.as_deref(), ws.today)?;
+    let (first, last) = match (Date::new(year, 1, 1), Date::new(year, 12, 31)) {
+        (Ok(f), Ok(l)) => (f, l),
+        _ => return Err(AppError::Internal(anyhow::anyhow!("year {year}")).into()),
+    };
+    let rows = state.store.list_onsite(&ws.group().id, first, last).await?;
+    Ok(Json(OnsiteList {
+        year,
+        entries: rows
+            .into_iter()
+            .map(|e| OnsiteEntryDto {
+                id: e.id.to_string(),
+                date_from: e.date_from.to_string(),
+                date_to: e.date_to.to_string(),
+                days: days_between(e.date_from, e.date_to) + 1,
+                place: OrgRef {
+                    id: e.place_org_id.to_string(),
+                    name: e.place_name,
+                },
+                members: e
+                    .member_ids
+                    .iter()
+                    .zip(e.member_names)
+                    .map(|(id, name)| PersonRef {
+                        id: id.to_string(),
+                        name,
+                    })
+                    .collect(),
+                content: e.content,
+                confirmed: e.confirmed_at.is_some(),
+                confirmed_by: e.confirmed_by,
+                confirmed_at: e.confirmed_at.map(crate::clock::format_ms),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OnsiteRequest {
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub date_from: String,
+    /// YYYY-MM-DD; absent for a one-day entry. At most 92 days from `date_from`.
+    #[serde(default)]
+    pub date_to: Option<String>,
+    /// The organisation id of the group's town or one of its villages.
+    #[serde(default)]
+    pub place_org_id: String,
+    /// Ids of the team members present (on the team on every day of the entry).
+    #[serde(default)]
+    pub member_ids: Vec<String>,
+    /// What was done.
+    #[serde(default)]
+    pub content: String,
+}
+
+/// Records an on-site service entry (the group's schools and the bureau).
+#[utoipa::path(post, path = "/api/v1/groups/{id}/onsite", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    request_body = OnsiteRequest,
+    responses(
+        (status = 201, description = "Recorded", body = Created),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "Every wrong field in `fields`; also the same service recorded twice", body = ErrorBody),
+    ))]
+pub async fn add_onsite_entry(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    req: Result<Json<OnsiteRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let req = body(req)?;
+    let input = OnsiteEntryInput {
+        date_from: req.date_from,
+        date_to: req.date_to.unwrap_or_default(),
+        place: req.place_org_id,
+        content: req.content,
+        members: req.member_ids,
+    };
+    let id = onsite::add_onsite_entry(&writer(&state, &user), &ws, &input).await?;
+    Ok(created(id))
+}
+
+/// Withdraws an entry entered by mistake; an entry the town or village confirmed stays (409).
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/onsite/{entry}", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("entry" = String, Path, description = "On-site entry id")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Confirmed entries stay", body = ErrorBody),
+    ))]
+pub async fn withdraw_onsite_entry(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, entry)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    onsite::withdraw_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Confirms that the service took place: a town user of the group's lead town or of the place,
+/// a village user of the place; once.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/onsite/{entry}/confirm", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("entry" = String, Path, description = "On-site entry id")),
+    responses(
+        (status = 204, description = "Confirmed"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already confirmed", body = ErrorBody),
+    ))]
+pub async fn confirm_onsite_entry(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, entry)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    onsite::confirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,81 @@
+//! Reading a multipart body (fields and files), for the web forms and the JSON API alike.
+
+use crate::domain::FieldError;
+use crate::http::AppError;
+use crate::services::workspace::Upload;
+use axum::extract::Multipart;
+
+pub struct UploadedFile {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Default)]
+pub struct Submitted {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<UploadedFile>,
+}
+
+impl Submitted {
+    /// The first value of a text field, trimmed ("" when absent).
+    pub fn text(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Every value of a repeated field (checkboxes).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+
+    /// The files sent under `name`, as uploads for a service to check.
+    pub fn take_files(&mut self, name: &str) -> Vec<Upload> {
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.files)
+            .into_iter()
+            .partition(|f| f.field == name);
+        self.files = rest;
+        mine.into_iter()
+            .map(|f| Upload {
+                file_name: f.file_name,
+                bytes: f.bytes,
+            })
+            .collect()
+    }
+}
+
+/// Reads every part.
+pub async fn read_parts(mut multipart: Multipart) -> Result<Submitted, AppError> {
+    let mut out = Submitted::default();
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        FieldError::new("上传", format!("表单数据不完整或过大：{}", e.body_text()))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let bytes = field.bytes().await.map_err(broken)?;
+                // A file input left empty still sends a part, with no name and no bytes.
+                if !(file_name.is_empty() && bytes.is_empty()) {
+                    out.files.push(UploadedFile {
+                        field: name,
+                        file_name,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            None => {
+                let value = field.text().await.map_err(broken)?;
+                out.fields.push((name, value));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,183 @@
+//! Opening a group for one user: the page, the JSON call and the export all start here, so a
+//! group the user may not see is a 404 before anything else is read or written. The writes of a
+//! group's workspace (agreement, team, on-site service, practice bases) live in the submodules,
+//! one per noun: the web form and the JSON API call the same function, so both validate,
+//! authorise and audit alike.
+
+pub mod agreement;
+pub mod bases;
+pub mod onsite;
+pub mod team;
+
+use super::ServiceError;
+use super::access::{self, Viewer};
+use crate::domain::FieldErrors;
+use crate::domain::ids::{AttachmentId, GroupId};
+use crate::domain::plan::Plan;
+use crate::services::compliance::{GroupChecks, checks_of_group};
+use crate::store::attachments::AttachmentRow;
+use crate::store::files::{CheckedFile, FileKind, FileStore, check_upload};
+use crate::store::plans::PlanCache;
+use crate::store::{Actor, GroupRow, GroupView, Store, StoreError};
+use jiff::civil::Date;
+use std::sync::Arc;
+
+/// A group opened for one user: what they may see, and whether they may write.
+pub struct OpenedGroup {
+    pub view: GroupView,
+    /// The plan the group belongs to, parsed once.
+    pub plan: Arc<Plan>,
+    pub today: Date,
+    pub can_edit: bool,
+}
+
+impl OpenedGroup {
+    pub fn group(&self) -> &GroupRow {
+        &self.view.group
+    }
+
+    /// The group's verdicts for `year`, from the one evaluator.
+    pub async fn checks(&self, store: &Store, year: i16) -> Result<GroupChecks, ServiceError> {
+        Ok(checks_of_group(store, self.plan.clone(), &self.view.group, year, self.today).await?)
+    }
+
+    /// The largest file the group's plan accepts, in bytes.
+    pub fn attachment_limit(&self) -> usize {
+        self.plan.rules.attachment_max_mb as usize * 1024 * 1024
+    }
+
+    pub fn require_edit(&self) -> Result<(), ServiceError> {
+        if self.can_edit {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+}
+
+/// Opens group `id` (as written in a URL) for `viewer`: not found when the id is malformed, the
+/// group does not exist or the viewer may not see it; forbidden for roles without business data.
+pub async fn open_group(
+    store: &Store,
+    plans: &PlanCache,
+    viewer: &Viewer,
+    id: &str,
+    today: Date,
+) -> Result<OpenedGroup, ServiceError> {
+    access::require_business(viewer)?;
+    let id = GroupId::parse(id).ok_or(ServiceError::NotFound)?;
+    let view = store
+        .get_group(&access::group_scope(viewer), &id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let plan = plans
+        .get(store, &view.group.plan_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let can_edit = access::may_edit_group(viewer, &view.group, today);
+    Ok(OpenedGroup {
+        view,
+        plan,
+        today,
+        can_edit,
+    })
+}
+
+/// An attachment's record, for a viewer who may see its group; not found otherwise.
+pub async fn open_attachment(
+    store: &Store,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<AttachmentRow, ServiceError> {
+    access::require_business(viewer)?;
+    let id = AttachmentId::parse(id).ok_or(ServiceError::NotFound)?;
+    let file = store
+        .get_attachment(&id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    store
+        .get_group(&access::group_scope(viewer), &file.group_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok(file)
+}
+
+/// The file's record and its bytes, for a viewer who may see its group (the web's `/files/{id}`
+/// and the API's download both ask here).
+pub async fn read_attachment(
+    store: &Store,
+    files: &FileStore,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(AttachmentRow, Vec<u8>), ServiceError> {
+    let file = open_attachment(store, viewer, id).await?;
+    let bytes = files.read(&file.sha256).await.map_err(|e| {
+        StoreError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
+    })?;
+    Ok((file, bytes))
+}
+
+/// One write to a group's records: who makes it, when, and the stores it goes to.
+pub struct Writer<'a> {
+    pub store: &'a Store,
+    pub files: &'a FileStore,
+    pub by: &'a Viewer,
+    pub now_ms: i64,
+}
+
+impl Writer<'_> {
+    pub fn actor(&self) -> Actor {
+        self.by.actor()
+    }
+}
+
+/// A file as it arrived (a form's file input or a multipart API call), not yet checked.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks each upload's size and type against the plan's limit; the ones that fail add their
+/// error (named `field`) to `errors`, so the caller reports them together with the form's.
+fn check_uploads(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    uploads: Vec<Upload>,
+    limit: usize,
+    allowed: &[FileKind],
+) -> Vec<CheckedFile> {
+    uploads
+        .into_iter()
+        .filter_map(|f| errors.take(check_upload(field, &f.file_name, f.bytes, limit, allowed)))
+        .collect()
+}
+
+/// Stores the uploaded files, then runs the write that records them. When the write fails, the
+/// files this request added (and that no record refers to) are removed again, so a failed upload
+/// stores nothing.
+async fn write_with_files<T, Fut>(
+    w: &Writer<'_>,
+    files: &[CheckedFile],
+    write: impl FnOnce() -> Fut,
+) -> Result<T, ServiceError>
+where
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    // Files first (content-addressed, so a retry reuses them).
+    let added = w
+        .files
+        .put_all(files)
+        .await
+        .map_err(|e| StoreError::Internal(e.into()))?;
+    match write().await {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            match w.store.unreferenced_digests(&added).await {
+                Ok(orphans) => w.files.remove_all(&orphans).await,
+                Err(e) => tracing::warn!(error = %e, "could not check uploaded files for removal"),
+            }
+            Err(e.into())
+        }
+    }
+}
