@@ -107,8 +107,16 @@ async fn seed(store: &Store) -> anyhow::Result<(Vec<GroupId>, Vec<OrgId>)> {
                 let end = start.checked_add(jiff::Span::new().days((e % 3) as i64))?;
                 let id = uuid::Uuid::new_v4().to_string();
                 let place = if e % 2 == 0 { &town } else { &villages[e % 2] };
-                sqlx::query("insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_at) values ($1, $2, $3, $4, $5, '基准服务', $6)")
-                    .bind(&id).bind(gid.as_str()).bind(start.to_string()).bind(end.to_string()).bind(place.as_str()).bind(now)
+                let on_site: Vec<&String> = (0..(1 + e % 3))
+                    .map(|k| &team[(e + k) % MEMBERS_PER_GROUP])
+                    .collect();
+                let member_ids = on_site
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                sqlx::query("insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_at, member_ids) values ($1, $2, $3, $4, $5, '基准服务', $6, $7)")
+                    .bind(&id).bind(gid.as_str()).bind(start.to_string()).bind(end.to_string()).bind(place.as_str()).bind(now).bind(&member_ids)
                     .execute(&mut *tx).await?;
                 for k in 0..(1 + e % 3) {
                     sqlx::query(

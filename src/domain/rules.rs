@@ -7,7 +7,6 @@ use crate::domain::team::{TeamRole, Title};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
-use std::collections::HashSet;
 
 /// The rules of SPEC §5, each from a clause of the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -418,7 +417,9 @@ pub fn onsite_progress(
     let len = (days_between(first, last) + 1) as usize;
     let mut counted = vec![false; len];
     let mut unconfirmed = vec![false; len];
-    let mut person_days: HashSet<(&str, i64)> = HashSet::new();
+    // Each member on site gets a day-by-day mark; members are few per group, so a linear search
+    // finds a member's row faster than hashing every (member, day) pair.
+    let mut members: Vec<(&str, Vec<bool>)> = Vec::new();
     for e in entries {
         if e.members.is_empty() {
             continue;
@@ -429,12 +430,25 @@ pub fn onsite_progress(
             continue;
         }
         let counts = e.confirmed || !requires_confirmation;
+        let rows: Vec<usize> = e
+            .members
+            .iter()
+            .map(
+                |m| match members.iter().position(|(id, _)| *id == m.as_str()) {
+                    Some(k) => k,
+                    None => {
+                        members.push((m.as_str(), vec![false; len]));
+                        members.len() - 1
+                    }
+                },
+            )
+            .collect();
         for offset in days_between(first, from)..=days_between(first, to) {
             let i = offset as usize;
             if counts {
                 counted[i] = true;
-                for m in &e.members {
-                    person_days.insert((m.as_str(), offset));
+                for row in &rows {
+                    members[*row].1[i] = true;
                 }
             } else {
                 unconfirmed[i] = true;
@@ -443,7 +457,10 @@ pub fn onsite_progress(
     }
     OnsiteProgress {
         team_days: counted.iter().filter(|d| **d).count() as u32,
-        person_days: person_days.len() as u32,
+        person_days: members
+            .iter()
+            .map(|(_, days)| days.iter().filter(|d| **d).count() as u32)
+            .sum(),
         unconfirmed_days: counted
             .iter()
             .zip(&unconfirmed)

@@ -4,7 +4,7 @@
 
 use crate::domain::evaluator::{self, GroupVerdicts, SchoolVerdict};
 use crate::domain::facts::GroupFacts;
-use crate::domain::ids::GroupId;
+use crate::domain::ids::{GroupId, PlanId};
 use crate::domain::plan::Plan;
 use crate::domain::rules::year_bounds;
 use crate::store::facts::GroupSet;
@@ -36,27 +36,27 @@ pub async fn year_checks(
     let started = std::time::Instant::now();
     let facts = store.load_group_facts(set, first, last).await?;
     let loaded = started.elapsed();
-    let mut out = Vec::with_capacity(facts.len());
-    let mut plan: Option<Arc<Plan>> = None;
-    let mut plan_id = None;
+    // Each group with its plan (plans are few and cached), then the judging, which is pure CPU
+    // work: off the async workers, spread over the cores for a large set.
+    let mut planned: Vec<(Arc<Plan>, GroupFacts)> = Vec::with_capacity(facts.len());
+    let mut current: Option<(PlanId, Arc<Plan>)> = None;
     for g in facts {
-        if plan_id.as_ref() != Some(&g.plan) {
-            plan = Some(
-                plans
+        let plan = match &current {
+            Some((id, p)) if *id == g.plan => p.clone(),
+            _ => {
+                let p = plans
                     .get(store, &g.plan)
                     .await?
-                    .ok_or_else(|| missing_plan(&g))?,
-            );
-            plan_id = Some(g.plan.clone());
-        }
-        let plan = plan.clone().expect("set above");
-        let verdicts = evaluator::evaluate_group(&plan, &g, year, today);
-        out.push(GroupChecks {
-            facts: g,
-            plan,
-            verdicts,
-        });
+                    .ok_or_else(|| missing_plan(&g))?;
+                current = Some((g.plan.clone(), p.clone()));
+                p
+            }
+        };
+        planned.push((plan, g));
     }
+    let out = tokio::task::spawn_blocking(move || evaluate_all(planned, year, today))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("evaluation stopped: {e}")))?;
     tracing::debug!(
         groups = out.len(),
         load_ms = loaded.as_secs_f64() * 1e3,
@@ -64,6 +64,44 @@ pub async fn year_checks(
         "year checks"
     );
     Ok(out)
+}
+
+/// Below this many groups one thread judges them all.
+const PARALLEL_FROM: usize = 200;
+
+fn evaluate_all(planned: Vec<(Arc<Plan>, GroupFacts)>, year: i16, today: Date) -> Vec<GroupChecks> {
+    let judge = move |(plan, facts): (Arc<Plan>, GroupFacts)| {
+        let verdicts = evaluator::evaluate_group(&plan, &facts, year, today);
+        GroupChecks {
+            facts,
+            plan,
+            verdicts,
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if planned.len() < PARALLEL_FROM || threads < 2 {
+        return planned.into_iter().map(judge).collect();
+    }
+    let per_thread = planned.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<(Arc<Plan>, GroupFacts)>> = Vec::with_capacity(threads);
+    let mut rest = planned.into_iter();
+    loop {
+        let chunk: Vec<_> = rest.by_ref().take(per_thread).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(judge).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("an evaluation thread panicked"))
+            .collect()
+    })
 }
 
 /// One group's checks for a year (`None` when the group does not exist).

@@ -206,8 +206,8 @@ impl Store {
         for (i, e) in entries.iter().enumerate() {
             let id = OnsiteEntryId::new();
             sqlx::query(
-                "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at, dedup_key)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at, dedup_key, member_ids)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(id.as_str())
             .bind(group.as_str())
@@ -218,6 +218,13 @@ impl Store {
             .bind(actor.user_id.as_ref().map(|u| u.to_string()))
             .bind(now_ms)
             .bind(dedup_key(&e.same_service_key()))
+            .bind(
+                e.member_ids()
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .execute(&mut *tx)
             .await
             .map_err(|err| {
