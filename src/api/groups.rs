@@ -180,7 +180,7 @@ pub struct CheckDto {
     /// The clause of the plan the rule comes from, e.g. 四(一).
     pub clause: String,
     pub title: String,
-    /// met, not_met or not_yet_due.
+    /// met, not_met, not_yet_due or not_applicable.
     pub status: String,
     /// Why, in words (names the person or the figures).
     pub reason: String,

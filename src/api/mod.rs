@@ -7,6 +7,7 @@
 mod auth;
 mod groups;
 mod organisations;
+mod schools;
 mod workspace;
 
 use crate::AppState;
@@ -21,6 +22,7 @@ use axum::routing::MethodFilter;
 use axum::{Json, Router};
 use groups::*;
 use organisations::*;
+use schools::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -78,6 +80,7 @@ operations! {
     get_group,
     group_checks,
     list_organisations,
+    school_checks,
     get_agreement,
     save_agreement,
     add_agreement_scans [DefaultBodyLimit::max(UPLOAD_LIMIT)],

@@ -251,11 +251,42 @@ async fn the_bare_preset_has_nothing_unmet_in_2023(app: TestApp) {
     assert!(plan.contains("各校结对情况"));
     assert_eq!(plan.matches("class=\"badge met\"").count(), 18);
     assert!(plan.contains("广东医科大学 在第 4 组结对镇村"));
+    // The API gives the same verdicts.
+    let body: Value = app
+        .api_get(&token, "/api/v1/schools/checks?year=2024")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["rule"], "pairing");
+    assert_eq!(body["clause"], "二");
+    let schools = body["schools"].as_array().unwrap();
+    assert_eq!(schools.len(), 18);
+    assert!(schools.iter().all(|s| s["status"] == "met"), "{body}");
+    let before: Value = app
+        .api_get(&token, "/api/v1/schools/checks?year=2022")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        before["schools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "not_yet_due"),
+        "before the pairing: {before}"
+    );
     // A school user sees the plan, not the other schools' standing.
     app.add_user("gdmu", "广东医科大学", "school").await;
     let school = app.web_client("gdmu", crate::helpers::PASSWORD).await;
     let plan = app.get_with(&school, "/plan").await.text().await.unwrap();
     assert!(plan.contains("服务工作队不少于 6 人") && !plan.contains("各校结对情况"));
+    let school_token = app.api_token("gdmu", crate::helpers::PASSWORD).await;
+    let refused = app
+        .api_get(&school_token, "/api/v1/schools/checks?year=2024")
+        .await;
+    assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
 }
 
 on_both!(
