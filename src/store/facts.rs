@@ -1,7 +1,12 @@
 //! Loads the facts the rules read, for a whole set of groups at once: one query per fact table,
 //! never one per group, so one group's page and the all-groups matrix cost the same queries.
+//!
+//! At province scale a row costs more than its bytes (the driver hands rows over one by one), so
+//! the big tables come back as one row per group: memberships and team spells as JSON arrays,
+//! on-site entries as text. The queries are independent and run at once on separate
+//! connections.
 
-use super::{GroupRow, Store};
+use super::{Backend, GroupRow, Store};
 use crate::domain::facts::{
     AgreementFact, BaseFact, GroupFacts, OnsiteFact, SchoolFact, TeamSpell,
 };
@@ -27,19 +32,18 @@ fn bad(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} “{value}”").into())
 }
 
+fn parse_date(s: &str) -> sqlx::Result<Date> {
+    s.parse().map_err(|_| bad("date", s))
+}
+
 fn date_at(r: &AnyRow, col: &str) -> sqlx::Result<Date> {
     let s: String = r.try_get(col)?;
-    s.parse().map_err(|_| bad("date", &s))
+    parse_date(&s)
 }
 
 fn opt_date_at(r: &AnyRow, col: &str) -> sqlx::Result<Option<Date>> {
     let s: Option<String> = r.try_get(col)?;
-    s.map(|s| s.parse().map_err(|_| bad("date", &s)))
-        .transpose()
-}
-
-fn parse_date(s: &str) -> sqlx::Result<Date> {
-    s.parse().map_err(|_| bad("date", s))
+    s.as_deref().map(parse_date).transpose()
 }
 
 /// The `items` column of an aggregated row, a JSON array of arrays, as typed tuples.
@@ -48,7 +52,7 @@ fn json_items<T: serde::de::DeserializeOwned>(r: &AnyRow) -> sqlx::Result<Vec<T>
     serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-/// `where <col> in ($n, …)` for a set of ids (binds from `$first`), or nothing for every group.
+/// ` where|and <col> in ($n, …)` for a set of ids (binds from `$first`), or nothing for every group.
 fn filter(set: GroupSet, col: &str, first: usize, joiner: &str) -> String {
     match set {
         GroupSet::All => String::new(),
@@ -59,37 +63,39 @@ fn filter(set: GroupSet, col: &str, first: usize, joiner: &str) -> String {
     }
 }
 
-/// Logs how long a step of loading took (debug level), and starts the next step's clock.
-fn lap(t: &mut std::time::Instant, step: &str, rows: usize) {
-    tracing::debug!(
-        step,
-        rows,
-        ms = t.elapsed().as_secs_f64() * 1e3,
-        "facts loaded"
-    );
-    *t = std::time::Instant::now();
-}
-
-fn bind_ids<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    set: GroupSet<'q>,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    if let GroupSet::Ids(ids) = set {
-        for id in ids {
-            q = q.bind(id.as_str());
-        }
-    }
-    q
+/// The rows of the record tables (agreements, team, on-site, bases) for a set of groups.
+struct RecordRows {
+    agreements: Vec<AnyRow>,
+    team: Vec<AnyRow>,
+    onsite: Vec<AnyRow>,
+    bases: Vec<AnyRow>,
 }
 
 impl Store {
+    /// Runs `sql` with `leading` binds first, then the ids of `set`.
+    async fn fetch(
+        &self,
+        sql: String,
+        leading: &[String],
+        set: GroupSet<'_>,
+    ) -> sqlx::Result<Vec<AnyRow>> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in leading {
+            q = q.bind(v.clone());
+        }
+        if let GroupSet::Ids(ids) = set {
+            for id in ids {
+                q = q.bind(id.as_str());
+            }
+        }
+        q.fetch_all(&self.pool).await
+    }
+
     /// An aggregate of `columns` over a group's rows as one JSON text: an array of arrays.
     fn json_rows(&self, columns: &str) -> String {
         match self.backend() {
-            super::Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
-            super::Backend::Postgres => {
-                format!("cast(json_agg(json_build_array({columns})) as text)")
-            }
+            Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+            Backend::Postgres => format!("cast(json_agg(json_build_array({columns})) as text)"),
         }
     }
 
@@ -104,17 +110,30 @@ impl Store {
         if let GroupSet::Ids([]) = set {
             return Ok(Vec::new());
         }
-        let mut t = std::time::Instant::now();
-        let sql = format!(
+        let started = std::time::Instant::now();
+        let groups_sql = format!(
             "select id, plan_id, number, started_on, ended_on from pairing_groups g{} order by plan_id, number",
             filter(set, "g.id", 1, "where")
         );
-        let rows = bind_ids(sqlx::query(sqlx::AssertSqlSafe(sql)), set)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut groups = Vec::with_capacity(rows.len());
-        let mut index: HashMap<String, usize> = HashMap::with_capacity(rows.len());
-        for r in &rows {
+        let memberships_sql = format!(
+            "select m.group_id, {} as items
+             from group_memberships m join organisations o on o.id = m.org_id{}
+             group by m.group_id",
+            self.json_rows(
+                "m.org_id, o.name, m.role, m.effective_from, m.effective_to, m.position"
+            ),
+            filter(set, "m.group_id", 1, "where")
+        );
+        let (group_rows, membership_rows, records) = tokio::try_join!(
+            self.fetch(groups_sql, &[], set),
+            self.fetch(memberships_sql, &[], set),
+            self.fetch_records(set, first, last),
+        )?;
+        let fetched = started.elapsed();
+
+        let mut groups = Vec::with_capacity(group_rows.len());
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(group_rows.len());
+        for r in &group_rows {
             let id: String = r.try_get("id")?;
             let mut g = GroupFacts::new(
                 GroupId::from_db(id.clone()),
@@ -126,28 +145,10 @@ impl Store {
             index.insert(id, groups.len());
             groups.push(g);
         }
-        lap(&mut t, "groups", groups.len());
-        let at = |r: &AnyRow| -> sqlx::Result<Option<usize>> {
-            let id: String = r.try_get("group_id")?;
-            Ok(index.get(&id).copied())
-        };
-        // One row per group, its memberships as a JSON array (rows cost more than bytes here).
-        let sql = format!(
-            "select m.group_id, {} as items
-             from group_memberships m join organisations o on o.id = m.org_id{}
-             group by m.group_id",
-            self.json_rows(
-                "m.org_id, o.name, m.role, m.effective_from, m.effective_to, m.position"
-            ),
-            filter(set, "m.group_id", 1, "where")
-        );
-        for r in bind_ids(sqlx::query(sqlx::AssertSqlSafe(sql)), set)
-            .fetch_all(&self.pool)
-            .await?
-        {
-            let Some(i) = at(&r)? else { continue };
+        for r in &membership_rows {
+            let Some(i) = at(&index, r)? else { continue };
             type Item = (String, String, String, String, Option<String>, i64);
-            let mut items: Vec<Item> = json_items(&r)?;
+            let mut items: Vec<Item> = json_items(r)?;
             items.sort_by(|a, b| (&a.3, a.5).cmp(&(&b.3, b.5)));
             for (org, name, role, from, to, _) in items {
                 groups[i].calendar.members.push(Membership {
@@ -159,9 +160,13 @@ impl Store {
                 });
             }
         }
-        lap(&mut t, "memberships", groups.len());
-        self.attach_records(&mut groups, &index, set, first, last)
-            .await?;
+        attach_records(&mut groups, &index, records)?;
+        tracing::debug!(
+            groups = groups.len(),
+            fetch_ms = fetched.as_secs_f64() * 1e3,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "group facts loaded"
+        );
         Ok(groups)
     }
 
@@ -183,153 +188,63 @@ impl Store {
         let mut groups = vec![g];
         let index = HashMap::from([(group.id.to_string(), 0)]);
         let ids = [group.id.clone()];
-        self.attach_records(&mut groups, &index, GroupSet::Ids(&ids), first, last)
-            .await?;
+        let records = self.fetch_records(GroupSet::Ids(&ids), first, last).await?;
+        attach_records(&mut groups, &index, records)?;
         Ok(groups.pop().expect("one group"))
     }
 
-    /// Agreements, team spells, on-site entries and bases of `groups` (indexed by id), one query
-    /// per table.
-    async fn attach_records(
+    /// Agreements, team spells, on-site entries and bases of `set`, one query per table, at once.
+    async fn fetch_records(
         &self,
-        groups: &mut [GroupFacts],
-        index: &HashMap<String, usize>,
         set: GroupSet<'_>,
         first: Date,
         last: Date,
-    ) -> sqlx::Result<()> {
-        let at = |r: &AnyRow| -> sqlx::Result<Option<usize>> {
-            let id: String = r.try_get("group_id")?;
-            Ok(index.get(&id).copied())
-        };
-        let mut t = std::time::Instant::now();
+    ) -> sqlx::Result<RecordRows> {
         // Agreements with their parties: one row per party (an agreement without parties once).
-        let sql = format!(
+        let agreements = format!(
             "select a.group_id, a.id, a.signed_on, p.org_id
              from agreements a left join agreement_parties p on p.agreement_id = a.id{}
              order by a.id",
             filter(set, "a.group_id", 1, "where")
         );
-        let mut last_agreement: Option<String> = None;
-        for r in bind_ids(sqlx::query(sqlx::AssertSqlSafe(sql)), set)
-            .fetch_all(&self.pool)
-            .await?
-        {
-            let Some(i) = at(&r)? else { continue };
-            let id: String = r.try_get("id")?;
-            if last_agreement.as_deref() != Some(id.as_str()) {
-                groups[i].agreements.push(AgreementFact {
-                    signed_on: opt_date_at(&r, "signed_on")?,
-                    parties: Vec::new(),
-                });
-                last_agreement = Some(id);
-            }
-            if let (Some(org), Some(a)) = (
-                r.try_get::<Option<String>, _>("org_id")?,
-                groups[i].agreements.last_mut(),
-            ) {
-                a.parties.push(OrgId::from_db(org));
-            }
-        }
-
-        lap(&mut t, "agreements", groups.len());
-        let sql = format!(
+        let team = format!(
             "select t.group_id, {} as items from team_members t{} group by t.group_id",
             self.json_rows(
                 "t.id, t.person_name, t.org_id, t.role, t.title, t.school_leader, t.joined_on, t.left_on"
             ),
             filter(set, "t.group_id", 1, "where")
         );
-        for r in bind_ids(sqlx::query(sqlx::AssertSqlSafe(sql)), set)
-            .fetch_all(&self.pool)
-            .await?
-        {
-            let Some(i) = at(&r)? else { continue };
-            type Item = (
-                String,
-                String,
-                String,
-                String,
-                String,
-                i64,
-                String,
-                Option<String>,
-            );
-            let mut items: Vec<Item> = json_items(&r)?;
-            items.sort_by(|a, b| (&a.6, &a.1).cmp(&(&b.6, &b.1)));
-            for (id, name, org, role, title, leader, joined, left) in items {
-                groups[i].team.push(TeamSpell {
-                    id: TeamMemberId::from_db(id),
-                    name,
-                    org: OrgId::from_db(org),
-                    role: TeamRole::parse(&role).ok_or_else(|| bad("team role", &role))?,
-                    title: Title::parse(&title).ok_or_else(|| bad("title", &title))?,
-                    school_leader: leader != 0,
-                    joined: parse_date(&joined)?,
-                    left: left.as_deref().map(parse_date).transpose()?,
-                });
-            }
-        }
-        lap(&mut t, "team", groups.len());
-        // On-site entries overlapping the days asked about: one row per group, each entry as
-        // "from to confirmed members" (dates, 0/1 and comma-separated ids, all written by the app),
-        // entries separated by ';'. A year of a province is 120,000 entries; 2,000 rows are cheap.
-        let agg = match self.backend() {
-            super::Backend::Sqlite => "group_concat",
-            super::Backend::Postgres => "string_agg",
+        // On-site entries overlapping the days asked about: each entry as "from to confirmed
+        // members" (dates, 0/1 and comma-separated ids, all written by the app), ';' between.
+        let concat = match self.backend() {
+            Backend::Sqlite => "group_concat",
+            Backend::Postgres => "string_agg",
         };
-        let sql = format!(
-            "select e.group_id, {agg}(e.date_from || ' ' || e.date_to || ' ' ||
+        let onsite = format!(
+            "select e.group_id, {concat}(e.date_from || ' ' || e.date_to || ' ' ||
                  (case when e.confirmed_at is null then '0' else '1' end) || ' ' || e.member_ids, ';') as items
              from onsite_entries e
              where e.date_from <= $1 and e.date_to >= $2{}
              group by e.group_id",
             filter(set, "e.group_id", 3, "and")
         );
-        let q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(last.to_string())
-            .bind(first.to_string());
-        let rows = bind_ids(q, set).fetch_all(&self.pool).await?;
-        for r in &rows {
-            let Some(i) = at(r)? else { continue };
-            let items: String = r.try_get("items")?;
-            for item in items.split(';') {
-                let mut parts = item.splitn(4, ' ');
-                let (Some(from), Some(to), Some(confirmed), Some(members)) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                else {
-                    return Err(bad("on-site entry", item));
-                };
-                groups[i].onsite.push(OnsiteFact {
-                    from: parse_date(from)?,
-                    to: parse_date(to)?,
-                    members: members
-                        .split(',')
-                        .filter(|m| !m.is_empty())
-                        .map(|m| TeamMemberId::from_db(m.to_string()))
-                        .collect(),
-                    confirmed: confirmed == "1",
-                });
-            }
-        }
-        lap(&mut t, "onsite", rows.len());
-
-        let sql = format!(
+        let bases = format!(
             "select b.group_id, b.name, b.opened_on from practice_bases b{} order by b.opened_on",
             filter(set, "b.group_id", 1, "where")
         );
-        for r in bind_ids(sqlx::query(sqlx::AssertSqlSafe(sql)), set)
-            .fetch_all(&self.pool)
-            .await?
-        {
-            let Some(i) = at(&r)? else { continue };
-            groups[i].bases.push(BaseFact {
-                name: r.try_get("name")?,
-                opened_on: date_at(&r, "opened_on")?,
-            });
-        }
-        lap(&mut t, "bases", groups.len());
-        Ok(())
+        let days = [last.to_string(), first.to_string()];
+        let (agreements, team, onsite, bases) = tokio::try_join!(
+            self.fetch(agreements, &[], set),
+            self.fetch(team, &[], set),
+            self.fetch(onsite, &days, set),
+            self.fetch(bases, &[], set),
+        )?;
+        Ok(RecordRows {
+            agreements,
+            team,
+            onsite,
+            bases,
+        })
     }
 
     /// Every university and vocational school of the programme, for the school-level rules.
@@ -351,4 +266,92 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The group a row belongs to, by its `group_id`.
+fn at(index: &HashMap<String, usize>, r: &AnyRow) -> sqlx::Result<Option<usize>> {
+    let id: String = r.try_get("group_id")?;
+    Ok(index.get(&id).copied())
+}
+
+fn attach_records(
+    groups: &mut [GroupFacts],
+    index: &HashMap<String, usize>,
+    rows: RecordRows,
+) -> sqlx::Result<()> {
+    let mut last_agreement: Option<String> = None;
+    for r in &rows.agreements {
+        let Some(i) = at(index, r)? else { continue };
+        let id: String = r.try_get("id")?;
+        if last_agreement.as_deref() != Some(id.as_str()) {
+            groups[i].agreements.push(AgreementFact {
+                signed_on: opt_date_at(r, "signed_on")?,
+                parties: Vec::new(),
+            });
+            last_agreement = Some(id);
+        }
+        if let (Some(org), Some(a)) = (
+            r.try_get::<Option<String>, _>("org_id")?,
+            groups[i].agreements.last_mut(),
+        ) {
+            a.parties.push(OrgId::from_db(org));
+        }
+    }
+    for r in &rows.team {
+        let Some(i) = at(index, r)? else { continue };
+        type Item = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            Option<String>,
+        );
+        let mut items: Vec<Item> = json_items(r)?;
+        items.sort_by(|a, b| (&a.6, &a.1).cmp(&(&b.6, &b.1)));
+        for (id, name, org, role, title, leader, joined, left) in items {
+            groups[i].team.push(TeamSpell {
+                id: TeamMemberId::from_db(id),
+                name,
+                org: OrgId::from_db(org),
+                role: TeamRole::parse(&role).ok_or_else(|| bad("team role", &role))?,
+                title: Title::parse(&title).ok_or_else(|| bad("title", &title))?,
+                school_leader: leader != 0,
+                joined: parse_date(&joined)?,
+                left: left.as_deref().map(parse_date).transpose()?,
+            });
+        }
+    }
+    for r in &rows.onsite {
+        let Some(i) = at(index, r)? else { continue };
+        let items: String = r.try_get("items")?;
+        for item in items.split(';') {
+            let mut parts = item.splitn(4, ' ');
+            let (Some(from), Some(to), Some(confirmed), Some(members)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad("on-site entry", item));
+            };
+            groups[i].onsite.push(OnsiteFact {
+                from: parse_date(from)?,
+                to: parse_date(to)?,
+                members: members
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .map(|m| TeamMemberId::from_db(m.to_string()))
+                    .collect(),
+                confirmed: confirmed == "1",
+            });
+        }
+    }
+    for r in &rows.bases {
+        let Some(i) = at(index, r)? else { continue };
+        groups[i].bases.push(BaseFact {
+            name: r.try_get("name")?,
+            opened_on: date_at(r, "opened_on")?,
+        });
+    }
+    Ok(())
 }
