@@ -63,12 +63,14 @@ fn filter(set: GroupSet, col: &str, first: usize, joiner: &str) -> String {
     }
 }
 
-/// The rows of the record tables (agreements, team, on-site, bases) for a set of groups.
-struct RecordRows {
-    agreements: Vec<AnyRow>,
-    team: Vec<AnyRow>,
-    onsite: Vec<AnyRow>,
-    bases: Vec<AnyRow>,
+/// The record tables (agreements, team, on-site, bases) of one group, each aggregated into one
+/// text: JSON arrays, and the on-site entries as "from to confirmed members" joined by ';'.
+#[derive(Default)]
+struct RecordItems {
+    agreements: Option<String>,
+    team: Option<String>,
+    onsite: Option<String>,
+    bases: Option<String>,
 }
 
 impl Store {
@@ -160,7 +162,11 @@ impl Store {
                 });
             }
         }
-        attach_records(&mut groups, &index, records)?;
+        for (group, items) in records {
+            if let Some(i) = index.get(&group) {
+                attach_records(&mut groups[*i], items)?;
+            }
+        }
         tracing::debug!(
             groups = groups.len(),
             fetch_ms = fetched.as_secs_f64() * 1e3,
@@ -185,51 +191,59 @@ impl Store {
             group.started_on,
         );
         g.calendar = group.calendar();
-        let mut groups = vec![g];
-        let index = HashMap::from([(group.id.to_string(), 0)]);
-        let ids = [group.id.clone()];
-        let records = self.fetch_records(GroupSet::Ids(&ids), first, last).await?;
-        attach_records(&mut groups, &index, records)?;
-        Ok(groups.pop().expect("one group"))
+        let items = self.fetch_group_records(&group.id, first, last).await?;
+        attach_records(&mut g, items)?;
+        Ok(g)
     }
 
-    /// Agreements, team spells, on-site entries and bases of `set`, one query per table, at once.
+    /// The aggregate expressions of the record tables, over the rows of one group each.
+    fn record_aggregates(&self) -> [String; 4] {
+        // On-site entries: dates, 0/1 and comma-separated ids, all written by the app.
+        let concat = match self.backend() {
+            Backend::Sqlite => "group_concat",
+            Backend::Postgres => "string_agg",
+        };
+        [
+            // Agreements with their parties: one item per party (an agreement without parties once).
+            self.json_rows("a.id, a.signed_on, p.org_id"),
+            self.json_rows(
+                "t.id, t.person_name, t.org_id, t.role, t.title, t.school_leader, t.joined_on, t.left_on",
+            ),
+            format!(
+                "{concat}(e.date_from || ' ' || e.date_to || ' ' ||
+                 (case when e.confirmed_at is null then '0' else '1' end) || ' ' || e.member_ids, ';')"
+            ),
+            self.json_rows("b.name, b.opened_on"),
+        ]
+    }
+
+    /// Agreements, team spells, on-site entries (overlapping `first..=last`) and bases of `set`:
+    /// one query per table, each a row per group, all at once.
     async fn fetch_records(
         &self,
         set: GroupSet<'_>,
         first: Date,
         last: Date,
-    ) -> sqlx::Result<RecordRows> {
-        // Agreements with their parties: one row per party (an agreement without parties once).
+    ) -> sqlx::Result<HashMap<String, RecordItems>> {
+        let [agreements, team, onsite, bases] = self.record_aggregates();
         let agreements = format!(
-            "select a.group_id, a.id, a.signed_on, p.org_id
+            "select a.group_id, {agreements} as items
              from agreements a left join agreement_parties p on p.agreement_id = a.id{}
-             order by a.id",
+             group by a.group_id",
             filter(set, "a.group_id", 1, "where")
         );
         let team = format!(
-            "select t.group_id, {} as items from team_members t{} group by t.group_id",
-            self.json_rows(
-                "t.id, t.person_name, t.org_id, t.role, t.title, t.school_leader, t.joined_on, t.left_on"
-            ),
+            "select t.group_id, {team} as items from team_members t{} group by t.group_id",
             filter(set, "t.group_id", 1, "where")
         );
-        // On-site entries overlapping the days asked about: each entry as "from to confirmed
-        // members" (dates, 0/1 and comma-separated ids, all written by the app), ';' between.
-        let concat = match self.backend() {
-            Backend::Sqlite => "group_concat",
-            Backend::Postgres => "string_agg",
-        };
         let onsite = format!(
-            "select e.group_id, {concat}(e.date_from || ' ' || e.date_to || ' ' ||
-                 (case when e.confirmed_at is null then '0' else '1' end) || ' ' || e.member_ids, ';') as items
-             from onsite_entries e
+            "select e.group_id, {onsite} as items from onsite_entries e
              where e.date_from <= $1 and e.date_to >= $2{}
              group by e.group_id",
             filter(set, "e.group_id", 3, "and")
         );
         let bases = format!(
-            "select b.group_id, b.name, b.opened_on from practice_bases b{} order by b.opened_on",
+            "select b.group_id, {bases} as items from practice_bases b{} group by b.group_id",
             filter(set, "b.group_id", 1, "where")
         );
         let days = [last.to_string(), first.to_string()];
@@ -239,11 +253,51 @@ impl Store {
             self.fetch(onsite, &days, set),
             self.fetch(bases, &[], set),
         )?;
-        Ok(RecordRows {
-            agreements,
-            team,
-            onsite,
-            bases,
+        let mut out: HashMap<String, RecordItems> = HashMap::new();
+        type Slot = fn(&mut RecordItems) -> &mut Option<String>;
+        let columns: [(Vec<AnyRow>, Slot); 4] = [
+            (agreements, |r| &mut r.agreements),
+            (team, |r| &mut r.team),
+            (onsite, |r| &mut r.onsite),
+            (bases, |r| &mut r.bases),
+        ];
+        for (rows, slot) in columns {
+            for r in rows {
+                let group: String = r.try_get("group_id")?;
+                *slot(out.entry(group).or_default()) = r.try_get("items")?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The record tables of one group in one query (a group's page makes it on every visit).
+    async fn fetch_group_records(
+        &self,
+        group: &GroupId,
+        first: Date,
+        last: Date,
+    ) -> sqlx::Result<RecordItems> {
+        let [agreements, team, onsite, bases] = self.record_aggregates();
+        let sql = format!(
+            "select
+               (select {agreements} from agreements a left join agreement_parties p on p.agreement_id = a.id
+                where a.group_id = $1) as agreements,
+               (select {team} from team_members t where t.group_id = $1) as team,
+               (select {onsite} from onsite_entries e
+                where e.group_id = $1 and e.date_from <= $2 and e.date_to >= $3) as onsite,
+               (select {bases} from practice_bases b where b.group_id = $1) as bases"
+        );
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(group.as_str())
+            .bind(last.to_string())
+            .bind(first.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(RecordItems {
+            agreements: r.try_get("agreements")?,
+            team: r.try_get("team")?,
+            onsite: r.try_get("onsite")?,
+            bases: r.try_get("bases")?,
         })
     }
 
@@ -274,67 +328,67 @@ fn at(index: &HashMap<String, usize>, r: &AnyRow) -> sqlx::Result<Option<usize>>
     Ok(index.get(&id).copied())
 }
 
-fn attach_records(
-    groups: &mut [GroupFacts],
-    index: &HashMap<String, usize>,
-    rows: RecordRows,
-) -> sqlx::Result<()> {
+fn json<T: serde::de::DeserializeOwned>(text: Option<&str>) -> sqlx::Result<Vec<T>> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(t) => serde_json::from_str(t).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+    }
+}
+
+/// Turns one group's aggregated record items into its facts, in a fixed order (the aggregates
+/// come in whatever order the database chose).
+fn attach_records(g: &mut GroupFacts, items: RecordItems) -> sqlx::Result<()> {
+    type Party = (String, Option<String>, Option<String>);
+    let mut parties: Vec<Party> = json(items.agreements.as_deref())?;
+    parties.sort();
     let mut last_agreement: Option<String> = None;
-    for r in &rows.agreements {
-        let Some(i) = at(index, r)? else { continue };
-        let id: String = r.try_get("id")?;
+    for (id, signed_on, org) in parties {
         if last_agreement.as_deref() != Some(id.as_str()) {
-            groups[i].agreements.push(AgreementFact {
-                signed_on: opt_date_at(r, "signed_on")?,
+            g.agreements.push(AgreementFact {
+                signed_on: signed_on.as_deref().map(parse_date).transpose()?,
                 parties: Vec::new(),
             });
             last_agreement = Some(id);
         }
-        if let (Some(org), Some(a)) = (
-            r.try_get::<Option<String>, _>("org_id")?,
-            groups[i].agreements.last_mut(),
-        ) {
+        if let (Some(org), Some(a)) = (org, g.agreements.last_mut()) {
             a.parties.push(OrgId::from_db(org));
         }
     }
-    for r in &rows.team {
-        let Some(i) = at(index, r)? else { continue };
-        type Item = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            i64,
-            String,
-            Option<String>,
-        );
-        let mut items: Vec<Item> = json_items(r)?;
-        items.sort_by(|a, b| (&a.6, &a.1).cmp(&(&b.6, &b.1)));
-        for (id, name, org, role, title, leader, joined, left) in items {
-            groups[i].team.push(TeamSpell {
-                id: TeamMemberId::from_db(id),
-                name,
-                org: OrgId::from_db(org),
-                role: TeamRole::parse(&role).ok_or_else(|| bad("team role", &role))?,
-                title: Title::parse(&title).ok_or_else(|| bad("title", &title))?,
-                school_leader: leader != 0,
-                joined: parse_date(&joined)?,
-                left: left.as_deref().map(parse_date).transpose()?,
-            });
-        }
+
+    type Spell = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        Option<String>,
+    );
+    let mut spells: Vec<Spell> = json(items.team.as_deref())?;
+    spells.sort_by(|a, b| (&a.6, &a.1, &a.0).cmp(&(&b.6, &b.1, &b.0)));
+    for (id, name, org, role, title, leader, joined, left) in spells {
+        g.team.push(TeamSpell {
+            id: TeamMemberId::from_db(id),
+            name,
+            org: OrgId::from_db(org),
+            role: TeamRole::parse(&role).ok_or_else(|| bad("team role", &role))?,
+            title: Title::parse(&title).ok_or_else(|| bad("title", &title))?,
+            school_leader: leader != 0,
+            joined: parse_date(&joined)?,
+            left: left.as_deref().map(parse_date).transpose()?,
+        });
     }
-    for r in &rows.onsite {
-        let Some(i) = at(index, r)? else { continue };
-        let items: String = r.try_get("items")?;
-        for item in items.split(';') {
+
+    if let Some(text) = items.onsite.as_deref().filter(|t| !t.is_empty()) {
+        for item in text.split(';') {
             let mut parts = item.splitn(4, ' ');
             let (Some(from), Some(to), Some(confirmed), Some(members)) =
                 (parts.next(), parts.next(), parts.next(), parts.next())
             else {
                 return Err(bad("on-site entry", item));
             };
-            groups[i].onsite.push(OnsiteFact {
+            g.onsite.push(OnsiteFact {
                 from: parse_date(from)?,
                 to: parse_date(to)?,
                 members: members
@@ -345,12 +399,17 @@ fn attach_records(
                 confirmed: confirmed == "1",
             });
         }
+        g.onsite.sort_by(|a, b| {
+            (a.from, a.to, &a.members, a.confirmed).cmp(&(b.from, b.to, &b.members, b.confirmed))
+        });
     }
-    for r in &rows.bases {
-        let Some(i) = at(index, r)? else { continue };
-        groups[i].bases.push(BaseFact {
-            name: r.try_get("name")?,
-            opened_on: date_at(r, "opened_on")?,
+
+    let mut bases: Vec<(String, String)> = json(items.bases.as_deref())?;
+    bases.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    for (name, opened_on) in bases {
+        g.bases.push(BaseFact {
+            name,
+            opened_on: parse_date(&opened_on)?,
         });
     }
     Ok(())
