@@ -94,7 +94,7 @@ impl Store {
     }
 
     /// An aggregate of `columns` over a group's rows as one JSON text: an array of arrays.
-    fn json_rows(&self, columns: &str) -> String {
+    pub(super) fn json_rows(&self, columns: &str) -> String {
         match self.backend() {
             Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
             Backend::Postgres => format!("cast(json_agg(json_build_array({columns})) as text)"),

@@ -122,6 +122,61 @@ fn scope_binds(scope: &GroupScope) -> (&'static str, Option<String>) {
     }
 }
 
+/// The members of `g.id` as one JSON text, a sub-select of the group's own row (so a page of
+/// groups comes back in one query, each with its members).
+fn members_column(store: &Store) -> String {
+    format!(
+        "(select {} from group_memberships m join organisations o on o.id = m.org_id
+          left join regions vr on vr.id = o.region_id left join regions tr on tr.id = vr.parent_id
+          where m.group_id = g.id) as members",
+        store.json_rows(
+            "m.org_id, o.name, m.role, m.effective_from, m.effective_to, o.medical_focus, \
+             case when o.kind = 'village' then tr.name end, m.position"
+        )
+    )
+}
+
+type MemberItem = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<String>,
+    i64,
+);
+
+fn members_from(r: &AnyRow) -> sqlx::Result<Vec<GroupMember>> {
+    let text: Option<String> = r.try_get("members")?;
+    let mut items: Vec<MemberItem> = match text {
+        Some(t) => serde_json::from_str(&t).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        None => Vec::new(),
+    };
+    // As the pairing table lists them: by start, then position, then name.
+    items.sort_by(|a, b| (&a.3, a.7, &a.1).cmp(&(&b.3, b.7, &b.1)));
+    let day = |s: &str| {
+        s.parse::<Date>()
+            .map_err(|_| sqlx::Error::Decode(format!("unknown date {s}").into()))
+    };
+    items
+        .into_iter()
+        .map(|(org, name, role, from, to, medical, town, _)| {
+            Ok(GroupMember {
+                org_id: OrgId::from_db(org),
+                name,
+                role: MemberRole::parse(&role).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("unknown member role {role}").into())
+                })?,
+                effective_from: day(&from)?,
+                effective_to: to.as_deref().map(day).transpose()?,
+                medical_focus: medical != 0,
+                town,
+            })
+        })
+        .collect()
+}
+
 fn group_from_row(r: &AnyRow) -> sqlx::Result<GroupRow> {
     Ok(GroupRow {
         id: GroupId::from_db(r.try_get("id")?),
@@ -131,7 +186,7 @@ fn group_from_row(r: &AnyRow) -> sqlx::Result<GroupRow> {
         lead_town: r.try_get("lead_town")?,
         started_on: super::rows::date(r, "started_on")?,
         ended_on: super::rows::opt_date(r, "ended_on")?,
-        members: Vec::new(),
+        members: members_from(r)?,
     })
 }
 
@@ -155,10 +210,12 @@ impl Store {
         .await?
         .try_get("n")?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on
+            "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on,
+                    {members}
              from pairing_groups g join organisations t on t.id = g.lead_town_id
              where {SCOPE_AND_SEARCH}
-             order by g.plan_id, g.number limit $5 offset $6"
+             order by g.plan_id, g.number limit $5 offset $6",
+            members = members_column(self)
         )))
         .bind(mode)
         .bind(org.as_deref())
@@ -168,11 +225,10 @@ impl Store {
         .bind(f.offset)
         .fetch_all(&self.pool)
         .await?;
-        let mut groups = rows
+        let groups = rows
             .iter()
             .map(group_from_row)
             .collect::<sqlx::Result<Vec<_>>>()?;
-        self.attach_members(&mut groups).await?;
         Ok((groups, total))
     }
 
@@ -186,9 +242,10 @@ impl Store {
         let (mode, org) = scope_binds(scope);
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on,
-                    p.name as plan_name, p.doc_no as plan_doc_no
+                    p.name as plan_name, p.doc_no as plan_doc_no, {members}
              from pairing_groups g join organisations t on t.id = g.lead_town_id join plans p on p.id = g.plan_id
-             where {SCOPE_AND_SEARCH} and g.id = $5"
+             where {SCOPE_AND_SEARCH} and g.id = $5",
+            members = members_column(self)
         )))
         .bind(mode)
         .bind(org.as_deref())
@@ -198,52 +255,10 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let mut groups = vec![group_from_row(&row)?];
-        self.attach_members(&mut groups).await?;
         Ok(Some(GroupView {
-            group: groups.remove(0),
+            group: group_from_row(&row)?,
             plan_name: row.try_get("plan_name")?,
             plan_doc_no: row.try_get("plan_doc_no")?,
         }))
-    }
-
-    /// Loads the memberships of a page of groups in one query (no query per group).
-    async fn attach_members(&self, groups: &mut [GroupRow]) -> sqlx::Result<()> {
-        if groups.is_empty() {
-            return Ok(());
-        }
-        let placeholders: Vec<String> = (1..=groups.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "select m.group_id, m.org_id, o.name, m.role, m.effective_from, m.effective_to, o.medical_focus,
-                    case when o.kind = 'village' then tr.name end as town
-             from group_memberships m join organisations o on o.id = m.org_id
-             left join regions vr on vr.id = o.region_id left join regions tr on tr.id = vr.parent_id
-             where m.group_id in ({})
-             order by m.effective_from, m.position, o.name",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for g in groups.iter() {
-            query = query.bind(g.id.to_string());
-        }
-        for r in query.fetch_all(&self.pool).await? {
-            let group_id: String = r.try_get("group_id")?;
-            let role: String = r.try_get("role")?;
-            let member = GroupMember {
-                org_id: OrgId::from_db(r.try_get("org_id")?),
-                name: r.try_get("name")?,
-                role: MemberRole::parse(&role).ok_or_else(|| {
-                    sqlx::Error::Decode(format!("unknown member role {role}").into())
-                })?,
-                effective_from: super::rows::date(&r, "effective_from")?,
-                effective_to: super::rows::opt_date(&r, "effective_to")?,
-                medical_focus: r.try_get::<i64, _>("medical_focus")? != 0,
-                town: r.try_get("town")?,
-            };
-            if let Some(g) = groups.iter_mut().find(|g| g.id.as_str() == group_id) {
-                g.members.push(member);
-            }
-        }
-        Ok(())
     }
 }
