@@ -233,7 +233,8 @@ impl Store {
     }
 
     /// One group, or `None` when it does not exist or the scope may not see it (the caller
-    /// answers 404 either way, so existence does not leak).
+    /// answers 404 either way, so existence does not leak). Found by its key first, then the
+    /// scope checked on that one row (the list's scope-and-search clause would scan every group).
     pub async fn get_group(
         &self,
         scope: &GroupScope,
@@ -244,14 +245,13 @@ impl Store {
             "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on,
                     p.name as plan_name, p.doc_no as plan_doc_no, {members}
              from pairing_groups g join organisations t on t.id = g.lead_town_id join plans p on p.id = g.plan_id
-             where {SCOPE_AND_SEARCH} and g.id = $5",
+             where g.id = $1 and ($2 = 'all' or ($2 = 'member' and exists
+                (select 1 from group_memberships sm where sm.group_id = g.id and sm.org_id = $3)))",
             members = members_column(self)
         )))
+        .bind(id.as_str())
         .bind(mode)
         .bind(org.as_deref())
-        .bind(None::<String>)
-        .bind(None::<String>)
-        .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
