@@ -53,6 +53,30 @@ id_type!(
     BaseId,
 );
 
+/// The kind of record an attachment belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttachmentOwner {
+    /// A scan of the tripartite (or a supplementary) agreement.
+    Agreement,
+    /// A photo of a practice base.
+    Base,
+}
+
+impl AttachmentOwner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentOwner::Agreement => "agreement",
+            AttachmentOwner::Base => "base",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [AttachmentOwner::Agreement, AttachmentOwner::Base]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::rows::opt_date;
 use super::{Store, StoreError};
+use crate::domain::ids::AttachmentOwner;
 use crate::domain::ids::{AgreementId, GroupId, OrgId};
 use jiff::civil::Date;
 use serde_json::json;
@@ -144,7 +145,7 @@ impl Store {
             actor,
             now_ms,
             group,
-            "agreement",
+            AttachmentOwner::Agreement,
             id.as_str(),
             scans,
         )

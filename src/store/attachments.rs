@@ -3,7 +3,7 @@
 use super::Store;
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
-use crate::domain::ids::{AttachmentId, GroupId};
+use crate::domain::ids::{AttachmentId, AttachmentOwner, GroupId};
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Row};
 pub struct AttachmentRow {
     pub id: AttachmentId,
     pub group_id: GroupId,
-    pub owner_kind: String,
+    pub owner: AttachmentOwner,
     pub owner_id: String,
     pub sha256: String,
     pub size_bytes: i64,
@@ -25,7 +25,12 @@ fn attachment_from_row(r: &AnyRow) -> sqlx::Result<AttachmentRow> {
     Ok(AttachmentRow {
         id: AttachmentId::from_db(r.try_get("id")?),
         group_id: GroupId::from_db(r.try_get("group_id")?),
-        owner_kind: r.try_get("owner_kind")?,
+        owner: {
+            let kind: String = r.try_get("owner_kind")?;
+            AttachmentOwner::parse(&kind).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown attachment owner {kind}").into())
+            })?
+        },
         owner_id: r.try_get("owner_id")?,
         sha256: r.try_get("sha256")?,
         size_bytes: r.try_get("size_bytes")?,
@@ -43,7 +48,7 @@ pub(super) async fn insert_attachments(
     actor: &Actor,
     now_ms: i64,
     group: &GroupId,
-    owner_kind: &str,
+    owner: AttachmentOwner,
     owner_id: &str,
     files: &[CheckedFile],
 ) -> sqlx::Result<()> {
@@ -55,7 +60,7 @@ pub(super) async fn insert_attachments(
         )
         .bind(id.as_str())
         .bind(group.as_str())
-        .bind(owner_kind)
+        .bind(owner.as_str())
         .bind(owner_id)
         .bind(&f.sha256)
         .bind(f.bytes.len() as i64)
@@ -75,7 +80,7 @@ pub(super) async fn insert_attachments(
                 entity_id: Some(id.as_str()),
                 before: None,
                 after: Some(json!({
-                    "group_id": group.as_str(), "owner": owner_kind, "owner_id": owner_id,
+                    "group_id": group.as_str(), "owner": owner.as_str(), "owner_id": owner_id,
                     "file_name": f.file_name, "sha256": f.sha256, "size": f.bytes.len(),
                 })),
             },
@@ -104,7 +109,7 @@ impl Store {
 
     pub async fn list_attachments(
         &self,
-        owner_kind: &str,
+        owner: AttachmentOwner,
         owner_ids: &[String],
     ) -> sqlx::Result<Vec<AttachmentRow>> {
         if owner_ids.is_empty() {
@@ -115,7 +120,7 @@ impl Store {
             "select {ATTACHMENT_COLUMNS} from attachments where owner_kind = $1 and owner_id in ({}) order by created_at, file_name",
             placeholders.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner_kind);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner.as_str());
         for id in owner_ids {
             q = q.bind(id.as_str());
         }

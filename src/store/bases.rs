@@ -5,6 +5,7 @@ use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::rows::date;
 use super::{Store, StoreError};
+use crate::domain::ids::AttachmentOwner;
 use crate::domain::ids::{BaseId, GroupId, OrgId};
 use jiff::civil::Date;
 use serde_json::json;
@@ -66,7 +67,16 @@ impl Store {
             },
         )
         .await?;
-        insert_attachments(&mut tx, actor, now_ms, group, "base", id.as_str(), photos).await?;
+        insert_attachments(
+            &mut tx,
+            actor,
+            now_ms,
+            group,
+            AttachmentOwner::Base,
+            id.as_str(),
+            photos,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -4,6 +4,7 @@ use super::{AttachmentDto, body, open, org_ref};
 use crate::AppState;
 use crate::api::OrgRef;
 use crate::domain::agreement::AgreementInput;
+use crate::domain::ids::AttachmentOwner;
 use crate::domain::rules::agreement_deadline;
 use crate::http::auth::ApiUser;
 use crate::http::multipart::read_parts;
@@ -35,7 +36,7 @@ async fn agreement_dto(state: &AppState, ws: &OpenedGroup) -> Result<AgreementDt
         Some(a) => {
             state
                 .store
-                .list_attachments("agreement", &[a.id.to_string()])
+                .list_attachments(AttachmentOwner::Agreement, &[a.id.to_string()])
                 .await?
         }
         None => Vec::new(),

@@ -4,6 +4,7 @@ use super::{AttachmentDto, Created, created, open};
 use crate::AppState;
 use crate::api::OrgRef;
 use crate::domain::base::BaseInput;
+use crate::domain::ids::AttachmentOwner;
 use crate::http::auth::ApiUser;
 use crate::http::multipart::read_parts;
 use crate::http::{ApiError, ErrorBody, writer};
@@ -39,7 +40,10 @@ pub async fn list_bases(
     let ws = open(&state, &user, &id).await?;
     let rows = state.store.list_bases(&ws.group().id).await?;
     let ids: Vec<String> = rows.iter().map(|b| b.id.to_string()).collect();
-    let photos = state.store.list_attachments("base", &ids).await?;
+    let photos = state
+        .store
+        .list_attachments(AttachmentOwner::Base, &ids)
+        .await?;
     Ok(Json(
         rows.into_iter()
             .map(|b| BaseDto {

@@ -3,6 +3,7 @@
 use super::{AttachmentLine, Choice, GroupHead, Workspace};
 use crate::AppState;
 use crate::domain::agreement::AgreementInput;
+use crate::domain::ids::AttachmentOwner;
 use crate::domain::rules::{AgreementState, RuleId, Status, agreement_deadline, agreement_state};
 use crate::http::auth::WebUser;
 use crate::http::{AppError, writer};
@@ -76,7 +77,7 @@ async fn page(
         Some(a) => {
             state
                 .store
-                .list_attachments("agreement", &[a.id.to_string()])
+                .list_attachments(AttachmentOwner::Agreement, &[a.id.to_string()])
                 .await?
         }
         None => Vec::new(),

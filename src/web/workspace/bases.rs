@@ -2,6 +2,7 @@
 
 use super::{AttachmentLine, Choice, GroupHead, VerdictLine, Workspace};
 use crate::AppState;
+use crate::domain::ids::AttachmentOwner;
 use crate::domain::rules::RuleId;
 use crate::exports::Table;
 use crate::http::auth::{Viewer, WebUser};
@@ -87,7 +88,10 @@ async fn page(
 ) -> Result<BasesPage, AppError> {
     let rows = state.store.list_bases(&ws.group().id).await?;
     let ids: Vec<String> = rows.iter().map(|b| b.id.to_string()).collect();
-    let photos = state.store.list_attachments("base", &ids).await?;
+    let photos = state
+        .store
+        .list_attachments(AttachmentOwner::Base, &ids)
+        .await?;
     let checks = ws.checks(state, ws.today.year()).await?;
     let verdict = checks
         .verdicts
