@@ -210,11 +210,14 @@ impl Store {
         .await?
         .try_get("n")?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on,
-                    {members}
-             from pairing_groups g join organisations t on t.id = g.lead_town_id
-             where {SCOPE_AND_SEARCH}
-             order by g.plan_id, g.number limit $5 offset $6",
+            // The page first, then its members: PostgreSQL would otherwise compute the members of
+            // every matching group before the limit.
+            "select g.*, {members}
+             from (select g.id, g.plan_id, g.number, g.lead_town_id, t.name as lead_town, g.started_on, g.ended_on
+                   from pairing_groups g join organisations t on t.id = g.lead_town_id
+                   where {SCOPE_AND_SEARCH}
+                   order by g.plan_id, g.number limit $5 offset $6) g
+             order by g.plan_id, g.number",
             members = members_column(self)
         )))
         .bind(mode)
