@@ -93,7 +93,8 @@ fn parse_parties(input: &[String], group: &GroupCalendar) -> Result<Vec<OrgId>, 
         .collect::<Result<Vec<_>, _>>()?;
     parties.sort();
     parties.dedup();
-    // 四(二) 三方合作协议: at least a school and the town or a village, all members of the group.
+    // A record needs at least a school and the town or a village, all members of the group; whether
+    // every party the plan names has signed (四(二) 三方合作协议) is for the evaluator to judge.
     let roles: Vec<MemberRole> = parties
         .iter()
         .map(|p| group.role_of(p))

@@ -75,7 +75,8 @@ pub struct AgreementRequest {
     pub signed_on: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
-    /// Organisation ids of the signing members (at least a school and the town or a village).
+    /// Organisation ids of the signing members. At least a school and the town or a village to be
+    /// recorded; the agreement rule is met only when every member the plan names has signed.
     #[serde(default)]
     pub parties: Vec<String>,
 }
