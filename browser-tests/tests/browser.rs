@@ -190,8 +190,9 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
     .await;
     b.submit(form).await;
     assert_eq!(b.path().await, format!("{group_path}/agreement"));
-    let status = b.text("#agreement-status").await;
+    let status = b.text("#agreement-reason").await;
     assert_eq!(b.class("#agreement-status").await, "badge met", "{status}");
+    assert_eq!(b.text("#agreement-status").await, "符合");
     assert!(status.contains("由 4 方按期签署"), "{status}");
     assert_eq!(
         b.find("input[name=signed_on]")

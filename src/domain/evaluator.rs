@@ -223,7 +223,10 @@ pub fn signings(plan: &Plan, g: &GroupFacts) -> Vec<Signing> {
         .collect()
 }
 
+/// The parties' names in the pairing table's order: town, villages, university, vocational schools.
 fn party_list(s: &[&Signing]) -> String {
+    let mut s = s.to_vec();
+    s.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
     s.iter()
         .map(|s| s.name.as_str())
         .collect::<Vec<_>>()
@@ -251,9 +254,9 @@ fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
                 RuleId::Agreement,
                 Status::NotMet,
                 format!(
-                    "{} 的签署期限 {} 已过，至今尚未签署",
-                    party_list(&missing),
-                    missing[0].deadline
+                    "签署期限 {} 已过，至今尚未签署：{}",
+                    missing[0].deadline,
+                    party_list(&missing)
                 ),
             );
         }
@@ -300,12 +303,25 @@ fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
             days_between(s.deadline, *d)
         ));
     }
+    let mut overdue: Vec<&Signing> = Vec::new();
     for s in due.iter().filter(|s| signed_by(s).is_none()) {
         if p.as_of > s.deadline {
-            problems.push(format!("{} 期限 {} 已过，尚未签署", s.name, s.deadline));
+            overdue.push(s);
         } else {
             pending.push(s);
         }
+    }
+    // The parties still to sign, one sentence per deadline.
+    let mut deadlines: Vec<Date> = overdue.iter().map(|s| s.deadline).collect();
+    deadlines.sort();
+    deadlines.dedup();
+    for d in deadlines {
+        let late: Vec<&Signing> = overdue
+            .iter()
+            .copied()
+            .filter(|s| s.deadline == d)
+            .collect();
+        problems.push(format!("期限 {d} 已过，尚未签署：{}", party_list(&late)));
     }
     let kind = if due.iter().all(|s| s.supplementary) {
         "补充协议"
@@ -455,7 +471,7 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
                 return verdict(
                     *rule,
                     Status::Met,
-                    format!("{from} 至 {to} 每天均符合；年末：{now}"),
+                    format!("{from} 至 {to} 每天均符合（年末：{now}）"),
                 );
             }
             let spans: Vec<String> = short[k]

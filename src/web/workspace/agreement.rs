@@ -25,6 +25,7 @@ struct AgreementPage {
     rule_title: String,
     status: String,
     status_kind: &'static str,
+    status_reason: String,
     deadline: String,
     signed_on: String,
     notes: String,
@@ -62,17 +63,19 @@ async fn page(
         .get(RuleId::Agreement)
         .ok_or(AppError::NotFound)?;
     let st = agreement_state(start, ws.plan.rules.agreement_months, signed, ws.today);
+    // A short badge, and the reason beside it as ordinary text (it may name several parties).
     let (status, status_kind) = match (verdict.status, st) {
         (Status::NotYetDue, AgreementState::DueSoon { .. } | AgreementState::Unsigned { .. }) => (
-            format!("{}；{}", st.label(), verdict.reason),
+            st.label(),
             if matches!(st, AgreementState::DueSoon { .. }) {
                 "warn"
             } else {
                 "not_yet_due"
             },
         ),
-        (s, _) => (format!("{}：{}", s.label(), verdict.reason), s.as_str()),
+        (s, _) => (s.label().to_string(), s.as_str()),
     };
+    let status_reason = verdict.reason.clone();
     let scans = match &agreement {
         Some(a) => {
             state
@@ -116,6 +119,7 @@ async fn page(
         rule_title: ws.plan.rule_title(RuleId::Agreement),
         status,
         status_kind,
+        status_reason,
         deadline: deadline.to_string(),
         signed_on: typed.signed_on,
         notes: typed.notes,
