@@ -2,44 +2,12 @@
 //! validation (every field error at once), authorisation and audit. And every route it serves is
 //! in its OpenAPI document, and nothing else is.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, group4};
 use crate::on_both;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-
-/// Group 4: 塘厦镇, 凤凰岗社区, 广东医科大学 and 东莞市电子科技学校.
-struct Group4 {
-    id: String,
-    university: String,
-    vocational: String,
-    town: String,
-    village: String,
-}
-
-async fn group4(app: &TestApp) -> Group4 {
-    let id = app.group_id(4).await;
-    let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let g: Value = app
-        .api_get(&token, &format!("/api/v1/groups/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let only = |role: &str| {
-        let all = g["members"][role].as_array().unwrap();
-        assert_eq!(all.len(), 1, "group 4 has one {role}");
-        all[0]["id"].as_str().unwrap().to_string()
-    };
-    Group4 {
-        university: only("university"),
-        vocational: only("vocational_school"),
-        town: only("town"),
-        village: only("village"),
-        id,
-    }
-}
 
 async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Response {
     app.client

@@ -1,12 +1,11 @@
 //! One group's page and a whole set of groups read the same facts and reach the same verdicts:
 //! the page passes the group it already read, the matrix loads every group at once.
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, group4};
 use crate::on_both;
 use jiff::civil::date;
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
-use serde_json::Value;
 use xiaodi::domain::ids::GroupId;
 use xiaodi::services::compliance::{checks_of_group, year_checks};
 use xiaodi::store::GroupScope;
@@ -15,20 +14,13 @@ use xiaodi::store::facts::GroupSet;
 async fn one_group_and_the_whole_set_agree(app: TestApp) {
     // Some records in group 4: an agreement by two of its four members and a captain.
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
-    let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let id = app.group_id(4).await;
-    let g: Value = app
-        .api_get(&token, &format!("/api/v1/groups/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let first = |role: &str| g["members"][role][0]["id"].as_str().unwrap().to_string();
+    let g = group4(&app).await;
+    let id = g.id.clone();
     let form = Form::new()
         .text("csrf_token", app.csrf_of(&admin).await)
         .text("signed_on", "2024-01-20")
-        .text("parties", first("university"))
-        .text("parties", first("town"));
+        .text("parties", g.university.clone())
+        .text("parties", g.town.clone());
     let r = admin
         .post(app.url(&format!("/groups/{id}/agreement")))
         .multipart(form)
@@ -42,7 +34,7 @@ async fn one_group_and_the_whole_set_agree(app: TestApp) {
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("person_name", "王校长"),
-            ("org_id", &first("university")),
+            ("org_id", &g.university),
             ("role", "captain"),
             ("title", "senior"),
             ("school_leader", "1"),

@@ -399,3 +399,36 @@ impl TestApp {
             .to_string()
     }
 }
+
+/// Group 4 of the Dongguan preset: 塘厦镇, 凤凰岗社区, 广东医科大学 and 东莞市电子科技学校, one
+/// organisation of each role.
+pub struct Group4 {
+    pub id: String,
+    pub university: String,
+    pub vocational: String,
+    pub town: String,
+    pub village: String,
+}
+
+pub async fn group4(app: &TestApp) -> Group4 {
+    let id = app.group_id(4).await;
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let g: serde_json::Value = app
+        .api_get(&token, &format!("/api/v1/groups/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let only = |role: &str| {
+        let all = g["members"][role].as_array().unwrap();
+        assert_eq!(all.len(), 1, "group 4 has one {role}");
+        all[0]["id"].as_str().unwrap().to_string()
+    };
+    Group4 {
+        university: only("university"),
+        vocational: only("vocational_school"),
+        town: only("town"),
+        village: only("village"),
+        id,
+    }
+}

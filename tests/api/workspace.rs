@@ -1,40 +1,12 @@
 //! Group workspace I: agreements, teams, on-site service, practice bases and their rules,
 //! through the web forms and the API, on both databases.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, THIS_YEAR, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, Group4, PASSWORD, THIS_YEAR, TestApp, group4};
 use crate::on_both;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// Group 4: 塘厦镇, 凤凰岗社区, 广东医科大学 and 东莞市电子科技学校.
-struct Group4 {
-    id: String,
-    university: String,
-    vocational: String,
-    town: String,
-    village: String,
-}
-
-async fn group4(app: &TestApp) -> Group4 {
-    let id = app.group_id(4).await;
-    let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let g: Value = app
-        .api_get(&token, &format!("/api/v1/groups/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let first = |role: &str| g["members"][role][0]["id"].as_str().unwrap().to_string();
-    Group4 {
-        university: first("university"),
-        vocational: first("vocational_school"),
-        town: first("town"),
-        village: first("village"),
-        id,
-    }
-}
 
 async fn post_form(
     app: &TestApp,

@@ -14,15 +14,16 @@ pub use team::*;
 
 use super::{OrgRef, json_rejection};
 use crate::AppState;
-use crate::http::auth::{ApiUser, Viewer, urlencode};
+use crate::http::attachment_response;
+use crate::http::auth::{ApiUser, Viewer};
 use crate::http::{ApiError, ErrorBody};
 use crate::services::workspace::{OpenedGroup, open_group, read_attachment};
 use crate::store::attachments::AttachmentRow;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -99,17 +100,5 @@ pub async fn download_file(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (file, bytes) = read_attachment(&state.store, &state.files, &user, &id).await?;
-    let encoded = urlencode(&file.file_name).replace('+', "%20");
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment_response(&file, bytes))
 }

@@ -14,13 +14,13 @@ use crate::domain::org::MemberRole;
 use crate::domain::plan::Plan;
 use crate::domain::rules::Verdict;
 use crate::http::AppError;
-use crate::http::auth::{Viewer, WebUser, urlencode};
+use crate::http::attachment_response;
+use crate::http::auth::{Viewer, WebUser};
 use crate::services::compliance::GroupChecks;
 use crate::services::workspace::{OpenedGroup, open_group, read_attachment};
 use crate::store::attachments::AttachmentRow;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -233,17 +233,5 @@ pub async fn download_file(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let (file, bytes) = read_attachment(&state.store, &state.files, &user, &id).await?;
-    let encoded = urlencode(&file.file_name).replace('+', "%20");
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment_response(&file, bytes))
 }
