@@ -110,10 +110,10 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
             .iter()
             .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
             .collect()
-    } else if year < plan.operation_start_year {
+    } else if year < plan.rules.annual_rules_from_year {
         let reason = format!(
             "{year} 年为结对签约、组建队伍之年（二），本项自 {} 年起检查",
-            plan.operation_start_year
+            plan.rules.annual_rules_from_year
         );
         GROUP_RULES[1..]
             .iter()

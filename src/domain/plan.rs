@@ -23,9 +23,6 @@ pub struct Plan {
     pub group_start: Date,
     /// First month a monthly report is due (五(三)).
     pub report_start_month: Month,
-    /// The first calendar year the annual rules (team, on-site service, base, meetings, reports)
-    /// apply: the year before is for signing and setting up (二).
-    pub operation_start_year: i16,
     pub targets: Targets,
     pub region: PlanRegion,
     pub organisations: PlanOrganisations,
@@ -120,6 +117,9 @@ pub struct PlanOrganisations {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RuleParams {
+    /// The first calendar year the annual rules (team, on-site service, base, meetings, reports)
+    /// apply: the year before is for signing and setting up (二).
+    pub annual_rules_from_year: i16,
     /// 四(二): the tripartite agreement is signed within this many calendar months.
     pub agreement_months: u32,
     /// 四(二): the member roles whose organisations must sign (default: every member).
@@ -175,10 +175,10 @@ impl Plan {
         if r.team_grace_days > 365 || r.onsite_min_days > 366 {
             return Err("方案文件 rules：宽限天数和驻点天数不能超过一年".into());
         }
-        if i32::from(self.operation_start_year) < i32::from(self.group_start.year()) {
+        if r.annual_rules_from_year < self.group_start.year() {
             return Err(format!(
-                "方案文件 operation_start_year：{} 早于结对开始的年份 {}",
-                self.operation_start_year,
+                "方案文件 rules.annual_rules_from_year：{} 早于结对开始的年份 {}",
+                r.annual_rules_from_year,
                 self.group_start.year()
             ));
         }
@@ -216,7 +216,7 @@ impl Plan {
     /// The parameter a rule reads, in words, for the plan page.
     pub fn describe(&self, rule: RuleId) -> String {
         let r = &self.rules;
-        let annual = |s: String| format!("{s}；自 {} 年起检查", self.operation_start_year);
+        let annual = |s: String| format!("{s}；自 {} 年起检查", r.annual_rules_from_year);
         match rule {
             RuleId::Agreement => format!(
                 "{} 个月（到期日为当月末时取月末）；须签署：{}；后加入的单位自加入起同样期限签署补充协议",
@@ -273,7 +273,7 @@ mod tests {
         assert_eq!(plan.doc_no, "东教通〔2023〕15号");
         assert_eq!(plan.issued_on, date(2023, 12, 29));
         assert_eq!(plan.report_start_month.to_string(), "2024-01");
-        assert_eq!(plan.operation_start_year, 2024);
+        assert_eq!(plan.rules.annual_rules_from_year, 2024);
         assert_eq!(plan.organisations.universities.len(), 8);
         assert_eq!(plan.organisations.vocational_schools.len(), 10);
         assert_eq!(
@@ -324,6 +324,41 @@ mod tests {
         }
     }
 
+    /// The preset as stored by the version before these parameters, plus what migration 0005
+    /// appends to it, parses to the shipped preset.
+    #[test]
+    fn migration_0005_completes_the_preset_stored_before() {
+        let before: String = DONGGUAN_2023_PLAN
+            .lines()
+            .filter(|l| {
+                ![
+                    "annual_rules_from_year",
+                    "team_grace_days",
+                    "agreement_signers",
+                ]
+                .iter()
+                .any(|k| l.starts_with(k))
+                    && !l.starts_with("# 二: 2023")
+                    && !l.starts_with("# apply from")
+                    && !l.starts_with("# 四(二) 三方合作协议")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(Plan::parse(&before).is_err(), "the old text lacks them");
+        for migration in [
+            include_str!("../../migrations/sqlite/0005_plan_annual_rules.sql"),
+            include_str!("../../migrations/postgres/0005_plan_annual_rules.sql"),
+        ] {
+            let appended = migration
+                .split_once("plan_toml || '")
+                .and_then(|(_, rest)| rest.split_once("'\nwhere"))
+                .map(|(text, _)| text)
+                .expect("the appended text");
+            let after = Plan::parse(&format!("{before}{appended}")).unwrap();
+            assert_eq!(after, Plan::parse(DONGGUAN_2023_PLAN).unwrap());
+        }
+    }
+
     #[test]
     fn a_bad_plan_file_is_refused_with_the_field() {
         let cases = [
@@ -348,9 +383,9 @@ mod tests {
                 "report_start_month",
             ),
             (
-                "operation_start_year = 2024",
-                "operation_start_year = 2022",
-                "operation_start_year",
+                "annual_rules_from_year = 2024",
+                "annual_rules_from_year = 2022",
+                "annual_rules_from_year",
             ),
             ("team_grace_days = 30", "", "team_grace_days"),
         ];
