@@ -122,15 +122,30 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
     } else {
         match window {
             Some((from, to)) => {
-                let mut v = if p.over {
+                // Closed: the year is over, or the group ended before today; nothing can be
+                // added to its window any more, so it is judged over the whole of it.
+                let closed = p.over || to < p.as_of;
+                let mut v = if closed {
                     team_over_period(plan, g, from, to)
                 } else {
                     team_on(plan, g, to).to_vec()
                 };
-                v.push(rules::check_onsite(&onsite, year, p.over));
+                v.push(rules::check_onsite(&onsite, year, closed));
                 let opened: Vec<Date> = g.bases.iter().map(|b| b.opened_on).collect();
-                v.push(rules::check_base(&opened, p.as_of, plan.rules.bases_min));
+                v.push(rules::check_base(&opened, to, plan.rules.bases_min));
                 v
+            }
+            // Ended before it began (a pairing withdrawn at once): nothing applies.
+            None if g
+                .calendar
+                .ended_on
+                .is_some_and(|e| e <= g.calendar.started_on) =>
+            {
+                let reason = format!("结对组已于 {} 撤销", g.calendar.ended_on.expect("checked"));
+                GROUP_RULES[1..]
+                    .iter()
+                    .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
+                    .collect()
             }
             // The group begins later this year: nothing of it is due yet.
             None => {
@@ -188,6 +203,8 @@ pub struct Signing {
     pub signed_on: Option<Date>,
     /// Whether it joined after the group began (a supplementary agreement is due).
     pub supplementary: bool,
+    /// When its membership ended (exclusive), if it has.
+    pub left: Option<Date>,
 }
 
 /// Every signing obligation of the group: each member organisation of a role the plan names
@@ -204,11 +221,14 @@ pub fn signings(plan: &Plan, g: &GroupFacts) -> Vec<Signing> {
             if m.to.is_some_and(|t| t <= deadline) {
                 return None;
             }
+            // Only an agreement signed since it joined binds it (a later party is not bound by
+            // the agreement the others signed before it came).
             let signed_on = g
                 .agreements
                 .iter()
                 .filter(|a| a.parties.contains(&m.org_id))
                 .filter_map(|a| a.signed_on)
+                .filter(|d| *d >= joined)
                 .min();
             Some(Signing {
                 org: m.org_id.clone(),
@@ -218,6 +238,7 @@ pub fn signings(plan: &Plan, g: &GroupFacts) -> Vec<Signing> {
                 deadline,
                 signed_on,
                 supplementary: joined > g.calendar.started_on,
+                left: m.to,
             })
         })
         .collect()
@@ -233,6 +254,24 @@ fn party_list(s: &[&Signing]) -> String {
         .join("、")
 }
 
+/// The parties still to sign, one sentence per deadline.
+fn unsigned_by_deadline(overdue: &[&Signing], until: &str) -> Vec<String> {
+    let mut deadlines: Vec<Date> = overdue.iter().map(|s| s.deadline).collect();
+    deadlines.sort();
+    deadlines.dedup();
+    deadlines
+        .into_iter()
+        .map(|d| {
+            let late: Vec<&Signing> = overdue
+                .iter()
+                .copied()
+                .filter(|s| s.deadline == d)
+                .collect();
+            format!("期限 {d} 已过，{until}尚未签署：{}", party_list(&late))
+        })
+        .collect()
+}
+
 /// 四(二) "在1个月内签署三方合作协议": judged in the year that holds each deadline.
 fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
     let all = signings(plan, g);
@@ -242,66 +281,61 @@ fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
         .iter()
         .filter(|s| (p.first..=p.last).contains(&s.deadline))
         .collect();
-    if due.is_empty() {
-        // Nothing falls due this year: an agreement still missing after its deadline is still
-        // missing; a late one was judged in its own year.
-        let missing: Vec<&Signing> = all
-            .iter()
-            .filter(|s| s.deadline < p.first && signed_by(s).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return verdict(
-                RuleId::Agreement,
-                Status::NotMet,
-                format!(
-                    "签署期限 {} 已过，至今尚未签署：{}",
-                    missing[0].deadline,
-                    party_list(&missing)
-                ),
-            );
-        }
-        if let Some(next) = all
-            .iter()
-            .filter(|s| s.deadline > p.last)
-            .min_by_key(|s| s.deadline)
-        {
-            return verdict(
-                RuleId::Agreement,
-                Status::NotYetDue,
-                format!(
-                    "签署期限 {}（属 {} 年）",
-                    next.deadline,
-                    next.deadline.year()
-                ),
-            );
-        }
-        return match all.iter().map(|s| s.deadline).max() {
-            Some(d) => verdict(
-                RuleId::Agreement,
-                Status::Met,
-                format!("本年度无到期的签署期限；{} 年到期的协议已签署", d.year()),
-            ),
-            None => verdict(
-                RuleId::Agreement,
-                Status::NotApplicable,
-                "本组没有须签署协议的成员单位",
-            ),
-        };
-    }
-    let mut problems = Vec::new();
-    let mut pending: Vec<&Signing> = Vec::new();
-    let late: Vec<(&Signing, Date)> = due
+    // Due in an earlier year and still unsigned in this one, by a party (and a group) still there:
+    // missing still. A late signing was judged in its own year and is not held against this one.
+    let group_active = g.calendar.ended_on.is_none_or(|e| e > p.first);
+    let missing: Vec<&Signing> = all
         .iter()
-        .filter_map(|s| signed_by(s).filter(|d| *d > s.deadline).map(|d| (*s, d)))
+        .filter(|s| s.deadline < p.first && signed_by(s).is_none())
+        .filter(|s| group_active && s.left.is_none_or(|l| l > p.first))
         .collect();
-    for (s, d) in &late {
-        problems.push(format!(
-            "{} {} 签署，超过期限 {} {} 天",
-            s.name,
-            d,
-            s.deadline,
-            days_between(s.deadline, *d)
-        ));
+    let until = if p.over {
+        format!("截至 {} ", p.as_of)
+    } else {
+        "至今".to_string()
+    };
+    let mut problems = unsigned_by_deadline(&missing, &until);
+    if due.is_empty() {
+        if !problems.is_empty() {
+            return verdict(RuleId::Agreement, Status::NotMet, problems.join("；"));
+        }
+        // Nothing falls due this year. Before the group's first deadline the agreement is still
+        // to come; after it, this year has nothing of its own to judge.
+        if all.iter().all(|s| s.deadline > p.last) {
+            return match all.iter().min_by_key(|s| s.deadline) {
+                Some(next) => verdict(
+                    RuleId::Agreement,
+                    Status::NotYetDue,
+                    format!(
+                        "签署期限 {}（属 {} 年）",
+                        next.deadline,
+                        next.deadline.year()
+                    ),
+                ),
+                None => verdict(
+                    RuleId::Agreement,
+                    Status::NotApplicable,
+                    "本组没有须签署协议的成员单位",
+                ),
+            };
+        }
+        return verdict(
+            RuleId::Agreement,
+            Status::Met,
+            "本年度没有到期的签署期限，以往到期的协议均已签署",
+        );
+    }
+    let mut pending: Vec<&Signing> = Vec::new();
+    for s in &due {
+        if let Some(d) = signed_by(s).filter(|d| *d > s.deadline) {
+            problems.push(format!(
+                "{} {} 签署，超过期限 {} {} 天",
+                s.name,
+                d,
+                s.deadline,
+                days_between(s.deadline, d)
+            ));
+        }
     }
     let mut overdue: Vec<&Signing> = Vec::new();
     for s in due.iter().filter(|s| signed_by(s).is_none()) {
@@ -311,18 +345,7 @@ fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
             pending.push(s);
         }
     }
-    // The parties still to sign, one sentence per deadline.
-    let mut deadlines: Vec<Date> = overdue.iter().map(|s| s.deadline).collect();
-    deadlines.sort();
-    deadlines.dedup();
-    for d in deadlines {
-        let late: Vec<&Signing> = overdue
-            .iter()
-            .copied()
-            .filter(|s| s.deadline == d)
-            .collect();
-        problems.push(format!("期限 {d} 已过，尚未签署：{}", party_list(&late)));
-    }
+    problems.extend(unsigned_by_deadline(&overdue, ""));
     let kind = if due.iter().all(|s| s.supplementary) {
         "补充协议"
     } else {
@@ -332,25 +355,22 @@ fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
         return verdict(RuleId::Agreement, Status::NotMet, problems.join("；"));
     }
     if !pending.is_empty() {
+        let next = pending.iter().map(|s| s.deadline).min().expect("not empty");
         return verdict(
             RuleId::Agreement,
             Status::NotYetDue,
-            format!(
-                "{kind}尚待 {} 签署，期限 {}",
-                party_list(&pending),
-                pending[0].deadline
-            ),
+            format!("{kind}尚待 {} 签署，最早期限 {next}", party_list(&pending)),
         );
     }
     let last_signed = due.iter().filter_map(|s| signed_by(s)).max();
+    let last_deadline = due.iter().map(|s| s.deadline).max().expect("not empty");
     verdict(
         RuleId::Agreement,
         Status::Met,
         format!(
-            "{kind}由 {} 方按期签署（最晚 {}，期限 {}）",
+            "{kind}由 {} 方按期签署（最晚 {}，期限 {last_deadline}）",
             due.len(),
             last_signed.map(|d| d.to_string()).unwrap_or_default(),
-            due[0].deadline
         ),
     )
 }
@@ -452,7 +472,11 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
         }
         last_seen = Some(day);
     }
-    let grace = i64::from(plan.rules.team_grace_days);
+    // The grace days are the plan's for a whole year, pro-rated (rounded down) for a group active
+    // only part of it: a group that began in December does not pass with no team at all.
+    let (year_first, year_last) = year_bounds(from.year());
+    let grace = i64::from(plan.rules.team_grace_days) * (days_between(from, to) + 1)
+        / (days_between(year_first, year_last) + 1);
     TEAM_RULES
         .iter()
         .enumerate()
@@ -471,7 +495,7 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
                 return verdict(
                     *rule,
                     Status::Met,
-                    format!("{from} 至 {to} 每天均符合（年末：{now}）"),
+                    format!("{from} 至 {to} 每天均符合（{to}：{now}）"),
                 );
             }
             let spans: Vec<String> = short[k]
@@ -495,13 +519,13 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
                 verdict(
                     *rule,
                     Status::Met,
-                    format!("全年有 {days} 天不符合，在 {grace} 天宽限内（{detail}）"),
+                    format!("{from} 至 {to} 有 {days} 天不符合，在 {grace} 天宽限内（{detail}）"),
                 )
             } else {
                 verdict(
                     *rule,
                     Status::NotMet,
-                    format!("全年有 {days} 天不符合，超过 {grace} 天宽限（{detail}）"),
+                    format!("{from} 至 {to} 有 {days} 天不符合，超过 {grace} 天宽限（{detail}）"),
                 )
             }
         })

@@ -146,9 +146,8 @@ pub async fn school_checks(
     let Some((_, plan)) = plans.current(store).await? else {
         return Ok(Vec::new());
     };
-    let (first, last) = year_bounds(year);
     let schools = store.load_schools().await?;
-    let groups = store.load_group_facts(GroupSet::All, first, last).await?;
+    let groups = store.load_group_calendars(GroupSet::All).await?;
     Ok(evaluator::evaluate_pairing(
         &plan, &schools, &groups, year, today,
     ))

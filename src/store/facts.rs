@@ -113,6 +113,41 @@ impl Store {
             return Ok(Vec::new());
         }
         let started = std::time::Instant::now();
+        let (calendars, records) = tokio::try_join!(
+            self.load_calendars(set),
+            self.fetch_records(set, first, last),
+        )?;
+        let fetched = started.elapsed();
+        let (mut groups, index) = calendars;
+        for (group, items) in records {
+            if let Some(i) = index.get(&group) {
+                attach_records(&mut groups[*i], items)?;
+            }
+        }
+        tracing::debug!(
+            groups = groups.len(),
+            fetch_ms = fetched.as_secs_f64() * 1e3,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "group facts loaded"
+        );
+        Ok(groups)
+    }
+
+    /// The groups of `set` with their dates and dated memberships, no records (the school-level
+    /// rules read only these).
+    pub async fn load_group_calendars(&self, set: GroupSet<'_>) -> sqlx::Result<Vec<GroupFacts>> {
+        if let GroupSet::Ids([]) = set {
+            return Ok(Vec::new());
+        }
+        Ok(self.load_calendars(set).await?.0)
+    }
+
+    /// The groups of `set` and their memberships (two queries at once), and each group's place
+    /// in the list by id.
+    async fn load_calendars(
+        &self,
+        set: GroupSet<'_>,
+    ) -> sqlx::Result<(Vec<GroupFacts>, HashMap<String, usize>)> {
         let groups_sql = format!(
             "select id, plan_id, number, started_on, ended_on from pairing_groups g{} order by plan_id, number",
             filter(set, "g.id", 1, "where")
@@ -126,12 +161,10 @@ impl Store {
             ),
             filter(set, "m.group_id", 1, "where")
         );
-        let (group_rows, membership_rows, records) = tokio::try_join!(
+        let (group_rows, membership_rows) = tokio::try_join!(
             self.fetch(groups_sql, &[], set),
             self.fetch(memberships_sql, &[], set),
-            self.fetch_records(set, first, last),
         )?;
-        let fetched = started.elapsed();
 
         let mut groups = Vec::with_capacity(group_rows.len());
         let mut index: HashMap<String, usize> = HashMap::with_capacity(group_rows.len());
@@ -151,7 +184,7 @@ impl Store {
             let Some(i) = at(&index, r)? else { continue };
             type Item = (String, String, String, String, Option<String>, i64);
             let mut items: Vec<Item> = json_items(r)?;
-            items.sort_by(|a, b| (&a.3, a.5).cmp(&(&b.3, b.5)));
+            items.sort_by(|a, b| (&a.3, a.5, &a.1).cmp(&(&b.3, b.5, &b.1)));
             for (org, name, role, from, to, _) in items {
                 groups[i].calendar.members.push(Membership {
                     org_id: OrgId::from_db(org),
@@ -162,18 +195,7 @@ impl Store {
                 });
             }
         }
-        for (group, items) in records {
-            if let Some(i) = index.get(&group) {
-                attach_records(&mut groups[*i], items)?;
-            }
-        }
-        tracing::debug!(
-            groups = groups.len(),
-            fetch_ms = fetched.as_secs_f64() * 1e3,
-            total_ms = started.elapsed().as_secs_f64() * 1e3,
-            "group facts loaded"
-        );
-        Ok(groups)
+        Ok((groups, index))
     }
 
     /// The facts of one group already read (its page has it), for the days `first..=last`:

@@ -256,6 +256,38 @@ async fn a_school_meets_every_rule_through_the_api(app: TestApp) {
     assert_eq!(audited(&app, "team_member.create", "gdmu").await, 6);
     assert_eq!(audited(&app, "onsite.create", "gdmu").await, 2);
     assert_eq!(audited(&app, "base.create", "gdmu").await, 1);
+
+    // The members on site kept on each entry (what the rules count) are those of the join table
+    // (what the pages list).
+    use sqlx::Row;
+    let rows = sqlx::query("select id, member_ids from onsite_entries")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        let id: String = r.try_get("id").unwrap();
+        let mut kept: Vec<String> = r
+            .try_get::<String, _>("member_ids")
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        kept.sort();
+        let mut joined: Vec<String> = sqlx::query(
+            "select member_id from onsite_entry_members where entry_id = $1 order by member_id",
+        )
+        .bind(&id)
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.try_get("member_id").unwrap())
+        .collect();
+        joined.sort();
+        assert!(!joined.is_empty());
+        assert_eq!(kept, joined, "entry {id}");
+    }
 }
 
 /// Who may not write is refused before anything is read from the body; wrong input is refused

@@ -122,8 +122,7 @@ async fn team_rules_follow_the_roster(app: TestApp) {
     assert_eq!(c["team-size"].0, "not_met");
     assert_eq!(c["team-captain"].0, "not_met");
     assert!(
-        c["team-captain"].1.contains("全年有 366 天不符合")
-            && c["team-captain"].1.contains("未设队长"),
+        c["team-captain"].1.contains("有 366 天不符合") && c["team-captain"].1.contains("未设队长"),
         "{}",
         c["team-captain"].1
     );

@@ -222,6 +222,12 @@ fn a_late_agreement_is_not_held_against_later_years() {
     g.agreements.clear();
     let v = evaluate_group(&plan(), &g, 2025, date(2026, 11, 29));
     assert_eq!(status(&v, RuleId::Agreement), Status::NotMet);
+    assert_eq!(
+        reason(&v, RuleId::Agreement),
+        "期限 2024-01-29 已过，截至 2025-12-31 尚未签署：凤岗镇、雁田村、广东医科大学、东莞理工学校"
+    );
+    // In the running year, "so far".
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 11, 29));
     assert!(reason(&v, RuleId::Agreement).contains("至今尚未签署"));
 }
 
@@ -325,7 +331,7 @@ fn a_past_year_counts_the_days_short_against_the_grace() {
     for rule in [RuleId::TeamSize, RuleId::TeamCaptain, RuleId::TeamVice] {
         assert_eq!(status(&v, rule), Status::NotMet, "{rule}");
     }
-    assert!(reason(&v, RuleId::TeamSize).contains("全年有 364 天不符合"));
+    assert!(reason(&v, RuleId::TeamSize).contains("2024-01-01 至 2024-12-31 有 364 天不符合"));
     // The running year is judged as the team stands today.
     let v = evaluate_group(&p, &late, 2024, date(2024, 12, 30));
     assert_eq!(status(&v, RuleId::TeamCaptain), Status::Met);
@@ -512,4 +518,133 @@ fn pairing_is_judged_per_school() {
     let v = evaluate_pairing(&p, &[uni], &[no_village], 2024, date(2024, 5, 1));
     assert_eq!(v[0].verdict.status, Status::NotMet);
     assert!(v[0].verdict.reason.contains("缺少镇(街道)或村(社区)"));
+}
+
+#[test]
+fn an_earlier_missing_signature_is_not_hidden_by_a_newcomer_due_this_year() {
+    let o = orgs();
+    let mut g = group(&o);
+    // The town never signed the founding agreement; a village joins in 2025 and signs on time.
+    g.agreements = vec![AgreementFact {
+        signed_on: Some(date(2024, 1, 20)),
+        parties: vec![o.uni.clone(), o.voc.clone(), o.village.clone()],
+    }];
+    let newcomer = OrgId::new();
+    g.calendar.members.push(membership(
+        &newcomer,
+        "石潭埔村",
+        MemberRole::Village,
+        date(2025, 3, 1),
+    ));
+    g.agreements.push(AgreementFact {
+        signed_on: Some(date(2025, 3, 20)),
+        parties: vec![newcomer, o.uni.clone()],
+    });
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 10));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotMet);
+    assert!(reason(&v, RuleId::Agreement).contains("尚未签署：凤岗镇"));
+}
+
+#[test]
+fn a_supplementary_party_is_not_bound_by_the_agreement_signed_before_it_joined() {
+    let o = orgs();
+    let mut g = group(&o);
+    let newcomer = OrgId::new();
+    g.calendar.members.push(membership(
+        &newcomer,
+        "石潭埔村",
+        MemberRole::Village,
+        date(2025, 3, 1),
+    ));
+    // The founding agreement (2024) lists the newcomer too, as a correction might: it does not
+    // stand for the supplementary agreement due by 2025-04-01.
+    let mut founding = signed_by_all(&o, date(2024, 1, 20));
+    founding.parties.push(newcomer);
+    g.agreements = vec![founding];
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 10));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotMet);
+    assert!(reason(&v, RuleId::Agreement).contains("石潭埔村"));
+}
+
+#[test]
+fn a_missing_signature_is_not_held_after_the_party_or_the_group_left() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.agreements = vec![AgreementFact {
+        signed_on: Some(date(2024, 1, 20)),
+        parties: vec![o.uni.clone(), o.voc.clone(), o.town.clone()],
+    }];
+    // The village never signed and left on 2024-06-01.
+    g.calendar
+        .members
+        .iter_mut()
+        .find(|m| m.role == MemberRole::Village)
+        .unwrap()
+        .to = Some(date(2024, 6, 1));
+    let v = evaluate_group(&plan(), &g, 2024, date(2025, 1, 5));
+    assert_eq!(
+        status(&v, RuleId::Agreement),
+        Status::NotMet,
+        "late in its own year"
+    );
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 5));
+    assert_eq!(status(&v, RuleId::Agreement), Status::Met);
+}
+
+#[test]
+fn a_past_year_keeps_its_verdict_when_a_later_deadline_appears() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.agreements = vec![signed_by_all(&o, date(2024, 1, 20))];
+    let before = evaluate_group(&plan(), &g, 2025, date(2026, 1, 5));
+    g.calendar.members.push(membership(
+        &OrgId::new(),
+        "石潭埔村",
+        MemberRole::Village,
+        date(2026, 3, 1),
+    ));
+    let after = evaluate_group(&plan(), &g, 2025, date(2026, 3, 5));
+    assert_eq!(status(&before, RuleId::Agreement), Status::Met);
+    assert_eq!(status(&after, RuleId::Agreement), Status::Met);
+}
+
+#[test]
+fn grace_days_are_pro_rated_for_a_short_year() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.calendar.started_on = date(2025, 12, 10);
+    for m in &mut g.calendar.members {
+        m.from = date(2025, 12, 10);
+    }
+    // No team at all for the 22 days of 2025: 30 × 22 / 365 rounds down to 1 grace day.
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 1));
+    assert_eq!(status(&v, RuleId::TeamSize), Status::NotMet);
+    assert!(
+        reason(&v, RuleId::TeamSize).contains("超过 1 天宽限"),
+        "{}",
+        reason(&v, RuleId::TeamSize)
+    );
+}
+
+#[test]
+fn a_group_that_ended_mid_year_is_judged_over_its_window() {
+    let o = orgs();
+    let mut g = complete(&o);
+    g.calendar.ended_on = Some(date(2024, 5, 1));
+    g.onsite[0].to = date(2024, 4, 30); // 30 days: what its 121 days of 2024 require
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(v.onsite.required, 30);
+    assert_eq!(status(&v, RuleId::Onsite), Status::Met);
+    g.onsite[0].to = date(2024, 4, 28);
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(
+        status(&v, RuleId::Onsite),
+        Status::NotMet,
+        "it can no longer catch up"
+    );
+    // The team is judged over its window, not on its last day.
+    g.team[0].left = Some(date(2024, 2, 1));
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(status(&v, RuleId::TeamCaptain), Status::NotMet);
+    assert!(reason(&v, RuleId::TeamCaptain).contains("2024-01-01 至 2024-04-30"));
 }
