@@ -339,6 +339,14 @@ impl Browser {
                 Err(CmdError::Standard(e)) if e.error == ErrorStatus::StaleElementReference => {
                     break;
                 }
+                // While the old document is being replaced, Chromium's driver sometimes answers
+                // with this instead of a stale reference: the page has moved on all the same.
+                Err(CmdError::Standard(e))
+                    if e.error == ErrorStatus::UnknownError
+                        && e.message.contains("does not belong to the document") =>
+                {
+                    break;
+                }
                 Err(e) => panic!("after clicking {what}: {e}"),
                 Ok(_) => {}
             }
