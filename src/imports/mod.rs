@@ -1,7 +1,7 @@
 //! Reading uploaded sheets (xlsx or csv) into rows of text, for every import.
 
 use calamine::{Data, Reader, Xlsx};
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 /// The largest sheet accepted, in bytes.
 pub const MAX_SHEET_BYTES: usize = 10 * 1024 * 1024;
@@ -22,21 +22,103 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     }
 }
 
+/// Everything inside one xlsx, inflated: a real sheet of the largest upload is far below this;
+/// a deflate bomb is far above it, and is refused before any of it is held.
+pub const MAX_XLSX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+/// Parts of one xlsx (a workbook has a dozen or so).
+pub const MAX_XLSX_PARTS: usize = 1_000;
+/// Rows and columns a sheet may use, and the cells it may hold.
+pub const MAX_SHEET_ROWS: u32 = 100_000;
+pub const MAX_SHEET_COLUMNS: u32 = 200;
+pub const MAX_SHEET_CELLS: usize = 1_000_000;
+
+/// Inflates every part of the archive into nothing, counting, and refuses the file as soon as the
+/// parts together pass [`MAX_XLSX_UNPACKED_BYTES`]: the sizes the archive declares are not trusted.
+fn check_xlsx_archive(bytes: &[u8]) -> Result<(), String> {
+    let unreadable = |e: &dyn std::fmt::Display| format!("无法读取 xlsx 文件：{e}");
+    let too_big = || {
+        format!(
+            "xlsx 文件解压后超过 {} MB，不予读取（请删去无关的工作表、图片后再上传）",
+            MAX_XLSX_UNPACKED_BYTES / 1024 / 1024
+        )
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    if zip.len() > MAX_XLSX_PARTS {
+        return Err(format!(
+            "xlsx 文件包含 {} 个部件，超过 {MAX_XLSX_PARTS} 个，不予读取",
+            zip.len()
+        ));
+    }
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| unreadable(&e))?;
+        let left = MAX_XLSX_UNPACKED_BYTES - total;
+        if part.size() > left {
+            return Err(too_big());
+        }
+        let read = std::io::copy(&mut (&mut part).take(left + 1), &mut std::io::sink())
+            .map_err(|e| unreadable(&e))?;
+        if read > left {
+            return Err(too_big());
+        }
+        total += read;
+    }
+    Ok(())
+}
+
+/// The first worksheet, cell by cell: a cell beyond the row, column or cell limits refuses the
+/// sheet before a grid is built for it (a sheet with cells at A1 and XFD1048576 would otherwise
+/// ask for a grid of 17 billion cells).
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    check_xlsx_archive(bytes)?;
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("无法读取 xlsx 文件：{e}"))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or("xlsx 文件中没有工作表")?
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or("xlsx 文件中没有工作表")?;
+    let mut cells = book
+        .worksheet_cells_reader(&name)
         .map_err(|e| format!("无法读取第一个工作表：{e}"))?;
-    // The range starts at the first non-empty cell: pad it back so that rows[i] is sheet row i + 1
-    // and errors name the row a person sees in Excel.
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<Vec<String>> = vec![Vec::new(); top as usize];
-    rows.extend(range.rows().map(|row| {
-        let mut cells = vec![String::new(); left as usize];
-        cells.extend(row.iter().map(cell_text));
-        cells
-    }));
+    // rows[i] is sheet row i + 1, so errors name the row a person sees in Excel.
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut count = 0usize;
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("无法读取第一个工作表：{e}"))?
+    {
+        let (row, col) = cell.get_position();
+        if row >= MAX_SHEET_ROWS {
+            return Err(format!(
+                "工作表用到了第 {} 行，超过 {MAX_SHEET_ROWS} 行的上限",
+                u64::from(row) + 1
+            ));
+        }
+        if col >= MAX_SHEET_COLUMNS {
+            return Err(format!(
+                "工作表用到了第 {} 列，超过 {MAX_SHEET_COLUMNS} 列的上限",
+                u64::from(col) + 1
+            ));
+        }
+        count += 1;
+        if count > MAX_SHEET_CELLS {
+            return Err(format!(
+                "工作表的单元格超过 {MAX_SHEET_CELLS} 个，请分成几个文件导入"
+            ));
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let (row, col) = (row as usize, col as usize);
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        if rows[row].len() <= col {
+            rows[row].resize_with(col + 1, String::new);
+        }
+        rows[row][col] = text;
+    }
     Ok(rows)
 }
 
@@ -100,6 +182,35 @@ fn keep_blank_lines(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sheets_are_read_within_their_limits() {
+        // (A deflate bomb and a sheet with cells at A1 and XFD1048576 go through the imports and
+        // the CLI in tests/api/imports.rs.)
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().write(0, 16_383, "XFD1").unwrap();
+        let err = read_sheet(&book.save_to_buffer().unwrap()).unwrap_err();
+        assert!(err.contains("第 16384 列"), "{err}");
+        // Just inside the limits, a sheet is read.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write(0, 0, "a").unwrap();
+        sheet
+            .write(MAX_SHEET_ROWS - 1, MAX_SHEET_COLUMNS as u16 - 1, "z")
+            .unwrap();
+        let rows = read_sheet(&book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(rows.len(), MAX_SHEET_ROWS as usize);
+        assert_eq!(
+            rows[MAX_SHEET_ROWS as usize - 1][MAX_SHEET_COLUMNS as usize - 1],
+            "z"
+        );
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet()
+            .write(MAX_SHEET_ROWS, 0, "one row too far")
+            .unwrap();
+        let err = read_sheet(&book.save_to_buffer().unwrap()).unwrap_err();
+        assert!(err.contains("超过 100000 行的上限"), "{err}");
+    }
 
     #[test]
     fn blank_lines_keep_their_line_numbers() {

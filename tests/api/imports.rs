@@ -363,7 +363,87 @@ async fn the_cli_adds_users_and_imports_tables(app: TestApp) {
     assert!(String::from_utf8_lossy(&out.stdout).contains("humen,"));
 }
 
+/// A few KB with cells at A1 and XFD1048576 (a grid of 17 billion cells if read naively).
+fn sparse_grid() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "序号").unwrap();
+    sheet.write(1_048_575, 16_383, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+/// A zip part that inflates to 80 MB of zeros from under 100 KB.
+fn deflate_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/sharedStrings.xml", options).unwrap();
+    let block = vec![0u8; 1024 * 1024];
+    for _ in 0..80 {
+        zip.write_all(&block).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Sheets that would take the server down are refused with a clear message, through every import
+/// and the CLI; nothing is written and the server keeps answering.
+async fn hostile_sheets_are_refused(app: TestApp) {
+    let grid = sparse_grid();
+    let bomb = deflate_bomb();
+    assert!(grid.len() < 20_000 && bomb.len() < 200_000);
+    let bureau = app.web_client("admin", ADMIN_PASSWORD).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let before = app.snapshot().await;
+    let group = app.group_id(4).await;
+    let onsite = format!("/groups/{group}/onsite/import");
+    for (client, path) in [(&bureau, "/import/pairings"), (&school, onsite.as_str())] {
+        for (bytes, says) in [
+            (grid.clone(), "超过 100000 行的上限"),
+            (bomb.clone(), "解压后超过 64 MB"),
+        ] {
+            let resp = upload(&app, client, path, "sheet.xlsx", bytes).await;
+            assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            let page = resp.text().await.unwrap();
+            assert!(page.contains(says), "{path}: {says}");
+        }
+    }
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(app.count("onsite_entries").await, 0);
+
+    // The CLI reads the same way.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, says) in [
+        ("grid.xlsx", grid, "超过 100000 行的上限"),
+        ("bomb.xlsx", bomb, "解压后超过 64 MB"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xiaodi"))
+            .args([
+                "--database-url",
+                &app.database_url,
+                "--data-dir",
+                app.data_dir.to_str().unwrap(),
+                "--log-level",
+                "error",
+                "import",
+                "pairings",
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{name}: {err}");
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
 on_both!(
+    hostile_sheets_are_refused,
     bad_pairing_tables_change_nothing,
     a_good_xlsx_table_adds_groups,
     bulk_accounts_all_or_nothing,
