@@ -68,10 +68,13 @@ pub struct GroupPage {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1-based page number.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Items per page, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
     /// Group number or member organisation name.
     pub q: Option<String>,
@@ -196,8 +199,10 @@ pub struct ChecksResponse {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearQuery {
     /// Calendar year, 2000–2100; this year when absent.
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
 }
 

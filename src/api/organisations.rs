@@ -32,10 +32,15 @@ pub struct OrganisationPage {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgQuery {
     /// university, vocational_school, town, village, bureau or hq.
     pub kind: Option<String>,
+    /// 1-based page number.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 

@@ -628,6 +628,30 @@ async fn every_route_is_documented_and_nothing_else(app: TestApp) {
             }
         }
     }
+    // A path parameter is one the path names; every other parameter is an optional query one.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                let want = if in_path { "path" } else { "query" };
+                assert_eq!(p["in"], want, "{method} {path} {name}");
+                if !in_path {
+                    assert_ne!(p["required"], true, "{method} {path} {name}");
+                }
+            }
+        }
+    }
+    let per_page = &doc["paths"]["/api/v1/groups"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "per_page")
+        .unwrap()["schema"];
+    assert_eq!(
+        (per_page["minimum"].as_f64(), per_page["maximum"].as_f64()),
+        (Some(1.0), Some(500.0))
+    );
     let routed: Vec<(String, String)> = xiaodi::api::operations();
     let routed_set: BTreeSet<(String, String)> = routed.iter().cloned().collect();
     assert_eq!(routed.len(), routed_set.len(), "each operation routed once");

@@ -50,8 +50,10 @@ pub struct OnsiteList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OnsiteQuery {
     /// Calendar year, 2000–2100; this year when absent.
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
 }
 
