@@ -24,6 +24,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(static_file))
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn(
+            crate::http::text::refuse_forbidden_text,
+        ))
+        .layer(axum::middleware::from_fn(
             crate::http::auth::same_origin_only,
         ))
         // Uploads are limited to the sheet size here; attachment uploads get their own limit.

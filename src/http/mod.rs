@@ -7,6 +7,7 @@ pub mod error;
 pub mod multipart;
 pub mod params;
 pub mod session;
+pub mod text;
 
 pub use error::{ApiError, AppError, ErrorBody, FieldErrorBody};
 

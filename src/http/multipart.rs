@@ -59,6 +59,12 @@ pub async fn read_parts(mut multipart: Multipart) -> Result<Submitted, AppError>
     };
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
         let name = field.name().unwrap_or("").to_string();
+        if field
+            .file_name()
+            .is_some_and(|f| f.chars().any(super::text::is_forbidden))
+        {
+            return Err(AppError::Invalid(super::text::refused(&name)));
+        }
         match field.file_name().map(str::to_string) {
             Some(file_name) => {
                 let bytes = field.bytes().await.map_err(broken)?;
@@ -73,6 +79,9 @@ pub async fn read_parts(mut multipart: Multipart) -> Result<Submitted, AppError>
             }
             None => {
                 let value = field.text().await.map_err(broken)?;
+                if value.chars().any(super::text::is_forbidden) {
+                    return Err(AppError::Invalid(super::text::refused(&name)));
+                }
                 out.fields.push((name, value));
             }
         }

@@ -175,7 +175,69 @@ async fn unknown_pages_are_friendly_404s(app: TestApp) {
     );
 }
 
+/// NUL (which PostgreSQL cannot store: it answered 500) and direction overrides are refused as a
+/// clear 422 wherever text comes in: the sign-in form, a search, a JSON body, an upload's fields.
+async fn forbidden_characters_are_refused_everywhere(app: TestApp) {
+    let (_, resp) = app.web_login("ad\0min", ADMIN_PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("空字符或文字方向控制符")
+    );
+    let admin = app.web_client("admin", ADMIN_PASSWORD).await;
+    for q in ["%00", "%E2%80%AE"] {
+        let resp = app.get_with(&admin, &format!("/?q={q}")).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+    }
+    let resp = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .header("content-type", "application/json")
+        .body(r#"{"username":"admin\u0000","password":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "invalid");
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let before = app.count("team_members").await;
+    let group = app.group_id(4).await;
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/groups/{group}/team")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "person_name": "张\u{202e}三", "org_id": "x", "role": "member",
+            "title": "intermediate", "joined_on": "2024-01-01",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("team_members").await, before);
+    // An upload's text fields too.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", app.csrf_of(&admin).await)
+        .text("signed_on", "2024-01-20")
+        .text("notes", "备注\0");
+    let resp = admin
+        .post(app.url(&format!("/groups/{group}/agreement")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("agreements").await, 0);
+    // Ordinary Chinese text passes.
+    let resp = app.get_with(&admin, "/?q=%E5%A1%98%E5%8E%A6").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
 on_both!(
+    forbidden_characters_are_refused_everywhere,
     api_errors_keep_their_shape,
     searches_ignore_case_on_both_backends,
     health_follows_the_database,
