@@ -26,6 +26,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::http::text::refuse_forbidden_text,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::auth::strict_transport,
+        ))
         .layer(axum::middleware::from_fn(
             crate::http::auth::same_origin_only,
         ))

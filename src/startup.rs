@@ -31,6 +31,7 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
     }
     let store = Store::connect(&url).await?;
     store.migrate().await?;
+    keep_private(&config.data_dir)?;
     let mut prepared = Prepared::default();
     if !store.has_any_plan().await? {
         let rows = preset_pairing_rows()?;
@@ -89,6 +90,20 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
         }
     }
     Ok((store, prepared))
+}
+
+/// The data directory (database, attachments) readable by the server's own user only: other
+/// users of the machine cannot open the files inside it, whatever each file's own mode.
+fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    if dir.is_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("无法设置数据目录 {} 的权限", dir.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// The preset's pairing table as sheet rows.

@@ -5,9 +5,9 @@ use super::error::{ApiError, AppError};
 use crate::AppState;
 use crate::store::SessionKind;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
@@ -296,6 +296,25 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
+}
+
+/// HSTS whenever the platform is reached over https (a trusted proxy's `X-Forwarded-Proto`, or
+/// `secure_cookies` for a deployment that is only ever served over https): browsers then refuse
+/// plain http to it for a year.
+pub async fn strict_transport(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut resp = next.run(req).await;
+    if state.config.secure_cookies || client.https {
+        resp.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    resp
 }
 
 pub fn urlencode(s: &str) -> String {

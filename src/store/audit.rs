@@ -55,6 +55,20 @@ pub struct AuditFilter {
 }
 
 /// Appends one event inside the caller's transaction, so a write and its audit stand or fall together.
+/// Control characters (a newline, an escape sequence typed into the sign-in form) written out as
+/// `\u{…}`, so an entry cannot forge a line of its own or colour a terminal that reads the log.
+pub fn escape_controls(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 pub async fn append(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -68,7 +82,7 @@ pub async fn append(
     .bind(AuditId::new().to_string())
     .bind(at_ms)
     .bind(actor.user_id.as_ref().map(|u| u.to_string()))
-    .bind(&actor.name)
+    .bind(escape_controls(&actor.name))
     .bind(e.action)
     .bind(e.entity)
     .bind(e.entity_id)
@@ -129,5 +143,20 @@ impl Store {
             })
             .collect::<sqlx::Result<Vec<_>>>()?;
         Ok((records, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_written_out() {
+        assert_eq!(
+            escape_controls("admin\n2026 login ok"),
+            "admin\\u{a}2026 login ok"
+        );
+        assert_eq!(escape_controls("\u{1b}[31m张三"), "\\u{1b}[31m张三");
+        assert_eq!(escape_controls("张三"), "张三");
     }
 }

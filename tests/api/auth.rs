@@ -510,6 +510,10 @@ async fn https_behind_a_trusted_proxy(app: TestApp) {
             .unwrap()
             .contains("Secure")
     );
+    assert!(
+        plain.headers().get("strict-transport-security").is_none(),
+        "no HSTS over plain http"
+    );
     let proxied = get(true).await.unwrap();
     assert!(
         proxied.headers()["set-cookie"]
@@ -517,6 +521,11 @@ async fn https_behind_a_trusted_proxy(app: TestApp) {
             .unwrap()
             .contains("; Secure"),
         "https at the proxy: Secure cookie"
+    );
+    assert_eq!(
+        proxied.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains",
+        "https at the proxy: HSTS"
     );
     // The audit log records the client behind the proxy.
     let resp = client

@@ -4,6 +4,47 @@ use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
 use crate::on_both;
 use reqwest::StatusCode;
 
+/// The data directory is the server's own: other users of the machine cannot list or open it.
+async fn the_data_directory_is_private(app: TestApp) {
+    use std::os::unix::fs::PermissionsExt;
+    let fresh = app.data_dir.join("fresh");
+    std::fs::create_dir(&fresh).unwrap();
+    std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let users = app.count("users").await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xiaodi"))
+        .args([
+            "--database-url",
+            &app.database_url,
+            "--data-dir",
+            fresh.to_str().unwrap(),
+            "--log-level",
+            "error",
+            "user",
+            "add",
+            "--username",
+            "nobody",
+            "--org",
+            "不存在的单位",
+            "--role",
+            "school",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"Cli#Pass2024\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "no such organisation");
+    assert_eq!(app.count("users").await, users);
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+}
+
 async fn health_follows_the_database(app: TestApp) {
     let resp = app.get("/healthz").await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -237,6 +278,7 @@ async fn forbidden_characters_are_refused_everywhere(app: TestApp) {
 }
 
 on_both!(
+    the_data_directory_is_private,
     forbidden_characters_are_refused_everywhere,
     api_errors_keep_their_shape,
     searches_ignore_case_on_both_backends,
