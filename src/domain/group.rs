@@ -52,6 +52,15 @@ impl GroupCalendar {
             .map(|m| m.role)
     }
 
+    /// The places of the group's on-site service on `date`: its town and its villages.
+    pub fn places_on(&self, date: Date) -> Vec<(OrgId, String)> {
+        self.members
+            .iter()
+            .filter(|m| m.is_place() && m.active_on(date))
+            .map(|m| (m.org_id.clone(), m.name.clone()))
+            .collect()
+    }
+
     /// Whether the organisation is the group's town or one of its villages on `date`.
     pub fn is_place_on(&self, org: &OrgId, date: Date) -> bool {
         self.members

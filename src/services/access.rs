@@ -4,7 +4,6 @@
 use super::ServiceError;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::user::Role;
-use crate::store::team::school_role_on;
 use crate::store::{Actor, GroupRow, GroupScope};
 use jiff::civil::Date;
 
@@ -98,7 +97,10 @@ pub fn require_pairing_import(viewer: &Viewer) -> Result<(), ServiceError> {
 pub fn may_edit_group(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
     match viewer.role {
         Role::Bureau => true,
-        Role::School => school_role_on(group, &viewer.org_id, today).is_some(),
+        Role::School => group
+            .calendar()
+            .school_role_on(&viewer.org_id, today)
+            .is_some(),
         _ => false,
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::domain::evaluator::{self, GroupVerdicts, SchoolVerdict};
 use crate::domain::facts::GroupFacts;
-use crate::domain::ids::{GroupId, PlanId};
+use crate::domain::ids::PlanId;
 use crate::domain::plan::Plan;
 use crate::domain::rules::year_bounds;
 use crate::store::facts::GroupSet;
@@ -102,20 +102,6 @@ fn evaluate_all(planned: Vec<(Arc<Plan>, GroupFacts)>, year: i16, today: Date) -
             .flat_map(|h| h.join().expect("an evaluation thread panicked"))
             .collect()
     })
-}
-
-/// One group's checks for a year (`None` when the group does not exist).
-pub async fn group_checks(
-    store: &Store,
-    plans: &PlanCache,
-    group: &GroupId,
-    year: i16,
-    today: Date,
-) -> sqlx::Result<Option<GroupChecks>> {
-    let ids = [group.clone()];
-    Ok(year_checks(store, plans, GroupSet::Ids(&ids), year, today)
-        .await?
-        .pop())
 }
 
 /// The checks of one group already opened (its row read for the page): the record tables only.

@@ -1,14 +1,12 @@
 //! On-site service (驻镇(驻村)服务) entries of a group, their members and confirmations.
 
 use super::audit::{self, Actor, AuditEntry};
-use super::groups::GroupRow;
 use super::rows::date;
 use super::team::team_in;
 use super::{Store, StoreError};
 use crate::domain::FieldError;
 use crate::domain::ids::{GroupId, OnsiteEntryId, OrgId, TeamMemberId, UserId};
 use crate::domain::onsite::same_service_key;
-use crate::domain::org::MemberRole;
 use jiff::civil::Date;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -31,17 +29,6 @@ pub struct OnsiteRow {
     pub member_names: Vec<String>,
     pub confirmed_by: Option<String>,
     pub confirmed_at: Option<i64>,
-}
-
-/// The places of a group's on-site service on `date`: its town and its villages.
-pub fn places_on(group: &GroupRow, date: Date) -> Vec<(OrgId, String)> {
-    let d = date;
-    group
-        .members
-        .iter()
-        .filter(|m| matches!(m.role, MemberRole::Town | MemberRole::Village) && m.active_on(d))
-        .map(|m| (m.org_id.clone(), m.name.clone()))
-        .collect()
 }
 
 /// The unique index that makes recording the same service twice impossible (0003_onsite_unique).

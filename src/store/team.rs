@@ -1,12 +1,10 @@
 //! A group's service team (服务工作队): members with dated joining and leaving.
 
 use super::audit::{self, Actor, AuditEntry};
-use super::groups::GroupRow;
 use super::rows::{date, decode_err, opt_date};
 use super::{Store, StoreError};
 use crate::domain::FieldError;
 use crate::domain::ids::{GroupId, OrgId, TeamMemberId};
-use crate::domain::org::MemberRole;
 use crate::domain::team::{TeamRole, Title};
 use jiff::civil::Date;
 use serde_json::json;
@@ -34,23 +32,6 @@ impl TeamMemberRow {
 }
 
 pub use crate::domain::team::{Departure, NewTeamMember, TeamMemberInput};
-
-/// The role a group school holds on `date`, if the organisation is one of the group's schools then.
-pub fn school_role_on(group: &GroupRow, org: &OrgId, date: Date) -> Option<MemberRole> {
-    let d = date;
-    group
-        .members
-        .iter()
-        .find(|m| {
-            &m.org_id == org
-                && matches!(
-                    m.role,
-                    MemberRole::University | MemberRole::VocationalSchool
-                )
-                && m.active_on(d)
-        })
-        .map(|m| m.role)
-}
 
 /// The group's team on `conn` (so a write can read it inside its transaction).
 pub(super) async fn team_in(

@@ -10,7 +10,6 @@ use crate::domain::parse_date;
 use crate::domain::sheet::RowError;
 use crate::services::{ServiceError, access};
 use crate::store::StoreError;
-use crate::store::onsite::places_on;
 use crate::store::team::TeamMemberRow;
 
 /// The export's columns, which the import reads back.
@@ -117,7 +116,7 @@ fn parse_onsite_rows(
             }
         };
         let place_name = cell(2);
-        let places = places_on(ws.group(), from);
+        let places = ws.group().calendar().places_on(from);
         let place = places
             .iter()
             .find(|(_, n)| *n == place_name)

@@ -10,7 +10,6 @@ use crate::http::{AppError, writer};
 use crate::services::ServiceError;
 use crate::services::workspace::bases as services;
 use crate::store::bases::{BASE_FUNCTIONS, BaseInput, BaseRow, base_function_label};
-use crate::store::onsite::places_on;
 use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
 use askama::Template;
@@ -98,7 +97,7 @@ async fn page(
         .get(RuleId::Base)
         .map(|v| VerdictLine::new(&ws.plan, v))
         .ok_or(AppError::NotFound)?;
-    let all_places = places_on(ws.group(), ws.today);
+    let all_places = ws.group().calendar().places_on(ws.today);
     let filter_places = all_places
         .iter()
         .map(|(id, name)| Choice {
@@ -145,7 +144,10 @@ async fn page(
         can_edit: ws.can_edit,
         verdict,
         bases,
-        places: places_on(ws.group(), ws.today)
+        places: ws
+            .group()
+            .calendar()
+            .places_on(ws.today)
             .into_iter()
             .map(|(id, name)| Choice {
                 selected: typed.place == id.as_str(),

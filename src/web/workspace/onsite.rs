@@ -12,7 +12,7 @@ use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::http::{AppError, writer};
 use crate::services::workspace::onsite as services;
 use crate::services::{ServiceError, access};
-use crate::store::onsite::{OnsiteRow, places_on};
+use crate::store::onsite::OnsiteRow;
 use crate::web::import::read_upload;
 use crate::web::pages::{Chrome, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
 use askama::Template;
@@ -179,7 +179,9 @@ async fn page(
         .take(PER_PAGE as usize)
         .map(|e| EntryLine::new(user, ws, e))
         .collect();
-    let all_places = places_on(g, ws.today.min(last).max(ws.started_on()));
+    let all_places = g
+        .calendar()
+        .places_on(ws.today.min(last).max(ws.started_on()));
     let team = state.store.list_team(&g.id).await?;
     let form = extras.form;
     Ok(OnsitePage {
