@@ -2,11 +2,10 @@
 
 use super::paging;
 use crate::AppState;
-use crate::domain::FieldError;
 use crate::domain::org::MemberRole;
 use crate::http::auth::ApiUser;
 use crate::http::params::{non_empty, parse_year};
-use crate::http::{ApiError, AppError, ErrorBody};
+use crate::http::{ApiError, ErrorBody};
 use crate::services::workspace::open_group;
 use crate::store::{GroupFilter, GroupRow};
 use axum::Json;
@@ -121,8 +120,7 @@ pub async fn list_groups(
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<GroupPage>, ApiError> {
     user.require_business()?;
-    let Query(q) =
-        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let q = super::query(query)?;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let filter = GroupFilter {
         q: non_empty(&q.q),
@@ -216,8 +214,7 @@ pub async fn group_checks(
     Path(id): Path<String>,
     query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ChecksResponse>, ApiError> {
-    let Query(q) =
-        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let q = super::query(query)?;
     let ws = open_group(&state.store, &state.plans, &user, &id, state.clock.today()).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
     let checks = ws.checks(&state.store, year).await?;

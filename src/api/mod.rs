@@ -155,6 +155,18 @@ pub(crate) fn json_rejection(r: JsonRejection) -> ApiError {
     )))
 }
 
+/// A query string parsed, or the error that names it.
+pub(crate) fn query<T>(
+    q: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    q.map(|axum::extract::Query(t)| t).map_err(|r| {
+        ApiError(AppError::Invalid(FieldError::new(
+            "查询参数",
+            r.body_text(),
+        )))
+    })
+}
+
 fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(100);

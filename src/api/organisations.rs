@@ -53,8 +53,7 @@ pub async fn list_organisations(
     query: Result<Query<OrgQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<OrganisationPage>, ApiError> {
     user.require_business()?;
-    let Query(q) =
-        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let q = super::query(query)?;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let kind = match non_empty(&q.kind) {
         Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| {

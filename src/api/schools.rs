@@ -2,7 +2,6 @@
 
 use super::groups::YearQuery;
 use crate::AppState;
-use crate::domain::FieldError;
 use crate::domain::evaluator::YearView;
 use crate::domain::rules::RuleId;
 use crate::http::auth::ApiUser;
@@ -55,8 +54,7 @@ pub async fn school_checks(
     if !access::sees_programme(&user) {
         return Err(AppError::Forbidden.into());
     }
-    let Query(q) =
-        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let q = super::query(query)?;
     let today = state.clock.today();
     let year = parse_year(q.year.as_deref(), today)?;
     let (_, plan) = state

@@ -3,7 +3,6 @@
 use super::{Created, body, created, open};
 use crate::AppState;
 use crate::api::OrgRef;
-use crate::domain::FieldError;
 use crate::domain::onsite::OnsiteEntryInput;
 use crate::domain::rules::days_between;
 use crate::http::auth::ApiUser;
@@ -67,8 +66,7 @@ pub async fn list_onsite(
     Path(id): Path<String>,
     query: Result<Query<OnsiteQuery>, QueryRejection>,
 ) -> Result<Json<OnsiteList>, ApiError> {
-    let Query(q) =
-        query.map_err(|r| AppError::Invalid(FieldError::new("查询参数", r.body_text())))?;
+    let q = crate::api::query(query)?;
     let ws = open(&state, &user, &id).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
     let (first, last) = match (Date::new(year, 1, 1), Date::new(year, 12, 31)) {
