@@ -91,6 +91,7 @@ operations! {
     add_onsite_entry,
     withdraw_onsite_entry,
     confirm_onsite_entry,
+    import_onsite_entries [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
     list_bases,
     add_base [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     download_file,

@@ -201,6 +201,15 @@ impl IntoResponse for ApiError {
         let fields = match &self.0 {
             AppError::Invalid(e) => Some(vec![e.into()]),
             AppError::Fields(es) => Some(es.0.iter().map(FieldErrorBody::from).collect()),
+            // A sheet's errors, each named by its row and column as a person sees them in Excel.
+            AppError::Rows(rows) => Some(
+                rows.iter()
+                    .map(|r| FieldErrorBody {
+                        field: format!("第 {} 行 {}", r.row, r.column),
+                        message: r.message.clone(),
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
         let body = ErrorBody {

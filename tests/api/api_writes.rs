@@ -727,7 +727,76 @@ async fn every_route_is_documented_and_nothing_else(app: TestApp) {
     );
 }
 
+/// The on-site page's sheet import has its API twin: all rows or none, every row error named,
+/// the same limits on the sheet, and only the group's schools may use it.
+async fn the_onsite_sheet_imports_through_the_api(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    app.add_user("tangxia", "塘厦镇", "town").await;
+    let t = app.api_token("gdmu", PASSWORD).await;
+    let town = app.api_token("tangxia", PASSWORD).await;
+    let base = format!("/api/v1/groups/{}", g.id);
+    let r = send(
+        &app,
+        &t,
+        Method::POST,
+        &format!("{base}/team"),
+        member("王队长", &g.university, "captain", "senior", true),
+    )
+    .await;
+    expect(r, StatusCode::CREATED).await;
+    let import = |token: String, csv: Vec<u8>| {
+        let app = &app;
+        let path = format!("{base}/onsite/import");
+        async move {
+            let form = Form::new().part("file", Part::bytes(csv).file_name("驻点.csv"));
+            multipart(app, &token, &path, form).await
+        }
+    };
+    let header = "开始日期,结束日期,服务地点,在场队员,服务内容\n";
+    let bad = format!(
+        "{header}2024-03-01,2024-03-02,塘厦镇,王队长,调研\n2024-03-05,2024-03-05,新民社区,王队长,越界\n"
+    );
+    let body = expect(
+        import(t.clone(), bad.into_bytes()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(fields(&body), vec!["第 3 行 服务地点".to_string()]);
+    assert_eq!(app.count("onsite_entries").await, 0, "all rows or none");
+
+    let good = format!("{header}2024-03-01,2024-03-02,塘厦镇,王队长,调研\n");
+    let r = expect(
+        import(town, good.clone().into_bytes()).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_eq!(r["error"], "forbidden");
+    let r = expect(import(t.clone(), good.into_bytes()).await, StatusCode::OK).await;
+    assert_eq!(r["imported"], 1);
+    assert_eq!(app.count("onsite_entries").await, 1);
+
+    let r = expect(
+        import(t.clone(), b"PK\x03\x04 not a zip".to_vec()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(fields(&r), vec!["驻点服务表".to_string()]);
+    let r = multipart(
+        &app,
+        &t,
+        &format!("{base}/onsite/import"),
+        Form::new().text("x", "y"),
+    )
+    .await;
+    assert_eq!(
+        expect(r, StatusCode::UNPROCESSABLE_ENTITY).await["error"],
+        "invalid"
+    );
+}
+
 on_both!(
+    the_onsite_sheet_imports_through_the_api,
     a_school_meets_every_rule_through_the_api,
     api_writes_are_refused_and_checked,
     files_follow_their_group,

@@ -3,15 +3,17 @@
 use super::{Created, body, created, open};
 use crate::AppState;
 use crate::api::OrgRef;
+use crate::domain::FieldError;
 use crate::domain::onsite::OnsiteEntryInput;
 use crate::domain::rules::days_between;
 use crate::http::auth::ApiUser;
+use crate::http::multipart::read_parts;
 use crate::http::params::parse_year;
 use crate::http::{ApiError, AppError, ErrorBody, writer};
 use crate::services::workspace::onsite;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -194,4 +196,48 @@ pub async fn confirm_onsite_entry(
     let ws = open(&state, &user, &id).await?;
     onsite::confirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A multipart body with one sheet.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SheetUpload {
+    /// xlsx or UTF-8 csv in the columns of the on-site export (开始日期, 结束日期, 服务地点, 在场队员, 服务内容).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportResult {
+    /// How many entries were recorded (all the sheet's rows, or none).
+    pub imported: usize,
+}
+
+/// Records the entries of a sheet, all or none, as the on-site page's import does.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/onsite/import", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    request_body(content = SheetUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Recorded", body = ImportResult),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "The sheet is unreadable or beyond its limits, or rows are wrong: every row error in `fields`", body = ErrorBody),
+    ))]
+pub async fn import_onsite_entries(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Json<ImportResult>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let mut form = read_parts(multipart).await?;
+    let Some(sheet) = form.take_files("file").into_iter().next() else {
+        return Err(AppError::Invalid(FieldError::new("驻点服务表", "请选择要导入的文件")).into());
+    };
+    let rows = crate::imports::read_sheet(&sheet.bytes)
+        .map_err(|e| AppError::Invalid(FieldError::new("驻点服务表", e)))?;
+    let imported = onsite::import_onsite_entries(&writer(&state, &user), &ws, &rows).await?;
+    Ok(Json(ImportResult { imported }))
 }
