@@ -395,10 +395,16 @@ async fn hostile_sheets_are_refused(app: TestApp) {
     let bureau = app.web_client("admin", ADMIN_PASSWORD).await;
     app.add_user("gdmu", "广东医科大学", "school").await;
     let school = app.web_client("gdmu", PASSWORD).await;
+    app.add_user("sys", "东莞市教育局", "sysadmin").await;
+    let sys = app.web_client("sys", PASSWORD).await;
     let before = app.snapshot().await;
     let group = app.group_id(4).await;
     let onsite = format!("/groups/{group}/onsite/import");
-    for (client, path) in [(&bureau, "/import/pairings"), (&school, onsite.as_str())] {
+    for (client, path) in [
+        (&bureau, "/import/pairings"),
+        (&school, onsite.as_str()),
+        (&sys, "/admin/users/import"),
+    ] {
         for (bytes, says) in [
             (grid.clone(), "超过 100000 行的上限"),
             (bomb.clone(), "解压后超过 64 MB"),
