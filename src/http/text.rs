@@ -35,22 +35,21 @@ fn bad_pair(bytes: &[u8]) -> Option<String> {
         .map(|(k, _)| k)
 }
 
-/// JSON may carry the characters as they are or escaped (`\u0000`, `\u202e`, …).
+/// Whether any string (or key) of a JSON body holds a forbidden character, as typed or escaped
+/// (`\u0000`, `\u202e`): the body is read as JSON, so an escaped backslash is not mistaken for one.
+/// A body that is not JSON is left to the handler, which names it.
 fn bad_json(bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    if text.chars().any(is_forbidden) {
-        return true;
+    fn holds(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.chars().any(is_forbidden),
+            serde_json::Value::Array(a) => a.iter().any(holds),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .any(|(k, v)| k.chars().any(is_forbidden) || holds(v)),
+            _ => false,
+        }
     }
-    let lower = text.to_ascii_lowercase();
-    lower.match_indices("\\u").any(|(i, _)| {
-        lower
-            .get(i + 2..i + 6)
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .and_then(char::from_u32)
-            .is_some_and(is_forbidden)
-    })
+    serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| holds(&v))
 }
 
 pub async fn refuse_forbidden_text(req: Request, next: Next) -> Response {
@@ -115,6 +114,8 @@ mod tests {
         assert!(bad_json(br#"{"person_name":"\u202Eabc"}"#));
         assert!(bad_json("{\"n\":\"\u{2066}x\"}".as_bytes()));
         assert!(!bad_json(br#"{"person_name":"\u5f20\u4e09"}"#));
+        assert!(!bad_json(br#"{"note":"a backslash, then u0000: \\u0000"}"#));
+        assert!(bad_json(br#"{"parties":["x","y\u202d"]}"#));
         assert!(!bad_json("{\"name\":\"张三\"}".as_bytes()));
     }
 }

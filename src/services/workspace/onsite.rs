@@ -116,7 +116,7 @@ fn parse_onsite_rows(
             }
         };
         let place_name = cell(2);
-        let places = ws.group().calendar().places_on(from);
+        let places = group.places_on(from);
         let place = places
             .iter()
             .find(|(_, n)| *n == place_name)
