@@ -277,6 +277,8 @@ async fn the_bare_preset_has_nothing_unmet_in_2023(app: TestApp) {
             .all(|s| s["status"] == "not_yet_due"),
         "before the pairing: {before}"
     );
+    let bad = app.api_get(&token, "/api/v1/schools/checks?year=abc").await;
+    assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     // A school user sees the plan, not the other schools' standing.
     app.add_user("gdmu", "广东医科大学", "school").await;
     let school = app.web_client("gdmu", crate::helpers::PASSWORD).await;
