@@ -13,18 +13,29 @@ pub enum Role {
     Town,
     Village,
     Sysadmin,
+    Secadmin,
     Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Bureau,
         Role::Hq,
         Role::School,
         Role::Town,
         Role::Village,
         Role::Sysadmin,
+        Role::Secadmin,
         Role::Auditor,
+    ];
+
+    /// The roles that work with the programme's records; every other role is an administrator's.
+    pub const BUSINESS: [Role; 5] = [
+        Role::Bureau,
+        Role::Hq,
+        Role::School,
+        Role::Town,
+        Role::Village,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +46,7 @@ impl Role {
             Role::Town => "town",
             Role::Village => "village",
             Role::Sysadmin => "sysadmin",
+            Role::Secadmin => "secadmin",
             Role::Auditor => "auditor",
         }
     }
@@ -47,6 +59,7 @@ impl Role {
             Role::Town => "镇(街道)",
             Role::Village => "村(社区)",
             Role::Sysadmin => "系统管理员",
+            Role::Secadmin => "安全管理员",
             Role::Auditor => "审计管理员",
         }
     }
@@ -64,9 +77,15 @@ impl Role {
         matches!(self, Role::Bureau | Role::Hq)
     }
 
-    /// 三权分立: the system administrator and the auditor see no business records.
+    /// 三权分立: none of the three administrators sees business records.
     pub fn sees_business(self) -> bool {
-        !matches!(self, Role::Sysadmin | Role::Auditor)
+        !self.is_admin()
+    }
+
+    /// One of the three administrators (系统管理员, 安全管理员, 审计管理员). Their accounts are
+    /// made and kept from the server's command line only: no administrator can change one.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::Sysadmin | Role::Secadmin | Role::Auditor)
     }
 
     /// Which organisations a user of this role may belong to.
@@ -77,7 +96,43 @@ impl Role {
             Role::School => kind.is_school(),
             Role::Town => kind == OrgKind::Town,
             Role::Village => kind == OrgKind::Village,
-            Role::Sysadmin | Role::Auditor => matches!(kind, OrgKind::Bureau | OrgKind::Hq),
+            Role::Sysadmin | Role::Secadmin | Role::Auditor => {
+                matches!(kind, OrgKind::Bureau | OrgKind::Hq)
+            }
+        }
+    }
+}
+
+/// Where an account stands with the security administrator (三权分立). An account the system
+/// administrator creates is `Pending` and cannot sign in until a security administrator approves
+/// it; `Rejected` cannot sign in either (a later approval may still admit it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl Approval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approval::Pending => "pending",
+            Approval::Approved => "approved",
+            Approval::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Approval::Pending, Approval::Approved, Approval::Rejected]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Approval::Pending => "待审核",
+            Approval::Approved => "已审核",
+            Approval::Rejected => "审核未通过",
         }
     }
 }
@@ -138,6 +193,27 @@ mod tests {
         assert!(!Role::Bureau.fits_org(OrgKind::University));
         assert!(Role::Sysadmin.fits_org(OrgKind::Bureau));
         assert!(!Role::Auditor.fits_org(OrgKind::Village));
+        assert!(Role::Secadmin.fits_org(OrgKind::Bureau));
+        assert!(!Role::Secadmin.fits_org(OrgKind::University));
+    }
+
+    #[test]
+    fn the_three_administrators_see_no_business_records() {
+        for role in Role::ALL {
+            assert_eq!(role.is_admin(), !Role::BUSINESS.contains(&role), "{role:?}");
+            assert_eq!(role.sees_business(), !role.is_admin(), "{role:?}");
+        }
+        assert!(Role::Secadmin.is_admin());
+        assert_eq!(Role::parse("安全管理员"), Some(Role::Secadmin));
+        assert_eq!(Role::parse("secadmin"), Some(Role::Secadmin));
+    }
+
+    #[test]
+    fn approvals_round_trip() {
+        for a in [Approval::Pending, Approval::Approved, Approval::Rejected] {
+            assert_eq!(Approval::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Approval::parse("yes"), None);
     }
 
     #[test]

@@ -129,7 +129,7 @@ async fn load_viewer(
     let Some((session, user)) = state.store.touch_session(token, kind, now).await? else {
         return Ok(None);
     };
-    if user.disabled {
+    if !user.may_sign_in() {
         state.store.delete_session(&session.token_hash).await?;
         return Ok(None);
     }

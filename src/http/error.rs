@@ -19,6 +19,9 @@ pub enum AppError {
     Unauthorized,
     #[error("没有权限访问此页面")]
     Forbidden,
+    /// Forbidden, with the reason (what the rule is and who may do it instead).
+    #[error("{0}")]
+    Refused(String),
     #[error("页面或记录不存在")]
     NotFound,
     #[error("{0}")]
@@ -58,6 +61,7 @@ impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::Refused(m) => AppError::Refused(m),
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Invalid(e) => AppError::Fields(e),
             ServiceError::Conflict(m) => AppError::Conflict(m),
@@ -77,7 +81,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -90,7 +94,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::Refused(_) => "forbidden",
             AppError::Csrf => "csrf",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => "invalid",

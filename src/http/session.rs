@@ -62,7 +62,9 @@ pub async fn authenticate(
         ip: ip.to_string(),
     };
     let user = state.store.find_user_by_username(username).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
+    // A disabled account, and one a security administrator has not approved (三权分立), reads
+    // like an unknown name.
+    let Some(user) = user.filter(|u| u.may_sign_in()) else {
         // Spend the same time as a real check, so response times do not reveal which names exist.
         let _ = state.store.verify_password(password, None).await;
         state

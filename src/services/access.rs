@@ -2,6 +2,7 @@
 //! detail page, an export, a file download, the JSON API and a job all ask here (SPEC §2, 三权分立).
 
 use super::ServiceError;
+use crate::domain::FieldError;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::user::Role;
 use crate::store::{Actor, GroupRow, GroupScope};
@@ -77,9 +78,51 @@ pub fn require_business(viewer: &Viewer) -> Result<(), ServiceError> {
     }
 }
 
-/// User accounts are managed by the system administrator alone (三权分立).
+/// Accounts are created, disabled and enabled by the system administrator alone (三权分立).
 pub fn require_account_admin(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Sysadmin])
+}
+
+/// Roles, approvals, password resets and unlocks belong to the security administrator alone (三权分立).
+pub fn require_security_admin(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Secadmin])
+}
+
+/// The list of accounts: the system and the security administrator each need it for their
+/// duties; the auditor reads the audit log instead, and business users see no accounts.
+pub fn require_user_directory(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Sysadmin, Role::Secadmin])
+}
+
+/// Why an administrator's account cannot be changed on the platform, and where it can.
+pub const ADMIN_ACCOUNTS_FROM_CLI: &str = "管理员账户（系统管理员、安全管理员、审计管理员）不能在平台上创建或修改，须由服务器操作员用命令行 xiaodi user … 办理";
+
+/// 三权分立: an administrator acts only on accounts with a business role, never on their own
+/// account nor on another administrator's (those are kept from the server's command line).
+/// `target` is the account's id and its current role.
+pub fn may_act_on_account(
+    viewer: &Viewer,
+    target: &UserId,
+    target_role: Role,
+) -> Result<(), ServiceError> {
+    if target == &viewer.user_id {
+        return Err(ServiceError::Refused(format!(
+            "不能对自己的账户执行此操作。{ADMIN_ACCOUNTS_FROM_CLI}"
+        )));
+    }
+    if target_role.is_admin() {
+        return Err(ServiceError::Refused(ADMIN_ACCOUNTS_FROM_CLI.to_string()));
+    }
+    Ok(())
+}
+
+/// The roles an account may be given on the platform (by the system administrator creating
+/// it, or the security administrator changing it): business roles only.
+pub fn check_assignable_role(role: Role) -> Result<(), FieldError> {
+    if role.is_admin() {
+        return Err(FieldError::new("角色", ADMIN_ACCOUNTS_FROM_CLI));
+    }
+    Ok(())
 }
 
 /// The audit log is read by the auditor alone (三权分立).
@@ -213,6 +256,7 @@ mod tests {
             (Role::Town, &town, before, false),
             (Role::Village, &village, before, false),
             (Role::Sysadmin, &other, before, false),
+            (Role::Secadmin, &other, before, false),
             (Role::Auditor, &other, before, false),
         ];
         for (role, org, today, expected) in cases {
@@ -241,13 +285,57 @@ mod tests {
                 "{role:?}"
             );
         }
-        for role in [Role::Sysadmin, Role::Auditor] {
+        for role in [Role::Sysadmin, Role::Secadmin, Role::Auditor] {
             assert!(matches!(
                 group_scope(&viewer(role, &org)),
                 GroupScope::Nothing
             ));
             assert!(require_business(&viewer(role, &org)).is_err(), "{role:?}");
         }
+    }
+
+    #[test]
+    fn each_administrator_has_one_duty() {
+        let org = OrgId::new();
+        let duties: [(&str, fn(&Viewer) -> Result<(), ServiceError>, &[Role]); 4] = [
+            ("accounts", require_account_admin, &[Role::Sysadmin]),
+            ("security", require_security_admin, &[Role::Secadmin]),
+            ("audit", require_audit_reader, &[Role::Auditor]),
+            (
+                "directory",
+                require_user_directory,
+                &[Role::Sysadmin, Role::Secadmin],
+            ),
+        ];
+        for (duty, check, allowed) in duties {
+            for role in Role::ALL {
+                assert_eq!(
+                    check(&viewer(role, &org)).is_ok(),
+                    allowed.contains(&role),
+                    "{duty}: {role:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_administrator_acts_on_an_administrator_or_themselves() {
+        let org = OrgId::new();
+        for admin in [Role::Sysadmin, Role::Secadmin, Role::Auditor] {
+            let v = viewer(admin, &org);
+            assert!(may_act_on_account(&v, &v.user_id, admin).is_err(), "self");
+            for target in Role::ALL {
+                assert_eq!(
+                    may_act_on_account(&v, &UserId::new(), target).is_ok(),
+                    !target.is_admin(),
+                    "{admin:?} on {target:?}"
+                );
+                assert_eq!(check_assignable_role(target).is_ok(), !target.is_admin());
+            }
+        }
+        let refused =
+            may_act_on_account(&viewer(Role::Sysadmin, &org), &UserId::new(), Role::Auditor);
+        assert!(matches!(refused, Err(ServiceError::Refused(m)) if m.contains("命令行")));
     }
 
     #[test]

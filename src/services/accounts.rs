@@ -1,10 +1,23 @@
-//! Accounts: creating them one at a time or from a sheet, and first passwords. The sysadmin's
-//! pages, the command line and first start all create accounts through here.
+//! Accounts: creating them one at a time or from a sheet, first passwords, and what the
+//! administrators do to them. The administrators' pages, the JSON API, the command line and
+//! first start all come through here (三权分立, issue 7):
+//!
+//! - first start and the server's command line (the operator who holds the host) create any
+//!   account, admitted at once: the only way to make or mend an administrator's account;
+//! - the system administrator creates business accounts, which wait for approval, and disables
+//!   or enables them;
+//! - the security administrator approves or rejects them, changes roles (a change to a business
+//!   role waits for approval too), resets passwords and lifts lock-outs;
+//! - nobody acts on their own account or on another administrator's on the platform.
 
+use super::ServiceError;
+use super::access::{self, Viewer};
+use crate::domain::FieldError;
 use crate::domain::ids::UserId;
 use crate::domain::sheet::RowError;
+use crate::domain::user::{Approval, Role};
 use crate::imports::{parse_user_rows, user_column_of};
-use crate::store::{Actor, NewUser, Store, StoreError};
+use crate::store::{Actor, NewUser, Store, StoreError, UserRow};
 
 /// Who an account is for; the password is chosen separately ([`FirstPassword`]).
 #[derive(Debug, Clone)]
@@ -26,8 +39,8 @@ pub enum FirstPassword {
     Generated,
 }
 
-/// Creates one account. Returns its id and the password it was created with (to hand out when
-/// it was generated).
+/// Creates one account from first start or the command line, admitted at once. Returns its id
+/// and the password it was created with (to hand out when it was generated).
 pub async fn create_account(
     store: &Store,
     actor: &Actor,
@@ -52,7 +65,7 @@ pub async fn create_account(
 }
 
 /// Sets a new generated password that must be changed at the next sign-in, ending the user's
-/// sessions. Returns the password to hand out.
+/// sessions (the command line: any account). Returns the password to hand out.
 pub async fn reset_password(
     store: &Store,
     actor: &Actor,
@@ -73,15 +86,44 @@ pub enum SheetFailure {
     Store(StoreError),
 }
 
-/// Creates accounts from sheet rows, all or none, each with a generated first password that must
-/// be changed at first sign-in. Returns (username, password) pairs to hand out.
+/// Creates accounts from sheet rows (the command line), all or none, admitted at once, each
+/// with a generated first password that must be changed at first sign-in. Returns (username,
+/// password) pairs to hand out.
 pub async fn create_users_from_sheet(
     store: &Store,
     actor: &Actor,
     now_ms: i64,
     rows: &[Vec<String>],
 ) -> Result<Vec<(String, String)>, SheetFailure> {
+    users_from_sheet(store, actor, now_ms, rows, Approval::Approved).await
+}
+
+async fn users_from_sheet(
+    store: &Store,
+    actor: &Actor,
+    now_ms: i64,
+    rows: &[Vec<String>],
+    approval: Approval,
+) -> Result<Vec<(String, String)>, SheetFailure> {
     let parsed = parse_user_rows(rows).map_err(SheetFailure::Rows)?;
+    if approval != Approval::Approved {
+        // From the platform: business roles only (an administrator's account comes from the
+        // command line).
+        let errors: Vec<RowError> = parsed
+            .iter()
+            .filter(|r| Role::parse(&r.role).is_some_and(Role::is_admin))
+            .map(|r| {
+                RowError::new(
+                    r.row,
+                    user_column_of("角色"),
+                    access::ADMIN_ACCOUNTS_FROM_CLI,
+                )
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(SheetFailure::Rows(errors));
+        }
+    }
     let users: Vec<NewUser> = parsed
         .iter()
         .map(|r| NewUser {
@@ -93,7 +135,7 @@ pub async fn create_users_from_sheet(
             must_change_password: true,
         })
         .collect();
-    match store.create_users(actor, now_ms, &users).await {
+    match store.insert_users(actor, now_ms, &users, approval).await {
         Ok(_) => Ok(users
             .into_iter()
             .map(|u| (u.username.trim().to_string(), u.password))
@@ -112,6 +154,211 @@ pub async fn create_users_from_sheet(
             }
             Err(SheetFailure::Rows(rows))
         }
+    }
+}
+
+/// Creates one account on the platform (system administrator): a business role only, a
+/// generated first password to be changed at first sign-in, and no sign-in until a security
+/// administrator approves it. Returns its id and the password to hand out.
+pub async fn create_account_for_approval(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    account: NewAccount,
+) -> Result<(UserId, String), ServiceError> {
+    access::require_account_admin(viewer)?;
+    if let Some(role) = Role::parse(&account.role) {
+        access::check_assignable_role(role)?;
+    }
+    let new = NewUser {
+        username: account.username,
+        display_name: account.display_name,
+        org_name: account.org_name,
+        role: account.role,
+        password: generate_password(),
+        must_change_password: true,
+    };
+    let id = store
+        .insert_users(
+            &viewer.actor(),
+            now_ms,
+            std::slice::from_ref(&new),
+            Approval::Pending,
+        )
+        .await
+        .map_err(|mut e| e.remove(0).1)?
+        .remove(0);
+    Ok((id, new.password))
+}
+
+/// Creates accounts from a sheet on the platform (system administrator), all or none: business
+/// roles only, each waiting for a security administrator's approval.
+pub async fn import_accounts_for_approval(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    rows: &[Vec<String>],
+) -> Result<Vec<(String, String)>, ServiceError> {
+    access::require_account_admin(viewer)?;
+    users_from_sheet(store, &viewer.actor(), now_ms, rows, Approval::Pending)
+        .await
+        .map_err(|f| match f {
+            SheetFailure::Rows(rows) => ServiceError::Rows(rows),
+            SheetFailure::Store(e) => e.into(),
+        })
+}
+
+/// The account `id` names, for an administrator to act on: not found when there is none, and
+/// refused when it is the administrator's own or another administrator's.
+async fn target(store: &Store, viewer: &Viewer, id: &str) -> Result<UserRow, ServiceError> {
+    let id = UserId::parse(id).ok_or(ServiceError::NotFound)?;
+    let user = store.get_user(&id).await?.ok_or(ServiceError::NotFound)?;
+    access::may_act_on_account(viewer, &user.id, user.role)?;
+    Ok(user)
+}
+
+/// The account `id` names, as the system administrator or the security administrator may see it
+/// before acting (for a confirmation page).
+pub async fn account_for_action(
+    store: &Store,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<UserRow, ServiceError> {
+    access::require_user_directory(viewer)?;
+    target(store, viewer, id).await
+}
+
+/// Disables or enables a business account (system administrator); disabling ends its sessions.
+pub async fn set_account_disabled(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    id: &str,
+    disabled: bool,
+) -> Result<UserRow, ServiceError> {
+    access::require_account_admin(viewer)?;
+    let user = target(store, viewer, id).await?;
+    store
+        .set_user_disabled(&viewer.actor(), now_ms, &user, disabled)
+        .await?;
+    Ok(user)
+}
+
+/// Lifts a business account's lock-out (security administrator).
+pub async fn unlock_account(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    id: &str,
+) -> Result<UserRow, ServiceError> {
+    access::require_security_admin(viewer)?;
+    let user = target(store, viewer, id).await?;
+    store.unlock_user(&viewer.actor(), now_ms, &user).await?;
+    Ok(user)
+}
+
+/// Gives a business account a new generated password to be changed at its next sign-in,
+/// ending its sessions (security administrator). Returns the password to hand out.
+pub async fn reset_account_password(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    id: &str,
+) -> Result<(UserRow, String), ServiceError> {
+    access::require_security_admin(viewer)?;
+    let user = target(store, viewer, id).await?;
+    let password = reset_password(store, &viewer.actor(), now_ms, &user.id).await?;
+    Ok((user, password))
+}
+
+/// Changes a business account's role (security administrator) to another business role that
+/// fits its organisation. An admitted account keeps its role until the change is approved.
+pub async fn change_account_role(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    id: &str,
+    role: &str,
+) -> Result<UserRow, ServiceError> {
+    access::require_security_admin(viewer)?;
+    let user = target(store, viewer, id).await?;
+    let role = Role::parse(role).ok_or_else(|| {
+        let all: Vec<&str> = Role::BUSINESS.iter().map(|r| r.as_str()).collect();
+        FieldError::new(
+            "角色",
+            format!("“{}”不是有效角色，可选：{}", role.trim(), all.join("、")),
+        )
+    })?;
+    access::check_assignable_role(role)?;
+    if role == user.role && user.pending_role.is_none() {
+        return Err(FieldError::new("角色", format!("该账户已是{}角色", role.label())).into());
+    }
+    let org = store
+        .get_organisation(&user.org_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !role.fits_org(org.kind) {
+        return Err(FieldError::new(
+            "角色",
+            format!(
+                "{}角色的用户不能属于{}“{}”",
+                role.label(),
+                org.kind.label(),
+                org.name
+            ),
+        )
+        .into());
+    }
+    store
+        .propose_role(&viewer.actor(), now_ms, &user, role)
+        .await?;
+    Ok(user)
+}
+
+/// Approves what waits on a business account (security administrator): a new account may then
+/// sign in, a pending role takes effect.
+pub async fn approve_account(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    id: &str,
+) -> Result<UserRow, ServiceError> {
+    access::require_security_admin(viewer)?;
+    let user = waiting(store, viewer, id, true).await?;
+    store.approve_user(&viewer.actor(), now_ms, &user).await?;
+    Ok(user)
+}
+
+/// Turns down what waits on a business account (security administrator): a new account stays
+/// unable to sign in, a pending role is dropped.
+pub async fn reject_account(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    id: &str,
+) -> Result<UserRow, ServiceError> {
+    access::require_security_admin(viewer)?;
+    let user = waiting(store, viewer, id, false).await?;
+    store.reject_user(&viewer.actor(), now_ms, &user).await?;
+    Ok(user)
+}
+
+/// The account, when something on it waits for a decision (or, to approve after all, it was
+/// rejected).
+async fn waiting(
+    store: &Store,
+    viewer: &Viewer,
+    id: &str,
+    or_rejected: bool,
+) -> Result<UserRow, ServiceError> {
+    let user = target(store, viewer, id).await?;
+    if user.awaits_approval() || (or_rejected && user.approval == Approval::Rejected) {
+        Ok(user)
+    } else {
+        Err(ServiceError::Conflict(format!(
+            "账户“{}”没有待审核的事项",
+            user.username
+        )))
     }
 }
 

@@ -16,6 +16,9 @@ pub enum ServiceError {
     /// The user may not do this (their role or their organisation).
     #[error("没有权限访问此页面")]
     Forbidden,
+    /// The user may not do this, and the message says why (三权分立 rules name who may).
+    #[error("{0}")]
+    Refused(String),
     /// No such record, or one the user may not see (the two read the same, so ids leak nothing).
     #[error("页面或记录不存在")]
     NotFound,
@@ -30,6 +33,12 @@ pub enum ServiceError {
     Rows(Vec<crate::domain::sheet::RowError>),
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl From<crate::domain::FieldError> for ServiceError {
+    fn from(e: crate::domain::FieldError) -> Self {
+        ServiceError::Invalid(e.into())
+    }
 }
 
 impl From<FieldErrors> for ServiceError {

@@ -6,7 +6,7 @@ use super::{Store, StoreError, violates_unique};
 use crate::domain::FieldError;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::password;
-use crate::domain::user::{Role, Username, parse_display_name};
+use crate::domain::user::{Approval, Role, Username, parse_display_name};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use serde_json::json;
 use sqlx::Row;
@@ -25,6 +25,23 @@ pub struct UserRow {
     pub failed_attempts: i64,
     pub locked_until: Option<i64>,
     pub disabled: bool,
+    /// Whether a security administrator has admitted this account (三权分立).
+    pub approval: Approval,
+    /// A change to this role that waits for a security administrator's approval.
+    pub pending_role: Option<Role>,
+}
+
+impl UserRow {
+    /// Whether the account may sign in (and keep a session): enabled and approved. A pending or
+    /// rejected account is answered like an unknown name, so nothing tells an outsider it exists.
+    pub fn may_sign_in(&self) -> bool {
+        !self.disabled && self.approval == Approval::Approved
+    }
+
+    /// Whether something about this account waits for a security administrator.
+    pub fn awaits_approval(&self) -> bool {
+        self.approval == Approval::Pending || self.pending_role.is_some()
+    }
 }
 
 /// A new account as typed or read from a sheet; checked by [`NewUser::validate`].
@@ -42,13 +59,15 @@ pub struct NewUser {
 pub struct UserFilter {
     pub q: Option<String>,
     pub role: Option<Role>,
+    /// Only the accounts that wait for a security administrator (new ones, or a role change).
+    pub awaiting_approval: bool,
     pub limit: i64,
     pub offset: i64,
 }
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
-    u.must_change_password, u.failed_attempts, u.locked_until, u.disabled";
+    u.must_change_password, u.failed_attempts, u.locked_until, u.disabled, u.approval, u.pending_role";
 
 pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
     let role: String = r.try_get("role")?;
@@ -65,6 +84,18 @@ pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
         failed_attempts: r.try_get("failed_attempts")?,
         locked_until: r.try_get("locked_until")?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
+        approval: {
+            let a: String = r.try_get("approval")?;
+            Approval::parse(&a)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown approval {a}").into()))?
+        },
+        pending_role: match r.try_get::<Option<String>, _>("pending_role")? {
+            Some(p) => Some(
+                Role::parse(&p)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {p}").into()))?,
+            ),
+            None => None,
+        },
     })
 }
 
@@ -207,12 +238,26 @@ impl Store {
             .remove(0))
     }
 
-    /// Creates several accounts, all or none. Errors come back with the index of the entry.
+    /// Creates several accounts, all or none, admitted at once (first start, the preset, the
+    /// server's command line). Errors come back with the index of the entry.
     pub async fn create_users(
         &self,
         actor: &Actor,
         now_ms: i64,
         users: &[NewUser],
+    ) -> Result<Vec<UserId>, Vec<(usize, StoreError)>> {
+        self.insert_users(actor, now_ms, users, Approval::Approved)
+            .await
+    }
+
+    /// Creates several accounts, all or none, in the given approval state: those the system
+    /// administrator creates wait for a security administrator (三权分立).
+    pub async fn insert_users(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        users: &[NewUser],
+        approval: Approval,
     ) -> Result<Vec<UserId>, Vec<(usize, StoreError)>> {
         if users.len() > MAX_USERS_PER_IMPORT {
             let msg = format!(
@@ -265,8 +310,8 @@ impl Store {
             for (i, c) in checked.iter().enumerate() {
                 let id = UserId::new();
                 sqlx::query(
-                    "insert into users (id, username, display_name, org_id, role, password_hash, must_change_password, created_at)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "insert into users (id, username, display_name, org_id, role, password_hash, must_change_password, created_at, approval)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(id.as_str())
                 .bind(c.username.as_str())
@@ -276,6 +321,7 @@ impl Store {
                 .bind(&hashes[i])
                 .bind(i64::from(c.must_change_password))
                 .bind(now_ms)
+                .bind(approval.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| {
@@ -297,6 +343,7 @@ impl Store {
                         after: Some(json!({
                             "username": c.username.as_str(), "display_name": c.display_name,
                             "org_id": c.org_id.as_str(), "role": c.role.as_str(),
+                            "approval": approval.as_str(),
                         })),
                     },
                 )
@@ -339,21 +386,24 @@ impl Store {
                 .map(super::orgs::like_pattern);
         let role = f.role.map(|r| r.as_str());
         const WHERE: &str = " where ($1 is null or lower(u.username) like $1 escape '\\' or lower(u.display_name) like $1 escape '\\' or lower(o.name) like $1 escape '\\')
-              and ($2 is null or u.role = $2)";
+              and ($2 is null or u.role = $2)
+              and ($3 = 0 or u.approval = 'pending' or u.pending_role is not null)";
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from users u join organisations o on o.id = u.org_id{WHERE}"
         )))
         .bind(pattern.as_deref())
         .bind(role)
+        .bind(i64::from(f.awaiting_approval))
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select {USER_COLUMNS} from users u join organisations o on o.id = u.org_id{WHERE}
-             order by u.username limit $3 offset $4"
+             order by u.username limit $4 offset $5"
         )))
         .bind(pattern.as_deref())
         .bind(role)
+        .bind(i64::from(f.awaiting_approval))
         .bind(f.limit)
         .bind(f.offset)
         .fetch_all(&self.pool)
@@ -482,7 +532,7 @@ impl Store {
         Ok(())
     }
 
-    /// Lifts a lock-out before its 15 minutes are up (system administrator).
+    /// Lifts a lock-out before its 15 minutes are up (security administrator, or the command line).
     pub async fn unlock_user(
         &self,
         actor: &Actor,
@@ -544,6 +594,138 @@ impl Store {
                 entity_id: Some(user.id.as_str()),
                 before: Some(json!({ "disabled": user.disabled })),
                 after: Some(json!({ "disabled": disabled })),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Records a change of role (checked by the accounts service). An account still waiting for
+    /// approval takes the new role at once (the approval to come covers it); an admitted one
+    /// keeps its role and signs in with it until a security administrator approves the change.
+    pub async fn propose_role(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserRow,
+        role: Role,
+    ) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (action, after) = if user.approval == Approval::Approved {
+            sqlx::query("update users set pending_role = $1 where id = $2")
+                .bind(role.as_str())
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            (
+                "user.role_requested",
+                json!({ "role": user.role.as_str(), "pending_role": role.as_str() }),
+            )
+        } else {
+            sqlx::query("update users set role = $1, pending_role = null where id = $2")
+                .bind(role.as_str())
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            (
+                "user.role_change",
+                json!({ "role": role.as_str(), "approval": user.approval.as_str() }),
+            )
+        };
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action,
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({
+                    "role": user.role.as_str(),
+                    "pending_role": user.pending_role.map(Role::as_str),
+                })),
+                after: Some(after),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Approves what waits on an account: admits a new (or rejected) account, and applies a
+    /// pending role. A changed role ends the account's sessions, so it signs in again under it.
+    pub async fn approve_user(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserRow,
+    ) -> sqlx::Result<()> {
+        let role = user.pending_role.unwrap_or(user.role);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "update users set approval = 'approved', role = $1, pending_role = null where id = $2",
+        )
+        .bind(role.as_str())
+        .bind(user.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if role != user.role {
+            sqlx::query("delete from sessions where user_id = $1")
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "user.approve",
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({
+                    "approval": user.approval.as_str(),
+                    "role": user.role.as_str(),
+                    "pending_role": user.pending_role.map(Role::as_str),
+                })),
+                after: Some(json!({ "approval": "approved", "role": role.as_str() })),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Turns down what waits on an account: a new account is marked rejected (it cannot sign
+    /// in); a pending role change is dropped and the account keeps the role it has.
+    pub async fn reject_user(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserRow,
+    ) -> sqlx::Result<()> {
+        let approval = if user.approval == Approval::Pending {
+            Approval::Rejected
+        } else {
+            user.approval
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("update users set approval = $1, pending_role = null where id = $2")
+            .bind(approval.as_str())
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "user.reject",
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({
+                    "approval": user.approval.as_str(),
+                    "pending_role": user.pending_role.map(Role::as_str),
+                })),
+                after: Some(json!({ "approval": approval.as_str(), "pending_role": null })),
             },
         )
         .await?;

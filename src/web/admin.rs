@@ -1,4 +1,7 @@
-//! Account administration (system administrator only: 三权分立 keeps business data away from this role).
+//! Account administration (三权分立): the system administrator creates, disables and enables
+//! business accounts; the security administrator approves them, changes roles, resets passwords
+//! and lifts lock-outs. Neither sees business data, and neither can act on their own or another
+//! administrator's account. The checks are the accounts service's, shared with the API and CLI.
 
 use super::import::read_upload;
 use super::pages::{
@@ -6,15 +9,15 @@ use super::pages::{
 };
 use crate::AppState;
 use crate::clock::format_ms;
-use crate::domain::ids::UserId;
 use crate::domain::password::{LockState, lock_state};
-use crate::domain::user::Role;
+use crate::domain::user::{Approval, Role};
 use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::{CsrfForm, WebUser};
+use crate::services::ServiceError;
 use crate::services::access;
-use crate::services::accounts::{self, FirstPassword, NewAccount, SheetFailure};
-use crate::store::{StoreError, UserFilter, UserRow};
+use crate::services::accounts::{self, NewAccount};
+use crate::store::{UserFilter, UserRow};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -30,13 +33,21 @@ pub struct UserLine {
     pub status: String,
     pub locked: bool,
     pub disabled: bool,
+    /// One of the three administrators: kept from the command line, no actions here.
+    pub admin: bool,
+    /// Something waits for the security administrator (a new account, a role change).
+    pub awaiting: bool,
+    /// The role change that waits for approval, as its label.
+    pub pending_role: Option<&'static str>,
 }
 
 impl UserLine {
     fn from(u: &UserRow, now_ms: i64) -> Self {
         let locked = matches!(lock_state(u.locked_until, now_ms), LockState::Locked { .. });
-        let status = if u.disabled {
+        let mut status = if u.disabled {
             "已停用".to_string()
+        } else if u.approval != Approval::Approved {
+            u.approval.label().to_string()
         } else if locked {
             format!("已锁定至 {}", format_ms(u.locked_until.unwrap_or_default()))
         } else if u.must_change_password {
@@ -44,6 +55,9 @@ impl UserLine {
         } else {
             "正常".to_string()
         };
+        if let Some(r) = u.pending_role {
+            status.push_str(&format!("；改为{}待审核", r.label()));
+        }
         Self {
             id: u.id.to_string(),
             username: u.username.clone(),
@@ -53,6 +67,9 @@ impl UserLine {
             status,
             locked,
             disabled: u.disabled,
+            admin: u.role.is_admin(),
+            awaiting: u.awaits_approval(),
+            pending_role: u.pending_role.map(Role::label),
         }
     }
 }
@@ -63,9 +80,10 @@ pub struct RoleOption {
     pub selected: bool,
 }
 
-fn role_options(selected: Option<&str>) -> Vec<RoleOption> {
-    Role::ALL
-        .iter()
+/// The roles of the filter (every role) or of a form (business roles only: an administrator's
+/// account comes from the command line).
+fn role_options(all: &[Role], selected: Option<&str>) -> Vec<RoleOption> {
+    all.iter()
         .map(|r| RoleOption {
             code: r.as_str(),
             label: r.label(),
@@ -78,6 +96,7 @@ fn role_options(selected: Option<&str>) -> Vec<RoleOption> {
 #[template(path = "pages/users.html")]
 struct UsersPage {
     chrome: Chrome,
+    duty: Duty,
     users: Vec<UserLine>,
     roles: Vec<RoleOption>,
     q: String,
@@ -105,8 +124,34 @@ fn user_filter(query: &UserQuery, limit: i64, offset: i64) -> Result<UserFilter,
         q: non_empty(&query.q),
         role,
         limit,
+        awaiting_approval: false,
         offset,
     })
+}
+
+/// Which administrator is looking: the pages offer each only their own duties.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    Accounts,
+    Security,
+}
+
+impl Duty {
+    fn of(viewer: &crate::http::auth::Viewer) -> Self {
+        if viewer.role == Role::Secadmin {
+            Duty::Security
+        } else {
+            Duty::Accounts
+        }
+    }
+
+    pub fn accounts(&self) -> bool {
+        *self == Duty::Accounts
+    }
+
+    pub fn security(&self) -> bool {
+        *self == Duty::Security
+    }
 }
 
 async fn users_page(
@@ -121,8 +166,9 @@ async fn users_page(
     let role = filter.role.map(|r| r.as_str());
     Ok(UsersPage {
         chrome: Chrome::new(user, "users"),
+        duty: Duty::of(user),
         users: rows.iter().map(|u| UserLine::from(u, now)).collect(),
-        roles: role_options(role),
+        roles: role_options(&Role::ALL, role),
         pager: Pager::new(
             "/admin/users",
             &[("q", filter.q.as_deref()), ("role", role)],
@@ -140,7 +186,7 @@ pub async fn list_users(
     WebUser(user): WebUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
-    access::require_account_admin(&user)?;
+    access::require_user_directory(&user)?;
     Ok(render(&users_page(&state, &user, &query).await?)?.into_response())
 }
 
@@ -149,7 +195,7 @@ pub async fn export_users(
     WebUser(user): WebUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
-    access::require_account_admin(&user)?;
+    access::require_user_directory(&user)?;
     let (rows, _) = state
         .store
         .list_users(&user_filter(&query, EXPORT_LIMIT, 0)?)
@@ -202,14 +248,15 @@ pub async fn user_form(WebUser(user): WebUser) -> Result<Response, AppError> {
     let page = UserFormPage {
         chrome: Chrome::new(&user, "users"),
         form: UserForm::default(),
-        roles: role_options(None),
+        roles: role_options(&Role::BUSINESS, None),
         error: None,
         created_password: None,
     };
     Ok(render(&page)?.into_response())
 }
 
-/// Creates one account with a generated first password, shown once and to be changed at first sign-in.
+/// Creates one account with a generated first password, shown once and to be changed at first
+/// sign-in; it waits for a security administrator's approval before it can sign in.
 pub async fn create_user(
     State(state): State<AppState>,
     f: CsrfForm<UserForm>,
@@ -221,25 +268,22 @@ pub async fn create_user(
         org_name: f.form.organisation.clone(),
         role: f.form.role.clone(),
     };
-    let created = accounts::create_account(
-        &state.store,
-        &f.user.actor(),
-        state.clock.now_ms(),
-        account,
-        FirstPassword::Generated,
-    )
-    .await;
+    let created =
+        accounts::create_account_for_approval(&state.store, &f.user, state.clock.now_ms(), account)
+            .await;
     let (status, error, created_password) = match created {
         Ok((_, password)) => (StatusCode::OK, None, Some(password)),
-        Err(StoreError::Invalid(e)) => {
+        Err(ServiceError::Invalid(e)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None)
         }
-        Err(StoreError::Conflict(m)) => (StatusCode::CONFLICT, Some(format!("用户名：{m}")), None),
+        Err(ServiceError::Conflict(m)) => {
+            (StatusCode::CONFLICT, Some(format!("用户名：{m}")), None)
+        }
         Err(e) => return Err(e.into()),
     };
     let page = UserFormPage {
         chrome: Chrome::new(&f.user, "users"),
-        roles: role_options(Some(f.form.role.as_str())),
+        roles: role_options(&Role::BUSINESS, Some(f.form.role.as_str())),
         form: f.form,
         error,
         created_password,
@@ -263,17 +307,16 @@ pub async fn import_users(
     let mut page = users_page(&state, &user, &query).await?;
     let result = match crate::imports::read_sheet(&bytes) {
         Err(e) => Err(Ok(vec![format!("用户表文件：{e}")])),
-        Ok(rows) => accounts::create_users_from_sheet(
-            &state.store,
-            &user.actor(),
-            state.clock.now_ms(),
-            &rows,
-        )
-        .await
-        .map_err(|failure| match failure {
-            SheetFailure::Rows(errors) => Ok(errors.iter().map(|e| e.to_string()).collect()),
-            SheetFailure::Store(e) => Err(AppError::from(e)),
-        }),
+        Ok(rows) => {
+            accounts::import_accounts_for_approval(&state.store, &user, state.clock.now_ms(), &rows)
+                .await
+                .map_err(|failure| match failure {
+                    ServiceError::Rows(errors) => {
+                        Ok(errors.iter().map(|e| e.to_string()).collect())
+                    }
+                    e => Err(AppError::from(e)),
+                })
+        }
     };
     // A failure of the system is an error page, not a list of rows to mend.
     let result = match result {
@@ -300,6 +343,9 @@ enum Action {
     ResetPassword,
     Disable,
     Enable,
+    Role,
+    Approve,
+    Reject,
 }
 
 impl Action {
@@ -309,6 +355,9 @@ impl Action {
             "reset-password" => Some(Action::ResetPassword),
             "disable" => Some(Action::Disable),
             "enable" => Some(Action::Enable),
+            "role" => Some(Action::Role),
+            "approve" => Some(Action::Approve),
+            "reject" => Some(Action::Reject),
             _ => None,
         }
     }
@@ -319,6 +368,9 @@ impl Action {
             Action::ResetPassword => "重置密码",
             Action::Disable => "停用账户",
             Action::Enable => "启用账户",
+            Action::Role => "更改角色",
+            Action::Approve => "审核通过",
+            Action::Reject => "驳回",
         }
     }
 
@@ -329,8 +381,21 @@ impl Action {
                 "将生成新的初始密码，该用户的所有登录会话立即失效，下次登录须修改密码。"
             }
             Action::Disable => "停用后该用户无法登录，其所有登录会话立即失效。",
-            Action::Enable => "启用后该用户可以重新登录。",
+            Action::Enable => "启用后该用户可以重新登录（尚未审核通过的账户仍须安全管理员审核）。",
+            Action::Role => "角色变更须经安全管理员审核通过后生效；生效前该用户仍以原角色登录。",
+            Action::Approve => {
+                "通过后：新账户即可登录；待审核的角色变更立即生效，该用户的登录会话随之失效。"
+            }
+            Action::Reject => "驳回后：新账户不能登录；待审核的角色变更作废，该用户保留原角色。",
         }
+    }
+}
+
+/// Where an action page leads back to: the approvals list for approvals, else the user list.
+fn back_of(act: Action) -> &'static str {
+    match act {
+        Action::Approve | Action::Reject => "/admin/approvals",
+        _ => "/admin/users",
     }
 }
 
@@ -342,83 +407,130 @@ struct ActionPage {
     action: String,
     label: &'static str,
     warning: &'static str,
+    back: &'static str,
+    /// The roles to choose from when the action is a role change.
+    roles: Vec<RoleOption>,
+    error: Option<String>,
     new_password: Option<String>,
 }
 
-async fn target_user(state: &AppState, id: &str) -> Result<UserRow, AppError> {
-    let id = UserId::parse(id).ok_or(AppError::NotFound)?;
-    state.store.get_user(&id).await?.ok_or(AppError::NotFound)
-}
-
-/// The confirmation page every account action passes through.
+/// The confirmation page every account action passes through. The checks are the service's:
+/// only an administrator with this duty, never on their own or an administrator's account.
 pub async fn confirm_action(
     State(state): State<AppState>,
     WebUser(user): WebUser,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    access::require_account_admin(&user)?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
-    let target = target_user(&state, &id).await?;
+    match act {
+        Action::Disable | Action::Enable => access::require_account_admin(&user)?,
+        _ => access::require_security_admin(&user)?,
+    }
+    let target = accounts::account_for_action(&state.store, &user, &id).await?;
     let page = ActionPage {
-        chrome: Chrome::new(&user, "users"),
+        chrome: Chrome::new(&user, back_of(act).trim_start_matches("/admin/")),
+        roles: role_options(
+            &Role::BUSINESS,
+            Some(target.pending_role.unwrap_or(target.role).as_str()),
+        ),
         target: UserLine::from(&target, state.clock.now_ms()),
         action,
         label: act.label(),
         warning: act.warning(),
+        back: back_of(act),
+        error: None,
         new_password: None,
     };
     Ok(render(&page)?.into_response())
 }
 
 #[derive(Deserialize)]
-pub struct Confirm {}
+pub struct Confirm {
+    /// The new role, for a role change.
+    #[serde(default)]
+    role: String,
+}
 
 pub async fn apply_action(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
     f: CsrfForm<Confirm>,
 ) -> Result<Response, AppError> {
-    access::require_account_admin(&f.user)?;
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
-    let target = target_user(&state, &id).await?;
+    let (store, viewer, now) = (&state.store, &f.user, state.clock.now_ms());
+    let done = match act {
+        Action::Unlock => accounts::unlock_account(store, viewer, now, &id)
+            .await
+            .map(|_| None),
+        Action::Disable => accounts::set_account_disabled(store, viewer, now, &id, true)
+            .await
+            .map(|_| None),
+        Action::Enable => accounts::set_account_disabled(store, viewer, now, &id, false)
+            .await
+            .map(|_| None),
+        Action::Approve => accounts::approve_account(store, viewer, now, &id)
+            .await
+            .map(|_| None),
+        Action::Reject => accounts::reject_account(store, viewer, now, &id)
+            .await
+            .map(|_| None),
+        Action::Role => accounts::change_account_role(store, viewer, now, &id, &f.form.role)
+            .await
+            .map(|_| None),
+        Action::ResetPassword => accounts::reset_account_password(store, viewer, now, &id)
+            .await
+            .map(|(_, pw)| Some(pw)),
+    };
+    let (status, error, new_password) = match done {
+        Ok(None) => return Ok(Redirect::to(back_of(act)).into_response()),
+        Ok(Some(pw)) => (StatusCode::OK, None, Some(pw)),
+        // A wrong role is shown on the form it came from.
+        Err(ServiceError::Invalid(e)) if act == Action::Role => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let target = accounts::account_for_action(store, viewer, &id).await?;
+    let page = ActionPage {
+        chrome: Chrome::new(viewer, "users"),
+        roles: role_options(&Role::BUSINESS, Some(f.form.role.as_str())),
+        target: UserLine::from(&target, now),
+        action,
+        label: act.label(),
+        warning: act.warning(),
+        back: back_of(act),
+        error,
+        new_password,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/approvals.html")]
+struct ApprovalsPage {
+    chrome: Chrome,
+    users: Vec<UserLine>,
+    pager: Pager,
+}
+
+/// What waits for the security administrator: new business accounts and role changes.
+pub async fn list_approvals(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Query(query): Query<UserQuery>,
+) -> Result<Response, AppError> {
+    access::require_security_admin(&user)?;
+    let (page, offset) = page_offset(query.page.as_deref());
+    let filter = UserFilter {
+        awaiting_approval: true,
+        ..user_filter(&query, PER_PAGE, offset)?
+    };
+    let (rows, total) = state.store.list_users(&filter).await?;
     let now = state.clock.now_ms();
-    let actor = f.user.actor();
-    if target.id == f.user.user_id && matches!(act, Action::Disable) {
-        return Err(AppError::Conflict("不能停用自己的账户".into()));
-    }
-    let mut new_password = None;
-    match act {
-        Action::Unlock => state.store.unlock_user(&actor, now, &target).await?,
-        Action::Disable => {
-            state
-                .store
-                .set_user_disabled(&actor, now, &target, true)
-                .await?
-        }
-        Action::Enable => {
-            state
-                .store
-                .set_user_disabled(&actor, now, &target, false)
-                .await?
-        }
-        Action::ResetPassword => {
-            let pw = accounts::reset_password(&state.store, &actor, now, &target.id).await?;
-            new_password = Some(pw);
-        }
-    }
-    match new_password {
-        None => Ok(Redirect::to("/admin/users").into_response()),
-        Some(pw) => {
-            let target = target_user(&state, &id).await?;
-            let page = ActionPage {
-                chrome: Chrome::new(&f.user, "users"),
-                target: UserLine::from(&target, now),
-                action,
-                label: act.label(),
-                warning: act.warning(),
-                new_password: Some(pw),
-            };
-            Ok(render(&page)?.into_response())
-        }
-    }
+    let page = ApprovalsPage {
+        chrome: Chrome::new(&user, "approvals"),
+        users: rows.iter().map(|u| UserLine::from(u, now)).collect(),
+        pager: Pager::new("/admin/approvals", &[], page, total),
+    };
+    Ok(render(&page)?.into_response())
 }

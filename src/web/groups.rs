@@ -67,6 +67,7 @@ pub async fn list_groups(
 ) -> Result<Response, AppError> {
     match user.role {
         Role::Sysadmin => return Ok(Redirect::to("/admin/users").into_response()),
+        Role::Secadmin => return Ok(Redirect::to("/admin/approvals").into_response()),
         Role::Auditor => return Ok(Redirect::to("/audit").into_response()),
         _ => {}
     }

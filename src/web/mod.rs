@@ -94,6 +94,7 @@ pub fn router() -> Router<AppState> {
             get(admin::list_users).post(admin::create_user),
         )
         .route("/admin/users/new", get(admin::user_form))
+        .route("/admin/approvals", get(admin::list_approvals))
         .route("/admin/users/import", post(admin::import_users))
         .route("/admin/users/export.xlsx", get(admin::export_users))
         .route(

@@ -76,7 +76,14 @@ impl Chrome {
                 key: "import",
             });
         }
-        if v.role == Role::Sysadmin {
+        if v.role == Role::Secadmin {
+            items.push(NavItem {
+                href: "/admin/approvals",
+                label: "待审核",
+                key: "approvals",
+            });
+        }
+        if matches!(v.role, Role::Sysadmin | Role::Secadmin) {
             items.push(NavItem {
                 href: "/admin/users",
                 label: "用户管理",

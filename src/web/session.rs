@@ -114,6 +114,7 @@ pub async fn login(
             let target = match user.role {
                 _ if user.must_change_password => "/account/password".to_string(),
                 Role::Sysadmin => "/admin/users".to_string(),
+                Role::Secadmin => "/admin/approvals".to_string(),
                 Role::Auditor => "/audit".to_string(),
                 _ => safe_next(Some(&form.next)),
             };
