@@ -44,14 +44,15 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum UserCommand {
-    /// Add one account; the password is read from standard input.
+    /// Add one account, admitted at once; the password is read from standard input. The only
+    /// way to create an administrator (sysadmin, secadmin, auditor).
     Add {
         #[arg(long)]
         username: String,
         /// Organisation name, e.g. 广东医科大学 (a village may be written 名称(所属镇街)).
         #[arg(long)]
         org: String,
-        /// bureau, hq, school, town, village, sysadmin or auditor.
+        /// bureau, hq, school, town, village, sysadmin, secadmin or auditor.
         #[arg(long)]
         role: String,
         /// Display name; defaults to the user name.
@@ -60,6 +61,26 @@ enum UserCommand {
     },
     /// Create accounts from an xlsx or csv sheet (username, display_name, organisation, role), all or none.
     Import { file: PathBuf },
+    /// Give an account (an administrator's included) a new generated password, to be changed at its next sign-in.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
+    /// Lift an account's lock-out.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +130,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Import { file },
         } => xiaodi::cli::user_import(&config, &file).await,
+        Command::User {
+            command: UserCommand::ResetPassword { username },
+        } => xiaodi::cli::user_reset_password(&config, &username).await,
+        Command::User {
+            command: UserCommand::Unlock { username },
+        } => xiaodi::cli::user_unlock(&config, &username).await,
+        Command::User {
+            command: UserCommand::Disable { username },
+        } => xiaodi::cli::user_set_disabled(&config, &username, true).await,
+        Command::User {
+            command: UserCommand::Enable { username },
+        } => xiaodi::cli::user_set_disabled(&config, &username, false).await,
         Command::Import {
             command: ImportCommand::Pairings { file },
         } => xiaodi::cli::import_pairings(&config, &file).await,
@@ -132,6 +165,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             println!("初始管理员 用户名：admin  密码：XIAODI_ADMIN_PASSWORD 中设置的密码")
         }
         _ => println!("请用已有账户登录。"),
+    }
+    if p.admin_created {
+        println!(
+            "三权分立的三位管理员请在服务器上用命令行创建（密码从标准输入读取）：\n  xiaodi user add --username <名> --org <市教育局名称> --role sysadmin|secadmin|auditor"
+        );
     }
     app.run_until_stopped().await
 }

@@ -2,12 +2,13 @@
 //! (both call the same services). Errors are `{"error", "message"}`, with `fields` listing every
 //! wrong field of a 422; the OpenAPI document at `/api/openapi.json` is generated from this code,
 //! and the router from the same list of operations. One file per resource: auth, groups,
-//! organisations, and a group's workspace.
+//! organisations, a group's workspace, and accounts (the administrators' duties).
 
 mod auth;
 mod groups;
 mod organisations;
 mod schools;
+mod users;
 mod workspace;
 
 use crate::AppState;
@@ -23,6 +24,7 @@ use axum::{Json, Router};
 use groups::*;
 use organisations::*;
 use schools::*;
+use users::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -41,7 +43,7 @@ macro_rules! operations {
             info(title = "校地通 API", description = "校地结对共建工作平台的 JSON 接口。先 POST /api/v1/login 取得令牌，再以 Authorization: Bearer <token> 调用其他接口。校验错误为 422，`fields` 列出每个有误的字段。"),
             paths($($handler),*),
             modifiers(&BearerAuth),
-            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "meta"))
+            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"))
         )]
         pub struct ApiDoc;
 
@@ -95,6 +97,16 @@ operations! {
     list_bases,
     add_base [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     download_file,
+    list_users,
+    create_user,
+    import_users [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
+    disable_user,
+    enable_user,
+    unlock_user,
+    reset_user_password,
+    change_user_role,
+    approve_user,
+    reject_user,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

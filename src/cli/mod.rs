@@ -1,4 +1,9 @@
 //! Subcommands besides `serve`: accounts and imports from the command line.
+//!
+//! The command line is the server operator's: whoever runs it holds the host and its database
+//! already. It is the one way to create and mend the three administrators' accounts
+//! (三权分立: no administrator can change an administrator's account on the platform), and the
+//! accounts it creates are admitted at once.
 
 use crate::config::Config;
 use crate::domain::sheet::RowError;
@@ -103,4 +108,58 @@ pub async fn import_pairings(config: &Config, file: &std::path::Path) -> anyhow:
         Err(PairingImportError::Rows(errors)) => Err(print_row_errors(&errors)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The account named `username`, or an error that says it does not exist.
+async fn account(store: &Store, username: &str) -> anyhow::Result<crate::store::UserRow> {
+    store
+        .find_user_by_username(username.trim())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("没有用户名为“{}”的账户", username.trim()))
+}
+
+/// Gives any account (administrators' included) a new generated password to be changed at its
+/// next sign-in, and prints it once.
+pub async fn user_reset_password(config: &Config, username: &str) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let user = account(&store, username).await?;
+    let now = crate::clock::Clock::default().now_ms();
+    let password = crate::services::accounts::reset_password(&store, &operator(), now, &user.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "已重置 {} 的密码。新的初始密码（只显示这一次，登录后须修改）：{password}",
+        user.username
+    );
+    Ok(())
+}
+
+/// Lifts any account's lock-out.
+pub async fn user_unlock(config: &Config, username: &str) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let user = account(&store, username).await?;
+    let now = crate::clock::Clock::default().now_ms();
+    store.unlock_user(&operator(), now, &user).await?;
+    println!("已解除 {} 的锁定", user.username);
+    Ok(())
+}
+
+/// Disables or enables any account (disabling ends its sessions).
+pub async fn user_set_disabled(
+    config: &Config,
+    username: &str,
+    disabled: bool,
+) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let user = account(&store, username).await?;
+    let now = crate::clock::Clock::default().now_ms();
+    store
+        .set_user_disabled(&operator(), now, &user, disabled)
+        .await?;
+    println!(
+        "已{} {}",
+        if disabled { "停用" } else { "启用" },
+        user.username
+    );
+    Ok(())
 }
