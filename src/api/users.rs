@@ -31,6 +31,8 @@ pub struct UserDto {
     pub role: String,
     /// A change to this role that waits for a security administrator's approval.
     pub pending_role: Option<String>,
+    /// The organisation that goes with the pending role.
+    pub pending_organisation: Option<OrgRef>,
     /// pending (cannot sign in until a security administrator approves it), approved or rejected.
     pub approval: String,
     pub disabled: bool,
@@ -50,6 +52,10 @@ fn user_dto(u: &UserRow, now_ms: i64) -> UserDto {
         },
         role: u.role.as_str().to_string(),
         pending_role: u.pending_role.map(|r| r.as_str().to_string()),
+        pending_organisation: u.pending_org.as_ref().map(|(id, name)| OrgRef {
+            id: id.to_string(),
+            name: name.clone(),
+        }),
         approval: u.approval.as_str().to_string(),
         disabled: u.disabled,
         locked: matches!(
@@ -378,12 +384,15 @@ pub async fn reset_user_password(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RoleRequest {
-    /// A business role: bureau, hq, school, town or village, fitting the account's organisation.
+    /// A business role: bureau, hq, school, town or village, fitting the organisation.
     pub role: String,
+    /// The organisation that goes with the role, by name; absent keeps the account's own.
+    pub organisation: Option<String>,
 }
 
-/// Change a business account's role (security administrator). An account already admitted keeps
-/// its role until the change is approved (`pending_role` shows it).
+/// Change a business account's role, and the organisation with it (security administrator). An
+/// account already admitted keeps both until the change is approved (`pending_role` and
+/// `pending_organisation` show it).
 #[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "users", request_body = RoleRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "User id (UUID)")),
     responses(
@@ -403,8 +412,14 @@ pub async fn change_user_role(
     access::require_security_admin(&user)?;
     accounts::account_for_action(&state.store, &user, &id).await?;
     let Json(req) = body.map_err(json_rejection)?;
-    let row =
-        accounts::change_account_role(&state.store, &user, state.clock.now_ms(), &id, &req.role)
-            .await?;
+    let row = accounts::change_account_role(
+        &state.store,
+        &user,
+        state.clock.now_ms(),
+        &id,
+        &req.role,
+        req.organisation.as_deref(),
+    )
+    .await?;
     fresh(&state, &row).await
 }

@@ -6,8 +6,9 @@
 //!   account, admitted at once: the only way to make or mend an administrator's account;
 //! - the system administrator creates business accounts, which wait for approval, and disables
 //!   or enables them;
-//! - the security administrator approves or rejects them, changes roles (a change to a business
-//!   role waits for approval too), resets passwords and lifts lock-outs;
+//! - the security administrator approves or rejects them, changes roles (and the organisation
+//!   that goes with a role; the change waits for approval too), resets passwords and lifts
+//!   lock-outs;
 //! - nobody acts on their own account or on another administrator's on the platform.
 
 use super::ServiceError;
@@ -17,7 +18,7 @@ use crate::domain::ids::UserId;
 use crate::domain::sheet::RowError;
 use crate::domain::user::{Approval, Role};
 use crate::imports::{parse_user_rows, user_column_of};
-use crate::store::{Actor, NewUser, Store, StoreError, UserRow};
+use crate::store::{Actor, NewUser, OrgLookup, Store, StoreError, UserRow};
 
 /// Who an account is for; the password is chosen separately ([`FirstPassword`]).
 #[derive(Debug, Clone)]
@@ -271,14 +272,17 @@ pub async fn reset_account_password(
     Ok((user, password))
 }
 
-/// Changes a business account's role (security administrator) to another business role that
-/// fits its organisation. An admitted account keeps its role until the change is approved.
+/// Changes a business account's role, and with it the organisation when one is named (each
+/// business role fits one kind of organisation: a move from a school to a town is both), as the
+/// security administrator. An admitted account keeps its role and organisation until a security
+/// administrator approves the change.
 pub async fn change_account_role(
     store: &Store,
     viewer: &Viewer,
     now_ms: i64,
     id: &str,
     role: &str,
+    organisation: Option<&str>,
 ) -> Result<UserRow, ServiceError> {
     access::require_security_admin(viewer)?;
     let user = target(store, viewer, id).await?;
@@ -290,13 +294,37 @@ pub async fn change_account_role(
         )
     })?;
     access::check_assignable_role(role)?;
-    if role == user.role && user.pending_role.is_none() {
-        return Err(FieldError::new("角色", format!("该账户已是{}角色", role.label())).into());
+    let org = match organisation.map(str::trim).filter(|o| !o.is_empty()) {
+        None => store
+            .get_organisation(&user.org_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?,
+        Some(name) => match store.find_organisation_by_name(name).await? {
+            OrgLookup::Found(org) => org,
+            OrgLookup::Missing => {
+                return Err(FieldError::new("单位", format!("没有名为“{name}”的单位")).into());
+            }
+            OrgLookup::Ambiguous => {
+                return Err(FieldError::new(
+                    "单位",
+                    format!("有多个名为“{name}”的单位，请写作 名称(所属镇街)"),
+                )
+                .into());
+            }
+        },
+    };
+    if role == user.role && org.id == user.org_id && user.pending_role.is_none() {
+        return Err(FieldError::new(
+            "角色",
+            format!(
+                "该账户已是{}“{}”的{}角色，未作变更",
+                org.kind.label(),
+                org.name,
+                role.label()
+            ),
+        )
+        .into());
     }
-    let org = store
-        .get_organisation(&user.org_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     if !role.fits_org(org.kind) {
         return Err(FieldError::new(
             "角色",
@@ -310,7 +338,7 @@ pub async fn change_account_role(
         .into());
     }
     store
-        .propose_role(&viewer.actor(), now_ms, &user, role)
+        .propose_role(&viewer.actor(), now_ms, &user, role, &org.id)
         .await?;
     Ok(user)
 }

@@ -29,6 +29,8 @@ pub struct UserRow {
     pub approval: Approval,
     /// A change to this role that waits for a security administrator's approval.
     pub pending_role: Option<Role>,
+    /// The organisation that goes with the pending role (id, name).
+    pub pending_org: Option<(OrgId, String)>,
 }
 
 impl UserRow {
@@ -67,7 +69,8 @@ pub struct UserFilter {
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
-    u.must_change_password, u.failed_attempts, u.locked_until, u.disabled, u.approval, u.pending_role";
+    u.must_change_password, u.failed_attempts, u.locked_until, u.disabled, u.approval, u.pending_role, u.pending_org_id,
+    (select po.name from organisations po where po.id = u.pending_org_id) as pending_org_name";
 
 pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
     let role: String = r.try_get("role")?;
@@ -94,6 +97,14 @@ pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
                 Role::parse(&p)
                     .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {p}").into()))?,
             ),
+            None => None,
+        },
+        pending_org: match r.try_get::<Option<String>, _>("pending_org_id")? {
+            Some(id) => Some((
+                OrgId::from_db(id),
+                r.try_get::<Option<String>, _>("pending_org_name")?
+                    .unwrap_or_default(),
+            )),
             None => None,
         },
     })
@@ -600,37 +611,36 @@ impl Store {
         tx.commit().await
     }
 
-    /// Records a change of role (checked by the accounts service). An account still waiting for
-    /// approval takes the new role at once (the approval to come covers it); an admitted one
-    /// keeps its role and signs in with it until a security administrator approves the change.
+    /// Records a change of role and organisation (checked by the accounts service). An account
+    /// still waiting for approval takes them at once (the approval to come covers them); an
+    /// admitted one keeps its role and organisation until a security administrator approves.
     pub async fn propose_role(
         &self,
         actor: &Actor,
         now_ms: i64,
         user: &UserRow,
         role: Role,
+        org: &OrgId,
     ) -> sqlx::Result<()> {
         let mut tx = self.pool.begin().await?;
-        let (action, after) = if user.approval == Approval::Approved {
-            sqlx::query("update users set pending_role = $1 where id = $2")
+        let action = if user.approval == Approval::Approved {
+            sqlx::query("update users set pending_role = $1, pending_org_id = $2 where id = $3")
                 .bind(role.as_str())
+                .bind(org.as_str())
                 .bind(user.id.as_str())
                 .execute(&mut *tx)
                 .await?;
-            (
-                "user.role_requested",
-                json!({ "role": user.role.as_str(), "pending_role": role.as_str() }),
-            )
+            "user.role_requested"
         } else {
-            sqlx::query("update users set role = $1, pending_role = null where id = $2")
-                .bind(role.as_str())
-                .bind(user.id.as_str())
-                .execute(&mut *tx)
-                .await?;
-            (
-                "user.role_change",
-                json!({ "role": role.as_str(), "approval": user.approval.as_str() }),
+            sqlx::query(
+                "update users set role = $1, org_id = $2, pending_role = null, pending_org_id = null where id = $3",
             )
+            .bind(role.as_str())
+            .bind(org.as_str())
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            "user.role_change"
         };
         audit::append(
             &mut tx,
@@ -642,9 +652,10 @@ impl Store {
                 entity_id: Some(user.id.as_str()),
                 before: Some(json!({
                     "role": user.role.as_str(),
-                    "pending_role": user.pending_role.map(Role::as_str),
+                    "org_id": user.org_id.as_str(),
+                    "approval": user.approval.as_str(),
                 })),
-                after: Some(after),
+                after: Some(json!({ "role": role.as_str(), "org_id": org.as_str() })),
             },
         )
         .await?;
@@ -660,15 +671,21 @@ impl Store {
         user: &UserRow,
     ) -> sqlx::Result<()> {
         let role = user.pending_role.unwrap_or(user.role);
+        let org = user
+            .pending_org
+            .as_ref()
+            .map(|(id, _)| id)
+            .unwrap_or(&user.org_id);
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "update users set approval = 'approved', role = $1, pending_role = null where id = $2",
+            "update users set approval = 'approved', role = $1, org_id = $2, pending_role = null, pending_org_id = null where id = $3",
         )
         .bind(role.as_str())
+        .bind(org.as_str())
         .bind(user.id.as_str())
         .execute(&mut *tx)
         .await?;
-        if role != user.role {
+        if role != user.role || org != &user.org_id {
             sqlx::query("delete from sessions where user_id = $1")
                 .bind(user.id.as_str())
                 .execute(&mut *tx)
@@ -685,9 +702,12 @@ impl Store {
                 before: Some(json!({
                     "approval": user.approval.as_str(),
                     "role": user.role.as_str(),
+                    "org_id": user.org_id.as_str(),
                     "pending_role": user.pending_role.map(Role::as_str),
                 })),
-                after: Some(json!({ "approval": "approved", "role": role.as_str() })),
+                after: Some(json!({
+                    "approval": "approved", "role": role.as_str(), "org_id": org.as_str(),
+                })),
             },
         )
         .await?;
@@ -708,7 +728,9 @@ impl Store {
             user.approval
         };
         let mut tx = self.pool.begin().await?;
-        sqlx::query("update users set approval = $1, pending_role = null where id = $2")
+        sqlx::query(
+            "update users set approval = $1, pending_role = null, pending_org_id = null where id = $2",
+        )
             .bind(approval.as_str())
             .bind(user.id.as_str())
             .execute(&mut *tx)
@@ -724,6 +746,7 @@ impl Store {
                 before: Some(json!({
                     "approval": user.approval.as_str(),
                     "pending_role": user.pending_role.map(Role::as_str),
+                    "pending_org_id": user.pending_org.as_ref().map(|(id, _)| id.as_str()),
                 })),
                 after: Some(json!({ "approval": approval.as_str(), "pending_role": null })),
             },

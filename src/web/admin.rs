@@ -37,8 +37,10 @@ pub struct UserLine {
     pub admin: bool,
     /// Something waits for the security administrator (a new account, a role change).
     pub awaiting: bool,
-    /// The role change that waits for approval, as its label.
-    pub pending_role: Option<&'static str>,
+    /// The role change that waits for approval: the role's label and the organisation's name.
+    pub pending_role: Option<String>,
+    /// The organisation's name, to fill in the role change form.
+    pub org: String,
 }
 
 impl UserLine {
@@ -55,8 +57,12 @@ impl UserLine {
         } else {
             "正常".to_string()
         };
-        if let Some(r) = u.pending_role {
-            status.push_str(&format!("；改为{}待审核", r.label()));
+        let pending_role = u.pending_role.map(|r| {
+            let org = u.pending_org.as_ref().map(|(_, n)| n.as_str());
+            format!("{}（{}）", r.label(), org.unwrap_or(&u.org_name))
+        });
+        if let Some(r) = &pending_role {
+            status.push_str(&format!("；改为{r}待审核"));
         }
         Self {
             id: u.id.to_string(),
@@ -69,7 +75,8 @@ impl UserLine {
             disabled: u.disabled,
             admin: u.role.is_admin(),
             awaiting: u.awaits_approval(),
-            pending_role: u.pending_role.map(Role::label),
+            pending_role,
+            org: u.org_name.clone(),
         }
     }
 }
@@ -410,6 +417,8 @@ struct ActionPage {
     back: &'static str,
     /// The roles to choose from when the action is a role change.
     roles: Vec<RoleOption>,
+    /// The organisation typed for a role change.
+    organisation: String,
     error: Option<String>,
     new_password: Option<String>,
 }
@@ -433,6 +442,11 @@ pub async fn confirm_action(
             &Role::BUSINESS,
             Some(target.pending_role.unwrap_or(target.role).as_str()),
         ),
+        organisation: target
+            .pending_org
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| target.org_name.clone()),
         target: UserLine::from(&target, state.clock.now_ms()),
         action,
         label: act.label(),
@@ -449,6 +463,9 @@ pub struct Confirm {
     /// The new role, for a role change.
     #[serde(default)]
     role: String,
+    /// The organisation that goes with the new role (blank: the account's own).
+    #[serde(default)]
+    organisation: String,
 }
 
 pub async fn apply_action(
@@ -474,9 +491,16 @@ pub async fn apply_action(
         Action::Reject => accounts::reject_account(store, viewer, now, &id)
             .await
             .map(|_| None),
-        Action::Role => accounts::change_account_role(store, viewer, now, &id, &f.form.role)
-            .await
-            .map(|_| None),
+        Action::Role => accounts::change_account_role(
+            store,
+            viewer,
+            now,
+            &id,
+            &f.form.role,
+            Some(f.form.organisation.as_str()),
+        )
+        .await
+        .map(|_| None),
         Action::ResetPassword => accounts::reset_account_password(store, viewer, now, &id)
             .await
             .map(|(_, pw)| Some(pw)),
@@ -494,6 +518,7 @@ pub async fn apply_action(
     let page = ActionPage {
         chrome: Chrome::new(viewer, "users"),
         roles: role_options(&Role::BUSINESS, Some(f.form.role.as_str())),
+        organisation: f.form.organisation.clone(),
         target: UserLine::from(&target, now),
         action,
         label: act.label(),
