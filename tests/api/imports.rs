@@ -230,9 +230,26 @@ async fn bulk_accounts_all_or_nothing(app: TestApp) {
     let text = resp.text().await.unwrap();
     assert!(text.contains("已创建 2 个用户"));
     assert_eq!(app.count("users").await, users_before + 2);
-    // The initial password shown works once, then must be changed.
+    // The initial password shown works once a security administrator has approved the
+    // account (三权分立), then must be changed.
+    assert!(text.contains("须经安全管理员审核通过后才能登录"));
     let start = text.find("<td>hotel1</td><td><code>").unwrap() + "<td>hotel1</td><td><code>".len();
     let password = &text[start..start + text[start..].find('<').unwrap()];
+    let (_, resp) = app.web_login("hotel1", password).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "pending approval");
+    app.add_user("sec", "东莞市教育局", "secadmin").await;
+    let sec = app.api_token("sec", PASSWORD).await;
+    let id = app
+        .text("select id from users where username = 'hotel1'", &[])
+        .await;
+    let approve = app
+        .client
+        .post(app.url(&format!("/api/v1/users/{id}/approve")))
+        .bearer_auth(&sec)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::OK);
     let (_, resp) = app.web_login("hotel1", password).await;
     assert_eq!(resp.headers()["location"], "/account/password");
 
