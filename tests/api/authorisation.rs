@@ -1,5 +1,6 @@
-//! Who sees what: school, town and village users see only their groups; sysadmin and auditor
-//! see no business records (三权分立). Checked on pages, lists, search, exports and the API.
+//! Who sees what: school, town and village users see only their groups; the three
+//! administrators see no business records, and each only their own duty (三权分立). Checked on
+//! pages, lists, search, exports and the API.
 
 use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
 use crate::on_both;
@@ -183,6 +184,133 @@ async fn sysadmin_and_auditor_see_no_business_records(app: TestApp) {
     );
 }
 
+/// Role × route for the administrators' pages and API: each duty answers to its one role.
+async fn each_administrator_reaches_only_their_duty(app: TestApp) {
+    app.add_user("sys", "东莞市教育局", "sysadmin").await;
+    app.add_user("sec", "东莞市教育局", "secadmin").await;
+    app.add_user("aud", "东莞市教育局", "auditor").await;
+    app.add_user("hotel", "广东酒店管理职业技术学院", "school")
+        .await;
+    let target = app
+        .text("select id from users where username = 'hotel'", &[])
+        .await;
+    let g1 = app.group_id(1).await;
+    // (name, password) of each role, and the routes each may reach (200); all others are 403.
+    let people = [
+        ("admin", ADMIN_PASSWORD, "bureau"),
+        ("hotel", PASSWORD, "school"),
+        ("sys", PASSWORD, "sysadmin"),
+        ("sec", PASSWORD, "secadmin"),
+        ("aud", PASSWORD, "auditor"),
+    ];
+    let web_routes: Vec<(String, &[&str])> = vec![
+        ("/admin/users".into(), &["sysadmin", "secadmin"]),
+        ("/admin/users/export.xlsx".into(), &["sysadmin", "secadmin"]),
+        ("/admin/users/new".into(), &["sysadmin"]),
+        (format!("/admin/users/{target}/disable"), &["sysadmin"]),
+        (format!("/admin/users/{target}/enable"), &["sysadmin"]),
+        ("/admin/approvals".into(), &["secadmin"]),
+        (format!("/admin/users/{target}/approve"), &["secadmin"]),
+        (format!("/admin/users/{target}/reject"), &["secadmin"]),
+        (format!("/admin/users/{target}/role"), &["secadmin"]),
+        (format!("/admin/users/{target}/unlock"), &["secadmin"]),
+        (
+            format!("/admin/users/{target}/reset-password"),
+            &["secadmin"],
+        ),
+        ("/audit".into(), &["auditor"]),
+        ("/audit/export.xlsx".into(), &["auditor"]),
+        (format!("/groups/{g1}"), &["bureau", "school"]),
+        ("/organisations".into(), &["bureau", "school"]),
+    ];
+    let api_routes: [(&str, &[&str]); 2] = [
+        ("/api/v1/users", &["sysadmin", "secadmin"]),
+        ("/api/v1/groups", &["bureau", "school"]),
+    ];
+    let mut cells = 0;
+    for (name, password, role) in people {
+        let web = app.web_client(name, password).await;
+        for (path, allowed) in &web_routes {
+            let want = if allowed.contains(&role) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(
+                app.get_with(&web, path).await.status(),
+                want,
+                "{role} GET {path}"
+            );
+            cells += 1;
+        }
+        let token = app.api_token(name, password).await;
+        for (path, allowed) in api_routes {
+            let want = if allowed.contains(&role) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(
+                app.api_get(&token, path).await.status(),
+                want,
+                "{role} GET {path}"
+            );
+            cells += 1;
+        }
+        // Creating an account through the API: the system administrator's (422 for an empty
+        // body, read after the role check), 403 for everyone else.
+        let resp = app
+            .client
+            .post(app.url("/api/v1/users"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        let want = if role == "sysadmin" {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(resp.status(), want, "{role} POST /api/v1/users");
+        // Acting on an account through the API.
+        for (action, owner) in [("disable", "sysadmin"), ("unlock", "secadmin")] {
+            let resp = app
+                .client
+                .post(app.url(&format!("/api/v1/users/{target}/{action}")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            let want = if role == owner {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(resp.status(), want, "{role} {action}");
+            if action == "disable" && role == owner {
+                // Enable again, for the next person's checks.
+                let resp = app
+                    .client
+                    .post(app.url(&format!("/api/v1/users/{target}/enable")))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), StatusCode::OK);
+            }
+        }
+        cells += 3;
+    }
+    assert_eq!(cells, 5 * (web_routes.len() + api_routes.len() + 3));
+    // The security administrator lands on the approvals, not on business pages.
+    let sec = app.web_client("sec", PASSWORD).await;
+    assert_eq!(
+        app.get_with(&sec, "/").await.headers()["location"],
+        "/admin/approvals"
+    );
+}
+
 async fn nobody_signed_in_sees_nothing(app: TestApp) {
     let g1 = app.group_id(1).await;
     let resp = app.get(&format!("/groups/{g1}")).await;
@@ -223,5 +351,6 @@ on_both!(
     a_school_of_group_1_never_sees_group_2,
     towns_and_villages_see_their_groups,
     sysadmin_and_auditor_see_no_business_records,
+    each_administrator_reaches_only_their_duty,
     nobody_signed_in_sees_nothing,
 );
