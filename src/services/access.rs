@@ -297,7 +297,8 @@ mod tests {
     #[test]
     fn each_administrator_has_one_duty() {
         let org = OrgId::new();
-        let duties: [(&str, fn(&Viewer) -> Result<(), ServiceError>, &[Role]); 4] = [
+        type Check = fn(&Viewer) -> Result<(), ServiceError>;
+        let duties: [(&str, Check, &[Role]); 4] = [
             ("accounts", require_account_admin, &[Role::Sysadmin]),
             ("security", require_security_admin, &[Role::Secadmin]),
             ("audit", require_audit_reader, &[Role::Auditor]),
