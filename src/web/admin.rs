@@ -37,6 +37,8 @@ pub struct UserLine {
     pub admin: bool,
     /// Something waits for the security administrator (a new account, a role change).
     pub awaiting: bool,
+    /// Turned down; a security administrator may still approve it.
+    pub rejected: bool,
     /// The role change that waits for approval: the role's label and the organisation's name.
     pub pending_role: Option<String>,
     /// The organisation's name, to fill in the role change form.
@@ -75,6 +77,7 @@ impl UserLine {
             disabled: u.disabled,
             admin: u.role.is_admin(),
             awaiting: u.awaits_approval(),
+            rejected: u.approval == Approval::Rejected,
             pending_role,
             org: u.org_name.clone(),
         }

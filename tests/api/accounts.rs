@@ -667,11 +667,30 @@ async fn role_changes_wait_for_approval(app: TestApp) {
     )
     .await;
     assert_eq!(body["approval"], "rejected");
+    let hq9_password = created["initial_password"].as_str().unwrap();
     assert_eq!(
-        app.api_login("hq9", created["initial_password"].as_str().unwrap())
-            .await
-            .status(),
+        app.api_login("hq9", hq9_password).await.status(),
         StatusCode::UNAUTHORIZED
+    );
+    // A rejection can be undone by approving after all.
+    let sec_list = app.web_client("sec", PASSWORD).await;
+    let list = app
+        .get_with(&sec_list, "/admin/users?q=hq9")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("审核未通过") && list.contains(&format!("/admin/users/{hq9}/approve")));
+    let body = expect(
+        api_post(&app, &sec, &format!("/api/v1/users/{hq9}/approve")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["approval"], "approved");
+    assert_eq!(
+        app.api_login("hq9", hq9_password).await.status(),
+        StatusCode::FORBIDDEN,
+        "admitted; its first password is still to be changed"
     );
 
     // The web form does the same: the role page proposes, the approvals page lists it.
