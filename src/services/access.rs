@@ -82,6 +82,12 @@ pub fn require_account_admin(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Sysadmin])
 }
 
+/// Who may reset someone's second factor (a lost phone). A duty of the security administrator;
+/// until that role exists, the system administrator's. Re-point it here, and every door follows.
+pub fn require_second_factor_reset(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Sysadmin])
+}
+
 /// The audit log is read by the auditor alone (三权分立).
 pub fn require_audit_reader(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Auditor])
