@@ -100,6 +100,8 @@ impl Harness {
             data_dir: data.path().to_path_buf(),
             admin_password: Some(PASSWORD.into()),
             log_level: "warn".into(),
+            // The pages under test are reached with a password alone.
+            two_factor_roles: Vec::new(),
             ..Config::default()
         };
         let clock = Clock::default();
