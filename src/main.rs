@@ -60,6 +60,12 @@ enum UserCommand {
     },
     /// Create accounts from an xlsx or csv sheet (username, display_name, organisation, role), all or none.
     Import { file: PathBuf },
+    /// Remove a user's authenticator and recovery codes (a lost phone); they set up a new one
+    /// at their next sign-in.
+    ResetSecondFactor {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +115,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Import { file },
         } => xiaodi::cli::user_import(&config, &file).await,
+        Command::User {
+            command: UserCommand::ResetSecondFactor { username },
+        } => xiaodi::cli::user_reset_second_factor(&config, &username).await,
         Command::Import {
             command: ImportCommand::Pairings { file },
         } => xiaodi::cli::import_pairings(&config, &file).await,

@@ -251,7 +251,10 @@ mod tests {
     #[test]
     fn the_fifth_wrong_code_in_a_row_locks() {
         assert_eq!(lock_after_wrong_codes(MAX_WRONG_CODES - 1, 0), None);
-        assert_eq!(lock_after_wrong_codes(MAX_WRONG_CODES, 0), Some(CODE_LOCK_MS));
+        assert_eq!(
+            lock_after_wrong_codes(MAX_WRONG_CODES, 0),
+            Some(CODE_LOCK_MS)
+        );
     }
 
     #[test]
@@ -310,7 +313,14 @@ mod tests {
             parse_input("0018-AAAA-BBBB-CCCC"),
             Ok(SecondFactorInput::Recovery("OIBAAAAABBBBCCCC".into()))
         );
-        for bad in ["", "  ", "12345", "1234567", "abcdef", "ABCD-EFGH-IJKL-MN9P"] {
+        for bad in [
+            "",
+            "  ",
+            "12345",
+            "1234567",
+            "abcdef",
+            "ABCD-EFGH-IJKL-MN9P",
+        ] {
             let e = parse_input(bad).unwrap_err();
             assert_eq!(e.field, "验证码", "{bad:?}");
         }

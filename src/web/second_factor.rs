@@ -166,9 +166,15 @@ pub async fn submit_second_factor(
         return Err(AppError::Csrf);
     }
     let username = pending.username.clone();
-    let done =
-        second_factor::complete(&state.store, token, SessionKind::Web, &form.code, &client.ip, now)
-            .await;
+    let done = second_factor::complete(
+        &state.store,
+        token,
+        SessionKind::Web,
+        &form.code,
+        &client.ip,
+        now,
+    )
+    .await;
     let done = match done {
         Ok(done) => done,
         Err(e @ (SecondFactorError::WrongCode { .. } | SecondFactorError::Invalid(_))) => {
