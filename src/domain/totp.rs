@@ -311,7 +311,7 @@ mod tests {
         // Digits people type for look-alike letters.
         assert_eq!(
             parse_input("0018-AAAA-BBBB-CCCC"),
-            Ok(SecondFactorInput::Recovery("OIBAAAAABBBBCCCC".into()))
+            Ok(SecondFactorInput::Recovery("OOIBAAAABBBBCCCC".into()))
         );
         for bad in [
             "",
