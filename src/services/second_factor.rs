@@ -192,6 +192,19 @@ pub async fn begin(
             now_ms,
         )
         .await?;
+    // The password step's own entry says only that the password was right: this one says that
+    // no session starts until the code (an auditor reads the two together).
+    let after = json!({ "enrolment": enrol_secret.is_some() });
+    let actor = user_actor(user, ip);
+    audit(
+        store,
+        &actor,
+        now_ms,
+        "login.second_factor_required",
+        &user.id,
+        after,
+    )
+    .await?;
     Ok(Started {
         token: challenge.token,
         enrolment: enrol_secret.and_then(|s| Enrolment::of(&user.username, &s)),

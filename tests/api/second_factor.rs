@@ -285,6 +285,7 @@ async fn the_web_sets_up_and_then_asks_for_the_code(app: TestApp) {
 
     let actions = audit_actions(&app, "admin").await;
     for want in [
+        "login.second_factor_required",
         "second_factor.enrol",
         "login.second_factor_success",
         "login.second_factor_failure",
