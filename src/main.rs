@@ -81,6 +81,12 @@ enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Remove a user's authenticator and recovery codes (a lost phone); they set up a new one
+    /// at their next sign-in.
+    ResetSecondFactor {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -142,6 +148,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Enable { username },
         } => xiaodi::cli::user_set_disabled(&config, &username, false).await,
+        Command::User {
+            command: UserCommand::ResetSecondFactor { username },
+        } => xiaodi::cli::user_reset_second_factor(&config, &username).await,
         Command::Import {
             command: ImportCommand::Pairings { file },
         } => xiaodi::cli::import_pairings(&config, &file).await,

@@ -92,6 +92,19 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
     Ok((store, prepared))
 }
 
+/// Names the codes of `two_factor_roles` that are no role: they are ignored, so a misspelt
+/// role would sign in with a password alone.
+fn warn_of_unknown_two_factor_roles(config: &Config) {
+    let unknown = crate::services::second_factor::unknown_roles(config);
+    if !unknown.is_empty() {
+        tracing::warn!(
+            unknown = ?unknown,
+            roles = ?crate::services::second_factor::roles(config),
+            "two_factor_roles 中有未知的角色代码，已忽略（这些代码的用户不会被要求第二因素）"
+        );
+    }
+}
+
 /// The data directory (database, attachments) readable by the server's own user only: other
 /// users of the machine cannot open the files inside it, whatever each file's own mode.
 fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
@@ -125,6 +138,7 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let (store, prepared) = prepare(&config, &clock).await?;
+        warn_of_unknown_two_factor_roles(&config);
         let listener = TcpListener::bind(&config.addr)
             .await
             .with_context(|| format!("无法监听 {}", config.addr))?;

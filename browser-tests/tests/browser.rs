@@ -404,3 +404,56 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
     b.close().await;
     h.stop().await;
 }
+
+/// The bureau's `admin`, with the shipped two-factor setting, on a phone: the password leads to
+/// the set-up page (a QR code that fits the screen, the secret to type), the first code signs in
+/// and shows the ten recovery codes once, and the workspace follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sets_up_the_second_factor_on_a_phone() {
+    use xiaodi::domain::totp::{base32_decode, code_at, step_of};
+    let Some(h) = Harness::start_with(|c| {
+        c.two_factor_roles = xiaodi::config::Config::default().two_factor_roles
+    })
+    .await
+    else {
+        return;
+    };
+    let b = h.browser(390, 844).await;
+    b.goto("/login").await;
+    b.wait_for("input[name=username]").await;
+    b.fill("input[name=username]", "admin").await;
+    b.fill("input[name=password]", PASSWORD).await;
+    b.submit("form[action='/login']").await;
+    let qr = b.wait_for(".qr svg").await;
+    assert_eq!(b.path().await, "/login/second-factor");
+    let (_, _, width, _) = qr.rectangle().await.unwrap();
+    assert!(
+        width >= 150.0,
+        "the QR code is big enough to scan: {width} px"
+    );
+    let overflow =
+        b.c.execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "wider than the phone by {overflow} px"
+    );
+    b.screenshot("second-factor-setup-390px.png").await;
+
+    let secret = base32_decode(&b.text("code.secret").await).expect("the secret is shown");
+    let code = code_at(&secret, step_of(h.now_ms()));
+    b.fill("input[name=code]", &code).await;
+    b.submit("form[action='/login/second-factor']").await;
+    b.wait_for("ol.codes").await;
+    assert_eq!(b.count("ol.codes li").await, 10);
+    b.screenshot("second-factor-recovery-codes-390px.png").await;
+    b.follow("我已保存，继续").await;
+    b.wait_for("table.groups").await;
+    assert_eq!(b.path().await, "/");
+    b.close().await;
+    h.stop().await;
+}

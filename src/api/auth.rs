@@ -1,10 +1,12 @@
 //! Signing in and out of the API.
 
 use super::json_rejection;
+use super::second_factor::{SecondFactorRequired, begin_second_factor};
 use crate::AppState;
 use crate::http::auth::{ApiUser, ClientInfo};
 use crate::http::session::{LoginError, authenticate, start_session};
 use crate::http::{ApiError, ErrorBody};
+use crate::services::second_factor;
 use crate::store::SessionKind;
 use axum::Json;
 use axum::extract::State;
@@ -27,20 +29,31 @@ pub struct LoginResponse {
     pub idle_timeout_seconds: i64,
 }
 
-/// Sign in and get a bearer token.
+/// What a right password gets: a token, or (for roles that give a second factor) a pending
+/// token to complete with a code at `POST /api/v1/auth/second-factor`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    SignedIn(LoginResponse),
+    SecondFactor(SecondFactorRequired),
+}
+
+/// Sign in and get a bearer token. Users of the roles the `two_factor_roles` setting lists get a
+/// pending token instead, and give a code from their authenticator (setting one up first, when
+/// `enrolment` is present) at `POST /api/v1/auth/second-factor`.
 #[utoipa::path(post, path = "/api/v1/login", tag = "auth", request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 200, description = "Signed in, or a second factor is required", body = LoginAnswer),
         (status = 401, description = "Wrong user name or password", body = ErrorBody),
         (status = 403, description = "The initial password must first be changed on the web", body = ErrorBody),
         (status = 422, description = "Malformed request", body = ErrorBody),
-        (status = 423, description = "Locked after too many failed attempts in a row; the message says until when", body = ErrorBody),
+        (status = 423, description = "Locked after too many failed attempts in a row (of the password or of the second factor); the message says until when", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
     body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Json<LoginResponse>, Response> {
+) -> Result<Json<LoginAnswer>, Response> {
     let Json(req) = body.map_err(|r| json_rejection(r).into_response())?;
     let ip = client.ip;
     match authenticate(&state, &req.username, &req.password, &ip).await {
@@ -55,14 +68,19 @@ pub async fn login(
             )
                 .into_response())
         }
+        Ok(user) if second_factor::required(&state.config, user.role) => {
+            begin_second_factor(&state, &user, &ip)
+                .await
+                .map(|r| Json(LoginAnswer::SecondFactor(r)))
+        }
         Ok(user) => {
             let session = start_session(&state, &user, SessionKind::Api, &ip, None)
                 .await
                 .map_err(|e| ApiError(e).into_response())?;
-            Ok(Json(LoginResponse {
+            Ok(Json(LoginAnswer::SignedIn(LoginResponse {
                 token: session.token,
                 idle_timeout_seconds: crate::store::IDLE_TIMEOUT_MS / 1000,
-            }))
+            })))
         }
         Err(LoginError::Internal(e)) => Err(ApiError(e).into_response()),
         Err(e @ LoginError::Locked { .. }) => Err((

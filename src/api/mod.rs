@@ -8,6 +8,7 @@ mod auth;
 mod groups;
 mod organisations;
 mod schools;
+mod second_factor;
 mod users;
 mod workspace;
 
@@ -24,6 +25,7 @@ use axum::{Json, Router};
 use groups::*;
 use organisations::*;
 use schools::*;
+use second_factor::*;
 use users::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -77,7 +79,9 @@ macro_rules! operations {
 operations! {
     openapi_json,
     login,
+    complete_second_factor,
     logout,
+    reset_second_factor,
     list_groups,
     get_group,
     group_checks,

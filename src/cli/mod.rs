@@ -163,3 +163,24 @@ pub async fn user_set_disabled(
     );
     Ok(())
 }
+
+/// Resets a user's second factor from the server's command line (a lost phone, when no
+/// administrator who may do it on the web can sign in). Audited as the operator.
+pub async fn user_reset_second_factor(config: &Config, username: &str) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let now = crate::clock::Clock::default().now_ms();
+    let user =
+        crate::services::second_factor::reset_by_operator(&store, &operator(), username, now)
+            .await
+            .map_err(|e| match e {
+                crate::services::ServiceError::NotFound => {
+                    anyhow::anyhow!("没有用户名为“{}”的用户", username.trim())
+                }
+                other => anyhow::anyhow!("{other}"),
+            })?;
+    println!(
+        "已重置 {} 的第二因素：其登录已全部退出，下次登录时须重新设置身份验证器",
+        user.username
+    );
+    Ok(())
+}

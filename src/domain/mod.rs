@@ -16,6 +16,7 @@ pub mod region;
 pub mod rules;
 pub mod sheet;
 pub mod team;
+pub mod totp;
 pub mod user;
 
 /// A validation failure that names the field (in the user's words) and what is wrong.

@@ -161,7 +161,8 @@ impl<E: Into<AppError>> From<E> for ApiError {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked,
-    /// method_not_allowed, internal.
+    /// method_not_allowed, internal; at the second step of signing in, second_factor_wrong
+    /// and second_factor_expired.
     pub error: String,
     /// What went wrong, in Chinese, naming the field where there is one.
     pub message: String,

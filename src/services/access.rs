@@ -125,6 +125,12 @@ pub fn check_assignable_role(role: Role) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Who may reset someone's second factor (a lost phone): the security administrator (三权分立),
+/// and only on a business account ([`may_act_on_account`]); administrators' from the command line.
+pub fn require_second_factor_reset(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Secadmin])
+}
+
 /// The audit log is read by the auditor alone (三权分立).
 pub fn require_audit_reader(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Auditor])

@@ -13,6 +13,7 @@ mod orgs;
 mod pairings;
 pub mod plans;
 mod rows;
+pub mod second_factor;
 mod sessions;
 pub mod team;
 mod users;

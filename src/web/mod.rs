@@ -7,6 +7,8 @@ pub mod import;
 pub mod multipart;
 pub mod orgs;
 pub mod pages;
+mod qr;
+pub mod second_factor;
 pub mod session;
 pub mod workspace;
 
@@ -80,6 +82,10 @@ pub fn router() -> Router<AppState> {
         .route("/regions", get(orgs::list_regions))
         .route("/plan", get(orgs::get_plan))
         .route("/login", get(session::login_form).post(session::login))
+        .route(
+            "/login/second-factor",
+            get(second_factor::second_factor_form).post(second_factor::submit_second_factor),
+        )
         .route("/logout", post(session::logout))
         .route(
             "/account/password",
@@ -100,6 +106,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/users/{id}/{action}",
             get(admin::confirm_action).post(admin::apply_action),
+        )
+        .route(
+            "/admin/users/{id}/second-factor/reset",
+            get(second_factor::reset_form).post(second_factor::reset),
         )
         .route("/audit", get(audit::list_audit))
         .route("/audit/export.xlsx", get(audit::export_audit))

@@ -12,4 +12,5 @@ mod imports;
 mod objects;
 mod platform;
 mod preset;
+mod second_factor;
 mod workspace;

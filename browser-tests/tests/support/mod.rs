@@ -93,15 +93,23 @@ pub struct Harness {
 impl Harness {
     /// `None` when chromedriver is not installed (and CI is not set): the test is skipped.
     pub async fn start() -> Option<Self> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`Harness::start`], with the configuration adjusted first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Option<Self> {
         let binary = chromedriver()?;
         let data = tempfile::tempdir().unwrap();
-        let config = Config {
+        let mut config = Config {
             addr: "127.0.0.1:0".into(),
             data_dir: data.path().to_path_buf(),
             admin_password: Some(PASSWORD.into()),
             log_level: "warn".into(),
+            // The pages under test are reached with a password alone.
+            two_factor_roles: Vec::new(),
             ..Config::default()
         };
+        adjust(&mut config);
         let clock = Clock::default();
         clock.set_ms(NOW_MS);
         let app = xiaodi::Application::build_with_clock(config, clock)
@@ -137,6 +145,11 @@ impl Harness {
         )
         .await
         .unwrap_or_else(|e| panic!("create user {username}: {e}"));
+    }
+
+    /// The server's (pinned) time, Unix ms: what a phone's authenticator would go by.
+    pub fn now_ms(&self) -> i64 {
+        self.state.clock.now_ms()
     }
 
     /// A new headless Chromium session with its own profile, its window `width`×`height`.
