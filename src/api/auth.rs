@@ -16,7 +16,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// Unknown fields are refused (422), so a misspelt one is not silently ignored.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -48,6 +50,8 @@ pub enum LoginAnswer {
         (status = 403, description = "The initial password must first be changed on the web", body = ErrorBody),
         (status = 422, description = "Malformed request", body = ErrorBody),
         (status = 423, description = "Locked after too many failed attempts in a row (of the password or of the second factor); the message says until when", body = ErrorBody),
+        (status = 429, description = "Too many sign-in attempts from this address or for this name; try again after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn login(
     State(state): State<AppState>,

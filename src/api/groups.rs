@@ -69,8 +69,8 @@ pub struct GroupPage {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 1-based page number.
-    #[param(minimum = 1)]
+    /// 1-based page number, at most 1000000.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// Items per page, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
@@ -143,7 +143,7 @@ pub async fn list_groups(
 /// One group; 404 when it does not exist or the caller may not see it.
 #[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)")),
-    responses((status = 200, body = GroupDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = GroupDetail), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_group(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -207,7 +207,7 @@ pub struct YearQuery {
 /// The verdict of every rule implemented so far, for one group and calendar year.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/checks", tag = "groups", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)"), YearQuery),
-    responses((status = 200, body = ChecksResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ChecksResponse), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn group_checks(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -44,7 +44,7 @@ macro_rules! operations {
         #[openapi(
             info(title = "校地通 API", description = "校地结对共建工作平台的 JSON 接口。先 POST /api/v1/login 取得令牌，再以 Authorization: Bearer <token> 调用其他接口。校验错误为 422，`fields` 列出每个有误的字段。"),
             paths($($handler),*),
-            modifiers(&BearerAuth),
+            modifiers(&BearerAuth, &RefusedText, &CommonErrors),
             tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"))
         )]
         pub struct ApiDoc;
@@ -184,13 +184,16 @@ pub(crate) fn query<T>(
     })
 }
 
+/// The last page number a list answers (the bound the document declares for `page`).
+pub(crate) const MAX_PAGE: i64 = 1_000_000;
+
 fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(100);
-    if !(1..=1_000_000).contains(&page) {
+    if !(1..=MAX_PAGE).contains(&page) {
         return Err(ApiError(AppError::Invalid(FieldError::new(
             "page",
-            "应为不小于 1 的整数",
+            format!("应为 1–{MAX_PAGE} 之间的整数"),
         ))));
     }
     if !(1..=500).contains(&per_page) {
@@ -200,6 +203,178 @@ fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiErr
         ))));
     }
     Ok((page, per_page))
+}
+
+/// A multipart body, or the 422 that names it (a request without one, or with another content
+/// type, is a malformed body like a JSON one, not axum's bare 400).
+pub(crate) fn multipart(
+    m: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<axum::extract::Multipart, ApiError> {
+    m.map_err(|r| {
+        ApiError(AppError::Invalid(FieldError::new(
+            "请求体",
+            format!("应为 multipart/form-data 表单：{}", r.body_text()),
+        )))
+    })
+}
+
+/// The characters no text input may hold (`http::text`), written into the document: every string
+/// a request carries (query and path parameters, JSON and multipart fields) that has no pattern or
+/// format of its own gets [`REFUSED_TEXT_PATTERN`], so the document says what the server refuses.
+struct RefusedText;
+
+/// Any text without NUL or a bidirectional control (U+202A–U+202E, U+2066–U+2069).
+pub const REFUSED_TEXT_PATTERN: &str = r"^[^\u0000\u202A-\u202E\u2066-\u2069]*$";
+
+impl Modify for RefusedText {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use serde_json::Value;
+        fn patch(schema: &mut Value, seen: &mut Vec<String>) {
+            match schema {
+                Value::Object(o) => {
+                    if let Some(Value::String(r)) = o.get("$ref") {
+                        // Request schemas are patched where they are defined, once.
+                        if let Some(name) = r.strip_prefix("#/components/schemas/")
+                            && !seen.iter().any(|s| s == name)
+                        {
+                            seen.push(name.to_string());
+                        }
+                        return;
+                    }
+                    let is_string = match o.get("type") {
+                        Some(Value::String(t)) => t == "string",
+                        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                        _ => false,
+                    };
+                    if is_string
+                        && !o.contains_key("pattern")
+                        && !o.contains_key("format")
+                        && !o.contains_key("enum")
+                    {
+                        o.insert("pattern".into(), Value::from(REFUSED_TEXT_PATTERN));
+                    }
+                    for key in ["items", "additionalProperties"] {
+                        if let Some(v) = o.get_mut(key) {
+                            patch(v, seen);
+                        }
+                    }
+                    if let Some(Value::Object(props)) = o.get_mut("properties") {
+                        for v in props.values_mut() {
+                            patch(v, seen);
+                        }
+                    }
+                    for key in ["oneOf", "anyOf", "allOf"] {
+                        if let Some(Value::Array(vs)) = o.get_mut(key) {
+                            for v in vs {
+                                patch(v, seen);
+                            }
+                        }
+                    }
+                }
+                Value::Array(vs) => {
+                    for v in vs {
+                        patch(v, seen);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Ok(mut doc) = serde_json::to_value(&*openapi) else {
+            return;
+        };
+        let mut seen: Vec<String> = Vec::new();
+        if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+            for item in paths.values_mut() {
+                let Some(item) = item.as_object_mut() else {
+                    continue;
+                };
+                for op in item.values_mut() {
+                    if let Some(Value::Array(params)) = op.get_mut("parameters") {
+                        for p in params {
+                            if let Some(s) = p.get_mut("schema") {
+                                patch(s, &mut seen);
+                            }
+                        }
+                    }
+                    if let Some(Value::Object(content)) =
+                        op.get_mut("requestBody").and_then(|b| b.get_mut("content"))
+                    {
+                        for media in content.values_mut() {
+                            if let Some(s) = media.get_mut("schema") {
+                                patch(s, &mut seen);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The request schemas named by reference, and those they name in turn.
+        let mut done = 0;
+        while done < seen.len() {
+            let name = seen[done].clone();
+            done += 1;
+            let mut schema = doc["components"]["schemas"][&name].take();
+            patch(&mut schema, &mut seen);
+            doc["components"]["schemas"][&name] = schema;
+        }
+        if let Ok(patched) = serde_json::from_value(doc) {
+            *openapi = patched;
+        }
+    }
+}
+
+/// The errors every operation of a kind can answer, declared on each: 422 everywhere (a query
+/// string or body with refused text, `http::text`), 401 where a token is needed, 413 where a JSON
+/// body is read (over 2 MiB). An operation that says more about one keeps its own description.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use serde_json::{Value, json};
+        let error = |description: &str| {
+            json!({
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+            })
+        };
+        let Ok(mut doc) = serde_json::to_value(&*openapi) else {
+            return;
+        };
+        if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+            for item in paths.values_mut().filter_map(Value::as_object_mut) {
+                for op in item.values_mut().filter_map(Value::as_object_mut) {
+                    let secured = op
+                        .get("security")
+                        .and_then(Value::as_array)
+                        .is_some_and(|s| !s.is_empty());
+                    let json_body = op
+                        .get("requestBody")
+                        .and_then(|b| b.get("content"))
+                        .and_then(Value::as_object)
+                        .is_some_and(|c| c.contains_key("application/json"));
+                    let Some(Value::Object(responses)) = op.get_mut("responses") else {
+                        continue;
+                    };
+                    responses.entry("422").or_insert_with(|| {
+                        error("A parameter or field is wrong, or holds NUL or a text-direction control; `fields` names it")
+                    });
+                    if secured {
+                        responses
+                            .entry("401")
+                            .or_insert_with(|| error("No valid bearer token"));
+                    }
+                    if json_body {
+                        responses
+                            .entry("413")
+                            .or_insert_with(|| error("The body is over 2 MiB"));
+                    }
+                }
+            }
+        }
+        if let Ok(patched) = serde_json::from_value(doc) {
+            *openapi = patched;
+        }
+    }
 }
 
 struct BearerAuth;

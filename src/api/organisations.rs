@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::domain::FieldError;
 use crate::domain::org::OrgKind;
 use crate::http::auth::ApiUser;
-use crate::http::params::non_empty;
 use crate::http::{ApiError, AppError, ErrorBody};
 use crate::store::OrgFilter;
 use axum::Json;
@@ -34,10 +33,11 @@ pub struct OrganisationPage {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrgQuery {
-    /// university, vocational_school, town, village, bureau or hq.
+    /// university, vocational_school, town, village, bureau or hq; empty for every kind.
+    #[param(pattern = "^(|university|vocational_school|town|village|bureau|hq)$")]
     pub kind: Option<String>,
-    /// 1-based page number.
-    #[param(minimum = 1)]
+    /// 1-based page number, at most 1000000.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// Items per page, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
@@ -46,7 +46,7 @@ pub struct OrgQuery {
 
 /// The organisations of the programme, optionally of one kind.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(OrgQuery), security(("bearer" = [])),
-    responses((status = 200, body = OrganisationPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = OrganisationPage), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_organisations(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -55,8 +55,9 @@ pub async fn list_organisations(
     user.require_business()?;
     let q = super::query(query)?;
     let (page, per_page) = paging(q.page, q.per_page)?;
-    let kind = match non_empty(&q.kind) {
-        Some(k) => Some(OrgKind::parse(&k).ok_or_else(|| {
+    // Exactly a code or nothing, as the document says.
+    let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(k) => Some(OrgKind::parse(k).ok_or_else(|| {
             let all: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
             AppError::Invalid(FieldError::new(
                 "kind",

@@ -78,6 +78,7 @@ fn error_response(e: SecondFactorError) -> Response {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SecondFactorRequest {
     /// From the answer of `POST /api/v1/login`.
     pub pending_token: String,

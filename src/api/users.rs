@@ -15,6 +15,7 @@ use crate::services::access;
 use crate::services::accounts::{self, NewAccount};
 use crate::store::{UserFilter, UserRow};
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -78,7 +79,7 @@ pub struct UserPage {
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// Items per page, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
@@ -131,6 +132,7 @@ pub async fn list_users(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// 3–32 letters, digits, `_`, `.`, `-`.
     pub username: String,
@@ -220,10 +222,10 @@ pub struct ImportedUsers {
 pub async fn import_users(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<ImportedUsers>, ApiError> {
     access::require_account_admin(&user)?;
-    let mut form = read_parts(multipart).await?;
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
     let Some(sheet) = form.take_files("file").into_iter().next() else {
         return Err(AppError::Invalid(FieldError::new("用户表文件", "请选择要上传的文件")).into());
     };
@@ -383,6 +385,7 @@ pub async fn reset_user_password(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleRequest {
     /// A business role: bureau, hq, school, town or village, fitting the organisation.
     pub role: String,

@@ -10,6 +10,7 @@ mod authorisation;
 mod facts;
 mod imports;
 mod objects;
+mod openapi;
 mod platform;
 mod preset;
 mod second_factor;

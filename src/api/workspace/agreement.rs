@@ -11,6 +11,7 @@ use crate::http::multipart::read_parts;
 use crate::http::{ApiError, ErrorBody, writer};
 use crate::services::workspace::{OpenedGroup, agreement};
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, Path, State};
 use serde::{Deserialize, Serialize};
@@ -58,7 +59,7 @@ async fn agreement_dto(state: &AppState, ws: &OpenedGroup) -> Result<AgreementDt
 /// The group's tripartite agreement, its parties and scans.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/agreement", tag = "workspace", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)")),
-    responses((status = 200, body = AgreementDto), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AgreementDto), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_agreement(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -68,7 +69,10 @@ pub async fn get_agreement(
     Ok(Json(agreement_dto(&state, &ws).await?))
 }
 
+/// Unknown fields are refused (422): every field has a default, so a misspelt one would otherwise
+/// be read as empty.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AgreementRequest {
     /// YYYY-MM-DD; absent or empty while not signed yet.
     #[serde(default)]
@@ -136,11 +140,11 @@ pub async fn add_agreement_scans(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<AgreementDto>, ApiError> {
     let ws = open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let mut form = read_parts(multipart).await?;
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
     let scans = form.take_files("scans");
     agreement::add_agreement_scans(&writer(&state, &user), &ws, scans).await?;
     Ok(Json(agreement_dto(&state, &ws).await?))

@@ -10,6 +10,7 @@ use crate::http::multipart::read_parts;
 use crate::http::{ApiError, ErrorBody, writer};
 use crate::services::workspace::bases;
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
@@ -31,7 +32,7 @@ pub struct BaseDto {
 /// The group's practice bases with their photos.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/bases", tag = "workspace", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)")),
-    responses((status = 200, body = Vec<BaseDto>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<BaseDto>), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_bases(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -76,6 +77,7 @@ pub struct BaseUpload {
     /// Repeated: red_education, innovation, creative_design, internship, other.
     pub functions: Vec<String>,
     /// YYYY-MM-DD, not after today.
+    #[schema(format = Date)]
     pub opened_on: String,
     pub description: Option<String>,
     /// JPEG or PNG files, each within the plan's size limit.
@@ -98,11 +100,11 @@ pub async fn add_base(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let ws = open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let mut form = read_parts(multipart).await?;
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
     let input = BaseInput {
         name: form.text("name"),
         place: form.text("place_org_id"),

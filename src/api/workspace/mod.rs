@@ -92,6 +92,7 @@ impl From<&AttachmentRow> for AttachmentDto {
     responses(
         (status = 200, description = "The file's bytes, with its content type (PDF, JPEG or PNG)", content_type = "application/octet-stream"),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
 pub async fn download_file(

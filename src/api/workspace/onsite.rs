@@ -12,6 +12,7 @@ use crate::http::params::parse_year;
 use crate::http::{ApiError, AppError, ErrorBody, writer};
 use crate::services::workspace::onsite;
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -61,7 +62,7 @@ pub struct OnsiteQuery {
 /// The group's on-site service entries of one calendar year.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/onsite", tag = "workspace", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)"), OnsiteQuery),
-    responses((status = 200, body = OnsiteList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = OnsiteList), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_onsite(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -107,10 +108,13 @@ pub async fn list_onsite(
     }))
 }
 
+/// Unknown fields are refused (422), as for every JSON body.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OnsiteRequest {
     /// YYYY-MM-DD.
     #[serde(default)]
+    #[schema(format = Date)]
     pub date_from: String,
     /// YYYY-MM-DD; absent for a one-day entry. At most 92 days from `date_from`.
     #[serde(default)]
@@ -228,11 +232,11 @@ pub async fn import_onsite_entries(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<ImportResult>, ApiError> {
     let ws = open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let mut form = read_parts(multipart).await?;
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
     let Some(sheet) = form.take_files("file").into_iter().next() else {
         return Err(AppError::Invalid(FieldError::new("驻点服务表", "请选择要导入的文件")).into());
     };

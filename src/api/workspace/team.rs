@@ -36,7 +36,7 @@ pub struct TeamMemberDto {
 /// The group's team, everyone who ever joined, with their dates.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/team", tag = "workspace", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)")),
-    responses((status = 200, body = Vec<TeamMemberDto>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<TeamMemberDto>), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_team(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -68,7 +68,9 @@ pub async fn list_team(
     ))
 }
 
+/// Unknown fields are refused (422), as for every JSON body.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TeamMemberRequest {
     #[serde(default)]
     pub person_name: String,
@@ -88,6 +90,7 @@ pub struct TeamMemberRequest {
     pub phone: Option<String>,
     /// YYYY-MM-DD.
     #[serde(default)]
+    #[schema(format = Date)]
     pub joined_on: String,
 }
 
@@ -125,9 +128,11 @@ pub async fn add_team_member(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LeaveRequest {
     /// The first day off the team, YYYY-MM-DD: after joining, not after today.
     #[serde(default)]
+    #[schema(format = Date)]
     pub left_on: String,
 }
 
