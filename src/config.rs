@@ -30,6 +30,12 @@ pub struct Config {
     pub object_store_secret_key: String,
     /// `path` (endpoint/bucket/key, MinIO) or `virtual` (bucket.endpoint/key, Alibaba OSS, Tencent COS).
     pub object_store_url_style: String,
+    /// Where `serve` writes its daily backup (a new directory each day); empty: no scheduled backup.
+    pub backup_dir: String,
+    /// The hour (0–23, Asia/Shanghai) of the daily backup.
+    pub backup_hour: u8,
+    /// Days a scheduled backup is kept; older ones are removed after each run (the newest never).
+    pub backup_keep: i64,
 }
 
 impl Default for Config {
@@ -48,6 +54,9 @@ impl Default for Config {
             object_store_access_key: String::new(),
             object_store_secret_key: String::new(),
             object_store_url_style: "path".into(),
+            backup_dir: String::new(),
+            backup_hour: 2,
+            backup_keep: 30,
         }
     }
 }
@@ -74,6 +83,9 @@ impl std::fmt::Debug for Config {
             )
             .field("object_store_bucket", &self.object_store_bucket)
             .field("object_store_secret_key", &"***")
+            .field("backup_dir", &self.backup_dir)
+            .field("backup_hour", &self.backup_hour)
+            .field("backup_keep", &self.backup_keep)
             .finish()
     }
 }
@@ -113,10 +125,23 @@ impl Config {
                 "object_store_access_key",
                 "object_store_secret_key",
                 "object_store_url_style",
+                "backup_dir",
+                "backup_hour",
+                "backup_keep",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
+        anyhow::ensure!(
+            config.backup_hour <= 23,
+            "配置有误：backup_hour（XIAODI_BACKUP_HOUR）应为 0–23 点，而不是 {}",
+            config.backup_hour
+        );
+        anyhow::ensure!(
+            config.backup_keep >= 1,
+            "配置有误：backup_keep（XIAODI_BACKUP_KEEP）应为至少 1 天，而不是 {}",
+            config.backup_keep
+        );
         Ok(config)
     }
 

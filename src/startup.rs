@@ -94,12 +94,21 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
 
 /// The data directory (database, attachments) readable by the server's own user only: other
 /// users of the machine cannot open the files inside it, whatever each file's own mode.
-fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
+pub(crate) fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     if dir.is_dir() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("无法设置数据目录 {} 的权限", dir.display()))?;
+        // The database file itself too (0600), in case it is copied or the directory opened up;
+        // SQLite gives its -wal and -shm files the main file's mode.
+        for name in ["xiaodi.db", "xiaodi.db-wal", "xiaodi.db-shm"] {
+            let f = dir.join(name);
+            if f.is_file() {
+                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("无法设置 {} 的权限", f.display()))?;
+            }
+        }
     }
     #[cfg(not(unix))]
     let _ = dir;
@@ -155,12 +164,18 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let app = crate::app::router(self.state.clone());
+        // The daily backup runs beside the server and stops with it.
+        let daily = (!self.state.config.backup_dir.trim().is_empty())
+            .then(|| tokio::spawn(crate::backup::run_daily(self.state.clone())));
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+        if let Some(daily) = daily {
+            daily.abort();
+        }
         self.state.store.close().await;
         Ok(())
     }
