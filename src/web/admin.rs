@@ -2,7 +2,7 @@
 
 use super::import::read_upload;
 use super::pages::{
-    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render,
 };
 use crate::AppState;
 use crate::clock::format_ms;
@@ -14,6 +14,7 @@ use crate::http::AppError;
 use crate::http::auth::{CsrfForm, WebUser};
 use crate::services::access;
 use crate::services::accounts::{self, FirstPassword, NewAccount, SheetFailure};
+use crate::services::reads::{self, Read};
 use crate::store::{StoreError, UserFilter, UserRow};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -141,7 +142,12 @@ pub async fn list_users(
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
     access::require_account_admin(&user)?;
-    Ok(render(&users_page(&state, &user, &query).await?)?.into_response())
+    let page = users_page(&state, &user, &query).await?;
+    let asked =
+        serde_json::json!({ "via": "web", "q": query.q, "role": query.role, "page": query.page });
+    let now = state.clock.now_ms();
+    reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
+    Ok(render(&page)?.into_response())
 }
 
 pub async fn export_users(
@@ -172,7 +178,7 @@ pub async fn export_users(
             })
             .collect(),
     };
-    xlsx_download("用户.xlsx", &table)
+    audited_xlsx(&state, &user, "user", None, "用户.xlsx", &table).await
 }
 
 #[derive(Template)]

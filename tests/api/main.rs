@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod api_writes;
+mod audit_chain;
 mod auth;
 mod authorisation;
 mod facts;
