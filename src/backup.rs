@@ -520,38 +520,45 @@ pub fn next_backup_at(now: jiff::Timestamp, hour: u8) -> jiff::Timestamp {
 }
 
 /// The daily backup inside `serve`: at `backup_hour` (Asia/Shanghai) a backup into `backup_dir`,
-/// then the ones older than `backup_keep` days are removed. A failure is logged and retried the
-/// next day; it never stops the server. Checks once a minute whether the hour has come.
+/// then the ones older than `backup_keep` days are removed. Checks once a minute whether the hour
+/// has come; a failure is logged and retried the next day, it never stops the server. With
+/// several instances on one PostgreSQL database, set `backup_dir` on one of them.
 pub async fn run_daily(state: crate::AppState) {
     let c = state.config.clone();
-    let dir = PathBuf::from(c.backup_dir.trim());
-    let url = c.database_url();
     let mut due = next_backup_at(state.clock.now(), c.backup_hour);
-    tracing::info!(dir = %dir.display(), next = %due, keep_days = c.backup_keep, "daily backup scheduled");
+    tracing::info!(dir = %c.backup_dir, next = %due, keep_days = c.backup_keep, "daily backup scheduled");
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tick.tick().await;
-        let now = state.clock.now();
-        if now < due {
-            continue;
-        }
-        due = next_backup_at(now, c.backup_hour);
-        let now_ms = now.as_millisecond();
-        match backup(&state.store, &state.files, &url, &dir, now_ms).await {
-            Ok((path, m)) => {
-                tracing::info!(path = %path.display(), files = m.file_count, audit_seq = m.audit_seq, audit_hash = %m.audit_hash, "daily backup written");
-                record(&state.store, &path, &m, "定时备份", now_ms).await;
-            }
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "daily backup failed"),
-        }
-        match prune_backups(&dir, now_ms, c.backup_keep) {
-            Ok(removed) if !removed.is_empty() => {
-                tracing::info!(removed = removed.len(), "expired backups removed")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "removing expired backups failed"),
-        }
+        due = run_if_due(&state, due).await;
     }
+}
+
+/// One check of the schedule: when `due` has come (by the application's clock), the backup and
+/// the removal of expired ones run; returns when the next one is due.
+pub async fn run_if_due(state: &crate::AppState, due: jiff::Timestamp) -> jiff::Timestamp {
+    let c = &state.config;
+    let now = state.clock.now();
+    if now < due {
+        return due;
+    }
+    let dir = PathBuf::from(c.backup_dir.trim());
+    let now_ms = now.as_millisecond();
+    match backup(&state.store, &state.files, &c.database_url(), &dir, now_ms).await {
+        Ok((path, m)) => {
+            tracing::info!(path = %path.display(), files = m.file_count, audit_seq = m.audit_seq, audit_hash = %m.audit_hash, "daily backup written");
+            record(&state.store, &path, &m, "定时备份", now_ms).await;
+        }
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "daily backup failed"),
+    }
+    match prune_backups(&dir, now_ms, c.backup_keep) {
+        Ok(removed) if !removed.is_empty() => {
+            tracing::info!(removed = removed.len(), "expired backups removed")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "removing expired backups failed"),
+    }
+    next_backup_at(now, c.backup_hour)
 }
 
 /// Writes the backup into the audit log (after the snapshot, so it is in the next backup).

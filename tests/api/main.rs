@@ -8,6 +8,7 @@ mod api_writes;
 mod audit_chain;
 mod auth;
 mod authorisation;
+mod backup;
 mod facts;
 mod imports;
 mod objects;
