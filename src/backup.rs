@@ -119,7 +119,7 @@ fn file_path(root: &Path, digest: &str) -> PathBuf {
 }
 
 /// Where the SQLite database of `url` lives.
-fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
+pub(crate) fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))

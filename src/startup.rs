@@ -32,6 +32,9 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
     let store = Store::connect(&url).await?;
     store.migrate().await?;
     keep_private(&config.data_dir)?;
+    if let Ok(db) = crate::backup::sqlite_path(&url) {
+        keep_database_private(&db)?;
+    }
     let mut prepared = Prepared::default();
     if !store.has_any_plan().await? {
         let rows = preset_pairing_rows()?;
@@ -100,18 +103,26 @@ pub(crate) fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("无法设置数据目录 {} 的权限", dir.display()))?;
-        // The database file itself too (0600), in case it is copied or the directory opened up;
-        // SQLite gives its -wal and -shm files the main file's mode.
-        for name in ["xiaodi.db", "xiaodi.db-wal", "xiaodi.db-shm"] {
-            let f = dir.join(name);
-            if f.is_file() {
-                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))
-                    .with_context(|| format!("无法设置 {} 的权限", f.display()))?;
-            }
-        }
     }
     #[cfg(not(unix))]
     let _ = dir;
+    Ok(())
+}
+
+/// The SQLite database file itself too (0600), wherever the URL puts it, in case it is copied
+/// or its directory opened up; SQLite gives its -wal and -shm files the main file's mode.
+fn keep_database_private(db: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let f = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if f.is_file() {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("无法设置 {} 的权限", f.display()))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
     Ok(())
 }
 

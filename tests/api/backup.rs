@@ -218,6 +218,12 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write(app: TestAp
     let file = data.join("files").join(&digest[..2]).join(digest);
     assert_eq!(std::fs::read(&file).unwrap(), SCAN);
     assert_eq!(mode(&data), 0o700);
+    if app.backend == Db::Sqlite {
+        // The live database, its log and the restored copy: the server's user only.
+        assert_eq!(mode(&app.data_dir.join("test.db")), 0o600);
+        assert_eq!(mode(&app.data_dir.join("test.db-wal")), 0o600);
+        assert_eq!(mode(&data.join("xiaodi.db")), 0o600);
+    }
     let report = restored.verify_audit_chain().await.unwrap();
     assert!(report.is_intact(), "{:?}", report.fault);
     assert!(
