@@ -132,6 +132,56 @@ pub(crate) fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
+/// A PostgreSQL URL without its password, and the password (percent-decoded) for `PGPASSWORD`:
+/// pg_dump and pg_restore get it from their environment, not from an argument every user of the
+/// machine can read in the process list.
+fn split_password(url: &str) -> (String, Option<String>) {
+    let (Some(s), Some(at)) = (url.find("://"), url.rfind('@')) else {
+        return (url.to_string(), None);
+    };
+    if at < s {
+        return (url.to_string(), None);
+    }
+    let creds = &url[s + 3..at];
+    let Some(colon) = creds.find(':') else {
+        return (url.to_string(), None);
+    };
+    let encoded = &creds[colon + 1..];
+    let mut bytes = Vec::new();
+    let raw = encoded.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            raw[i],
+            raw.get(i + 1).and_then(|b| hex(*b)),
+            raw.get(i + 2).and_then(|b| hex(*b)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                bytes.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    let without = format!("{}{}{}", &url[..s + 3], &creds[..colon], &url[at..]);
+    (without, Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// pg_dump or pg_restore for `url`, the password passed through the environment.
+fn pg_command(program: &str, url: &str) -> std::process::Command {
+    let (url, password) = split_password(url);
+    let mut c = std::process::Command::new(program);
+    if let Some(p) = password {
+        c.env("PGPASSWORD", p);
+    }
+    c.arg("--dbname").arg(url);
+    c
+}
+
 fn backend_name(b: Backend) -> &'static str {
     match b {
         Backend::Sqlite => "sqlite",
@@ -212,13 +262,11 @@ async fn write_backup(
             let url = database_url.to_string();
             let t = target.clone();
             let out = tokio::task::spawn_blocking(move || {
-                std::process::Command::new("pg_dump")
+                pg_command("pg_dump", &url)
                     .arg("--format=custom")
                     .arg("--no-owner")
                     .arg("--file")
                     .arg(&t)
-                    .arg("--dbname")
-                    .arg(&url)
                     .output()
             })
             .await?
@@ -432,12 +480,12 @@ pub async fn restore(
             );
             let dump = from.join(&m.database_file);
             let out = tokio::task::spawn_blocking(move || {
-                let mut c = std::process::Command::new("pg_restore");
+                let mut c = pg_command("pg_restore", &url);
                 c.arg("--no-owner").arg("--exit-on-error");
                 if tables > 0 {
                     c.arg("--clean").arg("--if-exists");
                 }
-                c.arg("--dbname").arg(&url).arg(&dump).output()
+                c.arg(&dump).output()
             })
             .await?
             .map_err(|e| anyhow::anyhow!("无法运行 pg_restore（{e}）：请安装 postgresql-client"))?;
@@ -620,6 +668,21 @@ mod tests {
             (PathBuf::from("b"), now - 60 * day),
         ];
         assert_eq!(expired_backups(&old, now, 30), vec![PathBuf::from("a")]);
+    }
+
+    #[test]
+    fn the_password_leaves_the_url_for_the_environment() {
+        assert_eq!(
+            split_password("postgres://u:p%40ss:w@h:5432/db?sslmode=require"),
+            (
+                "postgres://u@h:5432/db?sslmode=require".to_string(),
+                Some("p@ss:w".to_string())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://u@h/db"),
+            ("postgres://u@h/db".to_string(), None)
+        );
     }
 
     #[test]
