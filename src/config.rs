@@ -208,4 +208,26 @@ mod tests {
             "{shown}"
         );
     }
+
+    #[test]
+    fn backup_settings_are_checked() {
+        let c = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(
+            (c.backup_dir.as_str(), c.backup_hour, c.backup_keep),
+            ("", 2, 30),
+            "no scheduled backup unless a directory is given"
+        );
+        let dir = std::env::temp_dir().join(format!("xiaodi-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (toml, field) in [
+            ("backup_hour = 24", "backup_hour"),
+            ("backup_keep = 0", "backup_keep"),
+        ] {
+            let file = dir.join("x.toml");
+            std::fs::write(&file, toml).unwrap();
+            let e = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

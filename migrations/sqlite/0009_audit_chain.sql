@@ -27,7 +27,7 @@ end;
 
 -- Entries stay append-only; the one update allowed gives a row written before this migration
 -- its place in the chain (its hash is still null).
-drop trigger audit_events_no_update;
+drop trigger if exists audit_events_no_update;
 create trigger audit_events_no_update before update on audit_events
 when old.hash is not null
 begin

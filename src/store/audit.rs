@@ -354,25 +354,34 @@ impl Store {
         };
         let mut seq: i64 = head.try_get("last_seq")?;
         let mut prev: String = head.try_get("last_hash")?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "select {LINK_COLUMNS} from audit_events where hash is null order by at, id"
-        )))
-        .fetch_all(&mut *tx)
-        .await?;
-        for r in &rows {
-            let link = StoredLink::from_row(r)?;
-            seq += 1;
-            let hash = link.hash_at(seq, &prev);
-            sqlx::query(
-                "update audit_events set seq = $1, prev_hash = $2, hash = $3 where id = $4",
-            )
-            .bind(seq)
-            .bind(&prev)
-            .bind(&hash)
-            .bind(&link.id)
-            .execute(&mut *tx)
+        // In pages, so a long log is never in memory at once: each page, once chained, no
+        // longer matches `hash is null`.
+        let mut chained = 0u64;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "select {LINK_COLUMNS} from audit_events where hash is null order by at, id limit 5000"
+            )))
+            .fetch_all(&mut *tx)
             .await?;
-            prev = hash;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let link = StoredLink::from_row(r)?;
+                seq += 1;
+                let hash = link.hash_at(seq, &prev);
+                sqlx::query(
+                    "update audit_events set seq = $1, prev_hash = $2, hash = $3 where id = $4",
+                )
+                .bind(seq)
+                .bind(&prev)
+                .bind(&hash)
+                .bind(&link.id)
+                .execute(&mut *tx)
+                .await?;
+                prev = hash;
+            }
+            chained += rows.len() as u64;
         }
         sqlx::query("update audit_chain set last_seq = $1, last_hash = $2 where id = 1")
             .bind(seq)
@@ -380,7 +389,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(rows.len() as u64)
+        Ok(chained)
     }
 
     /// Walks the chain from its first entry and names the first fault: an entry missing (deleted),
