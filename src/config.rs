@@ -33,6 +33,12 @@ pub struct Config {
     /// Roles whose users sign in with a password and a one-time code (TOTP), by role code.
     /// Unknown codes are named in a warning at start and otherwise ignored.
     pub two_factor_roles: Vec<String>,
+    /// Where `serve` writes its daily backup (a new directory each day); empty: no scheduled backup.
+    pub backup_dir: String,
+    /// The hour (0–23, Asia/Shanghai) of the daily backup.
+    pub backup_hour: u8,
+    /// Days a scheduled backup is kept; older ones are removed after each run (the newest never).
+    pub backup_keep: i64,
 }
 
 impl Default for Config {
@@ -55,6 +61,9 @@ impl Default for Config {
             two_factor_roles: ["sysadmin", "secadmin", "auditor", "bureau", "hq"]
                 .map(String::from)
                 .to_vec(),
+            backup_dir: String::new(),
+            backup_hour: 2,
+            backup_keep: 30,
         }
     }
 }
@@ -82,6 +91,9 @@ impl std::fmt::Debug for Config {
             .field("object_store_bucket", &self.object_store_bucket)
             .field("object_store_secret_key", &"***")
             .field("two_factor_roles", &self.two_factor_roles)
+            .field("backup_dir", &self.backup_dir)
+            .field("backup_hour", &self.backup_hour)
+            .field("backup_keep", &self.backup_keep)
             .finish()
     }
 }
@@ -122,10 +134,23 @@ impl Config {
                 "object_store_secret_key",
                 "object_store_url_style",
                 "two_factor_roles",
+                "backup_dir",
+                "backup_hour",
+                "backup_keep",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
+        anyhow::ensure!(
+            config.backup_hour <= 23,
+            "配置有误：backup_hour（XIAODI_BACKUP_HOUR）应为 0–23 点，而不是 {}",
+            config.backup_hour
+        );
+        anyhow::ensure!(
+            config.backup_keep >= 1,
+            "配置有误：backup_keep（XIAODI_BACKUP_KEEP）应为至少 1 天，而不是 {}",
+            config.backup_keep
+        );
         Ok(config)
     }
 
@@ -191,5 +216,27 @@ mod tests {
                 && !shown.contains("objpw"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn backup_settings_are_checked() {
+        let c = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(
+            (c.backup_dir.as_str(), c.backup_hour, c.backup_keep),
+            ("", 2, 30),
+            "no scheduled backup unless a directory is given"
+        );
+        let dir = std::env::temp_dir().join(format!("xiaodi-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (toml, field) in [
+            ("backup_hour = 24", "backup_hour"),
+            ("backup_keep = 0", "backup_keep"),
+        ] {
+            let file = dir.join("x.toml");
+            std::fs::write(&file, toml).unwrap();
+            let e = Config::load(Some(&file), &Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -40,6 +40,30 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Back up the database and attachments into a new directory under DIR (online: the server may run).
+    Backup { dir: PathBuf },
+    /// Restore a backup directory (made by `backup`) into the configured database and data directory.
+    Restore {
+        dir: PathBuf,
+        /// Overwrite a data directory or database that already holds data (stop the server first).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walk the audit hash chain; name the first broken or missing link and exit non-zero.
+    Verify {
+        /// Also check the chain head recorded in this backup's manifest.
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,6 +178,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Pairings { file },
         } => xiaodi::cli::import_pairings(&config, &file).await,
+        Command::Backup { dir } => xiaodi::cli::backup(&config, &dir).await,
+        Command::Restore { dir, force } => xiaodi::cli::restore(&config, &dir, force).await,
+        Command::Audit {
+            command: AuditCommand::Verify { against },
+        } => xiaodi::cli::audit_verify(&config, against.as_deref()).await,
     }
 }
 

@@ -32,6 +32,9 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
     let store = Store::connect(&url).await?;
     store.migrate().await?;
     keep_private(&config.data_dir)?;
+    if let Ok(db) = crate::backup::sqlite_path(&url) {
+        keep_database_private(&db)?;
+    }
     let mut prepared = Prepared::default();
     if !store.has_any_plan().await? {
         let rows = preset_pairing_rows()?;
@@ -107,7 +110,7 @@ fn warn_of_unknown_two_factor_roles(config: &Config) {
 
 /// The data directory (database, attachments) readable by the server's own user only: other
 /// users of the machine cannot open the files inside it, whatever each file's own mode.
-fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
+pub(crate) fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     if dir.is_dir() {
         use std::os::unix::fs::PermissionsExt;
@@ -116,6 +119,23 @@ fn keep_private(dir: &std::path::Path) -> anyhow::Result<()> {
     }
     #[cfg(not(unix))]
     let _ = dir;
+    Ok(())
+}
+
+/// The SQLite database file itself too (0600), wherever the URL puts it, in case it is copied
+/// or its directory opened up; SQLite gives its -wal and -shm files the main file's mode.
+fn keep_database_private(db: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let f = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if f.is_file() {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("无法设置 {} 的权限", f.display()))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
     Ok(())
 }
 
@@ -169,12 +189,18 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let app = crate::app::router(self.state.clone());
+        // The daily backup runs beside the server and stops with it.
+        let daily = (!self.state.config.backup_dir.trim().is_empty())
+            .then(|| tokio::spawn(crate::backup::run_daily(self.state.clone())));
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+        if let Some(daily) = daily {
+            daily.abort();
+        }
         self.state.store.close().await;
         Ok(())
     }

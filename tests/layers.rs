@@ -143,6 +143,15 @@ fn the_store_sits_below_services() {
 }
 
 #[test]
+fn backups_know_the_store_not_the_pages() {
+    assert_uses_none(
+        "backup",
+        &["web", "api", "http", "app", "cli", "startup", "services"],
+        &["axum"],
+    );
+}
+
+#[test]
 fn the_domain_is_pure() {
     assert_uses_none(
         "domain",

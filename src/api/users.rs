@@ -13,6 +13,7 @@ use crate::http::params::non_empty;
 use crate::http::{ApiError, AppError, ErrorBody};
 use crate::services::access;
 use crate::services::accounts::{self, NewAccount};
+use crate::services::reads::{self, Read};
 use crate::store::{UserFilter, UserRow};
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
@@ -123,6 +124,9 @@ pub async fn list_users(
     };
     let (rows, total) = state.store.list_users(&filter).await?;
     let now = state.clock.now_ms();
+    // Views of personal data are audited, as on the page.
+    let asked = serde_json::json!({ "via": "api", "q": q.q, "role": q.role, "page": page });
+    reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
     Ok(Json(UserPage {
         items: rows.iter().map(|u| user_dto(u, now)).collect(),
         total,

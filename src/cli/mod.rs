@@ -184,3 +184,112 @@ pub async fn user_reset_second_factor(config: &Config, username: &str) -> anyhow
     );
     Ok(())
 }
+
+/// `xiaodi backup DIR`: an online backup of the database and attachments into a new directory
+/// under `dir`, while the server may be running.
+pub async fn backup(config: &Config, dir: &std::path::Path) -> anyhow::Result<()> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        let db = config.data_dir.join("xiaodi.db");
+        anyhow::ensure!(
+            !config.database_url.trim().is_empty() || db.exists(),
+            "数据库文件 {} 不存在：请用 --data-dir 或 --database-url 指向要备份的平台",
+            db.display()
+        );
+    }
+    let store = open(config).await?;
+    let files = config.file_store()?;
+    let now = crate::clock::Clock::default().now_ms();
+    let (path, m) = crate::backup::backup(&store, &files, &url, dir, now).await?;
+    crate::backup::record(&store, &path, &m, &operator().name, now).await;
+    println!("已备份到 {}", path.display());
+    println!(
+        "  数据库 {}（{} 字节，sha256 {}，结构版本 {}）",
+        m.database_file, m.database_bytes, m.database_sha256, m.schema_version
+    );
+    println!("  附件 {} 个，共 {} 字节", m.file_count, m.files_bytes);
+    println!(
+        "  审计哈希链：到第 {} 条，哈希 {}",
+        m.audit_seq, m.audit_hash
+    );
+    Ok(())
+}
+
+/// `xiaodi restore DIR [--force]`: checks the backup against its manifest, then writes it into
+/// the configured database and file store. The server must be stopped.
+pub async fn restore(config: &Config, dir: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let restored = crate::backup::restore(config, dir, force).await?;
+    let m = &restored.manifest;
+    println!(
+        "已从 {} 恢复：{} 的数据库（结构版本 {}），附件 {} 个（新写入 {} 个）",
+        dir.display(),
+        m.created_at,
+        m.schema_version,
+        m.file_count,
+        restored.files_written
+    );
+    let store = open(config).await?;
+    let report = store.verify_audit_chain().await?;
+    let now = crate::clock::Clock::default().now_ms();
+    let entry = crate::store::AuditEntry {
+        action: "backup.restore",
+        entity: "backup",
+        entity_id: dir.file_name().and_then(|n| n.to_str()),
+        before: None,
+        after: Some(
+            serde_json::json!({ "created_at": m.created_at, "database_sha256": m.database_sha256 }),
+        ),
+    };
+    store.audit(&operator(), now, entry).await?;
+    match report.fault {
+        None => println!("审计哈希链完好：共 {} 条", report.entries),
+        Some(f) => eprintln!("警告：恢复的审计日志哈希链有问题：{f}"),
+    }
+    Ok(())
+}
+
+/// `xiaodi audit verify [--against BACKUP]`: walks the audit hash chain and names the first
+/// broken or missing link; with a backup, also checks that the entry its manifest recorded as the
+/// chain's head still has the same hash (an anchor kept outside the database).
+pub async fn audit_verify(
+    config: &Config,
+    against: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let anchor = match against {
+        Some(dir) => {
+            let text = std::fs::read_to_string(dir.join(crate::backup::MANIFEST))
+                .with_context(|| format!("无法读取 {} 中的备份清单", dir.display()))?;
+            let m: crate::backup::Manifest = serde_json::from_str(&text)?;
+            Some(m)
+        }
+        None => None,
+    };
+    let store = open(config).await?;
+    let report = store.verify_audit_chain().await?;
+    if let Some(f) = report.fault {
+        anyhow::bail!(
+            "审计日志哈希链断裂（断点前完好 {} 条）：{f}",
+            report.entries
+        );
+    }
+    if let Some(m) = anchor
+        && m.audit_seq > 0
+    {
+        let now = store.audit_hash_at(m.audit_seq).await?;
+        anyhow::ensure!(
+            now.as_deref() == Some(m.audit_hash.as_str()),
+            "第 {} 条审计记录与备份（{}）时记下的哈希不符：此后审计日志被整体改写",
+            m.audit_seq,
+            m.created_at
+        );
+        println!(
+            "与备份（{}）时的链头第 {} 条一致",
+            m.created_at, m.audit_seq
+        );
+    }
+    println!(
+        "审计日志哈希链完好：共 {} 条，链头第 {} 条，哈希 {}",
+        report.entries, report.head_seq, report.head_hash
+    );
+    Ok(())
+}

@@ -9,6 +9,7 @@ pub mod facts;
 pub mod files;
 mod groups;
 pub mod onsite;
+mod ops;
 mod orgs;
 mod pairings;
 pub mod plans;
@@ -18,7 +19,9 @@ mod sessions;
 pub mod team;
 mod users;
 
-pub use audit::{Actor, AuditEntry, AuditFilter, AuditRecord};
+pub use audit::{
+    Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,
+};
 pub use groups::{GroupFilter, GroupMember, GroupRow, GroupScope, GroupView};
 pub use orgs::{OrgFilter, OrgLookup, OrgRow, PlanRow, RegionRow};
 pub use pairings::{ImportSummary, PairingImportError};
@@ -117,6 +120,14 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
         migrator.run(&self.pool).await.context("数据库迁移失败")?;
+        // 0009 added the audit hash chain; the entries from before it are chained here, once.
+        let chained = self
+            .chain_legacy_audit()
+            .await
+            .context("无法将已有审计记录接入哈希链")?;
+        if chained > 0 {
+            tracing::info!(chained, "earlier audit entries added to the hash chain");
+        }
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 
 use super::import::read_upload;
 use super::pages::{
-    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render,
 };
 use crate::AppState;
 use crate::clock::format_ms;
@@ -17,6 +17,7 @@ use crate::http::auth::{CsrfForm, WebUser};
 use crate::services::ServiceError;
 use crate::services::access;
 use crate::services::accounts::{self, NewAccount};
+use crate::services::reads::{self, Read};
 use crate::store::{UserFilter, UserRow};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -197,7 +198,12 @@ pub async fn list_users(
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
     access::require_user_directory(&user)?;
-    Ok(render(&users_page(&state, &user, &query).await?)?.into_response())
+    let page = users_page(&state, &user, &query).await?;
+    let asked =
+        serde_json::json!({ "via": "web", "q": query.q, "role": query.role, "page": query.page });
+    let now = state.clock.now_ms();
+    reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
+    Ok(render(&page)?.into_response())
 }
 
 pub async fn export_users(
@@ -228,7 +234,7 @@ pub async fn export_users(
             })
             .collect(),
     };
-    xlsx_download("用户.xlsx", &table)
+    audited_xlsx(&state, &user, "user", None, "用户.xlsx", &table).await
 }
 
 #[derive(Template)]

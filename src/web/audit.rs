@@ -1,7 +1,7 @@
 //! The audit log, for the auditor only.
 
 use super::pages::{
-    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render,
 };
 use crate::AppState;
 use crate::clock::{format_ms, shanghai};
@@ -167,5 +167,5 @@ pub async fn export_audit(
             })
             .collect(),
     };
-    xlsx_download("审计日志.xlsx", &table)
+    audited_xlsx(&state, &user, "audit_event", None, "审计日志.xlsx", &table).await
 }

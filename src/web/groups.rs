@@ -1,7 +1,7 @@
 //! The groups list (the home page of business users) and a group's page.
 
 use super::pages::{
-    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render,
 };
 use crate::AppState;
 use crate::domain::org::MemberRole;
@@ -139,5 +139,5 @@ pub async fn export_groups(
             })
             .collect(),
     };
-    xlsx_download("结对组.xlsx", &table)
+    audited_xlsx(&state, &user, "group", None, "结对组.xlsx", &table).await
 }

@@ -1,7 +1,7 @@
 //! Organisations, the region tree and the plan with its rules.
 
 use super::pages::{
-    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download,
+    Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render,
 };
 use crate::AppState;
 use crate::domain::ids::RegionId;
@@ -112,7 +112,7 @@ pub async fn export_organisations(
             })
             .collect(),
     };
-    xlsx_download("单位名录.xlsx", &table)
+    audited_xlsx(&state, &user, "organisation", None, "单位名录.xlsx", &table).await
 }
 
 #[derive(Template)]

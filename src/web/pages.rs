@@ -181,6 +181,30 @@ pub fn query_string(filters: &[(&str, Option<&str>)]) -> String {
     serde_urlencoded::to_string(&pairs).unwrap_or_default()
 }
 
+/// An xlsx export of a list, written into the audit log first (`export`, the entity, its id when
+/// the list belongs to one group, the file name and how many rows): every export of the web UI
+/// goes through here.
+pub async fn audited_xlsx(
+    state: &crate::AppState,
+    user: &Viewer,
+    entity: &str,
+    entity_id: Option<&str>,
+    filename: &str,
+    table: &Table,
+) -> Result<Response, AppError> {
+    crate::services::reads::record_read(
+        &state.store,
+        user,
+        state.clock.now_ms(),
+        crate::services::reads::Read::Export,
+        entity,
+        entity_id,
+        serde_json::json!({ "file": filename, "rows": table.rows.len() }),
+    )
+    .await?;
+    xlsx_download(filename, table)
+}
+
 /// An xlsx download of a list.
 pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError> {
     let bytes = to_xlsx(table).map_err(|e| AppError::Internal(e.into()))?;

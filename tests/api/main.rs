@@ -5,8 +5,10 @@ mod helpers;
 
 mod accounts;
 mod api_writes;
+mod audit_chain;
 mod auth;
 mod authorisation;
+mod backup;
 mod facts;
 mod imports;
 mod objects;

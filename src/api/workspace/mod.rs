@@ -100,6 +100,7 @@ pub async fn download_file(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (file, bytes) = read_attachment(&state.store, &state.files, &user, &id).await?;
+    let (file, bytes) =
+        read_attachment(&state.store, &state.files, &user, &id, state.clock.now_ms()).await?;
     Ok(attachment_response(&file, bytes))
 }

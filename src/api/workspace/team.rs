@@ -8,6 +8,7 @@ use crate::domain::team::{TeamMemberInput, mask_phone};
 use crate::http::auth::ApiUser;
 use crate::http::{ApiError, ErrorBody, writer};
 use crate::services::access;
+use crate::services::reads::{self, Read};
 use crate::services::workspace::team;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -44,6 +45,20 @@ pub async fn list_team(
 ) -> Result<Json<Vec<TeamMemberDto>>, ApiError> {
     let ws = open(&state, &user, &id).await?;
     let team = state.store.list_team(&ws.group().id).await?;
+    // Names and phone numbers: a read of personal data, audited as the web page's is.
+    let group = ws.group().id.to_string();
+    let asked = serde_json::json!({ "via": "api", "rows": team.len() });
+    let now = state.clock.now_ms();
+    reads::record_read(
+        &state.store,
+        &user,
+        now,
+        Read::View,
+        "team_member",
+        Some(&group),
+        asked,
+    )
+    .await?;
     Ok(Json(
         team.into_iter()
             .map(|m| TeamMemberDto {

@@ -103,17 +103,28 @@ pub async fn open_attachment(
 }
 
 /// The file's record and its bytes, for a viewer who may see its group (the web's `/files/{id}`
-/// and the API's download both ask here).
+/// and the API's download both ask here); the download is written into the audit log.
 pub async fn read_attachment(
     store: &Store,
     files: &FileStore,
     viewer: &Viewer,
     id: &str,
+    now_ms: i64,
 ) -> Result<(AttachmentRow, Vec<u8>), ServiceError> {
     let file = open_attachment(store, viewer, id).await?;
     let bytes = files.read(&file.sha256).await.map_err(|e| {
         StoreError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
     })?;
+    crate::services::reads::record_read(
+        store,
+        viewer,
+        now_ms,
+        crate::services::reads::Read::Download,
+        "attachment",
+        Some(file.id.as_str()),
+        serde_json::json!({ "file": file.file_name, "group_id": file.group_id.as_str(), "size": file.size_bytes }),
+    )
+    .await?;
     Ok((file, bytes))
 }
 

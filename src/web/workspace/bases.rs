@@ -11,7 +11,7 @@ use crate::services::ServiceError;
 use crate::services::workspace::bases as services;
 use crate::store::bases::{BASE_FUNCTIONS, BaseInput, BaseRow, base_function_label};
 use crate::web::multipart::read_multipart;
-use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
+use crate::web::pages::{Chrome, audited_xlsx, non_empty, query_string, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -261,5 +261,7 @@ pub async fn export_bases(
             })
             .collect(),
     };
-    xlsx_download(&format!("第{}组实践基地.xlsx", ws.group().number), &table)
+    let file = format!("第{}组实践基地.xlsx", ws.group().number);
+    let group = ws.group().id.to_string();
+    audited_xlsx(&state, &user, "practice_base", Some(&group), &file, &table).await
 }

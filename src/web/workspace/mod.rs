@@ -232,6 +232,7 @@ pub async fn download_file(
     WebUser(user): WebUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (file, bytes) = read_attachment(&state.store, &state.files, &user, &id).await?;
+    let (file, bytes) =
+        read_attachment(&state.store, &state.files, &user, &id, state.clock.now_ms()).await?;
     Ok(attachment_response(&file, bytes))
 }

@@ -14,7 +14,7 @@ use crate::services::workspace::onsite as services;
 use crate::services::{ServiceError, access};
 use crate::store::onsite::OnsiteRow;
 use crate::web::import::read_upload;
-use crate::web::pages::{Chrome, PER_PAGE, Pager, non_empty, page_offset, render, xlsx_download};
+use crate::web::pages::{Chrome, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -346,10 +346,9 @@ pub async fn export_onsite(
             })
             .collect(),
     };
-    xlsx_download(
-        &format!("第{}组驻点服务{year}.xlsx", ws.group().number),
-        &table,
-    )
+    let file = format!("第{}组驻点服务{year}.xlsx", ws.group().number);
+    let group = ws.group().id.to_string();
+    audited_xlsx(&state, &user, "onsite_entry", Some(&group), &file, &table).await
 }
 
 pub async fn import_onsite(

@@ -10,10 +10,11 @@ use crate::domain::team::{TeamMemberInput, TeamRole, Title, mask_phone};
 use crate::exports::Table;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::http::{AppError, writer};
+use crate::services::reads::{self, Read};
 use crate::services::workspace::team as services;
 use crate::services::{ServiceError, access};
 use crate::store::team::TeamMemberRow;
-use crate::web::pages::{Chrome, non_empty, query_string, render, xlsx_download};
+use crate::web::pages::{Chrome, audited_xlsx, non_empty, query_string, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -246,10 +247,22 @@ pub async fn get_team(
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     let filter = TeamFilter::parse(&q, ws.today)?;
-    Ok(
-        render(&page(&state, &user, &ws, filter, MemberForm::default(), None).await?)?
-            .into_response(),
+    let page = page(&state, &user, &ws, filter, MemberForm::default(), None).await?;
+    // The list shows names and phone numbers: a read of personal data, audited.
+    let group = ws.group().id.to_string();
+    let asked = serde_json::json!({ "via": "web", "date": q.date, "org": q.org, "role": q.role });
+    let now = state.clock.now_ms();
+    reads::record_read(
+        &state.store,
+        &user,
+        now,
+        Read::View,
+        "team_member",
+        Some(&group),
+        asked,
     )
+    .await?;
+    Ok(render(&page)?.into_response())
 }
 
 impl MemberForm {
@@ -399,5 +412,7 @@ pub async fn export_team(
             })
             .collect(),
     };
-    xlsx_download(&format!("第{}组服务工作队.xlsx", ws.group().number), &table)
+    let file = format!("第{}组服务工作队.xlsx", ws.group().number);
+    let group = ws.group().id.to_string();
+    audited_xlsx(&state, &user, "team_member", Some(&group), &file, &table).await
 }

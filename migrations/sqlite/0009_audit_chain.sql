@@ -1,0 +1,35 @@
+-- A tamper-evident audit trail (网络安全法 §21, GB/T 22239 8.1.4.3): every entry carries its place in
+-- one linear chain (seq), the hash of the entry before it (prev_hash) and its own hash, a sha256
+-- over its fields and prev_hash (see src/store/audit.rs for the exact encoding). Deleting, changing
+-- or slipping in a row breaks the chain, and `xiaodi audit verify` names where.
+alter table audit_events add column seq integer;
+alter table audit_events add column prev_hash text;
+alter table audit_events add column hash text;
+create unique index audit_events_seq_key on audit_events (seq);
+
+-- The chain's head: the last seq and hash. Every append updates this one row first, which
+-- serialises appends (the row's write lock is held until the appending transaction commits), so
+-- the chain stays linear with several writers. legacy_pending: the rows written before this
+-- migration are still to be chained, once, by the application (SQLite has no sha256 function).
+create table audit_chain (
+    id integer primary key,
+    last_seq integer not null,
+    last_hash text not null,
+    legacy_pending integer not null,
+    constraint audit_chain_single_row check (id = 1)
+);
+insert into audit_chain (id, last_seq, last_hash, legacy_pending)
+values (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 1);
+create trigger audit_chain_no_delete before delete on audit_chain
+begin
+    select raise(abort, 'audit_chain keeps its head row');
+end;
+
+-- Entries stay append-only; the one update allowed gives a row written before this migration
+-- its place in the chain (its hash is still null).
+drop trigger if exists audit_events_no_update;
+create trigger audit_events_no_update before update on audit_events
+when old.hash is not null
+begin
+    select raise(abort, 'audit_events is append-only');
+end;

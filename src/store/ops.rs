@@ -1,0 +1,45 @@
+//! What backups and restores ask of the database: its schema version, the attachments it refers
+//! to, whether it already holds tables.
+
+use super::{Backend, Store};
+use sqlx::Row;
+
+impl Store {
+    /// The newest migration applied to this database.
+    pub async fn schema_version(&self) -> sqlx::Result<i64> {
+        sqlx::query("select cast(coalesce(max(version), 0) as bigint) as v from _sqlx_migrations where success")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("v")
+    }
+
+    /// The newest migration this build of the platform carries for `backend`.
+    pub fn known_schema_version(backend: Backend) -> i64 {
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// The sha256 of every attachment the database refers to, each once, sorted.
+    pub async fn attachment_digests(&self) -> sqlx::Result<Vec<String>> {
+        sqlx::query("select distinct sha256 from attachments order by sha256")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("sha256"))
+            .collect()
+    }
+
+    /// How many tables the PostgreSQL database's `public` schema holds (a restore target should
+    /// hold none).
+    pub async fn public_table_count(&self) -> sqlx::Result<i64> {
+        sqlx::query(
+            "select cast(count(*) as bigint) as n from information_schema.tables where table_schema = 'public'",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")
+    }
+}
