@@ -76,6 +76,7 @@ operations! {
     openapi_json,
     login,
     logout,
+    change_password,
     list_groups,
     get_group,
     group_checks,

@@ -32,6 +32,9 @@ pub enum AppError {
     Rows(Vec<RowError>),
     #[error("请求来源校验失败，请刷新页面后重试")]
     Csrf,
+    /// The password was set by someone else or has expired: nothing but changing it until then.
+    #[error("请先修改密码（POST /api/v1/account/password，或在网页上修改），再使用其他功能")]
+    PasswordChangeRequired,
     #[error("服务器内部错误，请稍后重试")]
     Internal(#[from] anyhow::Error),
 }
@@ -77,7 +80,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::PasswordChangeRequired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -92,6 +97,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => "invalid",
             AppError::Conflict(_) => "conflict",
@@ -156,8 +162,8 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked,
-    /// method_not_allowed, internal.
+    /// Machine-readable code: unauthorized, forbidden, password_change_required, not_found,
+    /// invalid, conflict, locked, too_many_attempts, method_not_allowed, internal.
     pub error: String,
     /// What went wrong, in Chinese, naming the field where there is one.
     pub message: String,

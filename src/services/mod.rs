@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod compliance;
+pub mod signin;
 pub mod workspace;
 
 use crate::domain::FieldErrors;
