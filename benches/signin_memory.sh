@@ -12,7 +12,7 @@ total="${1:-400}"
 clients="${2:-32}"
 dir="$(mktemp -d)"
 port=18081
-bin=./target/release/xiaodi
+bin="${XIAODI_BIN:-./target/release/xiaodi}"
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 export XIAODI_DATA_DIR="$dir" XIAODI_LOG_LEVEL=warn XIAODI_ADMIN_PASSWORD='Bench#2024pw'
 for i in $(seq -w 1 "$clients"); do

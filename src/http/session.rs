@@ -98,7 +98,7 @@ pub async fn authenticate(
     let username = username.trim();
     // Before anything is looked up or hashed: a throttled attempt costs nothing and says nothing.
     if let Err(t) = state.signin.try_acquire(ip, &key, now) {
-        tracing::warn!(ip, name = %key, "sign-in throttled");
+        tracing::warn!(ip, name = ?key, "sign-in throttled");
         return Err(LoginError::Throttled {
             retry_after_ms: t.retry_after_ms,
         });
