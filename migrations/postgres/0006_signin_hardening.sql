@@ -18,7 +18,8 @@ update users set last_sign_in_at =
 
 -- Failed sign-ins counted and locked per name (lower-cased), whether or not an account has the
 -- name: an unknown name locks like a known one, so a lock says nothing about which names exist.
--- (users.failed_attempts / locked_until mirror this for the accounts' list.)
+-- Account rows read their name's count and lock from here; users.failed_attempts and
+-- users.locked_until are no longer written (a failure then writes the same rows for any name).
 create table sign_in_names (
     name_key text primary key,
     failed_attempts bigint not null default 0,

@@ -58,7 +58,10 @@ pub struct UserFilter {
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
-    u.must_change_password, u.failed_attempts, u.locked_until, u.disabled, u.created_at,
+    u.must_change_password,
+    coalesce((select l.failed_attempts from sign_in_names l where l.name_key = lower(u.username)), 0) as failed_attempts,
+    (select l.locked_until from sign_in_names l where l.name_key = lower(u.username)) as locked_until,
+    u.disabled, u.created_at,
     coalesce(u.password_changed_at, u.created_at) as password_changed_at, u.last_sign_in_at";
 
 pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
@@ -401,16 +404,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        // The accounts' list shows the count and the lock; no row changes for an unknown name.
-        sqlx::query(
-            "update users set failed_attempts = $1, locked_until = coalesce($2, locked_until)
-             where lower(username) = $3",
-        )
-        .bind(if locked_until.is_some() { 0 } else { failures })
-        .bind(locked_until)
-        .bind(name_key)
-        .execute(&mut *tx)
-        .await?;
         // Names that failed long ago and are not locked are forgotten, so random names do not
         // pile up.
         sqlx::query(
@@ -454,13 +447,11 @@ impl Store {
             .bind(name_key)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "update users set failed_attempts = 0, locked_until = null, last_sign_in_at = $1 where id = $2",
-        )
-        .bind(now_ms)
-        .bind(user.as_str())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("update users set last_sign_in_at = $1 where id = $2")
+            .bind(now_ms)
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await
     }
 
@@ -568,8 +559,8 @@ impl Store {
             .map_err(StoreError::Internal)?;
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
-            "update users set password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = null,
-               password_changed_at = $3 where id = $4",
+            "update users set password_hash = $1, must_change_password = $2, password_changed_at = $3
+             where id = $4",
         )
         .bind(&hash)
         .bind(i64::from(must_change))
@@ -619,10 +610,6 @@ impl Store {
         user: &UserRow,
     ) -> sqlx::Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("update users set failed_attempts = 0, locked_until = null where id = $1")
-            .bind(user.id.as_str())
-            .execute(&mut *tx)
-            .await?;
         sqlx::query("delete from sign_in_names where name_key = $1")
             .bind(password::name_key(&user.username))
             .execute(&mut *tx)
