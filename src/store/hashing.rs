@@ -84,8 +84,9 @@ impl Hasher {
 
 /// One hashing thread: takes jobs until every [`Hasher`] is dropped.
 fn work(queue: &Mutex<mpsc::Receiver<Job>>) {
-    // Allocated once, for this thread's life: the 19 MiB argon2 needs with the default parameters.
-    let mut memory = vec![Block::new(); Params::default().block_count()];
+    // Allocated at the first job, then kept for this thread's life: the 19 MiB argon2 needs with
+    // the default parameters (a command that never hashes never allocates it).
+    let mut memory: Vec<Block> = Vec::new();
     loop {
         let job = {
             let Ok(queue) = queue.lock() else { return };
@@ -94,6 +95,9 @@ fn work(queue: &Mutex<mpsc::Receiver<Job>>) {
                 Err(_) => return,
             }
         };
+        if memory.is_empty() {
+            memory = vec![Block::new(); Params::default().block_count()];
+        }
         match job {
             Job::Hash { password, reply } => {
                 let _ = reply.send(hash_with(&mut memory, password.as_bytes()));
