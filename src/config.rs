@@ -39,6 +39,23 @@ pub struct Config {
     pub backup_hour: u8,
     /// Days a scheduled backup is kept; older ones are removed after each run (the newest never).
     pub backup_keep: i64,
+    /// Sign-in attempts one client address may make at once, and how many more a minute after
+    /// that. A successful sign-in does not count (many people may share a school's address).
+    pub signin_address_burst: u32,
+    pub signin_address_per_minute: u32,
+    /// The same for one user name, from any address (the lock after five failures in a row
+    /// comes on top of this).
+    pub signin_name_burst: u32,
+    pub signin_name_per_minute: u32,
+    /// How many addresses and names the sign-in limiter remembers at most (each map).
+    pub signin_tracked_keys: usize,
+    /// A session ends this many hours after sign-in however active it is (beside the 30-minute
+    /// idle timeout).
+    pub session_lifetime_hours: u32,
+    /// The MLPS (等保 2.0) profile: passwords older than 90 days must be changed at sign-in, and
+    /// accounts unused for 90 days are disabled (checked at sign-in and daily). Off by default:
+    /// OWASP ASVS advises against forced periodic rotation.
+    pub mlps_profile: bool,
 }
 
 impl Default for Config {
@@ -64,6 +81,13 @@ impl Default for Config {
             backup_dir: String::new(),
             backup_hour: 2,
             backup_keep: 30,
+            signin_address_burst: 30,
+            signin_address_per_minute: 10,
+            signin_name_burst: 10,
+            signin_name_per_minute: 2,
+            signin_tracked_keys: 10_000,
+            session_lifetime_hours: 12,
+            mlps_profile: false,
         }
     }
 }
@@ -94,6 +118,13 @@ impl std::fmt::Debug for Config {
             .field("backup_dir", &self.backup_dir)
             .field("backup_hour", &self.backup_hour)
             .field("backup_keep", &self.backup_keep)
+            .field("signin_address_burst", &self.signin_address_burst)
+            .field("signin_address_per_minute", &self.signin_address_per_minute)
+            .field("signin_name_burst", &self.signin_name_burst)
+            .field("signin_name_per_minute", &self.signin_name_per_minute)
+            .field("signin_tracked_keys", &self.signin_tracked_keys)
+            .field("session_lifetime_hours", &self.session_lifetime_hours)
+            .field("mlps_profile", &self.mlps_profile)
             .finish()
     }
 }
@@ -137,21 +168,72 @@ impl Config {
                 "backup_dir",
                 "backup_hour",
                 "backup_keep",
+                "signin_address_burst",
+                "signin_address_per_minute",
+                "signin_name_burst",
+                "signin_name_per_minute",
+                "signin_tracked_keys",
+                "session_lifetime_hours",
+                "mlps_profile",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
-        anyhow::ensure!(
-            config.backup_hour <= 23,
-            "配置有误：backup_hour（XIAODI_BACKUP_HOUR）应为 0–23 点，而不是 {}",
-            config.backup_hour
-        );
-        anyhow::ensure!(
-            config.backup_keep >= 1,
-            "配置有误：backup_keep（XIAODI_BACKUP_KEEP）应为至少 1 天，而不是 {}",
-            config.backup_keep
-        );
+        config.check()?;
         Ok(config)
+    }
+
+    /// Settings that would lock everyone out or never expire are refused at start.
+    pub fn check(&self) -> anyhow::Result<()> {
+        for (name, value) in [
+            ("XIAODI_SIGNIN_ADDRESS_BURST", self.signin_address_burst),
+            (
+                "XIAODI_SIGNIN_ADDRESS_PER_MINUTE",
+                self.signin_address_per_minute,
+            ),
+            ("XIAODI_SIGNIN_NAME_BURST", self.signin_name_burst),
+            ("XIAODI_SIGNIN_NAME_PER_MINUTE", self.signin_name_per_minute),
+            ("XIAODI_SESSION_LIFETIME_HOURS", self.session_lifetime_hours),
+        ] {
+            anyhow::ensure!(value >= 1, "配置有误：{name} 应至少为 1，当前为 {value}");
+        }
+        anyhow::ensure!(
+            self.signin_tracked_keys >= 100,
+            "配置有误：XIAODI_SIGNIN_TRACKED_KEYS 应至少为 100，当前为 {}",
+            self.signin_tracked_keys
+        );
+        anyhow::ensure!(
+            self.backup_hour <= 23,
+            "配置有误：backup_hour（XIAODI_BACKUP_HOUR）应为 0–23 点，而不是 {}",
+            self.backup_hour
+        );
+        anyhow::ensure!(
+            self.backup_keep >= 1,
+            "配置有误：backup_keep（XIAODI_BACKUP_KEEP）应为至少 1 天，而不是 {}",
+            self.backup_keep
+        );
+        Ok(())
+    }
+
+    /// The absolute session lifetime in milliseconds.
+    pub fn session_lifetime_ms(&self) -> i64 {
+        i64::from(self.session_lifetime_hours) * 60 * 60 * 1000
+    }
+
+    /// The sign-in limiter these settings describe.
+    pub fn signin_limiter(&self) -> crate::throttle::SignInLimiter {
+        use crate::throttle::{Rate, SignInLimiter};
+        SignInLimiter::new(
+            Rate {
+                burst: self.signin_address_burst,
+                per_minute: self.signin_address_per_minute,
+            },
+            Rate {
+                burst: self.signin_name_burst,
+                per_minute: self.signin_name_per_minute,
+            },
+            self.signin_tracked_keys,
+        )
     }
 
     /// Where attachments are stored: the object store when configured, else the data directory.
@@ -194,6 +276,17 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_settings_have_safe_defaults_and_refuse_zero() {
+        let c = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(c.session_lifetime_ms(), 12 * 60 * 60 * 1000);
+        assert!(!c.mlps_profile);
+        let mut zero = c.clone();
+        zero.signin_name_burst = 0;
+        let e = zero.check().unwrap_err().to_string();
+        assert!(e.contains("XIAODI_SIGNIN_NAME_BURST"), "{e}");
+    }
 
     #[test]
     fn flags_override_defaults_and_debug_hides_secrets() {

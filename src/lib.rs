@@ -15,6 +15,7 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod web;
 
 pub use startup::Application;

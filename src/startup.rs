@@ -83,7 +83,7 @@ pub async fn prepare(config: &Config, clock: &Clock) -> anyhow::Result<(Store, P
             // Another instance starting at the same moment created it first.
             Err(crate::store::StoreError::Conflict(_)) => return Ok((store, prepared)),
             Err(crate::store::StoreError::Invalid(e)) => anyhow::bail!(
-                "无法创建初始管理员 admin：{e}（XIAODI_ADMIN_PASSWORD 须至少 8 位并包含大写、小写、数字、符号中的三类）"
+                "无法创建初始管理员 admin：{e}（XIAODI_ADMIN_PASSWORD 须至少 8 位，包含大写、小写、数字、符号中的三类，不含用户名 admin，且不是常见密码）"
             ),
             Err(e) => anyhow::bail!("无法创建初始管理员 admin：{e}"),
         };
@@ -167,6 +167,7 @@ impl Application {
             store,
             files,
             clock,
+            signin: Arc::new(config.signin_limiter()),
             config: Arc::new(config),
             plans: Default::default(),
         };
@@ -188,19 +189,30 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        // MLPS profile: accounts unused for 90 days are disabled once a day (and at sign-in).
+        let sweep = self.state.config.mlps_profile.then(|| {
+            tokio::spawn(crate::services::signin::daily_dormancy_sweep(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+            ))
+        });
         let app = crate::app::router(self.state.clone());
         // The daily backup runs beside the server and stops with it.
         let daily = (!self.state.config.backup_dir.trim().is_empty())
             .then(|| tokio::spawn(crate::backup::run_daily(self.state.clone())));
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .await;
         if let Some(daily) = daily {
             daily.abort();
         }
+        if let Some(sweep) = sweep {
+            sweep.abort();
+        }
+        served?;
         self.state.store.close().await;
         Ok(())
     }

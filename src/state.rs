@@ -16,4 +16,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Plans parsed once, by id.
     pub plans: crate::store::plans::PlanCache,
+    /// Sign-in attempts per client address and per name.
+    pub signin: Arc<crate::throttle::SignInLimiter>,
 }

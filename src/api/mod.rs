@@ -82,6 +82,7 @@ operations! {
     complete_second_factor,
     logout,
     reset_second_factor,
+    change_password,
     list_groups,
     get_group,
     group_checks,

@@ -88,9 +88,14 @@ pub struct SecondFactorRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct SecondFactorResponse {
-    /// Send as `Authorization: Bearer <token>`. It expires after `idle_timeout_seconds` without a request.
+    /// Send as `Authorization: Bearer <token>`. It expires after `idle_timeout_seconds` without a
+    /// request, and `lifetime_seconds` after sign-in however active.
     pub token: String,
     pub idle_timeout_seconds: i64,
+    pub lifetime_seconds: i64,
+    /// As for `POST /api/v1/login`: when true, every call but `POST /api/v1/account/password` and
+    /// logout answers 403 `password_change_required` until the password is changed.
+    pub must_change_password: bool,
     /// Only when this call set up the authenticator: ten one-time recovery codes, shown this
     /// once (only their hashes are kept). Empty otherwise.
     pub recovery_codes: Vec<String>,
@@ -128,6 +133,8 @@ pub async fn complete_second_factor(
     Ok(Json(SecondFactorResponse {
         token: session.token,
         idle_timeout_seconds: crate::store::IDLE_TIMEOUT_MS / 1000,
+        lifetime_seconds: state.config.session_lifetime_ms() / 1000,
+        must_change_password: done.user.must_change_password,
         recovery_codes: done.recovery_codes,
     }))
 }

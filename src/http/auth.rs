@@ -126,7 +126,12 @@ async fn load_viewer(
     ip: String,
 ) -> Result<Option<Viewer>, AppError> {
     let now = state.clock.now_ms();
-    let Some((session, user)) = state.store.touch_session(token, kind, now).await? else {
+    let lifetime = state.config.session_lifetime_ms();
+    let Some((session, user)) = state
+        .store
+        .touch_session(token, kind, now, lifetime)
+        .await?
+    else {
         return Ok(None);
     };
     if !user.may_sign_in() {
@@ -197,10 +202,31 @@ impl FromRequestParts<AppState> for WebUser {
     }
 }
 
-/// A signed-in API caller (`Authorization: Bearer …`).
+/// A signed-in API caller (`Authorization: Bearer …`) who may use the API: one whose password
+/// was set by someone else (first start, an administrator, a reset) or has expired is refused
+/// with `password_change_required` until it is changed (`POST /api/v1/account/password`).
 pub struct ApiUser(pub Viewer);
 
 impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiSignedIn(viewer) = ApiSignedIn::from_request_parts(parts, state).await?;
+        if viewer.must_change_password {
+            return Err(ApiError(AppError::PasswordChangeRequired));
+        }
+        Ok(ApiUser(viewer))
+    }
+}
+
+/// Any signed-in API caller, even one who must still change their password: for changing it
+/// and for signing out.
+pub struct ApiSignedIn(pub Viewer);
+
+impl FromRequestParts<AppState> for ApiSignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -221,7 +247,9 @@ impl FromRequestParts<AppState> for ApiUser {
             ClientInfo::of(parts, &state.config).ip,
         )
         .await?;
-        viewer.map(ApiUser).ok_or(ApiError(AppError::Unauthorized))
+        viewer
+            .map(ApiSignedIn)
+            .ok_or(ApiError(AppError::Unauthorized))
     }
 }
 

@@ -35,6 +35,9 @@ pub enum AppError {
     Rows(Vec<RowError>),
     #[error("请求来源校验失败，请刷新页面后重试")]
     Csrf,
+    /// The password was set by someone else or has expired: nothing but changing it until then.
+    #[error("请先修改密码（POST /api/v1/account/password，或在网页上修改），再使用其他功能")]
+    PasswordChangeRequired,
     #[error("服务器内部错误，请稍后重试")]
     Internal(#[from] anyhow::Error),
 }
@@ -81,7 +84,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::Refused(_)
+            | AppError::Csrf
+            | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -96,6 +102,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden | AppError::Refused(_) => "forbidden",
             AppError::Csrf => "csrf",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => "invalid",
             AppError::Conflict(_) => "conflict",
@@ -160,9 +167,9 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Machine-readable code: unauthorized, forbidden, not_found, invalid, conflict, locked,
-    /// method_not_allowed, internal; at the second step of signing in, second_factor_wrong
-    /// and second_factor_expired.
+    /// Machine-readable code: unauthorized, forbidden, password_change_required, not_found,
+    /// invalid, conflict, locked, too_many_attempts, method_not_allowed, internal; at the second
+    /// step of signing in, second_factor_wrong and second_factor_expired.
     pub error: String,
     /// What went wrong, in Chinese, naming the field where there is one.
     pub message: String,

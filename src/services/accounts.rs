@@ -31,12 +31,13 @@ pub struct NewAccount {
     pub role: String,
 }
 
-/// The first password of a new account.
+/// The first password of a new account. Either way it is known to someone other than the user,
+/// so it must be changed at first sign-in (等保: 默认口令须修改).
 #[derive(Debug, Clone)]
 pub enum FirstPassword {
-    /// Chosen by the operator who creates the account; kept.
+    /// Chosen by the operator who creates the account (the command line, `XIAODI_ADMIN_PASSWORD`).
     Given(String),
-    /// Generated here, handed out once, and to be changed at first sign-in.
+    /// Generated here and handed out once.
     Generated,
 }
 
@@ -49,9 +50,9 @@ pub async fn create_account(
     account: NewAccount,
     password: FirstPassword,
 ) -> Result<(UserId, String), StoreError> {
-    let (password, must_change_password) = match password {
-        FirstPassword::Given(p) => (p, false),
-        FirstPassword::Generated => (generate_password(), true),
+    let password = match password {
+        FirstPassword::Given(p) => p,
+        FirstPassword::Generated => generate_password(),
     };
     let new = NewUser {
         username: account.username,
@@ -59,7 +60,7 @@ pub async fn create_account(
         org_name: account.org_name,
         role: account.role,
         password,
-        must_change_password,
+        must_change_password: true,
     };
     let id = store.create_user(actor, now_ms, &new).await?;
     Ok((id, new.password))
@@ -418,7 +419,10 @@ mod tests {
         for _ in 0..50 {
             let p = super::generate_password();
             assert_eq!(p.len(), 16);
-            assert!(crate::domain::password::check_strength(&p).is_ok(), "{p}");
+            assert!(
+                crate::domain::password::check_strength(&p, "someone").is_ok(),
+                "{p}"
+            );
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod compliance;
 pub mod reads;
 pub mod second_factor;
+pub mod signin;
 pub mod workspace;
 
 use crate::domain::FieldErrors;

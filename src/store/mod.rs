@@ -8,6 +8,7 @@ pub mod bases;
 pub mod facts;
 pub mod files;
 mod groups;
+pub mod hashing;
 pub mod onsite;
 mod ops;
 mod orgs;
@@ -26,7 +27,8 @@ pub use groups::{GroupFilter, GroupMember, GroupRow, GroupScope, GroupView};
 pub use orgs::{OrgFilter, OrgLookup, OrgRow, PlanRow, RegionRow};
 pub use pairings::{ImportSummary, PairingImportError};
 pub use sessions::{
-    IDLE_TIMEOUT_MS, NewSession, SessionKind, SessionRow, hash_token, random_token,
+    DEFAULT_LIFETIME_MS, IDLE_TIMEOUT_MS, NewSession, SessionKind, SessionRow, hash_token,
+    random_token,
 };
 pub use users::{MAX_USERS_PER_IMPORT, NewUser, UserFilter, UserRow};
 
@@ -59,8 +61,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// Bounds concurrent argon2 work (see `Store::verify_password`).
-    hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The password hashing threads (see [`hashing`]).
+    hasher: hashing::Hasher,
 }
 
 impl Store {
@@ -98,11 +100,12 @@ impl Store {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        let hashing = std::sync::Arc::new(tokio::sync::Semaphore::new(2 * cores));
+        // One hashing thread per core: each hash keeps a core busy, so more would not go faster.
+        let hasher = hashing::Hasher::start(cores);
         Ok(Self {
             pool,
             backend,
-            hashing,
+            hasher,
         })
     }
 

@@ -10,6 +10,8 @@ use sqlx::Row;
 
 /// Sessions end after this long without a request (等保: 登录连接超时自动退出).
 pub const IDLE_TIMEOUT_MS: i64 = 30 * 60 * 1000;
+/// The default absolute lifetime of a session, however active (`session_lifetime_hours`).
+pub const DEFAULT_LIFETIME_MS: i64 = 12 * 60 * 60 * 1000;
 /// `last_seen_at` is written at most this often, not on every request.
 const TOUCH_EVERY_MS: i64 = 30 * 1000;
 
@@ -61,6 +63,7 @@ impl Store {
         kind: SessionKind,
         ip: &str,
         now_ms: i64,
+        lifetime_ms: i64,
     ) -> sqlx::Result<NewSession> {
         let token = random_token();
         let token_hash = hash_token(&token);
@@ -78,8 +81,9 @@ impl Store {
         .execute(&self.pool)
         .await?;
         // Sweep the expired ones now and then, so the table does not grow without bound.
-        sqlx::query("delete from sessions where last_seen_at < $1")
+        sqlx::query("delete from sessions where last_seen_at < $1 or created_at <= $2")
             .bind(now_ms - IDLE_TIMEOUT_MS)
+            .bind(now_ms - lifetime_ms)
             .execute(&self.pool)
             .await?;
         Ok(NewSession {
@@ -90,16 +94,18 @@ impl Store {
     }
 
     /// The live session for a token of the given kind with its user, refreshed, in one query
-    /// (every request makes it); `None` when unknown or idle too long.
+    /// (every request makes it); `None` when unknown, idle too long, or older than `lifetime_ms`
+    /// (等保: an absolute limit beside the idle one, so a session kept busy still ends).
     pub async fn touch_session(
         &self,
         token: &str,
         kind: SessionKind,
         now_ms: i64,
+        lifetime_ms: i64,
     ) -> sqlx::Result<Option<(SessionRow, super::UserRow)>> {
         let token_hash = hash_token(token);
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "select s.csrf_token, s.kind, s.last_seen_at, {}
+            "select s.csrf_token, s.kind, s.last_seen_at, s.created_at as session_created_at, {}
              from sessions s join users u on u.id = s.user_id join organisations o on o.id = u.org_id
              where s.token_hash = $1 and s.kind = $2",
             super::users::USER_COLUMNS
@@ -110,7 +116,8 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let last_seen: i64 = row.try_get("last_seen_at")?;
-        if now_ms - last_seen >= IDLE_TIMEOUT_MS {
+        let created: i64 = row.try_get("session_created_at")?;
+        if now_ms - last_seen >= IDLE_TIMEOUT_MS || now_ms - created >= lifetime_ms {
             self.delete_session(&token_hash).await?;
             return Ok(None);
         }

@@ -7,7 +7,6 @@ use crate::domain::FieldError;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::password;
 use crate::domain::user::{Approval, Role, Username, parse_display_name};
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -31,9 +30,18 @@ pub struct UserRow {
     pub pending_role: Option<Role>,
     /// The organisation that goes with the pending role (id, name).
     pub pending_org: Option<(OrgId, String)>,
+    pub created_at: i64,
+    /// When the password was last set (its creation for accounts older than migration 0006).
+    pub password_changed_at: i64,
+    pub last_sign_in_at: Option<i64>,
 }
 
 impl UserRow {
+    /// When the account was last used: its last sign-in, or its creation if it never signed in.
+    pub fn last_used_at(&self) -> i64 {
+        self.last_sign_in_at.unwrap_or(self.created_at)
+    }
+
     /// Whether the account may sign in (and keep a session): enabled and approved. A pending or
     /// rejected account is answered like an unknown name, so nothing tells an outsider it exists.
     pub fn may_sign_in(&self) -> bool {
@@ -69,7 +77,12 @@ pub struct UserFilter {
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.org_id, o.name as org_name, u.role, u.password_hash,
-    u.must_change_password, u.failed_attempts, u.locked_until, u.disabled, u.approval, u.pending_role, u.pending_org_id,
+    u.must_change_password,
+    coalesce((select l.failed_attempts from sign_in_names l where l.name_key = lower(u.username)), 0) as failed_attempts,
+    (select l.locked_until from sign_in_names l where l.name_key = lower(u.username)) as locked_until,
+    u.disabled, u.created_at,
+    coalesce(u.password_changed_at, u.created_at) as password_changed_at, u.last_sign_in_at,
+    u.approval, u.pending_role, u.pending_org_id,
     (select po.name from organisations po where po.id = u.pending_org_id) as pending_org_name";
 
 pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
@@ -107,57 +120,23 @@ pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
             )),
             None => None,
         },
+        created_at: r.try_get("created_at")?,
+        password_changed_at: r.try_get("password_changed_at")?,
+        last_sign_in_at: r.try_get("last_sign_in_at")?,
     })
 }
 
-fn argon_hash(password: &str) -> anyhow::Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-}
-
-fn argon_verify(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
-}
-
-/// A hash to verify against when the user does not exist, so a wrong name costs as long as a wrong password.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| argon_hash("not-a-real-password-Aa1!").unwrap_or_default())
-}
-
 impl Store {
-    /// argon2 off the async workers and at most a few at a time: each hash takes a core and
-    /// ~19 MiB, so a burst of sign-ins queues here instead of stalling or exhausting the server.
-    async fn argon<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let _permit = self.hashing.acquire().await?;
-        Ok(tokio::task::spawn_blocking(work).await?)
-    }
-
-    /// Checks a password against a stored hash (or against a dummy one, so unknown names take as long).
+    /// Checks a password against a stored hash (or against a dummy one, so unknown names take
+    /// as long), on the hashing threads.
     pub async fn verify_password(&self, password: &str, hash: Option<&str>) -> bool {
-        let password = password.to_string();
-        let hash = hash.map(str::to_string);
-        self.argon(move || match hash {
-            Some(h) => argon_verify(&password, &h),
-            None => {
-                let _ = argon_verify(&password, dummy_hash());
-                false
-            }
-        })
-        .await
-        .unwrap_or(false)
+        self.hasher
+            .verify(password.to_string(), hash.map(str::to_string))
+            .await
     }
 
     pub async fn hash_password(&self, password: &str) -> anyhow::Result<String> {
-        let password = password.to_string();
-        self.argon(move || argon_hash(&password)).await?
+        self.hasher.hash(password.to_string()).await
     }
 }
 
@@ -224,7 +203,7 @@ impl Store {
                 ),
             ));
         }
-        password::check_strength(&u.password)?;
+        password::check_strength(&u.password, username.as_str())?;
         Ok(CheckedUser {
             username,
             display_name,
@@ -321,8 +300,8 @@ impl Store {
             for (i, c) in checked.iter().enumerate() {
                 let id = UserId::new();
                 sqlx::query(
-                    "insert into users (id, username, display_name, org_id, role, password_hash, must_change_password, created_at, approval)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "insert into users (id, username, display_name, org_id, role, password_hash, must_change_password, created_at, password_changed_at, approval)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
                 )
                 .bind(id.as_str())
                 .bind(c.username.as_str())
@@ -434,32 +413,67 @@ impl Store {
             .try_get("n")
     }
 
-    /// Records a failed sign-in: counts it, locks the account on the fifth, audits it.
-    /// Returns the lock's end when this failure locked the account.
-    pub async fn record_login_failure(
+    /// The end of the lock on a name ([`password::name_key`]), if it has one (it may have ended).
+    pub async fn sign_in_lock(&self, name_key: &str) -> sqlx::Result<Option<i64>> {
+        let row = sqlx::query("select locked_until from sign_in_names where name_key = $1")
+            .bind(name_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("locked_until")?,
+            None => None,
+        })
+    }
+
+    /// Records a failed sign-in under a name, whether or not an account has it (`user`): counts
+    /// it, locks the name on the fifth in a row, audits it. The same statements run either way,
+    /// so the time taken says nothing about the name. Returns the lock's end when this failure
+    /// locked the name.
+    pub async fn record_sign_in_failure(
         &self,
-        user: &UserRow,
+        name_key: &str,
+        user: Option<&UserId>,
         actor: &Actor,
         now_ms: i64,
     ) -> sqlx::Result<Option<i64>> {
         let mut tx = self.pool.begin().await?;
-        // Counted in the database, not from the row read before the check: attempts sent in
-        // parallel each add one (the update takes the row's write lock until commit).
+        // Counted in the database, not from a row read before the check: attempts sent in
+        // parallel each add one (the upsert takes the row's write lock until commit). Failures
+        // long past, with no lock after them, are forgotten.
         let failures: i64 = sqlx::query(
-            "update users set failed_attempts = failed_attempts + 1 where id = $1 returning failed_attempts",
+            "insert into sign_in_names (name_key, failed_attempts, last_failure_at) values ($1, 1, $2)
+             on conflict (name_key) do update set
+               failed_attempts = case when sign_in_names.last_failure_at < $3 then 1
+                                      else sign_in_names.failed_attempts + 1 end,
+               last_failure_at = $2
+             returning failed_attempts",
         )
-        .bind(user.id.as_str())
+        .bind(name_key)
+        .bind(now_ms)
+        .bind(now_ms - password::FAILURE_MEMORY_MS)
         .fetch_one(&mut *tx)
         .await?
         .try_get("failed_attempts")?;
         let locked_until = password::lock_after(failures, now_ms);
         if let Some(until) = locked_until {
-            sqlx::query("update users set failed_attempts = 0, locked_until = $1 where id = $2")
-                .bind(until)
-                .bind(user.id.as_str())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "update sign_in_names set failed_attempts = 0, locked_until = $1 where name_key = $2",
+            )
+            .bind(until)
+            .bind(name_key)
+            .execute(&mut *tx)
+            .await?;
         }
+        // Names that failed long ago and are not locked are forgotten, so random names do not
+        // pile up.
+        sqlx::query(
+            "delete from sign_in_names where last_failure_at < $1
+             and (locked_until is null or locked_until <= $2)",
+        )
+        .bind(now_ms - password::FAILURE_MEMORY_MS)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
         audit::append(
             &mut tx,
             actor,
@@ -471,7 +485,7 @@ impl Store {
                     "login.failure"
                 },
                 entity: "user",
-                entity_id: Some(user.id.as_str()),
+                entity_id: user.map(UserId::as_str),
                 before: Some(json!({ "failed_attempts": failures - 1 })),
                 after: Some(json!({ "failed_attempts": failures, "locked_until": locked_until })),
             },
@@ -481,12 +495,108 @@ impl Store {
         Ok(locked_until)
     }
 
-    pub async fn reset_login_failures(&self, user: &UserId) -> sqlx::Result<()> {
-        sqlx::query("update users set failed_attempts = 0, locked_until = null where id = $1")
-            .bind(user.as_str())
-            .execute(&self.pool)
+    /// A successful sign-in: the name's failures are forgotten and the account's last use noted.
+    pub async fn record_sign_in_success(
+        &self,
+        name_key: &str,
+        user: &UserId,
+        now_ms: i64,
+    ) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("delete from sign_in_names where name_key = $1")
+            .bind(name_key)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        sqlx::query("update users set last_sign_in_at = $1 where id = $2")
+            .bind(now_ms)
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// MLPS profile: the password must be changed at this sign-in (it is too old).
+    pub async fn require_password_change(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserRow,
+    ) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("update users set must_change_password = 1 where id = $1")
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "user.password_expired",
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({ "password_changed_at": user.password_changed_at })),
+                after: Some(json!({ "must_change_password": true })),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// MLPS profile: enabled accounts not used since `cutoff_ms` (signed in, or created if never).
+    pub async fn dormant_users(&self, cutoff_ms: i64) -> sqlx::Result<Vec<UserRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {USER_COLUMNS} from users u join organisations o on o.id = u.org_id
+             where u.disabled = 0 and coalesce(u.last_sign_in_at, u.created_at) <= $1
+             order by u.username"
+        )))
+        .bind(cutoff_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// MLPS profile: disables an account unused for the whole period, ending its sessions.
+    /// Only if it is still enabled and still unused (a sign-in may have come in between).
+    pub async fn disable_dormant_user(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        user: &UserRow,
+        cutoff_ms: i64,
+    ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "update users set disabled = 1
+             where id = $1 and disabled = 0 and coalesce(last_sign_in_at, created_at) <= $2",
+        )
+        .bind(user.id.as_str())
+        .bind(cutoff_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        sqlx::query("delete from sessions where user_id = $1")
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "user.disable_dormant",
+                entity: "user",
+                entity_id: Some(user.id.as_str()),
+                before: Some(json!({ "disabled": false, "last_used_at": user.last_used_at() })),
+                after: Some(json!({ "disabled": true })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Sets a new password (already checked for strength) and ends every other session of the user.
@@ -499,17 +609,22 @@ impl Store {
         must_change: bool,
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
-        password::check_strength(new_password)?;
+        let Some(row) = self.get_user(user).await? else {
+            return Err(StoreError::NotFound);
+        };
+        password::check_strength(new_password, &row.username)?;
         let hash = self
             .hash_password(new_password)
             .await
             .map_err(StoreError::Internal)?;
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
-            "update users set password_hash = $1, must_change_password = $2, failed_attempts = 0, locked_until = null where id = $3",
+            "update users set password_hash = $1, must_change_password = $2, password_changed_at = $3
+             where id = $4",
         )
         .bind(&hash)
         .bind(i64::from(must_change))
+        .bind(now_ms)
         .bind(user.as_str())
         .execute(&mut *tx)
         .await?
@@ -517,6 +632,10 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        sqlx::query("delete from sign_in_names where name_key = $1")
+            .bind(password::name_key(&row.username))
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("delete from sessions where user_id = $1 and ($2 is null or token_hash <> $2)")
             .bind(user.as_str())
             .bind(keep_session)
@@ -551,8 +670,8 @@ impl Store {
         user: &UserRow,
     ) -> sqlx::Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("update users set failed_attempts = 0, locked_until = null where id = $1")
-            .bind(user.id.as_str())
+        sqlx::query("delete from sign_in_names where name_key = $1")
+            .bind(password::name_key(&user.username))
             .execute(&mut *tx)
             .await?;
         audit::append(
@@ -585,6 +704,15 @@ impl Store {
             .bind(user.id.as_str())
             .execute(&mut *tx)
             .await?;
+        if !disabled {
+            // Re-enabling counts as a use: under the MLPS profile the user then has the full
+            // period to sign in before the account counts as dormant again.
+            sqlx::query("update users set last_sign_in_at = $1 where id = $2")
+                .bind(now_ms)
+                .bind(user.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         if disabled {
             sqlx::query("delete from sessions where user_id = $1")
                 .bind(user.id.as_str())

@@ -56,7 +56,7 @@ fn start_again(
     username: &str,
     message: String,
 ) -> Result<Response, AppError> {
-    let (csrf, page) = login_again(username, "/", message)?;
+    let (csrf, page) = login_again(state, username, "/", message)?;
     Ok((
         StatusCode::UNAUTHORIZED,
         AppendHeaders([

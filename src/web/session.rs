@@ -9,8 +9,9 @@ use crate::http::auth::{
     ClientInfo, CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie,
     set_cookie,
 };
-use crate::http::session::{LoginError, authenticate, start_session};
+use crate::http::session::{LoginError, authenticate, policy_notice, start_session};
 use crate::services::second_factor::{self, SecondFactorError};
+use crate::services::signin::{OwnAccount, PasswordChangeError, change_own_password};
 use crate::store::random_token;
 use crate::store::{AuditEntry, SessionKind, UserRow};
 use askama::Template;
@@ -28,13 +29,8 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
-}
-
-impl LoginPage {
-    /// The lock-out and idle time-out, as configured.
-    fn policy(&self) -> String {
-        crate::http::session::policy_notice()
-    }
+    /// The lock-out and the session time-outs, as configured.
+    policy: String,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +70,7 @@ pub async fn login_form(
         next: safe_next(q.next.as_deref()),
         username: String::new(),
         error: None,
+        policy: policy_notice(&state.config),
     };
     Ok((
         [(
@@ -127,6 +124,7 @@ pub async fn login(
                         next,
                         username: user.username,
                         error: Some(e.to_string()),
+                        policy: policy_notice(&state.config),
                     };
                     Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
                 }
@@ -161,8 +159,22 @@ pub async fn login(
                 next: safe_next(Some(&form.next)),
                 username: form.username.trim().to_string(),
                 error: Some(e.message()),
+                policy: policy_notice(&state.config),
             };
-            Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
+            let html = render(&page)?;
+            Ok(match e.retry_after_secs(state.clock.now_ms()) {
+                // Too many attempts (or a locked name): 429, and when to try again.
+                Some(secs) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, secs.to_string())],
+                    html,
+                )
+                    .into_response(),
+                None if matches!(e, LoginError::Dormant) => {
+                    (StatusCode::FORBIDDEN, html).into_response()
+                }
+                None => (StatusCode::UNAUTHORIZED, html).into_response(),
+            })
         }
     }
 }
@@ -182,6 +194,7 @@ pub(super) fn landing(user: &UserRow, next: &str) -> String {
 /// The login page with a message, for a sign-in that has to start again (a second step that
 /// expired or ran out of tries): its form token, to set as the login CSRF cookie, and the page.
 pub(super) fn login_again(
+    state: &AppState,
     username: &str,
     next: &str,
     message: String,
@@ -193,6 +206,7 @@ pub(super) fn login_again(
         next: safe_next(Some(next)),
         username: username.to_string(),
         error: Some(message),
+        policy: policy_notice(&state.config),
     })?;
     Ok((csrf, page))
 }
@@ -274,29 +288,23 @@ pub async fn change_password(
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
-    let row = state
-        .store
-        .get_user(&user.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !state
-        .store
-        .verify_password(&form.current, Some(&row.password_hash))
-        .await
-    {
-        // Wrong current passwords count towards the lock-out like failed sign-ins.
-        let actor = user.actor();
-        if let Some(until) = state
-            .store
-            .record_login_failure(&row, &actor, state.clock.now_ms())
-            .await?
-        {
-            state.store.delete_user_sessions(&user.user_id).await?;
-            let msg = LoginError::Locked { until_ms: until }.message();
+    if form.new_password != form.confirm {
+        return fail("确认密码：两次输入的新密码不一致".into());
+    }
+    let now = state.clock.now_ms();
+    let who = OwnAccount {
+        user_id: &user.user_id,
+        session_hash: &user.session_hash,
+        actor: user.actor(),
+    };
+    match change_own_password(&state.store, now, who, &form.current, &form.new_password).await {
+        Ok(()) => {}
+        Err(PasswordChangeError::Locked { until_ms }) => {
+            let e = LoginError::Locked { until_ms };
             // Signed out, on a login page whose form works once the lock ends.
             let csrf = random_token();
             return Ok((
-                StatusCode::UNAUTHORIZED,
+                StatusCode::TOO_MANY_REQUESTS,
                 AppendHeaders([
                     (
                         header::SET_COOKIE,
@@ -306,40 +314,25 @@ pub async fn change_password(
                         header::SET_COOKIE,
                         set_cookie(&state, &client, LOGIN_CSRF_COOKIE, &csrf, Some(3600)),
                     ),
+                    (
+                        header::RETRY_AFTER,
+                        e.retry_after_secs(now).unwrap_or(1).to_string(),
+                    ),
                 ]),
                 render(&LoginPage {
                     chrome: Chrome::anonymous(),
                     csrf,
                     next: "/".into(),
                     username: user.username.clone(),
-                    error: Some(msg),
+                    error: Some(e.message()),
+                    policy: policy_notice(&state.config),
                 })?,
             )
                 .into_response());
         }
-        return fail("当前密码：不正确".into());
-    }
-    if form.new_password != form.confirm {
-        return fail("确认密码：两次输入的新密码不一致".into());
-    }
-    if form.new_password == form.current {
-        return fail("新密码：不能与当前密码相同".into());
-    }
-    match state
-        .store
-        .set_password(
-            &user.actor(),
-            state.clock.now_ms(),
-            &user.user_id,
-            &form.new_password,
-            false,
-            Some(&user.session_hash),
-        )
-        .await
-    {
-        Ok(()) => {}
-        Err(crate::store::StoreError::Invalid(e)) => return fail(e.to_string()),
-        Err(e) => return Err(e.into()),
+        Err(e @ PasswordChangeError::WrongCurrent) => return fail(e.to_string()),
+        Err(PasswordChangeError::Invalid(e)) => return fail(e.to_string()),
+        Err(PasswordChangeError::Store(e)) => return Err(e.into()),
     }
     let mut viewer = user.clone();
     viewer.must_change_password = false;

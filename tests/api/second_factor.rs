@@ -710,9 +710,24 @@ async fn a_forced_password_change_comes_after_the_code(app: TestApp) {
     let resp = post_code(&app, &client, &page, &code_now(&app, &secret)).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/account/password");
-    // The API still asks for the web first, before any second step.
+    // Through the API the code comes first too, and its token can do nothing but change the
+    // password (and sign out) until it is changed.
+    next_step(&app);
+    let answer = api_pending(&app, "admin", ADMIN_PASSWORD).await;
+    let done = json_of(
+        second_step(
+            &app,
+            answer["pending_token"].as_str().unwrap(),
+            &code_now(&app, &secret),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(done["must_change_password"], true, "{done}");
+    let token = done["token"].as_str().unwrap();
     let r = json_of(
-        app.api_login("admin", ADMIN_PASSWORD).await,
+        app.api_get(token, "/api/v1/groups").await,
         StatusCode::FORBIDDEN,
     )
     .await;

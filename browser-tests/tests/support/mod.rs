@@ -82,6 +82,28 @@ impl Driver {
     }
 }
 
+/// Sets [`PASSWORD`] again as the holder's own, so no change is forced at sign-in.
+async fn settle_password(state: &xiaodi::AppState, username: &str) {
+    let user = state
+        .store
+        .find_user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("user {username} exists"));
+    state
+        .store
+        .set_password(
+            &Actor::system("浏览器测试"),
+            state.clock.now_ms(),
+            &user.id,
+            PASSWORD,
+            false,
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("settle the password of {username}: {e}"));
+}
+
 /// The server (Dongguan preset, `admin` with [`PASSWORD`]) and a chromedriver to drive it with.
 pub struct Harness {
     pub base: String,
@@ -117,6 +139,9 @@ impl Harness {
             .unwrap();
         let base = format!("http://{}", app.local_addr());
         let state = app.state().clone();
+        // The first admin's password comes from the environment and must be changed at first
+        // sign-in; these stories start after that change.
+        settle_password(&state, "admin").await;
         tokio::spawn(app.run_until_stopped());
         let driver = Driver::start(&binary).await;
         Some(Self {
@@ -127,8 +152,8 @@ impl Harness {
         })
     }
 
-    /// An account with [`PASSWORD`], created the way `xiaodi user add` does (the password is the
-    /// operator's choice, so no change is forced at first sign-in).
+    /// An account with [`PASSWORD`], created the way `xiaodi user add` does, its holder having
+    /// already made the password their own (the first change is not what these stories test).
     pub async fn add_user(&self, username: &str, display_name: &str, org: &str, role: &str) {
         let account = NewAccount {
             username: username.into(),
@@ -145,6 +170,7 @@ impl Harness {
         )
         .await
         .unwrap_or_else(|e| panic!("create user {username}: {e}"));
+        settle_password(&self.state, username).await;
     }
 
     /// The server's (pinned) time, Unix ms: what a phone's authenticator would go by.
