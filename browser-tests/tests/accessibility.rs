@@ -96,10 +96,92 @@ async fn walk(b: &Browser, base: &str, also: &[&str]) -> Vec<String> {
             "more than {MAX_PAGES} kinds of page: {visited:?}"
         );
         b.goto(&next).await;
+        assert_skip_link_first(b, &next).await;
         visited.push(next.clone());
         queue.extend(links(b, base).await);
     }
     visited
+}
+
+/// On a page with the main navigation, the first thing Tab reaches is 跳到正文.
+async fn assert_skip_link_first(b: &Browser, page: &str) {
+    let first =
+        b.c.execute(
+            "if (!document.querySelector('nav.mainnav')) return null; \
+             const f = document.querySelector('a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex=\"-1\"])'); \
+             return f && f.classList.contains('skip-link') ? f.textContent : (f ? f.outerHTML : 'nothing');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if !first.is_null() {
+        assert_eq!(first, "跳到正文", "the first Tab stop on {page}");
+    }
+}
+
+/// The page as it is, checked again at phone width (a form's answer cannot be reloaded).
+async fn check_on_a_phone_too(b: &Browser) {
+    b.c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    b.check_accessibility().await;
+    b.c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+}
+
+/// The page as it is, for people to look at: `target/screenshots/a11y-{name}-1440px.png` and
+/// `-390px.png`, checked by axe at each width (from desktop width, back to it).
+async fn screenshots(b: &Browser, name: &str) {
+    b.screenshot(&format!("a11y-{name}-1440px.png")).await;
+    b.c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    b.check_accessibility().await;
+    b.screenshot(&format!("a11y-{name}-390px.png")).await;
+    b.c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+}
+
+/// Chooses `file` in a file input and sends its form; the page that comes back is checked.
+async fn upload(b: &Browser, form: &str, file: &std::path::Path) {
+    b.find(&format!("{form} input[type=file]"))
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    b.click_and_wait(&format!("{form} button[type=submit]"))
+        .await;
+}
+
+/// What a role does on its forms before its walk, so the answers (turned down or done) are
+/// checked, and the lists that follow have something in them.
+async fn use_forms(b: &Browser, role: &str, group: &str, bad_sheet: &std::path::Path) {
+    match role {
+        "bureau" => {
+            b.goto("/import/pairings").await;
+            upload(b, "form[action='/import/pairings']", bad_sheet).await;
+            b.wait_for("[role=alert] ul.errors").await;
+            check_on_a_phone_too(b).await;
+        }
+        "school" => {
+            b.goto(&format!("{group}/onsite")).await;
+            upload(b, "form[action$='/onsite/import']", bad_sheet).await;
+            b.wait_for("[role=alert]").await;
+            check_on_a_phone_too(b).await;
+        }
+        "sysadmin" => {
+            // Turned down (no such organisation), then done: the new account awaits approval.
+            b.goto("/admin/users/new").await;
+            b.fill("input[name=username]", "newteacher").await;
+            b.fill("input[name=display_name]", "新老师").await;
+            b.fill("input[name=organisation]", "没有这个单位").await;
+            b.select_value("select[name=role]", "school").await;
+            b.click_and_wait("form[action='/admin/users'] button[type=submit]")
+                .await;
+            b.wait_for("[role=alert]").await;
+            check_on_a_phone_too(b).await;
+            b.fill("input[name=organisation]", "广东医科大学").await;
+            b.select_value("select[name=role]", "school").await;
+            b.submit("form[action='/admin/users']").await;
+            b.wait_for("[role=status] code.secret").await;
+            check_on_a_phone_too(b).await;
+        }
+        _ => {}
+    }
 }
 
 /// One account per role, each in an organisation of group 4 where it has one.
@@ -155,6 +237,13 @@ async fn record_group_4(b: &Browser) -> String {
     b.click_and_wait(&format!("{form} button[type=submit]"))
         .await;
     b.wait_for("#add-entry [role=alert]").await;
+    b.c.execute(
+        "document.querySelector('#add-entry').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshots(b, "onsite-form-turned-down").await;
     b.set_date(&format!("{form} input[name=date_from]"), "2026-03-02")
         .await;
     b.set_date(&format!("{form} input[name=date_to]"), "2026-03-06")
@@ -212,9 +301,15 @@ async fn every_page_of_every_role_passes_axe_at_desktop_and_phone_width() {
     let group = record_group_4(&b).await;
     b.sign_out().await;
 
+    // A sheet no import accepts: its answer lists what is wrong.
+    let dir = tempfile::tempdir().unwrap();
+    let bad_sheet = dir.path().join("错误的表.csv");
+    std::fs::write(&bad_sheet, "甲,乙\n1,2\n").unwrap();
+
     let mut total = 0;
     for (username, _, role) in ROLES {
         b.sign_in(username, PASSWORD).await;
+        use_forms(&b, role, &group, &bad_sheet).await;
         // Pages the navigation does not link to but a user reaches: the group's tabs (for the
         // roles that see group 4), a page that does not exist, a page the role may not open,
         // the password form.
@@ -229,23 +324,21 @@ async fn every_page_of_every_role_passes_axe_at_desktop_and_phone_width() {
         }
         let also: Vec<&str> = also.iter().map(String::as_str).collect();
         let visited = walk(&b, &h.base, &also).await;
-        eprintln!("{role}: {} pages at 1440 px", visited.len());
+        eprintln!("{role}: {} pages at 1440 px: {visited:?}", visited.len());
 
         b.c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
         for page in &visited {
             b.goto(page).await;
         }
+        b.c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
         if role == "school" {
             for (tab, name) in [("", "group"), ("/team", "team"), ("/onsite", "onsite")] {
                 b.goto(&format!("{group}{tab}")).await;
-                b.screenshot(&format!("a11y-{name}-390px.png")).await;
-                b.c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
-                b.check_accessibility().await;
-                b.screenshot(&format!("a11y-{name}-1440px.png")).await;
-                b.c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+                screenshots(&b, name).await;
             }
+            b.goto("/").await;
+            screenshots(&b, "home-school").await;
         }
-        b.c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
         total += visited.len();
         b.goto("/").await;
         b.sign_out().await;
@@ -341,13 +434,12 @@ async fn a_skip_link_comes_first_and_the_strips_show_that_they_scroll() {
             .await
             .unwrap();
     assert_eq!(width, 390, "the page is laid out for a 390-px phone");
-    // The group's tabs do not fit a phone; the main navigation carries the same cue for the
-    // day it grows past the screen (the bureau's five items just fit).
-    let (overflow, hinted) = strip(&b, "nav.tabs").await;
-    assert!(overflow > 0, "the tabs run past a 390-px screen");
-    assert!(hinted, "the tabs show that they scroll");
-    let (_, hinted) = strip(&b, ".mainnav").await;
-    assert!(hinted, "the main navigation shows that it scrolls");
+    // Neither the bureau's navigation nor the group's tabs fit a phone.
+    for css in [".mainnav", "nav.tabs"] {
+        let (overflow, hinted) = strip(&b, css).await;
+        assert!(overflow > 0, "{css} runs past a 390-px screen");
+        assert!(hinted, "{css} shows that it scrolls");
+    }
     b.goto(&format!("{group}/onsite")).await;
     b.screenshot("tabs-scroll-hint-390px.png").await;
     b.c.execute(
