@@ -11,7 +11,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use xiaodi::clock::Clock;
 use xiaodi::config::Config;
@@ -191,6 +191,7 @@ impl Harness {
             collect: AtomicBool::new(false),
             findings: Mutex::new(Vec::new()),
             checked: AtomicUsize::new(0),
+            axe_micros: AtomicU64::new(0),
         }
     }
 
@@ -210,6 +211,8 @@ pub struct Browser {
     collect: AtomicBool,
     findings: Mutex<Vec<String>>,
     checked: AtomicUsize,
+    /// Time spent in axe-core (injection and run), µs.
+    axe_micros: AtomicU64,
 }
 
 impl Browser {
@@ -223,6 +226,7 @@ impl Browser {
     /// Runs axe-core on the page as it is now (at the window's current width) and fails the
     /// test on a serious or critical violation, or keeps it when findings are being collected.
     pub async fn check_accessibility(&self) {
+        let start = Instant::now();
         let loaded = self
             .c
             .execute("return typeof window.axe === 'object';", vec![])
@@ -233,6 +237,8 @@ impl Browser {
         }
         let violations = self.c.execute_async(axe::RUN, vec![]).await.unwrap();
         self.checked.fetch_add(1, Ordering::Relaxed);
+        self.axe_micros
+            .fetch_add(start.elapsed().as_micros() as u64, Ordering::Relaxed);
         let width = self
             .c
             .execute("return window.innerWidth;", vec![])
@@ -268,6 +274,11 @@ impl Browser {
     /// How many times axe-core has checked a page in this session.
     pub fn pages_checked(&self) -> usize {
         self.checked.load(Ordering::Relaxed)
+    }
+
+    /// How long those checks took together (injecting axe-core and running it).
+    pub fn time_in_axe(&self) -> Duration {
+        Duration::from_micros(self.axe_micros.load(Ordering::Relaxed))
     }
 
     pub async fn path(&self) -> String {
