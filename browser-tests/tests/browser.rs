@@ -1,5 +1,6 @@
 //! Real Chromium (Debian's chromium + chromium-driver) against the real server.
 
+#[allow(dead_code)] // the accessibility walk's helpers are not used here
 mod support;
 
 use fantoccini::Locator;

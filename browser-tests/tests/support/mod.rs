@@ -1,12 +1,17 @@
 //! What every browser test needs: the real server on a fresh database with its clock pinned, a
 //! chromedriver, headless Chromium sessions, and the few moves a person makes on a page (sign
 //! in, fill a field, pick an option, tick a box, send a form and wait for the next page).
+//! Every page a test opens or reaches by a click is checked with axe-core (see `axe`).
+
+mod axe;
 
 use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use xiaodi::clock::Clock;
 use xiaodi::config::Config;
@@ -180,6 +185,8 @@ impl Harness {
 
     /// A new headless Chromium session with its own profile, its window `width`×`height`.
     pub async fn browser(&self, width: u32, height: u32) -> Browser {
+        // Read before the session starts, so that a missing axe-core fails at once.
+        axe::source();
         let profile = tempfile::tempdir().unwrap();
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -200,10 +207,17 @@ impl Harness {
             .connect(&self.driver.url)
             .await
             .expect("open a Chromium session");
+        // Headless Chromium widens a window opened narrower than 500 px; set again, the size holds
+        // (a phone's 390 px is then what the page gets).
+        c.set_window_size(width, height).await.unwrap();
         Browser {
             c,
             base: self.base.clone(),
             _profile: profile,
+            collect: AtomicBool::new(false),
+            findings: Mutex::new(Vec::new()),
+            checked: AtomicUsize::new(0),
+            axe_micros: AtomicU64::new(0),
         }
     }
 
@@ -218,13 +232,79 @@ pub struct Browser {
     pub c: fantoccini::Client,
     base: String,
     _profile: tempfile::TempDir,
+    /// Whether axe findings are kept for [`Browser::accessibility_findings`] instead of failing
+    /// the test at the first page that has one.
+    collect: AtomicBool,
+    findings: Mutex<Vec<String>>,
+    checked: AtomicUsize,
+    /// Time spent in axe-core (injection and run), µs.
+    axe_micros: AtomicU64,
 }
 
 impl Browser {
-    /// Opens a path of the server and waits for the page to load.
+    /// Opens a path of the server, waits for the page to load and checks it with axe-core.
     pub async fn goto(&self, path: &str) {
         self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
         self.wait_loaded().await;
+        self.check_accessibility().await;
+    }
+
+    /// Runs axe-core on the page as it is now (at the window's current width) and fails the
+    /// test on a serious or critical violation, or keeps it when findings are being collected.
+    pub async fn check_accessibility(&self) {
+        let start = Instant::now();
+        let loaded = self
+            .c
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await
+            .unwrap();
+        if loaded.as_bool() != Some(true) {
+            self.c.execute(axe::source(), vec![]).await.unwrap();
+        }
+        let violations = self.c.execute_async(axe::RUN, vec![]).await.unwrap();
+        self.checked.fetch_add(1, Ordering::Relaxed);
+        self.axe_micros
+            .fetch_add(start.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let width = self
+            .c
+            .execute("return window.innerWidth;", vec![])
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap_or_default();
+        let url = self.c.current_url().await.unwrap();
+        let page = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        if let Some(report) = axe::describe(&page, width, &violations) {
+            if self.collect.load(Ordering::Relaxed) {
+                self.findings.lock().unwrap().push(report);
+            } else {
+                panic!("{report}");
+            }
+        }
+    }
+
+    /// From now on axe findings are kept (see [`Browser::accessibility_findings`]) rather than
+    /// failing at once: a crawl reports every page at the end.
+    pub fn collect_accessibility_findings(&self) {
+        self.collect.store(true, Ordering::Relaxed);
+    }
+
+    /// The axe reports kept so far, one per page that had serious or critical violations.
+    pub fn accessibility_findings(&self) -> Vec<String> {
+        self.findings.lock().unwrap().clone()
+    }
+
+    /// How many times axe-core has checked a page in this session.
+    pub fn pages_checked(&self) -> usize {
+        self.checked.load(Ordering::Relaxed)
+    }
+
+    /// How long those checks took together (injecting axe-core and running it).
+    pub fn time_in_axe(&self) -> Duration {
+        Duration::from_micros(self.axe_micros.load(Ordering::Relaxed))
     }
 
     pub async fn path(&self) -> String {
@@ -396,6 +476,7 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         self.wait_loaded().await;
+        self.check_accessibility().await;
     }
 
     /// Sends a form with its submit button, waits for the page that comes back and fails with
