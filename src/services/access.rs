@@ -125,10 +125,12 @@ pub fn check_assignable_role(role: Role) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// Who may reset someone's second factor (a lost phone): the security administrator (三权分立),
-/// and only on a business account ([`may_act_on_account`]); administrators' from the command line.
+/// Who may reset someone's second factor (a lost phone): the system administrator, and only on a
+/// business account ([`may_act_on_account`]); administrators' from the command line. Not the
+/// security administrator, who resets passwords: taking over an account that signs in with two
+/// factors then needs both of them (三权分立, none able to act alone).
 pub fn require_second_factor_reset(viewer: &Viewer) -> Result<(), ServiceError> {
-    viewer.require(&[Role::Secadmin])
+    viewer.require(&[Role::Sysadmin])
 }
 
 /// The audit log is read by the auditor alone (三权分立).
