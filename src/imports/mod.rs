@@ -284,20 +284,38 @@ pub struct UserSheetRow {
     pub role: String,
 }
 
-const USER_COLUMNS: [(&str, &str); 4] = [
+/// The columns of an accounts sheet: each code with the Chinese heading the help text shows;
+/// either is accepted as the heading.
+pub const USER_COLUMNS: [(&str, &str); 4] = [
     ("username", "用户名"),
     ("display_name", "姓名"),
     ("organisation", "单位"),
     ("role", "角色"),
 ];
 
-/// Reads the columns `username, display_name, organisation, role` (or 用户名, 姓名, 单位, 角色).
+/// Reads the columns 用户名, 姓名, 单位, 角色 (or `username, display_name, organisation, role`).
 /// Values are checked when the accounts are created; here only presence is.
 pub fn parse_user_rows(
     rows: &[Vec<String>],
 ) -> Result<Vec<UserSheetRow>, Vec<crate::domain::sheet::RowError>> {
+    let (out, errors) = read_user_rows(rows);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every account row of the sheet (those with an empty cell too) and every missing cell, so an
+/// import can report them with what the store finds in the other cells.
+pub fn read_user_rows(
+    rows: &[Vec<String>],
+) -> (Vec<UserSheetRow>, Vec<crate::domain::sheet::RowError>) {
     use crate::domain::sheet::RowError;
-    let columns = crate::domain::sheet::locate_columns(rows, &USER_COLUMNS)?;
+    let columns = match crate::domain::sheet::locate_columns(rows, &USER_COLUMNS) {
+        Ok(c) => c,
+        Err(errors) => return (Vec::new(), errors),
+    };
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
@@ -306,9 +324,9 @@ pub fn parse_user_rows(
         }
         let cell = |i: usize| columns.cell(row, i);
         let line = offset + 1;
-        for (i, (code, zh)) in USER_COLUMNS.iter().enumerate() {
+        for (i, (_, zh)) in USER_COLUMNS.iter().enumerate() {
             if cell(i).is_empty() {
-                errors.push(RowError::new(line, code, format!("{zh}不能为空")));
+                errors.push(RowError::new(line, zh, "不能为空"));
             }
         }
         out.push(UserSheetRow {
@@ -320,7 +338,7 @@ pub fn parse_user_rows(
         });
     }
     if out.is_empty() && errors.is_empty() {
-        errors.push(RowError::new(2, "username", "表中没有任何用户"));
+        errors.push(RowError::new(2, "用户名", "表中没有任何用户"));
     }
     let max = crate::store::MAX_USERS_PER_IMPORT;
     if out.len() > max {
@@ -328,23 +346,21 @@ pub fn parse_user_rows(
             "表中有 {} 个用户，一次最多创建 {max} 个，请分成几个文件",
             out.len()
         );
-        return Err(vec![RowError::new(columns.first_data_row, "username", msg)]);
+        return (
+            Vec::new(),
+            vec![RowError::new(columns.first_data_row, "用户名", msg)],
+        );
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, errors)
 }
 
-/// The sheet column a validation field belongs to, for row errors.
+/// The sheet column (its heading) a validation field belongs to, for row errors.
 pub fn user_column_of(field: &str) -> &'static str {
     match field {
-        "用户名" => "username",
-        "姓名" => "display_name",
-        "单位" => "organisation",
-        "角色" => "role",
-        _ => "username",
+        "姓名" => "姓名",
+        "单位" => "单位",
+        "角色" => "角色",
+        _ => "用户名",
     }
 }
 
@@ -371,13 +387,14 @@ mod user_sheet_tests {
         ];
         let errs = parse_user_rows(&rows).unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert_eq!((errs[0].row, errs[0].column.as_str()), (3, "display_name"));
+        assert_eq!((errs[0].row, errs[0].column.as_str()), (3, "姓名"));
+        assert_eq!(errs[0].to_string(), "第 3 行 姓名：不能为空");
         assert!(parse_user_rows(&rows[..2]).is_ok());
         assert!(
             parse_user_rows(&[vec!["username".into()]])
                 .unwrap_err()
                 .iter()
-                .any(|e| e.column == "role")
+                .any(|e| e.column == "角色")
         );
     }
 }

@@ -277,21 +277,27 @@ impl OrgLookup {
 }
 
 pub(crate) async fn lookup_org(conn: &mut AnyConnection, name: &str) -> sqlx::Result<OrgLookup> {
-    let name = name.trim().replace('（', "(").replace('）', ")");
-    let (plain, parent) = match (name.find('('), name.strip_suffix(')')) {
-        (Some(open), Some(inner)) if open > 0 => (
-            name[..open].trim().to_string(),
-            Some(inner[open + 1..].trim().to_string()),
-        ),
-        _ => (name.clone(), None),
-    };
+    let place = crate::domain::org::PlaceName::parse(name);
+    let found = lookup_place(conn, &place.name, place.town.as_deref()).await?;
+    // An organisation whose own name ends in brackets (a school's campus) is found as written.
+    if matches!(found, OrgLookup::Missing) && place.town.is_some() {
+        return lookup_place(conn, name.trim(), None).await;
+    }
+    Ok(found)
+}
+
+async fn lookup_place(
+    conn: &mut AnyConnection,
+    plain: &str,
+    parent: Option<&str>,
+) -> sqlx::Result<OrgLookup> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "select {ORG_COLUMNS} from organisations o join regions r on r.id = o.region_id
          left join regions p on p.id = r.parent_id
          where o.name = $1 and ($2 is null or p.name = $2) limit 2"
     )))
-    .bind(&plain)
-    .bind(parent.as_deref())
+    .bind(plain)
+    .bind(parent)
     .fetch_all(conn)
     .await?;
     Ok(match rows.len() {
