@@ -8,6 +8,7 @@ mod api_writes;
 mod auth;
 mod authorisation;
 mod facts;
+mod forgiving;
 mod imports;
 mod objects;
 mod openapi;
