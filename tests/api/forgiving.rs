@@ -386,8 +386,243 @@ async fn pairing_and_account_imports_report_every_error(app: TestApp) {
     assert!(!page.contains("display_name"));
 }
 
+/// The site's navigation of a signed-in page, and the signed-in user's name, are on `page`.
+fn has_navigation(page: &str, who: &str) {
+    assert!(page.contains("aria-label=\"主导航\""), "navigation: {page}");
+    assert!(page.contains(who), "the user's name: {page}");
+}
+
+fn no_english(page: &str) {
+    for english in [
+        "Not Found",
+        "Method Not Allowed",
+        "payload",
+        "Payload",
+        "Failed to",
+        "Unprocessable",
+        "length limit",
+    ] {
+        assert!(!page.contains(english), "«{english}» in {page}");
+    }
+}
+
+async fn error_pages_are_chinese_with_the_navigation(app: TestApp) {
+    let gid = app.group_id(4).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let who = app
+        .text(
+            "select display_name from users where username = $1",
+            &["gdmu"],
+        )
+        .await;
+
+    // 404, signed in and not.
+    let resp = app.get_with(&school, "/no-such-page").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("页面不存在") && page.contains("错误 404"),
+        "{page}"
+    );
+    has_navigation(&page, &who);
+    no_english(&page);
+    let resp = app.get("/no-such-page").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("页面不存在") && !page.contains("主导航"),
+        "{page}"
+    );
+
+    // 403.
+    let resp = app.get_with(&school, "/admin/users").await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("无权访问"), "{page}");
+    has_navigation(&page, &who);
+
+    // 405 on a method no web route takes.
+    let resp = school
+        .put(app.url(&format!("/groups/{gid}/onsite")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("不支持此操作") && page.contains("返回填写页面"),
+        "{page}"
+    );
+    has_navigation(&page, &who);
+    no_english(&page);
+
+    // 415 and 422: a form the browser did not send as the page's form would.
+    let resp = school
+        .post(app.url("/login"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error());
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("错误 4"), "{page}");
+    no_english(&page);
+    let resp = school
+        .post(app.url("/login"))
+        .form(&[("nothing", "here")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("提交的内容有误"), "{page}");
+    no_english(&page);
+
+    // The API stays JSON, in Chinese.
+    let resp = app
+        .client
+        .put(app.url("/api/v1/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
+    let resp = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error());
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
+}
+
+async fn a_get_on_a_forms_address_leads_back_to_its_page(app: TestApp) {
+    let gid = app.group_id(4).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    for (address, page) in [
+        ("/logout".to_string(), "/".to_string()),
+        (
+            format!("/groups/{gid}/onsite/import"),
+            format!("/groups/{gid}/onsite"),
+        ),
+        (
+            format!("/groups/{gid}/onsite/0190b1d2-0000-7000-8000-000000000000/confirm"),
+            format!("/groups/{gid}/onsite"),
+        ),
+    ] {
+        let resp = app.get_with(&school, &address).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "GET {address}");
+        assert_eq!(resp.headers()["location"], page.as_str(), "GET {address}");
+    }
+    // A GET on /logout does not sign out (only the form's POST does).
+    let resp = app.get_with(&school, "/").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    app.add_user("sys", "东莞市教育局", "sysadmin").await;
+    let sys = app.web_client("sys", PASSWORD).await;
+    let resp = app.get_with(&sys, "/admin/users/import").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/admin/users");
+    // Followed, as a browser does, the page opens.
+    let resp = sys.get(app.url("/admin/users")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+async fn a_too_large_upload_is_answered_in_chinese_with_what_to_do(app: TestApp) {
+    let g = crate::helpers::group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let who = app
+        .text(
+            "select display_name from users where username = $1",
+            &["gdmu"],
+        )
+        .await;
+    let before = app.snapshot().await;
+    // Four 18 MB photos: each within the 20 MB per file, together over the submission's limit.
+    let csrf = app.csrf_of(&school).await;
+    let mut form = Form::new()
+        .text("csrf_token", csrf)
+        .text("name", "凤凰岗乡村振兴实践基地")
+        .text("place", g.village.clone())
+        .text("opened_on", "2024-04-18")
+        .text("functions", "red_education");
+    let mut photo = b"\x89PNG\r\n\x1a\n".to_vec();
+    photo.resize(18 * 1024 * 1024, 0);
+    for i in 0..4 {
+        form = form.part(
+            "photos",
+            Part::bytes(photo.clone()).file_name(format!("揭牌{i}.png")),
+        );
+    }
+    let resp = school
+        .post(app.url(&format!("/groups/{}/bases", g.id)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("上传的内容过大"), "{page}");
+    assert!(
+        page.contains("每个文件不能超过 20 MB，每次提交的文件合计不能超过 64 MB"),
+        "{page}"
+    );
+    assert!(page.contains("一次少选几个文件") && page.contains("需要重新选择文件"));
+    assert!(
+        page.contains(&format!("href=\"/groups/{}/bases\"", g.id)),
+        "{page}"
+    );
+    has_navigation(&page, &who);
+    no_english(&page);
+    assert_eq!(app.snapshot().await, before);
+
+    // A sheet over the import's limit.
+    let mut big = ONSITE_HEADER.as_bytes().to_vec();
+    big.resize(11 * 1024 * 1024, b' ');
+    let resp = upload(
+        &app,
+        &school,
+        &format!("/groups/{}/onsite/import", g.id),
+        "驻点.csv",
+        big.clone(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("导入的表格文件不能超过 10 MB"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/groups/{}/onsite\"", g.id)),
+        "{page}"
+    );
+    has_navigation(&page, &who);
+    no_english(&page);
+    // The API names the upload as a wrong field of its call.
+    let token = app.api_token("gdmu", PASSWORD).await;
+    let body = api_upload(
+        &app,
+        &token,
+        &format!("/api/v1/groups/{}/onsite/import", g.id),
+        big,
+    )
+    .await;
+    assert_eq!(body["fields"][0]["field"], "上传", "{body}");
+    assert_eq!(app.snapshot().await, before);
+}
+
 on_both!(
     onsite_import_reads_dates_and_places_as_typed,
     onsite_import_reports_every_error_of_every_row,
     pairing_and_account_imports_report_every_error,
+    error_pages_are_chinese_with_the_navigation,
+    a_get_on_a_forms_address_leads_back_to_its_page,
+    a_too_large_upload_is_answered_in_chinese_with_what_to_do,
 );
