@@ -98,7 +98,10 @@ pub(crate) fn like_pattern(q: &str) -> String {
 impl Store {
     pub async fn list_organisations(&self, f: &OrgFilter) -> sqlx::Result<(Vec<OrgRow>, i64)> {
         let kind = f.kind.map(|k| k.as_str());
-        let pattern = f.q.as_deref().map(like_pattern);
+        // A village searched for as the platform shows it, 南面村(谢岗镇), is found by its name.
+        let pattern =
+            f.q.as_deref()
+                .map(|q| like_pattern(&crate::domain::org::PlaceName::parse(q).name));
         const WHERE: &str = " where ($1 is null or o.kind = $1) and ($2 is null or lower(o.name) like $2 escape '\\')";
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from organisations o{WHERE}"

@@ -8,6 +8,10 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("q", s)]).unwrap()[2..].to_string()
+}
+
 async fn upload(
     app: &TestApp,
     client: &Client,
@@ -618,7 +622,86 @@ async fn a_too_large_upload_is_answered_in_chinese_with_what_to_do(app: TestApp)
     assert_eq!(app.snapshot().await, before);
 }
 
+/// Every error status the platform may answer with, made bare below the handlers (as axum's
+/// rejections, a limit or a throttle make them), comes out of the error layer as a Chinese page
+/// in the layout, with the navigation for a signed-in user; under /api as JSON.
+async fn every_error_status_is_a_chinese_page(app: TestApp) {
+    use axum::extract::Path;
+    use axum::routing::get;
+    async fn bare(Path(code): Path<u16>) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(code).unwrap()
+    }
+    let router = axum::Router::new()
+        .route("/status/{code}", get(bare))
+        .route("/api/status/{code}", get(bare))
+        .layer(axum::middleware::from_fn_with_state(
+            app.state.clone(),
+            xiaodi::web::errors::error_pages,
+        ))
+        .with_state(app.state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    // The session cookie is the site's (cookies do not tell ports apart).
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let who = app
+        .text(
+            "select display_name from users where username = $1",
+            &["gdmu"],
+        )
+        .await;
+    for (code, title) in [
+        (400, "请求有误"),
+        (403, "无权访问"),
+        (404, "页面不存在"),
+        (405, "不支持此操作"),
+        (413, "上传的内容过大"),
+        (422, "提交的内容有误"),
+        (429, "操作过于频繁"),
+        (500, "服务器出错了"),
+    ] {
+        // A 405 on a GET leads back to the form's page (tested above): the router's own 405
+        // comes here for a PUT.
+        let url = format!("{base}/status/{code}");
+        let resp = if code == 405 {
+            school.put(&url).send().await.unwrap()
+        } else {
+            school.get(&url).send().await.unwrap()
+        };
+        assert_eq!(resp.status().as_u16(), code);
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = resp.text().await.unwrap();
+        assert!(
+            page.contains(title) && page.contains(&format!("错误 {code}")),
+            "{code}: {page}"
+        );
+        has_navigation(&page, &who);
+        no_english(&page);
+        let resp = app
+            .client
+            .get(format!("{base}/api/status/{code}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), code);
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["error"].is_string(), "{code}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            !message.is_ascii(),
+            "{code}: a Chinese message, not «{message}»"
+        );
+    }
+}
+
 on_both!(
+    every_error_status_is_a_chinese_page,
     onsite_import_reads_dates_and_places_as_typed,
     onsite_import_reports_every_error_of_every_row,
     pairing_and_account_imports_report_every_error,
