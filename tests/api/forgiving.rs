@@ -329,6 +329,29 @@ async fn pairing_and_account_imports_report_every_error(app: TestApp) {
     );
     assert!(text.contains("修改以下 6 处"), "{text}");
     assert_eq!(app.snapshot().await, before);
+    // Searching for a village as the platform shows it finds it.
+    for q in ["南面村(谢岗镇)", "南面村（谢岗镇）"] {
+        let page = app
+            .get_with(&bureau, &format!("/?q={}", urlencode(q)))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("凤岗镇") && !page.contains("塘厦镇"),
+            "groups: {q}"
+        );
+        let page = app
+            .get_with(&bureau, &format!("/organisations?q={}", urlencode(q)))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("南面村") && !page.contains("雁田村"),
+            "organisations: {q}"
+        );
+    }
     // The help names the columns in Chinese.
     let page = app
         .get_with(&bureau, "/import/pairings")
