@@ -12,11 +12,13 @@ use crate::http::error::{ShownError, status_title};
 use crate::http::{ErrorBody, UPLOAD_LIMIT};
 use askama::Template;
 use axum::Json;
-use axum::body::Body;
+use axum::body::{Body, BodyDataStream};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::StreamExt;
+use std::sync::{Arc, Mutex};
 
 #[derive(Template)]
 #[template(path = "pages/error.html")]
@@ -36,23 +38,38 @@ struct ErrorPage {
 pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path == "/api" || path.starts_with("/api/") {
-        return json_errors(next.run(req).await);
+        let (parts, body) = req.into_parts();
+        let (body, rest) = keep_the_rest(body);
+        let resp = next.run(Request::from_parts(parts, body)).await;
+        if resp.status() == StatusCode::PAYLOAD_TOO_LARGE
+            || resp.status() == StatusCode::UNPROCESSABLE_ENTITY
+        {
+            drain(rest).await;
+        }
+        return json_errors(resp);
     }
     let (parts, body) = req.into_parts();
     let kept = parts.clone();
+    let (body, rest) = keep_the_rest(body);
     let resp = next.run(Request::from_parts(parts, body)).await;
     let status = resp.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        drain(rest).await;
+    }
     if !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
     let shown = resp.extensions().get::<ShownError>().cloned();
-    let is_html = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    // A page a handler rendered itself (a form shown again with its errors) stays as it is.
-    if shown.is_none() && is_html {
+    let content_type = |h: &axum::http::HeaderMap| {
+        h.get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let kind = content_type(resp.headers());
+    // A page a handler rendered itself (a form shown again with its errors) stays as it is, and
+    // so does JSON outside /api (/healthz for monitors).
+    if shown.is_none() && (kind.starts_with("text/html") || kind.starts_with("application/json")) {
         return resp;
     }
     if status == StatusCode::METHOD_NOT_ALLOWED && matches!(kept.method, Method::GET | Method::HEAD)
@@ -79,9 +96,14 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         page.back_label = "返回填写页面";
     }
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        let (message, advice) = upload_limits(&state, &path).await;
-        page.message = message;
-        page.advice = advice;
+        if content_type(&kept.headers).starts_with("multipart/form-data") {
+            let (message, advice) = upload_limits(&state, &path).await;
+            page.message = message;
+            page.advice = advice;
+        } else {
+            page.message = "填写的文字内容过多，超过了一次提交的上限，未保存任何内容。".into();
+            page.advice = vec!["删减较长的内容（如简介、服务内容）后重新提交".into()];
+        }
     }
     let mut kept = kept;
     if let Ok(WebUser(viewer)) = WebUser::from_request_parts(&mut kept, &state).await {
@@ -98,6 +120,46 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     Response::from_parts(head, Body::from(html.0))
+}
+
+/// The request body the handler reads, and a handle on what it leaves unread.
+type Rest = Arc<Mutex<Option<BodyDataStream>>>;
+
+fn keep_the_rest(body: Body) -> (Body, Rest) {
+    let rest: Rest = Arc::new(Mutex::new(Some(body.into_data_stream())));
+    let shared = rest.clone();
+    let stream = futures_util::stream::poll_fn(move |cx| {
+        let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_mut() {
+            Some(s) => s.poll_next_unpin(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    });
+    (Body::from_stream(stream), rest)
+}
+
+/// The most of a refused upload read to its end, and for how long: past either, the connection
+/// is simply closed.
+const DRAIN_BYTES: usize = 4 * UPLOAD_LIMIT;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads what a refused request still has to send. A server that answers before the body has
+/// arrived and closes the connection makes the browser show "connection reset" instead of the
+/// answer; reading the rest first (as a web server's lingering close does) lets the page arrive.
+async fn drain(rest: Rest) {
+    let Some(mut stream) = rest.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        return;
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        let mut read = 0;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read += chunk.len();
+            if read > DRAIN_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// What a status says when nothing more specific was given.

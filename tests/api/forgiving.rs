@@ -632,6 +632,30 @@ async fn a_too_large_upload_is_answered_in_chinese_with_what_to_do(app: TestApp)
     );
     has_navigation(&page, &who);
     no_english(&page);
+    // A text form over the limit is told so, without talk of files.
+    let csrf = app.csrf_of(&school).await;
+    let long = "很".repeat(1024 * 1024);
+    let resp = school
+        .post(app.url(&format!("/groups/{}/onsite", g.id)))
+        .form(&[("csrf_token", csrf.as_str()), ("content", long.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("填写的文字内容过多") && !page.contains("MB"),
+        "{page}"
+    );
+    has_navigation(&page, &who);
+    // The health check stays JSON for monitors.
+    let resp = app.get("/healthz").await;
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     // The API names the upload as a wrong field of its call.
     let token = app.api_token("gdmu", PASSWORD).await;
     let body = api_upload(
