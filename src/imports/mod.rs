@@ -131,6 +131,14 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
+        // A date cell comes out as the date (its time of day dropped), which every import reads
+        // with `domain::sheet::parse_sheet_date`; a time or a duration alone is no date, and
+        // comes out as the time, which a date column then refuses by name instead of reading it
+        // as 1899-12-30.
+        Data::DateTime(d) if d.is_duration() || d.as_f64() < 1.0 => {
+            let (.., h, min, sec, _) = d.to_ymd_hms_milli();
+            format!("{h}:{min:02}:{sec:02}")
+        }
         Data::DateTime(d) => {
             let (y, m, day, ..) = d.to_ymd_hms_milli();
             format!("{y:04}-{m:02}-{day:02}")
@@ -256,6 +264,24 @@ mod tests {
         let bytes = book.save_to_buffer().unwrap();
         let rows = read_sheet(&bytes).unwrap();
         assert_eq!(rows[1], vec!["1", "凤岗镇"]);
+    }
+
+    #[test]
+    fn date_cells_come_out_as_their_date_and_a_time_alone_as_no_date() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        let cell = |v: f64, t| cell_text(&Data::DateTime(ExcelDateTime::new(v, t, false)));
+        assert_eq!(cell(46162.0, ExcelDateTimeType::DateTime), "2026-05-20");
+        assert_eq!(cell(46162.75, ExcelDateTimeType::DateTime), "2026-05-20");
+        assert_eq!(cell(0.354166666, ExcelDateTimeType::DateTime), "8:30:00");
+        assert_eq!(cell(1.5, ExcelDateTimeType::TimeDelta), "12:00:00");
+        let d = crate::domain::sheet::parse_sheet_date;
+        assert!(d("开始日期", &cell(0.354166666, ExcelDateTimeType::DateTime)).is_err());
+        assert!(d("开始日期", &cell(46162.0, ExcelDateTimeType::DateTime)).is_ok());
+        // An ISO date cell (strict Open XML) and a serial in a cell without a date format.
+        let iso = cell_text(&Data::DateTimeIso("2026-05-20T00:00:00".into()));
+        assert_eq!(d("开始日期", &iso), Ok(jiff::civil::date(2026, 5, 20)));
+        let serial = cell_text(&Data::Float(46162.0));
+        assert_eq!(d("开始日期", &serial), Ok(jiff::civil::date(2026, 5, 20)));
     }
 
     #[test]
