@@ -121,7 +121,6 @@ impl AppError {
 /// whoever is signed in.
 #[derive(Debug, Clone)]
 pub struct ShownError {
-    pub title: &'static str,
     pub message: String,
     /// Each wrong row of a sheet (第 N 行 列名：问题).
     pub rows: Vec<String>,
@@ -163,7 +162,6 @@ impl IntoResponse for AppError {
         self.log();
         let status = self.status();
         let shown = ShownError {
-            title: status_title(status),
             message: self.to_string(),
             rows: match &self {
                 AppError::Rows(rows) => rows.iter().map(|r| r.to_string()).collect(),
@@ -172,7 +170,7 @@ impl IntoResponse for AppError {
         };
         let page = PlainErrorPage {
             status: status.as_u16(),
-            title: shown.title,
+            title: status_title(status),
             message: &shown.message,
             rows: &shown.rows,
         };

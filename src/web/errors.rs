@@ -77,7 +77,6 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         return Redirect::to(&form_page(&path)).into_response();
     }
     let shown = shown.unwrap_or_else(|| ShownError {
-        title: status_title(status),
         message: default_message(status).to_string(),
         rows: Vec::new(),
     });
