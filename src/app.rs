@@ -67,6 +67,12 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(60),
         ))
         .layer(CatchPanicLayer::new())
+        // Every error a page answers with, in Chinese and in the site's layout; a GET on a
+        // form's POST address back to the form's page; JSON under /api.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::errors::error_pages,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -148,7 +148,8 @@ pub fn parse_onsite_entry(
     }
 }
 
-fn check_content(content: &str, errors: &mut FieldErrors) {
+/// The entry's content: not empty, not too long.
+pub fn check_content(content: &str, errors: &mut FieldErrors) {
     match content.trim().chars().count() {
         0 => errors.push("服务内容", "不能为空"),
         n if n > MAX_CONTENT_CHARS => {

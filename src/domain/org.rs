@@ -120,3 +120,61 @@ mod tests {
         assert_eq!(OrgKind::parse("school"), None);
     }
 }
+
+/// An organisation named as the platform shows it: `南面村(谢岗镇)` (with half- or full-width
+/// brackets) is 南面村 of 谢岗镇, the way a village is told from another of the same name; a
+/// name without a bracketed town is just the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceName {
+    pub name: String,
+    pub town: Option<String>,
+}
+
+impl PlaceName {
+    pub fn parse(s: &str) -> Self {
+        let s = s.trim().replace('（', "(").replace('）', ")");
+        if let (Some(open), Some(inner)) = (s.find('('), s.strip_suffix(')')) {
+            let (name, town) = (s[..open].trim(), inner[open + 1..].trim());
+            if !name.is_empty() && !town.is_empty() && !town.contains(['(', ')']) {
+                return Self {
+                    name: name.to_string(),
+                    town: Some(town.to_string()),
+                };
+            }
+        }
+        Self {
+            name: s,
+            town: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod place_name_tests {
+    use super::PlaceName;
+
+    #[test]
+    fn a_village_is_named_with_its_town_in_either_bracket() {
+        let with = |name: &str, town: &str| PlaceName {
+            name: name.into(),
+            town: Some(town.into()),
+        };
+        assert_eq!(PlaceName::parse("南面村(谢岗镇)"), with("南面村", "谢岗镇"));
+        assert_eq!(
+            PlaceName::parse(" 南面村（谢岗镇） "),
+            with("南面村", "谢岗镇")
+        );
+        assert_eq!(
+            PlaceName::parse("南面村 ( 谢岗镇 )"),
+            with("南面村", "谢岗镇")
+        );
+        let plain = |name: &str| PlaceName {
+            name: name.into(),
+            town: None,
+        };
+        assert_eq!(PlaceName::parse("谢岗镇"), plain("谢岗镇"));
+        assert_eq!(PlaceName::parse("(谢岗镇)"), plain("(谢岗镇)"));
+        assert_eq!(PlaceName::parse("南面村()"), plain("南面村()"));
+        assert_eq!(PlaceName::parse("南面村(谢岗镇"), plain("南面村(谢岗镇"));
+    }
+}

@@ -17,6 +17,8 @@ pub struct VillageRef {
 pub struct PairingRow {
     /// The sheet row this came from, for errors found later (unknown school, …).
     pub row: usize,
+    /// Whether every cell of the row was read without a problem.
+    pub valid: bool,
     pub number: i64,
     pub lead_town: String,
     pub town_kind: String,
@@ -46,23 +48,31 @@ fn split_list(cell: &str) -> Vec<String> {
 
 /// Parses `雁田村(凤岗镇)`, also with full-width brackets.
 fn parse_village(item: &str) -> Option<VillageRef> {
-    let item = item.replace('（', "(").replace('）', ")");
-    let open = item.find('(')?;
-    let inner = item[open + 1..].strip_suffix(')')?;
-    let name = item[..open].trim();
-    let town = inner.trim();
-    if name.is_empty() || town.is_empty() {
-        return None;
-    }
+    let place = crate::domain::org::PlaceName::parse(item);
     Some(VillageRef {
-        name: name.to_string(),
-        town: town.to_string(),
+        town: place.town?,
+        name: place.name,
     })
 }
 
 /// Parses every row and reports every problem found, not just the first.
 pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<RowError>> {
-    let columns = locate_columns(rows, &COLUMNS)?;
+    let (out, errors) = read_pairing_rows(rows);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every row as far as it could be read (a row with a bad cell too, with what the cell held
+/// left empty or as written, so the store can still look up its other cells), and every
+/// problem found in them: an import reports them together.
+pub fn read_pairing_rows(rows: &[Vec<String>]) -> (Vec<PairingRow>, Vec<RowError>) {
+    let columns = match locate_columns(rows, &COLUMNS) {
+        Ok(c) => c,
+        Err(errors) => return (Vec::new(), errors),
+    };
     let mut errors = Vec::new();
     let cell = |row: &Vec<String>, i: usize| columns.cell(row, i);
 
@@ -81,7 +91,7 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
                 if !seen_numbers.insert(n) {
                     errors.push(RowError::new(
                         line,
-                        "group_no",
+                        "序号",
                         format!("结对组编号 {n} 在表中重复"),
                     ));
                 }
@@ -95,7 +105,7 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
                 };
                 errors.push(RowError::new(
                     line,
-                    "group_no",
+                    "序号",
                     format!("应为正整数，实际为{shown}"),
                 ));
                 0
@@ -105,7 +115,7 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
         let mut town_kind = cell(row, 2);
         let mut lead_town = cell(row, 1);
         if lead_town.is_empty() {
-            errors.push(RowError::new(line, "lead_town", "镇(街道)不能为空"));
+            errors.push(RowError::new(line, "镇(街道)", "不能为空"));
         } else {
             if town_kind.is_empty() {
                 town_kind = crate::domain::region::town_kind_of(&lead_town)
@@ -115,7 +125,7 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
             if !TOWN_KINDS.contains(&town_kind.as_str()) {
                 errors.push(RowError::new(
                     line,
-                    "town_kind",
+                    "镇街类型",
                     format!("应为 镇、街道 或 园区，实际为“{town_kind}”"),
                 ));
             } else if !lead_town.ends_with(&town_kind) {
@@ -129,7 +139,7 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
         if village_cell.is_empty() {
             errors.push(RowError::new(
                 line,
-                "villages",
+                "村(社区)",
                 "每个结对组至少需要 1 个村(社区)",
             ));
         }
@@ -143,7 +153,7 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
                         } else {
                             errors.push(RowError::new(
                                 line,
-                                "villages",
+                                "村(社区)",
                                 format!(
                                     "“{item}”的所属镇街“{}”应写全称，如 凤岗镇、南城街道",
                                     v.town
@@ -156,13 +166,13 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
                         .iter()
                         .any(|x: &VillageRef| x.name == v.name && x.town == v.town)
                     {
-                        errors.push(RowError::new(line, "villages", format!("“{item}”重复")));
+                        errors.push(RowError::new(line, "村(社区)", format!("“{item}”重复")));
                     }
                     villages.push(v);
                 }
                 None => errors.push(RowError::new(
                     line,
-                    "villages",
+                    "村(社区)",
                     format!("“{item}”缺少所属镇街，应写作 村名(镇街)，如 雁田村(凤岗镇)"),
                 )),
             }
@@ -171,11 +181,11 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
         let university = cell(row, 4);
         let universities = split_list(&university);
         if universities.is_empty() {
-            errors.push(RowError::new(line, "university", "在莞高校不能为空"));
+            errors.push(RowError::new(line, "在莞高校", "不能为空"));
         } else if universities.len() > 1 {
             errors.push(RowError::new(
                 line,
-                "university",
+                "在莞高校",
                 "每个结对组只能有 1 所牵头高校",
             ));
         }
@@ -186,33 +196,24 @@ pub fn parse_pairing_rows(rows: &[Vec<String>]) -> Result<Vec<PairingRow>, Vec<R
             .collect();
         schools.sort();
         if schools.windows(2).any(|w| w[0] == w[1]) {
-            errors.push(RowError::new(
-                line,
-                "vocational_schools",
-                "同一学校在本行出现了两次",
-            ));
+            errors.push(RowError::new(line, "中职学校", "同一学校在本行出现了两次"));
         }
 
-        if errors.len() == before {
-            out.push(PairingRow {
-                row: line,
-                number,
-                lead_town,
-                town_kind,
-                villages,
-                university: universities.into_iter().next().unwrap_or_default(),
-                vocational_schools,
-            });
-        }
+        out.push(PairingRow {
+            row: line,
+            valid: errors.len() == before,
+            number,
+            lead_town,
+            town_kind,
+            villages,
+            university: universities.into_iter().next().unwrap_or_default(),
+            vocational_schools,
+        });
     }
     if out.is_empty() && errors.is_empty() {
-        errors.push(RowError::new(2, "group_no", "表中没有任何结对组"));
+        errors.push(RowError::new(2, "序号", "表中没有任何结对组"));
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, errors)
 }
 
 #[cfg(test)]
@@ -284,15 +285,13 @@ mod tests {
         ]);
         let errs = parse_pairing_rows(&rows).unwrap_err();
         let has = |row: usize, col: &str| errs.iter().any(|e| e.row == row && e.column == col);
-        assert!(has(3, "group_no"), "duplicate number: {errs:?}");
-        assert!(
-            has(4, "group_no") && has(4, "lead_town") && has(4, "villages") && has(4, "university")
-        );
-        assert!(has(5, "town_kind") && has(5, "vocational_schools"));
+        assert!(has(3, "序号"), "duplicate number: {errs:?}");
+        assert!(has(4, "序号") && has(4, "镇(街道)") && has(4, "村(社区)") && has(4, "在莞高校"));
+        assert!(has(5, "镇街类型") && has(5, "中职学校"));
         assert!(!errs.iter().any(|e| e.row == 2));
         assert!(
             errs.iter()
-                .find(|e| e.row == 4 && e.column == "villages")
+                .find(|e| e.row == 4 && e.column == "村(社区)")
                 .unwrap()
                 .message
                 .contains("缺少所属镇街")
@@ -302,7 +301,7 @@ mod tests {
     #[test]
     fn missing_columns_and_empty_files() {
         let errs = parse_pairing_rows(&sheet(&["group_no,lead_town"])).unwrap_err();
-        assert!(errs.iter().any(|e| e.row == 1 && e.column == "university"));
+        assert!(errs.iter().any(|e| e.row == 1 && e.column == "在莞高校"));
         assert!(parse_pairing_rows(&[]).is_err());
         assert!(parse_pairing_rows(&sheet(&[HEADER])).is_err());
     }

@@ -38,6 +38,9 @@ pub enum AppError {
     /// The password was set by someone else or has expired: nothing but changing it until then.
     #[error("请先修改密码（POST /api/v1/account/password，或在网页上修改），再使用其他功能")]
     PasswordChangeRequired,
+    /// A request body over the route's limit (the web page says the limits and what to do).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("服务器内部错误，请稍后重试")]
     Internal(#[from] anyhow::Error),
 }
@@ -93,6 +96,7 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,6 +110,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Invalid(_) | AppError::Fields(_) | AppError::Rows(_) => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::TooLarge(_) => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
     }
@@ -118,40 +123,70 @@ impl AppError {
     }
 }
 
+/// What an error page says, kept on the response so the web's error layer
+/// (`web::errors::error_pages`) can show it inside the site's own layout, with the navigation of
+/// whoever is signed in.
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub message: String,
+    /// Each wrong row of a sheet (第 N 行 列名：问题).
+    pub rows: Vec<String>,
+}
+
+/// The page title of an error status, in Chinese, for every status the platform answers with.
+pub fn status_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "请求有误",
+        401 => "请先登录",
+        403 => "无权访问",
+        404 => "页面不存在",
+        405 => "不支持此操作",
+        408 => "请求超时",
+        409 => "与现有记录冲突",
+        413 => "上传的内容过大",
+        415 => "不支持的内容类型",
+        422 => "提交的内容有误",
+        429 => "操作过于频繁",
+        503 => "服务暂不可用",
+        s if s >= 500 => "服务器出错了",
+        _ => "请求未能完成",
+    }
+}
+
+/// The bare page of an error, before the web's error layer puts it in the site's layout (and
+/// what a response shows when it does not pass that layer).
 #[derive(Template)]
-#[template(path = "pages/error.html")]
-struct ErrorPage<'a> {
+#[template(path = "pages/error_plain.html")]
+struct PlainErrorPage<'a> {
     status: u16,
     title: &'a str,
-    message: String,
-    rows: Vec<String>,
+    message: &'a str,
+    rows: &'a [String],
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let status = self.status();
-        let title = match status {
-            StatusCode::NOT_FOUND => "未找到",
-            StatusCode::FORBIDDEN => "无权访问",
-            StatusCode::UNAUTHORIZED => "请先登录",
-            StatusCode::INTERNAL_SERVER_ERROR => "出错了",
-            _ => "提交的内容有误",
-        };
-        let rows = match &self {
-            AppError::Rows(rows) => rows.iter().map(|r| r.to_string()).collect(),
-            _ => Vec::new(),
-        };
-        let page = ErrorPage {
-            status: status.as_u16(),
-            title,
+        let shown = ShownError {
             message: self.to_string(),
-            rows,
+            rows: match &self {
+                AppError::Rows(rows) => rows.iter().map(|r| r.to_string()).collect(),
+                _ => Vec::new(),
+            },
         };
-        match page.render() {
+        let page = PlainErrorPage {
+            status: status.as_u16(),
+            title: status_title(status),
+            message: &shown.message,
+            rows: &shown.rows,
+        };
+        let mut resp = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, self.to_string()).into_response(),
-        }
+            Err(_) => (status, shown.message.clone()).into_response(),
+        };
+        resp.extensions_mut().insert(shown);
+        resp
     }
 }
 
@@ -168,8 +203,9 @@ impl<E: Into<AppError>> From<E> for ApiError {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable code: unauthorized, forbidden, password_change_required, not_found,
-    /// invalid, conflict, locked, too_many_attempts, method_not_allowed, internal; at the second
-    /// step of signing in, second_factor_wrong and second_factor_expired.
+    /// invalid, conflict, locked, too_many_attempts, too_many_requests, method_not_allowed,
+    /// payload_too_large, bad_request, internal; at the second step of signing in,
+    /// second_factor_wrong and second_factor_expired.
     pub error: String,
     /// What went wrong, in Chinese, naming the field where there is one.
     pub message: String,
@@ -208,7 +244,12 @@ impl From<&FieldError> for FieldErrorBody {
 }
 
 impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        // An upload over an operation's limit is one more wrong field of the call (the document
+        // declares 413 only where a JSON body is read; a multipart call's problems are its 422).
+        if let AppError::TooLarge(m) = self.0 {
+            self.0 = AppError::Invalid(FieldError::new("上传", m));
+        }
         self.0.log();
         let fields = match &self.0 {
             AppError::Invalid(e) => Some(vec![e.into()]),

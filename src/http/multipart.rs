@@ -55,7 +55,14 @@ impl Submitted {
 pub async fn read_parts(mut multipart: Multipart) -> Result<Submitted, AppError> {
     let mut out = Submitted::default();
     let broken = |e: axum::extract::multipart::MultipartError| {
-        FieldError::new("上传", format!("表单数据不完整或过大：{}", e.body_text()))
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            // Over the route's limit: the web's error page says the limits and what to do.
+            return AppError::TooLarge("上传的内容超过了本次提交的大小上限，未保存任何内容".into());
+        }
+        AppError::Invalid(FieldError::new(
+            "上传",
+            "表单数据不完整，请重新选择文件后提交",
+        ))
     };
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
         let name = field.name().unwrap_or("").to_string();

@@ -131,6 +131,14 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
+        // A date cell comes out as the date (its time of day dropped), which every import reads
+        // with `domain::sheet::parse_sheet_date`; a time or a duration alone is no date, and
+        // comes out as the time, which a date column then refuses by name instead of reading it
+        // as 1899-12-30.
+        Data::DateTime(d) if d.is_duration() || d.as_f64() < 1.0 => {
+            let (.., h, min, sec, _) = d.to_ymd_hms_milli();
+            format!("{h}:{min:02}:{sec:02}")
+        }
         Data::DateTime(d) => {
             let (y, m, day, ..) = d.to_ymd_hms_milli();
             format!("{y:04}-{m:02}-{day:02}")
@@ -259,6 +267,24 @@ mod tests {
     }
 
     #[test]
+    fn date_cells_come_out_as_their_date_and_a_time_alone_as_no_date() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        let cell = |v: f64, t| cell_text(&Data::DateTime(ExcelDateTime::new(v, t, false)));
+        assert_eq!(cell(46162.0, ExcelDateTimeType::DateTime), "2026-05-20");
+        assert_eq!(cell(46162.75, ExcelDateTimeType::DateTime), "2026-05-20");
+        assert_eq!(cell(0.354166666, ExcelDateTimeType::DateTime), "8:30:00");
+        assert_eq!(cell(1.5, ExcelDateTimeType::TimeDelta), "12:00:00");
+        let d = crate::domain::sheet::parse_sheet_date;
+        assert!(d("开始日期", &cell(0.354166666, ExcelDateTimeType::DateTime)).is_err());
+        assert!(d("开始日期", &cell(46162.0, ExcelDateTimeType::DateTime)).is_ok());
+        // An ISO date cell (strict Open XML) and a serial in a cell without a date format.
+        let iso = cell_text(&Data::DateTimeIso("2026-05-20T00:00:00".into()));
+        assert_eq!(d("开始日期", &iso), Ok(jiff::civil::date(2026, 5, 20)));
+        let serial = cell_text(&Data::Float(46162.0));
+        assert_eq!(d("开始日期", &serial), Ok(jiff::civil::date(2026, 5, 20)));
+    }
+
+    #[test]
     fn garbage_is_refused_with_a_reason() {
         assert!(read_sheet(b"").unwrap_err().contains("为空"));
         assert!(
@@ -284,20 +310,38 @@ pub struct UserSheetRow {
     pub role: String,
 }
 
-const USER_COLUMNS: [(&str, &str); 4] = [
+/// The columns of an accounts sheet: each code with the Chinese heading the help text shows;
+/// either is accepted as the heading.
+pub const USER_COLUMNS: [(&str, &str); 4] = [
     ("username", "用户名"),
     ("display_name", "姓名"),
     ("organisation", "单位"),
     ("role", "角色"),
 ];
 
-/// Reads the columns `username, display_name, organisation, role` (or 用户名, 姓名, 单位, 角色).
+/// Reads the columns 用户名, 姓名, 单位, 角色 (or `username, display_name, organisation, role`).
 /// Values are checked when the accounts are created; here only presence is.
 pub fn parse_user_rows(
     rows: &[Vec<String>],
 ) -> Result<Vec<UserSheetRow>, Vec<crate::domain::sheet::RowError>> {
+    let (out, errors) = read_user_rows(rows);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every account row of the sheet (those with an empty cell too) and every missing cell, so an
+/// import can report them with what the store finds in the other cells.
+pub fn read_user_rows(
+    rows: &[Vec<String>],
+) -> (Vec<UserSheetRow>, Vec<crate::domain::sheet::RowError>) {
     use crate::domain::sheet::RowError;
-    let columns = crate::domain::sheet::locate_columns(rows, &USER_COLUMNS)?;
+    let columns = match crate::domain::sheet::locate_columns(rows, &USER_COLUMNS) {
+        Ok(c) => c,
+        Err(errors) => return (Vec::new(), errors),
+    };
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
@@ -306,9 +350,9 @@ pub fn parse_user_rows(
         }
         let cell = |i: usize| columns.cell(row, i);
         let line = offset + 1;
-        for (i, (code, zh)) in USER_COLUMNS.iter().enumerate() {
+        for (i, (_, zh)) in USER_COLUMNS.iter().enumerate() {
             if cell(i).is_empty() {
-                errors.push(RowError::new(line, code, format!("{zh}不能为空")));
+                errors.push(RowError::new(line, zh, "不能为空"));
             }
         }
         out.push(UserSheetRow {
@@ -320,7 +364,7 @@ pub fn parse_user_rows(
         });
     }
     if out.is_empty() && errors.is_empty() {
-        errors.push(RowError::new(2, "username", "表中没有任何用户"));
+        errors.push(RowError::new(2, "用户名", "表中没有任何用户"));
     }
     let max = crate::store::MAX_USERS_PER_IMPORT;
     if out.len() > max {
@@ -328,23 +372,21 @@ pub fn parse_user_rows(
             "表中有 {} 个用户，一次最多创建 {max} 个，请分成几个文件",
             out.len()
         );
-        return Err(vec![RowError::new(columns.first_data_row, "username", msg)]);
+        return (
+            Vec::new(),
+            vec![RowError::new(columns.first_data_row, "用户名", msg)],
+        );
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, errors)
 }
 
-/// The sheet column a validation field belongs to, for row errors.
+/// The sheet column (its heading) a validation field belongs to, for row errors.
 pub fn user_column_of(field: &str) -> &'static str {
     match field {
-        "用户名" => "username",
-        "姓名" => "display_name",
-        "单位" => "organisation",
-        "角色" => "role",
-        _ => "username",
+        "姓名" => "姓名",
+        "单位" => "单位",
+        "角色" => "角色",
+        _ => "用户名",
     }
 }
 
@@ -371,13 +413,14 @@ mod user_sheet_tests {
         ];
         let errs = parse_user_rows(&rows).unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert_eq!((errs[0].row, errs[0].column.as_str()), (3, "display_name"));
+        assert_eq!((errs[0].row, errs[0].column.as_str()), (3, "姓名"));
+        assert_eq!(errs[0].to_string(), "第 3 行 姓名：不能为空");
         assert!(parse_user_rows(&rows[..2]).is_ok());
         assert!(
             parse_user_rows(&[vec!["username".into()]])
                 .unwrap_err()
                 .iter()
-                .any(|e| e.column == "role")
+                .any(|e| e.column == "角色")
         );
     }
 }

@@ -17,7 +17,7 @@ use crate::domain::FieldError;
 use crate::domain::ids::UserId;
 use crate::domain::sheet::RowError;
 use crate::domain::user::{Approval, Role};
-use crate::imports::{parse_user_rows, user_column_of};
+use crate::imports::{read_user_rows, user_column_of};
 use crate::store::{Actor, NewUser, OrgLookup, Store, StoreError, UserRow};
 
 /// Who an account is for; the password is chosen separately ([`FirstPassword`]).
@@ -107,24 +107,16 @@ async fn users_from_sheet(
     rows: &[Vec<String>],
     approval: Approval,
 ) -> Result<Vec<(String, String)>, SheetFailure> {
-    let parsed = parse_user_rows(rows).map_err(SheetFailure::Rows)?;
+    let (parsed, mut errors) = read_user_rows(rows);
     if approval != Approval::Approved {
         // From the platform: business roles only (an administrator's account comes from the
         // command line).
-        let errors: Vec<RowError> = parsed
-            .iter()
-            .filter(|r| Role::parse(&r.role).is_some_and(Role::is_admin))
-            .map(|r| {
-                RowError::new(
-                    r.row,
-                    user_column_of("角色"),
-                    access::ADMIN_ACCOUNTS_FROM_CLI,
-                )
-            })
-            .collect();
-        if !errors.is_empty() {
-            return Err(SheetFailure::Rows(errors));
-        }
+        errors.extend(
+            parsed
+                .iter()
+                .filter(|r| Role::parse(&r.role).is_some_and(Role::is_admin))
+                .map(|r| RowError::new(r.row, "角色", access::ADMIN_ACCOUNTS_FROM_CLI)),
+        );
     }
     let users: Vec<NewUser> = parsed
         .iter()
@@ -137,26 +129,35 @@ async fn users_from_sheet(
             must_change_password: true,
         })
         .collect();
-    match store.insert_users(actor, now_ms, &users, approval).await {
-        Ok(_) => Ok(users
-            .into_iter()
-            .map(|u| (u.username.trim().to_string(), u.password))
-            .collect()),
-        Err(errors) => {
-            let mut rows = Vec::new();
-            for (i, e) in errors {
-                let row = parsed.get(i).map(|r| r.row).unwrap_or(1);
-                match e {
-                    StoreError::Invalid(f) => {
-                        rows.push(RowError::new(row, user_column_of(f.field), f.message))
-                    }
-                    StoreError::Conflict(m) => rows.push(RowError::new(row, "username", m)),
-                    other => return Err(SheetFailure::Store(other)),
-                }
+    // Every problem of every row at once: what the cells lack and what the store finds in the
+    // rest (an unknown organisation, a name taken), all before anything is written.
+    let store_errors = if errors.is_empty() {
+        match store.insert_users(actor, now_ms, &users, approval).await {
+            Ok(_) => {
+                return Ok(users
+                    .into_iter()
+                    .map(|u| (u.username.trim().to_string(), u.password))
+                    .collect());
             }
-            Err(SheetFailure::Rows(rows))
+            Err(e) => e,
+        }
+    } else {
+        store.check_new_users(&users).await
+    };
+    for (i, e) in store_errors {
+        let row = parsed.get(i).map(|r| r.row).unwrap_or(1);
+        let (column, message) = match e {
+            StoreError::Invalid(f) => (user_column_of(f.field), f.message),
+            StoreError::Conflict(m) => ("用户名", m),
+            other => return Err(SheetFailure::Store(other)),
+        };
+        // An empty cell is reported once, not again as what the store makes of it.
+        if !errors.iter().any(|x| x.row == row && x.column == column) {
+            errors.push(RowError::new(row, column, message));
         }
     }
+    errors.sort_by_key(|e| e.row);
+    Err(SheetFailure::Rows(errors))
 }
 
 /// Creates one account on the platform (system administrator): a business role only, a

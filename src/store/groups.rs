@@ -198,7 +198,8 @@ impl Store {
     ) -> sqlx::Result<(Vec<GroupRow>, i64)> {
         let (mode, org) = scope_binds(scope);
         let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-        let pattern = q.map(like_pattern);
+        // A village searched for as the platform shows it, 南面村(谢岗镇), is found by its name.
+        let pattern = q.map(|q| like_pattern(&crate::domain::org::PlaceName::parse(q).name));
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from pairing_groups g where {SCOPE_AND_SEARCH}"
         )))

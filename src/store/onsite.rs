@@ -118,7 +118,73 @@ async fn onsite_in(
         .collect()
 }
 
+/// What the store checks of new entries against the group's records on `conn`: every member
+/// at fault (not only the first) and every entry recorded already, each with its index.
+async fn check_in(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    entries: &[NewOnsiteEntry],
+) -> sqlx::Result<Vec<(usize, StoreError)>> {
+    let team = team_in(conn, group).await?;
+    let mut errors: Vec<(usize, StoreError)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        for id in e.member_ids() {
+            let problem = match team.iter().find(|t| &t.id == id) {
+                None => Some("只能选择本组服务工作队的队员".to_string()),
+                Some(t) if !(t.active_on(e.date_from()) && t.active_on(e.date_to())) => {
+                    Some(format!(
+                        "{} 在 {}–{} 期间不在队中",
+                        t.person_name,
+                        e.date_from(),
+                        e.date_to()
+                    ))
+                }
+                Some(_) => None,
+            };
+            if let Some(msg) = problem {
+                errors.push((i, FieldError::new("在场队员", msg).into()));
+            }
+        }
+    }
+    // The same service entered twice (an export imported again, a form sent twice) is refused.
+    if let (Some(first), Some(last)) = (
+        entries.iter().map(|e| e.date_from()).min(),
+        entries.iter().map(|e| e.date_to()).max(),
+    ) {
+        let existing = onsite_in(conn, group, first, last).await?;
+        let mut seen: HashSet<String> = existing
+            .iter()
+            .map(|r| {
+                same_service_key(
+                    r.date_from,
+                    r.date_to,
+                    &r.place_org_id,
+                    &r.member_ids,
+                    &r.content,
+                )
+            })
+            .collect();
+        for (i, e) in entries.iter().enumerate() {
+            if !seen.insert(e.same_service_key()) && !errors.iter().any(|(j, _)| *j == i) {
+                errors.push((i, duplicate(e)));
+            }
+        }
+    }
+    Ok(errors)
+}
+
 impl Store {
+    /// Checks entries as [`Store::add_onsite_entries`] would, writing nothing (an import with
+    /// bad cells reports these problems of its good rows with them).
+    pub async fn check_onsite_entries(
+        &self,
+        group: &GroupId,
+        entries: &[NewOnsiteEntry],
+    ) -> sqlx::Result<Vec<(usize, StoreError)>> {
+        let mut conn = self.pool.acquire().await?;
+        check_in(&mut conn, group, entries).await
+    }
+
     /// Adds entries all or none; errors come back with the index of the entry. The team and the
     /// entries already recorded are read inside the transaction, after it has taken the group's
     /// row, so two requests for one group are checked one after the other; the unique index on
@@ -139,52 +205,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        let team = team_in(&mut tx, group).await.map_err(db)?;
-        let mut errors: Vec<(usize, StoreError)> = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            for id in e.member_ids() {
-                let problem = match team.iter().find(|t| &t.id == id) {
-                    None => Some("只能选择本组服务工作队的队员".to_string()),
-                    Some(t) if !(t.active_on(e.date_from()) && t.active_on(e.date_to())) => {
-                        Some(format!(
-                            "{} 在 {}–{} 期间不在队中",
-                            t.person_name,
-                            e.date_from(),
-                            e.date_to()
-                        ))
-                    }
-                    Some(_) => None,
-                };
-                if let Some(msg) = problem {
-                    errors.push((i, FieldError::new("在场队员", msg).into()));
-                    break;
-                }
-            }
-        }
-        // The same service entered twice (an export imported again, a form sent twice) is refused.
-        if let (Some(first), Some(last)) = (
-            entries.iter().map(|e| e.date_from()).min(),
-            entries.iter().map(|e| e.date_to()).max(),
-        ) {
-            let existing = onsite_in(&mut tx, group, first, last).await.map_err(db)?;
-            let mut seen: HashSet<String> = existing
-                .iter()
-                .map(|r| {
-                    same_service_key(
-                        r.date_from,
-                        r.date_to,
-                        &r.place_org_id,
-                        &r.member_ids,
-                        &r.content,
-                    )
-                })
-                .collect();
-            for (i, e) in entries.iter().enumerate() {
-                if !seen.insert(e.same_service_key()) && !errors.iter().any(|(j, _)| *j == i) {
-                    errors.push((i, duplicate(e)));
-                }
-            }
-        }
+        let mut errors = check_in(&mut tx, group, entries).await.map_err(db)?;
         if !errors.is_empty() {
             errors.sort_by_key(|(i, _)| *i);
             return Err(errors);

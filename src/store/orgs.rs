@@ -98,7 +98,10 @@ pub(crate) fn like_pattern(q: &str) -> String {
 impl Store {
     pub async fn list_organisations(&self, f: &OrgFilter) -> sqlx::Result<(Vec<OrgRow>, i64)> {
         let kind = f.kind.map(|k| k.as_str());
-        let pattern = f.q.as_deref().map(like_pattern);
+        // A village searched for as the platform shows it, 南面村(谢岗镇), is found by its name.
+        let pattern =
+            f.q.as_deref()
+                .map(|q| like_pattern(&crate::domain::org::PlaceName::parse(q).name));
         const WHERE: &str = " where ($1 is null or o.kind = $1) and ($2 is null or lower(o.name) like $2 escape '\\')";
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from organisations o{WHERE}"
@@ -277,21 +280,27 @@ impl OrgLookup {
 }
 
 pub(crate) async fn lookup_org(conn: &mut AnyConnection, name: &str) -> sqlx::Result<OrgLookup> {
-    let name = name.trim().replace('（', "(").replace('）', ")");
-    let (plain, parent) = match (name.find('('), name.strip_suffix(')')) {
-        (Some(open), Some(inner)) if open > 0 => (
-            name[..open].trim().to_string(),
-            Some(inner[open + 1..].trim().to_string()),
-        ),
-        _ => (name.clone(), None),
-    };
+    let place = crate::domain::org::PlaceName::parse(name);
+    let found = lookup_place(conn, &place.name, place.town.as_deref()).await?;
+    // An organisation whose own name ends in brackets (a school's campus) is found as written.
+    if matches!(found, OrgLookup::Missing) && place.town.is_some() {
+        return lookup_place(conn, name.trim(), None).await;
+    }
+    Ok(found)
+}
+
+async fn lookup_place(
+    conn: &mut AnyConnection,
+    plain: &str,
+    parent: Option<&str>,
+) -> sqlx::Result<OrgLookup> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "select {ORG_COLUMNS} from organisations o join regions r on r.id = o.region_id
          left join regions p on p.id = r.parent_id
          where o.name = $1 and ($2 is null or p.name = $2) limit 2"
     )))
-    .bind(&plain)
-    .bind(parent.as_deref())
+    .bind(plain)
+    .bind(parent)
     .fetch_all(conn)
     .await?;
     Ok(match rows.len() {

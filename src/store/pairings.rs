@@ -5,7 +5,7 @@ use super::audit::{self, Actor, AuditEntry};
 use super::orgs::{OrgLookup, OrgRow, PlanRow, ensure_region, insert_org, lookup_org};
 use crate::domain::ids::{GroupId, MembershipId, OrgId, PlanId, RegionId};
 use crate::domain::org::{MemberRole, OrgKind};
-use crate::domain::pairing::{PairingRow, parse_pairing_rows};
+use crate::domain::pairing::{PairingRow, read_pairing_rows};
 use crate::domain::plan::Plan;
 use crate::domain::region::{RegionLevel, village_kind_of};
 use crate::domain::sheet::RowError;
@@ -201,8 +201,9 @@ async fn import_in(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<ImportSummary, PairingImportError> {
-    let parsed = parse_pairing_rows(rows).map_err(PairingImportError::Rows)?;
-    let mut errors = Vec::new();
+    // Every problem at once: those of the cells and those the database finds (an unknown
+    // school, a number already used), row by row.
+    let (parsed, mut errors) = read_pairing_rows(rows);
     let mut resolved = Vec::new();
     for row in &parsed {
         match resolve_row(conn, plan, row).await? {
@@ -211,6 +212,7 @@ async fn import_in(
         }
     }
     if !errors.is_empty() {
+        errors.sort_by_key(|e| e.row);
         return Err(PairingImportError::Rows(errors));
     }
 
@@ -329,27 +331,31 @@ async fn resolve_row(
     row: &PairingRow,
 ) -> sqlx::Result<Result<Vec<OrgRow>, Vec<RowError>>> {
     let mut errors = Vec::new();
-    let exists: i64 =
-        sqlx::query("select count(*) as n from pairing_groups where plan_id = $1 and number = $2")
-            .bind(plan.id.as_str())
-            .bind(row.number)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("n")?;
-    if exists > 0 {
-        errors.push(RowError::new(
-            row.row,
-            "group_no",
-            format!("结对组编号 {} 在方案中已存在", row.number),
-        ));
+    // A number that could not be read (0) was reported with the row's cells.
+    if row.number >= 1 {
+        let exists: i64 = sqlx::query(
+            "select count(*) as n from pairing_groups where plan_id = $1 and number = $2",
+        )
+        .bind(plan.id.as_str())
+        .bind(row.number)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+        if exists > 0 {
+            errors.push(RowError::new(
+                row.row,
+                "序号",
+                format!("结对组编号 {} 在方案中已存在", row.number),
+            ));
+        }
     }
     let mut schools = Vec::new();
-    let wanted = std::iter::once(("university", OrgKind::University, &row.university)).chain(
+    let wanted = std::iter::once(("在莞高校", OrgKind::University, &row.university)).chain(
         row.vocational_schools
             .iter()
-            .map(|s| ("vocational_schools", OrgKind::VocationalSchool, s)),
+            .map(|s| ("中职学校", OrgKind::VocationalSchool, s)),
     );
-    for (column, kind, name) in wanted {
+    for (column, kind, name) in wanted.filter(|(_, _, n)| !n.is_empty()) {
         match lookup_org(conn, name).await? {
             OrgLookup::Found(org) if org.kind == kind => schools.push(org),
             OrgLookup::Found(org) => errors.push(RowError::new(
@@ -364,8 +370,9 @@ async fn resolve_row(
             )),
         }
     }
-    for (column, name) in std::iter::once(("lead_town", &row.lead_town))
-        .chain(row.villages.iter().map(|v| ("villages", &v.town)))
+    for (column, name) in std::iter::once(("镇(街道)", &row.lead_town))
+        .chain(row.villages.iter().map(|v| ("村(社区)", &v.town)))
+        .filter(|(_, n)| !n.is_empty())
     {
         if let OrgLookup::Found(org) = lookup_org(conn, name).await?
             && org.kind != OrgKind::Town
@@ -377,7 +384,7 @@ async fn resolve_row(
             ));
         }
     }
-    Ok(if errors.is_empty() {
+    Ok(if errors.is_empty() && row.valid {
         Ok(schools)
     } else {
         Err(errors)

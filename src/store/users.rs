@@ -155,45 +155,68 @@ struct CheckedUser {
 pub const MAX_USERS_PER_IMPORT: usize = 1000;
 
 impl Store {
-    /// Checks an account against the organisations; no hashing yet (that waits until every row is valid).
+    /// Checks an account against the organisations and the usernames taken; no hashing yet
+    /// (that waits until every row is valid). Every problem of the account at once.
     async fn check_new_user(
         &self,
         u: &NewUser,
-    ) -> Result<Result<CheckedUser, FieldError>, sqlx::Error> {
+    ) -> Result<Result<CheckedUser, Vec<StoreError>>, sqlx::Error> {
         let org = self.find_organisation_by_name(&u.org_name).await?;
-        Ok(Self::check_user_fields(u, org))
+        let checked = Self::check_user_fields(u, org)
+            .map_err(|es| es.into_iter().map(StoreError::from).collect::<Vec<_>>());
+        // A name already taken is found here with the rest, not one at a time at insert (the
+        // unique index still decides a race).
+        if let Ok(name) = Username::parse(&u.username)
+            && self.find_user_by_username(name.as_str()).await?.is_some()
+        {
+            let taken = StoreError::Conflict(format!("用户名“{}”已被使用", name.as_str()));
+            let mut errors = checked.err().unwrap_or_default();
+            errors.push(taken);
+            return Ok(Err(errors));
+        }
+        Ok(checked)
     }
 
-    fn check_user_fields(u: &NewUser, org: OrgLookup) -> Result<CheckedUser, FieldError> {
-        let username = Username::parse(&u.username)?;
-        let display_name = parse_display_name(&u.display_name)?;
-        let role = Role::parse(&u.role).ok_or_else(|| {
+    fn check_user_fields(u: &NewUser, org: OrgLookup) -> Result<CheckedUser, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let username = Username::parse(&u.username)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let display_name = parse_display_name(&u.display_name)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let role = Role::parse(&u.role);
+        if role.is_none() {
             let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            FieldError::new(
+            errors.push(FieldError::new(
                 "角色",
                 format!("“{}”不是有效角色，可选：{}", u.role.trim(), all.join("、")),
-            )
-        })?;
+            ));
+        }
         let org = match org {
-            OrgLookup::Found(org) => org,
+            OrgLookup::Found(org) => Some(org),
             OrgLookup::Missing => {
-                return Err(FieldError::new(
+                errors.push(FieldError::new(
                     "单位",
                     format!("没有名为“{}”的单位", u.org_name.trim()),
                 ));
+                None
             }
             OrgLookup::Ambiguous => {
-                return Err(FieldError::new(
+                errors.push(FieldError::new(
                     "单位",
                     format!(
                         "有多个名为“{}”的单位，请写作 名称(所属镇街)",
                         u.org_name.trim()
                     ),
                 ));
+                None
             }
         };
-        if !role.fits_org(org.kind) {
-            return Err(FieldError::new(
+        if let (Some(role), Some(org)) = (role, &org)
+            && !role.fits_org(org.kind)
+        {
+            errors.push(FieldError::new(
                 "角色",
                 format!(
                     "{}角色的用户不能属于{}“{}”",
@@ -203,15 +226,63 @@ impl Store {
                 ),
             ));
         }
-        password::check_strength(&u.password, username.as_str())?;
-        Ok(CheckedUser {
-            username,
-            display_name,
-            org_id: org.id,
-            role,
-            password: u.password.clone(),
-            must_change_password: u.must_change_password,
-        })
+        if let Err(e) = password::check_strength(&u.password, u.username.trim()) {
+            errors.push(e);
+        }
+        match (username, display_name, role, org) {
+            (Some(username), Some(display_name), Some(role), Some(org)) if errors.is_empty() => {
+                Ok(CheckedUser {
+                    username,
+                    display_name,
+                    org_id: org.id,
+                    role,
+                    password: u.password.clone(),
+                    must_change_password: u.must_change_password,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// Checks accounts as [`Store::insert_users`] would, writing nothing: every problem of
+    /// every entry, with its index (an import reports them with the problems of its cells).
+    pub async fn check_new_users(&self, users: &[NewUser]) -> Vec<(usize, StoreError)> {
+        match self.check_users(users).await {
+            Ok((_, errors)) => errors,
+            Err(e) => e,
+        }
+    }
+
+    /// The accounts checked, and every problem found, each with the index of its entry.
+    async fn check_users(
+        &self,
+        users: &[NewUser],
+    ) -> Result<(Vec<CheckedUser>, Vec<(usize, StoreError)>), Vec<(usize, StoreError)>> {
+        let mut checked = Vec::new();
+        let mut errors = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, u) in users.iter().enumerate() {
+            match self
+                .check_new_user(u)
+                .await
+                .map_err(|e| vec![(i, e.into())])?
+            {
+                Ok(c) => {
+                    if !seen.insert(c.username.as_str().to_string()) {
+                        errors.push((
+                            i,
+                            StoreError::Conflict(format!(
+                                "用户名“{}”在表中重复",
+                                c.username.as_str()
+                            )),
+                        ));
+                    }
+                    checked.push(c);
+                }
+                Err(es) => errors.extend(es.into_iter().map(|e| (i, e))),
+            }
+        }
+        Ok((checked, errors))
     }
 
     /// Creates one account.
@@ -256,30 +327,7 @@ impl Store {
             );
             return Err(vec![(MAX_USERS_PER_IMPORT, StoreError::Conflict(msg))]);
         }
-        let mut checked = Vec::new();
-        let mut errors = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for (i, u) in users.iter().enumerate() {
-            match self
-                .check_new_user(u)
-                .await
-                .map_err(|e| vec![(i, e.into())])?
-            {
-                Ok(c) => {
-                    if !seen.insert(c.username.as_str().to_string()) {
-                        errors.push((
-                            i,
-                            StoreError::Conflict(format!(
-                                "用户名“{}”在表中重复",
-                                c.username.as_str()
-                            )),
-                        ));
-                    }
-                    checked.push(c);
-                }
-                Err(e) => errors.push((i, e.into())),
-            }
-        }
+        let (checked, errors) = self.check_users(users).await?;
         if !errors.is_empty() {
             return Err(errors);
         }

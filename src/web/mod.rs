@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod errors;
 pub mod groups;
 pub mod import;
 pub mod multipart;

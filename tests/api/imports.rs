@@ -44,22 +44,22 @@ async fn bad_pairing_tables_change_nothing(app: TestApp) {
         (
             "unknown school",
             csv(&["9,虎门镇,镇,怀德社区(虎门镇),不存在大学,"]),
-            "第 2 行「university」列：未知学校“不存在大学”",
+            "第 2 行 在莞高校：未知学校“不存在大学”",
         ),
         (
             "duplicate group number",
             csv(&["1,虎门镇,镇,怀德社区(虎门镇),广东医科大学,"]),
-            "第 2 行「group_no」列：结对组编号 1 在方案中已存在",
+            "第 2 行 序号：结对组编号 1 在方案中已存在",
         ),
         (
             "empty town",
             csv(&["9,,镇,怀德社区(虎门镇),广东医科大学,"]),
-            "第 2 行「lead_town」列：镇(街道)不能为空",
+            "第 2 行 镇(街道)：不能为空",
         ),
         (
             "village without its town",
             csv(&["9,虎门镇,镇,怀德社区,广东医科大学,"]),
-            "第 2 行「villages」列：“怀德社区”缺少所属镇街",
+            "第 2 行 村(社区)：“怀德社区”缺少所属镇街",
         ),
         (
             "school in the wrong column",
@@ -69,7 +69,7 @@ async fn bad_pairing_tables_change_nothing(app: TestApp) {
         (
             "not a number",
             csv(&["九,虎门镇,镇,怀德社区(虎门镇),广东医科大学,"]),
-            "第 2 行「group_no」列：应为正整数",
+            "第 2 行 序号：应为正整数",
         ),
         (
             "one good row and one bad row",
@@ -77,12 +77,12 @@ async fn bad_pairing_tables_change_nothing(app: TestApp) {
                 "9,虎门镇,镇,怀德社区(虎门镇),广东医科大学,",
                 "10,虎门镇,镇,怀德社区(虎门镇),不存在大学,",
             ]),
-            "第 3 行「university」列",
+            "第 3 行 在莞高校",
         ),
         (
             "missing column",
             "group_no,lead_town\n9,虎门镇".as_bytes().to_vec(),
-            "第 1 行「villages」列：缺少此列",
+            "第 1 行 村(社区)：表头缺少此列",
         ),
         (
             "not a sheet",
@@ -207,11 +207,11 @@ async fn bulk_accounts_all_or_nothing(app: TestApp) {
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let text = resp.text().await.unwrap();
     assert!(
-        text.contains("第 3 行「role」列"),
+        text.contains("第 3 行 角色"),
         "a school account cannot belong to a village"
     );
     assert!(
-        text.contains("第 4 行「username」列"),
+        text.contains("第 4 行 用户名"),
         "x is too short a user name"
     );
     assert!(text.contains("未创建任何用户"));
@@ -353,7 +353,7 @@ async fn the_cli_adds_users_and_imports_tables(app: TestApp) {
     std::fs::write(&file, csv(&["9,虎门镇,镇,怀德社区,广东医科大学,"])).unwrap();
     let out = run(&["import", "pairings", file.to_str().unwrap()], "");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("第 2 行「villages」列"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("第 2 行 村(社区)"));
     assert_eq!(app.snapshot().await, before);
 
     std::fs::write(&file, csv(&["9,虎门镇,镇,怀德社区(虎门镇),广东医科大学,"])).unwrap();

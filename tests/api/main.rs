@@ -10,6 +10,7 @@ mod auth;
 mod authorisation;
 mod backup;
 mod facts;
+mod forgiving;
 mod imports;
 mod objects;
 mod openapi;

@@ -954,10 +954,10 @@ async fn onsite_xlsx_round_trip(app: TestApp) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let text = r.text().await.unwrap();
     assert!(
-        text.contains("第 5 行「服务地点」列：“新民社区”不是本组的镇(街道)或村(社区)"),
+        text.contains("第 5 行 服务地点：“新民社区”不是本组的镇(街道)或村(社区)"),
         "{text}"
     );
-    assert!(text.contains("第 6 行「在场队员」列"));
+    assert!(text.contains("第 6 行 在场队员"));
     assert_eq!(app.count("onsite_entries").await, 0);
 
     let r = import(sheet(&rows)).await;

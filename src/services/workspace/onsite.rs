@@ -2,15 +2,18 @@
 //! town's or village's confirmation.
 
 use super::{OpenedGroup, Writer};
-use crate::domain::ids::OnsiteEntryId;
+use crate::domain::FieldError;
+use crate::domain::ids::{OnsiteEntryId, OrgId, TeamMemberId};
 use crate::domain::onsite::{
-    NewOnsiteEntry, OnsiteEntryDraft, OnsiteEntryInput, check_onsite_entry, parse_onsite_entry,
+    NewOnsiteEntry, OnsiteEntryDraft, OnsiteEntryInput, check_content, check_onsite_entry,
+    parse_onsite_entry,
 };
-use crate::domain::parse_date;
-use crate::domain::sheet::RowError;
+use crate::domain::org::{MemberRole, PlaceName};
+use crate::domain::sheet::{RowError, parse_sheet_date};
 use crate::services::{ServiceError, access};
 use crate::store::StoreError;
 use crate::store::team::TeamMemberRow;
+use jiff::civil::Date;
 
 /// The export's columns, which the import reads back.
 pub const COLUMNS: [&str; 6] = [
@@ -41,9 +44,29 @@ pub async fn add_onsite_entry(
             std::slice::from_ref(&entry),
         )
         .await
-        .map_err(|mut errors| ServiceError::from(errors.remove(0).1))?;
+        .map_err(every_field_error)?;
     ids.pop()
         .ok_or_else(|| ServiceError::Conflict("未能登记该记录".into()))
+}
+
+/// The store's refusals of one entry as one error: every field at fault when they are all
+/// field errors (each member not on the team then, not only the first), else the first.
+fn every_field_error(mut errors: Vec<(usize, StoreError)>) -> ServiceError {
+    if errors.len() > 1
+        && errors
+            .iter()
+            .all(|(_, e)| matches!(e, StoreError::Invalid(_)))
+    {
+        let fields = errors
+            .into_iter()
+            .filter_map(|(_, e)| match e {
+                StoreError::Invalid(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        return ServiceError::Invalid(crate::domain::FieldErrors(fields));
+    }
+    ServiceError::from(errors.remove(0).1)
 }
 
 /// Withdraws an entry entered by mistake: the group's schools and the bureau only; an entry the
@@ -85,14 +108,18 @@ pub async fn confirm_onsite_entry(
         .await?)
 }
 
-/// Sheet rows (in the export's columns) to entries, naming every bad cell.
+/// Sheet rows (in the export's columns) to entries: the rows read whole, and every problem of
+/// every row (each cell that could be read is still checked when another cell of its row is bad).
 fn parse_onsite_rows(
     rows: &[Vec<String>],
     ws: &OpenedGroup,
     team: &[TeamMemberRow],
-) -> Result<Vec<(usize, NewOnsiteEntry)>, Vec<RowError>> {
+) -> (Vec<(usize, NewOnsiteEntry)>, Vec<RowError>) {
     let wanted: Vec<(&str, &str)> = COLUMNS[..5].iter().map(|c| (*c, *c)).collect();
-    let columns = crate::domain::sheet::locate_columns(rows, &wanted)?;
+    let columns = match crate::domain::sheet::locate_columns(rows, &wanted) {
+        Ok(c) => c,
+        Err(errors) => return (Vec::new(), errors),
+    };
     let group = ws.group().calendar();
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -103,88 +130,145 @@ fn parse_onsite_rows(
         let line = offset + 1;
         let errors_before = errors.len();
         let cell = |i: usize| columns.cell(row, i);
-        let from = parse_date("开始日期", &cell(0))
-            .map_err(|e| RowError::new(line, "开始日期", e.message));
-        let to = parse_date("结束日期", &cell(1))
-            .map_err(|e| RowError::new(line, "结束日期", e.message));
-        let (from, to) = match (from, to) {
-            (Ok(f), Ok(t)) => (f, t),
-            (f, t) => {
-                errors.extend(f.err());
-                errors.extend(t.err());
-                continue;
-            }
+        let mut fail = |e: FieldError| errors.push(RowError::new(line, e.field, e.message));
+        let from = parse_sheet_date("开始日期", &cell(0))
+            .map_err(&mut fail)
+            .ok();
+        // An empty end date is a one-day entry, as on the form.
+        let to = if cell(1).is_empty() {
+            from
+        } else {
+            parse_sheet_date("结束日期", &cell(1))
+                .map_err(&mut fail)
+                .ok()
         };
-        let place_name = cell(2);
-        let places = group.places_on(from);
-        let place = places
-            .iter()
-            .find(|(_, n)| *n == place_name)
-            .map(|(id, _)| id.clone());
-        let Some(place_org_id) = place else {
-            errors.push(RowError::new(
-                line,
-                "服务地点",
-                format!("“{place_name}”不是本组的镇(街道)或村(社区)"),
-            ));
-            continue;
-        };
+        let place_org_id = find_place(ws, from, &cell(2)).map_err(&mut fail).ok();
         let mut member_ids = Vec::new();
         for name in cell(3)
             .split(['、', ';', '；', ',', '，'])
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            let matches: Vec<&TeamMemberRow> = team
-                .iter()
-                .filter(|m| m.person_name == name && m.active_on(from))
-                .collect();
-            match matches.as_slice() {
-                [m] => member_ids.push(m.id.clone()),
-                [] => errors.push(RowError::new(
-                    line,
-                    "在场队员",
-                    format!("{from} 时服务工作队中没有“{name}”"),
-                )),
-                _ => errors.push(RowError::new(
-                    line,
-                    "在场队员",
-                    format!("队中有多名“{name}”，请在页面上逐条登记"),
-                )),
+            match find_member(team, name, from.zip(to)) {
+                Ok(id) => member_ids.push(id),
+                Err(e) => fail(e),
             }
         }
-        if errors.len() > errors_before {
-            continue;
-        }
-        let draft = OnsiteEntryDraft {
-            date_from: from,
-            date_to: to,
-            place_org_id,
-            content: cell(4),
-            member_ids,
-        };
-        match check_onsite_entry(draft, &group, ws.today) {
-            Ok(e) => out.push((line, e)),
-            Err(errs) => errors.extend(
-                errs.0
+        if let (Some(date_from), Some(date_to), Some(place_org_id)) = (from, to, place_org_id) {
+            let draft = OnsiteEntryDraft {
+                date_from,
+                date_to,
+                place_org_id,
+                content: cell(4),
+                member_ids,
+            };
+            match check_onsite_entry(draft, &group, ws.today) {
+                Ok(e) if errors.len() == errors_before => out.push((line, e)),
+                Ok(_) => {}
+                Err(found) => {
+                    for f in found.0 {
+                        // A cell already reported is not reported again as what follows from it.
+                        if !errors[errors_before..].iter().any(|e| e.column == f.field) {
+                            errors.push(RowError::new(line, f.field, f.message));
+                        }
+                    }
+                }
+            }
+        } else {
+            let mut found = crate::domain::FieldErrors::default();
+            check_content(&cell(4), &mut found);
+            errors.extend(
+                found
+                    .0
                     .into_iter()
                     .map(|f| RowError::new(line, f.field, f.message)),
-            ),
+            );
         }
     }
     if out.is_empty() && errors.is_empty() {
         errors.push(RowError::new(2, "开始日期", "表中没有任何记录"));
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+    (out, errors)
+}
+
+/// The group's town or village a sheet names, as the platform shows it: `南面村`, or
+/// `南面村(谢岗镇)` for a village of another town (half- or full-width brackets). On the entry's
+/// first day when it is known, else among all the group's places.
+fn find_place(ws: &OpenedGroup, on: Option<Date>, written: &str) -> Result<OrgId, FieldError> {
+    if written.is_empty() {
+        return Err(FieldError::new("服务地点", "不能为空"));
+    }
+    let wanted = PlaceName::parse(written);
+    let places: Vec<_> = ws
+        .group()
+        .members
+        .iter()
+        .filter(|m| matches!(m.role, MemberRole::Town | MemberRole::Village))
+        .filter(|m| on.is_none_or(|d| m.active_on(d)))
+        .collect();
+    let matches: Vec<_> = places
+        .iter()
+        .filter(|m| m.name == wanted.name)
+        .filter(|m| wanted.town.is_none() || m.town == wanted.town)
+        .collect();
+    match matches.as_slice() {
+        [m] => Ok(m.org_id.clone()),
+        [] => {
+            let lead = &ws.group().lead_town;
+            let names: Vec<String> = places.iter().map(|m| m.name_in(lead)).collect();
+            Err(FieldError::new(
+                "服务地点",
+                format!(
+                    "“{written}”不是本组的镇(街道)或村(社区)，可填：{}",
+                    names.join("、")
+                ),
+            ))
+        }
+        _ => Err(FieldError::new(
+            "服务地点",
+            format!("本组有多个“{written}”，请写作 名称(所属镇街)"),
+        )),
+    }
+}
+
+/// The team member a sheet names, on the team for the whole entry when its days are known.
+fn find_member(
+    team: &[TeamMemberRow],
+    name: &str,
+    days: Option<(Date, Date)>,
+) -> Result<TeamMemberId, FieldError> {
+    let named: Vec<&TeamMemberRow> = team.iter().filter(|m| m.person_name == name).collect();
+    if named.is_empty() {
+        return Err(FieldError::new(
+            "在场队员",
+            format!("服务工作队中没有“{name}”"),
+        ));
+    }
+    let Some((from, to)) = days else {
+        // The days are wrong (reported already): whether the name is on the team is all to say.
+        return Ok(named[0].id.clone());
+    };
+    let present: Vec<&&TeamMemberRow> = named
+        .iter()
+        .filter(|m| m.active_on(from) && m.active_on(to))
+        .collect();
+    match present.as_slice() {
+        [m] => Ok(m.id.clone()),
+        [] => Err(FieldError::new(
+            "在场队员",
+            format!("{name} 在 {from}–{to} 期间不在队中"),
+        )),
+        _ => Err(FieldError::new(
+            "在场队员",
+            format!("队中有多名“{name}”，请在页面上逐条登记"),
+        )),
     }
 }
 
 /// Records the entries of a sheet in the export's columns, all or none: the group's schools and
-/// the bureau only; every bad cell (and every entry the store refuses) comes back as a row error.
-/// Returns how many entries were recorded.
+/// the bureau only. Every problem of every row comes back at once as row errors: those of the
+/// cells, and what the records find (a member not on the team then, the same service recorded
+/// already). Returns how many entries were recorded.
 pub async fn import_onsite_entries(
     w: &Writer<'_>,
     ws: &OpenedGroup,
@@ -192,25 +276,29 @@ pub async fn import_onsite_entries(
 ) -> Result<usize, ServiceError> {
     ws.require_edit()?;
     let team = w.store.list_team(&ws.group().id).await?;
-    let parsed = parse_onsite_rows(rows, ws, &team).map_err(ServiceError::Rows)?;
+    let (parsed, mut errors) = parse_onsite_rows(rows, ws, &team);
     let entries: Vec<NewOnsiteEntry> = parsed.iter().map(|(_, e)| e.clone()).collect();
-    match w
-        .store
-        .add_onsite_entries(&w.actor(), w.now_ms, &ws.group().id, &entries)
-        .await
-    {
-        Ok(ids) => Ok(ids.len()),
-        Err(errors) => {
-            let mut lines = Vec::new();
-            for (i, e) in errors {
-                match e {
-                    StoreError::Invalid(f) => {
-                        lines.push(RowError::new(parsed[i].0, f.field, f.message))
-                    }
-                    other => return Err(other.into()),
-                }
-            }
-            Err(ServiceError::Rows(lines))
+    let found = if errors.is_empty() {
+        match w
+            .store
+            .add_onsite_entries(&w.actor(), w.now_ms, &ws.group().id, &entries)
+            .await
+        {
+            Ok(ids) => return Ok(ids.len()),
+            Err(found) => found,
+        }
+    } else {
+        w.store
+            .check_onsite_entries(&ws.group().id, &entries)
+            .await
+            .map_err(StoreError::from)?
+    };
+    for (i, e) in found {
+        match e {
+            StoreError::Invalid(f) => errors.push(RowError::new(parsed[i].0, f.field, f.message)),
+            other => return Err(other.into()),
         }
     }
+    errors.sort_by_key(|e| e.row);
+    Err(ServiceError::Rows(errors))
 }
