@@ -1,6 +1,7 @@
 //! Accounts through the API, the twins of the administrators' pages (三权分立): the system
-//! administrator lists, creates, imports, disables and enables business accounts; the security
-//! administrator lists them, approves or rejects, changes roles, resets passwords and unlocks.
+//! administrator lists, creates, imports, disables and enables business accounts and proposes
+//! role changes; the security administrator lists them, proposes role changes, approves or
+//! rejects what someone else proposed, resets passwords and unlocks.
 //! Each calls the same accounts service as the page, with its checks and audit.
 
 use super::{OrgRef, json_rejection, paging};
@@ -316,16 +317,17 @@ pub async fn unlock_user(
     fresh(&state, &row).await
 }
 
-/// Approve what waits on a business account (security administrator): a new account may
-/// sign in, a pending role takes effect (ending the account's sessions).
+/// Approve what waits on a business account (a security administrator other than the one who
+/// proposed it): a new account may sign in, a pending role takes effect (ending the account's
+/// sessions).
 #[utoipa::path(post, path = "/api/v1/users/{id}/approve", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id (UUID)")),
     responses(
         (status = 200, description = "Done: the account as it now stands", body = UserDto),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "Not the security administrator, or the account is the caller's own or an administrator's", body = ErrorBody),
+        (status = 403, description = "Not the security administrator, the caller proposed what waits (created the account or changed its role), or the account is the caller's own or an administrator's", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "Nothing waits for approval on this account", body = ErrorBody),
+        (status = 409, description = "Nothing waits for approval on this account, or what waits changed meanwhile", body = ErrorBody),
     ))]
 pub async fn approve_user(
     State(state): State<AppState>,
@@ -397,15 +399,16 @@ pub struct RoleRequest {
     pub organisation: Option<String>,
 }
 
-/// Change a business account's role, and the organisation with it (security administrator). An
-/// account already admitted keeps both until the change is approved (`pending_role` and
-/// `pending_organisation` show it).
+/// Propose a business account's role, and the organisation with it (system administrator or
+/// security administrator, recorded as the proposer). An account already admitted keeps both
+/// until a security administrator other than the proposer approves the change (`pending_role`
+/// and `pending_organisation` show it).
 #[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "users", request_body = RoleRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "User id (UUID)")),
     responses(
         (status = 200, description = "Recorded: the account as it now stands", body = UserDto),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "Not the security administrator, or the account is the caller's own or an administrator's", body = ErrorBody),
+        (status = 403, description = "Not the system or the security administrator, or the account is the caller's own or an administrator's", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, description = "The role is unknown, an administrator's, the current one, or does not fit the organisation", body = ErrorBody),
     ))]
@@ -416,7 +419,7 @@ pub async fn change_user_role(
     body: Result<Json<RoleRequest>, JsonRejection>,
 ) -> Result<Json<UserDto>, ApiError> {
     // Who and whom first, so a malformed body tells a caller nothing about the account.
-    access::require_security_admin(&user)?;
+    access::require_role_proposer(&user)?;
     accounts::account_for_action(&state.store, &user, &id).await?;
     let Json(req) = body.map_err(json_rejection)?;
     let row = accounts::change_account_role(

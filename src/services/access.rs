@@ -88,6 +88,27 @@ pub fn require_security_admin(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Secadmin])
 }
 
+/// A change of a business account's role (and organisation) is proposed by the system
+/// administrator (account management) or a security administrator; it takes effect only once a
+/// security administrator other than the proposer approves it ([`may_approve`]).
+pub fn require_role_proposer(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Sysadmin, Role::Secadmin])
+}
+
+/// Why an administrator may not approve what they proposed themselves.
+pub const OWN_PROPOSAL: &str =
+    "该账户待审核的事项（新建账户或角色变更）由您本人提出，审核须由提出者以外的安全管理员办理";
+
+/// 三权分立, none able to act alone: a security administrator approves what waits on an account
+/// only when someone else proposed it (created the account, or changed its role).
+pub fn may_approve(viewer: &Viewer, target: &crate::store::UserRow) -> Result<(), ServiceError> {
+    require_security_admin(viewer)?;
+    if target.proposed_by(&viewer.user_id) {
+        return Err(ServiceError::Refused(OWN_PROPOSAL.to_string()));
+    }
+    Ok(())
+}
+
 /// The list of accounts: the system and the security administrator each need it for their
 /// duties; the auditor reads the audit log instead, and business users see no accounts.
 pub fn require_user_directory(viewer: &Viewer) -> Result<(), ServiceError> {

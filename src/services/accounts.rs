@@ -6,9 +6,10 @@
 //!   account, admitted at once: the only way to make or mend an administrator's account;
 //! - the system administrator creates business accounts, which wait for approval, and disables
 //!   or enables them;
-//! - the security administrator approves or rejects them, changes roles (and the organisation
-//!   that goes with a role; the change waits for approval too), resets passwords and lifts
-//!   lock-outs;
+//! - the system administrator or a security administrator proposes a change of role (and of
+//!   the organisation that goes with a role); it waits for approval;
+//! - a security administrator approves or rejects new accounts and role changes, but never what
+//!   they proposed themselves; resets passwords and lifts lock-outs;
 //! - nobody acts on their own account or on another administrator's on the platform.
 
 use super::ServiceError;
@@ -276,8 +277,9 @@ pub async fn reset_account_password(
 
 /// Changes a business account's role, and with it the organisation when one is named (each
 /// business role fits one kind of organisation: a move from a school to a town is both), as the
-/// security administrator. An admitted account keeps its role and organisation until a security
-/// administrator approves the change.
+/// system administrator or a security administrator, who is recorded as its proposer. An
+/// admitted account keeps its role and organisation until a security administrator other than
+/// the proposer approves the change.
 pub async fn change_account_role(
     store: &Store,
     viewer: &Viewer,
@@ -286,7 +288,7 @@ pub async fn change_account_role(
     role: &str,
     organisation: Option<&str>,
 ) -> Result<UserRow, ServiceError> {
-    access::require_security_admin(viewer)?;
+    access::require_role_proposer(viewer)?;
     let user = target(store, viewer, id).await?;
     let role = Role::parse(role).ok_or_else(|| {
         let all: Vec<&str> = Role::BUSINESS.iter().map(|r| r.as_str()).collect();
@@ -345,8 +347,8 @@ pub async fn change_account_role(
     Ok(user)
 }
 
-/// Approves what waits on a business account (security administrator): a new account may then
-/// sign in, a pending role takes effect.
+/// Approves what waits on a business account (a security administrator other than the one who
+/// proposed it): a new account may then sign in, a pending role takes effect.
 pub async fn approve_account(
     store: &Store,
     viewer: &Viewer,
@@ -355,7 +357,27 @@ pub async fn approve_account(
 ) -> Result<UserRow, ServiceError> {
     access::require_security_admin(viewer)?;
     let user = waiting(store, viewer, id, true).await?;
-    store.approve_user(&viewer.actor(), now_ms, &user).await?;
+    access::may_approve(viewer, &user)?;
+    if !store.approve_user(&viewer.actor(), now_ms, &user).await? {
+        // Changed since it was read: a new proposal, perhaps the approver's own.
+        return Err(ServiceError::Conflict(format!(
+            "账户“{}”待审核的事项刚有变更，请重新查看后再审核",
+            user.username
+        )));
+    }
+    Ok(user)
+}
+
+/// The account, for the page that confirms an approval: refused for anyone but a security
+/// administrator, and for the one who proposed what waits on it.
+pub async fn account_to_approve(
+    store: &Store,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<UserRow, ServiceError> {
+    access::require_security_admin(viewer)?;
+    let user = target(store, viewer, id).await?;
+    access::may_approve(viewer, &user)?;
     Ok(user)
 }
 

@@ -224,7 +224,8 @@ async fn live_challenge(
     let user = store
         .get_user(&challenge.user_id)
         .await?
-        .filter(|u| !u.disabled)
+        // Disabled, not (or no longer) approved since the password step: no second step either.
+        .filter(|u| u.may_sign_in())
         .ok_or(SecondFactorError::Expired)?;
     Ok((challenge, user))
 }

@@ -30,6 +30,11 @@ pub struct UserRow {
     pub pending_role: Option<Role>,
     /// The organisation that goes with the pending role (id, name).
     pub pending_org: Option<(OrgId, String)>,
+    /// The administrator who created the account on the platform (none for first start, the
+    /// preset and the command line).
+    pub created_by: Option<UserId>,
+    /// The administrator who proposed the role (and organisation) that waits for approval.
+    pub role_proposed_by: Option<UserId>,
     pub created_at: i64,
     /// When the password was last set (its creation for accounts older than migration 0006).
     pub password_changed_at: i64,
@@ -51,6 +56,13 @@ impl UserRow {
     /// Whether something about this account waits for a security administrator.
     pub fn awaits_approval(&self) -> bool {
         self.approval == Approval::Pending || self.pending_role.is_some()
+    }
+
+    /// Whether `admin` proposed what waits on this account: created it (while it is not yet
+    /// admitted) or changed its role since. They may not approve it themselves (三权分立).
+    pub fn proposed_by(&self, admin: &UserId) -> bool {
+        self.role_proposed_by.as_ref() == Some(admin)
+            || (self.approval != Approval::Approved && self.created_by.as_ref() == Some(admin))
     }
 }
 
@@ -82,7 +94,7 @@ pub(super) const USER_COLUMNS: &str =
     (select l.locked_until from sign_in_names l where l.name_key = lower(u.username)) as locked_until,
     u.disabled, u.created_at,
     coalesce(u.password_changed_at, u.created_at) as password_changed_at, u.last_sign_in_at,
-    u.approval, u.pending_role, u.pending_org_id,
+    u.approval, u.pending_role, u.pending_org_id, u.created_by, u.role_proposed_by,
     (select po.name from organisations po where po.id = u.pending_org_id) as pending_org_name";
 
 pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
@@ -120,10 +132,27 @@ pub(super) fn user_from_row(r: &AnyRow) -> sqlx::Result<UserRow> {
             )),
             None => None,
         },
+        created_by: r
+            .try_get::<Option<String>, _>("created_by")?
+            .map(UserId::from_db),
+        role_proposed_by: r
+            .try_get::<Option<String>, _>("role_proposed_by")?
+            .map(UserId::from_db),
         created_at: r.try_get("created_at")?,
         password_changed_at: r.try_get("password_changed_at")?,
         last_sign_in_at: r.try_get("last_sign_in_at")?,
     })
+}
+
+/// Ends the user's half-finished sign-ins (second-factor challenges), in the transaction that
+/// changes what the password step was checked against: a new password, an approval or its
+/// refusal, a role, a disabled account.
+async fn end_challenges(conn: &mut sqlx::AnyConnection, user: &UserId) -> sqlx::Result<()> {
+    sqlx::query("delete from second_factor_challenges where user_id = $1")
+        .bind(user.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 impl Store {
@@ -348,8 +377,8 @@ impl Store {
             for (i, c) in checked.iter().enumerate() {
                 let id = UserId::new();
                 sqlx::query(
-                    "insert into users (id, username, display_name, org_id, role, password_hash, must_change_password, created_at, password_changed_at, approval)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+                    "insert into users (id, username, display_name, org_id, role, password_hash, must_change_password, created_at, password_changed_at, approval, created_by)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)",
                 )
                 .bind(id.as_str())
                 .bind(c.username.as_str())
@@ -360,6 +389,7 @@ impl Store {
                 .bind(i64::from(c.must_change_password))
                 .bind(now_ms)
                 .bind(approval.as_str())
+                .bind(actor.user_id.as_ref().map(UserId::as_str))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| {
@@ -630,6 +660,7 @@ impl Store {
             .bind(user.id.as_str())
             .execute(&mut *tx)
             .await?;
+        end_challenges(&mut tx, &user.id).await?;
         audit::append(
             &mut tx,
             actor,
@@ -689,6 +720,7 @@ impl Store {
             .bind(keep_session)
             .execute(&mut *tx)
             .await?;
+        end_challenges(&mut tx, user).await?;
         audit::append(
             &mut tx,
             actor,
@@ -766,6 +798,7 @@ impl Store {
                 .bind(user.id.as_str())
                 .execute(&mut *tx)
                 .await?;
+            end_challenges(&mut tx, &user.id).await?;
         }
         audit::append(
             &mut tx,
@@ -798,26 +831,32 @@ impl Store {
         role: Role,
         org: &OrgId,
     ) -> sqlx::Result<()> {
+        let proposer = actor.user_id.as_ref().map(UserId::as_str);
         let mut tx = self.pool.begin().await?;
         let action = if user.approval == Approval::Approved {
-            sqlx::query("update users set pending_role = $1, pending_org_id = $2 where id = $3")
-                .bind(role.as_str())
-                .bind(org.as_str())
-                .bind(user.id.as_str())
-                .execute(&mut *tx)
-                .await?;
-            "user.role_requested"
-        } else {
             sqlx::query(
-                "update users set role = $1, org_id = $2, pending_role = null, pending_org_id = null where id = $3",
+                "update users set pending_role = $1, pending_org_id = $2, role_proposed_by = $3 where id = $4",
             )
             .bind(role.as_str())
             .bind(org.as_str())
+            .bind(proposer)
+            .bind(user.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            "user.role_requested"
+        } else {
+            sqlx::query(
+                "update users set role = $1, org_id = $2, pending_role = null, pending_org_id = null, role_proposed_by = $3 where id = $4",
+            )
+            .bind(role.as_str())
+            .bind(org.as_str())
+            .bind(proposer)
             .bind(user.id.as_str())
             .execute(&mut *tx)
             .await?;
             "user.role_change"
         };
+        end_challenges(&mut tx, &user.id).await?;
         audit::append(
             &mut tx,
             actor,
@@ -840,33 +879,51 @@ impl Store {
 
     /// Approves what waits on an account: admits a new (or rejected) account, and applies a
     /// pending role. A changed role ends the account's sessions, so it signs in again under it.
+    /// Writes nothing and answers `false` when what waits is no longer what `user` shows, or
+    /// was proposed by the approver (the service refuses that first; this holds against a
+    /// proposal made in between).
     pub async fn approve_user(
         &self,
         actor: &Actor,
         now_ms: i64,
         user: &UserRow,
-    ) -> sqlx::Result<()> {
+    ) -> sqlx::Result<bool> {
         let role = user.pending_role.unwrap_or(user.role);
         let org = user
             .pending_org
             .as_ref()
             .map(|(id, _)| id)
             .unwrap_or(&user.org_id);
+        let approver = actor.user_id.as_ref().map(UserId::as_str).unwrap_or("");
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "update users set approval = 'approved', role = $1, org_id = $2, pending_role = null, pending_org_id = null where id = $3",
+        let n = sqlx::query(
+            "update users set approval = 'approved', role = $1, org_id = $2, pending_role = null, pending_org_id = null, role_proposed_by = null
+             where id = $3 and approval = $4 and coalesce(pending_role, '') = $5
+               and coalesce(pending_org_id, '') = $6 and coalesce(role_proposed_by, '') = $7
+               and coalesce(role_proposed_by, '') <> $8
+               and (approval = 'approved' or coalesce(created_by, '') <> $8)",
         )
         .bind(role.as_str())
         .bind(org.as_str())
         .bind(user.id.as_str())
+        .bind(user.approval.as_str())
+        .bind(user.pending_role.map(Role::as_str).unwrap_or(""))
+        .bind(user.pending_org.as_ref().map(|(id, _)| id.as_str()).unwrap_or(""))
+        .bind(user.role_proposed_by.as_ref().map(UserId::as_str).unwrap_or(""))
+        .bind(approver)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
         if role != user.role || org != &user.org_id {
             sqlx::query("delete from sessions where user_id = $1")
                 .bind(user.id.as_str())
                 .execute(&mut *tx)
                 .await?;
         }
+        end_challenges(&mut tx, &user.id).await?;
         audit::append(
             &mut tx,
             actor,
@@ -880,6 +937,8 @@ impl Store {
                     "role": user.role.as_str(),
                     "org_id": user.org_id.as_str(),
                     "pending_role": user.pending_role.map(Role::as_str),
+                    "created_by": user.created_by.as_ref().map(UserId::as_str),
+                    "role_proposed_by": user.role_proposed_by.as_ref().map(UserId::as_str),
                 })),
                 after: Some(json!({
                     "approval": "approved", "role": role.as_str(), "org_id": org.as_str(),
@@ -887,7 +946,8 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Turns down what waits on an account: a new account is marked rejected (it cannot sign
@@ -904,13 +964,18 @@ impl Store {
             user.approval
         };
         let mut tx = self.pool.begin().await?;
+        // A new account keeps the role it was given, and with it who proposed that role (should
+        // it be approved after all); a dropped role change leaves nothing proposed.
         sqlx::query(
-            "update users set approval = $1, pending_role = null, pending_org_id = null where id = $2",
+            "update users set approval = $1, pending_role = null, pending_org_id = null,
+             role_proposed_by = case when approval = 'approved' then null else role_proposed_by end
+             where id = $2",
         )
-            .bind(approval.as_str())
-            .bind(user.id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        .bind(approval.as_str())
+        .bind(user.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        end_challenges(&mut tx, &user.id).await?;
         audit::append(
             &mut tx,
             actor,

@@ -1,6 +1,6 @@
 //! Account administration (三权分立): the system administrator creates, disables and enables
-//! business accounts; the security administrator approves them, changes roles, resets passwords
-//! and lifts lock-outs. Neither sees business data, and neither can act on their own or another
+//! business accounts and proposes role changes; the security administrator proposes role
+//! changes too, approves what someone else proposed, resets passwords and lifts lock-outs. Neither sees business data, and neither can act on their own or another
 //! administrator's account. The checks are the accounts service's, shared with the API and CLI.
 
 use super::import::read_upload;
@@ -44,10 +44,12 @@ pub struct UserLine {
     pub pending_role: Option<String>,
     /// The organisation's name, to fill in the role change form.
     pub org: String,
+    /// What waits was proposed by the administrator looking: another must approve it.
+    pub own_proposal: bool,
 }
 
 impl UserLine {
-    fn from(u: &UserRow, now_ms: i64) -> Self {
+    fn from(u: &UserRow, now_ms: i64, viewer: &crate::http::auth::Viewer) -> Self {
         let locked = matches!(lock_state(u.locked_until, now_ms), LockState::Locked { .. });
         let mut status = if u.disabled {
             "已停用".to_string()
@@ -81,6 +83,7 @@ impl UserLine {
             rejected: u.approval == Approval::Rejected,
             pending_role,
             org: u.org_name.clone(),
+            own_proposal: u.proposed_by(&viewer.user_id),
         }
     }
 }
@@ -178,7 +181,7 @@ async fn users_page(
     Ok(UsersPage {
         chrome: Chrome::new(user, "users"),
         duty: Duty::of(user),
-        users: rows.iter().map(|u| UserLine::from(u, now)).collect(),
+        users: rows.iter().map(|u| UserLine::from(u, now, user)).collect(),
         roles: role_options(&Role::ALL, role),
         pager: Pager::new(
             "/admin/users",
@@ -223,7 +226,7 @@ pub async fn export_users(
         rows: rows
             .iter()
             .map(|u| {
-                let l = UserLine::from(u, now);
+                let l = UserLine::from(u, now, &user);
                 vec![
                     l.username,
                     l.display_name,
@@ -340,14 +343,21 @@ pub async fn import_users(
         Err(Ok(rows)) => Err(rows),
         Ok(created) => Ok(created),
     };
+    // Either way the page lists the accounts: a view of personal data, audited as the list is.
+    let shown = |created: usize| serde_json::json!({ "via": "web", "after": "import", "page": 1, "created": created });
+    let now = state.clock.now_ms();
     match result {
         Ok(created) => {
             let mut page = users_page(&state, &user, &query).await?;
             page.created = created;
+            let asked = shown(page.created.len());
+            reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
             Ok(render(&page)?.into_response())
         }
         Err(errors) => {
             page.errors = errors;
+            reads::record_read(&state.store, &user, now, Read::View, "user", None, shown(0))
+                .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
@@ -398,7 +408,9 @@ impl Action {
             }
             Action::Disable => "停用后该用户无法登录，其所有登录会话立即失效。",
             Action::Enable => "启用后该用户可以重新登录（尚未审核通过的账户仍须安全管理员审核）。",
-            Action::Role => "角色变更须经安全管理员审核通过后生效；生效前该用户仍以原角色登录。",
+            Action::Role => {
+                "角色变更须经您以外的安全管理员审核通过后生效；生效前该用户仍以原角色登录。"
+            }
             Action::Approve => {
                 "通过后：新账户即可登录；待审核的角色变更立即生效，该用户的登录会话随之失效。"
             }
@@ -440,11 +452,22 @@ pub async fn confirm_action(
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let act = Action::parse(&action).ok_or(AppError::NotFound)?;
-    match act {
-        Action::Disable | Action::Enable => access::require_account_admin(&user)?,
-        _ => access::require_security_admin(&user)?,
-    }
-    let target = accounts::account_for_action(&state.store, &user, &id).await?;
+    let target = match act {
+        Action::Disable | Action::Enable => {
+            access::require_account_admin(&user)?;
+            accounts::account_for_action(&state.store, &user, &id).await?
+        }
+        Action::Role => {
+            access::require_role_proposer(&user)?;
+            accounts::account_for_action(&state.store, &user, &id).await?
+        }
+        // Not offered to the one who proposed what waits.
+        Action::Approve => accounts::account_to_approve(&state.store, &user, &id).await?,
+        _ => {
+            access::require_security_admin(&user)?;
+            accounts::account_for_action(&state.store, &user, &id).await?
+        }
+    };
     let page = ActionPage {
         chrome: Chrome::new(&user, back_of(act).trim_start_matches("/admin/")),
         roles: role_options(
@@ -456,7 +479,7 @@ pub async fn confirm_action(
             .as_ref()
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| target.org_name.clone()),
-        target: UserLine::from(&target, state.clock.now_ms()),
+        target: UserLine::from(&target, state.clock.now_ms(), &user),
         action,
         label: act.label(),
         warning: act.warning(),
@@ -528,7 +551,7 @@ pub async fn apply_action(
         chrome: Chrome::new(viewer, "users"),
         roles: role_options(&Role::BUSINESS, Some(f.form.role.as_str())),
         organisation: f.form.organisation.clone(),
-        target: UserLine::from(&target, now),
+        target: UserLine::from(&target, now, viewer),
         action,
         label: act.label(),
         warning: act.warning(),
@@ -561,10 +584,14 @@ pub async fn list_approvals(
     };
     let (rows, total) = state.store.list_users(&filter).await?;
     let now = state.clock.now_ms();
+    let pager = Pager::new("/admin/approvals", &[], page, total);
     let page = ApprovalsPage {
         chrome: Chrome::new(&user, "approvals"),
-        users: rows.iter().map(|u| UserLine::from(u, now)).collect(),
-        pager: Pager::new("/admin/approvals", &[], page, total),
+        users: rows.iter().map(|u| UserLine::from(u, now, &user)).collect(),
+        pager,
     };
+    // A list of accounts (names, organisations, roles): audited as the user list is.
+    let asked = serde_json::json!({ "via": "web", "list": "approvals", "page": query.page });
+    reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
     Ok(render(&page)?.into_response())
 }

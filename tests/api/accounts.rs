@@ -1,6 +1,7 @@
 //! Account administration and the separation of the administrators' duties (三权分立, issue 7
 //! point 3): the system administrator creates, disables and enables business accounts; the
-//! security administrator approves them, changes roles, resets passwords and unlocks; the
+//! security administrator approves them (what someone else proposed), changes roles, resets
+//! passwords and unlocks; the
 //! auditor reads every administrator action; nobody acts on their own or an administrator's
 //! account on the platform (only the server's command line does).
 
@@ -226,7 +227,7 @@ async fn three_administrators_share_the_account_duties(app: TestApp) {
         !sys_list.contains(&format!("/admin/users/{id}/unlock"))
             && !sys_list.contains(&format!("/admin/users/{id}/reset-password"))
     );
-    for action in ["unlock", "reset-password", "role"] {
+    for action in ["unlock", "reset-password"] {
         assert_eq!(
             post(&app, &sys, &format!("/admin/users/{id}/{action}"), &[])
                 .await
@@ -235,6 +236,10 @@ async fn three_administrators_share_the_account_duties(app: TestApp) {
             "sysadmin {action}"
         );
     }
+    // A role change the system administrator may propose (an empty one names its field).
+    let empty_role = post(&app, &sys, &format!("/admin/users/{id}/role"), &[]).await;
+    assert_eq!(empty_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty_role.text().await.unwrap().contains("角色："));
     let confirm = app
         .get_with(&sec, &format!("/admin/users/{id}/unlock"))
         .await
@@ -377,25 +382,27 @@ async fn the_probe_bypasses_are_refused(app: TestApp) {
         app.api_login("jyj2", &password).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    // … nor make the account an administrator's, nor approve it.
+    // … nor make the account an administrator's, nor approve it (it may propose a business
+    // role, which a security administrator then approves or not).
     let jyj2 = created["user"]["id"].as_str().unwrap().to_string();
     expect(
         api_post(&app, &sys_token, &format!("/api/v1/users/{jyj2}/approve")).await,
         StatusCode::FORBIDDEN,
     )
     .await;
-    expect(
+    let body = expect(
         send(
             &app,
             &sys_token,
             Method::PUT,
             &format!("/api/v1/users/{jyj2}/role"),
-            json!({"role": "hq"}),
+            json!({"role": "auditor"}),
         )
         .await,
-        StatusCode::FORBIDDEN,
+        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
+    assert_eq!(body["fields"][0]["field"], "角色");
 
     // Administrators' accounts are not made on the platform, by form, API or sheet.
     let users = app.count("users").await;
@@ -553,6 +560,7 @@ async fn account_states(app: &TestApp, names: &[&str]) -> Vec<String> {
 async fn role_changes_wait_for_approval(app: TestApp) {
     admins(&app).await;
     let sec = app.api_token("sec", PASSWORD).await;
+    let sys = app.api_token("sys", PASSWORD).await;
     app.add_user("gdmu", "广东医科大学", "school").await;
     let id = id_of(&app, "gdmu").await;
     let school = app.api_token("gdmu", PASSWORD).await;
@@ -578,10 +586,12 @@ async fn role_changes_wait_for_approval(app: TestApp) {
     }
     assert_eq!(account_state(&app, "gdmu").await, before);
 
+    // Proposed by the system administrator, approved by the security administrator (who may
+    // not approve what they proposed themselves: duties.rs).
     let moved = expect(
         send(
             &app,
-            &sec,
+            &sys,
             Method::PUT,
             &role,
             json!({"role": "town", "organisation": "凤岗镇"}),
@@ -651,7 +661,6 @@ async fn role_changes_wait_for_approval(app: TestApp) {
     assert!(body["message"].as_str().unwrap().contains("没有待审核"));
 
     // A new account that is rejected stays unable to sign in.
-    let sys = app.api_token("sys", PASSWORD).await;
     let created = expect(
         send(
             &app,

@@ -212,7 +212,10 @@ async fn each_administrator_reaches_only_their_duty(app: TestApp) {
         ("/admin/approvals".into(), &["secadmin"]),
         (format!("/admin/users/{target}/approve"), &["secadmin"]),
         (format!("/admin/users/{target}/reject"), &["secadmin"]),
-        (format!("/admin/users/{target}/role"), &["secadmin"]),
+        (
+            format!("/admin/users/{target}/role"),
+            &["sysadmin", "secadmin"],
+        ),
         (format!("/admin/users/{target}/unlock"), &["secadmin"]),
         (
             format!("/admin/users/{target}/reset-password"),
@@ -273,6 +276,36 @@ async fn each_administrator_reaches_only_their_duty(app: TestApp) {
             StatusCode::FORBIDDEN
         };
         assert_eq!(resp.status(), want, "{role} POST /api/v1/users");
+        // Proposing a role through the API: the system and the security administrator (422
+        // for an empty body), 403 for everyone else.
+        let resp = app
+            .client
+            .put(app.url(&format!("/api/v1/users/{target}/role")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        let want = if role == "sysadmin" || role == "secadmin" {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(resp.status(), want, "{role} PUT role");
+        // Approving through the API: the security administrator alone (409: nothing waits).
+        let resp = app
+            .client
+            .post(app.url(&format!("/api/v1/users/{target}/approve")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let want = if role == "secadmin" {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(resp.status(), want, "{role} approve");
         // Acting on an account through the API.
         for (action, owner) in [("disable", "sysadmin"), ("unlock", "secadmin")] {
             let resp = app
@@ -300,9 +333,9 @@ async fn each_administrator_reaches_only_their_duty(app: TestApp) {
                 assert_eq!(resp.status(), StatusCode::OK);
             }
         }
-        cells += 3;
+        cells += 5;
     }
-    assert_eq!(cells, 5 * (web_routes.len() + api_routes.len() + 3));
+    assert_eq!(cells, 5 * (web_routes.len() + api_routes.len() + 5));
     // The security administrator lands on the approvals, not on business pages.
     let sec = app.web_client("sec", PASSWORD).await;
     assert_eq!(

@@ -9,6 +9,7 @@ mod audit_chain;
 mod auth;
 mod authorisation;
 mod backup;
+mod duties;
 mod facts;
 mod forgiving;
 mod imports;
