@@ -327,8 +327,13 @@ mod tests {
     fn each_administrator_has_one_duty() {
         let org = OrgId::new();
         type Check = fn(&Viewer) -> Result<(), ServiceError>;
-        let duties: [(&str, Check, &[Role]); 4] = [
+        let duties: [(&str, Check, &[Role]); 5] = [
             ("accounts", require_account_admin, &[Role::Sysadmin]),
+            (
+                "role proposals",
+                require_role_proposer,
+                &[Role::Sysadmin, Role::Secadmin],
+            ),
             ("security", require_security_admin, &[Role::Secadmin]),
             ("audit", require_audit_reader, &[Role::Auditor]),
             (
