@@ -72,9 +72,10 @@ impl Store {
         // Two saves of one group's agreement take turns, so the second sees the first's agreement
         // and corrects it instead of also taking its save for the first. SQLite: the write lock
         // `begin_write` took. PostgreSQL: the group's row, locked until commit (the unique
-        // constraint below remains the last guard).
+        // constraint below remains the last guard). `no key update`, the lock an update of the
+        // row would take: writes that only refer to the group (team, on-site) are not held up.
         if self.backend == super::Backend::Postgres {
-            sqlx::query("select id from pairing_groups where id = $1 for update")
+            sqlx::query("select id from pairing_groups where id = $1 for no key update")
                 .bind(group.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
