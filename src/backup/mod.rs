@@ -57,19 +57,38 @@ pub struct Manifest {
     pub audit_hash: String,
 }
 
-/// A directory only the server's user may open.
+/// Creates `path` and any missing parents, each one it creates open to the server's user alone.
+/// A directory that already exists keeps its mode: it is the operator's (`xiaodi backup /tmp`
+/// must not close /tmp to everyone else); the backup itself is a new directory inside it.
 pub fn private_dir(path: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
+    let missing: Vec<&Path> = path
+        .ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+        .collect();
+    for dir in missing.into_iter().rev() {
+        match std::fs::create_dir(dir) {
+            Ok(()) => make_private_dir(dir)?,
+            // Made meanwhile by someone else (another backup): theirs, left as it is.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Sets an existing directory of the platform's own to 0700 (the mode is set after creation, so
+/// the umask does not widen or narrow it).
+pub(crate) fn make_private_dir(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        b.mode(0o700);
-        b.create(path)?;
+        use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
     }
     #[cfg(not(unix))]
-    b.create(path)
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// A new file only the server's user may read (it must not exist yet).
@@ -307,8 +326,11 @@ async fn write_backup(
         );
         let target = file_path(&root, d);
         private_dir(target.parent().expect("has a parent"))?;
+        // Linked only when the earlier copy still holds what its name says: a file damaged or
+        // changed in the earlier backup is not carried into this one (it is copied afresh).
         if let Some(prev) = previous.as_ref().map(|p| file_path(p, d))
             && prev.is_file()
+            && digest_of(&prev).is_ok_and(|(sha, _)| sha == *d)
             && std::fs::hard_link(&prev, &target).is_ok()
         {
             files_bytes += std::fs::metadata(&target)?.len();

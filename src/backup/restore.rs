@@ -1,12 +1,12 @@
 //! `xiaodi restore`: a checked backup written back into the configured database and file store.
 
 use super::{
-    Manifest, backend_name, file_path, pg_command, private_dir, private_file, sqlite_path,
-    verify_backup,
+    Manifest, backend_name, file_path, make_private_dir, pg_command, private_dir, private_file,
+    sqlite_path, verify_backup,
 };
 use crate::store::files::{CheckedFile, FileStore, sniff};
-use crate::store::{Backend, Store};
-use anyhow::{Context, ensure};
+use crate::store::{Backend, ChainReport, Store};
+use anyhow::{Context, bail, ensure};
 use std::path::{Path, PathBuf};
 
 /// What a restore did.
@@ -14,6 +14,41 @@ use std::path::{Path, PathBuf};
 pub struct Restored {
     pub manifest: Manifest,
     pub files_written: usize,
+    /// The restored audit chain, checked whole and against the manifest's anchor.
+    pub audit: ChainReport,
+}
+
+/// Checks the audit chain of the database at `url`: intact, and the entry the manifest recorded
+/// as the head at backup time still has the hash recorded then. A database copy that matches its
+/// sha256 but not this was changed before the backup was taken, or the manifest was rewritten
+/// to match a changed copy: either way its audit log cannot be trusted.
+async fn check_audit(url: &str, m: &Manifest) -> anyhow::Result<ChainReport> {
+    let store = Store::connect(url).await?;
+    let checked = async {
+        let report = store
+            .verify_audit_chain()
+            .await
+            .context("无法检查备份中的审计日志")?;
+        if let Some(f) = &report.fault {
+            bail!(
+                "备份中的审计日志哈希链断裂（断点前完好 {} 条）：{f}",
+                report.entries
+            );
+        }
+        if m.audit_seq > 0 {
+            let at = store.audit_hash_at(m.audit_seq).await?;
+            ensure!(
+                at.as_deref() == Some(m.audit_hash.as_str()),
+                "备份中第 {} 条审计记录的哈希与清单（{}）记下的不符：数据库副本或清单被改动过",
+                m.audit_seq,
+                m.created_at
+            );
+        }
+        Ok(report)
+    }
+    .await;
+    store.close().await;
+    checked
 }
 
 /// Restores the backup in `from` into the configured database and file store. Refuses a data
@@ -33,6 +68,8 @@ pub async fn restore(
         m.backend,
         backend_name(backend)
     );
+    // Checked on either backend before the restore counts as done.
+    let audit: ChainReport;
     match backend {
         Backend::Sqlite => {
             let db = sqlite_path(&url)?;
@@ -57,6 +94,22 @@ pub async fn restore(
                 let mut src = std::fs::File::open(from.join(&m.database_file))?;
                 std::io::copy(&mut src, &mut out)?;
                 out.sync_all()?;
+            }
+            // Checked before it replaces anything: a refused backup leaves the data directory as
+            // it was.
+            let checked = check_audit(&format!("sqlite://{}", tmp.display()), &m).await;
+            let tmp_sides = |tmp: &Path| {
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
+                }
+            };
+            tmp_sides(&tmp);
+            match checked {
+                Ok(report) => audit = report,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e.context("未恢复：数据目录保持原样"));
+                }
             }
             // The old database's write-ahead log must not be replayed onto the restored file.
             for suffix in ["-wal", "-shm", "-journal"] {
@@ -91,6 +144,11 @@ pub async fn restore(
                 "pg_restore 失败：{}",
                 String::from_utf8_lossy(&out.stderr).trim()
             );
+            // PostgreSQL's copy can only be read once restored: checked in place, and a fault
+            // says plainly that the database now holds it.
+            audit = check_audit(&config.database_url(), &m).await.context(
+                "备份已写入数据库，但其审计日志不可信：请勿启动服务，先查明原因（可用 --force 恢复另一份备份）",
+            )?;
         }
     }
     let store = config.file_store()?;
@@ -111,11 +169,12 @@ pub async fn restore(
     if let FileStore::Local { .. } = store {
         let root = config.data_dir.join("files");
         if root.exists() {
-            private_dir(&root)?;
+            make_private_dir(&root)?;
         }
     }
     Ok(Restored {
         manifest: m,
         files_written,
+        audit,
     })
 }

@@ -68,8 +68,18 @@ impl Store {
         scans: &[CheckedFile],
     ) -> Result<AgreementId, StoreError> {
         let parties = agreement.parties();
-        let mut tx = self.pool.begin().await?;
-        // Read inside the transaction, so two saves at once do not both take it for a first save.
+        let mut tx = self.begin_write().await?;
+        // Two saves of one group's agreement take turns, so the second sees the first's agreement
+        // and corrects it instead of also taking its save for the first. SQLite: the write lock
+        // `begin_write` took. PostgreSQL: the group's row, locked until commit (the unique
+        // constraint below remains the last guard). `no key update`, the lock an update of the
+        // row would take: writes that only refer to the group (team, on-site) are not held up.
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("select id from pairing_groups where id = $1 for no key update")
+                .bind(group.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
         let before = agreement_in(&mut tx, group).await?;
         let id = match &before {
             Some(a) => {

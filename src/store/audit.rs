@@ -315,7 +315,7 @@ impl ChainReport {
 impl Store {
     /// An event with no other write beside it (a sign-in, a failed sign-in).
     pub async fn audit(&self, actor: &Actor, at_ms: i64, e: AuditEntry<'_>) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         append(&mut tx, actor, at_ms, e).await?;
         tx.commit().await
     }
@@ -343,7 +343,7 @@ impl Store {
     /// row's `legacy_pending` flag): a row slipped in by hand later is never chained, and so is
     /// reported by [`Store::verify_audit_chain`]. Returns how many entries it chained.
     pub async fn chain_legacy_audit(&self) -> sqlx::Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(head) = sqlx::query(
             "update audit_chain set legacy_pending = 0 where id = 1 and legacy_pending = 1 returning last_seq, last_hash",
         )
@@ -396,6 +396,11 @@ impl Store {
     /// altered, not pointing back to the one before it, not in the chain at all (inserted by
     /// hand), or a head that does not match the last entry (entries cut off the end). Reads in
     /// pages of a few thousand entries, so the whole log is never in memory at once.
+    ///
+    /// The server may append while this runs: the walk stops at the head read at the start (an
+    /// append commits its entry with the head, so every entry up to that head is there to read),
+    /// and entries appended since are left for the next check. Only an entry past the head as it
+    /// stands *after* the walk is one the application did not write.
     pub async fn verify_audit_chain(&self) -> sqlx::Result<ChainReport> {
         const PAGE: i64 = 5000;
         let head = sqlx::query("select last_seq, last_hash from audit_chain where id = 1")
@@ -414,9 +419,10 @@ impl Store {
         let (mut expected, mut prev) = (1i64, GENESIS_HASH.to_string());
         'walk: loop {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "select {LINK_COLUMNS} from audit_events where seq >= $1 order by seq limit $2"
+                "select {LINK_COLUMNS} from audit_events where seq >= $1 and seq <= $2 order by seq limit $3"
             )))
             .bind(expected)
+            .bind(head_seq)
             .bind(PAGE)
             .fetch_all(&self.pool)
             .await?;
@@ -466,6 +472,21 @@ impl Store {
         let last_seq = expected - 1;
         if report.fault.is_none() && (head_seq != last_seq || report.head_hash != prev) {
             report.fault = Some(ChainFault::Head { head_seq, last_seq });
+        }
+        if report.fault.is_none() {
+            // The last entry is read before the head: an append commits its entry and the head
+            // together, so an entry the application wrote is never past a head read after it.
+            let last: Option<i64> = sqlx::query("select max(seq) as m from audit_events")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("m")?;
+            let (now_seq, _) = self.audit_head().await?;
+            if let Some(last) = last.filter(|m| *m > now_seq) {
+                report.fault = Some(ChainFault::Head {
+                    head_seq: now_seq,
+                    last_seq: last,
+                });
+            }
         }
         Ok(report)
     }

@@ -36,7 +36,7 @@ impl Store {
         photos: &[CheckedFile],
     ) -> Result<BaseId, StoreError> {
         let id = BaseId::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "insert into practice_bases (id, group_id, name, place_org_id, functions, opened_on, description, created_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -117,6 +117,19 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+    /// taken at the start, waiting up to `busy_timeout` for another writer. A deferred `BEGIN`
+    /// that reads first and writes later fails at once with SQLITE_BUSY when another writer
+    /// committed in between (SQLite cannot upgrade a stale read snapshot, and does not wait), and
+    /// with an audit entry written on every page view that happens under ordinary load.
+    /// PostgreSQL's row locks need no such thing: a plain `BEGIN`.
+    pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("begin immediate").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),

@@ -197,7 +197,7 @@ impl Store {
         entries: &[NewOnsiteEntry],
     ) -> Result<Vec<OnsiteEntryId>, Vec<(usize, StoreError)>> {
         let db = |e: sqlx::Error| vec![(0, StoreError::from(e))];
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_write().await.map_err(db)?;
         // A write first: on SQLite it takes the write lock before any read (a read first would
         // fail instead of waiting when another writer commits); on PostgreSQL it locks the group.
         sqlx::query("update pairing_groups set created_at = created_at where id = $1")
@@ -317,7 +317,7 @@ impl Store {
         group: &GroupId,
         id: &OnsiteEntryId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Claim the row first (a write, so it is locked until commit): a confirmation arriving at
         // the same moment either happened before (and this refuses) or waits and then finds nothing.
         let claimed = sqlx::query(
@@ -392,7 +392,7 @@ impl Store {
         id: &OnsiteEntryId,
         by: &UserId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("update onsite_entries set confirmed_by = $1, confirmed_at = $2 where id = $3 and group_id = $4 and confirmed_at is null")
             .bind(by.as_str())
             .bind(now_ms)

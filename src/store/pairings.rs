@@ -42,7 +42,7 @@ impl Store {
         now_ms: i64,
     ) -> anyhow::Result<ImportSummary> {
         let plan = Plan::parse(plan_text).map_err(anyhow::Error::msg)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let plan_id = PlanId::new();
         sqlx::query("insert into plans (id, code, name, doc_no, issued_on, plan_toml, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
             .bind(plan_id.as_str())
@@ -114,7 +114,7 @@ impl Store {
             .await?
             .ok_or(PairingImportError::NoPlan)?;
         let result = async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let summary = import_in(&mut tx, &plan, rows, actor, now_ms).await?;
             tx.commit().await?;
             Ok(summary)

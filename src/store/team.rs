@@ -81,7 +81,7 @@ impl Store {
         m: &NewTeamMember,
     ) -> Result<TeamMemberId, StoreError> {
         let id = TeamMemberId::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "insert into team_members (id, group_id, person_name, org_id, role, title, school_leader, phone, joined_on, left_on, created_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, null, $10)",
@@ -136,7 +136,7 @@ impl Store {
                 member.left_on.map(|d| d.to_string()).unwrap_or_default()
             )));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("update team_members set left_on = $1 where id = $2 and group_id = $3 and left_on is null")
             .bind(left_on.to_string())
             .bind(member.id.as_str())

@@ -372,7 +372,7 @@ impl Store {
             hashes[i] = hash.map_err(|e| vec![(i, StoreError::Internal(e))])?;
         }
         let result: Result<Vec<UserId>, (usize, StoreError)> = async {
-            let mut tx = self.pool.begin().await.map_err(|e| (0, e.into()))?;
+            let mut tx = self.begin_write().await.map_err(|e| (0, e.into()))?;
             let mut ids = Vec::new();
             for (i, c) in checked.iter().enumerate() {
                 let id = UserId::new();
@@ -514,7 +514,7 @@ impl Store {
         actor: &Actor,
         now_ms: i64,
     ) -> sqlx::Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Counted in the database, not from a row read before the check: attempts sent in
         // parallel each add one (the upsert takes the row's write lock until commit). Failures
         // long past, with no lock after them, are forgotten.
@@ -542,16 +542,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        // Names that failed long ago and are not locked are forgotten, so random names do not
-        // pile up.
-        sqlx::query(
-            "delete from sign_in_names where last_failure_at < $1
-             and (locked_until is null or locked_until <= $2)",
-        )
-        .bind(now_ms - password::FAILURE_MEMORY_MS)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
         audit::append(
             &mut tx,
             actor,
@@ -570,7 +560,37 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // After the commit, not inside: within it, this failure's transaction held its name's row
+        // while the clean-up waited for other names' rows, held by failures that waited for this
+        // one (a deadlock on PostgreSQL, two failures at once for names with old rows).
+        if let Err(e) = self.forget_old_sign_in_failures(now_ms).await {
+            tracing::warn!(error = %e, "old sign-in failures not cleared this time");
+        }
         Ok(locked_until)
+    }
+
+    /// Names that failed long ago and are not locked are forgotten, so random names do not pile
+    /// up. On PostgreSQL rows another transaction holds are skipped (a later failure clears
+    /// them), so this never waits on a lock and never joins a deadlock; SQLite has one writer.
+    async fn forget_old_sign_in_failures(&self, now_ms: i64) -> sqlx::Result<()> {
+        let sql = match self.backend {
+            super::Backend::Sqlite => {
+                "delete from sign_in_names where last_failure_at < $1
+                 and (locked_until is null or locked_until <= $2)"
+            }
+            super::Backend::Postgres => {
+                "delete from sign_in_names where name_key in (
+                   select name_key from sign_in_names where last_failure_at < $1
+                   and (locked_until is null or locked_until <= $2)
+                   for update skip locked)"
+            }
+        };
+        sqlx::query(sql)
+            .bind(now_ms - password::FAILURE_MEMORY_MS)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// A successful sign-in: the name's failures are forgotten and the account's last use noted.
@@ -580,7 +600,7 @@ impl Store {
         user: &UserId,
         now_ms: i64,
     ) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("delete from sign_in_names where name_key = $1")
             .bind(name_key)
             .execute(&mut *tx)
@@ -600,7 +620,7 @@ impl Store {
         now_ms: i64,
         user: &UserRow,
     ) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("update users set must_change_password = 1 where id = $1")
             .bind(user.id.as_str())
             .execute(&mut *tx)
@@ -643,7 +663,7 @@ impl Store {
         user: &UserRow,
         cutoff_ms: i64,
     ) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "update users set disabled = 1
              where id = $1 and disabled = 0 and coalesce(last_sign_in_at, created_at) <= $2",
@@ -696,7 +716,7 @@ impl Store {
             .hash_password(new_password)
             .await
             .map_err(StoreError::Internal)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "update users set password_hash = $1, must_change_password = $2, password_changed_at = $3
              where id = $4",
@@ -749,7 +769,7 @@ impl Store {
         now_ms: i64,
         user: &UserRow,
     ) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("delete from sign_in_names where name_key = $1")
             .bind(password::name_key(&user.username))
             .execute(&mut *tx)
@@ -778,7 +798,7 @@ impl Store {
         user: &UserRow,
         disabled: bool,
     ) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("update users set disabled = $1 where id = $2")
             .bind(i64::from(disabled))
             .bind(user.id.as_str())
@@ -832,7 +852,7 @@ impl Store {
         org: &OrgId,
     ) -> sqlx::Result<()> {
         let proposer = actor.user_id.as_ref().map(UserId::as_str);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let action = if user.approval == Approval::Approved {
             sqlx::query(
                 "update users set pending_role = $1, pending_org_id = $2, role_proposed_by = $3 where id = $4",
@@ -895,7 +915,7 @@ impl Store {
             .map(|(id, _)| id)
             .unwrap_or(&user.org_id);
         let approver = actor.user_id.as_ref().map(UserId::as_str).unwrap_or("");
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "update users set approval = 'approved', role = $1, org_id = $2, pending_role = null, pending_org_id = null, role_proposed_by = null
              where id = $3 and approval = $4 and coalesce(pending_role, '') = $5
@@ -963,7 +983,7 @@ impl Store {
         } else {
             user.approval
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // A new account keeps the role it was given, and with it who proposed that role (should
         // it be approved after all); a dropped role change leaves nothing proposed.
         sqlx::query(

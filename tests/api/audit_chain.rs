@@ -195,13 +195,92 @@ async fn an_entry_inserted_with_a_guessed_place_is_named(app: TestApp) {
     .execute(app.store().pool())
     .await
     .unwrap();
+    // Past the head: no append wrote it (an append moves the head with its entry).
     let report = app.store().verify_audit_chain().await.unwrap();
     assert_eq!(
         report.fault,
-        Some(ChainFault::Altered {
-            seq: seq + 1,
-            id: "forged-2".into()
+        Some(ChainFault::Head {
+            head_seq: seq,
+            last_seq: seq + 1
         })
+    );
+    assert!(report.fault.unwrap().to_string().contains("手工插入"));
+}
+
+async fn append_one(store: Store, now: i64, i: usize) {
+    store
+        .audit(
+            &xiaodi::store::Actor::system(&format!("并发写入{i}")),
+            now,
+            xiaodi::store::AuditEntry {
+                action: "test.append",
+                entity: "test",
+                entity_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "i": i })),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// `verify` on a running server: entries appended while it walks are not taken for tampering
+/// (they are checked next time), and a change made meanwhile is still found.
+async fn verify_beside_appends_finds_no_false_fault(app: TestApp) {
+    let now = app.clock.now_ms();
+    let append = move |store: Store, i: usize| append_one(store, now, i);
+    // A log long enough that a walk takes a while.
+    for i in 0..300 {
+        append(app.store().clone(), i).await;
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (store, stop) = (app.store().clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut i = 1000 * (w + 1);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    append(store.clone(), i).await;
+                    i += 1;
+                }
+                i - 1000 * (w + 1)
+            })
+        })
+        .collect();
+    let mut checked = Vec::new();
+    for _ in 0..20 {
+        let report = app.store().verify_audit_chain().await.unwrap();
+        assert!(
+            report.is_intact(),
+            "a check beside appends found {:?}",
+            report.fault
+        );
+        checked.push(report.head_seq);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut appended = 0;
+    for w in writers {
+        appended += w.await.unwrap();
+    }
+    assert!(appended > 0, "the writers appended while the checks ran");
+    assert!(
+        checked.first() < checked.last(),
+        "the checks saw the chain grow: {checked:?}"
+    );
+    // Everything appended meanwhile is checked by the next run, and a change is still found.
+    let report = app.store().verify_audit_chain().await.unwrap();
+    assert!(report.is_intact());
+    assert_eq!(report.entries, report.head_seq);
+    drop_append_only_triggers(&app).await;
+    sqlx::query("update audit_events set actor_name = '别人' where seq = 150")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let report = app.store().verify_audit_chain().await.unwrap();
+    assert!(
+        matches!(report.fault, Some(ChainFault::Altered { seq: 150, .. })),
+        "{:?}",
+        report.fault
     );
 }
 
@@ -490,6 +569,7 @@ on_both!(
     entries_cut_off_the_end_are_named,
     inserted_entries_are_named,
     an_entry_inserted_with_a_guessed_place_is_named,
+    verify_beside_appends_finds_no_false_fault,
     earlier_entries_are_chained_once,
     the_cli_names_the_break_and_fails,
     control_characters_from_sign_in_are_escaped,

@@ -359,6 +359,163 @@ async fn restore_refuses_occupied_targets_and_damaged_backups(app: TestApp) {
     );
 }
 
+/// The triggers that keep the log append-only, dropped as an intruder would.
+async fn drop_append_only_triggers(app: &TestApp) {
+    let sql: &[&'static str] = match app.backend {
+        Db::Sqlite => &[
+            "drop trigger audit_events_no_update",
+            "drop trigger audit_events_no_delete",
+        ],
+        Db::Postgres => &["drop trigger audit_events_no_update on audit_events"],
+    };
+    for s in sql.iter().copied() {
+        sqlx::query(s).execute(app.store().pool()).await.unwrap();
+    }
+}
+
+async fn restore_entries(url: &str) -> i64 {
+    let s = Store::connect(url).await.unwrap();
+    let n = sqlx::query("select count(*) as n from audit_events where action = 'backup.restore'")
+        .fetch_one(s.pool())
+        .await
+        .map(|r| r.try_get::<i64, _>("n").unwrap())
+        .unwrap_or(-1);
+    s.close().await;
+    n
+}
+
+/// A backup whose audit log was changed before it was taken matches its own sha256, but its
+/// chain is broken: the restore is refused, exits non-zero, and chains no `backup.restore` entry
+/// onto the broken log. A manifest whose recorded head does not match the copy is refused too.
+async fn restore_refuses_a_broken_or_mismatched_audit_chain(app: TestApp) {
+    upload_scan(&app).await;
+    let backups = tempfile::tempdir().unwrap();
+    let good = take_backup(&app, backups.path()).await;
+
+    // The manifest's anchor no longer matches the copy (rewritten, or from another backup).
+    let manifest_path = good.join(xiaodi::backup::MANIFEST);
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let seq = m["audit_seq"].as_i64().unwrap();
+    assert!(seq > 0);
+    m["audit_hash"] = serde_json::json!("e".repeat(64));
+    std::fs::write(&manifest_path, m.to_string()).unwrap();
+    let (target, url, _pg) = fresh_target(app.backend).await;
+    let data = target.path().join("data");
+    let out = restore(&url, &data, &good, false);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("第 {seq} 条审计记录的哈希与清单")),
+        "{err}"
+    );
+    match app.backend {
+        // Checked before it replaced anything: no database in the data directory.
+        Db::Sqlite => {
+            assert!(err.contains("未恢复"), "{err}");
+            assert!(!data.join("xiaodi.db").exists());
+            assert_eq!(
+                std::fs::read_dir(&data).unwrap().count(),
+                0,
+                "nothing left behind"
+            );
+        }
+        // Checked in place: said plainly, and nothing chained onto it.
+        Db::Postgres => {
+            assert!(err.contains("请勿启动服务"), "{err}");
+            assert_eq!(restore_entries(&url).await, 0);
+        }
+    }
+    std::fs::write(&manifest_path, &text).unwrap();
+    drop(target);
+
+    // An entry of the live log altered, then a backup taken: its copy is what it was given.
+    drop_append_only_triggers(&app).await;
+    sqlx::query("update audit_events set actor_name = '他人' where seq = 2")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let broken = take_backup(&app, backups.path()).await;
+    xiaodi::backup::verify_backup(&broken).expect("the copy matches its sha256");
+    let (target, url, _pg) = fresh_target(app.backend).await;
+    let data = target.path().join("data");
+    let out = restore(&url, &data, &broken, false);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("哈希链断裂") && err.contains("第 2 条审计记录"),
+        "{err}"
+    );
+    match app.backend {
+        Db::Sqlite => assert!(!data.join("xiaodi.db").exists()),
+        Db::Postgres => assert_eq!(restore_entries(&url).await, 0),
+    }
+
+    // The good backup still restores, over the refused one (PostgreSQL) with --force.
+    let out = restore(&url, &data, &good, app.backend == Db::Postgres);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("审计哈希链完好"));
+    assert_eq!(restore_entries(&url).await, 1);
+}
+
+/// `xiaodi backup DIR` into a directory the operator already has keeps that directory's mode
+/// (`/tmp` stays open to everyone); what the backup creates is private. A file in the previous
+/// backup that no longer matches its name is not linked into the next one but copied afresh.
+async fn backups_leave_the_operators_directory_and_do_not_link_damaged_files(app: TestApp) {
+    use std::os::unix::fs::PermissionsExt;
+    upload_scan(&app).await;
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let first = take_backup(&app, shared.path()).await;
+    assert_eq!(
+        std::fs::metadata(shared.path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777,
+        0o1777,
+        "the operator's directory keeps its mode"
+    );
+    assert_eq!(mode(&first), 0o700);
+    // Missing parents it makes itself are private.
+    let nested = shared.path().join("a").join("b");
+    let inner = take_backup(&app, &nested).await;
+    assert_eq!(mode(&shared.path().join("a")), 0o700);
+    assert_eq!(mode(&nested), 0o700);
+    assert_eq!(mode(&inner), 0o700);
+
+    // The attachment in the first backup is damaged; the next backup (one second later, so a
+    // new directory) would have linked it.
+    let m = xiaodi::backup::verify_backup(&first).unwrap();
+    let digest = &m.files[0];
+    let damaged = first.join("files").join(&digest[..2]).join(digest);
+    std::fs::write(&damaged, b"not the scan any more").unwrap();
+    app.clock.set_ms(app.clock.now_ms() + 1000);
+    let second = take_backup(&app, shared.path()).await;
+    assert_ne!(second, first);
+    xiaodi::backup::verify_backup(&second).expect("the second backup holds the true file");
+    let copied = second.join("files").join(&digest[..2]).join(digest);
+    assert_eq!(std::fs::read(&copied).unwrap(), SCAN);
+    use std::os::unix::fs::MetadataExt;
+    assert_ne!(
+        std::fs::metadata(&copied).unwrap().ino(),
+        std::fs::metadata(&damaged).unwrap().ino(),
+        "copied, not linked to the damaged file"
+    );
+    // An intact file is still linked (same inode), not copied again.
+    app.clock.set_ms(app.clock.now_ms() + 1000);
+    let third = take_backup(&app, shared.path()).await;
+    let linked = third.join("files").join(&digest[..2]).join(digest);
+    assert_eq!(
+        std::fs::metadata(&linked).unwrap().ino(),
+        std::fs::metadata(&copied).unwrap().ino()
+    );
+}
+
 /// The daily backup: nothing before its hour; at the hour a backup, audited, and the ones older
 /// than `backup_keep` days removed.
 async fn the_daily_backup_runs_at_its_hour_and_expires_old_ones(db: Db) {
@@ -424,4 +581,6 @@ async fn the_daily_backup_runs_at_its_hour_on_postgres() {
 on_both!(
     a_backup_under_write_load_restores_every_acknowledged_write,
     restore_refuses_occupied_targets_and_damaged_backups,
+    restore_refuses_a_broken_or_mismatched_audit_chain,
+    backups_leave_the_operators_directory_and_do_not_link_damaged_files,
 );

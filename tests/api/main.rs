@@ -18,4 +18,5 @@ mod openapi;
 mod platform;
 mod preset;
 mod second_factor;
+mod store_concurrency;
 mod workspace;
