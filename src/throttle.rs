@@ -1,7 +1,9 @@
 //! Sign-in throttling, per client address and per name, in memory (issue 7: 200 names from one
 //! address in 4 s were all answered). Each sign-in attempt takes a token from its address's bucket
 //! and from its name's before any password is hashed; a successful sign-in gives both back, so
-//! many people behind one school's address are slowed only by their wrong passwords.
+//! many people behind one school's address are slowed only by their wrong passwords. The second
+//! step of a sign-in (the authenticator's code) goes through the same limiter, keyed by the
+//! challenge's user name, and a right code gives its try back likewise.
 //!
 //! The count is per server instance. The durable, shared limit is the lock of a name after
 //! [`crate::domain::password::MAX_FAILED_ATTEMPTS`] failures in a row, kept in the database.

@@ -13,7 +13,7 @@ use crate::store::{SessionKind, UserRow};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -73,8 +73,13 @@ fn error_response(e: SecondFactorError) -> Response {
         SecondFactorError::Expired | SecondFactorError::TooManyAttempts => {
             (StatusCode::UNAUTHORIZED, "second_factor_expired")
         }
+        SecondFactorError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
     };
-    (status, Json(ErrorBody::new(code, message))).into_response()
+    let body = Json(ErrorBody::new(code, message));
+    match e.retry_after_secs() {
+        Some(secs) => (status, [(header::RETRY_AFTER, secs.to_string())], body).into_response(),
+        None => (status, body).into_response(),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -103,13 +108,17 @@ pub struct SecondFactorResponse {
 
 /// Complete a sign-in with the code from the authenticator (the first code also completes its
 /// set-up) or a recovery code. Each code is accepted once; wrong codes count, and five in a row
-/// lock the second step for a while.
+/// lock the second step for a while (15 minutes, doubling with each further five wrong codes
+/// before a right one, at most 24 hours). Throttled like `POST /api/v1/login`, per address and
+/// per user.
 #[utoipa::path(post, path = "/api/v1/auth/second-factor", tag = "auth", request_body = SecondFactorRequest,
     responses(
         (status = 200, description = "Signed in", body = SecondFactorResponse),
         (status = 401, description = "`second_factor_wrong`: the code is wrong or was used already (try again); `second_factor_expired`: the pending token is unknown, expired or out of tries (sign in again)", body = ErrorBody),
         (status = 422, description = "Malformed request, or not a code at all", body = ErrorBody),
         (status = 423, description = "Too many wrong codes in a row; the message says until when", body = ErrorBody),
+        (status = 429, description = "Too many tries from this address or for this user just now (`too_many_attempts`); nothing was checked. `Retry-After` says in how many seconds to try again", body = ErrorBody,
+            headers(("Retry-After" = i64, description = "Seconds until another try may be checked"))),
     ))]
 pub async fn complete_second_factor(
     State(state): State<AppState>,
@@ -119,6 +128,7 @@ pub async fn complete_second_factor(
     let Json(req) = body.map_err(|r| json_rejection(r).into_response())?;
     let done = second_factor::complete(
         &state.store,
+        &state.signin,
         req.pending_token.trim(),
         SessionKind::Api,
         &req.code,

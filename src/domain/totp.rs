@@ -27,12 +27,24 @@ pub const CHALLENGE_LIFETIME_MS: i64 = 5 * 60 * 1000;
 pub const CHALLENGE_MAX_ATTEMPTS: i64 = 5;
 /// Wrong codes in a row (over any number of sign-ins) that lock the second step.
 pub const MAX_WRONG_CODES: i64 = 5;
-/// How long the second step stays locked after [`MAX_WRONG_CODES`].
+/// How long the second step stays locked after the first [`MAX_WRONG_CODES`] in a row.
 pub const CODE_LOCK_MS: i64 = 15 * 60 * 1000;
+/// The longest lock: each further lock (until a right code) lasts twice the one before, up to
+/// this, so slow guessing at five codes per lock slows down instead of going on for ever.
+pub const CODE_LOCK_MAX_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The end of the lock that the `wrong_codes`-th wrong code in a row starts, if it starts one.
+/// How long the `nth` lock in a row (1 for the first) lasts: 15 minutes, doubling, at most 24 h.
+pub fn code_lock_ms(nth: i64) -> i64 {
+    // 2^7 × 15 min already exceeds a day: the shift never needs to go further.
+    let doublings = (nth - 1).clamp(0, 7);
+    (CODE_LOCK_MS << doublings).min(CODE_LOCK_MAX_MS)
+}
+
+/// The end of the lock that the `wrong_codes`-th wrong code in a row starts, if it starts one:
+/// the 5th, 10th, 15th … (the count is not reset when a lock starts, only by a right code).
 pub fn lock_after_wrong_codes(wrong_codes: i64, now_ms: i64) -> Option<i64> {
-    (wrong_codes >= MAX_WRONG_CODES).then_some(now_ms + CODE_LOCK_MS)
+    (wrong_codes >= MAX_WRONG_CODES && wrong_codes % MAX_WRONG_CODES == 0)
+        .then(|| now_ms + code_lock_ms(wrong_codes / MAX_WRONG_CODES))
 }
 
 /// The time step an instant (Unix ms) falls in.
@@ -255,6 +267,25 @@ mod tests {
             lock_after_wrong_codes(MAX_WRONG_CODES, 0),
             Some(CODE_LOCK_MS)
         );
+        // Counting goes on after a lock: the next lock comes five codes later, twice as long.
+        assert_eq!(lock_after_wrong_codes(MAX_WRONG_CODES + 1, 0), None);
+        assert_eq!(lock_after_wrong_codes(2 * MAX_WRONG_CODES - 1, 0), None);
+        assert_eq!(
+            lock_after_wrong_codes(2 * MAX_WRONG_CODES, 100),
+            Some(100 + 2 * CODE_LOCK_MS)
+        );
+        assert_eq!(
+            lock_after_wrong_codes(3 * MAX_WRONG_CODES, 0),
+            Some(4 * CODE_LOCK_MS)
+        );
+    }
+
+    #[test]
+    fn locks_double_up_to_a_day() {
+        let minutes: Vec<i64> = (1..=10).map(|n| code_lock_ms(n) / 60_000).collect();
+        assert_eq!(minutes, [15, 30, 60, 120, 240, 480, 960, 1440, 1440, 1440]);
+        assert_eq!(code_lock_ms(i64::MAX), CODE_LOCK_MAX_MS);
+        assert_eq!(code_lock_ms(0), CODE_LOCK_MS);
     }
 
     #[test]

@@ -10,8 +10,9 @@ use crate::domain::FieldError;
 use crate::domain::ids::UserId;
 use crate::domain::totp::{self, SecondFactorInput};
 use crate::domain::user::Role;
-use crate::store::second_factor::ChallengeRow;
+use crate::store::second_factor::{ChallengeRow, CodeAttempt};
 use crate::store::{Actor, AuditEntry, SessionKind, Store, StoreError, UserRow};
+use crate::throttle::SignInLimiter;
 use rand::RngCore;
 use serde_json::json;
 
@@ -99,16 +100,37 @@ pub enum SecondFactorError {
     /// The challenge's last try was wrong: sign in again.
     #[error("验证码：错误次数过多，请重新登录")]
     TooManyAttempts,
-    /// Too many wrong codes in a row: the second step is locked for a while.
+    /// Too many wrong codes in a row: the second step is locked for a while (longer each time).
     #[error(
-        "验证码连续 {} 次错误，第二步验证已锁定 {} 分钟，请于 {} 后再试",
+        "验证码连续 {} 次错误，第二步验证已锁定，请于 {} 后再试（正确验证之前，每再错 {} 次锁定时间加倍，最长 {} 小时）",
         totp::MAX_WRONG_CODES,
-        totp::CODE_LOCK_MS / 60_000,
-        crate::clock::format_ms(*until_ms)
+        crate::clock::format_ms(*until_ms),
+        totp::MAX_WRONG_CODES,
+        totp::CODE_LOCK_MAX_MS / 3_600_000
     )]
     Locked { until_ms: i64 },
+    /// Too many tries from this address or for this user just now (the sign-in limiter);
+    /// nothing was checked or counted.
+    #[error("验证尝试过于频繁，请 {} 秒后再试", retry_after_secs(*retry_after_ms))]
+    Throttled { retry_after_ms: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl SecondFactorError {
+    /// For the `Retry-After` header of a 429: whole seconds until trying again makes sense.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            SecondFactorError::Throttled { retry_after_ms } => {
+                Some(retry_after_secs(*retry_after_ms))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn retry_after_secs(ms: i64) -> i64 {
+    ((ms + 999) / 1000).max(1)
 }
 
 impl From<sqlx::Error> for SecondFactorError {
@@ -252,8 +274,13 @@ pub async fn pending(
 
 /// Completes the second step with what the user typed: a code from the authenticator (the
 /// first one also confirms an enrolment) or a recovery code. Each code is good once.
+///
+/// Every try goes through the sign-in `limiter` (per address and per user name, as the password
+/// step) and reserves its place, per challenge and per user, before the code is checked: the
+/// limits hold however many requests arrive at once.
 pub async fn complete(
     store: &Store,
+    limiter: &SignInLimiter,
     token: &str,
     kind: SessionKind,
     input: &str,
@@ -261,19 +288,62 @@ pub async fn complete(
     now_ms: i64,
 ) -> Result<Completed, SecondFactorError> {
     let (challenge, user) = live_challenge(store, token, kind, now_ms).await?;
+    let name_key = crate::domain::password::name_key(&user.username);
+    if let Err(t) = limiter.try_acquire(ip, &name_key, now_ms) {
+        tracing::warn!(ip, name = ?name_key, "second factor throttled");
+        return Err(SecondFactorError::Throttled {
+            retry_after_ms: t.retry_after_ms,
+        });
+    }
+    let done = check_code(store, &challenge, user, input, ip, now_ms).await;
+    if done.is_ok() {
+        // As for a right password: a right code does not count against the address or name.
+        limiter.give_back(ip, &name_key, now_ms);
+    }
+    done
+}
+
+async fn check_code(
+    store: &Store,
+    challenge: &ChallengeRow,
+    user: UserRow,
+    input: &str,
+    ip: &str,
+    now_ms: i64,
+) -> Result<Completed, SecondFactorError> {
+    // Not a code at all: said by name, and not counted.
     let input = totp::parse_input(input).map_err(SecondFactorError::Invalid)?;
     let actor = user_actor(&user, ip);
+    // The challenge's try first: out of tries (parallel requests included) or expired, nothing
+    // is checked.
+    let attempts = store
+        .reserve_challenge_attempt(&challenge.token_hash, now_ms)
+        .await?
+        .ok_or(SecondFactorError::Expired)?;
     if let Some(secret) = challenge.enrol_secret.clone() {
-        return confirm_enrolment(store, &challenge, user, &secret, input, &actor, now_ms).await;
+        let attempt = Attempt {
+            challenge,
+            attempts,
+            lock_until: None,
+        };
+        return confirm_enrolment(store, attempt, user, &secret, input, &actor, now_ms).await;
     }
+    // Then the user's: refused while locked; the one that reaches a lock starts it.
+    let lock_until = match store.reserve_code_attempt(&user.id, now_ms).await? {
+        CodeAttempt::Reserved { lock_until, .. } => lock_until,
+        CodeAttempt::Locked { until_ms } => return Err(SecondFactorError::Locked { until_ms }),
+        // Reset by an administrator since the password step.
+        CodeAttempt::NoFactor => return Err(SecondFactorError::Expired),
+    };
+    let attempt = Attempt {
+        challenge,
+        attempts,
+        lock_until,
+    };
     let factor = store
         .second_factor(&user.id)
         .await?
-        // Reset by an administrator since the password step.
         .ok_or(SecondFactorError::Expired)?;
-    if let Some(until_ms) = factor.locked_until.filter(|u| *u > now_ms) {
-        return Err(SecondFactorError::Locked { until_ms });
-    }
     let (accepted, method) = match &input {
         SecondFactorInput::Code(code) => {
             let secret = totp::base32_decode(&factor.secret).ok_or_else(|| {
@@ -292,7 +362,7 @@ pub async fn complete(
         }
     };
     if !accepted {
-        return Err(wrong_code(store, &challenge, &user, &actor, method, now_ms).await);
+        return Err(wrong_code(store, &attempt, &user, &actor, method, now_ms).await);
     }
     store.delete_challenge(&challenge.token_hash).await?;
     let mut after = json!({ "method": method });
@@ -309,10 +379,18 @@ pub async fn complete(
     )
     .await?;
     Ok(Completed {
-        next_path: challenge.next_path,
+        next_path: challenge.next_path.clone(),
         user,
         recovery_codes: Vec::new(),
     })
+}
+
+/// One reserved try: the challenge, its tries so far (this one included) and the lock this try
+/// started for the user, if it was the one to reach it.
+struct Attempt<'a> {
+    challenge: &'a ChallengeRow,
+    attempts: i64,
+    lock_until: Option<i64>,
 }
 
 /// The first code from a new authenticator: right, and the authenticator and ten recovery codes
@@ -320,7 +398,7 @@ pub async fn complete(
 /// set up yet to guess against).
 async fn confirm_enrolment(
     store: &Store,
-    challenge: &ChallengeRow,
+    attempt: Attempt<'_>,
     user: UserRow,
     secret_b32: &str,
     input: SecondFactorInput,
@@ -339,8 +417,9 @@ async fn confirm_enrolment(
     let secret = totp::base32_decode(secret_b32)
         .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("enrolment secret is not base32")))?;
     let Some(step) = totp::matching_step(&secret, &code, now_ms) else {
-        return Err(wrong_code(store, challenge, &user, actor, "enrolment", now_ms).await);
+        return Err(wrong_code(store, &attempt, &user, actor, "enrolment", now_ms).await);
     };
+    let challenge = attempt.challenge;
     let codes: Vec<String> = (0..totp::RECOVERY_CODES)
         .map(|_| {
             let mut bytes = [0u8; totp::RECOVERY_CODE_BYTES];
@@ -368,30 +447,36 @@ async fn confirm_enrolment(
     })
 }
 
-/// Counts and audits a wrong code; the error to answer with.
+/// Audits a wrong code (already counted when its try was reserved) and ends what it used up:
+/// the challenge at its last try, every challenge of the user when it started a lock. The error
+/// to answer with.
 async fn wrong_code(
     store: &Store,
-    challenge: &ChallengeRow,
+    attempt: &Attempt<'_>,
     user: &UserRow,
     actor: &Actor,
     method: &str,
     now_ms: i64,
 ) -> SecondFactorError {
+    let Attempt {
+        challenge,
+        attempts,
+        lock_until,
+    } = *attempt;
     let result: Result<SecondFactorError, sqlx::Error> = async {
-        let attempts = store.count_challenge_attempt(&challenge.token_hash).await?;
-        let locked = if challenge.enrol_secret.is_none() {
-            store.record_wrong_code(&user.id, now_ms).await?
-        } else {
-            None
-        };
-        let action = if locked.is_some() {
+        if lock_until.is_some() {
+            store.delete_challenges_of(&user.id).await?;
+        } else if attempts >= totp::CHALLENGE_MAX_ATTEMPTS {
+            store.delete_challenge(&challenge.token_hash).await?;
+        }
+        let action = if lock_until.is_some() {
             "login.second_factor_locked"
         } else {
             "login.second_factor_failure"
         };
-        let after = json!({ "method": method, "attempts": attempts, "locked_until": locked });
+        let after = json!({ "method": method, "attempts": attempts, "locked_until": lock_until });
         audit(store, actor, now_ms, action, &user.id, after).await?;
-        Ok(match locked {
+        Ok(match lock_until {
             Some(until_ms) => SecondFactorError::Locked { until_ms },
             None if attempts >= totp::CHALLENGE_MAX_ATTEMPTS => SecondFactorError::TooManyAttempts,
             None => SecondFactorError::WrongCode {

@@ -39,6 +39,18 @@ pub struct ChallengeRow {
     pub created_at: i64,
 }
 
+/// The outcome of [`Store::reserve_code_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeAttempt {
+    /// One check may go ahead. `wrong` counts it as wrong until a right code clears the count;
+    /// `lock_until` is the lock it started (it stands unless the code turns out right).
+    Reserved { wrong: i64, lock_until: Option<i64> },
+    /// The second step is locked until then.
+    Locked { until_ms: i64 },
+    /// No authenticator (reset since the password step).
+    NoFactor,
+}
+
 /// A challenge just made: the token goes to the client once and is never stored.
 pub struct NewChallenge {
     pub token: String,
@@ -138,22 +150,27 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a wrong code against a challenge (in the database, so parallel tries each count);
-    /// the challenge ends at its last allowed try. Returns the tries made so far.
-    pub async fn count_challenge_attempt(&self, token_hash: &str) -> sqlx::Result<i64> {
-        let attempts: Option<i64> = sqlx::query(
-            "update second_factor_challenges set attempts = attempts + 1 where token_hash = $1 returning attempts",
+    /// Reserves one try of a live challenge before its code is checked: one conditional update,
+    /// so parallel requests on one challenge cannot check more than
+    /// [`totp::CHALLENGE_MAX_ATTEMPTS`] codes between them. Returns the tries made so far, this
+    /// one included; `None` when the challenge is unknown, expired or out of tries.
+    pub async fn reserve_challenge_attempt(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<Option<i64>> {
+        sqlx::query(
+            "update second_factor_challenges set attempts = attempts + 1
+             where token_hash = $1 and attempts < $2 and created_at > $3
+             returning attempts",
         )
         .bind(token_hash)
+        .bind(totp::CHALLENGE_MAX_ATTEMPTS)
+        .bind(now_ms - totp::CHALLENGE_LIFETIME_MS)
         .fetch_optional(&self.pool)
         .await?
         .map(|r| r.try_get("attempts"))
-        .transpose()?;
-        let attempts = attempts.unwrap_or(totp::CHALLENGE_MAX_ATTEMPTS);
-        if attempts >= totp::CHALLENGE_MAX_ATTEMPTS {
-            self.delete_challenge(token_hash).await?;
-        }
-        Ok(attempts)
+        .transpose()
     }
 
     /// Confirms an enrolment: the authenticator (with the step its first code used, so that code
@@ -282,35 +299,62 @@ impl Store {
         .try_get("n")
     }
 
-    /// Counts a wrong code against the user; at [`totp::MAX_WRONG_CODES`] in a row the second
-    /// step locks and every waiting challenge of the user ends. Returns the lock's end, if this
-    /// wrong code started one.
-    pub async fn record_wrong_code(&self, user: &UserId, now_ms: i64) -> sqlx::Result<Option<i64>> {
+    /// Reserves one code check against the user before the code is checked, counted as wrong
+    /// until a right code clears the count ([`Store::accept_step`], [`Store::use_recovery_code`]).
+    /// Refused while the second step is locked. The reservation that reaches a lock (the 5th,
+    /// 10th … in a row: [`totp::lock_after_wrong_codes`]) starts the lock at once, in the same
+    /// transaction, so parallel requests cannot check further codes while it is being checked.
+    ///
+    /// The first statement is the write: on SQLite the transaction holds the write lock from its
+    /// start (no read-to-write upgrade), on PostgreSQL the row lock makes a parallel update wait
+    /// and re-check its condition against the count and lock written here.
+    pub async fn reserve_code_attempt(
+        &self,
+        user: &UserId,
+        now_ms: i64,
+    ) -> sqlx::Result<CodeAttempt> {
         let mut tx = self.pool.begin().await?;
         let wrong: Option<i64> = sqlx::query(
-            "update second_factors set failed_attempts = failed_attempts + 1 where user_id = $1 returning failed_attempts",
+            "update second_factors set failed_attempts = failed_attempts + 1
+             where user_id = $1 and (locked_until is null or locked_until <= $2)
+             returning failed_attempts",
         )
         .bind(user.as_str())
+        .bind(now_ms)
         .fetch_optional(&mut *tx)
         .await?
         .map(|r| r.try_get("failed_attempts"))
         .transpose()?;
-        let until = wrong.and_then(|w| totp::lock_after_wrong_codes(w, now_ms));
-        if let Some(until) = until {
-            sqlx::query(
-                "update second_factors set failed_attempts = 0, locked_until = $1 where user_id = $2",
-            )
-            .bind(until)
-            .bind(user.as_str())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("delete from second_factor_challenges where user_id = $1")
+        let Some(wrong) = wrong else {
+            tx.rollback().await?;
+            return Ok(match self.second_factor(user).await? {
+                Some(SecondFactorRow {
+                    locked_until: Some(until_ms),
+                    ..
+                }) if until_ms > now_ms => CodeAttempt::Locked { until_ms },
+                // Reset by an administrator meanwhile.
+                _ => CodeAttempt::NoFactor,
+            });
+        };
+        let lock_until = totp::lock_after_wrong_codes(wrong, now_ms);
+        if let Some(until) = lock_until {
+            sqlx::query("update second_factors set locked_until = $1 where user_id = $2")
+                .bind(until)
                 .bind(user.as_str())
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
-        Ok(until)
+        Ok(CodeAttempt::Reserved { wrong, lock_until })
+    }
+
+    /// Ends every waiting challenge of a user (their second step has just locked).
+    pub async fn delete_challenges_of(&self, user: &UserId) -> sqlx::Result<()> {
+        sqlx::query("delete from second_factor_challenges where user_id = $1")
+            .bind(user.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Removes a user's authenticator and recovery codes (a lost phone) and ends their sessions

@@ -168,6 +168,7 @@ pub async fn submit_second_factor(
     let username = pending.username.clone();
     let done = second_factor::complete(
         &state.store,
+        &state.signin,
         token,
         SessionKind::Web,
         &form.code,
@@ -177,11 +178,18 @@ pub async fn submit_second_factor(
     .await;
     let done = match done {
         Ok(done) => done,
-        Err(e @ (SecondFactorError::WrongCode { .. } | SecondFactorError::Invalid(_))) => {
+        Err(
+            e @ (SecondFactorError::WrongCode { .. }
+            | SecondFactorError::Invalid(_)
+            | SecondFactorError::Throttled { .. }),
+        ) => {
             let status = match e {
                 SecondFactorError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                // As the login page: 429, and when to try again.
+                SecondFactorError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
             };
+            let retry_after = e.retry_after_secs();
             // The page again, with the tries that are left.
             let pending =
                 match second_factor::pending(&state.store, token, SessionKind::Web, now).await {
@@ -189,8 +197,13 @@ pub async fn submit_second_factor(
                     Err(SecondFactorError::Store(e)) => return Err(e.into()),
                     Err(e) => return start_again(&state, &client, &username, e.to_string()),
                 };
-            let page = second_factor_page(pending, Some(e.to_string()));
-            return Ok((status, render(&page)?).into_response());
+            let page = render(&second_factor_page(pending, Some(e.to_string())))?;
+            return Ok(match retry_after {
+                Some(secs) => {
+                    (status, [(header::RETRY_AFTER, secs.to_string())], page).into_response()
+                }
+                None => (status, page).into_response(),
+            });
         }
         Err(SecondFactorError::Store(e)) => return Err(e.into()),
         Err(e) => return start_again(&state, &client, &username, e.to_string()),

@@ -10,8 +10,8 @@ use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use xiaodi::config::Config;
 use xiaodi::domain::totp::{
-    CHALLENGE_LIFETIME_MS, CODE_LOCK_MS, MAX_WRONG_CODES, STEP_SECS, base32_decode, code_at,
-    recovery_hash, step_of,
+    CHALLENGE_LIFETIME_MS, CHALLENGE_MAX_ATTEMPTS, CODE_LOCK_MS, MAX_WRONG_CODES, STEP_SECS,
+    base32_decode, code_at, code_lock_ms, recovery_hash, step_of,
 };
 
 /// Runs a story on SQLite and PostgreSQL with the shipped `two_factor_roles`.
@@ -798,6 +798,366 @@ async fn the_second_step_needs_its_cookie_and_token(app: TestApp) {
     assert_eq!(app.count("second_factors").await, 0);
 }
 
+/// An app whose sign-in limiter stays out of the way, for the stories about the database limits.
+async fn spawn_unthrottled(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |c| {
+        c.two_factor_roles = Config::default().two_factor_roles;
+        c.signin_address_burst = 1_000;
+        c.signin_name_burst = 1_000;
+    })
+    .await
+}
+
+/// A code that is not the one the authenticator shows now (nor one step either side).
+fn wrong_code_now(app: &TestApp, secret: &[u8]) -> String {
+    let step = step_of(app.clock.now_ms());
+    let taken: Vec<String> = (step - 1..=step + 1).map(|s| code_at(secret, s)).collect();
+    (0..4)
+        .map(|d| format!("{d}{d}{d}{d}{d}{d}"))
+        .find(|c| !taken.contains(c))
+        .unwrap()
+}
+
+/// Sends all the (pending token, code) pairs at once; the answers' statuses and error codes.
+async fn all_at_once(app: &TestApp, tries: Vec<(String, String)>) -> Vec<(StatusCode, String)> {
+    let sent = tries.into_iter().map(|(pending, code)| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/auth/second-factor");
+        tokio::spawn(async move {
+            let resp = client
+                .post(url)
+                .json(&json!({ "pending_token": pending, "code": code }))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            (status, body["error"].as_str().unwrap_or("").to_string())
+        })
+    });
+    futures_util::future::join_all(sent)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// How many codes were checked and found wrong: each check writes one audit entry.
+async fn codes_checked_wrong(app: &TestApp, username: &str) -> usize {
+    audit_actions(app, username)
+        .await
+        .iter()
+        .filter(|a| *a == "login.second_factor_failure" || *a == "login.second_factor_locked")
+        .count()
+}
+
+async fn factor_state(app: &TestApp, username: &str) -> (i64, Option<i64>) {
+    use sqlx::Row;
+    let row = sqlx::query(
+        "select f.failed_attempts, f.locked_until from second_factors f join users u on u.id = f.user_id where u.username = $1",
+    )
+    .bind(username)
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    (
+        row.try_get("failed_attempts").unwrap(),
+        row.try_get("locked_until").unwrap(),
+    )
+}
+
+/// Review finding 5: twenty wrong codes sent at once at one challenge check at most five, both
+/// while setting up an authenticator (the challenge's limit) and after (the user's limit, over
+/// several challenges at once); the rest are refused without a check.
+async fn parallel_codes_check_no_more_than_the_limits(db: Db) {
+    let Some(app) = spawn_unthrottled(db).await else {
+        return;
+    };
+    // Setting up: the challenge's five tries.
+    let answer = api_pending(&app, "admin", ADMIN_PASSWORD).await;
+    let secret = base32_decode(answer["enrolment"]["secret"].as_str().unwrap()).unwrap();
+    let pending = answer["pending_token"].as_str().unwrap().to_string();
+    let wrong = wrong_code_now(&app, &secret);
+    let answers = all_at_once(&app, vec![(pending.clone(), wrong.clone()); 20]).await;
+    assert_eq!(
+        codes_checked_wrong(&app, "admin").await as i64,
+        CHALLENGE_MAX_ATTEMPTS,
+        "{answers:?}"
+    );
+    let told_wrong = answers
+        .iter()
+        .filter(|(_, e)| e == "second_factor_wrong")
+        .count() as i64;
+    assert_eq!(told_wrong, CHALLENGE_MAX_ATTEMPTS - 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(s, e)| *s == StatusCode::UNAUTHORIZED
+            && (e == "second_factor_wrong" || e == "second_factor_expired")),
+        "{answers:?}"
+    );
+    assert_eq!(app.count("second_factor_challenges").await, 0);
+    // Out of tries: even the right code is refused, and nothing was set up.
+    let late = second_step(&app, &pending, &code_now(&app, &secret)).await;
+    assert_eq!(
+        json_of(late, StatusCode::UNAUTHORIZED).await["error"],
+        "second_factor_expired"
+    );
+    assert_eq!(app.count("second_factors").await, 0);
+
+    // Set up: the user's five wrong codes in a row, over four challenges at once.
+    let (_, secret, _) = api_enrol(&app, "admin", ADMIN_PASSWORD).await;
+    next_step(&app);
+    let before = codes_checked_wrong(&app, "admin").await;
+    let wrong = wrong_code_now(&app, &secret);
+    let mut tries = Vec::new();
+    for _ in 0..4 {
+        let answer = api_pending(&app, "admin", ADMIN_PASSWORD).await;
+        let pending = answer["pending_token"].as_str().unwrap().to_string();
+        tries.extend(std::iter::repeat_n((pending, wrong.clone()), 5));
+    }
+    let answers = all_at_once(&app, tries).await;
+    assert_eq!(
+        (codes_checked_wrong(&app, "admin").await - before) as i64,
+        MAX_WRONG_CODES,
+        "{answers:?}"
+    );
+    assert_eq!(
+        audit_actions(&app, "admin")
+            .await
+            .iter()
+            .filter(|a| *a == "login.second_factor_locked")
+            .count(),
+        1
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|(s, e)| *s == StatusCode::LOCKED && e == "locked"),
+        "{answers:?}"
+    );
+    let now = app.clock.now_ms();
+    assert_eq!(
+        factor_state(&app, "admin").await,
+        (MAX_WRONG_CODES, Some(now + CODE_LOCK_MS))
+    );
+    // The lock ended every waiting challenge.
+    assert_eq!(app.count("second_factor_challenges").await, 0);
+}
+
+/// Review finding 6: the wrong-code count is not reset when a lock starts; each further five
+/// wrong codes lock twice as long (15, 30, 60 minutes …), until a right code starts afresh.
+async fn each_further_lock_lasts_longer(app: TestApp) {
+    let (_, secret, _) = api_enrol(&app, "admin", ADMIN_PASSWORD).await;
+    for nth in 1..=3_i64 {
+        next_step(&app);
+        let answer = api_pending(&app, "admin", ADMIN_PASSWORD).await;
+        let pending = answer["pending_token"].as_str().unwrap().to_string();
+        let wrong = wrong_code_now(&app, &secret);
+        for _ in 1..MAX_WRONG_CODES {
+            json_of(
+                second_step(&app, &pending, &wrong).await,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await;
+        }
+        let locked = json_of(
+            second_step(&app, &pending, &wrong).await,
+            StatusCode::LOCKED,
+        )
+        .await;
+        let now = app.clock.now_ms();
+        let lock = code_lock_ms(nth);
+        assert_eq!(lock, CODE_LOCK_MS << (nth - 1));
+        assert_eq!(
+            factor_state(&app, "admin").await,
+            (nth * MAX_WRONG_CODES, Some(now + lock)),
+            "lock {nth}"
+        );
+        assert!(
+            locked["message"].as_str().unwrap().contains("锁定时间加倍"),
+            "{locked}"
+        );
+        // Still locked a moment before its end: the right password begins nothing.
+        app.clock.advance_ms(lock - 1);
+        let r = json_of(
+            app.api_login("admin", ADMIN_PASSWORD).await,
+            StatusCode::LOCKED,
+        )
+        .await;
+        assert_eq!(r["error"], "locked");
+        app.clock.advance_ms(1);
+    }
+    // A right code clears the count: the next five wrong codes lock for 15 minutes again.
+    api_sign_in(&app, "admin", ADMIN_PASSWORD, &secret).await;
+    assert_eq!(factor_state(&app, "admin").await, (0, None));
+    next_step(&app);
+    let answer = api_pending(&app, "admin", ADMIN_PASSWORD).await;
+    let pending = answer["pending_token"].as_str().unwrap().to_string();
+    let wrong = wrong_code_now(&app, &secret);
+    for _ in 1..MAX_WRONG_CODES {
+        second_step(&app, &pending, &wrong).await;
+    }
+    json_of(
+        second_step(&app, &pending, &wrong).await,
+        StatusCode::LOCKED,
+    )
+    .await;
+    let now = app.clock.now_ms();
+    assert_eq!(
+        factor_state(&app, "admin").await,
+        (MAX_WRONG_CODES, Some(now + CODE_LOCK_MS))
+    );
+}
+
+/// An app whose sign-in limiter allows `name_burst` tries per name (then one per 30 s) and
+/// `address_burst` per address (then one per 6 s).
+async fn spawn_throttled(db: Db, name_burst: u32, address_burst: u32) -> Option<TestApp> {
+    spawn_app_with(db, |c| {
+        c.two_factor_roles = Config::default().two_factor_roles;
+        c.signin_name_burst = name_burst;
+        c.signin_name_per_minute = 2;
+        c.signin_address_burst = address_burst;
+        c.signin_address_per_minute = 10;
+    })
+    .await
+}
+
+/// Review finding 5: the second step goes through the sign-in limiter per user name: past the
+/// limit a try is answered 429 with Retry-After on the API and the web, and nothing is checked
+/// or counted (not even a right code); a right code gives its try back.
+async fn the_second_step_is_throttled_per_user(db: Db) {
+    let Some(app) = spawn_throttled(db, 3, 1_000).await else {
+        return;
+    };
+    let (_, secret, _) = api_enrol(&app, "admin", ADMIN_PASSWORD).await;
+    next_step(&app);
+    let answer = api_pending(&app, "admin", ADMIN_PASSWORD).await;
+    let pending = answer["pending_token"].as_str().unwrap().to_string();
+    let wrong = wrong_code_now(&app, &secret);
+    for _ in 0..3 {
+        json_of(
+            second_step(&app, &pending, &wrong).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let throttled = second_step(&app, &pending, &code_now(&app, &secret)).await;
+    assert_eq!(throttled.headers()["retry-after"], "30");
+    let body = json_of(throttled, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body["error"], "too_many_attempts");
+    assert!(
+        body["message"].as_str().unwrap().contains("请 30 秒后再试"),
+        "{body}"
+    );
+    // Nothing checked: the challenge's and the user's counts stand at three.
+    assert_eq!(
+        app.text(
+            "select cast(attempts as text) as t from second_factor_challenges",
+            &[]
+        )
+        .await,
+        "3"
+    );
+    assert_eq!(factor_state(&app, "admin").await.0, 3);
+    assert_eq!(codes_checked_wrong(&app, "admin").await, 3);
+    // After the wait, the right code (of the new half-minute) signs in, and gives its try back.
+    app.clock.advance_ms(30_000);
+    let done = json_of(
+        second_step(&app, &pending, &code_now(&app, &secret)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(done["token"].is_string());
+    assert_eq!(factor_state(&app, "admin").await, (0, None));
+
+    // The web form, likewise: two wrong codes spend the tries the right code gave back; the
+    // third try is a 429 that keeps the page (and its challenge) for later.
+    next_step(&app);
+    let (client, _) = app.web_login("admin", ADMIN_PASSWORD).await;
+    let page = second_factor_page(&app, &client).await;
+    let wrong = wrong_code_now(&app, &secret);
+    for _ in 0..2 {
+        let r = post_code(&app, &client, &page, &wrong).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = post_code(&app, &client, &page, &code_now(&app, &secret)).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "30");
+    let text = r.text().await.unwrap();
+    assert!(text.contains("验证尝试过于频繁，请 30 秒后再试"), "{text}");
+    assert!(text.contains("还可尝试 3 次"), "{text}");
+    app.clock.advance_ms(30_000);
+    let page = second_factor_page(&app, &client).await;
+    let ok = post_code(&app, &client, &page, &code_now(&app, &secret)).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get_with(&client, "/").await.status(), StatusCode::OK);
+}
+
+/// And per address: wrong codes for two users from one address share its limit.
+async fn the_second_step_is_throttled_per_address(db: Db) {
+    let Some(app) = spawn_throttled(db, 1_000, 4).await else {
+        return;
+    };
+    app.add_user("hq1", "东莞市“百千万工程”指挥部办公室", "hq")
+        .await;
+    // Each right password and each right code gives its try back.
+    let (_, admin_secret, _) = api_enrol(&app, "admin", ADMIN_PASSWORD).await;
+    let (_, hq_secret, _) = api_enrol(&app, "hq1", PASSWORD).await;
+    next_step(&app);
+    let admin = api_pending(&app, "admin", ADMIN_PASSWORD).await;
+    let hq = api_pending(&app, "hq1", PASSWORD).await;
+    let admin_pending = admin["pending_token"].as_str().unwrap();
+    let hq_pending = hq["pending_token"].as_str().unwrap();
+    for _ in 0..2 {
+        json_of(
+            second_step(&app, admin_pending, &wrong_code_now(&app, &admin_secret)).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+        json_of(
+            second_step(&app, hq_pending, &wrong_code_now(&app, &hq_secret)).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let r = second_step(&app, hq_pending, &code_now(&app, &hq_secret)).await;
+    assert_eq!(r.headers()["retry-after"], "6");
+    assert_eq!(
+        json_of(r, StatusCode::TOO_MANY_REQUESTS).await["error"],
+        "too_many_attempts"
+    );
+    assert_eq!(factor_state(&app, "hq1").await.0, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_codes_check_no_more_than_the_limits_sqlite() {
+    parallel_codes_check_no_more_than_the_limits(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_codes_check_no_more_than_the_limits_postgres() {
+    parallel_codes_check_no_more_than_the_limits(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_step_is_throttled_per_user_sqlite() {
+    the_second_step_is_throttled_per_user(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_step_is_throttled_per_user_postgres() {
+    the_second_step_is_throttled_per_user(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_step_is_throttled_per_address_sqlite() {
+    the_second_step_is_throttled_per_address(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_step_is_throttled_per_address_postgres() {
+    the_second_step_is_throttled_per_address(Db::Postgres).await;
+}
+
 on_both_with_two_factors!(
     the_web_sets_up_and_then_asks_for_the_code,
     the_api_flow_and_recovery_codes,
@@ -807,4 +1167,5 @@ on_both_with_two_factors!(
     the_cli_resets_a_second_factor,
     a_forced_password_change_comes_after_the_code,
     the_second_step_needs_its_cookie_and_token,
+    each_further_lock_lasts_longer,
 );
