@@ -185,7 +185,7 @@ impl Store {
         step: i64,
         recovery_hashes: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let gone = sqlx::query("delete from second_factor_challenges where token_hash = $1")
             .bind(&challenge.token_hash)
             .execute(&mut *tx)
@@ -266,7 +266,7 @@ impl Store {
         code_hash: &str,
         now_ms: i64,
     ) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "update recovery_codes set used_at = $1 where user_id = $2 and code_hash = $3 and used_at is null",
         )
@@ -313,7 +313,7 @@ impl Store {
         user: &UserId,
         now_ms: i64,
     ) -> sqlx::Result<CodeAttempt> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let wrong: Option<i64> = sqlx::query(
             "update second_factors set failed_attempts = failed_attempts + 1
              where user_id = $1 and (locked_until is null or locked_until <= $2)
@@ -365,7 +365,7 @@ impl Store {
         now_ms: i64,
         user: &UserId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("delete from second_factors where user_id = $1")
             .bind(user.as_str())
             .execute(&mut *tx)
