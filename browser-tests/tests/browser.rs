@@ -90,7 +90,7 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
 
     // The other tabs of the workspace render, at desktop width, for people to look at.
     for (tab, marker, shot) in [
-        ("驻点服务", "#onsite-progress", "onsite-1280px.png"),
+        ("驻镇(含驻村)服务", "#onsite-progress", "onsite-1280px.png"),
         ("三方协议", "#agreement-status", "agreement-1280px.png"),
         ("实践基地", "#base-status", "bases-1280px.png"),
     ] {
@@ -283,9 +283,9 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
         );
     }
 
-    // 驻点服务: 92 days in the town (the longest one entry may be) and 12 in the village,
+    // 驻镇(含驻村)服务: 92 days in the town (the longest one entry may be) and 12 in the village,
     // 104 distinct days of 2024.
-    b.follow("驻点服务").await;
+    b.follow("驻镇(含驻村)服务").await;
     for (from, to, place, content, members) in [
         (
             "2024-03-01",

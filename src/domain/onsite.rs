@@ -1,4 +1,4 @@
-//! 驻镇(驻村)服务 (四(二)): an on-site service entry as entered, parsed into one the store may
+//! 驻镇(含驻村)服务 (四(二)): an on-site service entry as entered, parsed into one the store may
 //! record. Whether the members were on the team on those days is checked by the store, inside
 //! the write, against the team as it stands then.
 

@@ -198,7 +198,7 @@ impl Plan {
                 "其他队员为{}及以上职称的专业教职工",
                 r.team_min_title.label()
             ),
-            RuleId::Onsite => format!("每年累计驻镇(村)服务不少于 {} 天", r.onsite_min_days),
+            RuleId::Onsite => format!("每年累计驻镇(含驻村)服务不少于 {} 天", r.onsite_min_days),
             RuleId::Base => format!("共同建设 {} 个乡村建设实践基地", r.bases_min),
             RuleId::Meetings => format!("每年至少召开 {} 次联席会议", r.meetings_min),
             RuleId::AnnualPlan => "联席会议讨论和决定年度合作计划".into(),

@@ -1,4 +1,4 @@
-//! On-site service (驻镇(驻村)服务) entries of a group, their members and confirmations.
+//! On-site service (驻镇(含驻村)服务) entries of a group, their members and confirmations.
 
 use super::audit::{self, Actor, AuditEntry};
 use super::rows::date;

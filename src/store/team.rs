@@ -160,7 +160,7 @@ impl Store {
             && left_on.to_string() <= last
         {
             let msg = format!(
-                "{} 在 {last} 还有驻点服务记录，离队日期应晚于该日",
+                "{} 在 {last} 还有驻镇(含驻村)服务记录，离队日期应晚于该日",
                 member.person_name
             );
             return Err(FieldError::new("离队日期", msg).into());

@@ -783,7 +783,7 @@ async fn the_onsite_sheet_imports_through_the_api(app: TestApp) {
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    assert_eq!(fields(&r), vec!["驻点服务表".to_string()]);
+    assert_eq!(fields(&r), vec!["驻镇(含驻村)服务表".to_string()]);
     let r = multipart(
         &app,
         &t,

@@ -714,7 +714,21 @@ async fn uploads_are_checked_and_stored_by_content(app: TestApp) {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert!(page.contains(&digest), "the page shows the SHA-256");
+    assert!(
+        page.contains("三方协议.pdf") && !page.contains(&digest),
+        "the page lists the file by name; the SHA-256 is for programs"
+    );
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let api: Value = app
+        .api_get(&token, &format!("/api/v1/groups/{}/agreement", g.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        api.to_string().contains(&digest),
+        "the API gives the SHA-256"
+    );
     // Signed by the university and the town alone: not the tripartite agreement of 四(二).
     assert!(
         page.contains("期限 2024-01-29 已过，尚未签署：凤凰岗社区、东莞市电子科技学校"),
@@ -1234,7 +1248,7 @@ async fn mistakes_are_withdrawn_and_history_is_kept(app: TestApp) {
         r.text()
             .await
             .unwrap()
-            .contains("2024-03-02 还有驻点服务记录")
+            .contains("2024-03-02 还有驻镇(含驻村)服务记录")
     );
     let r = post_form(
         &app,
@@ -1505,3 +1519,122 @@ on_both!(
     onsite_xlsx_round_trip,
     identical_onsite_submissions_at_once_record_one_entry,
 );
+
+/// True when `text` holds a run of 64 hexadecimal digits (a SHA-256 written out).
+fn has_sha256(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+        if run >= 64 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Village staff see one name for on-site service, the plan's 驻镇(含驻村)服务, and files by name,
+/// size and upload time: no SHA-256 on their pages (the API keeps it).
+async fn business_pages_use_one_name_and_show_no_hashes(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    app.add_user("fhg", "凤凰岗社区", "village").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let gid = g.id.clone();
+
+    // An agreement with a scan and a base with a photo, so both pages list a file.
+    let csrf = app.csrf_of(&school).await;
+    let form = Form::new()
+        .text("csrf_token", csrf)
+        .text("signed_on", "2024-01-20")
+        .text("parties", g.university.clone())
+        .text("parties", g.town.clone())
+        .part(
+            "scans",
+            Part::bytes(b"%PDF-1.7\n1 0 obj\n".to_vec()).file_name("协议.pdf"),
+        );
+    let r = school
+        .post(app.url(&format!("/groups/{gid}/agreement")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let csrf = app.csrf_of(&school).await;
+    let form = Form::new()
+        .text("csrf_token", csrf)
+        .text("name", "凤凰岗乡村振兴实践基地")
+        .text("place", g.village.clone())
+        .text("opened_on", "2024-04-18")
+        .text("functions", "red_education")
+        .part(
+            "photos",
+            Part::bytes(b"\x89PNG\r\n\x1a\nphoto".to_vec()).file_name("揭牌.png"),
+        );
+    let r = school
+        .post(app.url(&format!("/groups/{gid}/bases")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("attachments").await, 2);
+
+    let village = app.web_client("fhg", PASSWORD).await;
+    let mut pages = HashMap::new();
+    for tab in ["", "/agreement", "/onsite", "/bases"] {
+        let resp = app.get_with(&village, &format!("/groups/{gid}{tab}")).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{tab}");
+        let page = resp.text().await.unwrap();
+        assert!(
+            page.contains("驻镇(含驻村)服务"),
+            "{tab}: the tab and titles use the plan's name"
+        );
+        for old in ["驻点服务", "驻镇(驻村)服务", "驻镇(村)服务"] {
+            assert!(!page.contains(old), "{tab}: still says {old}");
+        }
+        assert!(
+            !has_sha256(&page),
+            "{tab}: a SHA-256 is shown to village staff"
+        );
+        pages.insert(tab, page);
+    }
+    assert!(pages["/onsite"].contains("<title>驻镇(含驻村)服务"));
+
+    // Files are listed by name, size and upload time, in Asia/Shanghai.
+    let uploaded = |file: &'static str| {
+        let app = &app;
+        async move {
+            let ms: i64 = app
+                .text(
+                    "select cast(created_at as text) from attachments where file_name = $1",
+                    &[file],
+                )
+                .await
+                .parse()
+                .unwrap();
+            format!("上传于 {}", xiaodi::clock::format_ms(ms))
+        }
+    };
+    let scan = uploaded("协议.pdf").await;
+    assert!(
+        pages["/agreement"].contains("协议.pdf")
+            && pages["/agreement"].contains("1 KB")
+            && pages["/agreement"].contains(&scan),
+        "{scan}"
+    );
+    let photo = uploaded("揭牌.png").await;
+    assert!(pages["/bases"].contains("揭牌.png") && pages["/bases"].contains(&photo));
+
+    // The hash is still there for programs: the API gives it.
+    let token = app.api_token("fhg", PASSWORD).await;
+    let body = app
+        .api_get(&token, &format!("/api/v1/groups/{gid}/agreement"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(has_sha256(&body), "{body}");
+    assert!(!has_sha256("3f2a-not-a-hash"));
+}
+
+on_both!(business_pages_use_one_name_and_show_no_hashes);

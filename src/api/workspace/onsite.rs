@@ -238,10 +238,12 @@ pub async fn import_onsite_entries(
     ws.require_edit()?;
     let mut form = read_parts(crate::api::multipart(multipart)?).await?;
     let Some(sheet) = form.take_files("file").into_iter().next() else {
-        return Err(AppError::Invalid(FieldError::new("驻点服务表", "请选择要导入的文件")).into());
+        return Err(
+            AppError::Invalid(FieldError::new("驻镇(含驻村)服务表", "请选择要导入的文件")).into(),
+        );
     };
     let rows = crate::imports::read_sheet(&sheet.bytes)
-        .map_err(|e| AppError::Invalid(FieldError::new("驻点服务表", e)))?;
+        .map_err(|e| AppError::Invalid(FieldError::new("驻镇(含驻村)服务表", e)))?;
     let imported = onsite::import_onsite_entries(&writer(&state, &user), &ws, &rows).await?;
     Ok(Json(ImportResult { imported }))
 }

@@ -1,4 +1,4 @@
-//! 驻镇(驻村)服务 (四(二)): recording an entry, withdrawing one entered by mistake, and the
+//! 驻镇(含驻村)服务 (四(二)): recording an entry, withdrawing one entered by mistake, and the
 //! town's or village's confirmation.
 
 use super::{OpenedGroup, Writer};

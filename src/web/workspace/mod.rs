@@ -41,7 +41,7 @@ impl GroupHead {
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
             ("team", "/team", "服务工作队"),
-            ("onsite", "/onsite", "驻点服务"),
+            ("onsite", "/onsite", "驻镇(含驻村)服务"),
             ("bases", "/bases", "实践基地"),
         ]
     }
@@ -74,7 +74,8 @@ pub struct AttachmentLine {
     pub id: String,
     pub file_name: String,
     pub size: String,
-    pub sha256: String,
+    /// When it was uploaded, Asia/Shanghai; the SHA-256 stays in the API, not on pages.
+    pub uploaded_at: String,
 }
 
 impl From<&AttachmentRow> for AttachmentLine {
@@ -88,7 +89,7 @@ impl From<&AttachmentRow> for AttachmentLine {
             id: a.id.to_string(),
             file_name: a.file_name.clone(),
             size,
-            sha256: a.sha256.clone(),
+            uploaded_at: crate::clock::format_ms(a.created_at),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! 驻镇(驻村)服务 (四(二)): entries with a date range, the members present and the place;
+//! 驻镇(含驻村)服务 (四(二)): entries with a date range, the members present and the place;
 //! progress for a calendar year; confirmation by the town or village; xlsx export and import
 //! in the same columns (a round trip).
 
@@ -330,7 +330,7 @@ pub async fn export_onsite(
     let status = non_empty(&q.status).unwrap_or_default();
     let entries = filter_entries(&all, non_empty(&q.place).as_deref(), &status);
     let table = Table {
-        sheet: "驻点服务".into(),
+        sheet: "驻镇(含驻村)服务".into(),
         headers: COLUMNS.to_vec(),
         rows: entries
             .iter()
@@ -346,7 +346,7 @@ pub async fn export_onsite(
             })
             .collect(),
     };
-    let file = format!("第{}组驻点服务{year}.xlsx", ws.group().number);
+    let file = format!("第{}组驻镇(含驻村)服务{year}.xlsx", ws.group().number);
     let group = ws.group().id.to_string();
     audited_xlsx(&state, &user, "onsite_entry", Some(&group), &file, &table).await
 }
@@ -359,9 +359,9 @@ pub async fn import_onsite(
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let bytes = read_upload(multipart, &user.csrf_token, "驻点服务表").await?;
+    let bytes = read_upload(multipart, &user.csrf_token, "驻镇(含驻村)服务表").await?;
     let result: Result<usize, Vec<String>> = match crate::imports::read_sheet(&bytes) {
-        Err(e) => Err(vec![format!("驻点服务表：{e}")]),
+        Err(e) => Err(vec![format!("驻镇(含驻村)服务表：{e}")]),
         Ok(rows) => {
             let w = writer(&state, &user);
             match services::import_onsite_entries(&w, &ws, &rows).await {
