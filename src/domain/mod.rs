@@ -2,6 +2,7 @@
 //! A reader learns the plan here.
 
 pub mod agreement;
+pub mod audit_labels;
 pub mod base;
 pub mod evaluator;
 pub mod facts;

@@ -4,6 +4,7 @@
 use super::Store;
 use crate::domain::ids::{AuditId, UserId};
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 /// Who is acting, and from which address.
 #[derive(Debug, Clone)]
@@ -48,6 +49,8 @@ pub struct AuditRecord {
 pub struct AuditFilter {
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// The acting user's organisation, by its name as the platform shows it.
+    pub organisation: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     pub limit: i64,
@@ -494,7 +497,9 @@ impl Store {
     pub async fn list_audit(&self, f: &AuditFilter) -> sqlx::Result<(Vec<AuditRecord>, i64)> {
         // Filters are optional: `$n is null or …` keeps one static statement for every combination.
         const WHERE: &str = " where ($1 is null or actor_name = $1) and ($2 is null or action = $2)
-              and ($3 is null or at >= $3) and ($4 is null or at < $4)";
+              and ($3 is null or at >= $3) and ($4 is null or at < $4)
+              and ($5 is null or actor_user_id in
+                   (select u.id from users u join organisations o on o.id = u.org_id where o.name = $5))";
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select count(*) as n from audit_events{WHERE}"
         )))
@@ -502,17 +507,19 @@ impl Store {
         .bind(f.action.as_deref())
         .bind(f.from_ms)
         .bind(f.to_ms)
+        .bind(f.organisation.as_deref())
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "select at, actor_name, action, entity, entity_id, before_json, after_json, ip from audit_events{WHERE}
-             order by at desc, seq desc, id limit $5 offset $6"
+             order by at desc, seq desc, id limit $6 offset $7"
         )))
         .bind(f.actor.as_deref())
         .bind(f.action.as_deref())
         .bind(f.from_ms)
         .bind(f.to_ms)
+        .bind(f.organisation.as_deref())
         .bind(f.limit)
         .bind(f.offset)
         .fetch_all(&self.pool)
@@ -533,6 +540,68 @@ impl Store {
             })
             .collect::<sqlx::Result<Vec<_>>>()?;
         Ok((records, total))
+    }
+
+    /// Names for the records a page of the log refers to: accounts, groups and organisations, in
+    /// one query for the whole page. Keys are `(kind, id)`; ids that name nothing are left out.
+    pub async fn audit_record_names(
+        &self,
+        records: &[(String, String)],
+    ) -> sqlx::Result<HashMap<(String, String), String>> {
+        let ids = |kind: &str| -> Vec<&str> {
+            let mut v: Vec<&str> = records
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, id)| id.as_str())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let (users, groups, orgs) = (ids("user"), ids("group"), ids("organisation"));
+        let mut parts = Vec::new();
+        let mut binds: Vec<&str> = Vec::new();
+        fn list<'a>(ids: &[&'a str], binds: &mut Vec<&'a str>) -> String {
+            let ph: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    binds.push(id);
+                    format!("${}", binds.len())
+                })
+                .collect();
+            ph.join(", ")
+        }
+        if !users.is_empty() {
+            let ph = list(&users, &mut binds);
+            parts.push(format!(
+                "select 'user' as kind, id, display_name || '（' || username || '）' as name from users where id in ({ph})"
+            ));
+        }
+        if !groups.is_empty() {
+            let ph = list(&groups, &mut binds);
+            parts.push(format!(
+                "select 'group' as kind, id, '第 ' || cast(number as text) || ' 组' as name from pairing_groups where id in ({ph})"
+            ));
+        }
+        if !orgs.is_empty() {
+            let ph = list(&orgs, &mut binds);
+            parts.push(format!(
+                "select 'organisation' as kind, id, name from organisations where id in ({ph})"
+            ));
+        }
+        let mut names = HashMap::new();
+        if parts.is_empty() {
+            return Ok(names);
+        }
+        let sql = parts.join(" union all ");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        for r in q.fetch_all(&self.pool).await? {
+            names.insert((r.try_get("kind")?, r.try_get("id")?), r.try_get("name")?);
+        }
+        Ok(names)
     }
 }
 

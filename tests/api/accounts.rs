@@ -805,10 +805,10 @@ async fn the_auditor_sees_every_administrator_action(app: TestApp) {
         ("sys", "login.success"),
         ("sec", "login.success"),
     ] {
-        let on_account = |r: &Vec<String>| action.starts_with("login.") || r[4] == id;
+        let on_account = |r: &Vec<String>| action.starts_with("login.") || r[5] == id;
         assert!(
             rows.iter()
-                .any(|r| r[1] == actor && r[2] == action && on_account(r)),
+                .any(|r| r[1] == actor && r[3] == action && on_account(r)),
             "{actor} {action} in the auditor's export"
         );
     }

@@ -170,7 +170,10 @@ async fn sysadmin_and_auditor_see_no_business_records(app: TestApp) {
     let export = app.get_with(&aud, "/audit/export.xlsx").await;
     assert_eq!(export.status(), StatusCode::OK);
     let rows = xiaodi::imports::read_sheet(&export.bytes().await.unwrap()).unwrap();
-    assert!(rows.iter().any(|r| r[2] == "group.create"));
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "新建结对组" && r[3] == "group.create")
+    );
 
     // The bureau owns the programme but does not read the audit log or manage accounts.
     let bureau = app.web_client("admin", ADMIN_PASSWORD).await;

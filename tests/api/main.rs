@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod api_writes;
 mod audit_chain;
+mod audit_log;
 mod auth;
 mod authorisation;
 mod backup;

@@ -1,0 +1,272 @@
+//! The audit log in Chinese: labels for the action codes and record kinds the platform writes,
+//! and a before/after pair turned into "字段：旧值 → 新值" lines. Codes without a label are shown
+//! as they are, so nothing written to the log is ever hidden from the auditor.
+
+use super::org::OrgKind;
+use super::user::{Approval, Role};
+use serde_json::Value;
+
+/// Every action code the platform writes, with its Chinese label, in the order the filter lists them.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("login.success", "登录成功"),
+    ("login.failure", "登录失败"),
+    ("login.locked", "登录失败次数过多，账户锁定"),
+    ("login.refused_locked", "账户锁定期间尝试登录"),
+    ("login.second_factor_required", "登录待第二因素验证"),
+    ("login.second_factor_success", "第二因素验证成功"),
+    ("login.second_factor_failure", "第二因素验证失败"),
+    ("login.second_factor_locked", "第二因素失败次数过多，锁定"),
+    (
+        "login.second_factor_refused_locked",
+        "第二因素锁定期间尝试验证",
+    ),
+    ("logout", "退出登录"),
+    ("user.create", "创建账户"),
+    ("user.approve", "审核通过账户"),
+    ("user.reject", "审核不通过账户"),
+    ("user.role_requested", "申请变更角色"),
+    ("user.role_change", "变更角色"),
+    ("user.disable", "停用账户"),
+    ("user.enable", "启用账户"),
+    ("user.unlock", "解除锁定"),
+    ("user.reset_password", "重置密码"),
+    ("user.change_password", "修改密码"),
+    ("user.password_expired", "密码到期须修改"),
+    ("user.disable_dormant", "停用长期未用账户"),
+    ("second_factor.enrol", "绑定第二因素"),
+    ("second_factor.reset", "重置第二因素"),
+    ("organisation.create", "新增单位"),
+    ("plan.load", "载入结对方案"),
+    ("group.create", "新建结对组"),
+    ("agreement.create", "录入协议"),
+    ("agreement.update", "修改协议"),
+    ("attachment.create", "上传附件"),
+    ("team_member.create", "新增服务队员"),
+    ("team_member.leave", "服务队员离队"),
+    ("onsite.create", "登记驻镇(含驻村)服务"),
+    ("onsite.confirm", "确认驻镇(含驻村)服务"),
+    ("onsite.delete", "删除驻镇(含驻村)服务"),
+    ("base.create", "新增实践基地"),
+    ("backup.create", "备份数据"),
+    ("backup.restore", "恢复数据"),
+    ("view", "查看"),
+    ("export", "导出"),
+    ("download", "下载"),
+];
+
+/// Record kinds (the `entity` column).
+const ENTITIES: &[(&str, &str)] = &[
+    ("user", "账户"),
+    ("organisation", "单位"),
+    ("plan", "结对方案"),
+    ("group", "结对组"),
+    ("agreement", "协议"),
+    ("attachment", "附件"),
+    ("team_member", "服务队员"),
+    ("onsite_entry", "驻镇(含驻村)服务记录"),
+    ("practice_base", "实践基地"),
+    ("backup", "备份"),
+    ("audit_event", "审计日志"),
+];
+
+/// Field names in the before/after JSON.
+const FIELDS: &[(&str, &str)] = &[
+    ("username", "用户名"),
+    ("display_name", "姓名"),
+    ("name", "名称"),
+    ("role", "角色"),
+    ("org_id", "单位"),
+    ("org", "单位"),
+    ("organisation", "单位"),
+    ("pending_role", "待批角色"),
+    ("pending_org_id", "待批单位"),
+    ("role_proposed_by", "角色申请人"),
+    ("approval", "审核状态"),
+    ("disabled", "已停用"),
+    ("failed_attempts", "连续失败次数"),
+    ("locked_until", "锁定至"),
+    ("must_change_password", "须修改密码"),
+    ("password_changed_at", "密码修改时间"),
+    ("last_used_at", "最近使用时间"),
+    ("method", "方式"),
+    ("recovery_codes", "恢复码"),
+    ("attempts", "尝试次数"),
+    ("enrolment", "绑定中"),
+    ("kind", "类别"),
+    ("region_id", "区域"),
+    ("medical_focus", "医疗卫生方向"),
+    ("code", "代码"),
+    ("doc_no", "文号"),
+    ("rules", "规则"),
+    ("number", "组号"),
+    ("members", "成员单位"),
+    ("group_id", "结对组"),
+    ("started_on", "开始日期"),
+    ("signed_on", "签订日期"),
+    ("parties", "协议各方"),
+    ("content", "内容"),
+    ("school_leader", "学校负责人"),
+    ("title", "职称"),
+    ("phone", "电话"),
+    ("joined_on", "入队日期"),
+    ("left_on", "离队日期"),
+    ("date", "日期"),
+    ("from", "开始日期"),
+    ("to", "结束日期"),
+    ("place_org_id", "服务地点"),
+    ("confirmed", "已确认"),
+    ("confirmed_by", "确认人"),
+    ("description", "说明"),
+    ("functions", "功能"),
+    ("opened_on", "启用日期"),
+    ("notes", "备注"),
+    ("file", "文件"),
+    ("file_name", "文件名"),
+    ("files", "文件"),
+    ("size", "大小（字节）"),
+    ("rows", "行数"),
+    ("via", "途径"),
+    ("page", "页码"),
+    ("q", "关键词"),
+    ("list", "列表"),
+    ("status", "状态"),
+    ("owner", "所属"),
+    ("owner_id", "所属记录"),
+    ("created_by", "创建人"),
+    ("created_at", "创建时间"),
+    ("audit_seq", "审计序号"),
+    ("audit_hash", "审计哈希"),
+];
+
+fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
+    table.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
+/// The Chinese label of an action code; an unknown code comes back as it is.
+pub fn action_label(code: &str) -> &str {
+    lookup(ACTIONS, code).unwrap_or(code)
+}
+
+/// The Chinese name of a record kind; an unknown kind comes back as it is.
+pub fn entity_label(kind: &str) -> &str {
+    lookup(ENTITIES, kind).unwrap_or(kind)
+}
+
+/// The Chinese name of a field; an unknown field comes back as it is.
+pub fn field_label(name: &str) -> &str {
+    lookup(FIELDS, name).unwrap_or(name)
+}
+
+/// One value as a person reads it: text without quotes, 是/否, 空 for null, role, approval and
+/// organisation-kind codes in Chinese; lists and objects as compact JSON.
+fn show(field: &str, v: &Value) -> String {
+    match v {
+        Value::Null => "（空）".to_string(),
+        Value::Bool(true) => "是".to_string(),
+        Value::Bool(false) => "否".to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let label = match field {
+                "role" | "pending_role" => Role::parse(s).map(Role::label),
+                "approval" => Approval::parse(s).map(Approval::label),
+                "kind" => OrgKind::parse(s).map(OrgKind::label),
+                _ => None,
+            };
+            label.map(str::to_string).unwrap_or_else(|| s.clone())
+        }
+        other => other.to_string(),
+    }
+}
+
+fn parse(json: Option<&str>) -> Option<Value> {
+    json.filter(|s| !s.is_empty())
+        .and_then(|s| serde_json::from_str(s).ok())
+}
+
+/// The change an entry records, one line per field: "字段：旧值 → 新值" where both sides have it,
+/// "字段：新值" where only the after does (a creation, what a read asked for), "字段：旧值 → （无）"
+/// where only the before does. Fields that did not change are left out. JSON that is not an object
+/// is shown whole under "内容".
+pub fn change_lines(before: Option<&str>, after: Option<&str>) -> Vec<String> {
+    let (before, after) = (parse(before), parse(after));
+    let empty = serde_json::Map::new();
+    let as_object = |v: &Option<Value>| -> Option<serde_json::Map<String, Value>> {
+        match v {
+            None => Some(empty.clone()),
+            Some(Value::Object(m)) => Some(m.clone()),
+            Some(_) => None,
+        }
+    };
+    let (Some(b), Some(a)) = (as_object(&before), as_object(&after)) else {
+        // Not objects: show each side whole.
+        let side = |v: &Option<Value>| v.as_ref().map(|v| show("", v));
+        return match (side(&before), side(&after)) {
+            (Some(b), Some(a)) => vec![format!("内容：{b} → {a}")],
+            (None, Some(a)) => vec![format!("内容：{a}")],
+            (Some(b), None) => vec![format!("内容：{b} → （无）")],
+            (None, None) => vec![],
+        };
+    };
+    let mut lines = Vec::new();
+    for (key, new) in &a {
+        let label = field_label(key);
+        match b.get(key) {
+            Some(old) if old == new => {}
+            Some(old) => lines.push(format!("{label}：{} → {}", show(key, old), show(key, new))),
+            None => lines.push(format!("{label}：{}", show(key, new))),
+        }
+    }
+    for (key, old) in &b {
+        if !a.contains_key(key) {
+            lines.push(format!("{}：{} → （无）", field_label(key), show(key, old)));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_codes_read_in_chinese_and_unknown_ones_show_as_they_are() {
+        assert_eq!(action_label("login.success"), "登录成功");
+        assert_eq!(action_label("user.approve"), "审核通过账户");
+        assert_eq!(action_label("download"), "下载");
+        assert_eq!(action_label("mystery.thing"), "mystery.thing");
+        assert_eq!(entity_label("team_member"), "服务队员");
+        assert_eq!(entity_label("widget"), "widget");
+    }
+
+    #[test]
+    fn every_action_has_one_label() {
+        let mut codes: Vec<_> = ACTIONS.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ACTIONS.len());
+        assert!(ACTIONS.iter().all(|(c, l)| !l.is_empty() && *l != *c));
+    }
+
+    #[test]
+    fn a_change_reads_field_old_to_new() {
+        let lines = change_lines(
+            Some(r#"{"disabled": false, "failed_attempts": 3}"#),
+            Some(r#"{"disabled": true, "failed_attempts": 3}"#),
+        );
+        assert_eq!(lines, vec!["已停用：否 → 是"]);
+        let lines = change_lines(
+            Some(r#"{"role": "town", "locked_until": 5}"#),
+            Some(r#"{"role": "village"}"#),
+        );
+        assert_eq!(
+            lines,
+            vec!["角色：镇(街道) → 村(社区)", "锁定至：5 → （无）"]
+        );
+        assert_eq!(
+            change_lines(None, Some(r#"{"left_on": "2026-05-20", "x_y": null}"#)),
+            vec!["离队日期：2026-05-20", "x_y：（空）"]
+        );
+        assert_eq!(change_lines(None, None), Vec::<String>::new());
+        assert_eq!(change_lines(None, Some("[1,2]")), vec!["内容：[1,2]"]);
+    }
+}
