@@ -173,7 +173,7 @@ impl Plan {
             return Err("方案文件 rules.agreement_signers：至少要有一类签约方".into());
         }
         if r.team_grace_days > 365 || r.onsite_min_days > 366 {
-            return Err("方案文件 rules：宽限天数和驻点天数不能超过一年".into());
+            return Err("方案文件 rules：宽限天数和驻镇(含驻村)服务天数不能超过一年".into());
         }
         if r.annual_rules_from_year < self.group_start.year() {
             return Err(format!(

@@ -474,7 +474,7 @@ pub fn onsite_progress(
 pub fn check_onsite(progress: &OnsiteProgress, year: i16, year_over: bool) -> Verdict {
     let p = progress;
     let detail = format!(
-        "{year} 年已累计驻点 {} 天（{} 人天），要求不少于 {} 天",
+        "{year} 年已累计驻镇(含驻村)服务 {} 天（{} 人天），要求不少于 {} 天",
         p.team_days, p.person_days, p.required
     );
     let detail = if p.unconfirmed_days > 0 {
@@ -489,7 +489,7 @@ pub fn check_onsite(progress: &OnsiteProgress, year: i16, year_over: bool) -> Ve
         verdict(
             RuleId::Onsite,
             Status::NotYetDue,
-            format!("{detail}；还需驻点 {left} 天"),
+            format!("{detail}；还需驻镇(含驻村)服务 {left} 天"),
         )
     } else {
         verdict(RuleId::Onsite, Status::NotMet, detail)

@@ -541,7 +541,7 @@ async fn onsite_service_counts_distinct_days_in_the_groups_places(app: TestApp) 
     assert!(
         c["onsite"]
             .1
-            .contains("已累计驻点 14 天（22 人天），要求不少于 90 天"),
+            .contains("已累计驻镇(含驻村)服务 14 天（22 人天），要求不少于 90 天"),
         "{}",
         c["onsite"].1
     );
@@ -1085,7 +1085,8 @@ async fn confirmation_decides_what_counts_when_the_plan_asks(app: TestApp) {
     let token = app.api_token("gdmu", PASSWORD).await;
     let c = checks(&app, &token, &g.id, 2024).await;
     assert!(
-        c["onsite"].1.contains("已累计驻点 0 天") && c["onsite"].1.contains("另有 10 天待镇村确认"),
+        c["onsite"].1.contains("已累计驻镇(含驻村)服务 0 天")
+            && c["onsite"].1.contains("另有 10 天待镇村确认"),
         "{}",
         c["onsite"].1
     );
@@ -1108,7 +1109,9 @@ async fn confirmation_decides_what_counts_when_the_plan_asks(app: TestApp) {
     );
     let c = checks(&app, &token, &g.id, 2024).await;
     assert!(
-        c["onsite"].1.contains("已累计驻点 10 天（10 人天）")
+        c["onsite"]
+            .1
+            .contains("已累计驻镇(含驻村)服务 10 天（10 人天）")
             && !c["onsite"].1.contains("待镇村确认"),
         "{}",
         c["onsite"].1

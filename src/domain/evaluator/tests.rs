@@ -176,7 +176,7 @@ fn a_year_ends_after_31_december_not_on_it() {
     g.onsite[0].to = date(2024, 6, 28); // 89 days
     let on_the_day = evaluate_group(&plan(), &g, 2024, date(2024, 12, 31));
     assert_eq!(status(&on_the_day, RuleId::Onsite), Status::NotYetDue);
-    assert!(reason(&on_the_day, RuleId::Onsite).contains("还需驻点 1 天"));
+    assert!(reason(&on_the_day, RuleId::Onsite).contains("还需驻镇(含驻村)服务 1 天"));
     let after = evaluate_group(&plan(), &g, 2024, date(2025, 1, 1));
     assert_eq!(status(&after, RuleId::Onsite), Status::NotMet);
     assert!(!on_the_day.period.over && after.period.over);
