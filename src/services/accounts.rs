@@ -14,12 +14,13 @@
 
 use super::ServiceError;
 use super::access::{self, Viewer};
+use super::reads::{self, Read};
 use crate::domain::FieldError;
 use crate::domain::ids::UserId;
 use crate::domain::sheet::RowError;
 use crate::domain::user::{Approval, Role};
 use crate::imports::{read_user_rows, user_column_of};
-use crate::store::{Actor, NewUser, OrgLookup, Store, StoreError, UserRow};
+use crate::store::{Actor, NewUser, OrgLookup, Store, StoreError, UserFilter, UserRow};
 
 /// Who an account is for; the password is chosen separately ([`FirstPassword`]).
 #[derive(Debug, Clone)]
@@ -219,6 +220,22 @@ async fn target(store: &Store, viewer: &Viewer, id: &str) -> Result<UserRow, Ser
     let user = store.get_user(&id).await?.ok_or(ServiceError::NotFound)?;
     access::may_act_on_account(viewer, &user.id, user.role)?;
     Ok(user)
+}
+
+/// A page of accounts, for the system or the security administrator. Every list of accounts
+/// (the users page, the approvals page, the list after an import, the API) is a view of personal
+/// data, audited here once for every door; `asked` says which list and what was asked.
+pub async fn list_accounts(
+    store: &Store,
+    viewer: &Viewer,
+    now_ms: i64,
+    filter: &UserFilter,
+    asked: serde_json::Value,
+) -> Result<(Vec<UserRow>, i64), ServiceError> {
+    access::require_user_directory(viewer)?;
+    let listed = store.list_users(filter).await?;
+    reads::record_read(store, viewer, now_ms, Read::View, "user", None, asked).await?;
+    Ok(listed)
 }
 
 /// The account `id` names, as the system administrator or the security administrator may see it

@@ -17,7 +17,6 @@ use crate::http::auth::{CsrfForm, WebUser};
 use crate::services::ServiceError;
 use crate::services::access;
 use crate::services::accounts::{self, NewAccount};
-use crate::services::reads::{self, Read};
 use crate::store::{UserFilter, UserRow};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -168,15 +167,17 @@ impl Duty {
     }
 }
 
+/// The users page for `query`; `asked` is what its audited view records.
 async fn users_page(
     state: &AppState,
     user: &crate::http::auth::Viewer,
     query: &UserQuery,
+    asked: serde_json::Value,
 ) -> Result<UsersPage, AppError> {
     let (page, offset) = page_offset(query.page.as_deref());
     let filter = user_filter(query, PER_PAGE, offset)?;
-    let (rows, total) = state.store.list_users(&filter).await?;
     let now = state.clock.now_ms();
+    let (rows, total) = accounts::list_accounts(&state.store, user, now, &filter, asked).await?;
     let role = filter.role.map(|r| r.as_str());
     Ok(UsersPage {
         chrome: Chrome::new(user, "users"),
@@ -200,12 +201,11 @@ pub async fn list_users(
     WebUser(user): WebUser,
     Query(query): Query<UserQuery>,
 ) -> Result<Response, AppError> {
+    // Refused before the query is read, so a stranger learns nothing from its checks.
     access::require_user_directory(&user)?;
-    let page = users_page(&state, &user, &query).await?;
     let asked =
         serde_json::json!({ "via": "web", "q": query.q, "role": query.role, "page": query.page });
-    let now = state.clock.now_ms();
-    reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
+    let page = users_page(&state, &user, &query, asked).await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -323,7 +323,6 @@ pub async fn import_users(
         role: None,
         page: None,
     };
-    let mut page = users_page(&state, &user, &query).await?;
     let result = match crate::imports::read_sheet(&bytes) {
         Err(e) => Err(Ok(vec![format!("用户表文件：{e}")])),
         Ok(rows) => {
@@ -343,21 +342,19 @@ pub async fn import_users(
         Err(Ok(rows)) => Err(rows),
         Ok(created) => Ok(created),
     };
-    // Either way the page lists the accounts: a view of personal data, audited as the list is.
-    let shown = |created: usize| serde_json::json!({ "via": "web", "after": "import", "page": 1, "created": created });
-    let now = state.clock.now_ms();
+    // Either way the page lists the accounts (read once, after the import): a view of personal
+    // data, audited as the list is.
+    let created = result.as_ref().map_or(0, Vec::len);
+    let asked =
+        serde_json::json!({ "via": "web", "after": "import", "page": 1, "created": created });
+    let mut page = users_page(&state, &user, &query, asked).await?;
     match result {
         Ok(created) => {
-            let mut page = users_page(&state, &user, &query).await?;
             page.created = created;
-            let asked = shown(page.created.len());
-            reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
             Ok(render(&page)?.into_response())
         }
         Err(errors) => {
             page.errors = errors;
-            reads::record_read(&state.store, &user, now, Read::View, "user", None, shown(0))
-                .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
@@ -582,16 +579,15 @@ pub async fn list_approvals(
         awaiting_approval: true,
         ..user_filter(&query, PER_PAGE, offset)?
     };
-    let (rows, total) = state.store.list_users(&filter).await?;
     let now = state.clock.now_ms();
+    // A list of accounts (names, organisations, roles): audited as the user list is.
+    let asked = serde_json::json!({ "via": "web", "list": "approvals", "page": query.page });
+    let (rows, total) = accounts::list_accounts(&state.store, &user, now, &filter, asked).await?;
     let pager = Pager::new("/admin/approvals", &[], page, total);
     let page = ApprovalsPage {
         chrome: Chrome::new(&user, "approvals"),
         users: rows.iter().map(|u| UserLine::from(u, now, &user)).collect(),
         pager,
     };
-    // A list of accounts (names, organisations, roles): audited as the user list is.
-    let asked = serde_json::json!({ "via": "web", "list": "approvals", "page": query.page });
-    reads::record_read(&state.store, &user, now, Read::View, "user", None, asked).await?;
     Ok(render(&page)?.into_response())
 }
