@@ -269,4 +269,57 @@ mod tests {
         assert_eq!(change_lines(None, None), Vec::<String>::new());
         assert_eq!(change_lines(None, Some("[1,2]")), vec!["内容：[1,2]"]);
     }
+
+    /// Every action code the platform writes (an `action:` of an audit entry, up to its
+    /// `entity:`) has a Chinese label, so a new kind of entry cannot reach the auditor in English.
+    #[test]
+    fn every_action_code_written_has_a_label() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut paths,
+        );
+        let mut seen = 0;
+        let mut missing = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices("action: ") {
+                let rest = &text[at..];
+                let window = &rest[..rest.find("entity:").unwrap_or(0)];
+                if window.contains("try_get") {
+                    continue; // an entry read back from the database, not one written
+                }
+                for code in window.split('"').skip(1).step_by(2) {
+                    let is_code = !code.is_empty()
+                        && code
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+                    if is_code {
+                        seen += 1;
+                        if lookup(ACTIONS, code).is_none() {
+                            missing.push(format!("{code} ({})", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            seen > 30,
+            "only {seen} action codes found: the scan no longer sees them"
+        );
+        assert!(
+            missing.is_empty(),
+            "action codes without a label: {missing:?}"
+        );
+    }
 }
