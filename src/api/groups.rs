@@ -3,6 +3,7 @@
 use super::paging;
 use crate::AppState;
 use crate::domain::org::MemberRole;
+use crate::domain::rules::Status;
 use crate::http::auth::ApiUser;
 use crate::http::params::{non_empty, parse_year};
 use crate::http::{ApiError, ErrorBody};
@@ -174,6 +175,36 @@ pub async fn get_group(
     }))
 }
 
+/// A rule's verdict: `met` 符合, `not_met` 不符合, `unattainable` 无法按期完成 (not due yet but
+/// can no longer be met in time, e.g. more on-site days needed than the year has left),
+/// `nothing_to_judge` 无可判断 (e.g. the title rule on a team with no ordinary members),
+/// `not_yet_due` 未到期, `not_applicable` 不适用, `advisory` 倡导.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    Met,
+    NotMet,
+    Unattainable,
+    NothingToJudge,
+    NotYetDue,
+    NotApplicable,
+    Advisory,
+}
+
+impl From<Status> for VerdictStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Met => Self::Met,
+            Status::NotMet => Self::NotMet,
+            Status::Unattainable => Self::Unattainable,
+            Status::NothingToJudge => Self::NothingToJudge,
+            Status::NotYetDue => Self::NotYetDue,
+            Status::NotApplicable => Self::NotApplicable,
+            Status::Advisory => Self::Advisory,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CheckDto {
     /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base.
@@ -181,8 +212,7 @@ pub struct CheckDto {
     /// The clause of the plan the rule comes from, e.g. 四(一).
     pub clause: String,
     pub title: String,
-    /// met, not_met, not_yet_due or not_applicable.
-    pub status: String,
+    pub status: VerdictStatus,
     /// Why, in words (names the person or the figures).
     pub reason: String,
 }
@@ -230,7 +260,7 @@ pub async fn group_checks(
                 id: v.rule.as_str().into(),
                 clause: v.rule.clause().into(),
                 title: ws.plan.rule_title(v.rule),
-                status: v.status.as_str().into(),
+                status: v.status.into(),
                 reason: v.reason.clone(),
             })
             .collect(),
