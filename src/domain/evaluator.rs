@@ -145,16 +145,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
                 let window = if closed {
                     OnsiteWindow::Closed
                 } else {
-                    // The last day the group is active this year: service can be added until then.
-                    let last = g
-                        .calendar
-                        .ended_on
-                        .and_then(|e| e.yesterday().ok())
-                        .map_or(p.last, |e| e.min(p.last));
-                    OnsiteWindow::Open {
-                        days_left: rules::free_onsite_days(&g.onsite, p.as_of, last),
-                        last,
-                    }
+                    onsite_days_left(g, &p)
                 };
                 v.push(rules::check_onsite(&onsite, year, window));
                 let opened: Vec<Date> = g.bases.iter().map(|b| b.opened_on).collect();
@@ -200,6 +191,20 @@ fn active_window(g: &GroupFacts, p: &YearView) -> Option<(Date, Date)> {
         .and_then(|e| e.yesterday().ok())
         .map_or(p.as_of, |e| e.min(p.as_of));
     (from <= to).then_some((from, to))
+}
+
+/// The days still free for on-site service in the year's running window: from today (if nothing
+/// is recorded on it yet) to the group's last active day of the year.
+pub fn onsite_days_left(g: &GroupFacts, p: &YearView) -> OnsiteWindow {
+    let last = g
+        .calendar
+        .ended_on
+        .and_then(|e| e.yesterday().ok())
+        .map_or(p.last, |e| e.min(p.last));
+    OnsiteWindow::Open {
+        days_left: rules::free_onsite_days(&g.onsite, p.as_of.max(p.first), last),
+        last,
+    }
 }
 
 /// On-site progress for the year, the threshold pro-rated by the group's active days.

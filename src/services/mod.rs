@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod reads;
 pub mod second_factor;
 pub mod signin;
+pub mod workbench;
 pub mod workspace;
 
 use crate::domain::FieldErrors;
