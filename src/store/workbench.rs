@@ -49,7 +49,7 @@ impl Store {
                 });
             }
         }
-        out.sort_by(|a, b| (a.date_from, a.date_to).cmp(&(b.date_from, b.date_to)));
+        out.sort_by_key(|a| (a.date_from, a.date_to));
         Ok(out)
     }
 }

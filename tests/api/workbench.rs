@@ -48,7 +48,7 @@ fn set_day(app: &TestApp, date: &str) {
     app.clock.set_ms(t.timestamp().as_millisecond());
 }
 
-fn group_in<'a>(list: &'a Value, number: i64) -> &'a Value {
+fn group_in(list: &Value, number: i64) -> &Value {
     list.as_array()
         .unwrap()
         .iter()
