@@ -202,7 +202,11 @@ pub fn onsite_days_left(g: &GroupFacts, p: &YearView) -> OnsiteWindow {
         .and_then(|e| e.yesterday().ok())
         .map_or(p.last, |e| e.min(p.last));
     OnsiteWindow::Open {
-        days_left: rules::free_onsite_days(&g.onsite, p.as_of.max(p.first), last),
+        days_left: rules::free_onsite_days(
+            &g.onsite,
+            p.as_of.max(p.first).max(g.calendar.started_on),
+            last,
+        ),
         last,
     }
 }

@@ -4,6 +4,7 @@
 
 use super::ServiceError;
 use super::access::{self, Viewer};
+use crate::domain::FieldError;
 use crate::domain::evaluator::{self, GROUP_RULES, GroupVerdicts, SchoolVerdict};
 use crate::domain::facts::GroupFacts;
 use crate::domain::ids::{GroupId, PlanId};
@@ -188,6 +189,32 @@ pub struct StatusFilter {
 }
 
 impl StatusFilter {
+    /// Reads the filter from a query: `rule` (a group rule's id, optional) and `status` (a status
+    /// code; required with a rule). `fields` names the two fields in the caller's words.
+    pub fn parse(
+        rule: Option<&str>,
+        status: Option<&str>,
+        fields: (&'static str, &'static str),
+    ) -> Result<Option<Self>, FieldError> {
+        let rule = match rule {
+            Some(r) => Some(
+                RuleId::parse(r)
+                    .filter(|r| GROUP_RULES.contains(r))
+                    .ok_or_else(|| FieldError::new(fields.0, format!("“{r}”不是结对组的规则")))?,
+            ),
+            None => None,
+        };
+        match status {
+            Some(s) => {
+                let status = Status::parse(s)
+                    .ok_or_else(|| FieldError::new(fields.1, format!("“{s}”不是有效的检查结果")))?;
+                Ok(Some(Self { rule, status }))
+            }
+            None if rule.is_some() => Err(FieldError::new(fields.1, "按规则筛选时请选择结果")),
+            None => Ok(None),
+        }
+    }
+
     pub fn matches(&self, v: &GroupVerdicts) -> bool {
         match self.rule {
             Some(r) => v.get(r).is_some_and(|x| x.status == self.status),

@@ -5,10 +5,9 @@ use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render,
 };
 use crate::AppState;
-use crate::domain::FieldError;
 use crate::domain::evaluator::GROUP_RULES;
 use crate::domain::org::MemberRole;
-use crate::domain::rules::{RuleId, Status};
+use crate::domain::rules::Status;
 use crate::domain::user::Role;
 use crate::exports::Table;
 use crate::http::AppError;
@@ -82,23 +81,12 @@ pub struct GroupQuery {
 
 /// The status filter of the query (`rule` optional, `status` one of the status codes).
 fn status_filter(query: &GroupQuery) -> Result<Option<StatusFilter>, AppError> {
-    let rule = match non_empty(&query.rule) {
-        Some(r) => Some(
-            RuleId::parse(&r)
-                .filter(|r| GROUP_RULES.contains(r))
-                .ok_or_else(|| FieldError::new("规则", format!("“{r}”不是结对组的规则")))?,
-        ),
-        None => None,
-    };
-    match non_empty(&query.status) {
-        Some(s) => {
-            let status = Status::parse(&s)
-                .ok_or_else(|| FieldError::new("结果", format!("“{s}”不是有效的检查结果")))?;
-            Ok(Some(StatusFilter { rule, status }))
-        }
-        None if rule.is_some() => Err(FieldError::new("结果", "按规则筛选时请选择结果").into()),
-        None => Ok(None),
-    }
+    let (rule, status) = (non_empty(&query.rule), non_empty(&query.status));
+    Ok(StatusFilter::parse(
+        rule.as_deref(),
+        status.as_deref(),
+        ("规则", "结果"),
+    )?)
 }
 
 pub async fn list_groups(

@@ -146,6 +146,7 @@ async fn school_workbench_shows_what_is_due_next(app: TestApp) {
     let group_page = page(&app, &web, &format!("/groups/{}", g.id)).await;
     assert!(group_page.contains(r#"data-rule="team-title" data-status="nothing_to_judge""#));
     assert!(group_page.contains(r#"<span class="badge nothing_to_judge">无可判断</span>"#));
+    assert!(group_page.contains(r#"<a href="/groups">结对组</a>"#));
 
     // 29 November with 0 of 90 days: it can no longer be met, and says so in words.
     set_day(&app, "2026-11-29");
@@ -400,6 +401,39 @@ async fn the_bureau_counts_groups_by_status_and_the_list_filters_by_them(app: Te
         resp.headers()["location"],
         "/groups?q=%E5%A1%98%E5%8E%A6&page=1"
     );
+
+    // The API's list: the same status per group and the same filters.
+    let list = expect(
+        app.api_get(
+            &token,
+            "/api/v1/groups?rule=team-title&status=nothing_to_judge",
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list["total"], 8);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["status"] == "not_met" && g["number"].is_i64())
+    );
+    let list = expect(
+        app.api_get(&token, "/api/v1/groups?status=not_met&q=塘厦")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["number"], 4);
+    let bad = expect(
+        app.api_get(&token, "/api/v1/groups?status=bogus").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(bad["fields"][0]["field"], "status", "{bad}");
 
     // HQ reads the same counts; neither sees a school's or a village's workbench.
     app.add_user("hq1", "东莞市“百千万工程”指挥部办公室", "hq")
