@@ -105,6 +105,7 @@ operations! {
     list_bases,
     add_base [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     download_file,
+    record_history,
     list_users,
     create_user,
     import_users [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],

@@ -159,7 +159,22 @@ pub fn field_label(name: &str) -> &str {
 
 /// One value as a person reads it: text without quotes, 是/否, 空 for null, role, approval and
 /// organisation-kind codes in Chinese; lists and objects as compact JSON.
-fn show(field: &str, v: &Value) -> String {
+/// Ids that `name` knows (an organisation, a team member) are given by their name.
+fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> String {
+    if let Value::String(s) = v
+        && let Some(n) = name(s)
+    {
+        return n;
+    }
+    if let Value::Array(items) = v
+        && items.iter().all(Value::is_string)
+    {
+        return items
+            .iter()
+            .map(|i| show_named(field, i, name))
+            .collect::<Vec<_>>()
+            .join("、");
+    }
     match v {
         Value::Null => "（空）".to_string(),
         Value::Bool(true) => "是".to_string(),
@@ -188,6 +203,17 @@ fn parse(json: Option<&str>) -> Option<Value> {
 /// where only the before does. Fields that did not change are left out. JSON that is not an object
 /// is shown whole under "内容".
 pub fn change_lines(before: Option<&str>, after: Option<&str>) -> Vec<String> {
+    change_lines_named(before, after, &|_| None)
+}
+
+/// [`change_lines`], with the ids `name` knows shown by their names (a group's organisations
+/// and team members on a record's 修改记录).
+pub fn change_lines_named(
+    before: Option<&str>,
+    after: Option<&str>,
+    name: &dyn Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let show = |field: &str, v: &Value| show_named(field, v, name);
     let (before, after) = (parse(before), parse(after));
     let empty = serde_json::Map::new();
     let as_object = |v: &Option<Value>| -> Option<serde_json::Map<String, Value>> {

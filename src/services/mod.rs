@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod compliance;
+pub mod history;
 pub mod reads;
 pub mod second_factor;
 pub mod signin;

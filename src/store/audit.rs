@@ -526,20 +526,48 @@ impl Store {
         .await?;
         let records = rows
             .iter()
-            .map(|r| {
-                Ok(AuditRecord {
-                    at: r.try_get("at")?,
-                    actor_name: r.try_get("actor_name")?,
-                    action: r.try_get("action")?,
-                    entity: r.try_get("entity")?,
-                    entity_id: r.try_get("entity_id")?,
-                    before_json: r.try_get("before_json")?,
-                    after_json: r.try_get("after_json")?,
-                    ip: r.try_get("ip")?,
-                })
-            })
+            .map(audit_record)
             .collect::<sqlx::Result<Vec<_>>>()?;
         Ok((records, total))
+    }
+
+    /// Every entry about one record (its creation, each correction, confirmations), oldest first:
+    /// the record's 修改记录. Reads are not changes, so `view`/`export`/`download` are left out.
+    pub async fn record_history(
+        &self,
+        entity: &str,
+        entity_id: &str,
+    ) -> sqlx::Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "select at, actor_name, action, entity, entity_id, before_json, after_json, ip
+             from audit_events where entity = $1 and entity_id = $2
+               and action not in ('view', 'export', 'download')
+             order by seq, at limit 500",
+        )
+        .bind(entity)
+        .bind(entity_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_record).collect()
+    }
+
+    /// Whether `table` (one of the workspace's record tables, named by the caller, never by
+    /// input) holds record `id` of `group`.
+    pub async fn group_record_exists(
+        &self,
+        table: &'static str,
+        id: &str,
+        group: &crate::domain::ids::GroupId,
+    ) -> sqlx::Result<bool> {
+        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select count(*) as n from {table} where id = $1 and group_id = $2"
+        )))
+        .bind(id)
+        .bind(group.as_str())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok(n > 0)
     }
 
     /// Names for the records a page of the log refers to: accounts, groups and organisations, in
@@ -603,6 +631,19 @@ impl Store {
         }
         Ok(names)
     }
+}
+
+fn audit_record(r: &sqlx::any::AnyRow) -> sqlx::Result<AuditRecord> {
+    Ok(AuditRecord {
+        at: r.try_get("at")?,
+        actor_name: r.try_get("actor_name")?,
+        action: r.try_get("action")?,
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        before_json: r.try_get("before_json")?,
+        after_json: r.try_get("after_json")?,
+        ip: r.try_get("ip")?,
+    })
 }
 
 #[cfg(test)]

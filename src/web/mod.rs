@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod errors;
+pub mod forms;
 pub mod groups;
 pub mod import;
 pub mod multipart;

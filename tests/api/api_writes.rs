@@ -134,6 +134,41 @@ async fn a_school_meets_every_rule_through_the_api(app: TestApp) {
             .iter()
             .any(|p| p["name"] == "东莞市电子科技学校")
     );
+    // The agreement's 修改记录: its recording, then the scans added, names not ids.
+    let agreement_id = got["id"].as_str().unwrap();
+    let history = expect(
+        app.api_get(
+            &t,
+            &format!("{base}/records/agreement/{agreement_id}/history"),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let history = history.as_array().unwrap();
+    assert!(history.len() >= 2, "{history:?}");
+    assert_eq!(history[0]["action"], "录入协议");
+    let first: Vec<&str> = history[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        first.iter().any(|c| c.starts_with("签订日期：2024-01-20")),
+        "{first:?}"
+    );
+    assert!(
+        first.iter().any(|c| c.contains("东莞市电子科技学校")),
+        "parties by name: {first:?}"
+    );
+    // Another kind, an unknown kind or another group's record: not found.
+    for path in [
+        format!("{base}/records/team_member/{agreement_id}/history"),
+        format!("{base}/records/widget/{agreement_id}/history"),
+    ] {
+        assert_eq!(app.api_get(&t, &path).await.status(), StatusCode::NOT_FOUND);
+    }
 
     // 四(一): a captain and a vice-captain who are school-level leaders, four titled members.
     let mut ids = Vec::new();

@@ -104,3 +104,31 @@ pub async fn download_file(
         read_attachment(&state.store, &state.files, &user, &id, state.clock.now_ms()).await?;
     Ok(attachment_response(&file, bytes))
 }
+
+/// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
+/// oldest first, for callers who may see its group. `kind` is agreement, team_member,
+/// onsite_entry or practice_base.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Group id (UUID)"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry or practice_base"),
+        ("record" = String, Path, description = "The record's id"),
+    ),
+    responses(
+        (status = 200, body = Vec<crate::services::history::HistoryEntry>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody),
+        (status = 404, description = "No such group, kind or record in the group", body = ErrorBody),
+    ))]
+pub async fn record_history(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, kind, record)): Path<(String, String, String)>,
+) -> Result<Json<Vec<crate::services::history::HistoryEntry>>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    let kind = crate::services::history::RecordKind::parse(&kind)
+        .ok_or(crate::services::ServiceError::NotFound)?;
+    Ok(Json(
+        crate::services::history::record_history(&state.store, &ws, kind, &record).await?,
+    ))
+}

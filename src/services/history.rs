@@ -1,0 +1,108 @@
+//! 修改记录: a record's history as its page shows it — who created it, each correction with the
+//! fields it changed ("字段：旧值 → 新值"), confirmations and withdrawals — read from the audit log,
+//! where every write of the platform already lands with its before and after. One function for
+//! every record kind of a group's workspace, so later record types get the same history by
+//! writing their audit entries under their own kind.
+
+use super::ServiceError;
+use super::workspace::OpenedGroup;
+use crate::clock::format_ms;
+use crate::domain::audit_labels::{action_label, change_lines_named};
+use crate::store::Store;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The record kinds of a group's workspace that keep a visible history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Agreement,
+    TeamMember,
+    OnsiteEntry,
+    PracticeBase,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Agreement,
+        RecordKind::TeamMember,
+        RecordKind::OnsiteEntry,
+        RecordKind::PracticeBase,
+    ];
+
+    /// The kind as the audit log's `entity` column and the API's path write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Agreement => "agreement",
+            RecordKind::TeamMember => "team_member",
+            RecordKind::OnsiteEntry => "onsite_entry",
+            RecordKind::PracticeBase => "practice_base",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The table the record lives in (each has `id` and `group_id`).
+    fn table(self) -> &'static str {
+        match self {
+            RecordKind::Agreement => "agreements",
+            RecordKind::TeamMember => "team_members",
+            RecordKind::OnsiteEntry => "onsite_entries",
+            RecordKind::PracticeBase => "practice_bases",
+        }
+    }
+}
+
+/// One entry of a record's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// When, in Beijing time (2026-06-15 10:30).
+    pub at: String,
+    /// Who (the account's display name as it was then).
+    pub by: String,
+    /// What, in Chinese (录入协议, 修改服务队员 …).
+    pub action: String,
+    /// The fields it changed, one "字段：旧值 → 新值" line each.
+    pub changes: Vec<String>,
+}
+
+/// The history of record `id` of kind `kind` in the opened group, oldest first: not found when
+/// the record is not the group's (so a viewer of one group cannot read another's history).
+pub async fn record_history(
+    store: &Store,
+    ws: &OpenedGroup,
+    kind: RecordKind,
+    id: &str,
+) -> Result<Vec<HistoryEntry>, ServiceError> {
+    let exists = store
+        .group_record_exists(kind.table(), id, &ws.group().id)
+        .await?;
+    if !exists {
+        return Err(ServiceError::NotFound);
+    }
+    let records = store.record_history(kind.as_str(), id).await?;
+    // Organisations and team members by name, not by id.
+    let team = store.list_team(&ws.group().id).await?;
+    let name = |id: &str| -> Option<String> {
+        ws.group()
+            .members
+            .iter()
+            .find(|m| m.org_id.as_str() == id)
+            .map(|m| m.name.clone())
+            .or_else(|| {
+                team.iter()
+                    .find(|m| m.id.as_str() == id)
+                    .map(|m| m.person_name.clone())
+            })
+    };
+    Ok(records
+        .iter()
+        .map(|r| HistoryEntry {
+            at: format_ms(r.at),
+            by: r.actor_name.clone(),
+            action: action_label(&r.action).to_string(),
+            changes: change_lines_named(r.before_json.as_deref(), r.after_json.as_deref(), &name),
+        })
+        .collect())
+}

@@ -1,0 +1,153 @@
+//! What every form shares after a submit: on error, a summary at the top of the form that the
+//! page opens at (focused, each item a link to its field, a file that must be chosen again said
+//! so); on success, a "已保存 …" notice where the user was working. Handlers redirect after a
+//! save with [`saved_redirect`] and the page shows [`saved_notice`] of its `saved` query key.
+
+use crate::domain::FieldErrors;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// One problem in the summary; `href` is `#f-<input name>` when the field is on the form.
+pub struct ErrorItem {
+    pub field: String,
+    pub message: String,
+    pub href: Option<String>,
+}
+
+/// The summary above a form that failed (`partials/form_errors.html` shows the page's `summary`).
+#[derive(Default)]
+pub struct ErrorSummary {
+    pub items: Vec<ErrorItem>,
+    /// Files the user chose are not kept by the browser after a failed submit.
+    pub files_dropped: bool,
+}
+
+impl ErrorSummary {
+    /// The errors of a form whose inputs are named in `fields` as (label the errors use, input
+    /// name); the input's `id` must be `f-<input name>` for the link to reach it.
+    pub fn new(errors: &FieldErrors, fields: &[(&str, &str)]) -> Self {
+        let items = errors
+            .0
+            .iter()
+            .map(|e| ErrorItem {
+                field: e.field.to_string(),
+                message: e.message.clone(),
+                href: fields
+                    .iter()
+                    .find(|(label, _)| *label == e.field)
+                    .map(|(_, name)| format!("#f-{name}")),
+            })
+            .collect();
+        Self {
+            items,
+            files_dropped: false,
+        }
+    }
+
+    /// A refusal that is about the whole record rather than one field (a conflict).
+    pub fn message(message: impl Into<String>) -> Self {
+        Self {
+            items: vec![ErrorItem {
+                field: String::new(),
+                message: message.into(),
+                href: None,
+            }],
+            files_dropped: false,
+        }
+    }
+
+    /// Says that the files chosen for this submit must be chosen again (when there were any).
+    pub fn with_files_dropped(mut self, any: bool) -> Self {
+        self.files_dropped = any;
+        self
+    }
+
+    /// Whether the input named `name` has an error (for its `aria-invalid`).
+    pub fn has(&self, name: &str) -> bool {
+        let href = format!("#f-{name}");
+        self.items.iter().any(|i| i.href.as_deref() == Some(&href))
+    }
+}
+
+/// Whether `summary` marks the input `name` invalid (templates: `invalid(summary, "phone")`).
+pub fn invalid(summary: &Option<ErrorSummary>, name: &str) -> bool {
+    summary.as_ref().is_some_and(|s| s.has(name))
+}
+
+/// The notices a save leads to, by the key its redirect carries. Keys are fixed here (never text
+/// from the address bar), so a link cannot make the page say something else.
+const SAVED: &[(&str, &str)] = &[
+    ("member_added", "已保存：队员已加入服务工作队。"),
+    ("member_updated", "已保存：队员信息已更正。"),
+    ("member_left", "已保存：已登记离队。"),
+    ("member_withdrawn", "已撤回：该队员记录已删除（误录）。"),
+    ("agreement_saved", "已保存：协议信息已更新。"),
+    ("agreement_withdrawn", "已撤回：协议记录已删除。"),
+    ("scans_added", "已保存：扫描件已上传。"),
+    ("scan_removed", "已删除：该扫描件已移除。"),
+    (
+        "onsite_added",
+        "已保存：驻镇(含驻村)服务记录已登记，待镇村确认。",
+    ),
+    ("onsite_updated", "已保存：驻镇(含驻村)服务记录已更正。"),
+    ("onsite_withdrawn", "已撤回：该驻镇(含驻村)服务记录已删除。"),
+    ("onsite_confirmed", "已确认：该驻镇(含驻村)服务记录已确认。"),
+    ("onsite_imported", "已保存：表格中的记录已全部导入。"),
+    ("base_added", "已保存：实践基地已登记。"),
+    ("base_updated", "已保存：实践基地信息已更正。"),
+    ("base_withdrawn", "已撤回：该实践基地记录已删除。"),
+    ("photos_added", "已保存：照片已上传。"),
+    ("photo_removed", "已删除：该照片已移除。"),
+    ("account_saved", "已保存：账户信息已更新。"),
+    ("password_changed", "已保存：密码已修改。"),
+];
+
+/// The notice for `key`, if it is one of [`SAVED`].
+pub fn saved_notice(key: Option<&str>) -> Option<&'static str> {
+    let key = key?;
+    SAVED.iter().find(|(k, _)| *k == key).map(|(_, m)| *m)
+}
+
+/// After a save: back to `path` (a page of the platform, without a query), which shows the
+/// notice for `key` at its `#saved` element, where the work was done.
+pub fn saved_redirect(path: &str, key: &'static str) -> Response {
+    debug_assert!(saved_notice(Some(key)).is_some(), "unknown notice {key}");
+    Redirect::to(&format!("{path}?saved={key}#saved")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::FieldError;
+
+    #[test]
+    fn each_error_links_to_its_field_and_unknown_fields_stay_unlinked() {
+        let errors = FieldErrors(vec![
+            FieldError::new("姓名", "不能为空"),
+            FieldError::new("加入日期", "不能晚于今天"),
+            FieldError::new("其他", "有误"),
+        ]);
+        let s = ErrorSummary::new(
+            &errors,
+            &[("姓名", "person_name"), ("加入日期", "joined_on")],
+        );
+        let hrefs: Vec<Option<&str>> = s.items.iter().map(|i| i.href.as_deref()).collect();
+        assert_eq!(
+            hrefs,
+            vec![Some("#f-person_name"), Some("#f-joined_on"), None]
+        );
+        assert!(s.has("joined_on"));
+        assert!(!s.has("phone"));
+        assert!(invalid(&Some(s), "person_name"));
+        assert!(!invalid(&None, "person_name"));
+    }
+
+    #[test]
+    fn only_known_notices_are_shown() {
+        assert_eq!(
+            saved_notice(Some("member_added")),
+            Some("已保存：队员已加入服务工作队。")
+        );
+        assert_eq!(saved_notice(Some("<script>")), None);
+        assert_eq!(saved_notice(None), None);
+    }
+}
