@@ -457,7 +457,9 @@ struct DeletePage {
     chrome: Chrome,
     head: GroupHead,
     entry: EntryLine,
-    /// Why the entry cannot be withdrawn (confirmed), and what to do instead.
+    /// Why a confirmed entry cannot be withdrawn, and what to do instead.
+    confirmed_stays: &'static str,
+    /// The refusal of a withdrawal that was tried all the same.
     summary: Option<ErrorSummary>,
 }
 
@@ -472,15 +474,17 @@ async fn entry_of(
     Ok((e, line))
 }
 
-fn delete_page(user: &Viewer, ws: &Workspace, entry: EntryLine) -> DeletePage {
-    let summary = entry
-        .confirmed
-        .is_some()
-        .then(|| ErrorSummary::message(CONFIRMED_STAYS));
+fn delete_page(
+    user: &Viewer,
+    ws: &Workspace,
+    entry: EntryLine,
+    summary: Option<ErrorSummary>,
+) -> DeletePage {
     DeletePage {
         chrome: Chrome::new(user, "groups"),
         head: ws.head("onsite"),
         entry,
+        confirmed_stays: CONFIRMED_STAYS,
         summary,
     }
 }
@@ -495,7 +499,7 @@ pub async fn delete_form(
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
     let (_, entry) = entry_of(&state, &user, &ws, &entry).await?;
-    Ok(render(&delete_page(&user, &ws, entry))?.into_response())
+    Ok(render(&delete_page(&user, &ws, entry, None))?.into_response())
 }
 
 pub async fn delete_entry(
@@ -509,8 +513,8 @@ pub async fn delete_entry(
     let (row, line) = entry_of(&state, &user, &ws, &entry).await?;
     match services::withdraw_onsite_entry(&writer(&state, &user), &ws, &entry).await {
         Ok(()) => Ok(saved_at(&ws, row.date_from.year(), "onsite_withdrawn")),
-        Err(ServiceError::Conflict(_)) => {
-            let page = delete_page(&user, &ws, line);
+        Err(ServiceError::Conflict(message)) => {
+            let page = delete_page(&user, &ws, line, Some(ErrorSummary::message(message)));
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
