@@ -368,8 +368,21 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        let Some(old) = entry_in(&mut tx, group, id).await.map_err(db)? else {
-            return Err(vec![(0, StoreError::NotFound)]);
+        // Claim the entry (a write, so it is locked until commit): a confirmation arriving at the
+        // same moment either happened before (and is read below, cleared and audited) or waits
+        // and then confirms the corrected content.
+        let claimed = sqlx::query(
+            "update onsite_entries set content = content where id = $1 and group_id = $2",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        let old = match entry_in(&mut tx, group, id).await.map_err(db)? {
+            Some(old) if claimed > 0 => old,
+            _ => return Err(vec![(0, StoreError::NotFound)]),
         };
         let mut old_members: Vec<&str> = old.member_ids.iter().map(|m| m.as_str()).collect();
         old_members.sort_unstable();
