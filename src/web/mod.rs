@@ -64,6 +64,14 @@ pub fn router() -> Router<AppState> {
             get(workspace::onsite::delete_form).post(workspace::onsite::delete_entry),
         )
         .route(
+            "/groups/{id}/onsite/{entry}/edit",
+            get(workspace::onsite::edit_form).post(workspace::onsite::update_entry),
+        )
+        .route(
+            "/groups/{id}/onsite/{entry}/unconfirm",
+            get(workspace::onsite::unconfirm_form).post(workspace::onsite::unconfirm_entry),
+        )
+        .route(
             "/groups/{id}/onsite/{entry}/confirm",
             post(workspace::onsite::confirm_entry),
         )

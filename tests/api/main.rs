@@ -15,6 +15,7 @@ mod facts;
 mod forgiving;
 mod imports;
 mod objects;
+mod onsite;
 mod openapi;
 mod platform;
 mod preset;
