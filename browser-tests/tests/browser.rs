@@ -19,8 +19,11 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     assert!(b.path().await.starts_with("/login"));
     b.sign_in("admin", PASSWORD).await;
 
-    b.wait_for("table.groups").await;
+    // Signed in: the workbench, then the group list from the navigation.
     assert_eq!(b.path().await, "/");
+    assert!(b.text("main h1").await.contains("工作台"));
+    b.follow("结对组").await;
+    b.wait_for("table.groups").await;
     assert_eq!(
         b.count("table.groups tbody tr").await,
         8,
@@ -153,6 +156,7 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
     // The school's user sees its own group only.
     b.goto("/login").await;
     b.sign_in("gdmu", PASSWORD).await;
+    b.goto("/groups").await;
     b.wait_for("table.groups").await;
     assert!(b.text("header .account").await.contains("张老师"));
     assert_eq!(
@@ -318,7 +322,8 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
             .await;
         b.submit(form).await;
         assert_eq!(b.path().await, format!("{group_path}/onsite"));
-        assert_eq!(b.query().await, "year=2024");
+        assert_eq!(b.query().await, "year=2024&saved=onsite_added");
+        assert!(b.assert_saved_notice().await.contains("已保存"));
     }
     let progress = b.text("#onsite-progress").await;
     assert!(
@@ -360,6 +365,7 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
 
     // The bureau opens the group's overview for 2024: every rule reads 符合.
     b.sign_in("admin", PASSWORD).await;
+    b.goto("/groups").await;
     b.wait_for("table.groups").await;
     b.follow("第 4 组").await;
     b.wait_for("dl.facts").await;
@@ -453,8 +459,9 @@ async fn an_administrator_sets_up_the_second_factor_on_a_phone() {
     assert_eq!(b.count("ol.codes li").await, 10);
     b.screenshot("second-factor-recovery-codes-390px.png").await;
     b.follow("我已保存，继续").await;
-    b.wait_for("table.groups").await;
+    b.wait_for("main h1").await;
     assert_eq!(b.path().await, "/");
+    assert!(b.text("main h1").await.contains("工作台"));
     b.close().await;
     h.stop().await;
 }

@@ -82,9 +82,13 @@ pub async fn record_history(
         return Err(ServiceError::NotFound);
     }
     let records = store.record_history(kind.as_str(), id).await?;
-    // Organisations and team members by name, not by id.
+    // The group, its organisations and team members by name, not by id.
     let team = store.list_team(&ws.group().id).await?;
+    let group_name = format!("第 {} 组", ws.group().number);
     let name = |id: &str| -> Option<String> {
+        if id == ws.group().id.as_str() {
+            return Some(group_name.clone());
+        }
         ws.group()
             .members
             .iter()
