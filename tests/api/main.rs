@@ -20,4 +20,5 @@ mod platform;
 mod preset;
 mod second_factor;
 mod store_concurrency;
+mod team;
 mod workspace;
