@@ -109,6 +109,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("parties", "协议各方"),
     ("content", "内容"),
     ("person_name", "姓名"),
+    ("team_role", "队内职务"),
     ("school_leader", "校级领导"),
     ("title", "职称"),
     ("phone", "电话"),
@@ -189,6 +190,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                 "role" | "pending_role" => Role::parse(s)
                     .map(Role::label)
                     .or_else(|| TeamRole::parse(s).map(TeamRole::label)),
+                "team_role" => TeamRole::parse(s).map(TeamRole::label),
                 "title" => Title::parse(s).map(Title::label),
                 "approval" => Approval::parse(s).map(Approval::label),
                 "kind" => OrgKind::parse(s).map(OrgKind::label),

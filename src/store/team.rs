@@ -38,7 +38,7 @@ pub use crate::domain::team::{Departure, NewTeamMember, TeamMemberInput};
 fn audit_fields(m: &NewTeamMember, left_on: Option<Date>) -> Map<String, Value> {
     let v = json!({
         "person_name": m.person_name(), "org_id": m.org_id().as_str(),
-        "role": m.role().as_str(), "title": m.title().as_str(), "school_leader": m.school_leader(),
+        "team_role": m.role().as_str(), "title": m.title().as_str(), "school_leader": m.school_leader(),
         "phone": mask_phone(m.phone()), "joined_on": m.joined_on().to_string(),
         "left_on": left_on.map(|d| d.to_string()),
     });
@@ -51,7 +51,7 @@ fn audit_fields(m: &NewTeamMember, left_on: Option<Date>) -> Map<String, Value> 
 fn row_fields(r: &TeamMemberRow) -> Map<String, Value> {
     let v = json!({
         "person_name": r.person_name, "org_id": r.org_id.as_str(),
-        "role": r.role.as_str(), "title": r.title.as_str(), "school_leader": r.school_leader,
+        "team_role": r.role.as_str(), "title": r.title.as_str(), "school_leader": r.school_leader,
         "phone": mask_phone(&r.phone), "joined_on": r.joined_on.to_string(),
         "left_on": r.left_on.map(|d| d.to_string()),
     });
@@ -195,7 +195,7 @@ impl Store {
                 before: None,
                 after: Some(json!({
                     "group_id": group.as_str(), "person_name": m.person_name(), "org_id": m.org_id().as_str(),
-                    "role": m.role().as_str(), "title": m.title().as_str(), "school_leader": m.school_leader(),
+                    "team_role": m.role().as_str(), "title": m.title().as_str(), "school_leader": m.school_leader(),
                     "phone": mask_phone(m.phone()), "joined_on": m.joined_on().to_string(),
                 })),
             },

@@ -240,7 +240,7 @@ async fn a_member_is_corrected_field_by_field(app: TestApp) {
     let lines = [
         "姓名：张三 → 张三丰",
         "单位：广东医科大学 → 东莞市电子科技学校",
-        "角色：队长 → 副队长",
+        "队内职务：队长 → 副队长",
         "职称：正高级 → 中级",
         "校级领导：否 → 是",
         "加入日期：2024-01-10 → 2024-02-01",
@@ -357,7 +357,13 @@ async fn a_member_is_corrected_field_by_field(app: TestApp) {
         &[("left_on", "2024-06-01")],
     )
     .await;
-    follow(&app, &school, r, "member_left").await;
+    let page = follow(&app, &school, r, "member_left").await;
+    // Listed apart once gone, still with its corrections at hand.
+    assert!(
+        page.contains("已离队人员（1 人）") && page.contains("2024-02-01 至 2024-06-01"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("href=\"{edit}\"")));
     let form = expect(app.get_with(&school, &edit).await, StatusCode::OK).await;
     assert!(form.contains("id=\"f-left_on\" name=\"left_on\" value=\"2024-06-01\""));
     let mut early_leave = full("senior", "captain");

@@ -165,6 +165,8 @@ struct TeamPage {
     date: String,
     is_today: bool,
     members: Vec<MemberLine>,
+    /// Members who had left by the date.
+    former: Vec<MemberLine>,
     filter_schools: Vec<Choice>,
     filter_roles: Vec<Choice>,
     export_query: String,
@@ -204,8 +206,16 @@ impl TeamFilter {
     }
 
     fn matches(&self, m: &TeamMemberRow) -> bool {
-        m.active_on(self.date)
-            && self.org.as_deref().is_none_or(|o| m.org_id.as_str() == o)
+        m.active_on(self.date) && self.same_kind(m)
+    }
+
+    /// Left the team by the date (listed apart, so they can still be corrected or withdrawn).
+    fn left_by(&self, m: &TeamMemberRow) -> bool {
+        m.left_on.is_some_and(|l| l <= self.date) && self.same_kind(m)
+    }
+
+    fn same_kind(&self, m: &TeamMemberRow) -> bool {
+        self.org.as_deref().is_none_or(|o| m.org_id.as_str() == o)
             && self.role.as_deref().is_none_or(|r| m.role.as_str() == r)
     }
 
@@ -246,6 +256,11 @@ async fn page(
         members: team
             .iter()
             .filter(|m| filter.matches(m))
+            .map(|m| line(user, m))
+            .collect(),
+        former: team
+            .iter()
+            .filter(|m| filter.left_by(m))
             .map(|m| line(user, m))
             .collect(),
         filter_schools: ws
