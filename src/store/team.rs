@@ -223,6 +223,8 @@ impl Store {
             )));
         }
         let mut tx = self.begin_write().await?;
+        // Ordered with on-site entries being recorded for the group, which take the same row.
+        lock_group(&mut tx, group).await?;
         let n = sqlx::query("update team_members set left_on = $1 where id = $2 and group_id = $3 and left_on is null")
             .bind(left_on.to_string())
             .bind(member.id.as_str())
@@ -233,7 +235,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        // Checked inside the transaction, after the update took the member's row.
+        // Checked inside the transaction, after the group's and the member's rows were taken.
         let last: Option<String> = sqlx::query(
             "select max(e.date_to) as last from onsite_entries e
              join onsite_entry_members m on m.entry_id = e.id where m.member_id = $1",
