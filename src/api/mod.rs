@@ -10,6 +10,7 @@ mod organisations;
 mod schools;
 mod second_factor;
 mod users;
+mod workbench;
 mod workspace;
 
 use crate::AppState;
@@ -30,6 +31,7 @@ use users::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use workbench::*;
 use workspace::*;
 
 pub use groups::OrgRef;
@@ -78,6 +80,7 @@ macro_rules! operations {
 
 operations! {
     openapi_json,
+    get_workbench,
     login,
     complete_second_factor,
     logout,

@@ -332,7 +332,7 @@ async fn pairing_and_account_imports_report_every_error(app: TestApp) {
     // Searching for a village as the platform shows it finds it.
     for q in ["南面村(谢岗镇)", "南面村（谢岗镇）"] {
         let page = app
-            .get_with(&bureau, &format!("/?q={}", urlencode(q)))
+            .get_with(&bureau, &format!("/groups?q={}", urlencode(q)))
             .await
             .text()
             .await

@@ -21,4 +21,5 @@ mod preset;
 mod second_factor;
 mod store_concurrency;
 mod team;
+mod workbench;
 mod workspace;
