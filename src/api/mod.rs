@@ -96,6 +96,8 @@ operations! {
     add_agreement_scans [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     list_team,
     add_team_member,
+    update_team_member,
+    withdraw_team_member,
     leave_team,
     list_onsite,
     add_onsite_entry,

@@ -3,6 +3,7 @@
 //! as they are, so nothing written to the log is ever hidden from the auditor.
 
 use super::org::OrgKind;
+use super::team::{TeamRole, Title};
 use super::user::{Approval, Role};
 use serde_json::Value;
 
@@ -42,6 +43,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("agreement.update", "修改协议"),
     ("attachment.create", "上传附件"),
     ("team_member.create", "新增服务队员"),
+    ("team_member.update", "更正服务队员"),
+    ("team_member.withdraw", "撤回误录的服务队员"),
     ("team_member.leave", "服务队员离队"),
     ("onsite.create", "登记驻镇(含驻村)服务"),
     ("onsite.update", "修改驻镇(含驻村)服务"),
@@ -107,10 +110,12 @@ const FIELDS: &[(&str, &str)] = &[
     ("signed_on", "签订日期"),
     ("parties", "协议各方"),
     ("content", "内容"),
-    ("school_leader", "学校负责人"),
+    ("person_name", "姓名"),
+    ("team_role", "队内职务"),
+    ("school_leader", "校级领导"),
     ("title", "职称"),
     ("phone", "电话"),
-    ("joined_on", "入队日期"),
+    ("joined_on", "加入日期"),
     ("left_on", "离队日期"),
     ("date", "日期"),
     ("from", "开始日期"),
@@ -186,7 +191,11 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
         Value::Number(n) => n.to_string(),
         Value::String(s) => {
             let label = match field {
-                "role" | "pending_role" => Role::parse(s).map(Role::label),
+                "role" | "pending_role" => Role::parse(s)
+                    .map(Role::label)
+                    .or_else(|| TeamRole::parse(s).map(TeamRole::label)),
+                "team_role" => TeamRole::parse(s).map(TeamRole::label),
+                "title" => Title::parse(s).map(Title::label),
                 "approval" => Approval::parse(s).map(Approval::label),
                 "kind" => OrgKind::parse(s).map(OrgKind::label),
                 _ => None,

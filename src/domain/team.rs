@@ -203,6 +203,19 @@ pub fn parse_team_member(
     today: Date,
 ) -> Result<NewTeamMember, FieldErrors> {
     let mut errors = FieldErrors::default();
+    match check_member(input, group, today, &mut errors) {
+        Some(m) if errors.is_empty() => Ok(m),
+        _ => Err(errors),
+    }
+}
+
+/// The checks of [`parse_team_member`], adding to `errors` (so a correction can add its own).
+fn check_member(
+    input: &TeamMemberInput,
+    group: &GroupCalendar,
+    today: Date,
+    errors: &mut FieldErrors,
+) -> Option<NewTeamMember> {
     let person_name = errors.take(parse_person_name(&input.person_name));
     let org_id = errors.take(
         OrgId::parse(&input.org_id)
@@ -238,23 +251,61 @@ pub fn parse_team_member(
             );
         }
     }
-    match (person_name, org_id, role, title, phone, joined_on) {
-        (
-            Some(person_name),
-            Some(org_id),
-            Some(role),
-            Some(title),
-            Some(phone),
-            Some(joined_on),
-        ) if errors.is_empty() => Ok(NewTeamMember {
-            person_name,
-            org_id,
-            role,
-            title,
-            school_leader: input.school_leader,
-            phone,
-            joined_on,
-        }),
+    Some(NewTeamMember {
+        person_name: person_name?,
+        org_id: org_id?,
+        role: role?,
+        title: title?,
+        school_leader: input.school_leader,
+        phone: phone?,
+        joined_on: joined_on?,
+    })
+}
+
+/// A member as corrected on the edit form: every field of [`NewTeamMember`] and the leaving date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectedTeamMember {
+    pub member: NewTeamMember,
+    /// The first day off the team; `None` while on it (or when a leaving recorded by mistake is
+    /// taken back by clearing the date).
+    pub left_on: Option<Date>,
+}
+
+/// Checks a correction: the same checks as adding, and the leaving date (may be empty) against
+/// the corrected joining date; all the errors at once.
+pub fn parse_member_correction(
+    input: &TeamMemberInput,
+    left_on: &str,
+    group: &GroupCalendar,
+    today: Date,
+) -> Result<CorrectedTeamMember, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let member = check_member(input, group, today, &mut errors);
+    let left_on = if left_on.trim().is_empty() {
+        Some(None)
+    } else {
+        match parse_date("离队日期", left_on) {
+            Ok(d) => {
+                // Against the typed joining date even when another field is wrong.
+                let joined = parse_date("加入日期", &input.joined_on).ok();
+                match check_left_on(d, joined, today) {
+                    Ok(()) => Some(Some(d)),
+                    Err(e) => {
+                        errors.push(e.field, e.message);
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                errors.push(e.field, e.message);
+                None
+            }
+        }
+    };
+    match (member, left_on) {
+        (Some(member), Some(left_on)) if errors.is_empty() => {
+            Ok(CorrectedTeamMember { member, left_on })
+        }
         _ => Err(errors),
     }
 }
@@ -269,20 +320,95 @@ impl Departure {
     }
 }
 
-/// Checks a leaving date: after joining, not after today.
+/// The latest leaving date that can be recorded today: tomorrow. The leaving date is the first
+/// day off the team, so a member whose last day of service is today leaves "tomorrow"; allowing
+/// it lets a school record that today instead of waiting a day.
+pub fn latest_left_on(today: Date) -> Date {
+    today.tomorrow().unwrap_or(today)
+}
+
+/// The earliest leaving date for a member who joined on `joined_on`: the day after (a member
+/// who joined and left on the same day was never on the team; that is a mistake to withdraw).
+pub fn earliest_left_on(joined_on: Date) -> Date {
+    joined_on.tomorrow().unwrap_or(joined_on)
+}
+
+/// A leaving date against the joining date (when it is known) and today.
+fn check_left_on(d: Date, joined_on: Option<Date>, today: Date) -> Result<(), FieldError> {
+    if let Some(joined) = joined_on
+        && d < earliest_left_on(joined)
+    {
+        return Err(FieldError::new(
+            "离队日期",
+            format!(
+                "{d} 应晚于加入日期 {joined}：离队日期是离队后的第一天（最后在队日的次日），最早为 {}；同日加入又离开的误录请用“撤回误录”",
+                earliest_left_on(joined)
+            ),
+        ));
+    }
+    let latest = latest_left_on(today);
+    if d > latest {
+        return Err(FieldError::new(
+            "离队日期",
+            format!(
+                "{d} 晚于 {latest}：离队日期是离队后的第一天，今天最多登记到明天（即今天为最后在队日）"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a leaving date: after joining, at most tomorrow (the member's last day is today).
 pub fn parse_departure(
     left_on: &str,
     joined_on: Date,
     today: Date,
 ) -> Result<Departure, FieldErrors> {
     let d = parse_date("离队日期", left_on)?;
-    if d > today {
-        return Err(FieldError::new("离队日期", format!("{d} 晚于今天")).into());
-    }
-    if d <= joined_on {
-        return Err(FieldError::new("离队日期", format!("应晚于加入日期 {joined_on}")).into());
-    }
+    check_left_on(d, Some(joined_on), today)?;
     Ok(Departure(d))
+}
+
+/// Someone already on the team (now or formerly), as the duplicate warning names them.
+pub struct Teammate<'a> {
+    pub person_name: &'a str,
+    pub org_name: &'a str,
+    pub joined_on: Date,
+    pub left_on: Option<Date>,
+}
+
+/// The warning given when `name` is already on the team (any school, now or formerly), unless
+/// the user confirmed that it is another person: the same person entered twice is a common
+/// mistake, two people of one name are rare but real.
+pub fn duplicate_name_warning<'a>(
+    name: &str,
+    team: impl IntoIterator<Item = Teammate<'a>>,
+) -> Option<FieldError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let same: Vec<String> = team
+        .into_iter()
+        .filter(|t| t.person_name == name)
+        .map(|t| match t.left_on {
+            None => format!("{}（{}，{} 加入）", t.person_name, t.org_name, t.joined_on),
+            Some(l) => format!(
+                "{}（{}，{} 加入，{l} 离队）",
+                t.person_name, t.org_name, t.joined_on
+            ),
+        })
+        .collect();
+    if same.is_empty() {
+        return None;
+    }
+    Some(FieldError::new(
+        "姓名",
+        format!(
+            "本队已有同名队员 {}；如确为另一人，请勾选“确认添加同名队员”后再提交",
+            same.join("、")
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -372,6 +498,81 @@ mod tests {
         assert!(parse_departure("2025-03-01", joined, today).is_err());
         assert!(parse_departure("2025-03-02", joined, today).is_ok());
         assert!(parse_departure("2026-06-15", joined, today).is_ok());
-        assert!(parse_departure("2026-06-16", joined, today).is_err());
+        // The first day off the team: a member whose last day is today leaves tomorrow.
+        assert!(parse_departure("2026-06-16", joined, today).is_ok());
+        assert!(parse_departure("2026-06-17", joined, today).is_err());
+        // Joined today: leaving today would mean never on the team (a mistake to withdraw).
+        let e = parse_departure("2026-06-15", today, today).unwrap_err();
+        assert!(e.0[0].message.contains("撤回误录"), "{e}");
+        assert!(parse_departure("2026-06-16", today, today).is_ok());
+    }
+
+    #[test]
+    fn a_correction_checks_the_member_and_the_leaving_date_together() {
+        use crate::domain::group::Membership;
+        use crate::domain::org::MemberRole;
+        let school = OrgId::new();
+        let g = GroupCalendar {
+            started_on: Date::constant(2024, 1, 1),
+            ended_on: None,
+            members: vec![Membership {
+                org_id: school.clone(),
+                name: String::new(),
+                role: MemberRole::University,
+                from: Date::constant(2024, 1, 1),
+                to: None,
+            }],
+        };
+        let today = Date::constant(2026, 6, 15);
+        let input = TeamMemberInput {
+            person_name: "张三".into(),
+            org_id: school.to_string(),
+            role: "member".into(),
+            title: "none".into(),
+            school_leader: true,
+            phone: String::new(),
+            joined_on: "2025-01-01".into(),
+        };
+        let c = parse_member_correction(&input, "", &g, today).unwrap();
+        assert_eq!(c.left_on, None);
+        let c = parse_member_correction(&input, "2025-03-01", &g, today).unwrap();
+        assert_eq!(c.left_on, Some(Date::constant(2025, 3, 1)));
+        let bad = TeamMemberInput {
+            role: String::new(),
+            ..input
+        };
+        let fields: Vec<_> = parse_member_correction(&bad, "2024-12-31", &g, today)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["队内职务", "离队日期"]);
+    }
+
+    #[test]
+    fn a_name_already_on_the_team_is_named_with_its_school_and_dates() {
+        let team = || {
+            [
+                Teammate {
+                    person_name: "张三",
+                    org_name: "某某大学",
+                    joined_on: Date::constant(2026, 3, 1),
+                    left_on: None,
+                },
+                Teammate {
+                    person_name: "李四",
+                    org_name: "某某学校",
+                    joined_on: Date::constant(2025, 1, 1),
+                    left_on: Some(Date::constant(2025, 6, 1)),
+                },
+            ]
+        };
+        let w = duplicate_name_warning(" 张三 ", team()).unwrap();
+        assert_eq!(w.field, "姓名");
+        assert!(w.message.starts_with("本队已有同名队员 张三（某某大学，2026-03-01 加入）；如确为另一人，请勾选“确认添加同名队员”"), "{}", w.message);
+        let w = duplicate_name_warning("李四", team()).unwrap();
+        assert!(w.message.contains("2025-06-01 离队"), "{}", w.message);
+        assert!(duplicate_name_warning("王五", team()).is_none());
     }
 }

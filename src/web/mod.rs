@@ -44,8 +44,16 @@ pub fn router() -> Router<AppState> {
             get(workspace::team::export_team),
         )
         .route(
+            "/groups/{id}/team/{member}/edit",
+            get(workspace::member::edit_form).post(workspace::member::update),
+        )
+        .route(
+            "/groups/{id}/team/{member}/withdraw",
+            get(workspace::member::withdraw_form).post(workspace::member::withdraw),
+        )
+        .route(
             "/groups/{id}/team/{member}/leave",
-            get(workspace::team::leave_form).post(workspace::team::leave),
+            get(workspace::member::leave_form).post(workspace::member::leave),
         )
         .route(
             "/groups/{id}/onsite",

@@ -21,5 +21,6 @@ mod platform;
 mod preset;
 mod second_factor;
 mod store_concurrency;
+mod team;
 mod workbench;
 mod workspace;

@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod member;
 pub mod onsite;
 pub mod team;
 

@@ -1,5 +1,6 @@
 //! 服务工作队 (四(一)): members with dated joining and leaving, and the four composition rules
-//! evaluated live for the team as it stood on any date.
+//! evaluated live for the team as it stood on any date; the add form. A member's own pages
+//! (correct, withdraw, leave) are in [`super::member`].
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_date};
 use crate::AppState;
@@ -14,11 +15,12 @@ use crate::services::reads::{self, Read};
 use crate::services::workspace::team as services;
 use crate::services::{ServiceError, access};
 use crate::store::team::TeamMemberRow;
+use crate::web::forms::{ErrorSummary, saved_notice, saved_redirect};
 use crate::web::pages::{Chrome, audited_xlsx, non_empty, query_string, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 pub struct MemberLine {
@@ -42,7 +44,7 @@ fn phone_for(user: &Viewer, m: &TeamMemberRow) -> String {
     }
 }
 
-fn line(user: &Viewer, m: &TeamMemberRow) -> MemberLine {
+pub(super) fn line(user: &Viewer, m: &TeamMemberRow) -> MemberLine {
     MemberLine {
         id: m.id.to_string(),
         name: m.person_name.clone(),
@@ -56,22 +58,102 @@ fn line(user: &Viewer, m: &TeamMemberRow) -> MemberLine {
     }
 }
 
+/// The member form as typed (adding and correcting), rendered back after an error.
 #[derive(Deserialize, Default, Clone)]
 pub struct MemberForm {
     #[serde(default)]
-    person_name: String,
+    pub person_name: String,
     #[serde(default)]
-    org_id: String,
+    pub org_id: String,
     #[serde(default)]
-    role: String,
+    pub role: String,
     #[serde(default)]
-    title: String,
+    pub title: String,
     #[serde(default)]
-    school_leader: Option<String>,
+    pub school_leader: Option<String>,
     #[serde(default)]
-    phone: String,
+    pub phone: String,
     #[serde(default)]
-    joined_on: String,
+    pub joined_on: String,
+    /// Correcting only: the first day off the team, empty while on it.
+    #[serde(default)]
+    pub left_on: String,
+    #[serde(default)]
+    pub confirm_duplicate: Option<String>,
+}
+
+/// The form's fields as the errors name them (label, input name), for the error summary.
+pub(super) const MEMBER_FIELDS: &[(&str, &str)] = &[
+    ("姓名", "person_name"),
+    ("所在单位", "org_id"),
+    ("队内职务", "role"),
+    ("职称", "title"),
+    ("手机号码", "phone"),
+    ("加入日期", "joined_on"),
+    ("离队日期", "left_on"),
+];
+
+/// The selects of the member form, and whether it asks to confirm a duplicate name.
+pub struct MemberChoices {
+    pub schools: Vec<Choice>,
+    pub roles: Vec<Choice>,
+    pub titles: Vec<Choice>,
+    /// The duplicate-name warning is among the errors (or was confirmed): show the checkbox.
+    pub ask_duplicate: bool,
+}
+
+impl MemberChoices {
+    /// The group's schools on the team's side today (and the one the form names, so a member of
+    /// a former school can be corrected), roles and titles, none chosen unless the form chose it.
+    pub(super) fn new(ws: &Workspace, form: &MemberForm, summary: &Option<ErrorSummary>) -> Self {
+        let schools = ws
+            .group()
+            .members
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.role,
+                    MemberRole::University | MemberRole::VocationalSchool
+                ) && (m.active_on(ws.today) || form.org_id == m.org_id.as_str())
+            })
+            .fold(Vec::<Choice>::new(), |mut all, m| {
+                if !all.iter().any(|c| c.value == m.org_id.as_str()) {
+                    all.push(Choice {
+                        value: m.org_id.to_string(),
+                        label: format!("{}（{}）", m.name, m.role.label()),
+                        selected: form.org_id == m.org_id.as_str(),
+                    });
+                }
+                all
+            });
+        let roles = TeamRole::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.as_str().into(),
+                label: r.label().into(),
+                selected: form.role == r.as_str(),
+            })
+            .collect();
+        let titles = Title::ALL
+            .iter()
+            .map(|t| Choice {
+                value: t.as_str().into(),
+                label: t.label().into(),
+                selected: form.title == t.as_str(),
+            })
+            .collect();
+        let warned = summary.as_ref().is_some_and(|s| {
+            s.items
+                .iter()
+                .any(|i| i.message.starts_with("本队已有同名队员"))
+        });
+        Self {
+            schools,
+            roles,
+            titles,
+            ask_duplicate: warned || form.confirm_duplicate.is_some(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -83,15 +165,16 @@ struct TeamPage {
     date: String,
     is_today: bool,
     members: Vec<MemberLine>,
+    /// Members who had left by the date.
+    former: Vec<MemberLine>,
     filter_schools: Vec<Choice>,
     filter_roles: Vec<Choice>,
     export_query: String,
     verdicts: Vec<VerdictLine>,
     form: MemberForm,
-    schools: Vec<Choice>,
-    roles: Vec<Choice>,
-    titles: Vec<Choice>,
-    error: Option<String>,
+    choices: MemberChoices,
+    summary: Option<ErrorSummary>,
+    saved: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +182,7 @@ pub struct TeamQuery {
     date: Option<String>,
     org: Option<String>,
     role: Option<String>,
+    saved: Option<String>,
 }
 
 /// The list's filters, shared by the page and its export: the team on a date, by school and role.
@@ -122,8 +206,16 @@ impl TeamFilter {
     }
 
     fn matches(&self, m: &TeamMemberRow) -> bool {
-        m.active_on(self.date)
-            && self.org.as_deref().is_none_or(|o| m.org_id.as_str() == o)
+        m.active_on(self.date) && self.same_kind(m)
+    }
+
+    /// Left the team by the date (listed apart, so they can still be corrected or withdrawn).
+    fn left_by(&self, m: &TeamMemberRow) -> bool {
+        m.left_on.is_some_and(|l| l <= self.date) && self.same_kind(m)
+    }
+
+    fn same_kind(&self, m: &TeamMemberRow) -> bool {
+        self.org.as_deref().is_none_or(|o| m.org_id.as_str() == o)
             && self.role.as_deref().is_none_or(|r| m.role.as_str() == r)
     }
 
@@ -143,7 +235,8 @@ async fn page(
     ws: &Workspace,
     filter: TeamFilter,
     form: MemberForm,
-    error: Option<String>,
+    summary: Option<ErrorSummary>,
+    saved: Option<&'static str>,
 ) -> Result<TeamPage, AppError> {
     let date = filter.date;
     let team = state.store.list_team(&ws.group().id).await?;
@@ -153,47 +246,7 @@ async fn page(
         .iter()
         .map(|v| VerdictLine::new(&ws.plan, v))
         .collect();
-    let today = ws.today.to_string();
-    let schools = ws
-        .group()
-        .members
-        .iter()
-        .filter(|m| {
-            matches!(
-                m.role,
-                MemberRole::University | MemberRole::VocationalSchool
-            ) && m.active_on(ws.today)
-        })
-        .map(|m| Choice {
-            value: m.org_id.to_string(),
-            label: format!("{}（{}）", m.name, m.role.label()),
-            selected: form.org_id == m.org_id.as_str(),
-        })
-        .collect();
-    let roles = TeamRole::ALL
-        .iter()
-        .map(|r| Choice {
-            value: r.as_str().into(),
-            label: r.label().into(),
-            selected: form.role == r.as_str(),
-        })
-        .collect();
-    let titles = Title::ALL
-        .iter()
-        .map(|t| Choice {
-            value: t.as_str().into(),
-            label: t.label().into(),
-            selected: form.title == t.as_str(),
-        })
-        .collect();
-    let form = MemberForm {
-        joined_on: if form.joined_on.is_empty() {
-            today.clone()
-        } else {
-            form.joined_on.clone()
-        },
-        ..form
-    };
+    let choices = MemberChoices::new(ws, &form, &summary);
     Ok(TeamPage {
         chrome: Chrome::new(user, "groups"),
         head: ws.head("team"),
@@ -203,6 +256,11 @@ async fn page(
         members: team
             .iter()
             .filter(|m| filter.matches(m))
+            .map(|m| line(user, m))
+            .collect(),
+        former: team
+            .iter()
+            .filter(|m| filter.left_by(m))
             .map(|m| line(user, m))
             .collect(),
         filter_schools: ws
@@ -232,10 +290,9 @@ async fn page(
         export_query: filter.query(),
         verdicts,
         form,
-        schools,
-        roles,
-        titles,
-        error,
+        choices,
+        summary,
+        saved,
     })
 }
 
@@ -247,7 +304,17 @@ pub async fn get_team(
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     let filter = TeamFilter::parse(&q, ws.today)?;
-    let page = page(&state, &user, &ws, filter, MemberForm::default(), None).await?;
+    let saved = saved_notice(q.saved.as_deref());
+    let page = page(
+        &state,
+        &user,
+        &ws,
+        filter,
+        MemberForm::default(),
+        None,
+        saved,
+    )
+    .await?;
     // The list shows names and phone numbers: a read of personal data, audited.
     let group = ws.group().id.to_string();
     let asked = serde_json::json!({ "via": "web", "date": q.date, "org": q.org, "role": q.role });
@@ -266,7 +333,7 @@ pub async fn get_team(
 }
 
 impl MemberForm {
-    fn input(&self) -> TeamMemberInput {
+    pub(super) fn input(&self) -> TeamMemberInput {
         TeamMemberInput {
             person_name: self.person_name.clone(),
             org_id: self.org_id.clone(),
@@ -286,86 +353,24 @@ pub async fn add_member(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    match services::add_team_member(&writer(&state, &user), &ws, &f.form.input()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
-        Err(ServiceError::Invalid(e)) => {
-            let page = page(
-                &state,
-                &user,
-                &ws,
-                TeamFilter {
-                    date: ws.today,
-                    org: None,
-                    role: None,
-                },
-                f.form,
-                Some(e.to_string()),
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "pages/member_leave.html")]
-struct LeavePage {
-    chrome: Chrome,
-    head: GroupHead,
-    member: MemberLine,
-    left_on: String,
-    error: Option<String>,
-}
-
-/// The confirmation page before a member is recorded as having left.
-pub async fn leave_form(
-    State(state): State<AppState>,
-    WebUser(user): WebUser,
-    Path((id, member)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let ws = Workspace::open(&state, &user, &id).await?;
-    ws.require_edit()?;
-    let m = services::team_member(&state.store, &ws, &member).await?;
-    let page = LeavePage {
-        chrome: Chrome::new(&user, "groups"),
-        head: ws.head("team"),
-        member: line(&user, &m),
-        left_on: ws.today.to_string(),
-        error: None,
-    };
-    Ok(render(&page)?.into_response())
-}
-
-#[derive(Deserialize)]
-pub struct LeaveForm {
-    #[serde(default)]
-    left_on: String,
-}
-
-pub async fn leave(
-    State(state): State<AppState>,
-    Path((id, member)): Path<(String, String)>,
-    f: CsrfForm<LeaveForm>,
-) -> Result<Response, AppError> {
-    let user = f.user;
-    let ws = Workspace::open(&state, &user, &id).await?;
+    let confirmed = f.form.confirm_duplicate.is_some();
     let w = writer(&state, &user);
-    match services::end_team_member(&w, &ws, &member, &f.form.left_on).await {
-        Ok(()) => Ok(Redirect::to(&format!("/groups/{}/team", ws.group().id)).into_response()),
-        Err(ServiceError::Invalid(e)) => {
-            let m = services::team_member(&state.store, &ws, &member).await?;
-            let page = LeavePage {
-                chrome: Chrome::new(&user, "groups"),
-                head: ws.head("team"),
-                member: line(&user, &m),
-                left_on: f.form.left_on,
-                error: Some(e.to_string()),
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    let summary = match services::add_team_member(&w, &ws, &f.form.input(), confirmed).await {
+        Ok(_) => {
+            let path = format!("/groups/{}/team", ws.group().id);
+            return Ok(saved_redirect(&path, "member_added"));
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(ServiceError::Invalid(e)) => ErrorSummary::new(&e, MEMBER_FIELDS),
+        Err(ServiceError::Conflict(m)) => ErrorSummary::message(m),
+        Err(e) => return Err(e.into()),
+    };
+    let filter = TeamFilter {
+        date: ws.today,
+        org: None,
+        role: None,
+    };
+    let page = page(&state, &user, &ws, filter, f.form, Some(summary), None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
 pub async fn export_team(
