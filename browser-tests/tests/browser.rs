@@ -64,6 +64,9 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
         Some("not_met")
     );
     assert!(row.text().await.unwrap().contains("未设队长"));
+    // The form sits below the rules and the list, far down a phone's page. A date in the future
+    // and a short phone number are turned down: the page opens at the summary of both, with
+    // everything typed kept, at phone and at desktop width.
     b.fill("#add-member input[name=person_name]", "王校长")
         .await;
     b.select_label(
@@ -76,8 +79,37 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     b.select_value("#add-member select[name=title]", "senior")
         .await;
     b.tick_at("#add-member input[name=school_leader]").await;
+    b.set_date("#add-member input[name=joined_on]", "2027-01-05")
+        .await;
+    b.fill("#add-member input[name=phone]", "12345").await;
+    for (width, height) in [(1440, 900), (390, 844)] {
+        b.c.set_window_size(width, height).await.unwrap();
+        b.click_and_wait("#add-member button[type=submit]").await;
+        let summary = b.assert_at_error_summary().await;
+        assert!(
+            summary.contains("加入日期") && summary.contains("手机号码"),
+            "both errors at once: {summary}"
+        );
+        assert_eq!(
+            b.find("#add-member input[name=person_name]")
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("王校长"),
+            "what was typed is kept"
+        );
+        b.check_accessibility().await;
+        b.screenshot(&format!("form-with-errors-{width}px.png"))
+            .await;
+    }
+    b.set_date("#add-member input[name=joined_on]", "2026-01-05")
+        .await;
+    b.fill("#add-member input[name=phone]", "").await;
     b.submit("#add-member form").await;
-    // After the redirect back to the team page the row reads 符合.
+    // After the redirect back to the team page: 已保存 on screen, and the row reads 符合.
+    assert!(b.assert_saved_notice().await.contains("已保存"));
     let row = b
         .wait_for("tr[data-rule='team-captain'][data-status='met']")
         .await;
@@ -85,6 +117,51 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     assert!(row.text().await.unwrap().contains("队长 王校长"));
     let team = b.text("table.team").await;
     assert!(team.contains("王校长") && team.contains("正高级"));
+
+    // A title entered wrongly is corrected on the member's page; the page then keeps the change
+    // in its 修改记录 (kept as screenshots at both widths).
+    b.c.find(Locator::Css("table.team a[aria-label='修改：王校长']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("select[name=title]").await;
+    b.select_value("select[name=title]", "vice_senior").await;
+    b.submit("form[action$='/edit']").await;
+    assert!(b.assert_saved_notice().await.contains("已保存"));
+    assert!(b.text("table.team").await.contains("副高级"));
+    b.c.find(Locator::Css("table.team a[aria-label='修改：王校长']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let history = b.wait_for("section.history").await;
+    let history = history.text().await.unwrap();
+    assert!(
+        history.contains("职称：正高级 → 副高级"),
+        "the correction in 修改记录: {history}"
+    );
+    b.c.execute(
+        "document.querySelector('section.history').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.screenshot("corrected-record-390px.png").await;
+    b.c.set_window_size(1440, 900).await.unwrap();
+    b.check_accessibility().await;
+    b.c.execute(
+        "document.querySelector('section.history').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.screenshot("corrected-record-1440px.png").await;
+    b.c.set_window_size(390, 844).await.unwrap();
+    b.follow("服务工作队").await;
+    b.wait_for("table.team").await;
     b.screenshot("team-390px.png").await;
 
     // The same page on a desktop screen, for people to look at.

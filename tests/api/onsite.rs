@@ -386,7 +386,10 @@ async fn an_entry_is_corrected_on_the_web(app: TestApp) {
         .unwrap_or_else(|| panic!("{history}"));
     assert!(members_line.contains("赵一") && !members_line.contains(&s.zhao));
     assert!(!history.contains(&s.nanmian), "no ids in the history");
-    assert!(!history.contains(&s.gid), "the group by its number: {history}");
+    assert!(
+        !history.contains(&s.gid),
+        "the group by its number: {history}"
+    );
     assert!(history.contains("结对组：第 "), "{history}");
 }
 

@@ -525,14 +525,15 @@ impl Browser {
         assert_eq!(self.path().await, "/login");
     }
 
-    /// Whether the element `css` is on screen now (its top inside the window).
+    /// Whether the element `css` is on screen now (its top inside the window, to the pixel: a
+    /// scroll to an element can leave it a fraction of a pixel above the edge).
     pub async fn in_view(&self, css: &str) -> bool {
         let r = self
             .c
             .execute(
                 "const e = document.querySelector(arguments[0]); if (!e) return null; \
                  const r = e.getBoundingClientRect(); \
-                 return r.top >= 0 && r.top < window.innerHeight && r.height > 0;",
+                 return r.top > -1 && r.top < window.innerHeight && r.height > 0;",
                 vec![serde_json::json!(css)],
             )
             .await
@@ -571,11 +572,22 @@ impl Browser {
     /// After a save: the 已保存 notice is on screen (where the work was done).
     pub async fn assert_saved_notice(&self) -> String {
         let notice = self.wait_for("#saved").await;
-        assert!(
-            self.in_view("#saved").await,
-            "the saved notice is on screen on {}",
-            self.describe().await
-        );
+        if !self.in_view("#saved").await {
+            let where_ = self
+                .c
+                .execute(
+                    "const r = document.querySelector('#saved').getBoundingClientRect(); \
+                     return `top ${r.top}, height ${r.height}, window ${window.innerHeight}, \
+                     scrolled ${window.scrollY}, focus ${document.activeElement.id || document.activeElement.tagName}`;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!(
+                "the saved notice is not on screen on {} ({where_})",
+                self.describe().await
+            );
+        }
         notice.text().await.unwrap()
     }
 
