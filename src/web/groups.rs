@@ -180,16 +180,24 @@ pub async fn export_groups(
     Query(query): Query<GroupQuery>,
 ) -> Result<Response, AppError> {
     user.require_business()?;
-    let filter = GroupFilter {
-        q: non_empty(&query.q),
-        limit: EXPORT_LIMIT,
-        offset: 0,
-    };
-    let (rows, _) = state
-        .store
-        .list_groups(&user.group_scope(), &filter)
-        .await?;
+    // The list's filters and its status column, as on the page.
+    let by_status = status_filter(&query)?;
     let today = state.clock.today();
+    let year = today.year();
+    let (rows, _) = compliance::list_groups_with_status(
+        &state.store,
+        &state.plans,
+        &user,
+        GroupList {
+            q: non_empty(&query.q),
+            by_status,
+            limit: EXPORT_LIMIT,
+            offset: 0,
+        },
+        year,
+        today,
+    )
+    .await?;
     let table = Table {
         sheet: "结对组".into(),
         headers: vec![
@@ -199,10 +207,11 @@ pub async fn export_groups(
             "在莞高校",
             "中职学校",
             "结对开始日期",
+            "本年状态",
         ],
         rows: rows
             .iter()
-            .map(|g| {
+            .map(|(g, s)| {
                 let l = GroupLine::from_row(g, today);
                 vec![
                     l.number.to_string(),
@@ -211,9 +220,11 @@ pub async fn export_groups(
                     l.university,
                     l.vocational_schools,
                     g.started_on.to_string(),
+                    s.label().to_string(),
                 ]
             })
             .collect(),
     };
     audited_xlsx(&state, &user, "group", None, "结对组.xlsx", &table).await
 }
+

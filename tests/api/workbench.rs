@@ -385,6 +385,16 @@ async fn the_bureau_counts_groups_by_status_and_the_list_filters_by_them(app: Te
     let worst = page(&app, &web, "/groups?status=not_met&q=塘厦").await;
     assert!(worst.contains("第 4 组") && !worst.contains("第 1 组"));
     assert!(worst.contains(r#"<option value="not_met" selected>"#));
+    // The export is the list as filtered, with the same status column.
+    let export = app
+        .get_with(&web, "/groups/export.xlsx?status=not_met&q=塘厦")
+        .await;
+    assert_eq!(export.status(), StatusCode::OK);
+    let rows = xiaodi::imports::read_sheet(&export.bytes().await.unwrap()).unwrap();
+    assert_eq!(rows.len(), 2, "header and group 4: {rows:?}");
+    assert_eq!(rows[0].last().unwrap(), "本年状态");
+    assert_eq!(rows[1][0], "4");
+    assert_eq!(rows[1].last().unwrap(), "不符合");
     // A filter it cannot read is refused, naming the field.
     for bad in [
         "/groups?status=bogus",
