@@ -192,3 +192,13 @@ where
         }
     }
 }
+
+/// After a write that removed attachment rows: removes the files of `digests` that no row refers
+/// to any more (content-addressed, so another record may still hold the same file). A file that
+/// cannot be removed now is only disk space, never a wrong record: the write stands.
+async fn remove_unreferenced(w: &Writer<'_>, digests: &[String]) {
+    match w.store.unreferenced_digests(digests).await {
+        Ok(orphans) => w.files.remove_all(&orphans).await,
+        Err(e) => tracing::warn!(error = %e, "could not check removed attachments' files"),
+    }
+}
