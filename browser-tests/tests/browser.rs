@@ -458,3 +458,58 @@ async fn an_administrator_sets_up_the_second_factor_on_a_phone() {
     b.close().await;
     h.stop().await;
 }
+
+/// A form turned down opens at its error summary, focused and on screen (on a phone too), each
+/// problem a link to its field, what was typed kept; following a link puts the cursor in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turned_down_form_opens_at_its_errors() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.add_user("sys", "系统管理员", "东莞市教育局", "sysadmin")
+        .await;
+    let b = h.browser(390, 844).await;
+    b.goto("/login").await;
+    b.sign_in("sys", PASSWORD).await;
+    b.goto("/admin/users/new").await;
+    b.fill("input[name=username]", "张 三").await;
+    b.fill("input[name=display_name]", "张三").await;
+    b.fill("input[name=organisation]", "没有这个单位").await;
+    b.select_value("select[name=role]", "school").await;
+    b.click_and_wait("form[action='/admin/users'] button[type=submit]")
+        .await;
+    let summary = b.assert_at_error_summary().await;
+    assert!(summary.contains("用户名"), "{summary}");
+    assert_eq!(
+        b.find("input[name=display_name]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("张三"),
+        "what was typed is kept"
+    );
+    assert_eq!(
+        b.find("#f-username")
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    b.c.find(Locator::Css("#error-summary a[href='#f-username']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let focused =
+        b.c.execute("return document.activeElement.name;", vec![])
+            .await
+            .unwrap();
+    assert_eq!(focused.as_str(), Some("username"));
+    b.close().await;
+    h.stop().await;
+}

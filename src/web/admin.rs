@@ -9,6 +9,7 @@ use super::pages::{
 };
 use crate::AppState;
 use crate::clock::format_ms;
+use crate::domain::FieldError;
 use crate::domain::password::{LockState, lock_state};
 use crate::domain::user::{Approval, Role};
 use crate::exports::Table;
@@ -18,6 +19,7 @@ use crate::services::ServiceError;
 use crate::services::access;
 use crate::services::accounts::{self, NewAccount};
 use crate::store::{UserFilter, UserRow};
+use crate::web::forms::ErrorSummary;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -246,9 +248,17 @@ struct UserFormPage {
     chrome: Chrome,
     form: UserForm,
     roles: Vec<RoleOption>,
-    error: Option<String>,
+    summary: Option<ErrorSummary>,
     created_password: Option<String>,
 }
+
+/// The new-account form's fields, by the label their errors use.
+const USER_FIELDS: &[(&str, &str)] = &[
+    ("用户名", "username"),
+    ("姓名", "display_name"),
+    ("单位", "organisation"),
+    ("角色", "role"),
+];
 
 #[derive(Deserialize, Default, Clone)]
 pub struct UserForm {
@@ -268,7 +278,7 @@ pub async fn user_form(WebUser(user): WebUser) -> Result<Response, AppError> {
         chrome: Chrome::new(&user, "users"),
         form: UserForm::default(),
         roles: role_options(&Role::BUSINESS, None),
-        error: None,
+        summary: None,
         created_password: None,
     };
     Ok(render(&page)?.into_response())
@@ -290,21 +300,28 @@ pub async fn create_user(
     let created =
         accounts::create_account_for_approval(&state.store, &f.user, state.clock.now_ms(), account)
             .await;
-    let (status, error, created_password) = match created {
+    let (status, summary, created_password) = match created {
         Ok((_, password)) => (StatusCode::OK, None, Some(password)),
-        Err(ServiceError::Invalid(e)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None)
-        }
-        Err(ServiceError::Conflict(m)) => {
-            (StatusCode::CONFLICT, Some(format!("用户名：{m}")), None)
-        }
+        Err(ServiceError::Invalid(e)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(ErrorSummary::new(&e, USER_FIELDS)),
+            None,
+        ),
+        Err(ServiceError::Conflict(m)) => (
+            StatusCode::CONFLICT,
+            Some(ErrorSummary::new(
+                &FieldError::new("用户名", m).into(),
+                USER_FIELDS,
+            )),
+            None,
+        ),
         Err(e) => return Err(e.into()),
     };
     let page = UserFormPage {
         chrome: Chrome::new(&f.user, "users"),
         roles: role_options(&Role::BUSINESS, Some(f.form.role.as_str())),
         form: f.form,
-        error,
+        summary,
         created_password,
     };
     Ok((status, render(&page)?).into_response())

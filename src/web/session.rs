@@ -4,6 +4,7 @@
 use super::pages::{Chrome, render};
 use crate::AppState;
 use crate::domain::user::Role;
+use crate::domain::{FieldError, FieldErrors};
 use crate::http::AppError;
 use crate::http::auth::{
     ClientInfo, CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser, constant_time_eq, cookie,
@@ -14,6 +15,7 @@ use crate::services::second_factor::{self, SecondFactorError};
 use crate::services::signin::{OwnAccount, PasswordChangeError, change_own_password};
 use crate::store::random_token;
 use crate::store::{AuditEntry, SessionKind, UserRow};
+use crate::web::forms::ErrorSummary;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
@@ -249,16 +251,24 @@ pub async fn logout(
 struct PasswordPage {
     chrome: Chrome,
     forced: bool,
-    error: Option<String>,
+    summary: Option<ErrorSummary>,
     done: bool,
 }
+
+/// The password form's fields, by the label their errors use.
+const PASSWORD_FIELDS: &[(&str, &str)] = &[
+    ("当前密码", "current"),
+    ("新密码", "new_password"),
+    ("密码", "new_password"),
+    ("确认密码", "confirm"),
+];
 
 pub async fn password_form(WebUser(user): WebUser) -> Result<Response, AppError> {
     let forced = user.must_change_password;
     Ok(render(&PasswordPage {
         chrome: Chrome::new(&user, "password"),
         forced,
-        error: None,
+        summary: None,
         done: false,
     })?
     .into_response())
@@ -279,17 +289,17 @@ pub async fn change_password(
     let user = f.user;
     let form = f.form;
     let forced = user.must_change_password;
-    let fail = |msg: String| -> Result<Response, AppError> {
+    let fail = |errors: FieldErrors| -> Result<Response, AppError> {
         let page = PasswordPage {
             chrome: Chrome::new(&user, "password"),
             forced,
-            error: Some(msg),
+            summary: Some(ErrorSummary::new(&errors, PASSWORD_FIELDS)),
             done: false,
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
     if form.new_password != form.confirm {
-        return fail("确认密码：两次输入的新密码不一致".into());
+        return fail(FieldError::new("确认密码", "两次输入的新密码不一致").into());
     }
     let now = state.clock.now_ms();
     let who = OwnAccount {
@@ -330,8 +340,10 @@ pub async fn change_password(
             )
                 .into_response());
         }
-        Err(e @ PasswordChangeError::WrongCurrent) => return fail(e.to_string()),
-        Err(PasswordChangeError::Invalid(e)) => return fail(e.to_string()),
+        Err(PasswordChangeError::WrongCurrent) => {
+            return fail(FieldError::new("当前密码", "不正确").into());
+        }
+        Err(PasswordChangeError::Invalid(e)) => return fail(e.into()),
         Err(PasswordChangeError::Store(e)) => return Err(e.into()),
     }
     let mut viewer = user.clone();
@@ -339,7 +351,7 @@ pub async fn change_password(
     let page = PasswordPage {
         chrome: Chrome::new(&viewer, "password"),
         forced: false,
-        error: None,
+        summary: None,
         done: true,
     };
     Ok(render(&page)?.into_response())

@@ -525,6 +525,60 @@ impl Browser {
         assert_eq!(self.path().await, "/login");
     }
 
+    /// Whether the element `css` is on screen now (its top inside the window).
+    pub async fn in_view(&self, css: &str) -> bool {
+        let r = self
+            .c
+            .execute(
+                "const e = document.querySelector(arguments[0]); if (!e) return null; \
+                 const r = e.getBoundingClientRect(); \
+                 return r.top >= 0 && r.top < window.innerHeight && r.height > 0;",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap();
+        assert!(!r.is_null(), "no {css} on {}", self.describe().await);
+        r.as_bool().unwrap()
+    }
+
+    /// After a form was turned down: the page opened at its error summary, which has the focus
+    /// (a screen reader reads it first) and is on screen, however far down the form is. Returns
+    /// the summary's text.
+    pub async fn assert_at_error_summary(&self) -> String {
+        let summary = self.wait_for("#error-summary").await;
+        let focused = self
+            .c
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            focused.as_str(),
+            Some("error-summary"),
+            "the error summary has the focus on {}",
+            self.describe().await
+        );
+        assert!(
+            self.in_view("#error-summary").await,
+            "the error summary is on screen on {}",
+            self.describe().await
+        );
+        summary.text().await.unwrap()
+    }
+
+    /// After a save: the 已保存 notice is on screen (where the work was done).
+    pub async fn assert_saved_notice(&self) -> String {
+        let notice = self.wait_for("#saved").await;
+        assert!(
+            self.in_view("#saved").await,
+            "the saved notice is on screen on {}",
+            self.describe().await
+        );
+        notice.text().await.unwrap()
+    }
+
     /// Saves a screenshot of the window under `target/screenshots/`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.c.screenshot().await.unwrap();
