@@ -3,11 +3,13 @@
 use super::paging;
 use crate::AppState;
 use crate::domain::org::MemberRole;
+use crate::domain::rules::Status;
 use crate::http::auth::ApiUser;
 use crate::http::params::{non_empty, parse_year};
-use crate::http::{ApiError, ErrorBody};
+use crate::http::{ApiError, AppError, ErrorBody};
+use crate::services::compliance::{self, GroupList, StatusFilter};
 use crate::services::workspace::open_group;
-use crate::store::{GroupFilter, GroupRow};
+use crate::store::GroupRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
@@ -58,9 +60,18 @@ pub struct GroupDetail {
     pub memberships: Vec<MembershipDto>,
 }
 
+/// A group of the list with its worst verdict this year.
+#[derive(Serialize, ToSchema)]
+pub struct GroupListItem {
+    #[serde(flatten)]
+    pub group: GroupDto,
+    /// The group's worst status over its rules for the current calendar year.
+    pub status: VerdictStatus,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct GroupPage {
-    pub items: Vec<GroupDto>,
+    pub items: Vec<GroupListItem>,
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
@@ -77,6 +88,12 @@ pub struct PageQuery {
     pub per_page: Option<i64>,
     /// Group number or member organisation name.
     pub q: Option<String>,
+    /// With `status`: only groups whose verdict on this rule (agreement, team-size,
+    /// team-captain, team-vice, team-title, onsite, base) is `status` this year.
+    pub rule: Option<String>,
+    /// Only groups at this status this year (see `VerdictStatus`): on `rule`, or, without a
+    /// rule, as their worst status.
+    pub status: Option<String>,
 }
 
 fn group_dto(g: &GroupRow, today: jiff::civil::Date) -> GroupDto {
@@ -122,18 +139,32 @@ pub async fn list_groups(
     user.require_business()?;
     let q = super::query(query)?;
     let (page, per_page) = paging(q.page, q.per_page)?;
-    let filter = GroupFilter {
-        q: non_empty(&q.q),
-        limit: per_page,
-        offset: (page - 1) * per_page,
-    };
-    let (rows, total) = state
-        .store
-        .list_groups(&user.group_scope(), &filter)
-        .await?;
+    let (rule, status) = (non_empty(&q.rule), non_empty(&q.status));
+    let by_status = StatusFilter::parse(rule.as_deref(), status.as_deref(), ("rule", "status"))
+        .map_err(|e| ApiError(AppError::Invalid(e)))?;
     let today = state.clock.today();
+    let (rows, total) = compliance::list_groups_with_status(
+        &state.store,
+        &state.plans,
+        &user,
+        GroupList {
+            q: non_empty(&q.q),
+            by_status,
+            limit: per_page,
+            offset: (page - 1) * per_page,
+        },
+        today.year(),
+        today,
+    )
+    .await?;
     Ok(Json(GroupPage {
-        items: rows.iter().map(|g| group_dto(g, today)).collect(),
+        items: rows
+            .iter()
+            .map(|(g, s)| GroupListItem {
+                group: group_dto(g, today),
+                status: (*s).into(),
+            })
+            .collect(),
         total,
         page,
         per_page,
@@ -174,6 +205,36 @@ pub async fn get_group(
     }))
 }
 
+/// A rule's verdict: `met` 符合, `not_met` 不符合, `unattainable` 无法按期完成 (not due yet but
+/// can no longer be met in time, e.g. more on-site days needed than the year has left),
+/// `nothing_to_judge` 无可判断 (e.g. the title rule on a team with no ordinary members),
+/// `not_yet_due` 未到期, `not_applicable` 不适用, `advisory` 倡导.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    Met,
+    NotMet,
+    Unattainable,
+    NothingToJudge,
+    NotYetDue,
+    NotApplicable,
+    Advisory,
+}
+
+impl From<Status> for VerdictStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Met => Self::Met,
+            Status::NotMet => Self::NotMet,
+            Status::Unattainable => Self::Unattainable,
+            Status::NothingToJudge => Self::NothingToJudge,
+            Status::NotYetDue => Self::NotYetDue,
+            Status::NotApplicable => Self::NotApplicable,
+            Status::Advisory => Self::Advisory,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CheckDto {
     /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base.
@@ -181,8 +242,7 @@ pub struct CheckDto {
     /// The clause of the plan the rule comes from, e.g. 四(一).
     pub clause: String,
     pub title: String,
-    /// met, not_met, not_yet_due or not_applicable.
-    pub status: String,
+    pub status: VerdictStatus,
     /// Why, in words (names the person or the figures).
     pub reason: String,
 }
@@ -230,7 +290,7 @@ pub async fn group_checks(
                 id: v.rule.as_str().into(),
                 clause: v.rule.clause().into(),
                 title: ws.plan.rule_title(v.rule),
-                status: v.status.as_str().into(),
+                status: v.status.into(),
                 reason: v.reason.clone(),
             })
             .collect(),

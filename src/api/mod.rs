@@ -10,6 +10,7 @@ mod organisations;
 mod schools;
 mod second_factor;
 mod users;
+mod workbench;
 mod workspace;
 
 use crate::AppState;
@@ -30,6 +31,7 @@ use users::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use workbench::*;
 use workspace::*;
 
 pub use groups::OrgRef;
@@ -78,6 +80,7 @@ macro_rules! operations {
 
 operations! {
     openapi_json,
+    get_workbench,
     login,
     complete_second_factor,
     logout,
@@ -98,8 +101,10 @@ operations! {
     leave_team,
     list_onsite,
     add_onsite_entry,
+    correct_onsite_entry,
     withdraw_onsite_entry,
     confirm_onsite_entry,
+    unconfirm_onsite_entry,
     import_onsite_entries [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
     list_bases,
     add_base [DefaultBodyLimit::max(UPLOAD_LIMIT)],

@@ -1,6 +1,6 @@
 //! The school-level rules: 二, every school paired with a town and a village, judged per school.
 
-use super::groups::YearQuery;
+use super::groups::{VerdictStatus, YearQuery};
 use crate::AppState;
 use crate::domain::evaluator::YearView;
 use crate::domain::rules::RuleId;
@@ -19,8 +19,7 @@ pub struct SchoolCheckDto {
     pub name: String,
     /// university or vocational_school.
     pub kind: String,
-    /// met, not_met or not_yet_due.
-    pub status: String,
+    pub status: VerdictStatus,
     /// Why, in words (names the groups).
     pub reason: String,
 }
@@ -75,7 +74,7 @@ pub async fn school_checks(
                 org_id: s.school.org.to_string(),
                 name: s.school.name,
                 kind: s.school.kind.as_str().into(),
-                status: s.verdict.status.as_str().into(),
+                status: s.verdict.status.into(),
                 reason: s.verdict.reason,
             })
             .collect(),

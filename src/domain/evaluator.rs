@@ -9,14 +9,21 @@
 //!   the plan's first year of operation; the year before is for signing and setting up (二).
 //! - Team rules over a past year count the days the team fell short; within the plan's grace
 //!   days the year is met. For the running year they judge the team as it stands today.
+//! - "Can it still be met?": a rule not yet due that can no longer be met in time reads
+//!   [`Status::Unattainable`] (无法按期完成), a warning, rather than 未到期. Only the on-site rule
+//!   has such a state: it counts days, and the days left in the year are finite. The agreement
+//!   can be signed on any day up to its deadline (after it, it is 不符合 at once); the team and
+//!   base rules are judged on the running year as things stand today, so a gap is 不符合 now.
+//! - A rule with nothing to judge (the title rule on a team with no ordinary members) reads
+//!   [`Status::NothingToJudge`] (无可判断), never 符合; see that status for why not 不符合.
 
 use crate::domain::facts::{GroupFacts, SchoolFact, TeamSpell};
 use crate::domain::ids::OrgId;
 use crate::domain::org::MemberRole;
 use crate::domain::plan::Plan;
 use crate::domain::rules::{
-    self, MemberFact, OnsiteProgress, RuleId, Status, Verdict, agreement_deadline, days_between,
-    verdict, year_bounds,
+    self, MemberFact, OnsiteProgress, OnsiteWindow, RuleId, Status, Verdict, agreement_deadline,
+    days_between, verdict, year_bounds,
 };
 use jiff::civil::Date;
 use std::collections::BTreeSet;
@@ -71,6 +78,11 @@ pub struct GroupVerdicts {
 impl GroupVerdicts {
     pub fn get(&self, rule: RuleId) -> Option<&Verdict> {
         self.verdicts.iter().find(|v| v.rule == rule)
+    }
+
+    /// The group's worst status over its rules (the status column of the group list).
+    pub fn worst(&self) -> Status {
+        rules::worst(self.verdicts.iter().map(|v| v.status)).unwrap_or(Status::NotApplicable)
     }
 }
 
@@ -130,7 +142,12 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
                 } else {
                     team_on(plan, g, to).to_vec()
                 };
-                v.push(rules::check_onsite(&onsite, year, closed));
+                let window = if closed {
+                    OnsiteWindow::Closed
+                } else {
+                    onsite_days_left(g, &p)
+                };
+                v.push(rules::check_onsite(&onsite, year, window));
                 let opened: Vec<Date> = g.bases.iter().map(|b| b.opened_on).collect();
                 v.push(rules::check_base(&opened, to, plan.rules.bases_min));
                 v
@@ -174,6 +191,24 @@ fn active_window(g: &GroupFacts, p: &YearView) -> Option<(Date, Date)> {
         .and_then(|e| e.yesterday().ok())
         .map_or(p.as_of, |e| e.min(p.as_of));
     (from <= to).then_some((from, to))
+}
+
+/// The days still free for on-site service in the year's running window: from today (if nothing
+/// is recorded on it yet) to the group's last active day of the year.
+pub fn onsite_days_left(g: &GroupFacts, p: &YearView) -> OnsiteWindow {
+    let last = g
+        .calendar
+        .ended_on
+        .and_then(|e| e.yesterday().ok())
+        .map_or(p.last, |e| e.min(p.last));
+    OnsiteWindow::Open {
+        days_left: rules::free_onsite_days(
+            &g.onsite,
+            p.as_of.max(p.first).max(g.calendar.started_on),
+            last,
+        ),
+        last,
+    }
 }
 
 /// On-site progress for the year, the threshold pro-rated by the group's active days.
@@ -446,6 +481,9 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
     let starts: Vec<Date> = cuts.into_iter().collect();
     let mut short: [Vec<Shortfall>; 4] = Default::default();
     let mut applies = [false; 4];
+    // Whether any day had something to judge (a day with nothing to judge is no shortfall:
+    // the team-size rule reports an empty team).
+    let mut judged = [false; 4];
     let mut last_seen: Option<[Verdict; 4]> = None;
     for (i, start) in starts.iter().enumerate() {
         let end = starts
@@ -456,6 +494,9 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
         for (k, v) in day.iter().enumerate() {
             if v.status != Status::NotApplicable {
                 applies[k] = true;
+            }
+            if matches!(v.status, Status::Met | Status::NotMet) {
+                judged[k] = true;
             }
             if v.status == Status::NotMet {
                 match short[k].last_mut() {
@@ -485,6 +526,14 @@ fn team_over_period(plan: &Plan, g: &GroupFacts, from: Date, to: Date) -> Vec<Ve
             if !applies[k] {
                 return end_state
                     .unwrap_or_else(|| verdict(*rule, Status::NotApplicable, "不适用"));
+            }
+            if !judged[k] {
+                let why = end_state.map(|v| v.reason).unwrap_or_default();
+                return verdict(
+                    *rule,
+                    Status::NothingToJudge,
+                    format!("{from} 至 {to} 无可判断（{why}）"),
+                );
             }
             let days: i64 = short[k]
                 .iter()

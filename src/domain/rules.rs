@@ -3,6 +3,7 @@
 
 use crate::domain::facts::OnsiteFact;
 use crate::domain::org::MemberRole;
+use crate::domain::plan::Month;
 use crate::domain::team::{TeamRole, Title};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -105,6 +106,15 @@ impl std::fmt::Display for RuleId {
 pub enum Status {
     Met,
     NotMet,
+    /// Not judged yet (the year or the deadline is still to come), but it can no longer be met
+    /// in time: e.g. more on-site days are still needed than the year has days left. A warning
+    /// to act on now, not the grey 未到期 of a rule that is merely not due.
+    Unattainable,
+    /// The rule has nothing to judge: e.g. the title rule on a team with no members besides
+    /// the captain and vice-captain. Not 符合 — "every member holds a title" says nothing when
+    /// there is no member — and not 不符合 either: the missing people are the team-size rule's
+    /// failure, and counting it twice would misstate what is wrong.
+    NothingToJudge,
     NotYetDue,
     /// The rule does not apply to this group or year (e.g. no vice-captain without a
     /// vocational school; the annual rules before the plan's first year of operation).
@@ -113,25 +123,70 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, worst first (the order of [`Status::severity`]).
+    pub const ALL: [Status; 7] = [
+        Status::NotMet,
+        Status::Unattainable,
+        Status::NothingToJudge,
+        Status::NotYetDue,
+        Status::Met,
+        Status::Advisory,
+        Status::NotApplicable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Met => "met",
             Status::NotMet => "not_met",
+            Status::Unattainable => "unattainable",
+            Status::NothingToJudge => "nothing_to_judge",
             Status::NotYetDue => "not_yet_due",
             Status::NotApplicable => "not_applicable",
             Status::Advisory => "advisory",
         }
     }
 
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Met => "符合",
             Status::NotMet => "不符合",
+            Status::Unattainable => "无法按期完成",
+            Status::NothingToJudge => "无可判断",
             Status::NotYetDue => "未到期",
             Status::NotApplicable => "不适用",
             Status::Advisory => "倡导",
         }
     }
+
+    /// How much a status asks for attention, for a group's worst status (higher is worse).
+    pub fn severity(self) -> u8 {
+        match self {
+            Status::NotMet => 6,
+            Status::Unattainable => 5,
+            Status::NothingToJudge => 4,
+            Status::NotYetDue => 3,
+            Status::Met => 2,
+            Status::Advisory => 1,
+            Status::NotApplicable => 0,
+        }
+    }
+
+    /// Whether the status calls for action (the workbench lists these).
+    pub fn needs_action(self) -> bool {
+        matches!(
+            self,
+            Status::NotMet | Status::Unattainable | Status::NothingToJudge
+        )
+    }
+}
+
+/// The worst of a set of statuses (`None` for none).
+pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+    statuses.into_iter().max_by_key(|s| s.severity())
 }
 
 /// A rule's verdict for one group (or school) and period, with the reason in words.
@@ -282,6 +337,14 @@ pub fn check_team_title(members: &[MemberFact], min: Title) -> Verdict {
                 min.label()
             ));
         }
+    }
+    if others.is_empty() {
+        // Nothing to judge (see `Status::NothingToJudge`): the team-size rule reports the gap.
+        return verdict(
+            RuleId::TeamTitle,
+            Status::NothingToJudge,
+            "尚无队长、副队长以外的队员，职称要求无可判断",
+        );
     }
     if problems.is_empty() {
         verdict(
@@ -470,8 +533,42 @@ pub fn onsite_progress(
     }
 }
 
-/// 四(二): judged when the year is over; during the year a shortfall is not yet due.
-pub fn check_onsite(progress: &OnsiteProgress, year: i16, year_over: bool) -> Verdict {
+/// Where the on-site rule's year stands when it is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnsiteWindow {
+    /// The year (or the group's time in it) is over: judged on what was done.
+    Closed,
+    /// Still running until `last` (31 December, or the group's last day): `days_left` days on
+    /// which service can still be added (today, if nothing is recorded on it yet, and every day
+    /// after it up to `last`).
+    Open { days_left: u32, last: Date },
+}
+
+/// Days of `from..=to` that no entry with someone on site covers (confirmed or not): the days on
+/// which on-site service can still be recorded.
+pub fn free_onsite_days(entries: &[OnsiteFact], from: Date, to: Date) -> u32 {
+    if to < from {
+        return 0;
+    }
+    let len = (days_between(from, to) + 1) as usize;
+    let mut taken = vec![false; len];
+    for e in entries.iter().filter(|e| !e.members.is_empty()) {
+        let (a, b) = (e.from.max(from), e.to.min(to));
+        if b < a {
+            continue;
+        }
+        for i in days_between(from, a)..=days_between(from, b) {
+            taken[i as usize] = true;
+        }
+    }
+    taken.iter().filter(|t| !**t).count() as u32
+}
+
+/// 四(二): judged when the year is over. During the year a shortfall is not yet due while it can
+/// still be made up; once the days still needed exceed the days left (counting the days that
+/// wait for the town's or village's confirmation as if confirmed), it can no longer be met and
+/// says so at once.
+pub fn check_onsite(progress: &OnsiteProgress, year: i16, window: OnsiteWindow) -> Verdict {
     let p = progress;
     let detail = format!(
         "{year} 年已累计驻镇(含驻村)服务 {} 天（{} 人天），要求不少于 {} 天",
@@ -483,17 +580,50 @@ pub fn check_onsite(progress: &OnsiteProgress, year: i16, year_over: bool) -> Ve
         detail
     };
     if p.team_days >= p.required {
-        verdict(RuleId::Onsite, Status::Met, detail)
-    } else if !year_over {
-        let left = p.required - p.team_days;
+        return verdict(RuleId::Onsite, Status::Met, detail);
+    }
+    let OnsiteWindow::Open { days_left, last } = window else {
+        return verdict(RuleId::Onsite, Status::NotMet, detail);
+    };
+    let needed = p.required - p.team_days;
+    let left = if last == year_bounds(year).1 {
+        format!("本年仅余 {days_left} 天")
+    } else {
+        format!("至 {last} 结对结束仅余 {days_left} 天")
+    };
+    if needed > days_left + p.unconfirmed_days {
+        verdict(
+            RuleId::Onsite,
+            Status::Unattainable,
+            format!("{detail}；还需 {needed} 天，{left}，已无法按期完成"),
+        )
+    } else {
         verdict(
             RuleId::Onsite,
             Status::NotYetDue,
-            format!("{detail}；还需驻镇(含驻村)服务 {left} 天"),
+            format!("{detail}；还需驻镇(含驻村)服务 {needed} 天（{left}）"),
         )
-    } else {
-        verdict(RuleId::Onsite, Status::NotMet, detail)
     }
+}
+
+/// 五(三) "每月…报送": the next monthly report a school owes on `today` and its due date: the
+/// report of each month from `start` is due by day `due_day` of that month (SPEC §5), so before
+/// the due day it is this month's, after it next month's.
+pub fn next_report_due(start: Month, due_day: u32, today: Date) -> (Month, Date) {
+    let this = Month {
+        year: today.year(),
+        month: today.month(),
+    };
+    let mut m = this.max(start);
+    if m == this && i64::from(today.day()) > i64::from(due_day) {
+        let next = this.first_day().saturating_add(1.month());
+        m = Month {
+            year: next.year(),
+            month: next.month(),
+        };
+    }
+    let due = Date::new(m.year, m.month, due_day as i8).unwrap_or_else(|_| m.first_day());
+    (m, due)
 }
 
 /// 三(一): "共同建设1个乡村建设实践基地".
@@ -605,6 +735,35 @@ mod tests {
     }
 
     #[test]
+    fn the_next_report_is_this_months_until_its_due_day() {
+        let start = Month {
+            year: 2024,
+            month: 1,
+        };
+        let (m, due) = next_report_due(start, 28, date(2026, 11, 28));
+        assert_eq!(
+            (m.to_string(), due),
+            ("2026-11".to_string(), date(2026, 11, 28))
+        );
+        let (m, due) = next_report_due(start, 28, date(2026, 11, 29));
+        assert_eq!(
+            (m.to_string(), due),
+            ("2026-12".to_string(), date(2026, 12, 28))
+        );
+        let (m, due) = next_report_due(start, 28, date(2026, 12, 29));
+        assert_eq!(
+            (m.to_string(), due),
+            ("2027-01".to_string(), date(2027, 1, 28))
+        );
+        // Before the first reporting month, the first report is next.
+        let (m, due) = next_report_due(start, 28, date(2023, 12, 30));
+        assert_eq!(
+            (m.to_string(), due),
+            ("2024-01".to_string(), date(2024, 1, 28))
+        );
+    }
+
+    #[test]
     fn agreement_deadline_clamps_to_month_end() {
         assert_eq!(agreement_deadline(date(2024, 1, 31), 1), date(2024, 2, 29));
         assert_eq!(agreement_deadline(date(2023, 1, 31), 1), date(2023, 2, 28));
@@ -699,9 +858,16 @@ mod tests {
         let p = onsite_progress(&entries, 2024, start, None, 90, true);
         assert_eq!((p.team_days, p.unconfirmed_days), (10, 5));
         assert!(
-            check_onsite(&p, 2024, false)
-                .reason
-                .contains("另有 5 天待镇村确认")
+            check_onsite(
+                &p,
+                2024,
+                OnsiteWindow::Open {
+                    days_left: 200,
+                    last: date(2024, 12, 31)
+                }
+            )
+            .reason
+            .contains("另有 5 天待镇村确认")
         );
         let p = onsite_progress(&entries, 2024, start, None, 90, false);
         assert_eq!((p.team_days, p.unconfirmed_days), (15, 0));
@@ -731,6 +897,9 @@ mod tests {
             false,
         );
         assert_eq!((p.team_days, p.required), (46, 46));
-        assert_eq!(check_onsite(&p, 2024, true).status, Status::Met);
+        assert_eq!(
+            check_onsite(&p, 2024, OnsiteWindow::Closed).status,
+            Status::Met
+        );
     }
 }

@@ -2,15 +2,19 @@
 //! one evaluator of `domain::evaluator`. The group pages, the API, exports and (later) the
 //! compliance matrix all ask here, so they cannot disagree.
 
-use crate::domain::evaluator::{self, GroupVerdicts, SchoolVerdict};
+use super::ServiceError;
+use super::access::{self, Viewer};
+use crate::domain::FieldError;
+use crate::domain::evaluator::{self, GROUP_RULES, GroupVerdicts, SchoolVerdict};
 use crate::domain::facts::GroupFacts;
-use crate::domain::ids::PlanId;
+use crate::domain::ids::{GroupId, PlanId};
 use crate::domain::plan::Plan;
-use crate::domain::rules::year_bounds;
+use crate::domain::rules::{RuleId, Status, year_bounds};
 use crate::store::facts::GroupSet;
 use crate::store::plans::PlanCache;
-use crate::store::{GroupRow, Store};
+use crate::store::{GroupFilter, GroupRow, Store};
 use jiff::civil::Date;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One group's facts for a year with its verdicts.
@@ -137,4 +141,149 @@ pub async fn school_checks(
     Ok(evaluator::evaluate_pairing(
         &plan, &schools, &groups, year, today,
     ))
+}
+
+/// How many groups stand at each status (every status, zeros included, worst first), each
+/// group counted once at its worst status.
+pub fn count_worst(checks: &[GroupChecks]) -> Vec<(Status, usize)> {
+    Status::ALL
+        .into_iter()
+        .map(|s| {
+            let n = checks.iter().filter(|c| c.verdicts.worst() == s).count();
+            (s, n)
+        })
+        .collect()
+}
+
+pub struct RuleCounts {
+    pub rule: RuleId,
+    /// Every status with its number of groups (zeros included, in [`Status::ALL`] order).
+    pub counts: Vec<(Status, usize)>,
+}
+
+/// Per rule of the group page, how many groups stand at each status.
+pub fn count_by_rule(checks: &[GroupChecks]) -> Vec<RuleCounts> {
+    GROUP_RULES
+        .iter()
+        .map(|rule| RuleCounts {
+            rule: *rule,
+            counts: Status::ALL
+                .into_iter()
+                .map(|s| {
+                    let n = checks
+                        .iter()
+                        .filter(|c| c.verdicts.get(*rule).is_some_and(|v| v.status == s))
+                        .count();
+                    (s, n)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A filter of the group list by verdict: one rule's status, or (no rule) the group's worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusFilter {
+    pub rule: Option<RuleId>,
+    pub status: Status,
+}
+
+impl StatusFilter {
+    /// Reads the filter from a query: `rule` (a group rule's id, optional) and `status` (a status
+    /// code; required with a rule). `fields` names the two fields in the caller's words.
+    pub fn parse(
+        rule: Option<&str>,
+        status: Option<&str>,
+        fields: (&'static str, &'static str),
+    ) -> Result<Option<Self>, FieldError> {
+        let rule = match rule {
+            Some(r) => Some(
+                RuleId::parse(r)
+                    .filter(|r| GROUP_RULES.contains(r))
+                    .ok_or_else(|| FieldError::new(fields.0, format!("“{r}”不是结对组的规则")))?,
+            ),
+            None => None,
+        };
+        match status {
+            Some(s) => {
+                let status = Status::parse(s)
+                    .ok_or_else(|| FieldError::new(fields.1, format!("“{s}”不是有效的检查结果")))?;
+                Ok(Some(Self { rule, status }))
+            }
+            None if rule.is_some() => Err(FieldError::new(fields.1, "按规则筛选时请选择结果")),
+            None => Ok(None),
+        }
+    }
+
+    pub fn matches(&self, v: &GroupVerdicts) -> bool {
+        match self.rule {
+            Some(r) => v.get(r).is_some_and(|x| x.status == self.status),
+            None => v.worst() == self.status,
+        }
+    }
+}
+
+/// What a page of the group list asks for.
+pub struct GroupList {
+    /// Matches a group number or the name of any member organisation.
+    pub q: Option<String>,
+    pub by_status: Option<StatusFilter>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A page of the group list with each group's worst status for `year`. Without a status filter
+/// the store pages and only the page's groups are judged; with one, every group of the viewer's
+/// scope matching `q` is judged once (one batch), filtered, then paged.
+pub async fn list_groups_with_status(
+    store: &Store,
+    plans: &PlanCache,
+    viewer: &Viewer,
+    list: GroupList,
+    year: i16,
+    today: Date,
+) -> Result<(Vec<(GroupRow, Status)>, i64), ServiceError> {
+    access::require_business(viewer)?;
+    let GroupList {
+        q,
+        by_status,
+        limit,
+        offset,
+    } = list;
+    let scope = access::group_scope(viewer);
+    let filter = match by_status {
+        None => GroupFilter { q, limit, offset },
+        Some(_) => GroupFilter {
+            q,
+            limit: i64::MAX / 2,
+            offset: 0,
+        },
+    };
+    let (rows, total) = store.list_groups(&scope, &filter).await?;
+    let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
+    let checks = year_checks(store, plans, GroupSet::Ids(&ids), year, today).await?;
+    let by_id: HashMap<GroupId, GroupVerdicts> = checks
+        .into_iter()
+        .map(|c| (c.facts.id.clone(), c.verdicts))
+        .collect();
+    let judged = rows.into_iter().filter_map(|g| {
+        let v = by_id.get(&g.id)?;
+        if by_status.is_some_and(|f| !f.matches(v)) {
+            return None;
+        }
+        Some((g, v.worst()))
+    });
+    match by_status {
+        None => Ok((judged.collect(), total)),
+        Some(_) => {
+            let all: Vec<(GroupRow, Status)> = judged.collect();
+            let total = all.len() as i64;
+            let page = all
+                .into_iter()
+                .skip(offset.max(0) as usize)
+                .take(limit.max(0) as usize)
+                .collect();
+            Ok((page, total))
+        }
+    }
 }

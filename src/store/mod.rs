@@ -19,6 +19,7 @@ pub mod second_factor;
 mod sessions;
 pub mod team;
 mod users;
+pub mod workbench;
 
 pub use audit::{
     Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,

@@ -27,9 +27,25 @@ pub struct OnsiteRow {
     pub content: String,
     pub member_ids: Vec<TeamMemberId>,
     pub member_names: Vec<String>,
+    /// The display name of the user who confirmed it.
     pub confirmed_by: Option<String>,
+    /// The organisation of the user who confirmed it (whose word the confirmation is).
+    pub confirmed_by_org: Option<OrgId>,
     pub confirmed_at: Option<i64>,
 }
+
+/// What a correction did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnsiteCorrection {
+    /// The entry already reads so: nothing written.
+    Unchanged,
+    /// Written; `confirmation_cleared` when the town's or village's confirmation was withdrawn
+    /// with it (their word was about the old content).
+    Corrected { confirmation_cleared: bool },
+}
+
+/// Why a confirmed entry cannot be withdrawn, and what to do instead.
+pub const CONFIRMED_STAYS: &str = "该记录已由镇(街道)或村(社区)确认，不能直接删除。如确属误录，请联系确认的镇(街道)或村(社区)在本页“撤销确认”后再删除；如只是内容有误，可直接修改（修改后需重新确认）。";
 
 /// The unique index that makes recording the same service twice impossible (0003_onsite_unique).
 const DEDUP_INDEX: &str = "onsite_entries_dedup_key";
@@ -59,17 +75,43 @@ async fn onsite_in(
     from: Date,
     to: Date,
 ) -> sqlx::Result<Vec<OnsiteRow>> {
-    let rows = sqlx::query(
-        "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content, u.display_name as confirmed_by, e.confirmed_at
-         from onsite_entries e join organisations o on o.id = e.place_org_id left join users u on u.id = e.confirmed_by
-         where e.group_id = $1 and e.date_from <= $3 and e.date_to >= $2
-         order by e.date_from, e.date_to, e.id",
-    )
-    .bind(group.as_str())
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = format!(
+        "{ENTRY_SELECT} where e.group_id = $1 and e.date_from <= $3 and e.date_to >= $2
+         order by e.date_from, e.date_to, e.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(group.as_str())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    with_members(conn, rows).await
+}
+
+/// One entry of the group on `conn`, with its members.
+async fn entry_in(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    id: &OnsiteEntryId,
+) -> sqlx::Result<Option<OnsiteRow>> {
+    let sql = format!("{ENTRY_SELECT} where e.id = $1 and e.group_id = $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(with_members(conn, rows).await?.pop())
+}
+
+const ENTRY_SELECT: &str = "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content,
+        u.display_name as confirmed_by, u.org_id as confirmed_by_org, e.confirmed_at
+    from onsite_entries e join organisations o on o.id = e.place_org_id left join users u on u.id = e.confirmed_by";
+
+/// Entry rows of [`ENTRY_SELECT`] with their members.
+async fn with_members(
+    conn: &mut AnyConnection,
+    rows: Vec<sqlx::any::AnyRow>,
+) -> sqlx::Result<Vec<OnsiteRow>> {
     // Members by the entries' ids (through the primary key), in chunks: joining on the date
     // range instead let PostgreSQL pick a scan of every entry-member row (32 ms per group).
     let ids: Vec<String> = rows
@@ -112,6 +154,9 @@ async fn onsite_in(
                 member_ids: people.iter().map(|(id, _)| id.clone()).collect(),
                 member_names: people.into_iter().map(|(_, n)| n).collect(),
                 confirmed_by: r.try_get("confirmed_by")?,
+                confirmed_by_org: r
+                    .try_get::<Option<String>, _>("confirmed_by_org")?
+                    .map(OrgId::from_db),
                 confirmed_at: r.try_get("confirmed_at")?,
             })
         })
@@ -120,10 +165,12 @@ async fn onsite_in(
 
 /// What the store checks of new entries against the group's records on `conn`: every member
 /// at fault (not only the first) and every entry recorded already, each with its index.
+/// `correcting` is the entry being corrected: it is not a duplicate of itself.
 async fn check_in(
     conn: &mut AnyConnection,
     group: &GroupId,
     entries: &[NewOnsiteEntry],
+    correcting: Option<&OnsiteEntryId>,
 ) -> sqlx::Result<Vec<(usize, StoreError)>> {
     let team = team_in(conn, group).await?;
     let mut errors: Vec<(usize, StoreError)> = Vec::new();
@@ -154,6 +201,7 @@ async fn check_in(
         let existing = onsite_in(conn, group, first, last).await?;
         let mut seen: HashSet<String> = existing
             .iter()
+            .filter(|r| Some(&r.id) != correcting)
             .map(|r| {
                 same_service_key(
                     r.date_from,
@@ -182,7 +230,7 @@ impl Store {
         entries: &[NewOnsiteEntry],
     ) -> sqlx::Result<Vec<(usize, StoreError)>> {
         let mut conn = self.pool.acquire().await?;
-        check_in(&mut conn, group, entries).await
+        check_in(&mut conn, group, entries, None).await
     }
 
     /// Adds entries all or none; errors come back with the index of the entry. The team and the
@@ -205,7 +253,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        let mut errors = check_in(&mut tx, group, entries).await.map_err(db)?;
+        let mut errors = check_in(&mut tx, group, entries, None).await.map_err(db)?;
         if !errors.is_empty() {
             errors.sort_by_key(|(i, _)| *i);
             return Err(errors);
@@ -264,7 +312,7 @@ impl Store {
                     after: Some(json!({
                         "group_id": group.as_str(), "from": e.date_from().to_string(), "to": e.date_to().to_string(),
                         "place_org_id": e.place_org_id().as_str(),
-                        "members": e.member_ids().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                        "present_members": e.member_ids().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
                         "content": e.content(),
                     })),
                 },
@@ -288,25 +336,147 @@ impl Store {
         onsite_in(&mut conn, group, from, to).await
     }
 
+    /// One entry of the group, with its members; `None` when it is not the group's.
     pub async fn get_onsite_entry(
         &self,
         group: &GroupId,
         id: &OnsiteEntryId,
-    ) -> sqlx::Result<Option<(OrgId, Option<i64>)>> {
-        let row = sqlx::query(
-            "select place_org_id, confirmed_at from onsite_entries where id = $1 and group_id = $2",
+    ) -> sqlx::Result<Option<OnsiteRow>> {
+        let mut conn = self.pool.acquire().await?;
+        entry_in(&mut conn, group, id).await
+    }
+
+    /// Corrects an entry: its days, place, members and content, checked as a new entry is (every
+    /// member not on the team then; the same service as another entry refused), with the
+    /// member rows and `member_ids` rewritten together and `dedup_key` recomputed. A confirmed
+    /// entry loses its confirmation (the town's or village's word was about the old content);
+    /// the audit entry keeps who had confirmed it and when.
+    pub async fn update_onsite_entry(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &OnsiteEntryId,
+        e: &NewOnsiteEntry,
+    ) -> Result<OnsiteCorrection, Vec<(usize, StoreError)>> {
+        let db = |e: sqlx::Error| vec![(0, StoreError::from(e))];
+        let mut tx = self.begin_write().await.map_err(db)?;
+        // As in adding: a write first takes SQLite's lock and PostgreSQL's lock on the group, so
+        // a correction and an addition of the same service are checked one after the other.
+        sqlx::query("update pairing_groups set created_at = created_at where id = $1")
+            .bind(group.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        // Claim the entry (a write, so it is locked until commit): a confirmation arriving at the
+        // same moment either happened before (and is read below, cleared and audited) or waits
+        // and then confirms the corrected content.
+        let claimed = sqlx::query(
+            "update onsite_entries set content = content where id = $1 and group_id = $2",
         )
         .bind(id.as_str())
         .bind(group.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok((
-                OrgId::from_db(r.try_get("place_org_id")?),
-                r.try_get("confirmed_at")?,
-            ))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        let old = match entry_in(&mut tx, group, id).await.map_err(db)? {
+            Some(old) if claimed > 0 => old,
+            _ => return Err(vec![(0, StoreError::NotFound)]),
+        };
+        let mut old_members: Vec<&str> = old.member_ids.iter().map(|m| m.as_str()).collect();
+        old_members.sort_unstable();
+        let new_members: Vec<&str> = e.member_ids().iter().map(|m| m.as_str()).collect();
+        let mut before = serde_json::Map::new();
+        let mut after = serde_json::Map::new();
+        let mut changed = |key: &str, old: serde_json::Value, new: serde_json::Value| {
+            if old != new {
+                before.insert(key.into(), old);
+                after.insert(key.into(), new);
+            }
+        };
+        changed(
+            "from",
+            json!(old.date_from.to_string()),
+            json!(e.date_from().to_string()),
+        );
+        changed(
+            "to",
+            json!(old.date_to.to_string()),
+            json!(e.date_to().to_string()),
+        );
+        changed(
+            "place_org_id",
+            json!(old.place_org_id.as_str()),
+            json!(e.place_org_id().as_str()),
+        );
+        changed("present_members", json!(old_members), json!(new_members));
+        changed("content", json!(old.content), json!(e.content()));
+        if before.is_empty() {
+            return Ok(OnsiteCorrection::Unchanged);
+        }
+        let errors = check_in(&mut tx, group, std::slice::from_ref(e), Some(id))
+            .await
+            .map_err(db)?;
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let confirmation_cleared = old.confirmed_at.is_some();
+        if let Some(at) = old.confirmed_at {
+            before.insert("confirmed".into(), json!(true));
+            before.insert("confirmed_by".into(), json!(old.confirmed_by));
+            before.insert("confirmed_at".into(), json!(crate::clock::format_ms(at)));
+            after.insert("confirmed".into(), json!(false));
+        }
+        sqlx::query(
+            "update onsite_entries set date_from = $1, date_to = $2, place_org_id = $3, content = $4,
+                 dedup_key = $5, member_ids = $6, confirmed_by = null, confirmed_at = null
+             where id = $7 and group_id = $8",
+        )
+        .bind(e.date_from().to_string())
+        .bind(e.date_to().to_string())
+        .bind(e.place_org_id().as_str())
+        .bind(e.content())
+        .bind(dedup_key(&e.same_service_key()))
+        .bind(new_members.join(","))
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(|err| {
+            if super::violates_unique(&err, DEDUP_INDEX, "onsite_entries.dedup_key") {
+                vec![(0, duplicate(e))]
+            } else {
+                db(err)
+            }
+        })?;
+        sqlx::query("delete from onsite_entry_members where entry_id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for m in e.member_ids() {
+            sqlx::query("insert into onsite_entry_members (entry_id, member_id) values ($1, $2)")
+                .bind(id.as_str())
+                .bind(m.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let entry = AuditEntry {
+            action: "onsite.update",
+            entity: "onsite_entry",
+            entity_id: Some(id.as_str()),
+            before: Some(serde_json::Value::Object(before)),
+            after: Some(serde_json::Value::Object(after)),
+        };
+        audit::append(&mut tx, actor, now_ms, entry)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(OnsiteCorrection::Corrected {
+            confirmation_cleared,
         })
-        .transpose()
     }
 
     /// Withdraws an entry entered by mistake; a confirmed entry stays (it is the town's word too).
@@ -336,7 +506,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             return Err(match exists {
-                Some(_) => StoreError::Conflict("该记录已由镇村确认，不能删除".into()),
+                Some(_) => StoreError::Conflict(CONFIRMED_STAYS.into()),
                 None => StoreError::NotFound,
             });
         }
@@ -369,7 +539,7 @@ impl Store {
             "to": row.try_get::<String, _>("date_to")?,
             "place_org_id": row.try_get::<String, _>("place_org_id")?,
             "content": row.try_get::<String, _>("content")?,
-            "members": members,
+            "present_members": members,
         });
         let entry = AuditEntry {
             action: "onsite.delete",
@@ -404,6 +574,11 @@ impl Store {
         if n == 0 {
             return Err(StoreError::Conflict("该记录已确认或不存在".into()));
         }
+        let name: String = sqlx::query("select display_name from users where id = $1")
+            .bind(by.as_str())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("display_name")?;
         audit::append(
             &mut tx,
             actor,
@@ -413,7 +588,65 @@ impl Store {
                 entity: "onsite_entry",
                 entity_id: Some(id.as_str()),
                 before: Some(json!({ "confirmed": false })),
-                after: Some(json!({ "confirmed": true, "confirmed_by": by.as_str() })),
+                after: Some(json!({ "confirmed": true, "confirmed_by": name })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Withdraws the confirmation of an entry (made by mistake): the entry counts as unconfirmed
+    /// again. `seen` is the confirmation time the caller checked the right to withdraw against:
+    /// a confirmation changed in between is a conflict, not withdrawn unseen.
+    pub async fn unconfirm_onsite(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &OnsiteEntryId,
+        seen: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        // Claim the row first (a write: SQLite's lock before any read, PostgreSQL's row lock).
+        let n = sqlx::query(
+            "update onsite_entries set content = content
+             where id = $1 and group_id = $2 and confirmed_at = $3",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .bind(seen)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "该记录的确认已撤销或已变更，请刷新页面".into(),
+            ));
+        }
+        let before = entry_in(&mut tx, group, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        sqlx::query(
+            "update onsite_entries set confirmed_by = null, confirmed_at = null where id = $1",
+        )
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "onsite.unconfirm",
+                entity: "onsite_entry",
+                entity_id: Some(id.as_str()),
+                before: Some(json!({
+                    "confirmed": true,
+                    "confirmed_by": before.confirmed_by,
+                    "confirmed_at": crate::clock::format_ms(seen),
+                })),
+                after: Some(json!({ "confirmed": false })),
             },
         )
         .await?;

@@ -1,14 +1,18 @@
-//! The groups list (the home page of business users) and a group's page.
+//! The groups list (`/groups`: each group with its worst status this year, filterable by a
+//! rule's status, as the workbench's counts link to it) and its export.
 
 use super::pages::{
     Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render,
 };
 use crate::AppState;
+use crate::domain::evaluator::GROUP_RULES;
 use crate::domain::org::MemberRole;
+use crate::domain::rules::Status;
 use crate::domain::user::Role;
 use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::WebUser;
+use crate::services::compliance::{self, GroupList, StatusFilter};
 use crate::store::{GroupFilter, GroupRow};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -44,20 +48,45 @@ impl GroupLine {
     }
 }
 
+/// A row of the list with the group's worst status this year.
+pub struct StatusLine {
+    pub line: GroupLine,
+    pub status: &'static str,
+    pub label: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "pages/groups.html")]
 struct GroupsPage {
     chrome: Chrome,
-    groups: Vec<GroupLine>,
+    groups: Vec<StatusLine>,
     q: String,
     pager: Pager,
     title: String,
+    year: i16,
+    /// The rule filter (`""`: the group's worst status) and its choices.
+    rule: String,
+    rules: Vec<(&'static str, String)>,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Deserialize)]
 pub struct GroupQuery {
     q: Option<String>,
     page: Option<String>,
+    rule: Option<String>,
+    status: Option<String>,
+}
+
+/// The status filter of the query (`rule` optional, `status` one of the status codes).
+fn status_filter(query: &GroupQuery) -> Result<Option<StatusFilter>, AppError> {
+    let (rule, status) = (non_empty(&query.rule), non_empty(&query.status));
+    Ok(StatusFilter::parse(
+        rule.as_deref(),
+        status.as_deref(),
+        ("规则", "结果"),
+    )?)
 }
 
 pub async fn list_groups(
@@ -73,27 +102,74 @@ pub async fn list_groups(
     }
     let (page, offset) = page_offset(query.page.as_deref());
     let q = non_empty(&query.q);
-    let filter = GroupFilter {
-        q: q.clone(),
-        limit: PER_PAGE,
-        offset,
-    };
-    let (rows, total) = state
-        .store
-        .list_groups(&user.group_scope(), &filter)
-        .await?;
+    let by_status = status_filter(&query)?;
     let today = state.clock.today();
+    let year = today.year();
+    let (rows, total) = compliance::list_groups_with_status(
+        &state.store,
+        &state.plans,
+        &user,
+        GroupList {
+            q: q.clone(),
+            by_status,
+            limit: PER_PAGE,
+            offset,
+        },
+        year,
+        today,
+    )
+    .await?;
     let title = if user.role.sees_all_groups() {
         "全部结对组".to_string()
     } else {
         format!("{}参与的结对组", user.org_name)
     };
+    let rule = by_status
+        .and_then(|f| f.rule)
+        .map(|r| r.as_str())
+        .unwrap_or("");
+    let status = by_status.map(|f| f.status.as_str()).unwrap_or("");
+    let plan = state.plans.current(&state.store).await?.map(|(_, p)| p);
     let page = GroupsPage {
         chrome: Chrome::new(&user, "groups"),
-        groups: rows.iter().map(|g| GroupLine::from_row(g, today)).collect(),
-        pager: Pager::new("/", &[("q", q.as_deref())], page, total),
+        groups: rows
+            .iter()
+            .map(|(g, s)| StatusLine {
+                line: GroupLine::from_row(g, today),
+                status: s.as_str(),
+                label: s.label(),
+            })
+            .collect(),
+        pager: Pager::new(
+            "/groups",
+            &[
+                ("q", q.as_deref()),
+                ("rule", Some(rule)),
+                ("status", Some(status)),
+            ],
+            page,
+            total,
+        ),
         q: q.unwrap_or_default(),
         title,
+        year,
+        rule: rule.to_string(),
+        rules: GROUP_RULES
+            .iter()
+            .map(|r| {
+                let title = plan
+                    .as_deref()
+                    .map(|p| p.rule_title(*r))
+                    .unwrap_or_default();
+                (r.as_str(), format!("{} {title}", r.clause()))
+            })
+            .collect(),
+        status: status.to_string(),
+        statuses: Status::ALL
+            .iter()
+            .filter(|s| **s != Status::Advisory)
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
     };
     Ok(render(&page)?.into_response())
 }

@@ -12,6 +12,7 @@ pub mod pages;
 mod qr;
 pub mod second_factor;
 pub mod session;
+pub mod workbench;
 pub mod workspace;
 
 use crate::AppState;
@@ -24,7 +25,8 @@ use crate::http::UPLOAD_LIMIT;
 /// The routes of the HTML pages (`app::router` puts them together with the API).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(groups::list_groups))
+        .route("/", get(workbench::get_workbench))
+        .route("/groups", get(groups::list_groups))
         .route("/groups/export.xlsx", get(groups::export_groups))
         .route("/groups/{id}", get(workspace::get_group))
         .route(
@@ -68,6 +70,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/groups/{id}/onsite/{entry}/delete",
             get(workspace::onsite::delete_form).post(workspace::onsite::delete_entry),
+        )
+        .route(
+            "/groups/{id}/onsite/{entry}/edit",
+            get(workspace::onsite::edit_form).post(workspace::onsite::update_entry),
+        )
+        .route(
+            "/groups/{id}/onsite/{entry}/unconfirm",
+            get(workspace::onsite::unconfirm_form).post(workspace::onsite::unconfirm_entry),
         )
         .route(
             "/groups/{id}/onsite/{entry}/confirm",

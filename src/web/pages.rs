@@ -46,10 +46,14 @@ impl Chrome {
         let Some(v) = &self.viewer else {
             return Vec::new();
         };
-        let mut items = Vec::new();
+        let mut items = vec![NavItem {
+            href: "/",
+            label: "工作台",
+            key: "workbench",
+        }];
         if v.role.sees_business() {
             items.push(NavItem {
-                href: "/",
+                href: "/groups",
                 label: "结对组",
                 key: "groups",
             });

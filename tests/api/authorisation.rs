@@ -33,13 +33,13 @@ async fn a_school_of_group_1_never_sees_group_2(app: TestApp) {
         StatusCode::NOT_FOUND
     );
 
-    let home = app.get_with(&web, "/").await.text().await.unwrap();
+    let home = app.get_with(&web, "/groups").await.text().await.unwrap();
     assert!(
         home.contains("第 1 组") && !home.contains("第 2 组") && !home.contains("广东科技学院")
     );
     assert!(home.contains("共 1 条"));
     let search = app
-        .get_with(&web, "/?q=广东科技学院")
+        .get_with(&web, "/groups?q=广东科技学院")
         .await
         .text()
         .await
@@ -114,7 +114,7 @@ async fn sysadmin_and_auditor_see_no_business_records(app: TestApp) {
 
     let sys = app.web_client("sys", PASSWORD).await;
     assert_eq!(
-        app.get_with(&sys, "/").await.headers()["location"],
+        app.get_with(&sys, "/groups").await.headers()["location"],
         "/admin/users"
     );
     for path in [
@@ -146,7 +146,7 @@ async fn sysadmin_and_auditor_see_no_business_records(app: TestApp) {
 
     let aud = app.web_client("aud", PASSWORD).await;
     assert_eq!(
-        app.get_with(&aud, "/").await.headers()["location"],
+        app.get_with(&aud, "/groups").await.headers()["location"],
         "/audit"
     );
     for path in [
@@ -339,10 +339,10 @@ async fn each_administrator_reaches_only_their_duty(app: TestApp) {
         cells += 5;
     }
     assert_eq!(cells, 5 * (web_routes.len() + api_routes.len() + 5));
-    // The security administrator lands on the approvals, not on business pages.
+    // The group list sends the security administrator to the approvals, off business pages.
     let sec = app.web_client("sec", PASSWORD).await;
     assert_eq!(
-        app.get_with(&sec, "/").await.headers()["location"],
+        app.get_with(&sec, "/groups").await.headers()["location"],
         "/admin/approvals"
     );
 }

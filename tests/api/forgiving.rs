@@ -31,6 +31,15 @@ async fn upload(
         .unwrap()
 }
 
+/// The page a successful import redirects to (the list, with its 已保存 notice).
+async fn followed(app: &TestApp, client: &Client, resp: Response) -> String {
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    let page = app.get_with(client, &to).await.text().await.unwrap();
+    assert!(page.contains("已保存：表格中的记录已全部导入。"), "{page}");
+    page
+}
+
 async fn api_upload(app: &TestApp, token: &str, path: &str, bytes: Vec<u8>) -> Value {
     let form = Form::new().part("file", Part::bytes(bytes).file_name("sheet.csv"));
     let resp = app
@@ -140,7 +149,7 @@ async fn onsite_import_reads_dates_and_places_as_typed(app: TestApp) {
         "20240315,2024/3/15 0:00,雁田村(凤岗镇),王队长,培训",
     ]);
     let resp = upload(&app, &school, &path, "驻点.csv", typed).await;
-    let text = resp.text().await.unwrap();
+    let text = followed(&app, &school, resp).await;
     assert!(text.contains("已导入 5 条"), "{text}");
     assert_eq!(
         onsite_entries(&app).await,
@@ -198,7 +207,7 @@ async fn onsite_import_reads_dates_and_places_as_typed(app: TestApp) {
         book.save_to_buffer().unwrap(),
     )
     .await;
-    let text = resp.text().await.unwrap();
+    let text = followed(&app, &school, resp).await;
     assert!(text.contains("已导入 3 条"), "{text}");
     let all = onsite_entries(&app).await;
     for want in [
@@ -233,7 +242,7 @@ async fn onsite_import_reports_every_error_of_every_row(app: TestApp) {
     let path = format!("/groups/{gid}/onsite/import");
     let first = onsite_csv(&["2024/3/1,2024/3/2,南面村(谢岗镇),王队长,调研"]);
     let resp = upload(&app, &school, &path, "驻点.csv", first).await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let before = app.snapshot().await;
     let audit_before = app.count("audit_events").await;
 
@@ -271,7 +280,11 @@ async fn onsite_import_reports_every_error_of_every_row(app: TestApp) {
         !text.contains("第 5 行"),
         "the good row has nothing to mend"
     );
-    assert!(text.contains("请修改以下 9 处"), "{text}");
+    assert!(text.contains("有 9 处需要修改"), "{text}");
+    assert!(
+        text.contains("请改正后重新选择文件再提交"),
+        "a failed import says the file must be chosen again"
+    );
     assert_eq!(app.snapshot().await, before, "all rows or none");
     assert_eq!(app.count("audit_events").await, audit_before);
 
@@ -332,7 +345,7 @@ async fn pairing_and_account_imports_report_every_error(app: TestApp) {
     // Searching for a village as the platform shows it finds it.
     for q in ["南面村(谢岗镇)", "南面村（谢岗镇）"] {
         let page = app
-            .get_with(&bureau, &format!("/?q={}", urlencode(q)))
+            .get_with(&bureau, &format!("/groups?q={}", urlencode(q)))
             .await
             .text()
             .await

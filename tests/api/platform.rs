@@ -139,7 +139,7 @@ async fn api_errors_keep_their_shape(app: TestApp) {
     // Web lists read a page number they cannot parse as page 1.
     let web = app.web_client("admin", ADMIN_PASSWORD).await;
     assert_eq!(
-        app.get_with(&web, "/?page=abc").await.status(),
+        app.get_with(&web, "/groups?page=abc").await.status(),
         StatusCode::OK
     );
     assert_eq!(
@@ -229,7 +229,7 @@ async fn forbidden_characters_are_refused_everywhere(app: TestApp) {
     );
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     for q in ["%00", "%E2%80%AE"] {
-        let resp = app.get_with(&admin, &format!("/?q={q}")).await;
+        let resp = app.get_with(&admin, &format!("/groups?q={q}")).await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
     }
     let resp = app
@@ -273,7 +273,7 @@ async fn forbidden_characters_are_refused_everywhere(app: TestApp) {
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("agreements").await, 0);
     // Ordinary Chinese text passes.
-    let resp = app.get_with(&admin, "/?q=%E5%A1%98%E5%8E%A6").await;
+    let resp = app.get_with(&admin, "/groups?q=%E5%A1%98%E5%8E%A6").await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
 

@@ -164,7 +164,7 @@ async fn organisations_by_kind(app: TestApp) {
 
 async fn region_tree_and_pages(app: TestApp) {
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
-    let home = app.get_with(&admin, "/").await.text().await.unwrap();
+    let home = app.get_with(&admin, "/groups").await.text().await.unwrap();
     for n in 1..=8 {
         assert!(home.contains(&format!("第 {n} 组")), "home lists group {n}");
     }

@@ -975,8 +975,11 @@ async fn onsite_xlsx_round_trip(app: TestApp) {
     assert_eq!(app.count("onsite_entries").await, 0);
 
     let r = import(sheet(&rows)).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("已导入 3 条"));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("saved=onsite_imported"), "{to}");
+    let listed = app.get_with(&school, &to).await.text().await.unwrap();
+    assert!(listed.contains("已导入 3 条"));
     let export = app
         .get_with(
             &school,

@@ -1,4 +1,5 @@
-//! On-site service through the API: a year's entries, recording, withdrawing and confirming.
+//! On-site service through the API: a year's entries, recording, correcting, withdrawing,
+//! confirming and withdrawing a confirmation.
 
 use super::{Created, body, created, open};
 use crate::AppState;
@@ -11,6 +12,7 @@ use crate::http::multipart::read_parts;
 use crate::http::params::parse_year;
 use crate::http::{ApiError, AppError, ErrorBody, writer};
 use crate::services::workspace::onsite;
+use crate::store::onsite::{OnsiteCorrection, OnsiteRow};
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -79,33 +81,34 @@ pub async fn list_onsite(
     let rows = state.store.list_onsite(&ws.group().id, first, last).await?;
     Ok(Json(OnsiteList {
         year,
-        entries: rows
-            .into_iter()
-            .map(|e| OnsiteEntryDto {
-                id: e.id.to_string(),
-                date_from: e.date_from.to_string(),
-                date_to: e.date_to.to_string(),
-                days: days_between(e.date_from, e.date_to) + 1,
-                place: OrgRef {
-                    id: e.place_org_id.to_string(),
-                    name: e.place_name,
-                },
-                members: e
-                    .member_ids
-                    .iter()
-                    .zip(e.member_names)
-                    .map(|(id, name)| PersonRef {
-                        id: id.to_string(),
-                        name,
-                    })
-                    .collect(),
-                content: e.content,
-                confirmed: e.confirmed_at.is_some(),
-                confirmed_by: e.confirmed_by,
-                confirmed_at: e.confirmed_at.map(crate::clock::format_ms),
+        entries: rows.into_iter().map(entry_dto).collect(),
+    }))
+}
+
+fn entry_dto(e: OnsiteRow) -> OnsiteEntryDto {
+    OnsiteEntryDto {
+        id: e.id.to_string(),
+        date_from: e.date_from.to_string(),
+        date_to: e.date_to.to_string(),
+        days: days_between(e.date_from, e.date_to) + 1,
+        place: OrgRef {
+            id: e.place_org_id.to_string(),
+            name: e.place_name,
+        },
+        members: e
+            .member_ids
+            .iter()
+            .zip(e.member_names)
+            .map(|(id, name)| PersonRef {
+                id: id.to_string(),
+                name,
             })
             .collect(),
-    }))
+        content: e.content,
+        confirmed: e.confirmed_at.is_some(),
+        confirmed_by: e.confirmed_by,
+        confirmed_at: e.confirmed_at.map(crate::clock::format_ms),
+    }
 }
 
 /// Unknown fields are refused (422), as for every JSON body.
@@ -150,18 +153,73 @@ pub async fn add_onsite_entry(
     let ws = open(&state, &user, &id).await?;
     ws.require_edit()?;
     let req = body(req)?;
-    let input = OnsiteEntryInput {
-        date_from: req.date_from,
-        date_to: req.date_to.unwrap_or_default(),
-        place: req.place_org_id,
-        content: req.content,
-        members: req.member_ids,
-    };
-    let id = onsite::add_onsite_entry(&writer(&state, &user), &ws, &input).await?;
+    let id = onsite::add_onsite_entry(&writer(&state, &user), &ws, &req.into_input()).await?;
     Ok(created(id))
 }
 
-/// Withdraws an entry entered by mistake; an entry the town or village confirmed stays (409).
+impl OnsiteRequest {
+    fn into_input(self) -> OnsiteEntryInput {
+        OnsiteEntryInput {
+            date_from: self.date_from,
+            date_to: self.date_to.unwrap_or_default(),
+            place: self.place_org_id,
+            content: self.content,
+            members: self.member_ids,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OnsiteCorrected {
+    /// The entry as it now reads.
+    pub entry: OnsiteEntryDto,
+    /// Whether anything changed (the same values again change nothing and write no audit entry).
+    pub changed: bool,
+    /// Whether the town's or village's confirmation was withdrawn by the correction: it was
+    /// about the old content, so the corrected entry waits for a new confirmation.
+    pub confirmation_cleared: bool,
+}
+
+/// Corrects an entry (the whole entry, as when recording it): the group's schools and the
+/// bureau. Checked as a new entry is; a confirmed entry loses its confirmation.
+#[utoipa::path(put, path = "/api/v1/groups/{id}/onsite/{entry}", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("entry" = String, Path, description = "On-site entry id")),
+    request_body = OnsiteRequest,
+    responses(
+        (status = 200, description = "Corrected (or already so)", body = OnsiteCorrected),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such entry in this group", body = ErrorBody),
+        (status = 422, description = "Every wrong field in `fields`; also the same service as another entry", body = ErrorBody),
+    ))]
+pub async fn correct_onsite_entry(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, entry)): Path<(String, String)>,
+    req: Result<Json<OnsiteRequest>, JsonRejection>,
+) -> Result<Json<OnsiteCorrected>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    onsite::onsite_entry(&state.store, &ws, &entry).await?;
+    let req = body(req)?;
+    let w = writer(&state, &user);
+    let outcome = onsite::correct_onsite_entry(&w, &ws, &entry, &req.into_input()).await?;
+    let row = onsite::onsite_entry(&state.store, &ws, &entry).await?;
+    let (changed, confirmation_cleared) = match outcome {
+        OnsiteCorrection::Unchanged => (false, false),
+        OnsiteCorrection::Corrected {
+            confirmation_cleared,
+        } => (true, confirmation_cleared),
+    };
+    Ok(Json(OnsiteCorrected {
+        entry: entry_dto(row),
+        changed,
+        confirmation_cleared,
+    }))
+}
+
+/// Withdraws an entry entered by mistake; an entry the town or village confirmed stays (409:
+/// the town or village withdraws its confirmation first, or the entry is corrected).
 #[utoipa::path(delete, path = "/api/v1/groups/{id}/onsite/{entry}", tag = "workspace", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)"), ("entry" = String, Path, description = "On-site entry id")),
     responses(
@@ -169,7 +227,7 @@ pub async fn add_onsite_entry(
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "Confirmed entries stay", body = ErrorBody),
+        (status = 409, description = "Confirmed entries stay until the confirmation is withdrawn", body = ErrorBody),
     ))]
 pub async fn withdraw_onsite_entry(
     State(state): State<AppState>,
@@ -199,6 +257,27 @@ pub async fn confirm_onsite_entry(
 ) -> Result<StatusCode, ApiError> {
     let ws = open(&state, &user, &id).await?;
     onsite::confirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Withdraws a confirmation made by mistake (撤销确认): a user of the town or village that
+/// confirmed the entry, who may still confirm service at its place. The entry is unconfirmed again.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/onsite/{entry}/confirmation", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("entry" = String, Path, description = "On-site entry id")),
+    responses(
+        (status = 204, description = "Confirmation withdrawn"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the organisation that confirmed it", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not confirmed", body = ErrorBody),
+    ))]
+pub async fn unconfirm_onsite_entry(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, entry)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    onsite::unconfirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

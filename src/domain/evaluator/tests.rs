@@ -648,3 +648,172 @@ fn a_group_that_ended_mid_year_is_judged_over_its_window() {
     assert_eq!(status(&v, RuleId::TeamCaptain), Status::NotMet);
     assert!(reason(&v, RuleId::TeamCaptain).contains("2024-01-01 至 2024-04-30"));
 }
+
+// ------------------------------------------------------------ can it still be met? nothing to judge?
+
+/// A complete 2026 group (team, base, agreement) with `days` on-site days from 1 March 2026.
+fn in_2026_with_days(o: &Orgs, days: i32) -> GroupFacts {
+    let mut g = complete(o);
+    g.onsite.clear();
+    if days > 0 {
+        g.onsite.push(OnsiteFact {
+            from: date(2026, 3, 1),
+            to: date(2026, 3, 1).saturating_add(jiff::Span::new().days(days - 1)),
+            members: vec![g.team[0].id.clone()],
+            confirmed: true,
+        });
+    }
+    g
+}
+
+#[test]
+fn no_onsite_days_on_29_november_can_no_longer_be_met() {
+    let o = orgs();
+    let v = evaluate_group(&plan(), &in_2026_with_days(&o, 0), 2026, date(2026, 11, 29));
+    assert_eq!(status(&v, RuleId::Onsite), Status::Unattainable);
+    assert_eq!(Status::Unattainable.label(), "无法按期完成");
+    assert!(
+        reason(&v, RuleId::Onsite).contains("还需 90 天，本年仅余 33 天"),
+        "{}",
+        reason(&v, RuleId::Onsite)
+    );
+    // The same group in June still has time: not yet due, with the days left in words.
+    let v = evaluate_group(&plan(), &in_2026_with_days(&o, 0), 2026, date(2026, 6, 15));
+    assert_eq!(status(&v, RuleId::Onsite), Status::NotYetDue);
+    assert!(reason(&v, RuleId::Onsite).contains("还需驻镇(含驻村)服务 90 天（本年仅余 200 天）"));
+}
+
+#[test]
+fn days_needed_equal_to_days_left_versus_one_more() {
+    let o = orgs();
+    // 29 November – 31 December is 33 days: 57 days done need 33 more (just possible), 56 need 34.
+    let v = evaluate_group(
+        &plan(),
+        &in_2026_with_days(&o, 57),
+        2026,
+        date(2026, 11, 29),
+    );
+    assert_eq!(status(&v, RuleId::Onsite), Status::NotYetDue);
+    let v = evaluate_group(
+        &plan(),
+        &in_2026_with_days(&o, 56),
+        2026,
+        date(2026, 11, 29),
+    );
+    assert_eq!(status(&v, RuleId::Onsite), Status::Unattainable);
+    assert!(reason(&v, RuleId::Onsite).contains("还需 34 天，本年仅余 33 天"));
+    // A day already recorded today is not a day left: 89 days with today among them need one
+    // more day, and 31 December is still free; recorded up to 31 December, none is left.
+    let mut g = in_2026_with_days(&o, 0);
+    g.onsite.push(OnsiteFact {
+        from: date(2026, 10, 3),
+        to: date(2026, 12, 30),
+        members: vec![g.team[0].id.clone()],
+        confirmed: true,
+    });
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 12, 30));
+    assert_eq!(v.onsite.team_days, 89);
+    assert_eq!(status(&v, RuleId::Onsite), Status::NotYetDue);
+    g.onsite[0].from = date(2026, 10, 4);
+    g.onsite[0].to = date(2026, 12, 31);
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 12, 31));
+    assert_eq!(v.onsite.team_days, 89);
+    assert_eq!(status(&v, RuleId::Onsite), Status::Unattainable);
+    assert!(reason(&v, RuleId::Onsite).contains("本年仅余 0 天"));
+}
+
+#[test]
+fn days_awaiting_confirmation_may_still_count() {
+    let o = orgs();
+    let mut plan = plan();
+    plan.rules.onsite_requires_confirmation = true;
+    let mut g = in_2026_with_days(&o, 50);
+    g.onsite[0].confirmed = false;
+    // 50 days wait for the town's confirmation, 33 days are left: 83 < 90, out of reach.
+    let v = evaluate_group(&plan, &g, 2026, date(2026, 11, 29));
+    assert_eq!(v.onsite.team_days, 0);
+    assert_eq!(status(&v, RuleId::Onsite), Status::Unattainable);
+    // 60 waiting and 33 left make 93 ≥ 90: confirmed in time, they would meet it.
+    let g = {
+        let mut g = in_2026_with_days(&o, 60);
+        g.onsite[0].confirmed = false;
+        g
+    };
+    let v = evaluate_group(&plan, &g, 2026, date(2026, 11, 29));
+    assert_eq!(status(&v, RuleId::Onsite), Status::NotYetDue);
+}
+
+#[test]
+fn a_group_ending_before_the_year_ends_has_only_its_own_days_left() {
+    let o = orgs();
+    let mut g = in_2026_with_days(&o, 0);
+    // Ends on 1 August 2026 (exclusive): pro-rated 90 × 212 / 365 → 53 days; on 1 July only 31
+    // days are left, to 31 July.
+    g.calendar.ended_on = Some(date(2026, 8, 1));
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 7, 1));
+    assert_eq!(v.onsite.required, 53);
+    assert_eq!(status(&v, RuleId::Onsite), Status::Unattainable);
+    assert!(
+        reason(&v, RuleId::Onsite).contains("至 2026-07-31 结对结束仅余 31 天"),
+        "{}",
+        reason(&v, RuleId::Onsite)
+    );
+}
+
+#[test]
+fn an_empty_team_is_not_met_and_its_titles_have_nothing_to_judge() {
+    let o = orgs();
+    let mut g = complete(&o);
+    g.team.clear();
+    for today in [date(2024, 6, 1), date(2025, 1, 1)] {
+        let v = evaluate_group(&plan(), &g, 2024, today);
+        assert_eq!(
+            status(&v, RuleId::TeamTitle),
+            Status::NothingToJudge,
+            "{today}"
+        );
+        assert_ne!(status(&v, RuleId::TeamTitle), Status::Met);
+        assert_eq!(status(&v, RuleId::TeamSize), Status::NotMet, "{today}");
+        assert_eq!(status(&v, RuleId::TeamCaptain), Status::NotMet, "{today}");
+        assert_eq!(status(&v, RuleId::TeamVice), Status::NotMet, "{today}");
+        assert_eq!(v.worst(), Status::NotMet);
+    }
+    // Captain and vice-captain alone: still no member whose title could be judged.
+    let mut g = complete(&o);
+    g.team.truncate(2);
+    let v = evaluate_group(&plan(), &g, 2024, date(2024, 6, 1));
+    assert_eq!(status(&v, RuleId::TeamTitle), Status::NothingToJudge);
+    assert!(reason(&v, RuleId::TeamTitle).contains("尚无队长、副队长以外的队员"));
+    // A past year with an empty spell and then a proper team is judged on the days it had one.
+    let mut g = complete(&o);
+    for m in &mut g.team {
+        m.joined = date(2024, 3, 1);
+    }
+    let v = evaluate_group(&plan(), &g, 2024, date(2025, 1, 1));
+    assert_eq!(status(&v, RuleId::TeamTitle), Status::Met);
+    assert_eq!(status(&v, RuleId::TeamSize), Status::NotMet);
+}
+
+#[test]
+fn the_worst_status_orders_warnings_between_not_met_and_not_yet_due() {
+    use crate::domain::rules::worst;
+    assert_eq!(
+        worst([Status::Met, Status::NotYetDue, Status::Unattainable]),
+        Some(Status::Unattainable)
+    );
+    assert_eq!(
+        worst([Status::Unattainable, Status::NotMet]),
+        Some(Status::NotMet)
+    );
+    assert_eq!(
+        worst([Status::Met, Status::NothingToJudge, Status::NotYetDue]),
+        Some(Status::NothingToJudge)
+    );
+    assert_eq!(
+        worst([Status::NotApplicable, Status::Met]),
+        Some(Status::Met)
+    );
+    for s in Status::ALL {
+        assert_eq!(Status::parse(s.as_str()), Some(s));
+    }
+}

@@ -1,5 +1,5 @@
-//! 驻镇(含驻村)服务 (四(二)): recording an entry, withdrawing one entered by mistake, and the
-//! town's or village's confirmation.
+//! 驻镇(含驻村)服务 (四(二)): recording an entry, correcting it, withdrawing one entered by
+//! mistake, and the town's or village's confirmation (and its withdrawal).
 
 use super::{OpenedGroup, Writer};
 use crate::domain::FieldError;
@@ -10,8 +10,10 @@ use crate::domain::onsite::{
 };
 use crate::domain::org::{MemberRole, PlaceName};
 use crate::domain::sheet::{RowError, parse_sheet_date};
+use crate::services::access::Viewer;
 use crate::services::{ServiceError, access};
 use crate::store::StoreError;
+use crate::store::onsite::{OnsiteCorrection, OnsiteRow};
 use crate::store::team::TeamMemberRow;
 use jiff::civil::Date;
 
@@ -83,6 +85,43 @@ pub async fn withdraw_onsite_entry(
         .await?)
 }
 
+/// Corrects an entry entered wrongly (修改): the group's schools and the bureau only, checked as
+/// a new entry is (every member not on the team on those days named; the same service as
+/// another entry refused). A confirmed entry may be corrected too, and loses its confirmation:
+/// the town's or village's word was about the old content (the audit keeps it).
+pub async fn correct_onsite_entry(
+    w: &Writer<'_>,
+    ws: &OpenedGroup,
+    entry: &str,
+    input: &OnsiteEntryInput,
+) -> Result<OnsiteCorrection, ServiceError> {
+    ws.require_edit()?;
+    let id = OnsiteEntryId::parse(entry).ok_or(ServiceError::NotFound)?;
+    // Not the group's: 404 before the input is judged (so nothing is learnt of other groups).
+    w.store
+        .get_onsite_entry(&ws.group().id, &id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let corrected = parse_onsite_entry(input, &ws.group().calendar(), ws.today)?;
+    w.store
+        .update_onsite_entry(&w.actor(), w.now_ms, &ws.group().id, &id, &corrected)
+        .await
+        .map_err(every_field_error)
+}
+
+/// One entry of the group, for its pages; not found when it is not the group's.
+pub async fn onsite_entry(
+    store: &crate::store::Store,
+    ws: &OpenedGroup,
+    entry: &str,
+) -> Result<OnsiteRow, ServiceError> {
+    let id = OnsiteEntryId::parse(entry).ok_or(ServiceError::NotFound)?;
+    store
+        .get_onsite_entry(&ws.group().id, &id)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
 /// Confirms that the service took place, for the town or village users `access` allows; an entry
 /// confirmed already is a conflict.
 pub async fn confirm_onsite_entry(
@@ -90,21 +129,45 @@ pub async fn confirm_onsite_entry(
     ws: &OpenedGroup,
     entry: &str,
 ) -> Result<(), ServiceError> {
-    let id = OnsiteEntryId::parse(entry).ok_or(ServiceError::NotFound)?;
-    let (place, confirmed_at) = w
-        .store
-        .get_onsite_entry(&ws.group().id, &id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if !access::may_confirm_onsite(w.by, ws.group(), ws.today, &place, confirmed_at.is_some()) {
-        return Err(if confirmed_at.is_some() {
+    let e = onsite_entry(w.store, ws, entry).await?;
+    let confirmed = e.confirmed_at.is_some();
+    if !access::may_confirm_onsite(w.by, ws.group(), ws.today, &e.place_org_id, confirmed) {
+        return Err(if confirmed {
             ServiceError::Conflict("该记录已确认".into())
         } else {
             ServiceError::Forbidden
         });
     }
     Ok(w.store
-        .confirm_onsite(&w.actor(), w.now_ms, &ws.group().id, &id, &w.by.user_id)
+        .confirm_onsite(&w.actor(), w.now_ms, &ws.group().id, &e.id, &w.by.user_id)
+        .await?)
+}
+
+/// Whether `viewer` may withdraw the confirmation of `e`: a user of the organisation that
+/// confirmed it, who may confirm service at that place (so still a member of the group today).
+/// Another village, the school and the bureau may not: the confirmation is the locality's word.
+pub fn may_unconfirm(viewer: &Viewer, ws: &OpenedGroup, e: &OnsiteRow) -> bool {
+    e.confirmed_at.is_some()
+        && e.confirmed_by_org.as_ref() == Some(&viewer.org_id)
+        && access::may_confirm_onsite(viewer, ws.group(), ws.today, &e.place_org_id, false)
+}
+
+/// Withdraws a confirmation made by mistake (撤销确认): the entry counts as unconfirmed again,
+/// and may then be withdrawn or corrected by the school. An entry not confirmed is a conflict.
+pub async fn unconfirm_onsite_entry(
+    w: &Writer<'_>,
+    ws: &OpenedGroup,
+    entry: &str,
+) -> Result<(), ServiceError> {
+    let e = onsite_entry(w.store, ws, entry).await?;
+    let Some(seen) = e.confirmed_at else {
+        return Err(ServiceError::Conflict("该记录尚未确认，无需撤销".into()));
+    };
+    if !may_unconfirm(w.by, ws, &e) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(w.store
+        .unconfirm_onsite(&w.actor(), w.now_ms, &ws.group().id, &e.id, seen)
         .await?)
 }
 

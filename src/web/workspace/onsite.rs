@@ -4,15 +4,17 @@
 
 use super::{Choice, GroupHead, VerdictLine, Workspace, parse_year};
 use crate::AppState;
-use crate::domain::ids::{OnsiteEntryId, OrgId};
+use crate::domain::ids::OrgId;
 use crate::domain::onsite::OnsiteEntryInput;
 use crate::domain::rules::{self, OnsiteProgress, RuleId};
 use crate::exports::Table;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::http::{AppError, writer};
+use crate::services::history::{HistoryEntry, RecordKind, record_history};
 use crate::services::workspace::onsite as services;
 use crate::services::{ServiceError, access};
-use crate::store::onsite::OnsiteRow;
+use crate::store::onsite::{CONFIRMED_STAYS, OnsiteCorrection, OnsiteRow};
+use crate::web::forms::{ErrorItem, ErrorSummary, saved_notice};
 use crate::web::import::read_upload;
 use crate::web::pages::{Chrome, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render};
 use askama::Template;
@@ -34,6 +36,8 @@ pub struct EntryLine {
     pub content: String,
     pub confirmed: Option<String>,
     pub can_confirm: bool,
+    /// The town or village user whose organisation confirmed it may withdraw the confirmation.
+    pub can_unconfirm: bool,
 }
 
 impl EntryLine {
@@ -48,6 +52,7 @@ impl EntryLine {
             content: e.content.clone(),
             confirmed: confirmation(e),
             can_confirm: may_confirm(user, ws, &e.place_org_id, e.confirmed_at.is_some()),
+            can_unconfirm: services::may_unconfirm(user, ws, e),
         }
     }
 }
@@ -65,6 +70,60 @@ fn confirmation(e: &OnsiteRow) -> Option<String> {
 /// Town users confirm service in the group's town and villages; village users in their own village.
 fn may_confirm(user: &Viewer, ws: &Workspace, place: &OrgId, confirmed: bool) -> bool {
     access::may_confirm_onsite(user, ws.group(), ws.today, place, confirmed)
+}
+
+/// The entry form's fields as the errors name them, and their inputs (`f-<name>`).
+const FIELDS: &[(&str, &str)] = &[
+    ("开始日期", "date_from"),
+    ("结束日期", "date_to"),
+    ("服务地点", "place"),
+    ("在场队员", "members"),
+    ("服务内容", "content"),
+];
+
+/// The summary above the entry form for a refusal of the service.
+fn form_summary(e: &ServiceError) -> Option<ErrorSummary> {
+    match e {
+        ServiceError::Invalid(errors) => Some(ErrorSummary::new(errors, FIELDS)),
+        ServiceError::Conflict(m) => Some(ErrorSummary::message(m.clone())),
+        _ => None,
+    }
+}
+
+/// After a save: back to the list of the year the entry is in, at the notice above it.
+fn saved_at(ws: &Workspace, year: i16, key: &'static str) -> Response {
+    debug_assert!(saved_notice(Some(key)).is_some(), "unknown notice {key}");
+    Redirect::to(&format!(
+        "/groups/{}/onsite?year={year}&saved={key}#saved",
+        ws.group().id
+    ))
+    .into_response()
+}
+
+/// The team as checkboxes, `chosen` ticked. Departed members stay listed: past service is
+/// entered (and corrected) after the fact.
+fn team_choices(team: &[crate::store::team::TeamMemberRow], chosen: &[String]) -> Vec<Choice> {
+    team.iter()
+        .map(|m| Choice {
+            value: m.id.to_string(),
+            label: match m.left_on {
+                Some(d) => format!("{}（{}，{d} 离队）", m.person_name, m.role.label()),
+                None => format!("{}（{}）", m.person_name, m.role.label()),
+            },
+            selected: chosen.contains(&m.id.to_string()),
+        })
+        .collect()
+}
+
+fn place_choices(places: &[(OrgId, String)], chosen: &str) -> Vec<Choice> {
+    places
+        .iter()
+        .map(|(id, name)| Choice {
+            value: id.to_string(),
+            label: name.clone(),
+            selected: chosen == id.as_str(),
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -96,10 +155,13 @@ struct OnsitePage {
     place_filter: Vec<Choice>,
     status: String,
     form: EntryForm,
+    form_action: String,
+    submit_label: &'static str,
     places: Vec<Choice>,
     team: Vec<Choice>,
-    error: Option<String>,
-    import_errors: Vec<String>,
+    summary: Option<ErrorSummary>,
+    import_summary: Option<ErrorSummary>,
+    saved: Option<&'static str>,
     imported: Option<usize>,
 }
 
@@ -109,13 +171,15 @@ pub struct OnsiteQuery {
     place: Option<String>,
     status: Option<String>,
     page: Option<String>,
+    saved: Option<String>,
+    /// How many entries an import recorded (with `saved=onsite_imported`).
+    imported: Option<String>,
 }
 
 struct Extras {
     form: EntryForm,
-    error: Option<String>,
-    import_errors: Vec<String>,
-    imported: Option<usize>,
+    summary: Option<ErrorSummary>,
+    import_summary: Option<ErrorSummary>,
 }
 
 /// The list's filters, shared by the page and its export.
@@ -185,6 +249,14 @@ async fn page(
     let team = state.store.list_team(&g.id).await?;
     let form = extras.form;
     Ok(OnsitePage {
+        form_action: format!("/groups/{}/onsite", g.id),
+        submit_label: "登记",
+        saved: saved_notice(q.saved.as_deref()),
+        imported: q
+            .imported
+            .as_deref()
+            .filter(|_| q.saved.as_deref() == Some("onsite_imported"))
+            .and_then(|n| n.parse().ok()),
         chrome: Chrome::new(user, "groups"),
         head: ws.head("onsite"),
         can_edit: ws.can_edit,
@@ -203,39 +275,19 @@ async fn page(
             })
             .collect(),
         status,
-        places: all_places
-            .iter()
-            .map(|(id, name)| Choice {
-                value: id.to_string(),
-                label: name.clone(),
-                selected: form.place == id.as_str(),
-            })
-            .collect(),
-        // Departed members stay listed: past service is entered after the fact.
-        team: team
-            .iter()
-            .map(|m| Choice {
-                value: m.id.to_string(),
-                label: match m.left_on {
-                    Some(d) => format!("{}（{}，{d} 离队）", m.person_name, m.role.label()),
-                    None => format!("{}（{}）", m.person_name, m.role.label()),
-                },
-                selected: form.members.contains(&m.id.to_string()),
-            })
-            .collect(),
+        places: place_choices(&all_places, &form.place),
+        team: team_choices(&team, &form.members),
         form,
-        error: extras.error,
-        import_errors: extras.import_errors,
-        imported: extras.imported,
+        summary: extras.summary,
+        import_summary: extras.import_summary,
     })
 }
 
 fn no_extras() -> Extras {
     Extras {
         form: EntryForm::default(),
-        error: None,
-        import_errors: vec![],
-        imported: None,
+        summary: None,
+        import_summary: None,
     }
 }
 
@@ -274,12 +326,12 @@ pub async fn add_entry(
             let year = crate::domain::parse_date("开始日期", &f.form.date_from)
                 .map(|d| d.year())
                 .unwrap_or(ws.today.year());
-            Ok(
-                Redirect::to(&format!("/groups/{}/onsite?year={year}", ws.group().id))
-                    .into_response(),
-            )
+            Ok(saved_at(&ws, year, "onsite_added"))
         }
-        Err(ServiceError::Invalid(e)) => {
+        Err(e) => {
+            let Some(summary) = form_summary(&e) else {
+                return Err(e.into());
+            };
             let q = OnsiteQuery {
                 year: f.form.date_from.get(..4).map(str::to_string),
                 ..Default::default()
@@ -291,14 +343,12 @@ pub async fn add_entry(
             };
             let extras = Extras {
                 form: f.form,
-                error: Some(e.to_string()),
-                import_errors: vec![],
-                imported: None,
+                summary: Some(summary),
+                import_summary: None,
             };
             let page = page(&state, &user, &ws, &q, extras).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -312,8 +362,9 @@ pub async fn confirm_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
+    let e = services::onsite_entry(&state.store, &ws, &entry).await?;
     services::confirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
-    Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
+    Ok(saved_at(&ws, e.date_from.year(), "onsite_confirmed"))
 }
 
 pub async fn export_onsite(
@@ -360,37 +411,44 @@ pub async fn import_onsite(
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
     let bytes = read_upload(multipart, &user.csrf_token, "驻镇(含驻村)服务表").await?;
-    let result: Result<usize, Vec<String>> = match crate::imports::read_sheet(&bytes) {
+    let w = writer(&state, &user);
+    let result = match crate::imports::read_sheet(&bytes) {
         Err(e) => Err(vec![format!("驻镇(含驻村)服务表：{e}")]),
-        Ok(rows) => {
-            let w = writer(&state, &user);
-            match services::import_onsite_entries(&w, &ws, &rows).await {
-                Ok(n) => Ok(n),
-                Err(ServiceError::Rows(errors)) => {
-                    Err(errors.iter().map(|e| e.to_string()).collect())
-                }
-                Err(e) => return Err(e.into()),
+        Ok(rows) => match services::import_onsite_entries(&w, &ws, &rows).await {
+            Ok(n) => Ok(n),
+            Err(ServiceError::Rows(errors)) => Err(errors.iter().map(|e| e.to_string()).collect()),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    match result {
+        Ok(n) => Ok(Redirect::to(&format!(
+            "/groups/{}/onsite?saved=onsite_imported&imported={n}#saved",
+            ws.group().id
+        ))
+        .into_response()),
+        Err(lines) => {
+            // Every problem of every row, and that the file must be chosen again (a browser
+            // does not keep a file input's choice after a failed submit).
+            let summary = ErrorSummary {
+                items: lines
+                    .into_iter()
+                    .map(|message| ErrorItem {
+                        field: String::new(),
+                        message,
+                        href: None,
+                    })
+                    .collect(),
+                files_dropped: false,
             }
+            .with_files_dropped(true);
+            let extras = Extras {
+                import_summary: Some(summary),
+                ..no_extras()
+            };
+            let page = page(&state, &user, &ws, &OnsiteQuery::default(), extras).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-    };
-    let (status, extras) = match result {
-        Ok(n) => (
-            StatusCode::OK,
-            Extras {
-                imported: Some(n),
-                ..no_extras()
-            },
-        ),
-        Err(lines) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Extras {
-                import_errors: lines,
-                ..no_extras()
-            },
-        ),
-    };
-    let page = page(&state, &user, &ws, &OnsiteQuery::default(), extras).await?;
-    Ok((status, render(&page)?).into_response())
+    }
 }
 
 #[derive(Template)]
@@ -399,6 +457,10 @@ struct DeletePage {
     chrome: Chrome,
     head: GroupHead,
     entry: EntryLine,
+    /// Why a confirmed entry cannot be withdrawn, and what to do instead.
+    confirmed_stays: &'static str,
+    /// The refusal of a withdrawal that was tried all the same.
+    summary: Option<ErrorSummary>,
 }
 
 async fn entry_of(
@@ -406,19 +468,29 @@ async fn entry_of(
     user: &Viewer,
     ws: &Workspace,
     entry: &str,
-) -> Result<EntryLine, AppError> {
-    let id = OnsiteEntryId::parse(entry).ok_or(AppError::NotFound)?;
-    let g = ws.group();
-    let start = ws.started_on();
-    let all = state
-        .store
-        .list_onsite(&g.id, start, ws.today.max(start))
-        .await?;
-    let e = all.iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;
-    Ok(EntryLine::new(user, ws, e))
+) -> Result<(OnsiteRow, EntryLine), AppError> {
+    let e = services::onsite_entry(&state.store, ws, entry).await?;
+    let line = EntryLine::new(user, ws, &e);
+    Ok((e, line))
 }
 
-/// The confirmation page before an entry entered by mistake is withdrawn.
+fn delete_page(
+    user: &Viewer,
+    ws: &Workspace,
+    entry: EntryLine,
+    summary: Option<ErrorSummary>,
+) -> DeletePage {
+    DeletePage {
+        chrome: Chrome::new(user, "groups"),
+        head: ws.head("onsite"),
+        entry,
+        confirmed_stays: CONFIRMED_STAYS,
+        summary,
+    }
+}
+
+/// The confirmation page before an entry entered by mistake is withdrawn; for a confirmed entry,
+/// what to do instead (the town or village withdraws its confirmation first).
 pub async fn delete_form(
     State(state): State<AppState>,
     WebUser(user): WebUser,
@@ -426,16 +498,8 @@ pub async fn delete_form(
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     ws.require_edit()?;
-    let entry = entry_of(&state, &user, &ws, &entry).await?;
-    if entry.confirmed.is_some() {
-        return Err(AppError::Conflict("该记录已由镇村确认，不能删除".into()));
-    }
-    let page = DeletePage {
-        chrome: Chrome::new(&user, "groups"),
-        head: ws.head("onsite"),
-        entry,
-    };
-    Ok(render(&page)?.into_response())
+    let (_, entry) = entry_of(&state, &user, &ws, &entry).await?;
+    Ok(render(&delete_page(&user, &ws, entry, None))?.into_response())
 }
 
 pub async fn delete_entry(
@@ -445,6 +509,159 @@ pub async fn delete_entry(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
-    services::withdraw_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
-    Ok(Redirect::to(&format!("/groups/{}/onsite", ws.group().id)).into_response())
+    ws.require_edit()?;
+    let (row, line) = entry_of(&state, &user, &ws, &entry).await?;
+    match services::withdraw_onsite_entry(&writer(&state, &user), &ws, &entry).await {
+        Ok(()) => Ok(saved_at(&ws, row.date_from.year(), "onsite_withdrawn")),
+        Err(ServiceError::Conflict(message)) => {
+            let page = delete_page(&user, &ws, line, Some(ErrorSummary::message(message)));
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/onsite_edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    head: GroupHead,
+    entry: EntryLine,
+    year: i16,
+    form: EntryForm,
+    form_action: String,
+    submit_label: &'static str,
+    places: Vec<Choice>,
+    team: Vec<Choice>,
+    summary: Option<ErrorSummary>,
+    history: Vec<HistoryEntry>,
+}
+
+async fn edit_page(
+    state: &AppState,
+    user: &Viewer,
+    ws: &Workspace,
+    row: &OnsiteRow,
+    form: EntryForm,
+    summary: Option<ErrorSummary>,
+) -> Result<EditPage, AppError> {
+    let g = ws.group();
+    // The places of the entry's days and of today (a place that joined or left since stays
+    // choosable for the days it was the group's; the service checks the days chosen).
+    let calendar = g.calendar();
+    let mut places = calendar.places_on(row.date_from);
+    for p in calendar.places_on(ws.today.max(ws.started_on())) {
+        if !places.iter().any(|(id, _)| *id == p.0) {
+            places.push(p);
+        }
+    }
+    let team = state.store.list_team(&g.id).await?;
+    let history =
+        record_history(&state.store, ws, RecordKind::OnsiteEntry, row.id.as_str()).await?;
+    Ok(EditPage {
+        chrome: Chrome::new(user, "groups"),
+        head: ws.head("onsite"),
+        entry: EntryLine::new(user, ws, row),
+        year: row.date_from.year(),
+        form_action: format!("/groups/{}/onsite/{}/edit", g.id, row.id),
+        submit_label: "保存修改",
+        places: place_choices(&places, &form.place),
+        team: team_choices(&team, &form.members),
+        form,
+        summary,
+        history,
+    })
+}
+
+/// The correction form (修改), filled with the entry as recorded, with its 修改记录.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, entry)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let (row, _) = entry_of(&state, &user, &ws, &entry).await?;
+    let form = EntryForm {
+        date_from: row.date_from.to_string(),
+        date_to: row.date_to.to_string(),
+        place: row.place_org_id.to_string(),
+        content: row.content.clone(),
+        members: row.member_ids.iter().map(|m| m.to_string()).collect(),
+    };
+    let page = edit_page(&state, &user, &ws, &row, form, None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn update_entry(
+    State(state): State<AppState>,
+    Path((id, entry)): Path<(String, String)>,
+    f: CsrfForm<EntryForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    ws.require_edit()?;
+    let (row, _) = entry_of(&state, &user, &ws, &entry).await?;
+    let w = writer(&state, &user);
+    match services::correct_onsite_entry(&w, &ws, &entry, &f.form.input()).await {
+        Ok(outcome) => {
+            let year = crate::domain::parse_date("开始日期", &f.form.date_from)
+                .map(|d| d.year())
+                .unwrap_or(row.date_from.year());
+            let key = match outcome {
+                OnsiteCorrection::Unchanged => "onsite_unchanged",
+                OnsiteCorrection::Corrected { .. } => "onsite_updated",
+            };
+            Ok(saved_at(&ws, year, key))
+        }
+        Err(e) => {
+            let Some(summary) = form_summary(&e) else {
+                return Err(e.into());
+            };
+            let page = edit_page(&state, &user, &ws, &row, f.form, Some(summary)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/onsite_unconfirm.html")]
+struct UnconfirmPage {
+    chrome: Chrome,
+    head: GroupHead,
+    entry: EntryLine,
+}
+
+/// The confirmation page before a town or village withdraws its confirmation of an entry.
+pub async fn unconfirm_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, entry)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let (row, entry) = entry_of(&state, &user, &ws, &entry).await?;
+    if row.confirmed_at.is_none() {
+        return Err(AppError::Conflict("该记录尚未确认，无需撤销".into()));
+    }
+    if !entry.can_unconfirm {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let page = UnconfirmPage {
+        chrome: Chrome::new(&user, "groups"),
+        head: ws.head("onsite"),
+        entry,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn unconfirm_entry(
+    State(state): State<AppState>,
+    Path((id, entry)): Path<(String, String)>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let row = services::onsite_entry(&state.store, &ws, &entry).await?;
+    services::unconfirm_onsite_entry(&writer(&state, &user), &ws, &entry).await?;
+    Ok(saved_at(&ws, row.date_from.year(), "onsite_unconfirmed"))
 }

@@ -1,0 +1,278 @@
+//! 工作台: the home page of every signed-in user, what asks for their attention now (one service,
+//! `services::workbench`, also behind `GET /api/v1/workbench`).
+
+use super::pages::{Chrome, render};
+use crate::AppState;
+use crate::domain::plan::Plan;
+use crate::domain::rules::{RuleId, Status};
+use crate::domain::user::Role;
+use crate::http::AppError;
+use crate::http::auth::WebUser;
+use crate::services::workbench::{self, GroupDue, Workbench};
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// A verdict shown on the workbench: badge, rule title and reason, with a link to its tab.
+pub struct DueLine {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub title: String,
+    pub reason: String,
+    pub href: String,
+}
+
+pub struct SchoolGroupView {
+    pub id: String,
+    pub number: i64,
+    pub lead_town: String,
+    pub worst_status: &'static str,
+    pub worst_label: &'static str,
+    /// The agreement line, while a party still has to sign.
+    pub agreement: Option<DueLine>,
+    pub gaps: Vec<DueLine>,
+    pub onsite: DueLine,
+    pub onsite_days: u32,
+    pub onsite_required: u32,
+    pub onsite_needed: u32,
+    pub onsite_left: u32,
+}
+
+pub struct PendingView {
+    pub group_id: String,
+    pub number: i64,
+    pub lead_town: String,
+    pub entries: Vec<PendingEntryView>,
+}
+
+pub struct PendingEntryView {
+    pub dates: String,
+    pub place: String,
+    pub content: String,
+    pub href: String,
+}
+
+/// A count of groups at a status, linking to the group list filtered by it.
+pub struct CountCell {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+    pub href: String,
+}
+
+pub struct RuleRow {
+    pub id: &'static str,
+    pub clause: &'static str,
+    pub title: String,
+    pub cells: Vec<CountCell>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/workbench.html")]
+struct WorkbenchPage {
+    chrome: Chrome,
+    kind: &'static str,
+    year: i16,
+    today: String,
+    // school
+    report: Option<String>,
+    school_groups: Vec<SchoolGroupView>,
+    // town / village
+    pending: Vec<PendingView>,
+    pending_total: usize,
+    // bureau / HQ
+    programme_groups: usize,
+    worst: Vec<CountCell>,
+    statuses: Vec<(&'static str, &'static str)>,
+    rules: Vec<RuleRow>,
+    // administrators
+    admin_role: &'static str,
+    awaiting_approval: i64,
+}
+
+/// The statuses a count table shows as columns (those a group rule can give).
+const COUNTED: [Status; 6] = [
+    Status::NotMet,
+    Status::Unattainable,
+    Status::NothingToJudge,
+    Status::NotYetDue,
+    Status::Met,
+    Status::NotApplicable,
+];
+
+fn tab(rule: RuleId) -> &'static str {
+    match rule {
+        RuleId::Agreement => "/agreement",
+        RuleId::TeamSize | RuleId::TeamCaptain | RuleId::TeamVice | RuleId::TeamTitle => "/team",
+        RuleId::Onsite => "/onsite",
+        RuleId::Base => "/bases",
+        _ => "",
+    }
+}
+
+fn school_group(plan: Option<&Plan>, g: &GroupDue) -> SchoolGroupView {
+    let id = g.group_id.to_string();
+    let title = |r: RuleId| plan.map(|p| p.rule_title(r)).unwrap_or_default();
+    let line = |v: &crate::domain::rules::Verdict| DueLine {
+        status: v.status.as_str(),
+        label: v.status.label(),
+        title: title(v.rule),
+        reason: v.reason.clone(),
+        href: format!("/groups/{id}{}", tab(v.rule)),
+    };
+    let agreement = g.agreement.as_ref().map(|a| {
+        let when = if a.days_left >= 0 {
+            format!("签署期限 {}（剩余 {} 天）", a.deadline, a.days_left)
+        } else {
+            format!("签署期限 {}（已逾期 {} 天）", a.deadline, -a.days_left)
+        };
+        DueLine {
+            reason: format!("{when}；尚待签署：{}", a.parties.join("、")),
+            ..line(&a.verdict)
+        }
+    });
+    SchoolGroupView {
+        number: g.number,
+        lead_town: g.lead_town.clone(),
+        worst_status: g.worst.as_str(),
+        worst_label: g.worst.label(),
+        agreement,
+        gaps: g.gaps.iter().map(line).collect(),
+        onsite: line(&g.onsite.verdict),
+        onsite_days: g.onsite.team_days,
+        onsite_required: g.onsite.required,
+        onsite_needed: g.onsite.still_needed,
+        onsite_left: g.onsite.days_left,
+        id,
+    }
+}
+
+fn count_cells(counts: &[(Status, usize)], rule: Option<RuleId>) -> Vec<CountCell> {
+    COUNTED
+        .iter()
+        .map(|s| {
+            let count = counts.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n);
+            let href = match rule {
+                Some(r) => format!("/groups?rule={}&status={}", r.as_str(), s.as_str()),
+                None => format!("/groups?status={}", s.as_str()),
+            };
+            CountCell {
+                status: s.as_str(),
+                label: s.label(),
+                count,
+                href,
+            }
+        })
+        .collect()
+}
+
+/// `GET /`: the workbench. The group list lives at `/groups`; an old bookmark of the list with
+/// its filters (`/?q=…`, `/?page=…`) is sent there.
+pub async fn get_workbench(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        return Ok(Redirect::to(&format!("/groups?{q}")).into_response());
+    }
+    let today = state.clock.today();
+    let bench = workbench::workbench(&state.store, &state.plans, &user, today).await?;
+    let plan = state.plans.current(&state.store).await?.map(|(_, p)| p);
+    let mut page = WorkbenchPage {
+        chrome: Chrome::new(&user, "workbench"),
+        kind: "",
+        year: today.year(),
+        today: today.to_string(),
+        report: None,
+        school_groups: Vec::new(),
+        pending: Vec::new(),
+        pending_total: 0,
+        programme_groups: 0,
+        worst: Vec::new(),
+        statuses: COUNTED.iter().map(|s| (s.as_str(), s.label())).collect(),
+        rules: Vec::new(),
+        admin_role: "",
+        awaiting_approval: 0,
+    };
+    match bench {
+        Workbench::School(s) => {
+            page.kind = "school";
+            page.year = s.year;
+            page.report = s.next_report.map(|r| {
+                format!(
+                    "{} 月度进展报告应于 {} 前报送（剩余 {} 天）",
+                    r.month, r.due_on, r.days_left
+                )
+            });
+            page.school_groups = s
+                .groups
+                .iter()
+                .map(|g| school_group(plan.as_deref(), g))
+                .collect();
+        }
+        Workbench::Locality(l) => {
+            page.kind = "locality";
+            page.pending_total = l.groups.iter().map(|g| g.entries.len()).sum();
+            page.pending = l
+                .groups
+                .into_iter()
+                .map(|g| {
+                    let id = g.group_id.to_string();
+                    PendingView {
+                        entries: g
+                            .entries
+                            .into_iter()
+                            .map(|e| PendingEntryView {
+                                dates: if e.date_from == e.date_to {
+                                    e.date_from.to_string()
+                                } else {
+                                    format!("{} 至 {}", e.date_from, e.date_to)
+                                },
+                                href: format!(
+                                    "/groups/{id}/onsite?year={}&place={}&status=unconfirmed",
+                                    e.date_from.year(),
+                                    e.place_org_id
+                                ),
+                                place: e.place_name,
+                                content: e.content,
+                            })
+                            .collect(),
+                        group_id: id,
+                        number: g.number,
+                        lead_town: g.lead_town,
+                    }
+                })
+                .collect();
+        }
+        Workbench::Programme(p) => {
+            page.kind = "programme";
+            page.year = p.year;
+            page.programme_groups = p.groups;
+            page.worst = count_cells(&p.worst, None);
+            page.rules = p
+                .rules
+                .iter()
+                .map(|r| RuleRow {
+                    id: r.rule.as_str(),
+                    clause: r.rule.clause(),
+                    title: plan
+                        .as_deref()
+                        .map(|p| p.rule_title(r.rule))
+                        .unwrap_or_default(),
+                    cells: count_cells(&r.counts, Some(r.rule)),
+                })
+                .collect();
+        }
+        Workbench::Admin(a) => {
+            page.kind = "admin";
+            page.admin_role = match a.role {
+                Role::Sysadmin => "sysadmin",
+                Role::Secadmin => "secadmin",
+                _ => "auditor",
+            };
+            page.awaiting_approval = a.awaiting_approval;
+        }
+    }
+    Ok(render(&page)?.into_response())
+}
