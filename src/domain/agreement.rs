@@ -54,6 +54,13 @@ pub fn parse_agreement(
     let signed_on = if input.signed_on.trim().is_empty() {
         if input.with_scans {
             errors.push("签署日期", "上传扫描件时须填写签署日期");
+        } else if input.notes.trim().is_empty() {
+            // Nothing typed: no date, no note, no scan. The parties alone (the form offers the
+            // group's members) are no record of an agreement, so an empty form stores nothing.
+            errors.push(
+                "签署日期",
+                "未填写：协议签署后请填写签署日期并上传扫描件；尚未签署时可在备注中说明进展",
+            );
         }
         None
     } else {
@@ -170,6 +177,20 @@ mod tests {
         for bad in ["2023-12-31", "2026-06-16"] {
             assert!(parse_agreement(&at(bad), &g, today).is_err(), "{bad}");
         }
+        // An empty form: no date, no note, no scan, no party; each field named.
+        let empty = parse_agreement(&AgreementInput::default(), &g, today).unwrap_err();
+        let fields: Vec<_> = empty.0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["签署日期", "签约各方"]);
+        // The parties alone are not an agreement either; a note on an unsigned one is.
+        assert!(parse_agreement(&at(""), &g, today).is_err());
+        let noted = AgreementInput {
+            notes: "镇政府审批中".into(),
+            ..at("")
+        };
+        assert_eq!(
+            parse_agreement(&noted, &g, today).unwrap().signed_on(),
+            None
+        );
         let scans_unsigned = AgreementInput {
             with_scans: true,
             ..at("")

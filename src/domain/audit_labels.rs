@@ -41,7 +41,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("group.create", "新建结对组"),
     ("agreement.create", "录入协议"),
     ("agreement.update", "修改协议"),
+    ("agreement.withdraw", "撤回协议（误录）"),
+    ("agreement.scan_add", "上传协议扫描件"),
+    ("agreement.scan_remove", "删除协议扫描件"),
     ("attachment.create", "上传附件"),
+    ("attachment.delete", "删除附件"),
     ("team_member.create", "新增服务队员"),
     ("team_member.update", "更正服务队员"),
     ("team_member.withdraw", "撤回误录的服务队员"),
@@ -52,6 +56,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("onsite.unconfirm", "撤销确认驻镇(含驻村)服务"),
     ("onsite.delete", "删除驻镇(含驻村)服务"),
     ("base.create", "新增实践基地"),
+    ("base.update", "修改实践基地"),
+    ("base.withdraw", "撤回实践基地（误录）"),
+    ("base.photo_add", "上传实践基地照片"),
+    ("base.photo_remove", "删除实践基地照片"),
     ("backup.create", "备份数据"),
     ("backup.restore", "恢复数据"),
     ("view", "查看"),
@@ -127,11 +135,13 @@ const FIELDS: &[(&str, &str)] = &[
     ("present_members", "在场队员"),
     ("description", "说明"),
     ("functions", "功能"),
-    ("opened_on", "启用日期"),
+    ("opened_on", "揭牌日期"),
     ("notes", "备注"),
     ("file", "文件"),
     ("file_name", "文件名"),
     ("files", "文件"),
+    ("photos", "照片"),
+    ("scans", "扫描件"),
     ("size", "大小（字节）"),
     ("rows", "行数"),
     ("via", "途径"),
@@ -198,6 +208,11 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                 "title" => Title::parse(s).map(Title::label),
                 "approval" => Approval::parse(s).map(Approval::label),
                 "kind" => OrgKind::parse(s).map(OrgKind::label),
+                // A practice base's functions (三(一)), in the plan's words.
+                "functions" => super::base::BASE_FUNCTIONS
+                    .iter()
+                    .find(|(c, _)| c == s)
+                    .map(|(_, l)| *l),
                 _ => None,
             };
             label.map(str::to_string).unwrap_or_else(|| s.clone())

@@ -49,6 +49,23 @@ pub struct NewBase {
 }
 
 impl NewBase {
+    /// A base as the store holds it (checked when it was recorded), to compare with a correction.
+    pub fn stored(
+        name: String,
+        place_org_id: OrgId,
+        functions: Vec<String>,
+        opened_on: Date,
+        description: String,
+    ) -> Self {
+        Self {
+            name,
+            place_org_id,
+            functions,
+            opened_on,
+            description,
+        }
+    }
+
     /// Trimmed.
     pub fn name(&self) -> &str {
         &self.name

@@ -1,12 +1,13 @@
 //! A group's tripartite agreement (三方合作协议) and its parties; scans are attachments.
 
-use super::attachments::insert_attachments;
+use super::attachments::{
+    AttachmentRow, attachments_of, delete_attachments, file_names, insert_attachments,
+};
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::rows::opt_date;
 use super::{Store, StoreError};
-use crate::domain::ids::AttachmentOwner;
-use crate::domain::ids::{AgreementId, GroupId, OrgId};
+use crate::domain::ids::{AgreementId, AttachmentId, AttachmentOwner, GroupId, OrgId};
 use jiff::civil::Date;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -59,6 +60,9 @@ impl Store {
     }
 
     /// Records (or corrects) the group's agreement and adds scans, all in one transaction.
+    /// A correction's audit entry holds the fields it changed, before and after; scans added
+    /// are an entry of their own on the agreement. Returns the agreement and whether its date,
+    /// notes or parties changed.
     pub async fn save_agreement(
         &self,
         actor: &Actor,
@@ -66,35 +70,48 @@ impl Store {
         group: &GroupId,
         agreement: &NewAgreement,
         scans: &[CheckedFile],
-    ) -> Result<AgreementId, StoreError> {
+    ) -> Result<(AgreementId, bool), StoreError> {
         let parties = agreement.parties();
         let mut tx = self.begin_write().await?;
-        // Two saves of one group's agreement take turns, so the second sees the first's agreement
-        // and corrects it instead of also taking its save for the first. SQLite: the write lock
-        // `begin_write` took. PostgreSQL: the group's row, locked until commit (the unique
-        // constraint below remains the last guard). `no key update`, the lock an update of the
-        // row would take: writes that only refer to the group (team, on-site) are not held up.
-        if self.backend == super::Backend::Postgres {
-            sqlx::query("select id from pairing_groups where id = $1 for no key update")
-                .bind(group.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        }
+        lock_group_agreement(&mut tx, self.backend, group).await?;
         let before = agreement_in(&mut tx, group).await?;
-        let id = match &before {
+        let as_json = |signed: Option<Date>, notes: &str, parties: &[OrgId]| {
+            json!({
+                "signed_on": signed.map(|d| d.to_string()), "notes": notes,
+                "parties": parties.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            })
+        };
+        let after = as_json(agreement.signed_on(), agreement.notes(), parties);
+        let (id, audit_entry) = match &before {
             Some(a) => {
-                sqlx::query("update agreements set signed_on = $1, notes = $2, updated_at = $3 where id = $4")
-                    .bind(agreement.signed_on().map(|d| d.to_string()))
-                    .bind(agreement.notes())
-                    .bind(now_ms)
-                    .bind(a.id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("delete from agreement_parties where agreement_id = $1")
-                    .bind(a.id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                a.id.clone()
+                let old = as_json(a.signed_on, &a.notes, &a.parties);
+                let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
+                for (k, v) in after.as_object().expect("an object") {
+                    if old.get(k) != Some(v) {
+                        was.insert(k.clone(), old[k].clone());
+                        now.insert(k.clone(), v.clone());
+                    }
+                }
+                if now.is_empty() {
+                    (a.id.clone(), None)
+                } else {
+                    sqlx::query("update agreements set signed_on = $1, notes = $2, updated_at = $3 where id = $4")
+                        .bind(agreement.signed_on().map(|d| d.to_string()))
+                        .bind(agreement.notes())
+                        .bind(now_ms)
+                        .bind(a.id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("delete from agreement_parties where agreement_id = $1")
+                        .bind(a.id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    insert_parties(&mut tx, &a.id, parties).await?;
+                    (
+                        a.id.clone(),
+                        Some(("agreement.update", Some(was.into()), now.into())),
+                    )
+                }
             }
             None => {
                 let id = AgreementId::new();
@@ -115,52 +132,169 @@ impl Store {
                         e.into()
                     }
                 })?;
-                id
+                insert_parties(&mut tx, &id, parties).await?;
+                (id, Some(("agreement.create", None, after.clone())))
             }
         };
-        for p in parties {
-            sqlx::query("insert into agreement_parties (agreement_id, org_id) values ($1, $2)")
-                .bind(id.as_str())
-                .bind(p.as_str())
-                .execute(&mut *tx)
-                .await?;
+        let changed = audit_entry.is_some();
+        if let Some((action, before, after)) = audit_entry {
+            audit::append(
+                &mut tx,
+                actor,
+                now_ms,
+                AuditEntry {
+                    action,
+                    entity: "agreement",
+                    entity_id: Some(id.as_str()),
+                    before,
+                    after: Some(after),
+                },
+            )
+            .await?;
         }
-        let as_json = |signed: Option<Date>, notes: &str, parties: &[OrgId]| {
-            json!({
-                "signed_on": signed.map(|d| d.to_string()), "notes": notes,
-                "parties": parties.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-            })
-        };
+        if !scans.is_empty() {
+            insert_attachments(
+                &mut tx,
+                actor,
+                now_ms,
+                group,
+                AttachmentOwner::Agreement,
+                id.as_str(),
+                scans,
+            )
+            .await?;
+            audit::append(
+                &mut tx,
+                actor,
+                now_ms,
+                AuditEntry {
+                    action: "agreement.scan_add",
+                    entity: "agreement",
+                    entity_id: Some(id.as_str()),
+                    before: None,
+                    after: Some(json!({
+                        "scans": file_names(scans.iter().map(|f| f.file_name.as_str())),
+                    })),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((id, changed))
+    }
+
+    /// Withdraws the group's agreement entered by mistake, with its parties and scan rows.
+    /// Returns the scans' digests, for the caller to remove the files no other record refers to.
+    pub async fn withdraw_agreement(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        lock_group_agreement(&mut tx, self.backend, group).await?;
+        let a = agreement_in(&mut tx, group)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let scans = attachments_of(&mut tx, AttachmentOwner::Agreement, a.id.as_str()).await?;
+        delete_attachments(&mut tx, actor, now_ms, &scans).await?;
+        sqlx::query("delete from agreement_parties where agreement_id = $1")
+            .bind(a.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from agreements where id = $1")
+            .bind(a.id.as_str())
+            .execute(&mut *tx)
+            .await?;
         audit::append(
             &mut tx,
             actor,
             now_ms,
             AuditEntry {
-                action: if before.is_some() {
-                    "agreement.update"
-                } else {
-                    "agreement.create"
-                },
+                action: "agreement.withdraw",
                 entity: "agreement",
-                entity_id: Some(id.as_str()),
-                before: before
-                    .as_ref()
-                    .map(|a| as_json(a.signed_on, &a.notes, &a.parties)),
-                after: Some(as_json(agreement.signed_on(), agreement.notes(), parties)),
+                entity_id: Some(a.id.as_str()),
+                before: Some(json!({
+                    "group_id": group.as_str(),
+                    "signed_on": a.signed_on.map(|d| d.to_string()), "notes": a.notes,
+                    "parties": a.parties.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    "scans": file_names(scans.iter().map(|f| f.file_name.as_str())),
+                })),
+                after: None,
             },
         )
         .await?;
-        insert_attachments(
+        tx.commit().await?;
+        Ok(scans.into_iter().map(|f| f.sha256).collect())
+    }
+
+    /// Removes one scan of the group's agreement; not found when it is not one of its scans.
+    pub async fn remove_agreement_scan(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        scan: &AttachmentId,
+    ) -> Result<AttachmentRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        lock_group_agreement(&mut tx, self.backend, group).await?;
+        let a = agreement_in(&mut tx, group)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let row = attachments_of(&mut tx, AttachmentOwner::Agreement, a.id.as_str())
+            .await?
+            .into_iter()
+            .find(|f| &f.id == scan)
+            .ok_or(StoreError::NotFound)?;
+        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
+        audit::append(
             &mut tx,
             actor,
             now_ms,
-            group,
-            AttachmentOwner::Agreement,
-            id.as_str(),
-            scans,
+            AuditEntry {
+                action: "agreement.scan_remove",
+                entity: "agreement",
+                entity_id: Some(a.id.as_str()),
+                before: Some(json!({ "scans": [row.file_name.as_str()] })),
+                after: None,
+            },
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(row)
     }
+}
+
+/// Writes to one group's agreement take turns, so the second sees what the first did (and
+/// corrects it instead of also taking its save for the first). SQLite: the write lock
+/// `begin_write` took. PostgreSQL: the group's row, locked until commit (the unique constraint
+/// on `agreements.group_id` remains the last guard). `no key update`, the lock an update of the
+/// row would take: writes that only refer to the group (team, on-site) are not held up.
+async fn lock_group_agreement(
+    conn: &mut AnyConnection,
+    backend: super::Backend,
+    group: &GroupId,
+) -> sqlx::Result<()> {
+    if backend == super::Backend::Postgres {
+        sqlx::query("select id from pairing_groups where id = $1 for no key update")
+            .bind(group.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_parties(
+    conn: &mut AnyConnection,
+    id: &AgreementId,
+    parties: &[OrgId],
+) -> sqlx::Result<()> {
+    for p in parties {
+        sqlx::query("insert into agreement_parties (agreement_id, org_id) values ($1, $2)")
+            .bind(id.as_str())
+            .bind(p.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -90,6 +90,62 @@ pub(super) async fn insert_attachments(
     Ok(())
 }
 
+/// The attachments of one record, oldest first (inside a write's transaction).
+pub(super) async fn attachments_of(
+    conn: &mut AnyConnection,
+    owner: AttachmentOwner,
+    owner_id: &str,
+) -> sqlx::Result<Vec<AttachmentRow>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "select {ATTACHMENT_COLUMNS} from attachments where owner_kind = $1 and owner_id = $2 order by created_at, file_name"
+    )))
+    .bind(owner.as_str())
+    .bind(owner_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(attachment_from_row)
+    .collect()
+}
+
+/// Removes attachment rows (each with its audit entry, as each was added with one); the caller
+/// removes the files no row refers to any more once the transaction is committed.
+pub(super) async fn delete_attachments(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    rows: &[AttachmentRow],
+) -> sqlx::Result<()> {
+    for a in rows {
+        sqlx::query("delete from attachments where id = $1")
+            .bind(a.id.as_str())
+            .execute(&mut *conn)
+            .await?;
+        audit::append(
+            conn,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "attachment.delete",
+                entity: "attachment",
+                entity_id: Some(a.id.as_str()),
+                before: Some(json!({
+                    "group_id": a.group_id.as_str(), "owner": a.owner.as_str(), "owner_id": a.owner_id,
+                    "file_name": a.file_name, "sha256": a.sha256, "size": a.size_bytes,
+                })),
+                after: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// File names, as a record's audit entry lists its photos or scans.
+pub(super) fn file_names<'a>(names: impl IntoIterator<Item = &'a str>) -> serde_json::Value {
+    json!(names.into_iter().collect::<Vec<_>>())
+}
+
 impl Store {
     /// Of these digests, those no attachment row refers to (safe to remove after a failed write).
     pub async fn unreferenced_digests(&self, digests: &[String]) -> sqlx::Result<Vec<String>> {

@@ -1,15 +1,17 @@
 //! A group's practice bases (乡村建设实践基地); photos are attachments.
 
-use super::attachments::insert_attachments;
+use super::attachments::{
+    AttachmentRow, attachments_of, delete_attachments, file_names, insert_attachments,
+};
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::rows::date;
 use super::{Store, StoreError};
-use crate::domain::ids::AttachmentOwner;
-use crate::domain::ids::{BaseId, GroupId, OrgId};
+use crate::domain::ids::{AttachmentId, AttachmentOwner, BaseId, GroupId, OrgId};
 use jiff::civil::Date;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 pub use crate::domain::base::{
     BASE_FUNCTIONS, BaseInput, NewBase, base_function_label, parse_base,
@@ -60,10 +62,14 @@ impl Store {
                 entity: "practice_base",
                 entity_id: Some(id.as_str()),
                 before: None,
-                after: Some(json!({
-                    "group_id": group.as_str(), "name": b.name(), "place_org_id": b.place_org_id().as_str(),
-                    "functions": b.functions(), "opened_on": b.opened_on().to_string(),
-                })),
+                after: Some({
+                    let mut after = base_json(b);
+                    after["group_id"] = json!(group.as_str());
+                    if !photos.is_empty() {
+                        after["photos"] = file_names(photos.iter().map(|p| p.file_name.as_str()));
+                    }
+                    after
+                }),
             },
         )
         .await?;
@@ -90,23 +96,261 @@ impl Store {
         .bind(group.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let functions: String = r.try_get("functions")?;
-                Ok(BaseRow {
-                    id: BaseId::from_db(r.try_get("id")?),
-                    name: r.try_get("name")?,
-                    place_org_id: OrgId::from_db(r.try_get("place_org_id")?),
-                    place_name: r.try_get("place_name")?,
-                    functions: functions
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                    opened_on: date(r, "opened_on")?,
-                    description: r.try_get("description")?,
-                })
-            })
-            .collect()
+        rows.iter().map(base_from_row).collect()
     }
+
+    /// One of the group's bases; none when it is another group's (or no base at all).
+    pub async fn get_base(&self, group: &GroupId, id: &BaseId) -> sqlx::Result<Option<BaseRow>> {
+        let mut conn = self.pool.acquire().await?;
+        base_in(&mut conn, group, id).await
+    }
+
+    /// Corrects a base; the audit entry holds the fields that changed, before and after. Returns
+    /// whether anything changed (a save of the form as it was writes nothing).
+    pub async fn update_base(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &BaseId,
+        b: &NewBase,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        claim_base(&mut tx, group, id).await?;
+        let before = base_in(&mut tx, group, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let old = base_json(&stored(&before));
+        let new = base_json(b);
+        let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
+        for (k, v) in new.as_object().expect("an object") {
+            if old.get(k) != Some(v) {
+                was.insert(k.clone(), old[k].clone());
+                now.insert(k.clone(), v.clone());
+            }
+        }
+        if now.is_empty() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "update practice_bases set name = $1, place_org_id = $2, functions = $3, opened_on = $4, description = $5
+             where id = $6 and group_id = $7",
+        )
+        .bind(b.name())
+        .bind(b.place_org_id().as_str())
+        .bind(b.functions().join(","))
+        .bind(b.opened_on().to_string())
+        .bind(b.description())
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "base.update",
+                entity: "practice_base",
+                entity_id: Some(id.as_str()),
+                before: Some(was.into()),
+                after: Some(now.into()),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Withdraws a base entered by mistake, with its photo rows. Returns the digests of the photos
+    /// it had, for the caller to remove the files no other record refers to.
+    pub async fn withdraw_base(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &BaseId,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        claim_base(&mut tx, group, id).await?;
+        let before = base_in(&mut tx, group, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let photos = attachments_of(&mut tx, AttachmentOwner::Base, id.as_str()).await?;
+        delete_attachments(&mut tx, actor, now_ms, &photos).await?;
+        sqlx::query("delete from practice_bases where id = $1 and group_id = $2")
+            .bind(id.as_str())
+            .bind(group.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let mut was = base_json(&stored(&before));
+        was["group_id"] = json!(group.as_str());
+        was["photos"] = file_names(photos.iter().map(|p| p.file_name.as_str()));
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "base.withdraw",
+                entity: "practice_base",
+                entity_id: Some(id.as_str()),
+                before: Some(was),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(photos.into_iter().map(|p| p.sha256).collect())
+    }
+
+    /// Adds photos to a base recorded earlier; the base's history shows them.
+    pub async fn add_base_photos(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &BaseId,
+        photos: &[CheckedFile],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        // The base is held until commit, so a withdrawal at the same moment cannot leave these
+        // photos without their base.
+        claim_base(&mut tx, group, id).await?;
+        insert_attachments(
+            &mut tx,
+            actor,
+            now_ms,
+            group,
+            AttachmentOwner::Base,
+            id.as_str(),
+            photos,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "base.photo_add",
+                entity: "practice_base",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "photos": file_names(photos.iter().map(|p| p.file_name.as_str())),
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes one photo of a base; not found when the photo is not this base's. Returns the
+    /// removed row (its digest: the file goes when no other record refers to it).
+    pub async fn remove_base_photo(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &BaseId,
+        photo: &AttachmentId,
+    ) -> Result<AttachmentRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        claim_base(&mut tx, group, id).await?;
+        let row = attachments_of(&mut tx, AttachmentOwner::Base, id.as_str())
+            .await?
+            .into_iter()
+            .find(|a| &a.id == photo)
+            .ok_or(StoreError::NotFound)?;
+        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "base.photo_remove",
+                entity: "practice_base",
+                entity_id: Some(id.as_str()),
+                before: Some(json!({ "photos": [row.file_name.as_str()] })),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}
+
+fn stored(b: &BaseRow) -> NewBase {
+    NewBase::stored(
+        b.name.clone(),
+        b.place_org_id.clone(),
+        b.functions.clone(),
+        b.opened_on,
+        b.description.clone(),
+    )
+}
+
+/// A base's fields as its audit entries write them.
+fn base_json(b: &NewBase) -> serde_json::Value {
+    json!({
+        "name": b.name(), "place_org_id": b.place_org_id().as_str(),
+        "functions": b.functions(), "opened_on": b.opened_on().to_string(),
+        "description": b.description(),
+    })
+}
+
+/// Takes the base's row for this write (a no-op update: on PostgreSQL it is locked until commit,
+/// on SQLite `begin_write` holds the lock already); not found when it is not the group's.
+async fn claim_base(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    id: &BaseId,
+) -> Result<(), StoreError> {
+    let n = sqlx::query("update practice_bases set name = name where id = $1 and group_id = $2")
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+async fn base_in(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    id: &BaseId,
+) -> sqlx::Result<Option<BaseRow>> {
+    sqlx::query(
+        "select b.id, b.name, b.place_org_id, o.name as place_name, b.functions, b.opened_on, b.description
+         from practice_bases b join organisations o on o.id = b.place_org_id
+         where b.id = $1 and b.group_id = $2",
+    )
+    .bind(id.as_str())
+    .bind(group.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .as_ref()
+    .map(base_from_row)
+    .transpose()
+}
+
+fn base_from_row(r: &AnyRow) -> sqlx::Result<BaseRow> {
+    let functions: String = r.try_get("functions")?;
+    Ok(BaseRow {
+        id: BaseId::from_db(r.try_get("id")?),
+        name: r.try_get("name")?,
+        place_org_id: OrgId::from_db(r.try_get("place_org_id")?),
+        place_name: r.try_get("place_name")?,
+        functions: functions
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        opened_on: date(r, "opened_on")?,
+        description: r.try_get("description")?,
+    })
 }

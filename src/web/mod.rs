@@ -36,6 +36,14 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route(
+            "/groups/{id}/agreement/withdraw",
+            get(workspace::agreement::withdraw_form).post(workspace::agreement::withdraw_agreement),
+        )
+        .route(
+            "/groups/{id}/agreement/scans/{scan}/remove",
+            get(workspace::agreement::remove_scan_form).post(workspace::agreement::remove_scan),
+        )
+        .route(
             "/groups/{id}/team",
             get(workspace::team::get_team).post(workspace::team::add_member),
         )
@@ -92,6 +100,24 @@ pub fn router() -> Router<AppState> {
         .route(
             "/groups/{id}/bases/export.xlsx",
             get(workspace::bases::export_bases),
+        )
+        .route(
+            "/groups/{id}/bases/{base}/edit",
+            get(workspace::bases::edit_form).post(workspace::bases::update_base),
+        )
+        .route(
+            "/groups/{id}/bases/{base}/photos",
+            get(workspace::bases::photos_page)
+                .post(workspace::bases::add_photos)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/groups/{id}/bases/{base}/photos/{photo}/remove",
+            get(workspace::bases::remove_photo_form).post(workspace::bases::remove_photo),
+        )
+        .route(
+            "/groups/{id}/bases/{base}/withdraw",
+            get(workspace::bases::withdraw_form).post(workspace::bases::withdraw_base),
         )
         .route("/files/{id}", get(workspace::download_file))
         .route("/organisations", get(orgs::list_organisations))

@@ -10,6 +10,7 @@ mod audit_log;
 mod auth;
 mod authorisation;
 mod backup;
+mod bases_agreement;
 mod duties;
 mod facts;
 mod forgiving;

@@ -1,4 +1,5 @@
-//! The agreement through the API: read it, record it (JSON), add scans (multipart).
+//! The agreement through the API: read it, record or correct it (JSON), add scans (multipart),
+//! withdraw one entered by mistake, remove a scan.
 
 use super::{AttachmentDto, body, open, org_ref};
 use crate::AppState;
@@ -14,6 +15,7 @@ use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -85,7 +87,8 @@ pub struct AgreementRequest {
     pub parties: Vec<String>,
 }
 
-/// Records or corrects the group's agreement (the group's schools and the bureau).
+/// Records or corrects the group's agreement (the group's schools and the bureau). A body with
+/// no date and no notes is refused (422): an empty agreement is not recorded.
 #[utoipa::path(put, path = "/api/v1/groups/{id}/agreement", tag = "workspace", security(("bearer" = [])),
     params(("id" = String, Path, description = "Group id (UUID)")),
     request_body = AgreementRequest,
@@ -148,4 +151,42 @@ pub async fn add_agreement_scans(
     let scans = form.take_files("scans");
     agreement::add_agreement_scans(&writer(&state, &user), &ws, scans).await?;
     Ok(Json(agreement_dto(&state, &ws).await?))
+}
+
+/// Withdraws the group's agreement entered by mistake, with its parties and scans.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/agreement", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such group, or no agreement recorded", body = ErrorBody),
+    ))]
+pub async fn withdraw_agreement(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    agreement::withdraw_agreement(&writer(&state, &user), &ws).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes one scan of the agreement; its file goes when no other record refers to it.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/agreement/scans/{file}", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("file" = String, Path, description = "The scan's attachment id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such group, or no such scan of its agreement", body = ErrorBody),
+    ))]
+pub async fn remove_agreement_scan(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    agreement::remove_agreement_scan(&writer(&state, &user), &ws, &file).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -182,7 +182,26 @@ where
         .await
         .map_err(|e| StoreError::Internal(e.into()))?;
     match write().await {
-        Ok(v) => Ok(v),
+        Ok(v) => {
+            // A file that was there already (another record's) may have been removed by a
+            // removal of that record running at the same moment, which found no row referring
+            // to it before this write committed. Now that this write's rows are committed, a
+            // later removal sees them, so putting such files back (a no-op when present) leaves
+            // a row without its file only when a removal's check and delete straddle both this
+            // commit and this check (content-addressed files have no lock across instances).
+            for f in files.iter().filter(|f| !added.contains(&f.sha256)) {
+                match w.files.put(f).await {
+                    Ok(true) => {
+                        tracing::warn!(sha256 = %f.sha256, "restored a file removed while it was uploaded again")
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, sha256 = %f.sha256, "could not check an uploaded file")
+                    }
+                }
+            }
+            Ok(v)
+        }
         Err(e) => {
             match w.store.unreferenced_digests(&added).await {
                 Ok(orphans) => w.files.remove_all(&orphans).await,
@@ -190,5 +209,15 @@ where
             }
             Err(e.into())
         }
+    }
+}
+
+/// After a write that removed attachment rows: removes the files of `digests` that no row refers
+/// to any more (content-addressed, so another record may still hold the same file). A file that
+/// cannot be removed now is only disk space, never a wrong record: the write stands.
+async fn remove_unreferenced(w: &Writer<'_>, digests: &[String]) {
+    match w.store.unreferenced_digests(digests).await {
+        Ok(orphans) => w.files.remove_all(&orphans).await,
+        Err(e) => tracing::warn!(error = %e, "could not check removed attachments' files"),
     }
 }
