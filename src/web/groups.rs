@@ -227,4 +227,3 @@ pub async fn export_groups(
     };
     audited_xlsx(&state, &user, "group", None, "结对组.xlsx", &table).await
 }
-
