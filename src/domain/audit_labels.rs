@@ -199,6 +199,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
         Value::Bool(true) => "是".to_string(),
         Value::Bool(false) => "否".to_string(),
         Value::Number(n) => n.to_string(),
+        Value::String(s) if s.is_empty() => "（空）".to_string(),
         Value::String(s) => {
             let label = match field {
                 "role" | "pending_role" => Role::parse(s)
@@ -319,6 +320,14 @@ mod tests {
         assert_eq!(
             change_lines(None, Some(r#"{"left_on": "2026-05-20", "x_y": null}"#)),
             vec!["离队日期：2026-05-20", "x_y：（空）"]
+        );
+        // An empty text reads as empty, not as nothing after the colon.
+        assert_eq!(
+            change_lines(
+                Some(r#"{"phone": ""}"#),
+                Some(r#"{"phone": "138****0000"}"#)
+            ),
+            vec!["电话：（空） → 138****0000"]
         );
         assert_eq!(change_lines(None, None), Vec::<String>::new());
         assert_eq!(change_lines(None, Some("[1,2]")), vec!["内容：[1,2]"]);

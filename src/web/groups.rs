@@ -13,7 +13,7 @@ use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::WebUser;
 use crate::services::compliance::{self, GroupList, StatusFilter};
-use crate::store::{GroupFilter, GroupRow};
+use crate::store::GroupRow;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -5,7 +5,7 @@
 //! auditor reads every administrator action; nobody acts on their own or an administrator's
 //! account on the platform (only the server's command line does).
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, send};
 use crate::on_both;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -17,25 +17,8 @@ async fn post(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)
     client.post(app.url(path)).form(&all).send().await.unwrap()
 }
 
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Response {
-    app.client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn api_post(app: &TestApp, token: &str, path: &str) -> Response {
     send(app, token, Method::POST, path, json!({})).await
-}
-
-async fn expect(resp: Response, status: StatusCode) -> Value {
-    let got = resp.status();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 /// The initial password a page shows once, in `<code class="secret">`.

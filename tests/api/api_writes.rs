@@ -2,22 +2,12 @@
 //! validation (every field error at once), authorisation and audit. And every route it serves is
 //! in its OpenAPI document, and nothing else is.
 
-use crate::helpers::{PASSWORD, TestApp, group4};
+use crate::helpers::{PASSWORD, TestApp, expect, group4, send};
 use crate::on_both;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Response {
-    app.client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn multipart(app: &TestApp, token: &str, path: &str, form: Form) -> Response {
     app.client
@@ -27,14 +17,6 @@ async fn multipart(app: &TestApp, token: &str, path: &str, form: Form) -> Respon
         .send()
         .await
         .unwrap()
-}
-
-/// The body of a response that must have `status`, shown in full when it does not.
-async fn expect(resp: Response, status: StatusCode) -> Value {
-    let got = resp.status();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 /// The fields a 422 names, in order.

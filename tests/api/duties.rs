@@ -4,20 +4,10 @@
 //! was checked against ends the account's pending second-factor challenges; and the account
 //! lists an administrator looks at are audited reads.
 
-use crate::helpers::{Db, PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{Db, PASSWORD, TestApp, expect, send, spawn_app_with};
 use crate::on_both;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
-
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Response {
-    app.client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn api_post(app: &TestApp, token: &str, path: &str) -> Response {
     send(app, token, Method::POST, path, json!({})).await
@@ -28,13 +18,6 @@ async fn web_post(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &
     let mut all = vec![("csrf_token", csrf.as_str())];
     all.extend_from_slice(fields);
     client.post(app.url(path)).form(&all).send().await.unwrap()
-}
-
-async fn expect(resp: Response, status: StatusCode) -> Value {
-    let got = resp.status();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 async fn id_of(app: &TestApp, username: &str) -> String {

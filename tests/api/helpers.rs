@@ -447,3 +447,42 @@ pub async fn group4(app: &TestApp) -> Group4 {
         id,
     }
 }
+
+/// An API call with a bearer token and a JSON body.
+pub async fn send(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.client
+        .request(method, app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The JSON body of a response that must have `status` (null when it has none), the body shown
+/// in full when the status is another.
+pub async fn expect(resp: reqwest::Response, status: reqwest::StatusCode) -> serde_json::Value {
+    let got = resp.status();
+    let text = resp.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+/// A web form sent by a signed-in client, with its CSRF token.
+pub async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = app.csrf_of(client).await;
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    client.post(app.url(path)).form(&all).send().await.unwrap()
+}

@@ -3,39 +3,10 @@
 //! confirmation cleared), withdrawing one, and a town's or village's withdrawal of its own
 //! confirmation; with the saved notices, the error summary and the 修改记录; on both databases.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, post_form, send};
 use crate::on_both;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
-
-async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Response {
-    let csrf = app.csrf_of(client).await;
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    client.post(app.url(path)).form(&all).send().await.unwrap()
-}
-
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Response {
-    app.client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn expect(resp: Response, status: StatusCode) -> Value {
-    let got = resp.status();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 /// The page a redirect leads to, after checking it goes to `#saved` with `key`.
 async fn saved_page(app: &TestApp, client: &Client, resp: Response, key: &str) -> String {

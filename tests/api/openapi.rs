@@ -1,10 +1,10 @@
 //! The OpenAPI document says what the server does, as schemathesis (`.ci/schemathesis.sh`) checks
 //! it: each finding of that run is pinned here, in the document and in the server's answer.
 
-use crate::helpers::{Db, PASSWORD, TestApp, group4, spawn_app};
+use crate::helpers::{Db, PASSWORD, TestApp, expect, group4, spawn_app};
 use crate::on_both;
 use reqwest::multipart::{Form, Part};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn doc(app: &TestApp) -> Value {
@@ -31,14 +31,6 @@ fn declared(doc: &Value, method: &str, path: &str) -> Vec<String> {
         .keys()
         .cloned()
         .collect()
-}
-
-/// The body of a response that must have `status`, shown in full when it does not.
-async fn expect(resp: Response, status: StatusCode) -> Value {
-    let got = resp.status();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 /// The fields a 422 names.

@@ -3,32 +3,10 @@
 //! date the form does not refuse; the add form starts with nothing chosen and warns about a name
 //! already on the team. Web forms and their API twins, on both databases.
 
-use crate::helpers::{Group4, PASSWORD, TestApp, group4};
+use crate::helpers::{Group4, PASSWORD, TestApp, group4, post_form, send};
 use crate::on_both;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
-
-async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Response {
-    let csrf = app.csrf_of(client).await;
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    client.post(app.url(path)).form(&all).send().await.unwrap()
-}
-
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Response {
-    app.client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
 
 /// The body of a response that must have `status`, shown in full when it does not.
 async fn expect(resp: Response, status: StatusCode) -> String {

@@ -2,27 +2,10 @@
 //! with its status column and filters, and the verdicts a user must not misread: 0 on-site days
 //! late in the year is 无法按期完成, an empty team is not 符合.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, group4};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, send};
 use crate::on_both;
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Response {
-    app.client
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn expect(resp: Response, status: StatusCode) -> Value {
-    let got = resp.status();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
     let resp = app.get_with(client, path).await;

@@ -1,24 +1,12 @@
 //! Group workspace I: agreements, teams, on-site service, practice bases and their rules,
 //! through the web forms and the API, on both databases.
 
-use crate::helpers::{ADMIN_PASSWORD, Group4, PASSWORD, THIS_YEAR, TestApp, group4};
+use crate::helpers::{ADMIN_PASSWORD, Group4, PASSWORD, THIS_YEAR, TestApp, group4, post_form};
 use crate::on_both;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use std::collections::HashMap;
-
-async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Response {
-    let csrf = app.csrf_of(client).await;
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    client.post(app.url(path)).form(&all).send().await.unwrap()
-}
 
 /// Adds a team member: (name, organisation id, role, title, school-level leader).
 async fn add_member(
