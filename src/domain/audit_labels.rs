@@ -60,6 +60,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("base.withdraw", "撤回实践基地（误录）"),
     ("base.photo_add", "上传实践基地照片"),
     ("base.photo_remove", "删除实践基地照片"),
+    ("major_matter.create", "向市指挥部报告重大事项"),
+    ("major_matter.update", "更正重大事项"),
+    ("major_matter.withdraw", "撤回重大事项"),
+    ("major_matter.acknowledge", "市指挥部签收重大事项"),
+    ("major_matter.reply", "市指挥部答复重大事项"),
     ("backup.create", "备份数据"),
     ("backup.restore", "恢复数据"),
     ("view", "查看"),
@@ -78,6 +83,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("team_member", "服务队员"),
     ("onsite_entry", "驻镇(含驻村)服务记录"),
     ("practice_base", "实践基地"),
+    ("major_matter", "重大事项"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
 ];
@@ -137,6 +143,14 @@ const FIELDS: &[(&str, &str)] = &[
     ("functions", "功能"),
     ("opened_on", "揭牌日期"),
     ("notes", "备注"),
+    ("summary", "事项摘要"),
+    ("details", "详细情况"),
+    ("urgency", "紧急程度"),
+    ("raised_on", "发生日期"),
+    ("reported_on", "报告日期"),
+    ("acknowledged_at", "签收时间"),
+    ("reply", "答复意见"),
+    ("replied_at", "答复时间"),
     ("file", "文件"),
     ("file_name", "文件名"),
     ("files", "文件"),
@@ -209,6 +223,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                 "title" => Title::parse(s).map(Title::label),
                 "approval" => Approval::parse(s).map(Approval::label),
                 "kind" => OrgKind::parse(s).map(OrgKind::label),
+                "urgency" => super::matter::Urgency::parse(s).map(super::matter::Urgency::label),
                 // A practice base's functions (三(一)), in the plan's words.
                 "functions" => super::base::BASE_FUNCTIONS
                     .iter()

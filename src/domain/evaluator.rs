@@ -29,8 +29,21 @@ use jiff::civil::Date;
 use std::collections::BTreeSet;
 
 /// The group rules the evaluator judges so far, in the order pages show them.
-pub const GROUP_RULES: [RuleId; 7] = [
+pub const GROUP_RULES: [RuleId; 8] = [
     RuleId::Agreement,
+    RuleId::TeamSize,
+    RuleId::TeamCaptain,
+    RuleId::TeamVice,
+    RuleId::TeamTitle,
+    RuleId::Onsite,
+    RuleId::Base,
+    RuleId::Escalation,
+];
+
+/// The annual rules among them (SPEC §5): from the plan's first year of operation, while the
+/// group is active. The agreement is a deadline rule and escalation judges each matter as it is
+/// reported, so neither is one.
+pub const ANNUAL_RULES: [RuleId; 6] = [
     RuleId::TeamSize,
     RuleId::TeamCaptain,
     RuleId::TeamVice,
@@ -112,13 +125,13 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
             Status::NotYetDue
         };
         let reason = format!("结对组自 {} 起开展工作", g.calendar.started_on);
-        GROUP_RULES[1..]
+        ANNUAL_RULES
             .iter()
             .map(|r| verdict(*r, status, reason.clone()))
             .collect()
     } else if window.is_none() && g.calendar.ended_on.is_some_and(|e| e <= p.first) {
         let reason = format!("结对组已于 {} 结束", g.calendar.ended_on.expect("checked"));
-        GROUP_RULES[1..]
+        ANNUAL_RULES
             .iter()
             .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
             .collect()
@@ -127,7 +140,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
             "{year} 年为结对签约、组建队伍之年（二），本项自 {} 年起检查",
             plan.rules.annual_rules_from_year
         );
-        GROUP_RULES[1..]
+        ANNUAL_RULES
             .iter()
             .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
             .collect()
@@ -159,7 +172,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
                 .is_some_and(|e| e <= g.calendar.started_on) =>
             {
                 let reason = format!("结对组已于 {} 撤销", g.calendar.ended_on.expect("checked"));
-                GROUP_RULES[1..]
+                ANNUAL_RULES
                     .iter()
                     .map(|r| verdict(*r, Status::NotApplicable, reason.clone()))
                     .collect()
@@ -167,7 +180,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
             // The group begins later this year: nothing of it is due yet.
             None => {
                 let reason = format!("结对组自 {} 起开展工作", g.calendar.started_on);
-                GROUP_RULES[1..]
+                ANNUAL_RULES
                     .iter()
                     .map(|r| verdict(*r, Status::NotYetDue, reason.clone()))
                     .collect()
@@ -175,6 +188,18 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
         }
     };
     verdicts.extend(annual);
+    // 五(一): every matter raised in the year, whatever else applies (a matter is reported the
+    // day it is entered, so there is nothing "not yet due" about one).
+    let raised: Vec<_> = g
+        .matters
+        .iter()
+        .filter(|m| (p.first..=p.last).contains(&m.raised_on))
+        .cloned()
+        .collect();
+    verdicts.push(rules::check_escalation(
+        &raised,
+        plan.rules.escalation_days,
+    ));
     GroupVerdicts {
         period: p,
         verdicts,

@@ -49,6 +49,15 @@ pub struct BaseFact {
     pub opened_on: Date,
 }
 
+/// A major matter raised in the period (五(一)): the day it arose and the day (Asia/Shanghai)
+/// it reached HQ on the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatterFact {
+    pub summary: String,
+    pub raised_on: Date,
+    pub reported_on: Date,
+}
+
 /// Everything the group rules read about one group. On-site entries are those overlapping the
 /// period loaded; the rest is the group's whole dated history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +71,8 @@ pub struct GroupFacts {
     pub team: Vec<TeamSpell>,
     pub onsite: Vec<OnsiteFact>,
     pub bases: Vec<BaseFact>,
+    /// Major matters raised in the period loaded.
+    pub matters: Vec<MatterFact>,
 }
 
 impl GroupFacts {
@@ -79,6 +90,7 @@ impl GroupFacts {
             team: Vec::new(),
             onsite: Vec::new(),
             bases: Vec::new(),
+            matters: Vec::new(),
         }
     }
 }

@@ -51,6 +51,7 @@ id_type!(
     TeamMemberId,
     OnsiteEntryId,
     BaseId,
+    MatterId,
 );
 
 /// The kind of record an attachment belongs to.

@@ -7,6 +7,7 @@ pub mod base;
 pub mod evaluator;
 pub mod facts;
 pub mod group;
+pub mod matter;
 pub mod ids;
 pub mod onsite;
 pub mod org;

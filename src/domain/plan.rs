@@ -143,7 +143,9 @@ pub struct RuleParams {
     pub bases_min: u32,
     /// 五(一): joint meetings per calendar year.
     pub meetings_min: u32,
-    /// 五(一): "及时" — days within which a major matter reaches HQ (a local setting).
+    /// 五(一): "及时" — days within which a major matter reaches HQ (a local setting); plan
+    /// files written before the rule was judged leave it out and get 7.
+    #[serde(default = "seven_days")]
     pub escalation_days: u32,
     /// 五(三): reports are due by this day of the month, Asia/Shanghai.
     pub report_due_day: u32,
@@ -151,6 +153,10 @@ pub struct RuleParams {
     pub publicity_min_items: u32,
     /// Largest attachment accepted, in MB.
     pub attachment_max_mb: u32,
+}
+
+fn seven_days() -> u32 {
+    7
 }
 
 impl Plan {
@@ -300,6 +306,15 @@ mod tests {
         let mut signers = r.agreement_signers.clone();
         signers.sort();
         assert_eq!(signers, MemberRole::ALL.to_vec(), "every member signs");
+    }
+
+    #[test]
+    fn a_plan_file_without_escalation_days_gets_seven() {
+        let old = DONGGUAN_2023_PLAN.replace("escalation_days = 7", "");
+        assert!(!old.contains("escalation_days"));
+        assert_eq!(Plan::parse(&old).unwrap().rules.escalation_days, 7);
+        let five = DONGGUAN_2023_PLAN.replace("escalation_days = 7", "escalation_days = 5");
+        assert_eq!(Plan::parse(&five).unwrap().rules.escalation_days, 5);
     }
 
     #[test]

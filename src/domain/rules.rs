@@ -1,7 +1,7 @@
 //! The rules of the plan as pure functions: facts in, verdict out. No database, no clock —
 //! the period asked about comes in as an argument, so the compliance matrix can reuse them.
 
-use crate::domain::facts::OnsiteFact;
+use crate::domain::facts::{MatterFact, OnsiteFact};
 use crate::domain::org::MemberRole;
 use crate::domain::plan::Month;
 use crate::domain::team::{TeamRole, Title};
@@ -640,9 +640,80 @@ pub fn check_base(opened: &[Date], as_of: Date, min: u32) -> Verdict {
     }
 }
 
+/// 五(一) "重大事项需及时向市'百千万工程'指挥部报告": every matter raised in the year reached HQ
+/// within `days` days of the day it arose (Asia/Shanghai dates: raised on 1 June, reported by
+/// 8 June is within 7 days; on 9 June it is day 8, late). A year with no matter has nothing to
+/// report, which is neither a success nor a failure: 不适用.
+pub fn check_escalation(matters: &[MatterFact], days: u32) -> Verdict {
+    if matters.is_empty() {
+        return verdict(
+            RuleId::Escalation,
+            Status::NotApplicable,
+            "本年度没有报告重大事项",
+        );
+    }
+    let late: Vec<String> = matters
+        .iter()
+        .filter_map(|m| {
+            let took = days_between(m.raised_on, m.reported_on);
+            (took > days as i64).then(|| {
+                format!(
+                    "“{}”{} 发生，{} 才报告（第 {took} 天）",
+                    m.summary, m.raised_on, m.reported_on
+                )
+            })
+        })
+        .collect();
+    let n = matters.len();
+    if late.is_empty() {
+        verdict(
+            RuleId::Escalation,
+            Status::Met,
+            format!("本年度 {n} 件重大事项均在发生后 {days} 天内报告市指挥部"),
+        )
+    } else {
+        verdict(
+            RuleId::Escalation,
+            Status::NotMet,
+            format!(
+                "{} 件重大事项超过 {days} 天才报告市指挥部：{}",
+                late.len(),
+                late.join("；")
+            ),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escalation_day_seven_is_in_time_and_day_eight_is_late() {
+        let matter = |raised: &str, reported: &str| MatterFact {
+            summary: "道路塌方".into(),
+            raised_on: raised.parse().unwrap(),
+            reported_on: reported.parse().unwrap(),
+        };
+        let on_time = [matter("2026-06-01", "2026-06-08")];
+        assert_eq!(check_escalation(&on_time, 7).status, Status::Met);
+        let same_day = [matter("2026-06-01", "2026-06-01")];
+        assert_eq!(check_escalation(&same_day, 7).status, Status::Met);
+        let late = [
+            matter("2026-06-01", "2026-06-08"),
+            matter("2026-06-01", "2026-06-09"),
+        ];
+        let v = check_escalation(&late, 7);
+        assert_eq!(v.status, Status::NotMet);
+        assert!(v.reason.contains("第 8 天"), "{}", v.reason);
+        assert!(v.reason.starts_with("1 件"), "{}", v.reason);
+        // Across the year's end: 28 December to 4 January is 7 days.
+        let new_year = [matter("2025-12-28", "2026-01-04")];
+        assert_eq!(check_escalation(&new_year, 7).status, Status::Met);
+        // The plan's number, not 7.
+        assert_eq!(check_escalation(&on_time, 6).status, Status::NotMet);
+        assert_eq!(check_escalation(&[], 7).status, Status::NotApplicable);
+    }
     use crate::domain::ids::TeamMemberId;
     use jiff::civil::date;
 

@@ -203,6 +203,23 @@ pub fn may_confirm_onsite(
     }
 }
 
+/// 五(一): whether the user may raise a major matter for the group (and correct or withdraw one
+/// their organisation raised): a school, town or village user while their organisation is a
+/// member of the group. Not the bureau, which sees them read-only (the matter goes to HQ
+/// directly, not via the bureau), nor HQ, which receives them.
+pub fn may_raise_matter(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
+    matches!(viewer.role, Role::School | Role::Town | Role::Village)
+        && group
+            .members
+            .iter()
+            .any(|m| m.org_id == viewer.org_id && m.active_on(today))
+}
+
+/// 五(一): only HQ (市"百千万工程"指挥部) acknowledges and replies to a major matter.
+pub fn require_matter_receiver(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Hq])
+}
+
 /// Whether the user sees a team member's full phone number: the bureau and the member's own
 /// organisation; everyone else sees it masked.
 pub fn sees_full_phone(viewer: &Viewer, member_org: &OrgId) -> bool {
@@ -371,6 +388,30 @@ mod tests {
         let refused =
             may_act_on_account(&viewer(Role::Sysadmin, &org), &UserId::new(), Role::Auditor);
         assert!(matches!(refused, Err(ServiceError::Refused(m)) if m.contains("命令行")));
+    }
+
+    #[test]
+    fn who_may_raise_and_receive_a_major_matter() {
+        let (town, school, village, other) =
+            (OrgId::new(), OrgId::new(), OrgId::new(), OrgId::new());
+        let g = group(&town, &school, &village);
+        let before: Date = "2024-12-31".parse().unwrap();
+        let after: Date = "2025-01-01".parse().unwrap();
+        let may = |role, org: &OrgId, today| may_raise_matter(&viewer(role, org), &g, today);
+        assert!(may(Role::School, &school, before));
+        assert!(!may(Role::School, &school, after), "no longer a member");
+        assert!(may(Role::Town, &town, after));
+        assert!(may(Role::Village, &village, after));
+        assert!(!may(Role::Village, &other, after), "not a member");
+        assert!(!may(Role::Bureau, &other, after), "the bureau reads them");
+        assert!(!may(Role::Hq, &other, after), "HQ receives them");
+        for role in Role::ALL {
+            assert_eq!(
+                require_matter_receiver(&viewer(role, &other)).is_ok(),
+                role == Role::Hq,
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

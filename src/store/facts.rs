@@ -8,7 +8,7 @@
 
 use super::{Backend, GroupRow, Store};
 use crate::domain::facts::{
-    AgreementFact, BaseFact, GroupFacts, OnsiteFact, SchoolFact, TeamSpell,
+    AgreementFact, BaseFact, GroupFacts, MatterFact, OnsiteFact, SchoolFact, TeamSpell,
 };
 use crate::domain::group::Membership;
 use crate::domain::ids::{GroupId, OrgId, PlanId, TeamMemberId};
@@ -71,6 +71,7 @@ struct RecordItems {
     team: Option<String>,
     onsite: Option<String>,
     bases: Option<String>,
+    matters: Option<String>,
 }
 
 impl Store {
@@ -219,7 +220,7 @@ impl Store {
     }
 
     /// The aggregate expressions of the record tables, over the rows of one group each.
-    fn record_aggregates(&self) -> [String; 4] {
+    fn record_aggregates(&self) -> [String; 5] {
         // On-site entries: dates, 0/1 and comma-separated ids, all written by the app.
         let concat = match self.backend() {
             Backend::Sqlite => "group_concat",
@@ -236,10 +237,12 @@ impl Store {
                  (case when e.confirmed_at is null then '0' else '1' end) || ' ' || e.member_ids, ';')"
             ),
             self.json_rows("b.name, b.opened_on"),
+            self.json_rows("m.summary, m.raised_on, m.reported_on"),
         ]
     }
 
-    /// Agreements, team spells, on-site entries (overlapping `first..=last`) and bases of `set`:
+    /// Agreements, team spells, on-site entries (overlapping `first..=last`), bases and major
+    /// matters (raised in `first..=last`) of `set`:
     /// one query per table, each a row per group, all at once.
     async fn fetch_records(
         &self,
@@ -247,7 +250,7 @@ impl Store {
         first: Date,
         last: Date,
     ) -> sqlx::Result<HashMap<String, RecordItems>> {
-        let [agreements, team, onsite, bases] = self.record_aggregates();
+        let [agreements, team, onsite, bases, matters] = self.record_aggregates();
         let agreements = format!(
             "select a.group_id, {agreements} as items
              from agreements a left join agreement_parties p on p.agreement_id = a.id{}
@@ -268,20 +271,28 @@ impl Store {
             "select b.group_id, {bases} as items from practice_bases b{} group by b.group_id",
             filter(set, "b.group_id", 1, "where")
         );
+        let matters = format!(
+            "select m.group_id, {matters} as items from major_matters m
+             where m.raised_on <= $1 and m.raised_on >= $2{}
+             group by m.group_id",
+            filter(set, "m.group_id", 3, "and")
+        );
         let days = [last.to_string(), first.to_string()];
-        let (agreements, team, onsite, bases) = tokio::try_join!(
+        let (agreements, team, onsite, bases, matters) = tokio::try_join!(
             self.fetch(agreements, &[], set),
             self.fetch(team, &[], set),
             self.fetch(onsite, &days, set),
             self.fetch(bases, &[], set),
+            self.fetch(matters, &days, set),
         )?;
         let mut out: HashMap<String, RecordItems> = HashMap::new();
         type Slot = fn(&mut RecordItems) -> &mut Option<String>;
-        let columns: [(Vec<AnyRow>, Slot); 4] = [
+        let columns: [(Vec<AnyRow>, Slot); 5] = [
             (agreements, |r| &mut r.agreements),
             (team, |r| &mut r.team),
             (onsite, |r| &mut r.onsite),
             (bases, |r| &mut r.bases),
+            (matters, |r| &mut r.matters),
         ];
         for (rows, slot) in columns {
             for r in rows {
@@ -299,7 +310,7 @@ impl Store {
         first: Date,
         last: Date,
     ) -> sqlx::Result<RecordItems> {
-        let [agreements, team, onsite, bases] = self.record_aggregates();
+        let [agreements, team, onsite, bases, matters] = self.record_aggregates();
         let sql = format!(
             "select
                (select {agreements} from agreements a left join agreement_parties p on p.agreement_id = a.id
@@ -307,7 +318,9 @@ impl Store {
                (select {team} from team_members t where t.group_id = $1) as team,
                (select {onsite} from onsite_entries e
                 where e.group_id = $1 and e.date_from <= $2 and e.date_to >= $3) as onsite,
-               (select {bases} from practice_bases b where b.group_id = $1) as bases"
+               (select {bases} from practice_bases b where b.group_id = $1) as bases,
+               (select {matters} from major_matters m
+                where m.group_id = $1 and m.raised_on <= $2 and m.raised_on >= $3) as matters"
         );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(group.as_str())
@@ -320,6 +333,7 @@ impl Store {
             team: r.try_get("team")?,
             onsite: r.try_get("onsite")?,
             bases: r.try_get("bases")?,
+            matters: r.try_get("matters")?,
         })
     }
 
@@ -432,6 +446,16 @@ fn attach_records(g: &mut GroupFacts, items: RecordItems) -> sqlx::Result<()> {
         g.bases.push(BaseFact {
             name,
             opened_on: parse_date(&opened_on)?,
+        });
+    }
+
+    let mut matters: Vec<(String, String, String)> = json(items.matters.as_deref())?;
+    matters.sort_by(|a, b| (&a.1, &a.2, &a.0).cmp(&(&b.1, &b.2, &b.0)));
+    for (summary, raised_on, reported_on) in matters {
+        g.matters.push(MatterFact {
+            summary,
+            raised_on: parse_date(&raised_on)?,
+            reported_on: parse_date(&reported_on)?,
         });
     }
     Ok(())

@@ -9,6 +9,7 @@ pub mod facts;
 pub mod files;
 mod groups;
 pub mod hashing;
+pub mod matters;
 pub mod onsite;
 mod ops;
 mod orgs;

@@ -107,11 +107,11 @@ pub async fn download_file(
 
 /// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
 /// oldest first, for callers who may see its group. `kind` is agreement, team_member,
-/// onsite_entry or practice_base.
+/// onsite_entry, practice_base or major_matter.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Group id (UUID)"),
-        ("kind" = String, Path, description = "agreement, team_member, onsite_entry or practice_base"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base or major_matter"),
         ("record" = String, Path, description = "The record's id"),
     ),
     responses(

@@ -817,3 +817,32 @@ fn the_worst_status_orders_warnings_between_not_met_and_not_yet_due() {
         assert_eq!(Status::parse(s.as_str()), Some(s));
     }
 }
+
+#[test]
+fn escalation_judges_the_matters_raised_in_the_year() {
+    use crate::domain::facts::MatterFact;
+    let o = orgs();
+    let mut g = complete(&o);
+    let matter = |raised: Date, reported: Date| MatterFact {
+        summary: "村道塌方".into(),
+        raised_on: raised,
+        reported_on: reported,
+    };
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 6, 15));
+    assert_eq!(status(&v, RuleId::Escalation), Status::NotApplicable);
+    // Raised on 31 December 2025 and reported on day 8: late, but in 2025, not 2026.
+    g.matters = vec![
+        matter(date(2025, 12, 31), date(2026, 1, 8)),
+        matter(date(2026, 6, 1), date(2026, 6, 8)),
+    ];
+    let v = evaluate_group(&plan(), &g, 2026, date(2026, 6, 15));
+    assert_eq!(status(&v, RuleId::Escalation), Status::Met);
+    assert!(reason(&v, RuleId::Escalation).contains("1 件"));
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 6, 15));
+    assert_eq!(status(&v, RuleId::Escalation), Status::NotMet);
+    // Judged in the plan's first year too, unlike the annual rules.
+    g.matters = vec![matter(date(2023, 12, 20), date(2023, 12, 29))];
+    let v = evaluate_group(&plan(), &g, 2023, date(2023, 12, 30));
+    assert_eq!(status(&v, RuleId::TeamSize), Status::NotApplicable);
+    assert_eq!(status(&v, RuleId::Escalation), Status::NotMet);
+}
