@@ -102,6 +102,12 @@ const SAVED: &[(&str, &str)] = &[
     ("base_withdrawn", "已撤回：该实践基地记录已删除。"),
     ("photos_added", "已保存：照片已上传。"),
     ("photo_removed", "已删除：该照片已移除。"),
+    ("matter_added", "已报告：重大事项已直接报送市指挥部，待签收。"),
+    ("matter_updated", "已保存：重大事项已更正。"),
+    ("matter_unchanged", "未作修改：提交的内容与原记录相同。"),
+    ("matter_withdrawn", "已撤回：该重大事项已删除。"),
+    ("matter_acknowledged", "已签收：该重大事项已签收。"),
+    ("matter_replied", "已答复：答复意见已送达结对组。"),
     ("account_saved", "已保存：账户信息已更新。"),
     ("password_changed", "已保存：密码已修改。"),
 ];

@@ -119,6 +119,27 @@ pub fn router() -> Router<AppState> {
             "/groups/{id}/bases/{base}/withdraw",
             get(workspace::bases::withdraw_form).post(workspace::bases::withdraw_base),
         )
+        .route(
+            "/groups/{id}/matters",
+            get(workspace::matters::list_matters).post(workspace::matters::add_matter),
+        )
+        .route(
+            "/groups/{id}/matters/{matter}",
+            get(workspace::matters::get_matter).post(workspace::matters::update_matter),
+        )
+        .route(
+            "/groups/{id}/matters/{matter}/withdraw",
+            get(workspace::matters::withdraw_form).post(workspace::matters::withdraw_matter),
+        )
+        .route(
+            "/groups/{id}/matters/{matter}/acknowledge",
+            post(workspace::matters::acknowledge_matter),
+        )
+        .route(
+            "/groups/{id}/matters/{matter}/reply",
+            post(workspace::matters::reply_matter),
+        )
+        .route("/matters", get(workspace::matters::matter_queue))
         .route("/files/{id}", get(workspace::download_file))
         .route("/organisations", get(orgs::list_organisations))
         .route(

@@ -73,6 +73,14 @@ impl Chrome {
                 key: "plan",
             });
         }
+        if v.role == Role::Hq {
+            // 五(一): the groups report major matters to HQ directly; its queue.
+            items.push(NavItem {
+                href: "/matters",
+                label: "重大事项",
+                key: "matters",
+            });
+        }
         if v.role == Role::Bureau {
             items.push(NavItem {
                 href: "/import/pairings",

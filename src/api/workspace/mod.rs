@@ -4,11 +4,13 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod matters;
 pub mod onsite;
 pub mod team;
 
 pub use agreement::*;
 pub use bases::*;
+pub use matters::*;
 pub use onsite::*;
 pub use team::*;
 
