@@ -237,7 +237,7 @@ impl From<Status> for VerdictStatus {
 
 #[derive(Serialize, ToSchema)]
 pub struct CheckDto {
-    /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base.
+    /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base, escalation.
     pub id: String,
     /// The clause of the plan the rule comes from, e.g. 四(一).
     pub clause: String,

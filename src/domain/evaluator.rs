@@ -196,10 +196,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
         .filter(|m| (p.first..=p.last).contains(&m.raised_on))
         .cloned()
         .collect();
-    verdicts.push(rules::check_escalation(
-        &raised,
-        plan.rules.escalation_days,
-    ));
+    verdicts.push(rules::check_escalation(&raised, plan.rules.escalation_days));
     GroupVerdicts {
         period: p,
         verdicts,

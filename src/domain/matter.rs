@@ -153,16 +153,23 @@ pub fn parse_matter(
         errors.push("紧急程度", "请选择一般、紧急或特急");
         None
     } else {
-        errors.take(
-            Urgency::parse(&input.urgency).ok_or_else(|| {
-                FieldError::new("紧急程度", format!("“{}”不是可选的紧急程度，应为一般、紧急或特急", input.urgency.trim()))
-            }),
-        )
+        errors.take(Urgency::parse(&input.urgency).ok_or_else(|| {
+            FieldError::new(
+                "紧急程度",
+                format!(
+                    "“{}”不是可选的紧急程度，应为一般、紧急或特急",
+                    input.urgency.trim()
+                ),
+            )
+        }))
     };
     let raised_on = errors.take(parse_date("发生日期", &input.raised_on));
     if let Some(d) = raised_on {
         if d > today {
-            errors.push("发生日期", format!("{d} 晚于今天，请填写事项实际发生的日期"));
+            errors.push(
+                "发生日期",
+                format!("{d} 晚于今天，请填写事项实际发生的日期"),
+            );
         } else if d < group_started_on {
             errors.push(
                 "发生日期",
@@ -231,7 +238,10 @@ mod tests {
             fields(input("", "", "2026-06-16")),
             ["事项摘要", "紧急程度", "发生日期"]
         );
-        assert_eq!(fields(input("x", "很急", "2023-12-31")), ["紧急程度", "发生日期"]);
+        assert_eq!(
+            fields(input("x", "很急", "2023-12-31")),
+            ["紧急程度", "发生日期"]
+        );
         assert_eq!(fields(input("x", "urgent", "6/1")), ["发生日期"]);
     }
 

@@ -398,9 +398,8 @@ fn matter_from_row(r: &AnyRow) -> sqlx::Result<MatterRow> {
         lead_town: r.try_get("lead_town")?,
         summary: r.try_get("summary")?,
         details: r.try_get("details")?,
-        urgency: Urgency::parse(&urgency).ok_or_else(|| {
-            sqlx::Error::Decode(format!("unknown urgency “{urgency}”").into())
-        })?,
+        urgency: Urgency::parse(&urgency)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown urgency “{urgency}”").into()))?,
         raised_on: date(r, "raised_on")?,
         reported_at: r.try_get("reported_at")?,
         reported_on: date(r, "reported_on")?,

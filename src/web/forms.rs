@@ -102,7 +102,10 @@ const SAVED: &[(&str, &str)] = &[
     ("base_withdrawn", "已撤回：该实践基地记录已删除。"),
     ("photos_added", "已保存：照片已上传。"),
     ("photo_removed", "已删除：该照片已移除。"),
-    ("matter_added", "已报告：重大事项已直接报送市指挥部，待签收。"),
+    (
+        "matter_added",
+        "已报告：重大事项已直接报送市指挥部，待签收。",
+    ),
     ("matter_updated", "已保存：重大事项已更正。"),
     ("matter_unchanged", "未作修改：提交的内容与原记录相同。"),
     ("matter_withdrawn", "已撤回：该重大事项已删除。"),

@@ -15,6 +15,7 @@ mod duties;
 mod facts;
 mod forgiving;
 mod imports;
+mod matters;
 mod objects;
 mod onsite;
 mod openapi;

@@ -236,7 +236,7 @@ async fn the_bare_preset_has_nothing_unmet_in_2023(app: TestApp) {
             .await
             .unwrap();
         let checks = body["checks"].as_array().unwrap();
-        assert_eq!(checks.len(), 7, "group {number}");
+        assert_eq!(checks.len(), 8, "group {number}");
         for c in checks {
             assert_ne!(c["status"], "not_met", "group {number}: {c}");
         }

@@ -94,8 +94,7 @@ pub async fn withdraw_matter(
     id: &str,
 ) -> Result<(), ServiceError> {
     let m = changeable(w, ws, id).await?;
-    Ok(w
-        .store
+    Ok(w.store
         .withdraw_matter(&w.actor(), w.now_ms, &ws.group().id, &m.id)
         .await?)
 }

@@ -209,7 +209,10 @@ pub async fn add_matter(
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
     match services::add_matter(&writer(&state, &user), &ws, &f.form.input()).await {
-        Ok(m) => Ok(saved_redirect(&matter_path(&ws, m.as_str()), "matter_added")),
+        Ok(m) => Ok(saved_redirect(
+            &matter_path(&ws, m.as_str()),
+            "matter_added",
+        )),
         Err(ServiceError::Invalid(errors)) => {
             let summary = ErrorSummary::new(&errors, FIELDS);
             let page = list_page(&state, &user, &ws, f.form, Some(summary), None).await?;
@@ -340,7 +343,12 @@ pub async fn update_matter(
     let w = writer(&state, &user);
     let summary = match services::update_matter(&w, &ws, &matter, &f.form.input()).await {
         Ok(true) => return Ok(saved_redirect(&matter_path(&ws, &matter), "matter_updated")),
-        Ok(false) => return Ok(saved_redirect(&matter_path(&ws, &matter), "matter_unchanged")),
+        Ok(false) => {
+            return Ok(saved_redirect(
+                &matter_path(&ws, &matter),
+                "matter_unchanged",
+            ));
+        }
         Err(ServiceError::Invalid(e)) => ErrorSummary::new(&e, FIELDS),
         Err(ServiceError::Conflict(msg)) => ErrorSummary::message(msg),
         Err(e) => return Err(e.into()),
@@ -363,11 +371,13 @@ pub async fn withdraw_form(
     let ws = Workspace::open(&state, &user, &id).await?;
     let m = services::group_matter(&state.store, &ws, &matter).await?;
     if !services::may_change(&ws, &user, &m) {
-        return Err(if m.acknowledged_at.is_some() && services::may_raise(&ws, &user) {
-            ServiceError::Conflict(crate::domain::matter::LOCKED.into()).into()
-        } else {
-            AppError::Forbidden
-        });
+        return Err(
+            if m.acknowledged_at.is_some() && services::may_raise(&ws, &user) {
+                ServiceError::Conflict(crate::domain::matter::LOCKED.into()).into()
+            } else {
+                AppError::Forbidden
+            },
+        );
     }
     let line = MatterLine::from(&m);
     let page = ConfirmRemovePage {
@@ -433,7 +443,10 @@ pub async fn reply_matter(
             let typed = Typed {
                 form: None,
                 reply: Some(f.form.reply),
-                summary: Some((ErrorSummary::new(&e, &[("答复意见", "reply")]), MatterForms::Reply)),
+                summary: Some((
+                    ErrorSummary::new(&e, &[("答复意见", "reply")]),
+                    MatterForms::Reply,
+                )),
             };
             let page = matter_page(&state, &user, &ws, &m, typed, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
