@@ -163,7 +163,14 @@ fn the_bare_preset_has_nothing_unmet_in_2023() {
 #[test]
 fn a_complete_group_meets_every_rule_of_2024() {
     let o = orgs();
-    let v = evaluate_group(&plan(), &complete(&o), 2024, date(2025, 1, 1));
+    let mut g = complete(&o);
+    // A matter reported to HQ within the plan's days (without one, escalation has nothing to judge).
+    g.matters = vec![crate::domain::facts::MatterFact {
+        summary: "村道塌方".into(),
+        raised_on: date(2024, 5, 1),
+        reported_on: date(2024, 5, 3),
+    }];
+    let v = evaluate_group(&plan(), &g, 2024, date(2025, 1, 1));
     for x in &v.verdicts {
         assert_eq!(x.status, Status::Met, "{x:?}");
     }
@@ -454,9 +461,11 @@ fn a_group_starting_later_this_year_owes_nothing_yet() {
         m.from = date(2026, 9, 1);
     }
     let v = evaluate_group(&plan(), &g, 2026, date(2026, 6, 15));
-    for x in &v.verdicts {
+    for x in v.verdicts.iter().filter(|x| x.rule != RuleId::Escalation) {
         assert_eq!(x.status, Status::NotYetDue, "{x:?}");
     }
+    // No matter raised: nothing to report, whether or not the group has begun.
+    assert_eq!(status(&v, RuleId::Escalation), Status::NotApplicable);
     // Once it has begun, the running year judges it as it stands.
     let v = evaluate_group(&plan(), &g, 2026, date(2026, 9, 2));
     assert_eq!(status(&v, RuleId::Base), Status::NotMet);
