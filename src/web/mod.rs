@@ -119,6 +119,10 @@ pub fn router() -> Router<AppState> {
             "/groups/{id}/bases/{base}/withdraw",
             get(workspace::bases::withdraw_form).post(workspace::bases::withdraw_base),
         )
+        .route(
+            "/groups/{id}/records/{kind}/{record}/history",
+            get(workspace::record_history),
+        )
         .route("/files/{id}", get(workspace::download_file))
         .route("/organisations", get(orgs::list_organisations))
         .route(
