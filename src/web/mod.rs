@@ -140,6 +140,10 @@ pub fn router() -> Router<AppState> {
             post(workspace::matters::reply_matter),
         )
         .route("/matters", get(workspace::matters::matter_queue))
+        .route(
+            "/groups/{id}/records/{kind}/{record}/history",
+            get(workspace::record_history),
+        )
         .route("/files/{id}", get(workspace::download_file))
         .route("/organisations", get(orgs::list_organisations))
         .route(
