@@ -133,11 +133,11 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/groups/{id}/matters/{matter}/acknowledge",
-            post(workspace::matters::acknowledge_matter),
+            get(workspace::matters::back_to_matter).post(workspace::matters::acknowledge_matter),
         )
         .route(
             "/groups/{id}/matters/{matter}/reply",
-            post(workspace::matters::reply_matter),
+            get(workspace::matters::back_to_matter).post(workspace::matters::reply_matter),
         )
         .route("/matters", get(workspace::matters::matter_queue))
         .route(

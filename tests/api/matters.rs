@@ -596,6 +596,10 @@ async fn only_hq_acknowledges_and_replies(app: TestApp) {
         location(&r),
         format!("{web2}?saved=matter_acknowledged#saved")
     );
+    // A reload of a form's address leads back to the matter's page.
+    let r = app.get_with(&c.hq, &format!("{web2}/reply")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), web2);
     let r = post_form(&app, &c.hq, &format!("{web2}/reply"), &[("reply", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("答复意见：不能为空"));

@@ -21,7 +21,7 @@ use crate::web::pages::{Chrome, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// The form's fields as the errors name them, and their inputs (`id="f-<name>"`).
@@ -421,6 +421,17 @@ pub async fn acknowledge_matter(
         &matter_path(&ws, &matter),
         "matter_acknowledged",
     ))
+}
+
+/// A GET on the acknowledge or reply address (a reload after a refused reply) leads to the
+/// matter's page.
+pub async fn back_to_matter(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, matter)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    Ok(Redirect::to(&matter_path(&ws, &matter)).into_response())
 }
 
 #[derive(Deserialize, Default)]
