@@ -51,6 +51,7 @@ id_type!(
     TeamMemberId,
     OnsiteEntryId,
     BaseId,
+    ExpenseId,
 );
 
 /// The kind of record an attachment belongs to.

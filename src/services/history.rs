@@ -19,14 +19,16 @@ pub enum RecordKind {
     TeamMember,
     OnsiteEntry,
     PracticeBase,
+    Expense,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 4] = [
+    pub const ALL: [RecordKind; 5] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
         RecordKind::PracticeBase,
+        RecordKind::Expense,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -36,6 +38,7 @@ impl RecordKind {
             RecordKind::TeamMember => "team_member",
             RecordKind::OnsiteEntry => "onsite_entry",
             RecordKind::PracticeBase => "practice_base",
+            RecordKind::Expense => "expense",
         }
     }
 
@@ -50,6 +53,7 @@ impl RecordKind {
             RecordKind::TeamMember => "team_members",
             RecordKind::OnsiteEntry => "onsite_entries",
             RecordKind::PracticeBase => "practice_bases",
+            RecordKind::Expense => "expenses",
         }
     }
 }

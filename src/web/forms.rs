@@ -102,6 +102,10 @@ const SAVED: &[(&str, &str)] = &[
     ("base_withdrawn", "已撤回：该实践基地记录已删除。"),
     ("photos_added", "已保存：照片已上传。"),
     ("photo_removed", "已删除：该照片已移除。"),
+    ("expense_added", "已保存：经费已登记。"),
+    ("expense_updated", "已保存：经费记录已更正。"),
+    ("expense_unchanged", "未作修改：提交的内容与原记录相同。"),
+    ("expense_withdrawn", "已撤回：该经费记录已删除（误录）。"),
     ("account_saved", "已保存：账户信息已更新。"),
     ("password_changed", "已保存：密码已修改。"),
 ];

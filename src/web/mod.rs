@@ -119,6 +119,22 @@ pub fn router() -> Router<AppState> {
             "/groups/{id}/bases/{base}/withdraw",
             get(workspace::bases::withdraw_form).post(workspace::bases::withdraw_base),
         )
+        .route(
+            "/groups/{id}/expenses",
+            get(workspace::expenses::list_expenses).post(workspace::expenses::add_expense),
+        )
+        .route(
+            "/groups/{id}/expenses/export.xlsx",
+            get(workspace::expenses::export_expenses),
+        )
+        .route(
+            "/groups/{id}/expenses/{expense}/edit",
+            get(workspace::expenses::edit_form).post(workspace::expenses::update_expense),
+        )
+        .route(
+            "/groups/{id}/expenses/{expense}/withdraw",
+            get(workspace::expenses::withdraw_form).post(workspace::expenses::withdraw_expense),
+        )
         .route("/files/{id}", get(workspace::download_file))
         .route("/organisations", get(orgs::list_organisations))
         .route(

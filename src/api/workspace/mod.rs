@@ -4,11 +4,13 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod expenses;
 pub mod onsite;
 pub mod team;
 
 pub use agreement::*;
 pub use bases::*;
+pub use expenses::*;
 pub use onsite::*;
 pub use team::*;
 
@@ -107,11 +109,11 @@ pub async fn download_file(
 
 /// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
 /// oldest first, for callers who may see its group. `kind` is agreement, team_member,
-/// onsite_entry or practice_base.
+/// onsite_entry, practice_base or expense.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Group id (UUID)"),
-        ("kind" = String, Path, description = "agreement, team_member, onsite_entry or practice_base"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base or expense"),
         ("record" = String, Path, description = "The record's id"),
     ),
     responses(

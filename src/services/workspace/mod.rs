@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod expenses;
 pub mod onsite;
 pub mod team;
 

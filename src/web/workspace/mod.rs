@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod expenses;
 pub mod member;
 pub mod onsite;
 pub mod team;
@@ -37,13 +38,14 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 5] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 6] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
             ("team", "/team", "服务工作队"),
             ("onsite", "/onsite", "驻镇(含驻村)服务"),
             ("bases", "/bases", "实践基地"),
+            ("expenses", "/expenses", "经费"),
         ]
     }
 }
