@@ -361,8 +361,11 @@ async fn shares_add_up_to_exactly_one_hundred_percent(app: TestApp) {
     assert!(page.contains("塘厦镇 50.00%（50.00 元）"), "{page}");
 }
 
-/// Records `n` expenses straight into the store (the HTTP path is tested above; here the sums).
-async fn bulk(app: &TestApp, g: &Group4, rows: &[(&str, i64, &str, Vec<(&str, i32)>)]) {
+/// An expense for [`bulk`]: date, fen, payer and the agreed shares (organisation, basis points).
+type Row<'a> = (&'a str, i64, &'a str, Vec<(&'a str, i32)>);
+
+/// Records expenses straight into the store (the HTTP path is tested above; here the sums).
+async fn bulk(app: &TestApp, g: &Group4, rows: &[Row<'_>]) {
     let group = GroupId::parse(&g.id).unwrap();
     let actor = Actor::system("test");
     for (date, fen, payer, shares) in rows {
