@@ -154,13 +154,14 @@ async fn use_forms(b: &Browser, role: &str, group: &str, bad_sheet: &std::path::
         "bureau" => {
             b.goto("/import/pairings").await;
             upload(b, "form[action='/import/pairings']", bad_sheet).await;
-            b.wait_for("[role=alert] ul.errors").await;
+            let summary = b.assert_at_error_summary().await;
+            assert!(summary.contains("重新选择文件"), "{summary}");
             check_on_a_phone_too(b).await;
         }
         "school" => {
             b.goto(&format!("{group}/onsite")).await;
             upload(b, "form[action$='/onsite/import']", bad_sheet).await;
-            b.wait_for("[role=alert]").await;
+            b.assert_at_error_summary().await;
             check_on_a_phone_too(b).await;
         }
         "sysadmin" => {

@@ -42,6 +42,17 @@ impl RecordKind {
         }
     }
 
+    /// The kind in Chinese, as a page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordKind::Agreement => "三方协议",
+            RecordKind::TeamMember => "服务队员",
+            RecordKind::OnsiteEntry => "驻镇(含驻村)服务记录",
+            RecordKind::PracticeBase => "实践基地",
+            RecordKind::Expense => "经费",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }

@@ -117,7 +117,7 @@ struct UsersPage {
     q: String,
     pager: Pager,
     created: Vec<(String, String)>,
-    errors: Vec<String>,
+    summary: Option<ErrorSummary>,
 }
 
 #[derive(Deserialize)]
@@ -194,7 +194,7 @@ async fn users_page(
         ),
         q: filter.q.unwrap_or_default(),
         created: vec![],
-        errors: vec![],
+        summary: None,
     })
 }
 
@@ -371,7 +371,7 @@ pub async fn import_users(
             Ok(render(&page)?.into_response())
         }
         Err(errors) => {
-            page.errors = errors;
+            page.summary = Some(ErrorSummary::rows(errors));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }

@@ -14,12 +14,18 @@ pub struct ErrorItem {
 }
 
 /// The summary above a form that failed (`partials/form_errors.html` shows the page's `summary`).
-#[derive(Default)]
 pub struct ErrorSummary {
+    /// What did not happen (未能保存, 未导入任何数据).
+    pub heading: &'static str,
     pub items: Vec<ErrorItem>,
-    /// Files the user chose are not kept by the browser after a failed submit.
-    pub files_dropped: bool,
+    /// What to do about the files of the failed submit (the browser does not keep them), or
+    /// that what was typed is kept when there were none.
+    pub note: &'static str,
 }
+
+const TYPED_KEPT: &str = "您填写的其他内容已保留。";
+const FILES_AGAIN: &str = "您选择的文件尚未上传：浏览器不会保留出错前选择的文件，请改正后重新选择文件再提交（其他已填写的内容已保留）。";
+const SHEET_AGAIN: &str = "表格中的数据均未写入：请按以上各处改好表格，再重新选择文件上传。";
 
 impl ErrorSummary {
     /// The errors of a form whose inputs are named in `fields` as (label the errors use, input
@@ -38,26 +44,47 @@ impl ErrorSummary {
             })
             .collect();
         Self {
+            heading: "未能保存",
             items,
-            files_dropped: false,
+            note: TYPED_KEPT,
         }
     }
 
     /// A refusal that is about the whole record rather than one field (a conflict).
     pub fn message(message: impl Into<String>) -> Self {
         Self {
+            heading: "未能保存",
             items: vec![ErrorItem {
                 field: String::new(),
                 message: message.into(),
                 href: None,
             }],
-            files_dropped: false,
+            note: TYPED_KEPT,
+        }
+    }
+
+    /// A sheet turned down: one item per problem ("第 3 行 开始日期：…"), and the file to be
+    /// chosen again once mended.
+    pub fn rows(lines: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            heading: "未导入任何数据",
+            items: lines
+                .into_iter()
+                .map(|message| ErrorItem {
+                    field: String::new(),
+                    message,
+                    href: None,
+                })
+                .collect(),
+            note: SHEET_AGAIN,
         }
     }
 
     /// Says that the files chosen for this submit must be chosen again (when there were any).
     pub fn with_files_dropped(mut self, any: bool) -> Self {
-        self.files_dropped = any;
+        if any {
+            self.note = FILES_AGAIN;
+        }
         self
     }
 

@@ -7,6 +7,7 @@ use crate::http::AppError;
 use crate::http::auth::WebUser;
 use crate::services::access;
 use crate::store::{ImportSummary, PairingImportError};
+use crate::web::forms::ErrorSummary;
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -16,16 +17,16 @@ use axum::response::{IntoResponse, Response};
 #[template(path = "pages/import.html")]
 struct ImportPage {
     chrome: Chrome,
-    errors: Vec<String>,
-    summary: Option<ImportSummary>,
+    summary: Option<ErrorSummary>,
+    imported: Option<ImportSummary>,
 }
 
 pub async fn pairings_form(WebUser(user): WebUser) -> Result<Response, AppError> {
     access::require_pairing_import(&user)?;
     Ok(render(&ImportPage {
         chrome: Chrome::new(&user, "import"),
-        errors: vec![],
         summary: None,
+        imported: None,
     })?
     .into_response())
 }
@@ -53,8 +54,8 @@ pub async fn import_pairings(
     let fail = |errors: Vec<String>| -> Result<Response, AppError> {
         let page = ImportPage {
             chrome: Chrome::new(&user, "import"),
-            errors,
-            summary: None,
+            summary: Some(ErrorSummary::rows(errors)),
+            imported: None,
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
@@ -70,8 +71,8 @@ pub async fn import_pairings(
         Ok(summary) => {
             let page = ImportPage {
                 chrome: Chrome::new(&user, "import"),
-                errors: vec![],
-                summary: Some(summary),
+                summary: None,
+                imported: Some(summary),
             };
             Ok(render(&page)?.into_response())
         }

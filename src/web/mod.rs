@@ -135,6 +135,10 @@ pub fn router() -> Router<AppState> {
             "/groups/{id}/expenses/{expense}/withdraw",
             get(workspace::expenses::withdraw_form).post(workspace::expenses::withdraw_expense),
         )
+        .route(
+            "/groups/{id}/records/{kind}/{record}/history",
+            get(workspace::record_history),
+        )
         .route("/files/{id}", get(workspace::download_file))
         .route("/organisations", get(orgs::list_organisations))
         .route(

@@ -535,6 +535,13 @@ async fn a_village_reads_and_another_group_finds_nothing(app: TestApp) {
         .unwrap();
     assert!(page.contains("80.00 元"));
     assert!(!page.contains("登记经费"), "no form for a reader");
+    // A reader sees the record's 修改记录 on its history page instead of an edit link.
+    let history = format!("/groups/{}/records/expense/{id}/history", c.g.id);
+    assert!(page.contains(&history), "{page}");
+    let r = app.get_with(&c.village, &history).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.text().await.unwrap();
+    assert!(h.contains("登记经费") && h.contains("80.00 元"), "{h}");
     let r = app
         .get_with(&c.village, &format!("{}/{id}/edit", web_path(&c)))
         .await;

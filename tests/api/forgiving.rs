@@ -282,7 +282,7 @@ async fn onsite_import_reports_every_error_of_every_row(app: TestApp) {
     );
     assert!(text.contains("有 9 处需要修改"), "{text}");
     assert!(
-        text.contains("请改正后重新选择文件再提交"),
+        text.contains("再重新选择文件上传"),
         "a failed import says the file must be chosen again"
     );
     assert_eq!(app.snapshot().await, before, "all rows or none");
@@ -340,7 +340,8 @@ async fn pairing_and_account_imports_report_every_error(app: TestApp) {
         !text.contains("第 4 行"),
         "a full-width 南面村（谢岗镇） is read: {text}"
     );
-    assert!(text.contains("修改以下 6 处"), "{text}");
+    assert!(text.contains("有 6 处需要修改"), "{text}");
+    assert!(text.contains("再重新选择文件上传"), "{text}");
     assert_eq!(app.snapshot().await, before);
     // Searching for a village as the platform shows it finds it.
     for q in ["南面村(谢岗镇)", "南面村（谢岗镇）"] {

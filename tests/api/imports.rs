@@ -104,6 +104,7 @@ async fn bad_pairing_tables_change_nothing(app: TestApp) {
             "{what}: expected «{expected}» in the page"
         );
         assert!(text.contains("未导入任何数据"), "{what}");
+        assert!(text.contains("重新选择文件上传"), "{what}: {text}");
         assert_eq!(app.snapshot().await, before, "{what} changed the database");
     }
     assert_eq!(
@@ -214,7 +215,9 @@ async fn bulk_accounts_all_or_nothing(app: TestApp) {
         text.contains("第 4 行 用户名"),
         "x is too short a user name"
     );
-    assert!(text.contains("未创建任何用户"));
+    // The page opens at the summary, which says nothing was written and to choose the file again.
+    assert!(text.contains(r#"id="error-summary""#) && text.contains("未导入任何数据"));
+    assert!(text.contains("重新选择文件上传"), "{text}");
     assert_eq!(app.count("users").await, users_before);
 
     let good = "用户名,姓名,单位,角色\nhotel1,张三,广东酒店管理职业技术学院,学校\nvil1,李四,雁田村(凤岗镇),village\n";

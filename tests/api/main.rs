@@ -21,6 +21,7 @@ mod onsite;
 mod openapi;
 mod platform;
 mod preset;
+mod record_history;
 mod second_factor;
 mod store_concurrency;
 mod team;

@@ -240,3 +240,42 @@ pub async fn download_file(
         read_attachment(&state.store, &state.files, &user, &id, state.clock.now_ms()).await?;
     Ok(attachment_response(&file, bytes))
 }
+
+#[derive(Template)]
+#[template(path = "pages/record_history.html")]
+struct HistoryPage {
+    chrome: Chrome,
+    head: GroupHead,
+    kind: &'static str,
+    back: String,
+    history: Vec<crate::services::history::HistoryEntry>,
+}
+
+/// A record's 修改记录 for everyone who may see the group (those who may change it also see it
+/// on the record's edit page); the web twin of the API's history route.
+pub async fn record_history(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, kind, record)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    use crate::services::history::{self, RecordKind};
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let kind =
+        RecordKind::parse(&kind).ok_or(AppError::from(crate::services::ServiceError::NotFound))?;
+    let history = history::record_history(&state.store, &ws, kind, &record).await?;
+    let (tab, suffix) = match kind {
+        RecordKind::Agreement => ("agreement", "/agreement"),
+        RecordKind::TeamMember => ("team", "/team"),
+        RecordKind::OnsiteEntry => ("onsite", "/onsite"),
+        RecordKind::PracticeBase => ("bases", "/bases"),
+        RecordKind::Expense => ("expenses", "/expenses"),
+    };
+    let page = HistoryPage {
+        chrome: Chrome::new(&user, "groups"),
+        head: ws.head(tab),
+        kind: kind.label(),
+        back: format!("/groups/{}{suffix}", ws.group().id),
+        history,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -14,7 +14,7 @@ use crate::services::history::{HistoryEntry, RecordKind, record_history};
 use crate::services::workspace::onsite as services;
 use crate::services::{ServiceError, access};
 use crate::store::onsite::{CONFIRMED_STAYS, OnsiteCorrection, OnsiteRow};
-use crate::web::forms::{ErrorItem, ErrorSummary, saved_notice};
+use crate::web::forms::{ErrorSummary, saved_notice};
 use crate::web::import::read_upload;
 use crate::web::pages::{Chrome, PER_PAGE, Pager, audited_xlsx, non_empty, page_offset, render};
 use askama::Template;
@@ -429,18 +429,7 @@ pub async fn import_onsite(
         Err(lines) => {
             // Every problem of every row, and that the file must be chosen again (a browser
             // does not keep a file input's choice after a failed submit).
-            let summary = ErrorSummary {
-                items: lines
-                    .into_iter()
-                    .map(|message| ErrorItem {
-                        field: String::new(),
-                        message,
-                        href: None,
-                    })
-                    .collect(),
-                files_dropped: false,
-            }
-            .with_files_dropped(true);
+            let summary = ErrorSummary::rows(lines);
             let extras = Extras {
                 import_summary: Some(summary),
                 ..no_extras()
