@@ -65,6 +65,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("major_matter.withdraw", "撤回重大事项"),
     ("major_matter.acknowledge", "市指挥部签收重大事项"),
     ("major_matter.reply", "市指挥部答复重大事项"),
+    ("expense.create", "登记经费"),
+    ("expense.update", "更正经费"),
+    ("expense.withdraw", "撤回经费（误录）"),
     ("backup.create", "备份数据"),
     ("backup.restore", "恢复数据"),
     ("view", "查看"),
@@ -84,6 +87,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("onsite_entry", "驻镇(含驻村)服务记录"),
     ("practice_base", "实践基地"),
     ("major_matter", "重大事项"),
+    ("expense", "经费"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
 ];
@@ -169,6 +173,14 @@ const FIELDS: &[(&str, &str)] = &[
     ("created_at", "创建时间"),
     ("audit_seq", "审计序号"),
     ("audit_hash", "审计哈希"),
+    ("spent_on", "日期"),
+    ("amount_fen", "金额"),
+    ("payer_org_id", "付款单位"),
+    ("expense_kind", "经费类别"),
+    ("in_kind", "实物投入"),
+    ("initiator_org_id", "发起单位"),
+    ("shares", "分担比例"),
+    ("percent", "比例"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
@@ -199,6 +211,27 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
     {
         return n;
     }
+    // An amount in fen reads as yuan; a list of cost shares as "单位 50.00%".
+    if field == "amount_fen"
+        && let Some(fen) = v.as_i64()
+    {
+        return super::money::show_yuan(fen);
+    }
+    if field == "shares"
+        && let Value::Array(items) = v
+    {
+        if items.is_empty() {
+            return "（不分担）".to_string();
+        }
+        return items
+            .iter()
+            .map(|i| {
+                let org = show_named("org_id", &i["org_id"], name);
+                format!("{org} {}", i["percent"].as_str().unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+            .join("、");
+    }
     if let Value::Array(items) = v
         && items.iter().all(Value::is_string)
     {
@@ -226,6 +259,10 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                 "urgency" => super::matter::Urgency::parse(s).map(super::matter::Urgency::label),
                 // A practice base's functions (三(一)), in the plan's words.
                 "functions" => super::base::BASE_FUNCTIONS
+                    .iter()
+                    .find(|(c, _)| c == s)
+                    .map(|(_, l)| *l),
+                "expense_kind" => super::expense::EXPENSE_KINDS
                     .iter()
                     .find(|(c, _)| c == s)
                     .map(|(_, l)| *l),

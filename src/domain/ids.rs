@@ -52,6 +52,7 @@ id_type!(
     OnsiteEntryId,
     BaseId,
     MatterId,
+    ExpenseId,
 );
 
 /// The kind of record an attachment belongs to.

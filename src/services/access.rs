@@ -177,6 +177,23 @@ pub fn may_edit_group(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
     }
 }
 
+/// Whether the user may record, correct and withdraw the group's expenses (四(二)): the bureau,
+/// and the group's schools and towns while they are members — they are the parties that pay. A
+/// village's costs are borne by the others, so a village user reads them only.
+pub fn may_record_expenses(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
+    let member_now = || {
+        group
+            .members
+            .iter()
+            .any(|m| m.org_id == viewer.org_id && m.active_on(today))
+    };
+    match viewer.role {
+        Role::Bureau => true,
+        Role::School | Role::Town => member_now(),
+        _ => false,
+    }
+}
+
 /// Whether the user may confirm an on-site entry at `place`: a town user for service in the
 /// group's lead town or in their own town, a village user in their own village; both only while
 /// their organisation is a member of the group, and only once.

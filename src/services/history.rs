@@ -20,15 +20,17 @@ pub enum RecordKind {
     OnsiteEntry,
     PracticeBase,
     MajorMatter,
+    Expense,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
         RecordKind::PracticeBase,
         RecordKind::MajorMatter,
+        RecordKind::Expense,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -39,6 +41,7 @@ impl RecordKind {
             RecordKind::OnsiteEntry => "onsite_entry",
             RecordKind::PracticeBase => "practice_base",
             RecordKind::MajorMatter => "major_matter",
+            RecordKind::Expense => "expense",
         }
     }
 
@@ -50,6 +53,7 @@ impl RecordKind {
             RecordKind::OnsiteEntry => "驻镇(含驻村)服务记录",
             RecordKind::PracticeBase => "实践基地",
             RecordKind::MajorMatter => "重大事项",
+            RecordKind::Expense => "经费",
         }
     }
 
@@ -65,6 +69,7 @@ impl RecordKind {
             RecordKind::OnsiteEntry => "onsite_entries",
             RecordKind::PracticeBase => "practice_bases",
             RecordKind::MajorMatter => "major_matters",
+            RecordKind::Expense => "expenses",
         }
     }
 }

@@ -138,6 +138,10 @@ const SAVED: &[(&str, &str)] = &[
     ("matter_withdrawn", "已撤回：该重大事项已删除。"),
     ("matter_acknowledged", "已签收：该重大事项已签收。"),
     ("matter_replied", "已答复：答复意见已送达结对组。"),
+    ("expense_added", "已保存：经费已登记。"),
+    ("expense_updated", "已保存：经费记录已更正。"),
+    ("expense_unchanged", "未作修改：提交的内容与原记录相同。"),
+    ("expense_withdrawn", "已撤回：该经费记录已删除（误录）。"),
     ("account_saved", "已保存：账户信息已更新。"),
     ("password_changed", "已保存：密码已修改。"),
 ];

@@ -141,6 +141,22 @@ pub fn router() -> Router<AppState> {
         )
         .route("/matters", get(workspace::matters::matter_queue))
         .route(
+            "/groups/{id}/expenses",
+            get(workspace::expenses::list_expenses).post(workspace::expenses::add_expense),
+        )
+        .route(
+            "/groups/{id}/expenses/export.xlsx",
+            get(workspace::expenses::export_expenses),
+        )
+        .route(
+            "/groups/{id}/expenses/{expense}/edit",
+            get(workspace::expenses::edit_form).post(workspace::expenses::update_expense),
+        )
+        .route(
+            "/groups/{id}/expenses/{expense}/withdraw",
+            get(workspace::expenses::withdraw_form).post(workspace::expenses::withdraw_expense),
+        )
+        .route(
             "/groups/{id}/records/{kind}/{record}/history",
             get(workspace::record_history),
         )

@@ -12,6 +12,7 @@ mod authorisation;
 mod backup;
 mod bases_agreement;
 mod duties;
+mod expenses;
 mod facts;
 mod forgiving;
 mod imports;

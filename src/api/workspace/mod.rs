@@ -4,12 +4,14 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod expenses;
 pub mod matters;
 pub mod onsite;
 pub mod team;
 
 pub use agreement::*;
 pub use bases::*;
+pub use expenses::*;
 pub use matters::*;
 pub use onsite::*;
 pub use team::*;
@@ -109,11 +111,11 @@ pub async fn download_file(
 
 /// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
 /// oldest first, for callers who may see its group. `kind` is agreement, team_member,
-/// onsite_entry, practice_base or major_matter.
+/// onsite_entry, practice_base, expense or major_matter.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Group id (UUID)"),
-        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base or major_matter"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense or major_matter"),
         ("record" = String, Path, description = "The record's id"),
     ),
     responses(

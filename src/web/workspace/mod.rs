@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod expenses;
 pub mod matters;
 pub mod member;
 pub mod onsite;
@@ -38,13 +39,14 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 6] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 7] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
             ("team", "/team", "服务工作队"),
             ("onsite", "/onsite", "驻镇(含驻村)服务"),
             ("bases", "/bases", "实践基地"),
+            ("expenses", "/expenses", "经费"),
             ("matters", "/matters", "重大事项"),
         ]
     }
@@ -269,6 +271,7 @@ pub async fn record_history(
         RecordKind::OnsiteEntry => ("onsite", "/onsite"),
         RecordKind::PracticeBase => ("bases", "/bases"),
         RecordKind::MajorMatter => ("matters", "/matters"),
+        RecordKind::Expense => ("expenses", "/expenses"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),
