@@ -459,31 +459,39 @@ async fn expense_in(
     Ok(rows.pop())
 }
 
+/// Reads the shares of `rows` in chunks (a bound list stays far below SQLite's and PostgreSQL's
+/// limits on parameters however long an export is), each placed by its expense's id.
 async fn attach_shares(conn: &mut AnyConnection, rows: &mut [ExpenseRow]) -> sqlx::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let placeholders: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "select s.expense_id, s.org_id, o.name, s.basis_points, s.amount_fen
-         from expense_shares s join organisations o on o.id = s.org_id
-         where s.expense_id in ({}) order by s.basis_points desc, o.name",
-        placeholders.join(", ")
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for r in rows.iter() {
-        q = q.bind(r.id.to_string());
-    }
-    for s in q.fetch_all(&mut *conn).await? {
-        let expense: String = s.try_get("expense_id")?;
-        if let Some(r) = rows.iter_mut().find(|r| r.id.as_str() == expense) {
-            let bp: i64 = s.try_get("basis_points")?;
-            r.shares.push(ShareRow {
-                org_id: OrgId::from_db(s.try_get("org_id")?),
-                org_name: s.try_get("name")?,
-                basis_points: bp as i32,
-                amount_fen: s.try_get("amount_fen")?,
-            });
+    const CHUNK: usize = 500;
+    let position: std::collections::HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.to_string(), i))
+        .collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    for chunk in ids.chunks(CHUNK) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select s.expense_id, s.org_id, o.name, s.basis_points, s.amount_fen
+             from expense_shares s join organisations o on o.id = s.org_id
+             where s.expense_id in ({}) order by s.basis_points desc, o.name",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        for s in q.fetch_all(&mut *conn).await? {
+            let expense: String = s.try_get("expense_id")?;
+            if let Some(&i) = position.get(&expense) {
+                let bp: i64 = s.try_get("basis_points")?;
+                rows[i].shares.push(ShareRow {
+                    org_id: OrgId::from_db(s.try_get("org_id")?),
+                    org_name: s.try_get("name")?,
+                    basis_points: bp as i32,
+                    amount_fen: s.try_get("amount_fen")?,
+                });
+            }
         }
     }
     Ok(())
