@@ -213,7 +213,7 @@ pub(crate) fn query<T>(
 /// The last page number a list answers (the bound the document declares for `page`).
 pub(crate) const MAX_PAGE: i64 = 1_000_000;
 
-fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
+pub(crate) fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), ApiError> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(100);
     if !(1..=MAX_PAGE).contains(&page) {

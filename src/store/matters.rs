@@ -135,14 +135,34 @@ impl Store {
 
     /// HQ's queue: every group's matters, those not yet acknowledged first (oldest report
     /// first, the longest waiting on top), then the rest, latest report first.
-    pub async fn matter_queue(&self) -> sqlx::Result<Vec<MatterRow>> {
+    /// One page of it (`limit`, `offset`), with how many matters there are in all and how many
+    /// wait for acknowledgement.
+    pub async fn matter_queue(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> sqlx::Result<(Vec<MatterRow>, i64, i64)> {
+        let counts = sqlx::query(
+            "select count(*) as n,
+                    coalesce(sum(case when acknowledged_at is null then 1 else 0 end), 0) as waiting
+             from major_matters",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SELECT} order by case when m.acknowledged_at is null then 0 else 1 end,
-               case when m.acknowledged_at is null then m.reported_at else -m.reported_at end"
+               case when m.acknowledged_at is null then m.reported_at else -m.reported_at end, m.id
+             limit $1 offset $2"
         )))
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(matter_from_row).collect()
+        let rows = rows
+            .iter()
+            .map(matter_from_row)
+            .collect::<sqlx::Result<_>>()?;
+        Ok((rows, counts.try_get("n")?, counts.try_get("waiting")?))
     }
 
     /// A matter by id, whichever group it is in (the caller checks the group may be seen).

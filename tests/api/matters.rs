@@ -485,13 +485,26 @@ async fn only_hq_acknowledges_and_replies(app: TestApp) {
     // HQ's queue: the oldest waiting first; only HQ has it.
     let r = app.api_get(&c.hq_token, "/api/v1/matters").await;
     let queue = expect(r, StatusCode::OK).await;
-    let ids: Vec<&str> = queue
+    let ids: Vec<&str> = queue["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| m["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [first.as_str(), second.as_str()]);
+    assert_eq!(
+        (queue["total"].as_i64(), queue["waiting"].as_i64()),
+        (Some(2), Some(2))
+    );
+    // A page at a time, in the same order.
+    let r = app
+        .api_get(&c.hq_token, "/api/v1/matters?page=2&per_page=1")
+        .await;
+    let second_page = expect(r, StatusCode::OK).await;
+    assert_eq!(second_page["items"][0]["id"], second.as_str());
+    assert_eq!(second_page["items"].as_array().unwrap().len(), 1);
+    let r = app.api_get(&c.hq_token, "/api/v1/matters?per_page=0").await;
+    expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     for token in [&c.bureau_token, &c.school_token] {
         expect(
             app.api_get(token, "/api/v1/matters").await,

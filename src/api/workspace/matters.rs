@@ -12,10 +12,10 @@ use crate::services::workspace::matters;
 use crate::store::matters::MatterRow;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
 pub struct MatterDto {
@@ -189,15 +189,49 @@ pub async fn withdraw_matter(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// HQ's queue: every group's major matters, those not yet acknowledged first (HQ only).
+/// One page of HQ's queue.
+#[derive(Serialize, ToSchema)]
+pub struct MatterQueuePage {
+    pub items: Vec<MatterDto>,
+    /// Every group's matters, acknowledged or not.
+    pub total: i64,
+    /// How many of them wait for HQ's acknowledgement (they come first).
+    pub waiting: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// 1-based page number, at most 1000000.
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<i64>,
+    /// Items per page, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub per_page: Option<i64>,
+}
+
+/// HQ's queue: every group's major matters, those not yet acknowledged first (oldest report
+/// first), then the rest, latest report first; a page at a time (HQ only).
 #[utoipa::path(get, path = "/api/v1/matters", tag = "workspace", security(("bearer" = [])),
-    responses((status = 200, body = Vec<MatterDto>), (status = 401, body = ErrorBody), (status = 403, description = "Everyone but HQ", body = ErrorBody)))]
+    params(QueueQuery),
+    responses((status = 200, body = MatterQueuePage), (status = 401, body = ErrorBody), (status = 403, description = "Everyone but HQ", body = ErrorBody), (status = 422, description = "A page or page size out of range", body = ErrorBody)))]
 pub async fn matter_queue(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Vec<MatterDto>>, ApiError> {
-    let rows = matters::matter_queue(&state.store, &user).await?;
-    Ok(Json(rows.into_iter().map(MatterDto::from).collect()))
+    Query(q): Query<QueueQuery>,
+) -> Result<Json<MatterQueuePage>, ApiError> {
+    let (page, per_page) = crate::api::paging(q.page, q.per_page)?;
+    let (rows, total, waiting) =
+        matters::matter_queue(&state.store, &user, per_page, (page - 1) * per_page).await?;
+    Ok(Json(MatterQueuePage {
+        items: rows.into_iter().map(MatterDto::from).collect(),
+        total,
+        waiting,
+        page,
+        per_page,
+    }))
 }
 
 /// HQ acknowledges a major matter (HQ only; once).

@@ -143,8 +143,14 @@ pub async fn reply_matter(
         .await?)
 }
 
-/// HQ's queue of every group's matters (HQ only).
-pub async fn matter_queue(store: &Store, viewer: &Viewer) -> Result<Vec<MatterRow>, ServiceError> {
+/// One page of HQ's queue of every group's matters (HQ only): the page's rows, how many
+/// matters there are in all and how many wait for acknowledgement.
+pub async fn matter_queue(
+    store: &Store,
+    viewer: &Viewer,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<MatterRow>, i64, i64), ServiceError> {
     access::require_matter_receiver(viewer)?;
-    Ok(store.matter_queue().await?)
+    Ok(store.matter_queue(limit, offset).await?)
 }

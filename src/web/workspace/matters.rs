@@ -17,7 +17,7 @@ use crate::services::history::{HistoryEntry, RecordKind, record_history};
 use crate::services::workspace::matters as services;
 use crate::store::matters::{MatterInput, MatterRow};
 use crate::web::forms::{ErrorSummary, saved_notice, saved_redirect};
-use crate::web::pages::{Chrome, render};
+use crate::web::pages::{Chrome, PER_PAGE, Pager, page_offset, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -472,20 +472,33 @@ struct QueuePage {
     chrome: Chrome,
     waiting: Vec<MatterLine>,
     handled: Vec<MatterLine>,
+    waiting_total: i64,
+    pager: Pager,
 }
 
-/// HQ's queue: every group's matters, those waiting for its acknowledgement first.
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    page: Option<String>,
+}
+
+/// HQ's queue: every group's matters, those waiting for its acknowledgement first, a page at a
+/// time.
 pub async fn matter_queue(
     State(state): State<AppState>,
     WebUser(user): WebUser,
+    Query(q): Query<QueueQuery>,
 ) -> Result<Response, AppError> {
-    let rows = services::matter_queue(&state.store, &user).await?;
+    let (page_no, offset) = page_offset(q.page.as_deref());
+    let (rows, total, waiting_total) =
+        services::matter_queue(&state.store, &user, PER_PAGE, offset).await?;
     let (waiting, handled): (Vec<_>, Vec<_>) =
         rows.iter().partition(|m| m.acknowledged_at.is_none());
     let page = QueuePage {
         chrome: Chrome::new(&user, "matters"),
         waiting: waiting.into_iter().map(MatterLine::from).collect(),
         handled: handled.into_iter().map(MatterLine::from).collect(),
+        waiting_total,
+        pager: Pager::new("/matters", &[], page_no, total),
     };
     Ok(render(&page)?.into_response())
 }
