@@ -503,8 +503,12 @@ async fn only_hq_acknowledges_and_replies(app: TestApp) {
     let second_page = expect(r, StatusCode::OK).await;
     assert_eq!(second_page["items"][0]["id"], second.as_str());
     assert_eq!(second_page["items"].as_array().unwrap().len(), 1);
-    let r = app.api_get(&c.hq_token, "/api/v1/matters?per_page=0").await;
-    expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    for bad in ["per_page=0", "per_page=null&per_page=null", "page=abc"] {
+        let r = app
+            .api_get(&c.hq_token, &format!("/api/v1/matters?{bad}"))
+            .await;
+        expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     for token in [&c.bureau_token, &c.school_token] {
         expect(
             app.api_get(token, "/api/v1/matters").await,

@@ -220,8 +220,10 @@ pub struct QueueQuery {
 pub async fn matter_queue(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<QueueQuery>,
+    query: Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<MatterQueuePage>, ApiError> {
+    // A query string it cannot read is a 422 naming it, as on every list.
+    let q = crate::api::query(query)?;
     let (page, per_page) = crate::api::paging(q.page, q.per_page)?;
     let (rows, total, waiting) =
         matters::matter_queue(&state.store, &user, per_page, (page - 1) * per_page).await?;
