@@ -85,13 +85,7 @@ impl Store {
         let (id, audit_entry) = match &before {
             Some(a) => {
                 let old = as_json(a.signed_on, &a.notes, &a.parties);
-                let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
-                for (k, v) in after.as_object().expect("an object") {
-                    if old.get(k) != Some(v) {
-                        was.insert(k.clone(), old[k].clone());
-                        now.insert(k.clone(), v.clone());
-                    }
-                }
+                let (was, now) = audit::changed_fields(&old, &after);
                 if now.is_empty() {
                     (a.id.clone(), None)
                 } else {

@@ -72,6 +72,30 @@ pub fn escape_controls(s: &str) -> String {
         .collect()
 }
 
+/// The fields of a correction that changed, as the audit entry's (before, after) objects: each
+/// field of `new` whose value differs from `old`'s. Both empty when nothing changed.
+pub fn changed_fields(
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    serde_json::Map<String, serde_json::Value>,
+) {
+    let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
+    if let Some(fields) = new.as_object() {
+        for (k, v) in fields {
+            if old.get(k) != Some(v) {
+                was.insert(
+                    k.clone(),
+                    old.get(k).cloned().unwrap_or(serde_json::Value::Null),
+                );
+                now.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    (was, now)
+}
+
 /// The hash the first entry of the chain points back to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -648,6 +672,23 @@ fn audit_record(r: &sqlx::any::AnyRow) -> sqlx::Result<AuditRecord> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_correction_keeps_only_the_fields_that_changed() {
+        let old = serde_json::json!({"name": "甲", "place": "p1", "notes": ""});
+        let new = serde_json::json!({"name": "乙", "place": "p1", "notes": "新"});
+        let (was, now) = super::changed_fields(&old, &new);
+        assert_eq!(
+            serde_json::Value::Object(was),
+            serde_json::json!({"name": "甲", "notes": ""})
+        );
+        assert_eq!(
+            serde_json::Value::Object(now),
+            serde_json::json!({"name": "乙", "notes": "新"})
+        );
+        let (was, now) = super::changed_fields(&old, &old);
+        assert!(was.is_empty() && now.is_empty());
+    }
+
     use super::*;
 
     #[test]

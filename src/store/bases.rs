@@ -122,13 +122,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let old = base_json(&stored(&before));
         let new = base_json(b);
-        let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
-        for (k, v) in new.as_object().expect("an object") {
-            if old.get(k) != Some(v) {
-                was.insert(k.clone(), old[k].clone());
-                now.insert(k.clone(), v.clone());
-            }
-        }
+        let (was, now) = audit::changed_fields(&old, &new);
         if now.is_empty() {
             return Ok(false);
         }

@@ -313,13 +313,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let old = before.stored().audit_json();
         let new = x.audit_json();
-        let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
-        for (k, v) in new.as_object().expect("an object") {
-            if old.get(k) != Some(v) {
-                was.insert(k.clone(), old[k].clone());
-                now.insert(k.clone(), v.clone());
-            }
-        }
+        let (was, now) = audit::changed_fields(&old, &new);
         // The fen each share bears follows the amount and the percentages.
         let shares_moved = before.stored().shares != x.shares;
         if now.is_empty() && !shares_moved {

@@ -185,13 +185,7 @@ impl Store {
         let before = claim_open(&mut tx, group, id).await?;
         let old = matter_json(&before.stored());
         let new = matter_json(m);
-        let (mut was, mut now) = (serde_json::Map::new(), serde_json::Map::new());
-        for (k, v) in new.as_object().expect("an object") {
-            if old.get(k) != Some(v) {
-                was.insert(k.clone(), old[k].clone());
-                now.insert(k.clone(), v.clone());
-            }
-        }
+        let (was, now) = audit::changed_fields(&old, &new);
         if now.is_empty() {
             return Ok(false);
         }
