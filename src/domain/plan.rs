@@ -26,7 +26,42 @@ pub struct Plan {
     pub targets: Targets,
     pub region: PlanRegion,
     pub organisations: PlanOrganisations,
+    /// 三(一)–(六): the areas of cooperation, each with the outcome figures its projects record.
+    pub areas: Vec<Area>,
     pub rules: RuleParams,
+}
+
+/// One area of cooperation (三 lists six) and the outcome figures of its projects.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    /// 1 for 三(一), 2 for 三(二), …
+    pub number: u8,
+    pub name: String,
+    pub outcomes: Vec<OutcomeField>,
+}
+
+/// A figure a project of an area records ("培训人数 人"); progress updates add to it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeField {
+    /// Stable name in storage, exports and the API (`people_trained`).
+    pub code: String,
+    /// What users read (培训人数).
+    pub label: String,
+    /// The unit shown after a count (人, 场, 份), or 元 for money.
+    pub unit: String,
+    #[serde(default)]
+    pub kind: OutcomeKind,
+}
+
+/// How an outcome figure is typed: a whole count, or money entered in yuan and kept in fen.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    #[default]
+    Count,
+    Money,
 }
 
 /// A calendar month, written `YYYY-MM`.
@@ -181,6 +216,7 @@ impl Plan {
         if r.team_grace_days > 365 || r.onsite_min_days > 366 {
             return Err("方案文件 rules：宽限天数和驻镇(含驻村)服务天数不能超过一年".into());
         }
+        self.validate_areas()?;
         if r.annual_rules_from_year < self.group_start.year() {
             return Err(format!(
                 "方案文件 rules.annual_rules_from_year：{} 早于结对开始的年份 {}",
@@ -189,6 +225,66 @@ impl Plan {
             ));
         }
         Ok(())
+    }
+
+    /// Areas are numbered 1, 2, … in order; every outcome code is a lowercase identifier used once
+    /// in the whole plan (exports and the API name figures by code alone).
+    fn validate_areas(&self) -> Result<(), String> {
+        if self.areas.is_empty() {
+            return Err("方案文件 areas：至少要有一个合作领域".into());
+        }
+        let mut codes = std::collections::HashSet::new();
+        for (i, area) in self.areas.iter().enumerate() {
+            if usize::from(area.number) != i + 1 {
+                return Err(format!(
+                    "方案文件 areas：第 {} 个合作领域的 number 应为 {}",
+                    i + 1,
+                    i + 1
+                ));
+            }
+            if area.name.trim().is_empty() {
+                return Err(format!("方案文件 areas：领域 {} 缺少 name", area.number));
+            }
+            for f in &area.outcomes {
+                let ok = !f.code.is_empty()
+                    && f.code.len() <= 40
+                    && f.code.starts_with(|c: char| c.is_ascii_lowercase())
+                    && f.code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if !ok {
+                    return Err(format!(
+                        "方案文件 areas.outcomes.code：“{}”应为小写英文字母、数字和下划线",
+                        f.code
+                    ));
+                }
+                if !codes.insert(f.code.as_str()) {
+                    return Err(format!(
+                        "方案文件 areas.outcomes.code：“{}”重复出现",
+                        f.code
+                    ));
+                }
+                if f.label.trim().is_empty() || f.unit.trim().is_empty() {
+                    return Err(format!(
+                        "方案文件 areas.outcomes：“{}”缺少 label 或 unit",
+                        f.code
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The area with this number (1-based), if the plan has it.
+    pub fn area(&self, number: i64) -> Option<&Area> {
+        self.areas.iter().find(|a| i64::from(a.number) == number)
+    }
+
+    /// The outcome figure with this code and the area it belongs to.
+    pub fn outcome(&self, code: &str) -> Option<(&Area, &OutcomeField)> {
+        self.areas
+            .iter()
+            .find_map(|a| a.outcomes.iter().find(|f| f.code == code).map(|f| (a, f)))
     }
 
     /// The rule as the plan words it, with this plan's numbers.
@@ -375,6 +471,44 @@ mod tests {
     }
 
     #[test]
+    fn the_preset_names_six_areas_with_typed_outcome_figures() {
+        let plan = Plan::parse(DONGGUAN_2023_PLAN).unwrap();
+        assert_eq!(plan.areas.len(), 6);
+        assert_eq!(plan.area(3).unwrap().name, "深入融入人才兴镇");
+        let (area, field) = plan.outcome("collective_income").unwrap();
+        assert_eq!((area.number, field.kind), (4, OutcomeKind::Money));
+        let (area, field) = plan.outcome("people_trained").unwrap();
+        assert_eq!(
+            (area.number, field.kind, field.unit.as_str()),
+            (3, OutcomeKind::Count, "人")
+        );
+        assert!(plan.outcome("nonsense").is_none());
+        assert!(plan.area(7).is_none());
+    }
+
+    /// The preset stored before areas existed, plus what migration 0014 appends, parses to the
+    /// shipped preset.
+    #[test]
+    fn migration_0014_gives_the_stored_preset_its_areas() {
+        let (head, rest) = DONGGUAN_2023_PLAN.split_once("# 三(一)–(六)").unwrap();
+        let (_, rules) = rest.split_once("[rules]").unwrap();
+        let before = format!("{head}[rules]{rules}");
+        assert!(Plan::parse(&before).is_err(), "the old text lacks areas");
+        for migration in [
+            include_str!("../../migrations/sqlite/0014_projects.sql"),
+            include_str!("../../migrations/postgres/0014_projects.sql"),
+        ] {
+            let appended = migration
+                .split_once("plan_toml || '")
+                .and_then(|(_, rest)| rest.split_once("'\nwhere"))
+                .map(|(text, _)| text)
+                .expect("the appended text");
+            let after = Plan::parse(&format!("{before}{appended}")).unwrap();
+            assert_eq!(after, Plan::parse(DONGGUAN_2023_PLAN).unwrap());
+        }
+    }
+
+    #[test]
     fn a_bad_plan_file_is_refused_with_the_field() {
         let cases = [
             (
@@ -403,6 +537,18 @@ mod tests {
                 "annual_rules_from_year",
             ),
             ("team_grace_days = 30", "", "team_grace_days"),
+            ("number = 2\n", "number = 3\n", "areas"),
+            (
+                "code = \"survey_reports\"",
+                "code = \"plans_delivered\"",
+                "areas.outcomes.code",
+            ),
+            (
+                "code = \"people_served\"",
+                "code = \"People Served\"",
+                "areas.outcomes.code",
+            ),
+            ("kind = \"money\"", "kind = \"euros\"", "kind"),
         ];
         for (from, to, field) in cases {
             let bad = DONGGUAN_2023_PLAN.replace(from, to);
