@@ -137,6 +137,10 @@ operations! {
     change_user_role,
     approve_user,
     reject_user,
+    list_coordinators,
+    add_coordinator,
+    update_coordinator,
+    withdraw_coordinator,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

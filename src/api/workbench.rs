@@ -126,6 +126,8 @@ pub struct ProgrammeWorkbench {
     /// Each group counted once, at its worst status.
     pub worst: Vec<StatusCount>,
     pub rules: Vec<RuleCountsDto>,
+    /// HQ only: major matters waiting for its acknowledgement (its queue is `GET /api/v1/matters`).
+    pub matters_waiting: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -247,6 +249,7 @@ pub async fn get_workbench(
                         counts: counts(&r.counts),
                     })
                     .collect(),
+                matters_waiting: p.matters_waiting,
             })
         }
         Workbench::Admin(a) => {

@@ -68,6 +68,15 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("expense.create", "登记经费"),
     ("expense.update", "更正经费"),
     ("expense.withdraw", "撤回经费（误录）"),
+    ("coordinator.create", "登记协调小组成员"),
+    ("coordinator.update", "更正协调小组成员"),
+    ("coordinator.leave", "协调小组成员不再担任"),
+    ("coordinator.withdraw", "撤回协调小组成员（误录）"),
+    ("work_plan.create", "录入服务工作方案"),
+    ("work_plan.revise", "修订服务工作方案"),
+    ("work_plan.file_add", "上传服务工作方案附件"),
+    ("work_plan.file_remove", "删除服务工作方案附件"),
+    ("expense.import", "导入经费"),
     ("backup.create", "备份数据"),
     ("backup.restore", "恢复数据"),
     ("view", "查看"),
@@ -88,6 +97,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("practice_base", "实践基地"),
     ("major_matter", "重大事项"),
     ("expense", "经费"),
+    ("coordinator", "协调小组成员"),
+    ("work_plan", "服务工作方案"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
 ];
@@ -181,6 +192,13 @@ const FIELDS: &[(&str, &str)] = &[
     ("initiator_org_id", "发起单位"),
     ("shares", "分担比例"),
     ("percent", "比例"),
+    ("post", "职务"),
+    ("from_on", "起始日期"),
+    ("to_on", "结束日期"),
+    ("agreed_on", "商定日期"),
+    ("content", "服务内容和形式"),
+    ("revision", "修订版次"),
+    ("plan_title", "方案名称"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {

@@ -53,6 +53,8 @@ id_type!(
     BaseId,
     MatterId,
     ExpenseId,
+    CoordinatorId,
+    WorkPlanId,
 );
 
 /// The kind of record an attachment belongs to.

@@ -4,6 +4,7 @@
 pub mod agreement;
 pub mod audit_labels;
 pub mod base;
+pub mod coordination;
 pub mod evaluator;
 pub mod expense;
 pub mod facts;

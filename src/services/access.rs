@@ -243,6 +243,28 @@ pub fn sees_full_phone(viewer: &Viewer, member_org: &OrgId) -> bool {
     viewer.role == Role::Bureau || &viewer.org_id == member_org
 }
 
+/// Whether the user may record, correct or withdraw a delegate of `org` to the group's
+/// coordination group (五(一)): the bureau any; a school's or a town's user — the parties that
+/// run the group's work and its joint meetings — any member's, while their organisation is a
+/// member; a village's user only its own village's delegates.
+pub fn may_record_coordinator(
+    viewer: &Viewer,
+    group: &GroupRow,
+    today: Date,
+    org: Option<&OrgId>,
+) -> bool {
+    let member_now = group
+        .members
+        .iter()
+        .any(|m| m.org_id == viewer.org_id && m.active_on(today));
+    match viewer.role {
+        Role::Bureau => true,
+        Role::School | Role::Town => member_now,
+        Role::Village => member_now && org.is_none_or(|o| o == &viewer.org_id),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

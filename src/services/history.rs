@@ -21,16 +21,18 @@ pub enum RecordKind {
     PracticeBase,
     MajorMatter,
     Expense,
+    Coordinator,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 7] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
         RecordKind::PracticeBase,
         RecordKind::MajorMatter,
         RecordKind::Expense,
+        RecordKind::Coordinator,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -42,6 +44,7 @@ impl RecordKind {
             RecordKind::PracticeBase => "practice_base",
             RecordKind::MajorMatter => "major_matter",
             RecordKind::Expense => "expense",
+            RecordKind::Coordinator => "coordinator",
         }
     }
 
@@ -54,6 +57,7 @@ impl RecordKind {
             RecordKind::PracticeBase => "实践基地",
             RecordKind::MajorMatter => "重大事项",
             RecordKind::Expense => "经费",
+            RecordKind::Coordinator => "协调小组成员",
         }
     }
 
@@ -70,6 +74,7 @@ impl RecordKind {
             RecordKind::PracticeBase => "practice_bases",
             RecordKind::MajorMatter => "major_matters",
             RecordKind::Expense => "expenses",
+            RecordKind::Coordinator => "coordinators",
         }
     }
 }

@@ -7,7 +7,8 @@
 //!   team and base gaps, the on-site days still needed against the days left), and the school's
 //!   next monthly report (五(三): one per school, due by the plan's day of each month);
 //! - a town or a village: the on-site entries at its places that wait for its confirmation;
-//! - the bureau and HQ: how many groups stand at each status, per rule;
+//! - the bureau and HQ: how many groups stand at each status, per rule; HQ also how many major
+//!   matters wait for its acknowledgement (linking to its queue);
 //! - the administrators (三权分立): their duties only, no business data.
 
 use super::ServiceError;
@@ -111,6 +112,9 @@ pub struct ProgrammeBench {
     /// Each group counted once, at its worst status.
     pub worst: Vec<(Status, usize)>,
     pub rules: Vec<RuleCounts>,
+    /// HQ only (五(一): matters are reported to HQ directly): how many major matters wait for
+    /// its acknowledgement; `None` for the bureau, which reads them but does not acknowledge.
+    pub matters_waiting: Option<i64>,
 }
 
 /// An administrator's workbench: duties, no business data.
@@ -135,9 +139,13 @@ pub async fn workbench(
         Role::Town | Role::Village => locality_bench(store, viewer, today)
             .await
             .map(Workbench::Locality),
-        Role::Bureau | Role::Hq => programme_bench(store, plans, year, today)
-            .await
-            .map(Workbench::Programme),
+        Role::Bureau | Role::Hq => {
+            let mut bench = programme_bench(store, plans, year, today).await?;
+            if access::require_matter_receiver(viewer).is_ok() {
+                bench.matters_waiting = Some(store.matters_waiting().await?);
+            }
+            Ok(Workbench::Programme(bench))
+        }
         Role::Sysadmin | Role::Secadmin | Role::Auditor => {
             let (_, awaiting_approval) = store
                 .list_users(&UserFilter {
@@ -313,5 +321,6 @@ async fn programme_bench(
         groups: checks.len(),
         worst: compliance::count_worst(&checks),
         rules: compliance::count_by_rule(&checks),
+        matters_waiting: None,
     })
 }

@@ -165,6 +165,14 @@ impl Store {
         Ok((rows, counts.try_get("n")?, counts.try_get("waiting")?))
     }
 
+    /// How many matters wait for HQ's acknowledgement (HQ's workbench).
+    pub async fn matters_waiting(&self) -> sqlx::Result<i64> {
+        sqlx::query("select count(*) as n from major_matters where acknowledged_at is null")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")
+    }
+
     /// A matter by id, whichever group it is in (the caller checks the group may be seen).
     pub async fn get_matter(&self, id: &MatterId) -> sqlx::Result<Option<MatterRow>> {
         let mut conn = self.pool.acquire().await?;

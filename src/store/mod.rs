@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod attachments;
 mod audit;
 pub mod bases;
+pub mod coordination;
 pub mod expenses;
 pub mod facts;
 pub mod files;

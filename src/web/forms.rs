@@ -144,6 +144,27 @@ const SAVED: &[(&str, &str)] = &[
     ("expense_withdrawn", "已撤回：该经费记录已删除（误录）。"),
     ("account_saved", "已保存：账户信息已更新。"),
     ("password_changed", "已保存：密码已修改。"),
+    ("coordinator_added", "已保存：协调小组成员已登记。"),
+    ("coordinator_updated", "已保存：协调小组成员已更正。"),
+    (
+        "coordinator_unchanged",
+        "未作修改：提交的内容与原记录相同。",
+    ),
+    (
+        "coordinator_withdrawn",
+        "已撤回：该协调小组成员记录已删除（误录）。",
+    ),
+    ("work_plan_saved", "已保存：服务工作方案已记为新的版本。"),
+    (
+        "work_plan_unchanged",
+        "未作修改：提交的内容与当前版本相同。",
+    ),
+    ("work_plan_files_added", "已上传：附件已加入服务工作方案。"),
+    (
+        "work_plan_file_removed",
+        "已删除：该附件已从服务工作方案中删除。",
+    ),
+    ("expenses_imported", "已导入：表中的经费已全部登记。"),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

@@ -139,7 +139,34 @@ pub fn router() -> Router<AppState> {
             "/groups/{id}/matters/{matter}/reply",
             get(workspace::matters::back_to_matter).post(workspace::matters::reply_matter),
         )
+        .route(
+            "/groups/{id}/coordination",
+            get(workspace::coordination::list_coordinators)
+                .post(workspace::coordination::add_coordinator),
+        )
+        .route(
+            "/groups/{id}/coordination/export.xlsx",
+            get(workspace::coordination::export_coordinators),
+        )
+        .route(
+            "/groups/{id}/coordination/{person}",
+            get(workspace::coordination::edit_form)
+                .post(workspace::coordination::update_coordinator),
+        )
+        .route(
+            "/groups/{id}/coordination/{person}/withdraw",
+            get(workspace::coordination::withdraw_form)
+                .post(workspace::coordination::withdraw_coordinator),
+        )
         .route("/matters", get(workspace::matters::matter_queue))
+        .route(
+            "/matters/export.xlsx",
+            get(workspace::matters::export_matter_queue),
+        )
+        .route(
+            "/groups/{id}/matters/export.xlsx",
+            get(workspace::matters::export_matters),
+        )
         .route(
             "/groups/{id}/expenses",
             get(workspace::expenses::list_expenses).post(workspace::expenses::add_expense),

@@ -85,6 +85,8 @@ struct WorkbenchPage {
     worst: Vec<CountCell>,
     statuses: Vec<(&'static str, &'static str)>,
     rules: Vec<RuleRow>,
+    /// HQ only: major matters waiting for acknowledgement.
+    matters_waiting: Option<i64>,
     // administrators
     admin_role: &'static str,
     awaiting_approval: i64,
@@ -192,6 +194,7 @@ pub async fn get_workbench(
         worst: Vec::new(),
         statuses: COUNTED.iter().map(|s| (s.as_str(), s.label())).collect(),
         rules: Vec::new(),
+        matters_waiting: None,
         admin_role: "",
         awaiting_approval: 0,
     };
@@ -249,6 +252,7 @@ pub async fn get_workbench(
             page.kind = "programme";
             page.year = p.year;
             page.programme_groups = p.groups;
+            page.matters_waiting = p.matters_waiting;
             page.worst = count_cells(&p.worst, None);
             page.rules = p
                 .rules

@@ -13,6 +13,7 @@ on_both!(
     raise_correct_and_withdraw_through_the_api,
     only_hq_acknowledges_and_replies,
     escalation_day_seven_is_in_time_and_day_eight_is_late,
+    hq_workbench_counts_waiting_matters_and_matters_export,
 );
 
 /// Group 4 with a village user and a school user of it, a school user of group 2, the bureau
@@ -718,4 +719,98 @@ async fn escalation_day_seven_is_in_time_and_day_eight_is_late(app: TestApp) {
     let (status, _) = escalation(&app, &bureau, &c.g.id, 2025).await;
     assert_eq!(status, "not_applicable");
     let _ = day7;
+}
+
+/// The rows of an xlsx download that must succeed.
+async fn sheet(app: &TestApp, client: &Client, path: &str) -> Vec<Vec<String>> {
+    let r = app.get_with(client, path).await;
+    assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+    xiaodi::imports::read_sheet(&r.bytes().await.unwrap()).unwrap()
+}
+
+async fn hq_workbench_counts_waiting_matters_and_matters_export(app: TestApp) {
+    let c = cast(&app).await;
+    let waiting = |v: &Value| v["programme"]["matters_waiting"].clone();
+    let wb = expect(
+        app.api_get(&c.hq_token, "/api/v1/workbench").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(waiting(&wb), 0);
+    let first = api_matter(&app, &c.village_token, &c.g.id, "村道塌方", "2026-06-12").await;
+    app.clock.advance_ms(60_000);
+    api_matter(&app, &c.school_token, &c.g.id, "学生安全事件", "2026-06-13").await;
+    let wb = expect(
+        app.api_get(&c.hq_token, "/api/v1/workbench").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(waiting(&wb), 2);
+    let home = page(&app, &c.hq, "/").await;
+    assert!(
+        home.contains(r#"<a href="/matters">2 件重大事项待签收</a>"#),
+        "{home}"
+    );
+    // The bureau reads matters but does not acknowledge them: no count on its workbench.
+    let wb = expect(
+        app.api_get(&c.bureau_token, "/api/v1/workbench").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        wb["programme"].is_object() && waiting(&wb).is_null(),
+        "{wb}"
+    );
+    let r = send(
+        &app,
+        &c.hq_token,
+        Method::POST,
+        &format!("/api/v1/matters/{first}/acknowledge"),
+        json!({}),
+    )
+    .await;
+    expect(r, StatusCode::OK).await;
+    let wb = expect(
+        app.api_get(&c.hq_token, "/api/v1/workbench").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(waiting(&wb), 1);
+
+    // HQ's queue as xlsx, waiting first, every page at once.
+    let rows = sheet(&app, &c.hq, "/matters/export.xlsx").await;
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[0][1], "事项摘要");
+    assert_eq!(rows[1][1], "学生安全事件");
+    assert_eq!(rows[1][7], "待指挥部签收");
+    assert_eq!(rows[2][1], "村道塌方");
+    assert!(rows[2][8].contains("hq1"), "{:?}", rows[2]);
+    // The queue is HQ's: no one else exports it.
+    let bureau = app.web_client("admin", ADMIN_PASSWORD).await;
+    for client in [&bureau, &c.school] {
+        let r = app.get_with(client, "/matters/export.xlsx").await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    // The group's list: its users and the bureau (read-only: no forms on its pages) export it;
+    // another group's user does not find it.
+    let path = format!("/groups/{}/matters/export.xlsx", c.g.id);
+    for client in [&c.village, &bureau, &c.hq] {
+        let rows = sheet(&app, client, &path).await;
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(rows[1][0].contains("第 4 组"));
+    }
+    let list = page(&app, &bureau, &format!("/groups/{}/matters", c.g.id)).await;
+    assert!(list.contains("export.xlsx") && !list.contains("报送市指挥部"));
+    let one = page(
+        &app,
+        &bureau,
+        &format!("/groups/{}/matters/{first}", c.g.id),
+    )
+    .await;
+    assert!(
+        !one.contains(&format!("action=\"/groups/{}/matters", c.g.id)),
+        "the bureau reads a matter without forms"
+    );
+    let r = app.get_with(&c.outsider, &path).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

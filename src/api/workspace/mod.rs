@@ -4,6 +4,7 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod coordination;
 pub mod expenses;
 pub mod matters;
 pub mod onsite;
@@ -11,6 +12,7 @@ pub mod team;
 
 pub use agreement::*;
 pub use bases::*;
+pub use coordination::*;
 pub use expenses::*;
 pub use matters::*;
 pub use onsite::*;

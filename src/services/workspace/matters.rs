@@ -154,3 +154,16 @@ pub async fn matter_queue(
     access::require_matter_receiver(viewer)?;
     Ok(store.matter_queue(limit, offset).await?)
 }
+
+/// The most matters an export of HQ's queue holds (far beyond any programme's count; an export
+/// stays bounded).
+const EXPORT_LIMIT: i64 = 100_000;
+
+/// HQ's whole queue in its order, for the export (HQ only).
+pub async fn matter_queue_export(
+    store: &Store,
+    viewer: &Viewer,
+) -> Result<Vec<MatterRow>, ServiceError> {
+    access::require_matter_receiver(viewer)?;
+    Ok(store.matter_queue(EXPORT_LIMIT, 0).await?.0)
+}

@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod coordination;
 pub mod expenses;
 pub mod matters;
 pub mod onsite;

@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::clock::format_ms;
 use crate::domain::matter::Urgency;
 use crate::domain::rules::RuleId;
+use crate::exports::Table;
 use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::http::{AppError, writer};
 use crate::services::ServiceError;
@@ -17,7 +18,7 @@ use crate::services::history::{HistoryEntry, RecordKind, record_history};
 use crate::services::workspace::matters as services;
 use crate::store::matters::{MatterInput, MatterRow};
 use crate::web::forms::{ErrorSummary, saved_notice, saved_redirect};
-use crate::web::pages::{Chrome, PER_PAGE, Pager, page_offset, render};
+use crate::web::pages::{Chrome, PER_PAGE, Pager, audited_xlsx, page_offset, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -501,4 +502,83 @@ pub async fn matter_queue(
         pager: Pager::new("/matters", &[], page_no, total),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The columns of a matters export (the group's list and HQ's queue alike).
+fn matters_table(rows: &[MatterRow]) -> Table {
+    Table {
+        sheet: "重大事项".into(),
+        headers: vec![
+            "结对组",
+            "事项摘要",
+            "紧急程度",
+            "发生日期",
+            "报告时间",
+            "报告单位",
+            "报告人",
+            "状态",
+            "签收",
+            "答复",
+            "答复时间",
+            "详细情况",
+        ],
+        rows: rows
+            .iter()
+            .map(|m| {
+                let line = MatterLine::from(m);
+                vec![
+                    line.group,
+                    line.summary,
+                    line.urgency.to_string(),
+                    line.raised_on,
+                    line.reported_at,
+                    m.raised_by_org.clone(),
+                    m.raised_by_name.clone(),
+                    line.status_label.to_string(),
+                    line.acknowledged,
+                    line.reply,
+                    line.replied,
+                    line.details,
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The group's matters as xlsx: everyone who sees the group (the bureau read-only) may export.
+pub async fn export_matters(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let rows = state.store.list_matters(&ws.group().id).await?;
+    let file = format!("第{}组重大事项.xlsx", ws.group().number);
+    let group = ws.group().id.to_string();
+    audited_xlsx(
+        &state,
+        &user,
+        "major_matter",
+        Some(&group),
+        &file,
+        &matters_table(&rows),
+    )
+    .await
+}
+
+/// HQ's whole queue as xlsx, in the queue's order (waiting first), every page at once.
+pub async fn export_matter_queue(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+) -> Result<Response, AppError> {
+    let rows = services::matter_queue_export(&state.store, &user).await?;
+    audited_xlsx(
+        &state,
+        &user,
+        "major_matter",
+        None,
+        "重大事项汇总.xlsx",
+        &matters_table(&rows),
+    )
+    .await
 }

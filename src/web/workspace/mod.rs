@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod bases;
+pub mod coordination;
 pub mod expenses;
 pub mod matters;
 pub mod member;
@@ -39,7 +40,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 7] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 8] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -48,6 +49,7 @@ impl GroupHead {
             ("bases", "/bases", "实践基地"),
             ("expenses", "/expenses", "经费"),
             ("matters", "/matters", "重大事项"),
+            ("coordination", "/coordination", "协调小组"),
         ]
     }
 }
@@ -272,6 +274,7 @@ pub async fn record_history(
         RecordKind::PracticeBase => ("bases", "/bases"),
         RecordKind::MajorMatter => ("matters", "/matters"),
         RecordKind::Expense => ("expenses", "/expenses"),
+        RecordKind::Coordinator => ("coordination", "/coordination"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),
