@@ -141,6 +141,7 @@ operations! {
     add_coordinator,
     update_coordinator,
     withdraw_coordinator,
+    import_expenses [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
 }
 
 /// The method and path at which `doc` documents the operation `id`.

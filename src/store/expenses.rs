@@ -144,43 +144,28 @@ impl Store {
         group: &GroupId,
         x: &NewExpense,
     ) -> Result<ExpenseId, StoreError> {
-        let id = ExpenseId::new();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into expenses (id, group_id, spent_on, amount_fen, payer_org_id, kind, in_kind, initiator_org_id, notes, created_by, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(id.as_str())
-        .bind(group.as_str())
-        .bind(x.spent_on.to_string())
-        .bind(x.amount.map(Fen::get))
-        .bind(x.payer_org_id.as_str())
-        .bind(x.kind.as_str())
-        .bind(i64::from(x.in_kind))
-        .bind(x.initiator_org_id.as_ref().map(|o| o.to_string()))
-        .bind(x.notes.as_str())
-        .bind(actor.user_id.as_ref().map(|u| u.to_string()))
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        insert_shares(&mut tx, &id, &x.shares).await?;
-        let mut after = x.audit_json();
-        after["group_id"] = json!(group.as_str());
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "expense.create",
-                entity: "expense",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
+        let id = insert_expense(&mut tx, actor, now_ms, group, x).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Records every expense of an import in one transaction: all of them, or none. Each gets
+    /// its own audit entry, as when recorded one at a time.
+    pub async fn add_expenses(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        xs: &[NewExpense],
+    ) -> Result<Vec<ExpenseId>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(xs.len());
+        for x in xs {
+            ids.push(insert_expense(&mut tx, actor, now_ms, group, x).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// One of the group's expenses; none when it is another group's (or none at all).
@@ -508,4 +493,49 @@ fn expense_from_row(r: &AnyRow) -> sqlx::Result<ExpenseRow> {
         shares: Vec::new(),
         created_at: r.try_get("created_at")?,
     })
+}
+
+/// Inserts one expense with its shares and its audit entry, inside the caller's transaction.
+async fn insert_expense(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    x: &NewExpense,
+) -> Result<ExpenseId, StoreError> {
+    let id = ExpenseId::new();
+    sqlx::query(
+        "insert into expenses (id, group_id, spent_on, amount_fen, payer_org_id, kind, in_kind, initiator_org_id, notes, created_by, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id.as_str())
+    .bind(group.as_str())
+    .bind(x.spent_on.to_string())
+    .bind(x.amount.map(Fen::get))
+    .bind(x.payer_org_id.as_str())
+    .bind(x.kind.as_str())
+    .bind(i64::from(x.in_kind))
+    .bind(x.initiator_org_id.as_ref().map(|o| o.to_string()))
+    .bind(x.notes.as_str())
+    .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    insert_shares(&mut *conn, &id, &x.shares).await?;
+    let mut after = x.audit_json();
+    after["group_id"] = json!(group.as_str());
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "expense.create",
+            entity: "expense",
+            entity_id: Some(id.as_str()),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(id)
 }

@@ -158,6 +158,11 @@ pub fn router() -> Router<AppState> {
             get(workspace::coordination::withdraw_form)
                 .post(workspace::coordination::withdraw_coordinator),
         )
+        .route(
+            "/groups/{id}/expenses/import",
+            get(workspace::expense_import::import_form)
+                .post(workspace::expense_import::import_expenses),
+        )
         .route("/matters", get(workspace::matters::matter_queue))
         .route(
             "/matters/export.xlsx",

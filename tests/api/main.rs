@@ -13,6 +13,7 @@ mod backup;
 mod bases_agreement;
 mod coordination;
 mod duties;
+mod expense_import;
 mod expenses;
 mod facts;
 mod forgiving;

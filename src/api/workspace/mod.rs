@@ -5,6 +5,7 @@
 pub mod agreement;
 pub mod bases;
 pub mod coordination;
+pub mod expense_import;
 pub mod expenses;
 pub mod matters;
 pub mod onsite;
@@ -13,6 +14,7 @@ pub mod team;
 pub use agreement::*;
 pub use bases::*;
 pub use coordination::*;
+pub use expense_import::*;
 pub use expenses::*;
 pub use matters::*;
 pub use onsite::*;

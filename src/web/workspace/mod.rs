@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod bases;
 pub mod coordination;
+pub mod expense_import;
 pub mod expenses;
 pub mod matters;
 pub mod member;

@@ -1,0 +1,216 @@
+//! 经费导入: a sheet in the columns of the expense export, all or nothing. Every problem of every
+//! row comes back at once, named by row and column heading; each row passes the same checks as
+//! the form (`domain::expense::parse_expense`: amounts via `Fen`, shares adding up to exactly
+//! 100.00%, payer and initiator members of the group on the day). The optional project column
+//! is not read here (another change adds it to expenses).
+
+use super::expenses::may_record;
+use super::{OpenedGroup, Writer};
+use crate::domain::expense::{EXPENSE_KINDS, ExpenseInput, NewExpense, ShareInput, parse_expense};
+use crate::domain::sheet::{RowError, locate_columns, parse_sheet_date};
+use crate::services::ServiceError;
+
+/// The export's columns, which the import reads back (the first eight of `export_expenses`).
+pub const COLUMNS: [&str; 8] = [
+    "日期",
+    "类别",
+    "金额（元）",
+    "实物投入",
+    "付款单位",
+    "发起单位",
+    "分担比例",
+    "备注",
+];
+
+/// The most expenses one sheet records (a group's years of expenses fit many times over).
+pub const MAX_EXPENSES_PER_IMPORT: usize = 2_000;
+
+/// The sheet column a field error of `parse_expense` belongs to.
+fn column_of(field: &str) -> &'static str {
+    match field {
+        "日期" => "日期",
+        "类别" => "类别",
+        "金额" => "金额（元）",
+        "付款单位" => "付款单位",
+        "发起单位" => "发起单位",
+        "分担比例" => "分担比例",
+        "备注" => "备注",
+        _ => "日期",
+    }
+}
+
+/// An organisation of the group by the name a sheet gives it.
+fn org_named(ws: &OpenedGroup, name: &str) -> Result<String, String> {
+    match ws.group().members.iter().find(|m| m.name == name) {
+        Some(m) => Ok(m.org_id.to_string()),
+        None => {
+            let mut names: Vec<&str> = ws.group().members.iter().map(|m| m.name.as_str()).collect();
+            names.dedup();
+            Err(format!(
+                "“{name}”不是本组的成员单位，可填：{}",
+                names.join("、")
+            ))
+        }
+    }
+}
+
+/// The shares cell as the export writes it: `单位A 50.00%（600.00 元）、单位B 50.00%（…）`; the
+/// amounts in brackets are ignored (they follow from the percentages), the `%` is optional.
+fn parse_shares(ws: &OpenedGroup, cell: &str) -> Result<Vec<ShareInput>, String> {
+    let hint = "请写作“单位名称 50.00%”，多个单位以“、”分隔，合计须为 100.00%；不分担则留空";
+    if cell.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    cell.split('、')
+        .map(|part| {
+            let part = part.trim();
+            let part = part.split(['（', '(']).next().unwrap_or(part).trim();
+            let Some((name, percent)) = part.rsplit_once(char::is_whitespace) else {
+                return Err(format!("“{part}”缺少比例；{hint}"));
+            };
+            Ok(ShareInput {
+                org: org_named(ws, name.trim())?,
+                percent: percent.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Every row of the sheet checked: the expenses with their sheet rows, and every error.
+fn parse_rows(rows: &[Vec<String>], ws: &OpenedGroup) -> (Vec<(usize, NewExpense)>, Vec<RowError>) {
+    let wanted: Vec<(&str, &str)> = COLUMNS.iter().map(|c| (*c, *c)).collect();
+    let columns = match locate_columns(rows, &wanted) {
+        Ok(c) => c,
+        Err(errors) => return (Vec::new(), errors),
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = 0usize;
+    let calendar = ws.group().calendar();
+    for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        seen += 1;
+        if seen > MAX_EXPENSES_PER_IMPORT {
+            return (
+                Vec::new(),
+                vec![RowError::new(
+                    offset + 1,
+                    "日期",
+                    format!("表中超过 {MAX_EXPENSES_PER_IMPORT} 条经费，请分成几个文件导入"),
+                )],
+            );
+        }
+        let line = offset + 1;
+        let cell = |i: usize| columns.cell(row, i);
+        let mut row_errors = Vec::new();
+        // Dates as people type them (or a date cell), in the form's YYYY-MM-DD.
+        let spent_on = match parse_sheet_date("日期", &cell(0)) {
+            Ok(d) => d.to_string(),
+            Err(e) => {
+                row_errors.push(RowError::new(line, "日期", e.message));
+                String::new()
+            }
+        };
+        let kind_text = cell(1);
+        let kind = EXPENSE_KINDS
+            .iter()
+            .find(|(c, l)| *c == kind_text || *l == kind_text)
+            .map(|(c, _)| c.to_string());
+        if kind.is_none() {
+            let labels: Vec<&str> = EXPENSE_KINDS.iter().map(|(_, l)| *l).collect();
+            row_errors.push(RowError::new(
+                line,
+                "类别",
+                format!("“{kind_text}”不是经费类别，可填：{}", labels.join("、")),
+            ));
+        }
+        let in_kind = match cell(3).as_str() {
+            "是" | "true" | "1" => true,
+            "否" | "" | "false" | "0" => false,
+            other => {
+                row_errors.push(RowError::new(
+                    line,
+                    "实物投入",
+                    format!("“{other}”请填 是 或 否"),
+                ));
+                false
+            }
+        };
+        let mut org = |i: usize, column: &'static str| {
+            let name = cell(i);
+            if name.is_empty() {
+                return String::new();
+            }
+            org_named(ws, &name).unwrap_or_else(|m| {
+                row_errors.push(RowError::new(line, column, m));
+                String::new()
+            })
+        };
+        let payer = org(4, "付款单位");
+        let initiator = org(5, "发起单位");
+        let shares = parse_shares(ws, &cell(6)).unwrap_or_else(|m| {
+            row_errors.push(RowError::new(line, "分担比例", m));
+            Vec::new()
+        });
+        // The amount as exported ("1200.50"); thousands separators as the form takes them.
+        let input = ExpenseInput {
+            spent_on,
+            amount: cell(2),
+            payer,
+            kind: kind.unwrap_or_default(),
+            in_kind,
+            initiator,
+            notes: cell(7),
+            shares,
+        };
+        match parse_expense(&input, &calendar, ws.today) {
+            Ok(x) if row_errors.is_empty() => out.push((line, x)),
+            Ok(_) => {}
+            Err(found) => {
+                for f in found.0 {
+                    let column = column_of(f.field);
+                    // A cell already reported (unreadable date, unknown name) is not reported again
+                    // as empty.
+                    if row_errors.iter().any(|e: &RowError| e.column == column) {
+                        continue;
+                    }
+                    row_errors.push(RowError::new(line, column, f.message));
+                }
+            }
+        }
+        errors.extend(row_errors);
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(
+            columns.first_data_row + 1,
+            "日期",
+            "表中没有任何经费",
+        ));
+    }
+    (out, errors)
+}
+
+/// Records the expenses of a sheet, all or none: those who may record the group's expenses.
+/// Returns how many were recorded.
+pub async fn import_expenses(
+    w: &Writer<'_>,
+    ws: &OpenedGroup,
+    rows: &[Vec<String>],
+) -> Result<usize, ServiceError> {
+    if !may_record(w.by, ws) {
+        return Err(ServiceError::Forbidden);
+    }
+    let (parsed, mut errors) = parse_rows(rows, ws);
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.row);
+        return Err(ServiceError::Rows(errors));
+    }
+    let xs: Vec<NewExpense> = parsed.into_iter().map(|(_, x)| x).collect();
+    let ids = w
+        .store
+        .add_expenses(&w.actor(), w.now_ms, &ws.group().id, &xs)
+        .await?;
+    Ok(ids.len())
+}
