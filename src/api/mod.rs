@@ -142,6 +142,11 @@ operations! {
     update_coordinator,
     withdraw_coordinator,
     import_expenses [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
+    get_work_plan,
+    save_work_plan,
+    work_plan_revisions,
+    add_work_plan_files [DefaultBodyLimit::max(UPLOAD_LIMIT)],
+    remove_work_plan_file,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -64,6 +64,8 @@ pub enum AttachmentOwner {
     Agreement,
     /// A photo of a practice base.
     Base,
+    /// A file of the group's service work plan (四(二)).
+    WorkPlan,
 }
 
 impl AttachmentOwner {
@@ -71,13 +73,18 @@ impl AttachmentOwner {
         match self {
             AttachmentOwner::Agreement => "agreement",
             AttachmentOwner::Base => "base",
+            AttachmentOwner::WorkPlan => "work_plan",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AttachmentOwner::Agreement, AttachmentOwner::Base]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            AttachmentOwner::Agreement,
+            AttachmentOwner::Base,
+            AttachmentOwner::WorkPlan,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 }
 

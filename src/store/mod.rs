@@ -22,6 +22,7 @@ pub mod second_factor;
 mod sessions;
 pub mod team;
 mod users;
+pub mod work_plans;
 pub mod workbench;
 
 pub use audit::{

@@ -163,6 +163,16 @@ pub fn router() -> Router<AppState> {
             get(workspace::expense_import::import_form)
                 .post(workspace::expense_import::import_expenses),
         )
+        .route(
+            "/groups/{id}/work-plan",
+            get(workspace::work_plan::work_plan)
+                .post(workspace::work_plan::save_work_plan)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/groups/{id}/work-plan/files/{file}/remove",
+            get(workspace::work_plan::remove_file_form).post(workspace::work_plan::remove_file),
+        )
         .route("/matters", get(workspace::matters::matter_queue))
         .route(
             "/matters/export.xlsx",

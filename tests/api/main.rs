@@ -28,5 +28,6 @@ mod record_history;
 mod second_factor;
 mod store_concurrency;
 mod team;
+mod work_plan;
 mod workbench;
 mod workspace;

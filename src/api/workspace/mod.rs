@@ -10,6 +10,7 @@ pub mod expenses;
 pub mod matters;
 pub mod onsite;
 pub mod team;
+pub mod work_plan;
 
 pub use agreement::*;
 pub use bases::*;
@@ -19,6 +20,7 @@ pub use expenses::*;
 pub use matters::*;
 pub use onsite::*;
 pub use team::*;
+pub use work_plan::*;
 
 use super::{OrgRef, json_rejection};
 use crate::AppState;

@@ -12,6 +12,7 @@ pub mod expenses;
 pub mod matters;
 pub mod onsite;
 pub mod team;
+pub mod work_plan;
 
 use super::ServiceError;
 use super::access::{self, Viewer};

@@ -12,6 +12,7 @@ pub mod matters;
 pub mod member;
 pub mod onsite;
 pub mod team;
+pub mod work_plan;
 
 use super::pages::{Chrome, render};
 use crate::AppState;
@@ -41,7 +42,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 8] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 9] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -51,6 +52,7 @@ impl GroupHead {
             ("expenses", "/expenses", "经费"),
             ("matters", "/matters", "重大事项"),
             ("coordination", "/coordination", "协调小组"),
+            ("work_plan", "/work-plan", "服务方案"),
         ]
     }
 }
