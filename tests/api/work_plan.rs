@@ -118,7 +118,7 @@ async fn revisions_through_the_api_with_files_and_rights(app: TestApp) {
     assert_eq!(revs[1]["revision"], 1);
     assert!(revs[1]["content"].as_str().unwrap().contains("不少于 8 天"));
     assert_eq!(revs[1]["agreed_on"], "2026-01-15");
-    assert!(revs[0]["recorded_by"].as_str().unwrap().len() > 0);
+    assert_eq!(revs[1]["recorded_by"], "gdmu 测试");
 
     // Files: added (the text unchanged, no revision), removed; another group's user cannot.
     let add = |token: &str| {
