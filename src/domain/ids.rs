@@ -53,6 +53,10 @@ id_type!(
     BaseId,
     MatterId,
     ExpenseId,
+    MeetingId,
+    DecisionId,
+    AnnualPlanId,
+    PlanItemId,
 );
 
 /// The kind of record an attachment belongs to.
@@ -62,6 +66,8 @@ pub enum AttachmentOwner {
     Agreement,
     /// A photo of a practice base.
     Base,
+    /// A joint meeting's papers (minutes, sign-in sheet, photos).
+    Meeting,
 }
 
 impl AttachmentOwner {
@@ -69,13 +75,18 @@ impl AttachmentOwner {
         match self {
             AttachmentOwner::Agreement => "agreement",
             AttachmentOwner::Base => "base",
+            AttachmentOwner::Meeting => "meeting",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AttachmentOwner::Agreement, AttachmentOwner::Base]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            AttachmentOwner::Agreement,
+            AttachmentOwner::Base,
+            AttachmentOwner::Meeting,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 }
 

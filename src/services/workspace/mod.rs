@@ -5,9 +5,11 @@
 //! authorise and audit alike.
 
 pub mod agreement;
+pub mod annual_plans;
 pub mod bases;
 pub mod expenses;
 pub mod matters;
+pub mod meetings;
 pub mod onsite;
 pub mod team;
 

@@ -39,7 +39,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 7] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 9] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -48,6 +48,8 @@ impl GroupHead {
             ("bases", "/bases", "实践基地"),
             ("expenses", "/expenses", "经费"),
             ("matters", "/matters", "重大事项"),
+            ("meetings", "/meetings", "联席会议"),
+            ("annual-plan", "/annual-plan", "年度计划"),
         ]
     }
 }
@@ -272,6 +274,8 @@ pub async fn record_history(
         RecordKind::PracticeBase => ("bases", "/bases"),
         RecordKind::MajorMatter => ("matters", "/matters"),
         RecordKind::Expense => ("expenses", "/expenses"),
+        RecordKind::Meeting => ("meetings", "/meetings"),
+        RecordKind::AnnualPlanItem => ("annual-plan", "/annual-plan"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),
