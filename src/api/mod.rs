@@ -137,6 +137,20 @@ operations! {
     change_user_role,
     approve_user,
     reject_user,
+    list_meetings,
+    add_meeting,
+    get_meeting,
+    update_meeting,
+    withdraw_meeting,
+    confirm_attendance,
+    unconfirm_attendance,
+    add_decision,
+    update_decision,
+    get_annual_plan,
+    save_annual_plan,
+    add_plan_item,
+    update_plan_item,
+    withdraw_plan_item,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -3,16 +3,20 @@
 //! function as the web form, so validation, authorisation and audit are the browser's.
 
 pub mod agreement;
+pub mod annual_plans;
 pub mod bases;
 pub mod expenses;
 pub mod matters;
+pub mod meetings;
 pub mod onsite;
 pub mod team;
 
 pub use agreement::*;
+pub use annual_plans::*;
 pub use bases::*;
 pub use expenses::*;
 pub use matters::*;
+pub use meetings::*;
 pub use onsite::*;
 pub use team::*;
 

@@ -4,9 +4,11 @@
 //! group the user may not see, before anything else is read or written.
 
 pub mod agreement;
+pub mod annual_plans;
 pub mod bases;
 pub mod expenses;
 pub mod matters;
+pub mod meetings;
 pub mod member;
 pub mod onsite;
 pub mod team;
