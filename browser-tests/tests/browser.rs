@@ -187,8 +187,8 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     h.stop().await;
 }
 
-/// The eight group rules the overview judges, in its order.
-const GROUP_RULES: [&str; 8] = [
+/// The ten group rules the overview judges, in its order.
+const GROUP_RULES: [&str; 10] = [
     "agreement",
     "team-size",
     "team-captain",
@@ -196,6 +196,8 @@ const GROUP_RULES: [&str; 8] = [
     "team-title",
     "onsite",
     "base",
+    "meetings",
+    "annual-plan",
     "escalation",
 ];
 
@@ -219,8 +221,19 @@ impl Member {
     }
 }
 
-/// A school user records a year of group 4's work through the workspace pages alone, and the
-/// bureau then finds every rule of 2024 met (符合) on the group's overview.
+/// The 2024 annual-plan verdict on the group's overview: its badge and its row's text.
+async fn annual_plan_verdict(b: &support::Browser, group_path: &str) -> (String, String) {
+    b.goto(&format!("{group_path}?year=2024")).await;
+    b.wait_for("table.verdicts").await;
+    let row = b.find("table.verdicts tr[data-rule='annual-plan']").await;
+    let badge = row.find(Locator::Css("span.badge")).await.unwrap();
+    (badge.text().await.unwrap(), row.text().await.unwrap())
+}
+
+/// A school user records a year of group 4's work through the workspace pages alone — among it
+/// the 2024 annual plan and a joint meeting that adopts it, which turns the group page's
+/// annual-plan verdict 符合 — and the bureau then finds every rule of 2024 met (符合) on the
+/// group's overview.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
     let Some(h) = Harness::start().await else {
@@ -439,6 +452,80 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
         "{base}"
     );
     assert_eq!(b.class("#base-status").await, "badge met");
+
+    // 五(一): the annual-plan verdict of 2024 on the group page reads 不符合 (the year is over,
+    // no plan, no meeting) …
+    let (label, text) = annual_plan_verdict(&b, &group_path).await;
+    assert_eq!(label, "不符合", "{text}");
+    assert!(text.contains("尚未制定 2024 年度合作计划"), "{text}");
+    // … the school records the 2024 annual plan with one item and its target …
+    b.goto(&format!("{group_path}/annual-plan?year=2024")).await;
+    let form = "form[method=post][action$='/annual-plan/2024']";
+    b.fill(
+        &format!("{form} input[name=title]"),
+        "2024 年度校镇村合作计划",
+    )
+    .await;
+    b.submit(form).await;
+    assert_eq!(b.query().await, "year=2024&saved=plan_saved");
+    let form = "form[method=post][action$='/annual-plan/2024/items']";
+    b.select_label(&format!("{form} select[name=area]"), "3 深入融入人才兴镇")
+        .await;
+    b.fill(
+        &format!("{form} textarea[name=text]"),
+        "开展乡村医生适宜技术培训",
+    )
+    .await;
+    b.select_label(
+        &format!("{form} select[name=target_code]"),
+        "（领域 3）培训人数（人）",
+    )
+    .await;
+    b.fill(&format!("{form} input[name=target_amount]"), "120")
+        .await;
+    b.submit(form).await;
+    let items = b.text("#plan-items").await;
+    assert!(
+        items.contains("开展乡村医生适宜技术培训") && items.contains("培训人数 120 人"),
+        "{items}"
+    );
+    // … and two joint meetings of 2024, the first adopting the plan.
+    for (held_on, place, adopts) in [
+        ("2024-03-05", "塘厦镇人民政府会议室", true),
+        ("2024-09-10", "广东医科大学东莞校区", false),
+    ] {
+        b.goto(&format!("{group_path}/meetings?year=2024")).await;
+        let form = "form[method=post][action$='/meetings']";
+        b.set_date(&format!("{form} input[name=held_on]"), held_on)
+            .await;
+        b.fill(&format!("{form} input[name=place]"), place).await;
+        for org in ["塘厦镇", "凤凰岗社区", "广东医科大学", "东莞市电子科技学校"]
+        {
+            let checkbox = b.checkbox_labelled(form, "orgs", org).await;
+            b.tick(&checkbox).await;
+        }
+        b.fill(
+            &format!("{form} textarea[name=people]"),
+            "王校长，广东医科大学，副校长\n陈镇长，塘厦镇，镇长",
+        )
+        .await;
+        if adopts {
+            b.tick_at(&format!("{form} input[name=adopts_annual_plan]"))
+                .await;
+        }
+        b.submit(form).await;
+        assert!(
+            b.path()
+                .await
+                .starts_with(&format!("{group_path}/meetings/"))
+        );
+        assert!(b.assert_saved_notice().await.contains("联席会议已登记"));
+        let adopted = b.text("#adopts").await;
+        assert_eq!(adopted.contains("审议通过了本年度"), adopts, "{adopted}");
+    }
+    let (label, text) = annual_plan_verdict(&b, &group_path).await;
+    assert_eq!(label, "符合", "{text}");
+    assert!(text.contains("2024-03-05"), "{text}");
     b.sign_out().await;
 
     // The bureau opens the group's overview for 2024: every rule reads 符合.

@@ -147,6 +147,20 @@ operations! {
     work_plan_revisions,
     add_work_plan_files [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     remove_work_plan_file,
+    list_meetings,
+    add_meeting,
+    get_meeting,
+    update_meeting,
+    withdraw_meeting,
+    confirm_attendance,
+    unconfirm_attendance,
+    add_decision,
+    update_decision,
+    get_annual_plan,
+    save_annual_plan,
+    add_plan_item,
+    update_plan_item,
+    withdraw_plan_item,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -77,6 +77,20 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("work_plan.file_add", "上传服务工作方案附件"),
     ("work_plan.file_remove", "删除服务工作方案附件"),
     ("expense.import", "导入经费"),
+    ("meeting.create", "登记联席会议"),
+    ("meeting.update", "更正联席会议"),
+    ("meeting.withdraw", "撤回联席会议（误录）"),
+    ("meeting.papers_add", "上传会议材料"),
+    ("meeting.confirm_attendance", "确认参会"),
+    ("meeting.unconfirm_attendance", "撤销参会确认"),
+    ("meeting_decision.create", "记录会议决定"),
+    ("meeting_decision.update", "更正会议决定"),
+    ("meeting_decision.follow_up", "跟进会议决定落实情况"),
+    ("annual_plan.create", "建立年度合作计划"),
+    ("annual_plan.update", "修改年度合作计划"),
+    ("annual_plan_item.create", "新增年度计划事项"),
+    ("annual_plan_item.update", "更正年度计划事项"),
+    ("annual_plan_item.withdraw", "撤回年度计划事项（误录）"),
     ("backup.create", "备份数据"),
     ("backup.restore", "恢复数据"),
     ("view", "查看"),
@@ -99,6 +113,10 @@ const ENTITIES: &[(&str, &str)] = &[
     ("expense", "经费"),
     ("coordinator", "协调小组成员"),
     ("work_plan", "服务工作方案"),
+    ("meeting", "联席会议"),
+    ("meeting_decision", "会议决定"),
+    ("annual_plan", "年度合作计划"),
+    ("annual_plan_item", "年度计划事项"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
 ];
@@ -199,6 +217,30 @@ const FIELDS: &[(&str, &str)] = &[
     ("content", "服务内容和形式"),
     ("revision", "修订版次"),
     ("plan_title", "方案名称"),
+    ("held_on", "会议日期"),
+    ("place", "会议地点"),
+    ("people", "参会人员"),
+    ("agenda", "议程"),
+    ("minutes", "会议纪要"),
+    ("adopts_annual_plan", "审议通过年度计划"),
+    ("attendance_confirmed", "确认参会单位"),
+    ("decisions", "会议决定"),
+    ("text", "内容"),
+    ("project_id", "关联项目"),
+    ("plan_item_id", "关联计划事项"),
+    ("owner_org_id", "责任单位"),
+    ("owner_text", "责任人"),
+    ("due_on", "完成期限"),
+    ("decision_status", "落实情况"),
+    ("follow_up", "跟进说明"),
+    ("followed_up_in", "跟进会议"),
+    ("meeting_id", "所属会议"),
+    ("year", "年度"),
+    ("area", "合作领域"),
+    ("target_code", "目标指标"),
+    ("target_amount", "目标数值"),
+    ("year_end_status", "年终完成情况"),
+    ("year_end_note", "年终说明"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
@@ -280,6 +322,10 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                     .iter()
                     .find(|(c, _)| c == s)
                     .map(|(_, l)| *l),
+                "decision_status" => super::meeting::DecisionStatus::parse(s)
+                    .map(super::meeting::DecisionStatus::label),
+                "year_end_status" => super::annual_plan::YearEndStatus::parse(s)
+                    .map(super::annual_plan::YearEndStatus::label),
                 "expense_kind" => super::expense::EXPENSE_KINDS
                     .iter()
                     .find(|(c, _)| c == s)

@@ -5,8 +5,10 @@
 //! - A year is over after 31 December Asia/Shanghai; until then it is judged as of today.
 //! - Deadline rules (the agreement) are judged in the year that holds the deadline; a late
 //!   signing is not held against later years.
-//! - Annual rules (team, on-site service, base, and the meetings and reports to come) apply from
-//!   the plan's first year of operation; the year before is for signing and setting up (二).
+//! - Annual rules (team, on-site service, base, joint meetings, the annual plan, and the reports
+//!   to come) apply from the plan's first year of operation; the year before is for signing and
+//!   setting up (二). Meetings and the annual plan are met as soon as they are; short while the
+//!   year runs they are 未到期, short when it is over 不符合.
 //! - Team rules over a past year count the days the team fell short; within the plan's grace
 //!   days the year is met. For the running year they judge the team as it stands today.
 //! - "Can it still be met?": a rule not yet due that can no longer be met in time reads
@@ -17,7 +19,7 @@
 //! - A rule with nothing to judge (the title rule on a team with no ordinary members) reads
 //!   [`Status::NothingToJudge`] (无可判断), never 符合; see that status for why not 不符合.
 
-use crate::domain::facts::{GroupFacts, SchoolFact, TeamSpell};
+use crate::domain::facts::{GroupFacts, MeetingFact, SchoolFact, TeamSpell};
 use crate::domain::ids::OrgId;
 use crate::domain::org::MemberRole;
 use crate::domain::plan::Plan;
@@ -29,7 +31,7 @@ use jiff::civil::Date;
 use std::collections::BTreeSet;
 
 /// The group rules the evaluator judges so far, in the order pages show them.
-pub const GROUP_RULES: [RuleId; 8] = [
+pub const GROUP_RULES: [RuleId; 10] = [
     RuleId::Agreement,
     RuleId::TeamSize,
     RuleId::TeamCaptain,
@@ -37,19 +39,23 @@ pub const GROUP_RULES: [RuleId; 8] = [
     RuleId::TeamTitle,
     RuleId::Onsite,
     RuleId::Base,
+    RuleId::Meetings,
+    RuleId::AnnualPlan,
     RuleId::Escalation,
 ];
 
 /// The annual rules among them (SPEC §5): from the plan's first year of operation, while the
 /// group is active. The agreement is a deadline rule and escalation judges each matter as it is
 /// reported, so neither is one.
-pub const ANNUAL_RULES: [RuleId; 6] = [
+pub const ANNUAL_RULES: [RuleId; 8] = [
     RuleId::TeamSize,
     RuleId::TeamCaptain,
     RuleId::TeamVice,
     RuleId::TeamTitle,
     RuleId::Onsite,
     RuleId::Base,
+    RuleId::Meetings,
+    RuleId::AnnualPlan,
 ];
 
 /// A calendar year as asked about on `today`.
@@ -163,6 +169,23 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
                 v.push(rules::check_onsite(&onsite, year, window));
                 let opened: Vec<Date> = g.bases.iter().map(|b| b.opened_on).collect();
                 v.push(rules::check_base(&opened, to, plan.rules.bases_min));
+                // 五(一): the year's meetings (dated in it; a meeting of another year adopts
+                // nothing for this one), against the plan's number pro-rated for the group's
+                // part of the year.
+                let held = meetings_in(g, &p);
+                let required = rules::pro_rated(
+                    year,
+                    g.calendar.started_on,
+                    g.calendar.ended_on,
+                    plan.rules.meetings_min,
+                );
+                v.push(rules::check_meetings(&held, year, required, closed));
+                v.push(rules::check_annual_plan(
+                    year,
+                    g.annual_plans.contains(&year),
+                    &held,
+                    closed,
+                ));
                 v
             }
             // Ended before it began (a pairing withdrawn at once): nothing applies.
@@ -202,6 +225,18 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
         verdicts,
         onsite,
     }
+}
+
+/// The group's joint meetings held in the year, by date.
+pub fn meetings_in(g: &GroupFacts, p: &YearView) -> Vec<MeetingFact> {
+    let mut held: Vec<MeetingFact> = g
+        .meetings
+        .iter()
+        .filter(|m| (p.first..=p.last).contains(&m.held_on))
+        .cloned()
+        .collect();
+    held.sort_by_key(|m| m.held_on);
+    held
 }
 
 /// The days of the year the group was active up to `as_of` (both inclusive), if any.

@@ -58,6 +58,14 @@ pub struct MatterFact {
     pub reported_on: Date,
 }
 
+/// A joint meeting held in the period (五(一)): its date and whether it adopted its own year's
+/// annual cooperation plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingFact {
+    pub held_on: Date,
+    pub adopts_annual_plan: bool,
+}
+
 /// Everything the group rules read about one group. On-site entries are those overlapping the
 /// period loaded; the rest is the group's whole dated history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +81,10 @@ pub struct GroupFacts {
     pub bases: Vec<BaseFact>,
     /// Major matters raised in the period loaded.
     pub matters: Vec<MatterFact>,
+    /// Joint meetings held in the period loaded, by date.
+    pub meetings: Vec<MeetingFact>,
+    /// The years of the period loaded that have an annual cooperation plan.
+    pub annual_plans: Vec<i16>,
 }
 
 impl GroupFacts {
@@ -91,6 +103,8 @@ impl GroupFacts {
             onsite: Vec::new(),
             bases: Vec::new(),
             matters: Vec::new(),
+            meetings: Vec::new(),
+            annual_plans: Vec::new(),
         }
     }
 }

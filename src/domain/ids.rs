@@ -55,6 +55,10 @@ id_type!(
     ExpenseId,
     CoordinatorId,
     WorkPlanId,
+    MeetingId,
+    DecisionId,
+    AnnualPlanId,
+    PlanItemId,
 );
 
 /// The kind of record an attachment belongs to.
@@ -66,6 +70,8 @@ pub enum AttachmentOwner {
     Base,
     /// A file of the group's service work plan (四(二)).
     WorkPlan,
+    /// A joint meeting's papers (minutes, sign-in sheet, photos).
+    Meeting,
 }
 
 impl AttachmentOwner {
@@ -74,6 +80,7 @@ impl AttachmentOwner {
             AttachmentOwner::Agreement => "agreement",
             AttachmentOwner::Base => "base",
             AttachmentOwner::WorkPlan => "work_plan",
+            AttachmentOwner::Meeting => "meeting",
         }
     }
 
@@ -82,6 +89,7 @@ impl AttachmentOwner {
             AttachmentOwner::Agreement,
             AttachmentOwner::Base,
             AttachmentOwner::WorkPlan,
+            AttachmentOwner::Meeting,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)

@@ -2,6 +2,7 @@
 //! A reader learns the plan here.
 
 pub mod agreement;
+pub mod annual_plan;
 pub mod audit_labels;
 pub mod base;
 pub mod coordination;
@@ -11,6 +12,7 @@ pub mod facts;
 pub mod group;
 pub mod ids;
 pub mod matter;
+pub mod meeting;
 pub mod money;
 pub mod onsite;
 pub mod org;

@@ -1,7 +1,7 @@
 //! The rules of the plan as pure functions: facts in, verdict out. No database, no clock —
 //! the period asked about comes in as an argument, so the compliance matrix can reuse them.
 
-use crate::domain::facts::{MatterFact, OnsiteFact};
+use crate::domain::facts::{MatterFact, MeetingFact, OnsiteFact};
 use crate::domain::org::MemberRole;
 use crate::domain::plan::Month;
 use crate::domain::team::{TeamRole, Title};
@@ -454,6 +454,12 @@ pub fn required_onsite_days(
     active_to: Option<Date>,
     min_days: u32,
 ) -> u32 {
+    pro_rated(year, active_from, active_to, min_days)
+}
+
+/// An annual minimum for a group active only part of `year`, pro-rated by its active days and
+/// rounded up (on-site days, joint meetings). `active_to` is exclusive.
+pub fn pro_rated(year: i16, active_from: Date, active_to: Option<Date>, min: u32) -> u32 {
     let (first, last) = year_bounds(year);
     let start = active_from.max(first);
     let end = active_to
@@ -465,7 +471,7 @@ pub fn required_onsite_days(
     }
     let active = days_between(start, end) + 1;
     let in_year = days_between(first, last) + 1;
-    ((min_days as i64 * active + in_year - 1) / in_year) as u32
+    ((min as i64 * active + in_year - 1) / in_year) as u32
 }
 
 pub fn onsite_progress(
@@ -638,6 +644,83 @@ pub fn check_base(opened: &[Date], as_of: Date, min: u32) -> Verdict {
             format!("已建实践基地 {n} 个，少于 {min} 个"),
         )
     }
+}
+
+/// 五(一) "每年至少召开2次联席会议": the meetings held in the year against the plan's number,
+/// pro-rated like the on-site days for a group active only part of the year (rounded up). Met as
+/// soon as the number is reached; short while the year (or the group's part of it) runs, it is
+/// not yet due; short once it is over, not met.
+pub fn check_meetings(held: &[MeetingFact], year: i16, required: u32, closed: bool) -> Verdict {
+    let n = held.len();
+    let dates = held
+        .iter()
+        .map(|m| m.held_on.to_string())
+        .collect::<Vec<_>>()
+        .join("、");
+    let when = if dates.is_empty() {
+        String::new()
+    } else {
+        format!("（{dates}）")
+    };
+    if n >= required as usize {
+        return verdict(
+            RuleId::Meetings,
+            Status::Met,
+            format!("{year} 年度召开联席会议 {n} 次{when}，不少于 {required} 次"),
+        );
+    }
+    if closed {
+        verdict(
+            RuleId::Meetings,
+            Status::NotMet,
+            format!("本年度召开联席会议 {n} 次{when}，少于 {required} 次"),
+        )
+    } else {
+        verdict(
+            RuleId::Meetings,
+            Status::NotYetDue,
+            format!(
+                "本年度已召开联席会议 {n} 次{when}，还需召开 {} 次（要求不少于 {required} 次）",
+                required as usize - n
+            ),
+        )
+    }
+}
+
+/// 五(一) "审议年度合作计划": the year's annual cooperation plan exists and a joint meeting held
+/// in that year adopted it (a meeting of another year does not count: the caller passes only the
+/// year's meetings). Short while the year runs, not yet due; once it is over, not met.
+pub fn check_annual_plan(
+    year: i16,
+    plan_exists: bool,
+    held: &[MeetingFact],
+    closed: bool,
+) -> Verdict {
+    let adopted: Vec<Date> = held
+        .iter()
+        .filter(|m| m.adopts_annual_plan)
+        .map(|m| m.held_on)
+        .collect();
+    let problem = match (plan_exists, adopted.first()) {
+        (true, Some(d)) => {
+            return verdict(
+                RuleId::AnnualPlan,
+                Status::Met,
+                format!("{year} 年度合作计划已由 {d} 召开的联席会议审议通过"),
+            );
+        }
+        (true, None) => format!("{year} 年度合作计划已制定，尚未经本年度的联席会议审议通过"),
+        (false, Some(d)) => {
+            format!("{d} 的联席会议记为审议通过年度计划，但尚未录入 {year} 年度合作计划")
+        }
+        (false, None) => format!("尚未制定 {year} 年度合作计划，也没有联席会议审议通过"),
+    };
+    let status = if closed {
+        Status::NotMet
+    } else {
+        Status::NotYetDue
+    };
+    verdict(RuleId::AnnualPlan, status, problem)
 }
 
 /// 五(一) "重大事项需及时向市'百千万工程'指挥部报告": every matter raised in the year reached HQ

@@ -237,6 +237,34 @@ pub fn require_matter_receiver(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Hq])
 }
 
+/// 五(一): whether the user may record, correct and withdraw the group's joint meetings, their
+/// decisions and its annual cooperation plans: the group's school and town users while their
+/// organisation is a member (the coordination group's schools and towns run the meetings).
+pub fn may_record_meetings(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
+    matches!(viewer.role, Role::School | Role::Town)
+        && group
+            .members
+            .iter()
+            .any(|m| m.org_id == viewer.org_id && m.active_on(today))
+}
+
+/// Whether the user may confirm (or undo the confirmation of) their organisation's attendance
+/// at a meeting: a school, town or village user of an organisation the meeting lists as
+/// attending, while it is a member of the group.
+pub fn may_confirm_attendance(
+    viewer: &Viewer,
+    group: &GroupRow,
+    today: Date,
+    attending: &[OrgId],
+) -> bool {
+    matches!(viewer.role, Role::School | Role::Town | Role::Village)
+        && attending.contains(&viewer.org_id)
+        && group
+            .members
+            .iter()
+            .any(|m| m.org_id == viewer.org_id && m.active_on(today))
+}
+
 /// Whether the user sees a team member's full phone number: the bureau and the member's own
 /// organisation; everyone else sees it masked.
 pub fn sees_full_phone(viewer: &Viewer, member_org: &OrgId) -> bool {

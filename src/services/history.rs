@@ -22,10 +22,12 @@ pub enum RecordKind {
     MajorMatter,
     Expense,
     Coordinator,
+    Meeting,
+    AnnualPlanItem,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
@@ -33,6 +35,8 @@ impl RecordKind {
         RecordKind::MajorMatter,
         RecordKind::Expense,
         RecordKind::Coordinator,
+        RecordKind::Meeting,
+        RecordKind::AnnualPlanItem,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -45,6 +49,8 @@ impl RecordKind {
             RecordKind::MajorMatter => "major_matter",
             RecordKind::Expense => "expense",
             RecordKind::Coordinator => "coordinator",
+            RecordKind::Meeting => "meeting",
+            RecordKind::AnnualPlanItem => "annual_plan_item",
         }
     }
 
@@ -58,6 +64,8 @@ impl RecordKind {
             RecordKind::MajorMatter => "重大事项",
             RecordKind::Expense => "经费",
             RecordKind::Coordinator => "协调小组成员",
+            RecordKind::Meeting => "联席会议",
+            RecordKind::AnnualPlanItem => "年度计划事项",
         }
     }
 
@@ -75,6 +83,8 @@ impl RecordKind {
             RecordKind::MajorMatter => "major_matters",
             RecordKind::Expense => "expenses",
             RecordKind::Coordinator => "coordinators",
+            RecordKind::Meeting => "meetings",
+            RecordKind::AnnualPlanItem => "annual_plan_items",
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{Backend, GroupRow, Store};
 use crate::domain::facts::{
-    AgreementFact, BaseFact, GroupFacts, MatterFact, OnsiteFact, SchoolFact, TeamSpell,
+    AgreementFact, BaseFact, GroupFacts, MatterFact, MeetingFact, OnsiteFact, SchoolFact, TeamSpell,
 };
 use crate::domain::group::Membership;
 use crate::domain::ids::{GroupId, OrgId, PlanId, TeamMemberId};
@@ -72,6 +72,8 @@ struct RecordItems {
     onsite: Option<String>,
     bases: Option<String>,
     matters: Option<String>,
+    meetings: Option<String>,
+    annual_plans: Option<String>,
 }
 
 impl Store {
@@ -85,6 +87,25 @@ impl Store {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for v in leading {
             q = q.bind(v.clone());
+        }
+        if let GroupSet::Ids(ids) = set {
+            for id in ids {
+                q = q.bind(id.as_str());
+            }
+        }
+        q.fetch_all(&self.pool).await
+    }
+
+    /// Like [`Self::fetch`], with the leading binds as integers (years).
+    async fn fetch_years(
+        &self,
+        sql: String,
+        leading: &[String],
+        set: GroupSet<'_>,
+    ) -> sqlx::Result<Vec<AnyRow>> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in leading {
+            q = q.bind(v.parse::<i64>().unwrap_or_default());
         }
         if let GroupSet::Ids(ids) = set {
             for id in ids {
@@ -220,7 +241,7 @@ impl Store {
     }
 
     /// The aggregate expressions of the record tables, over the rows of one group each.
-    fn record_aggregates(&self) -> [String; 5] {
+    fn record_aggregates(&self) -> [String; 7] {
         // On-site entries: dates, 0/1 and comma-separated ids, all written by the app.
         let concat = match self.backend() {
             Backend::Sqlite => "group_concat",
@@ -238,6 +259,8 @@ impl Store {
             ),
             self.json_rows("b.name, b.opened_on"),
             self.json_rows("m.summary, m.raised_on, m.reported_on"),
+            self.json_rows("j.held_on, j.adopts_annual_plan"),
+            self.json_rows("y.year"),
         ]
     }
 
@@ -250,7 +273,7 @@ impl Store {
         first: Date,
         last: Date,
     ) -> sqlx::Result<HashMap<String, RecordItems>> {
-        let [agreements, team, onsite, bases, matters] = self.record_aggregates();
+        let [agreements, team, onsite, bases, matters, meetings, plans] = self.record_aggregates();
         let agreements = format!(
             "select a.group_id, {agreements} as items
              from agreements a left join agreement_parties p on p.agreement_id = a.id{}
@@ -277,22 +300,39 @@ impl Store {
              group by m.group_id",
             filter(set, "m.group_id", 3, "and")
         );
+        let meetings = format!(
+            "select j.group_id, {meetings} as items from meetings j
+             where j.held_on <= $1 and j.held_on >= $2{}
+             group by j.group_id",
+            filter(set, "j.group_id", 3, "and")
+        );
+        let plans = format!(
+            "select y.group_id, {plans} as items from annual_plans y
+             where y.year <= $1 and y.year >= $2{}
+             group by y.group_id",
+            filter(set, "y.group_id", 3, "and")
+        );
         let days = [last.to_string(), first.to_string()];
-        let (agreements, team, onsite, bases, matters) = tokio::try_join!(
+        let years = [last.year().to_string(), first.year().to_string()];
+        let (agreements, team, onsite, bases, matters, meetings, plans) = tokio::try_join!(
             self.fetch(agreements, &[], set),
             self.fetch(team, &[], set),
             self.fetch(onsite, &days, set),
             self.fetch(bases, &[], set),
             self.fetch(matters, &days, set),
+            self.fetch(meetings, &days, set),
+            self.fetch_years(plans, &years, set),
         )?;
         let mut out: HashMap<String, RecordItems> = HashMap::new();
         type Slot = fn(&mut RecordItems) -> &mut Option<String>;
-        let columns: [(Vec<AnyRow>, Slot); 5] = [
+        let columns: [(Vec<AnyRow>, Slot); 7] = [
             (agreements, |r| &mut r.agreements),
             (team, |r| &mut r.team),
             (onsite, |r| &mut r.onsite),
             (bases, |r| &mut r.bases),
             (matters, |r| &mut r.matters),
+            (meetings, |r| &mut r.meetings),
+            (plans, |r| &mut r.annual_plans),
         ];
         for (rows, slot) in columns {
             for r in rows {
@@ -310,7 +350,7 @@ impl Store {
         first: Date,
         last: Date,
     ) -> sqlx::Result<RecordItems> {
-        let [agreements, team, onsite, bases, matters] = self.record_aggregates();
+        let [agreements, team, onsite, bases, matters, meetings, plans] = self.record_aggregates();
         let sql = format!(
             "select
                (select {agreements} from agreements a left join agreement_parties p on p.agreement_id = a.id
@@ -320,12 +360,18 @@ impl Store {
                 where e.group_id = $1 and e.date_from <= $2 and e.date_to >= $3) as onsite,
                (select {bases} from practice_bases b where b.group_id = $1) as bases,
                (select {matters} from major_matters m
-                where m.group_id = $1 and m.raised_on <= $2 and m.raised_on >= $3) as matters"
+                where m.group_id = $1 and m.raised_on <= $2 and m.raised_on >= $3) as matters,
+               (select {meetings} from meetings j
+                where j.group_id = $1 and j.held_on <= $2 and j.held_on >= $3) as meetings,
+               (select {plans} from annual_plans y
+                where y.group_id = $1 and y.year <= $4 and y.year >= $5) as annual_plans"
         );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(group.as_str())
             .bind(last.to_string())
             .bind(first.to_string())
+            .bind(i64::from(last.year()))
+            .bind(i64::from(first.year()))
             .fetch_one(&self.pool)
             .await?;
         Ok(RecordItems {
@@ -334,6 +380,8 @@ impl Store {
             onsite: r.try_get("onsite")?,
             bases: r.try_get("bases")?,
             matters: r.try_get("matters")?,
+            meetings: r.try_get("meetings")?,
+            annual_plans: r.try_get("annual_plans")?,
         })
     }
 
@@ -458,5 +506,17 @@ fn attach_records(g: &mut GroupFacts, items: RecordItems) -> sqlx::Result<()> {
             reported_on: parse_date(&reported_on)?,
         });
     }
+
+    let mut meetings: Vec<(String, i64)> = json(items.meetings.as_deref())?;
+    meetings.sort();
+    for (held_on, adopts) in meetings {
+        g.meetings.push(MeetingFact {
+            held_on: parse_date(&held_on)?,
+            adopts_annual_plan: adopts != 0,
+        });
+    }
+    let plans: Vec<(i64,)> = json(items.annual_plans.as_deref())?;
+    g.annual_plans = plans.into_iter().map(|(y,)| y as i16).collect();
+    g.annual_plans.sort_unstable();
     Ok(())
 }

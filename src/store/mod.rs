@@ -2,6 +2,7 @@
 //! PostgreSQL, one migrations folder per backend with the same file names.
 
 pub mod agreements;
+pub mod annual_plans;
 pub mod attachments;
 mod audit;
 pub mod bases;
@@ -12,6 +13,7 @@ pub mod files;
 mod groups;
 pub mod hashing;
 pub mod matters;
+pub mod meetings;
 pub mod onsite;
 mod ops;
 mod orgs;

@@ -199,6 +199,71 @@ pub fn router() -> Router<AppState> {
             get(workspace::expenses::withdraw_form).post(workspace::expenses::withdraw_expense),
         )
         .route(
+            "/groups/{id}/meetings",
+            get(workspace::meetings::list_meetings).post(workspace::meetings::add_meeting),
+        )
+        .route(
+            "/groups/{id}/meetings/export.xlsx",
+            get(workspace::meetings::export_meetings),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}",
+            get(workspace::meetings::get_meeting),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}/edit",
+            get(workspace::meetings::edit_form).post(workspace::meetings::update_meeting),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}/withdraw",
+            get(workspace::meetings::withdraw_form).post(workspace::meetings::withdraw_meeting),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}/attendance",
+            post(workspace::meetings::confirm_attendance),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}/attendance/undo",
+            post(workspace::meetings::unconfirm_attendance),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}/decisions",
+            post(workspace::meetings::add_decision),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}/follow-up/{decision}",
+            post(workspace::meetings::follow_up),
+        )
+        .route(
+            "/groups/{id}/meetings/{meeting}/papers",
+            post(workspace::meetings::add_papers).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/groups/{id}/annual-plan",
+            get(workspace::annual_plans::get_plan),
+        )
+        .route(
+            "/groups/{id}/annual-plan/{year}",
+            post(workspace::annual_plans::save_plan),
+        )
+        .route(
+            "/groups/{id}/annual-plan/{year}/export.xlsx",
+            get(workspace::annual_plans::export_plan),
+        )
+        .route(
+            "/groups/{id}/annual-plan/{year}/items",
+            post(workspace::annual_plans::add_item),
+        )
+        .route(
+            "/groups/{id}/annual-plan/{year}/items/{item}/edit",
+            get(workspace::annual_plans::edit_form).post(workspace::annual_plans::update_item),
+        )
+        .route(
+            "/groups/{id}/annual-plan/{year}/items/{item}/withdraw",
+            get(workspace::annual_plans::withdraw_form)
+                .post(workspace::annual_plans::withdraw_item),
+        )
+        .route(
             "/groups/{id}/records/{kind}/{record}/history",
             get(workspace::record_history),
         )

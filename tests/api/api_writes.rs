@@ -244,6 +244,36 @@ async fn a_school_meets_every_rule_through_the_api(app: TestApp) {
     );
     assert_eq!(bases[0]["photos"][0]["content_type"], "image/png");
 
+    // 五(一): the 2024 annual plan, and two joint meetings of 2024, the first adopting it.
+    expect(
+        send(
+            &app,
+            &t,
+            Method::PUT,
+            &format!("{base}/annual-plans/2024"),
+            json!({"notes": "医教融合、驻村服务"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    for (held_on, adopts) in [("2024-02-26", true), ("2024-10-15", false)] {
+        expect(
+            send(
+                &app,
+                &t,
+                Method::POST,
+                &format!("{base}/meetings"),
+                json!({"held_on": held_on, "place": "塘厦镇人民政府",
+                       "attending_org_ids": [g.university, g.town, g.village],
+                       "adopts_annual_plan": adopts}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+
     let checks = expect(
         app.api_get(&t, &format!("{base}/checks?year=2024")).await,
         StatusCode::OK,
@@ -261,6 +291,8 @@ async fn a_school_meets_every_rule_through_the_api(app: TestApp) {
             "team-title",
             "onsite",
             "base",
+            "meetings",
+            "annual-plan",
             "escalation"
         ])
     );
@@ -282,6 +314,8 @@ async fn a_school_meets_every_rule_through_the_api(app: TestApp) {
     assert_eq!(audited(&app, "team_member.create", "gdmu").await, 6);
     assert_eq!(audited(&app, "onsite.create", "gdmu").await, 2);
     assert_eq!(audited(&app, "base.create", "gdmu").await, 1);
+    assert_eq!(audited(&app, "meeting.create", "gdmu").await, 2);
+    assert_eq!(audited(&app, "annual_plan.create", "gdmu").await, 1);
 
     // The members on site kept on each entry (what the rules count) are those of the join table
     // (what the pages list).

@@ -19,6 +19,7 @@ mod facts;
 mod forgiving;
 mod imports;
 mod matters;
+mod meetings;
 mod objects;
 mod onsite;
 mod openapi;

@@ -236,12 +236,17 @@ async fn the_bare_preset_has_nothing_unmet_in_2023(app: TestApp) {
             .await
             .unwrap();
         let checks = body["checks"].as_array().unwrap();
-        assert_eq!(checks.len(), 8, "group {number}");
+        assert_eq!(checks.len(), 10, "group {number}");
         for c in checks {
             assert_ne!(c["status"], "not_met", "group {number}: {c}");
         }
         let team = checks.iter().find(|c| c["id"] == "team-size").unwrap();
         assert_eq!(team["status"], "not_applicable");
+        // 五(一): meetings and the annual plan are annual rules, from 2024 too.
+        for rule in ["meetings", "annual-plan"] {
+            let c = checks.iter().find(|c| c["id"] == rule).unwrap();
+            assert_eq!(c["status"], "not_applicable", "group {number}: {c}");
+        }
         assert_eq!(team["title"], "服务工作队不少于 6 人");
     }
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;

@@ -347,6 +347,9 @@ async fn the_bureau_counts_groups_by_status_and_the_list_filters_by_them(app: Te
     assert_eq!(count("team-title", "nothing_to_judge"), 8);
     assert_eq!(count("team-title", "met"), 0);
     assert_eq!(count("onsite", "not_yet_due"), 8);
+    // No meeting held, no plan made yet in the running year: not yet due, not unmet.
+    assert_eq!(count("meetings", "not_yet_due"), 8);
+    assert_eq!(count("annual-plan", "not_yet_due"), 8);
 
     let web = app.web_client("admin", ADMIN_PASSWORD).await;
     let home = page(&app, &web, "/").await;

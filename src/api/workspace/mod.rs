@@ -3,21 +3,25 @@
 //! function as the web form, so validation, authorisation and audit are the browser's.
 
 pub mod agreement;
+pub mod annual_plans;
 pub mod bases;
 pub mod coordination;
 pub mod expense_import;
 pub mod expenses;
 pub mod matters;
+pub mod meetings;
 pub mod onsite;
 pub mod team;
 pub mod work_plan;
 
 pub use agreement::*;
+pub use annual_plans::*;
 pub use bases::*;
 pub use coordination::*;
 pub use expense_import::*;
 pub use expenses::*;
 pub use matters::*;
+pub use meetings::*;
 pub use onsite::*;
 pub use team::*;
 pub use work_plan::*;
@@ -117,11 +121,11 @@ pub async fn download_file(
 
 /// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
 /// oldest first, for callers who may see its group. `kind` is agreement, team_member,
-/// onsite_entry, practice_base, expense or major_matter.
+/// onsite_entry, practice_base, expense, major_matter, meeting or annual_plan_item.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Group id (UUID)"),
-        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense or major_matter"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense, major_matter, meeting or annual_plan_item"),
         ("record" = String, Path, description = "The record's id"),
     ),
     responses(

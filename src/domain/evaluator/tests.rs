@@ -140,6 +140,12 @@ fn complete(o: &Orgs) -> GroupFacts {
         members: vec![g.team[0].id.clone()],
         confirmed: false,
     }];
+    // 五(一): two joint meetings, the first adopting the year's plan.
+    g.meetings = vec![
+        meeting(date(2024, 2, 20), true),
+        meeting(date(2024, 9, 10), false),
+    ];
+    g.annual_plans = vec![2024];
     g
 }
 
@@ -854,4 +860,117 @@ fn escalation_judges_the_matters_raised_in_the_year() {
     let v = evaluate_group(&plan(), &g, 2023, date(2023, 12, 30));
     assert_eq!(status(&v, RuleId::TeamSize), Status::NotApplicable);
     assert_eq!(status(&v, RuleId::Escalation), Status::NotMet);
+}
+
+// ------------------------------------------------------------------------ meetings, annual plan
+
+fn meeting(on: Date, adopts: bool) -> crate::domain::facts::MeetingFact {
+    crate::domain::facts::MeetingFact {
+        held_on: on,
+        adopts_annual_plan: adopts,
+    }
+}
+
+#[test]
+fn one_meeting_on_31_december_and_one_on_1_january_are_one_a_year() {
+    let o = orgs();
+    let mut g = complete(&o);
+    g.meetings = vec![
+        meeting(date(2024, 6, 1), false),
+        meeting(date(2024, 12, 31), false),
+        meeting(date(2025, 1, 1), false),
+    ];
+    // 2024 is over: two meetings, met.
+    let v = evaluate_group(&plan(), &g, 2024, date(2025, 3, 1));
+    assert_eq!(status(&v, RuleId::Meetings), Status::Met);
+    assert!(reason(&v, RuleId::Meetings).contains("召开联席会议 2 次"));
+    // 2025 is over with only the meeting of 1 January: not met, in words.
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 1));
+    assert_eq!(status(&v, RuleId::Meetings), Status::NotMet);
+    assert!(
+        reason(&v, RuleId::Meetings).contains("本年度召开联席会议 1 次")
+            && reason(&v, RuleId::Meetings).contains("少于 2 次"),
+        "{}",
+        reason(&v, RuleId::Meetings)
+    );
+    // On 31 December 2025 the year still runs: one short is not yet due.
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 12, 31));
+    assert_eq!(status(&v, RuleId::Meetings), Status::NotYetDue);
+    assert!(reason(&v, RuleId::Meetings).contains("还需召开 1 次"));
+    // Met as soon as the second meeting is held, long before the year ends.
+    g.meetings.push(meeting(date(2025, 3, 1), false));
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 3, 2));
+    assert_eq!(status(&v, RuleId::Meetings), Status::Met);
+    // None at all in a past year.
+    let v = evaluate_group(&plan(), &g, 2026, date(2027, 1, 1));
+    assert_eq!(status(&v, RuleId::Meetings), Status::NotMet);
+    assert!(reason(&v, RuleId::Meetings).contains("本年度召开联席会议 0 次，少于 2 次"));
+}
+
+#[test]
+fn meetings_and_the_annual_plan_are_not_judged_in_the_setting_up_year() {
+    let o = orgs();
+    let g = group(&o);
+    let v = evaluate_group(&plan(), &g, 2023, date(2024, 6, 1));
+    for rule in [RuleId::Meetings, RuleId::AnnualPlan] {
+        assert_eq!(status(&v, rule), Status::NotApplicable, "{rule}");
+        assert!(reason(&v, rule).contains("自 2024 年起检查"), "{rule}");
+    }
+}
+
+#[test]
+fn the_meetings_a_group_active_part_of_the_year_needs_are_pro_rated_up() {
+    let o = orgs();
+    let starting = |on: Date| {
+        let mut g = complete(&o);
+        g.calendar.started_on = on;
+        for m in &mut g.calendar.members {
+            m.from = on;
+        }
+        g.meetings = vec![meeting(date(2025, 9, 1), false)];
+        evaluate_group(&plan(), &g, 2025, date(2026, 1, 5))
+    };
+    // From 1 August: 2 × 153/365 = 0.84, rounded up to 1.
+    let v = starting(date(2025, 8, 1));
+    assert_eq!(status(&v, RuleId::Meetings), Status::Met);
+    assert!(reason(&v, RuleId::Meetings).contains("不少于 1 次"));
+    // From 1 July: 2 × 184/365 = 1.01, rounded up to 2 (as the on-site days are).
+    let v = starting(date(2025, 7, 1));
+    assert_eq!(status(&v, RuleId::Meetings), Status::NotMet);
+    assert!(reason(&v, RuleId::Meetings).contains("少于 2 次"));
+}
+
+#[test]
+fn the_annual_plan_needs_a_meeting_of_its_own_year_to_adopt_it() {
+    let o = orgs();
+    let mut g = complete(&o);
+    g.annual_plans = vec![2025];
+    // Adopted at a meeting on 31 December 2024: that meeting is 2024's, not 2025's.
+    g.meetings = vec![meeting(date(2024, 12, 31), true)];
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 2, 1));
+    assert_eq!(status(&v, RuleId::AnnualPlan), Status::NotMet);
+    assert!(
+        reason(&v, RuleId::AnnualPlan).contains("尚未经本年度的联席会议审议通过"),
+        "{}",
+        reason(&v, RuleId::AnnualPlan)
+    );
+    // 2024 has the adopting meeting but no plan of its own.
+    let v = evaluate_group(&plan(), &g, 2024, date(2025, 2, 1));
+    assert_eq!(status(&v, RuleId::AnnualPlan), Status::NotMet);
+    assert!(reason(&v, RuleId::AnnualPlan).contains("尚未录入 2024 年度合作计划"));
+    // A meeting on 1 January 2025 that adopts it: met, and at once (the year still runs).
+    g.meetings.push(meeting(date(2025, 1, 1), true));
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 1, 2));
+    assert_eq!(status(&v, RuleId::AnnualPlan), Status::Met);
+    assert!(reason(&v, RuleId::AnnualPlan).contains("2025-01-01"));
+    // A meeting that did not adopt it counts for the meetings rule only.
+    g.meetings = vec![meeting(date(2025, 5, 1), false)];
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 6, 1));
+    assert_eq!(status(&v, RuleId::AnnualPlan), Status::NotYetDue);
+    // No plan, no meeting, the year over.
+    g.annual_plans.clear();
+    g.meetings.clear();
+    let v = evaluate_group(&plan(), &g, 2025, date(2026, 1, 1));
+    assert_eq!(status(&v, RuleId::AnnualPlan), Status::NotMet);
+    assert!(reason(&v, RuleId::AnnualPlan).contains("尚未制定 2025 年度合作计划"));
 }

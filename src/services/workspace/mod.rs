@@ -5,11 +5,13 @@
 //! authorise and audit alike.
 
 pub mod agreement;
+pub mod annual_plans;
 pub mod bases;
 pub mod coordination;
 pub mod expense_import;
 pub mod expenses;
 pub mod matters;
+pub mod meetings;
 pub mod onsite;
 pub mod team;
 pub mod work_plan;

@@ -4,11 +4,13 @@
 //! group the user may not see, before anything else is read or written.
 
 pub mod agreement;
+pub mod annual_plans;
 pub mod bases;
 pub mod coordination;
 pub mod expense_import;
 pub mod expenses;
 pub mod matters;
+pub mod meetings;
 pub mod member;
 pub mod onsite;
 pub mod team;
@@ -42,7 +44,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 9] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 11] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -53,6 +55,8 @@ impl GroupHead {
             ("matters", "/matters", "重大事项"),
             ("coordination", "/coordination", "协调小组"),
             ("work_plan", "/work-plan", "服务方案"),
+            ("meetings", "/meetings", "联席会议"),
+            ("annual-plan", "/annual-plan", "年度计划"),
         ]
     }
 }
@@ -278,6 +282,8 @@ pub async fn record_history(
         RecordKind::MajorMatter => ("matters", "/matters"),
         RecordKind::Expense => ("expenses", "/expenses"),
         RecordKind::Coordinator => ("coordination", "/coordination"),
+        RecordKind::Meeting => ("meetings", "/meetings"),
+        RecordKind::AnnualPlanItem => ("annual-plan", "/annual-plan"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),
