@@ -68,6 +68,14 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("expense.create", "登记经费"),
     ("expense.update", "更正经费"),
     ("expense.withdraw", "撤回经费（误录）"),
+    ("project.create", "登记合作项目"),
+    ("project.update", "更正合作项目"),
+    ("project.withdraw", "撤回合作项目（误录）"),
+    ("project.file_add", "上传合作项目附件"),
+    ("project.file_remove", "删除合作项目附件"),
+    ("project_update.create", "登记项目进展"),
+    ("project_update.update", "更正项目进展"),
+    ("project_update.withdraw", "撤回项目进展（误录）"),
     ("backup.create", "备份数据"),
     ("backup.restore", "恢复数据"),
     ("view", "查看"),
@@ -88,6 +96,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("practice_base", "实践基地"),
     ("major_matter", "重大事项"),
     ("expense", "经费"),
+    ("project", "合作项目"),
+    ("project_update", "项目进展"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
 ];
@@ -181,6 +191,21 @@ const FIELDS: &[(&str, &str)] = &[
     ("initiator_org_id", "发起单位"),
     ("shares", "分担比例"),
     ("percent", "比例"),
+    ("project_title", "项目名称"),
+    ("area", "合作领域"),
+    ("lead_org_id", "牵头单位"),
+    ("partners", "合作方"),
+    ("starts_on", "开始日期"),
+    ("ends_on", "结束日期"),
+    ("project_status", "项目状态"),
+    ("purchased", "购买服务"),
+    ("buyer_org_id", "购买方"),
+    ("contract_fen", "合同金额"),
+    ("happened_on", "日期"),
+    ("update_summary", "进展情况"),
+    ("students", "参与学生"),
+    ("figures", "成果指标"),
+    ("project_id", "所属项目"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
@@ -212,7 +237,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
         return n;
     }
     // An amount in fen reads as yuan; a list of cost shares as "单位 50.00%".
-    if field == "amount_fen"
+    if (field == "amount_fen" || field == "contract_fen")
         && let Some(fen) = v.as_i64()
     {
         return super::money::show_yuan(fen);
@@ -266,6 +291,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                     .iter()
                     .find(|(c, _)| c == s)
                     .map(|(_, l)| *l),
+                "project_status" => super::project::ProjectStatus::parse(s).map(|p| p.label()),
                 _ => None,
             };
             label.map(str::to_string).unwrap_or_else(|| s.clone())

@@ -53,6 +53,8 @@ id_type!(
     BaseId,
     MatterId,
     ExpenseId,
+    ProjectId,
+    ProjectUpdateId,
 );
 
 /// The kind of record an attachment belongs to.
@@ -62,6 +64,8 @@ pub enum AttachmentOwner {
     Agreement,
     /// A photo of a practice base.
     Base,
+    /// A document or photo of a cooperation project.
+    Project,
 }
 
 impl AttachmentOwner {
@@ -69,11 +73,16 @@ impl AttachmentOwner {
         match self {
             AttachmentOwner::Agreement => "agreement",
             AttachmentOwner::Base => "base",
+            AttachmentOwner::Project => "project",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AttachmentOwner::Agreement, AttachmentOwner::Base]
+        [
+            AttachmentOwner::Agreement,
+            AttachmentOwner::Base,
+            AttachmentOwner::Project,
+        ]
             .into_iter()
             .find(|o| o.as_str() == s)
     }

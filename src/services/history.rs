@@ -21,16 +21,20 @@ pub enum RecordKind {
     PracticeBase,
     MajorMatter,
     Expense,
+    Project,
+    ProjectUpdate,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
         RecordKind::PracticeBase,
         RecordKind::MajorMatter,
         RecordKind::Expense,
+        RecordKind::Project,
+        RecordKind::ProjectUpdate,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -42,6 +46,8 @@ impl RecordKind {
             RecordKind::PracticeBase => "practice_base",
             RecordKind::MajorMatter => "major_matter",
             RecordKind::Expense => "expense",
+            RecordKind::Project => "project",
+            RecordKind::ProjectUpdate => "project_update",
         }
     }
 
@@ -54,6 +60,8 @@ impl RecordKind {
             RecordKind::PracticeBase => "实践基地",
             RecordKind::MajorMatter => "重大事项",
             RecordKind::Expense => "经费",
+            RecordKind::Project => "合作项目",
+            RecordKind::ProjectUpdate => "项目进展",
         }
     }
 
@@ -70,6 +78,8 @@ impl RecordKind {
             RecordKind::PracticeBase => "practice_bases",
             RecordKind::MajorMatter => "major_matters",
             RecordKind::Expense => "expenses",
+            RecordKind::Project => "projects",
+            RecordKind::ProjectUpdate => "project_updates",
         }
     }
 }

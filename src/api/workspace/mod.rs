@@ -111,11 +111,11 @@ pub async fn download_file(
 
 /// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
 /// oldest first, for callers who may see its group. `kind` is agreement, team_member,
-/// onsite_entry, practice_base, expense or major_matter.
+/// onsite_entry, practice_base, expense, major_matter, project or project_update.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Group id (UUID)"),
-        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense or major_matter"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense, major_matter, project or project_update"),
         ("record" = String, Path, description = "The record's id"),
     ),
     responses(

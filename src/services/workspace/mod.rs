@@ -9,6 +9,7 @@ pub mod bases;
 pub mod expenses;
 pub mod matters;
 pub mod onsite;
+pub mod projects;
 pub mod team;
 
 use super::ServiceError;

@@ -272,6 +272,7 @@ pub async fn record_history(
         RecordKind::PracticeBase => ("bases", "/bases"),
         RecordKind::MajorMatter => ("matters", "/matters"),
         RecordKind::Expense => ("expenses", "/expenses"),
+        RecordKind::Project | RecordKind::ProjectUpdate => ("projects", "/projects"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),
