@@ -137,6 +137,15 @@ operations! {
     change_user_role,
     approve_user,
     reject_user,
+    list_projects,
+    add_project,
+    get_project,
+    update_project,
+    withdraw_project,
+    add_project_update,
+    update_project_update,
+    withdraw_project_update,
+    list_all_projects,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -7,6 +7,7 @@ pub mod bases;
 pub mod expenses;
 pub mod matters;
 pub mod onsite;
+pub mod projects;
 pub mod team;
 
 pub use agreement::*;
@@ -14,6 +15,7 @@ pub use bases::*;
 pub use expenses::*;
 pub use matters::*;
 pub use onsite::*;
+pub use projects::*;
 pub use team::*;
 
 use super::{OrgRef, json_rejection};
