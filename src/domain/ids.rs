@@ -83,8 +83,8 @@ impl AttachmentOwner {
             AttachmentOwner::Base,
             AttachmentOwner::Project,
         ]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 }
 

@@ -129,7 +129,10 @@ impl NewProject {
 
 fn check_len(errors: &mut FieldErrors, field: &'static str, text: &str, max: usize) {
     if text.chars().count() > max {
-        errors.push(field, format!("不能超过 {max} 个字符（现有 {}）", text.chars().count()));
+        errors.push(
+            field,
+            format!("不能超过 {max} 个字符（现有 {}）", text.chars().count()),
+        );
     }
 }
 
@@ -209,7 +212,12 @@ pub fn parse_project(
                 None
             }
             Some(org) => match starts_on {
-                Some(d) if !group.members.iter().any(|m| m.org_id == org && m.active_on(d)) => {
+                Some(d)
+                    if !group
+                        .members
+                        .iter()
+                        .any(|m| m.org_id == org && m.active_on(d)) =>
+                {
                     errors.push(
                         "牵头单位",
                         format!("{d} 该单位不是本组成员；请选择项目开始时的成员单位"),
@@ -240,21 +248,22 @@ pub fn parse_project(
                     errors.push("购买方", "请从列表中选择本组的镇街或村(社区)");
                     None
                 }
-                Some(org) => match starts_on {
-                    Some(d) if !group.is_place_on(&org, d) => {
-                        errors.push(
+                Some(org) => {
+                    match starts_on {
+                        Some(d) if !group.is_place_on(&org, d) => {
+                            errors.push(
                             "购买方",
                             format!("{d} 该单位不是本组的镇街或村(社区)；购买方须为本组的镇街或村(社区)"),
                         );
-                        None
+                            None
+                        }
+                        _ => Some(org),
                     }
-                    _ => Some(org),
-                },
+                }
             }
         };
-        let contract = errors.take(
-            Fen::parse_yuan(&input.contract).map_err(|m| FieldError::new("合同金额", m)),
-        );
+        let contract = errors
+            .take(Fen::parse_yuan(&input.contract).map_err(|m| FieldError::new("合同金额", m)));
         buyer
             .zip(contract)
             .map(|(buyer_org_id, contract)| Purchase {
@@ -569,8 +578,13 @@ mod tests {
                 .map(|(c, v)| (c.to_string(), v.to_string()))
                 .collect(),
         };
-        let ok = parse_update(&upd(&[("collective_income", "1200.50")]), area4, start, today)
-            .unwrap();
+        let ok = parse_update(
+            &upd(&[("collective_income", "1200.50")]),
+            area4,
+            start,
+            today,
+        )
+        .unwrap();
         assert_eq!(ok.figures, vec![("collective_income".to_string(), 120_050)]);
         assert_eq!(ok.students, 3);
         let e = parse_update(&upd(&[("collective_income", "1.234")]), area4, start, today);
@@ -593,8 +607,7 @@ mod tests {
             let e = parse_update(&upd(&[("people_trained", bad)]), area3, start, today);
             assert_eq!(fields(e), vec!["成果指标"], "{bad}");
         }
-        let e = parse_update(&upd(&[("collective_income", "5")]), area3, start, today)
-            .unwrap_err();
+        let e = parse_update(&upd(&[("collective_income", "5")]), area3, start, today).unwrap_err();
         assert!(e.0[0].message.contains("collective_income"), "{e}");
         assert!(e.0[0].message.contains("people_trained（培训人数）"), "{e}");
         // Zero adds nothing; dates between the start and today; students a whole number.

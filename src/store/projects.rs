@@ -10,14 +10,16 @@ use super::files::CheckedFile;
 use super::rows::{date, decode_err, opt_date};
 use super::{GroupScope, Store, StoreError};
 use crate::domain::FieldError;
-use crate::domain::ids::{AttachmentId, AttachmentOwner, GroupId, OrgId, ProjectId, ProjectUpdateId};
+use crate::domain::ids::{
+    AttachmentId, AttachmentOwner, GroupId, OrgId, ProjectId, ProjectUpdateId,
+};
 use crate::domain::money::Fen;
 use crate::domain::project::{NewProject, NewUpdate, ProjectStatus, Purchase};
 use jiff::civil::Date;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone)]
 pub struct ProjectRow {
@@ -373,10 +375,13 @@ impl Store {
         for r in &counts {
             let area: i64 = r.try_get("area")?;
             let area = area as u8;
-            by_area.entry(area).or_insert_with(|| AreaTotal {
-                area,
-                ..Default::default()
-            }).projects = r.try_get("n")?;
+            by_area
+                .entry(area)
+                .or_insert_with(|| AreaTotal {
+                    area,
+                    ..Default::default()
+                })
+                .projects = r.try_get("n")?;
         }
         for r in &sums {
             let area: i64 = r.try_get("area")?;
@@ -546,12 +551,11 @@ impl Store {
                 before.updates
             )));
         }
-        let expenses: i64 =
-            sqlx::query("select count(*) as n from expenses where project_id = $1")
-                .bind(id.as_str())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
+        let expenses: i64 = sqlx::query("select count(*) as n from expenses where project_id = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
         if expenses > 0 {
             return Err(StoreError::Conflict(format!(
                 "有 {expenses} 笔经费记在该项目下，不能撤回；请先在经费中更正这些记录的所属项目"
@@ -587,10 +591,7 @@ impl Store {
     }
 
     /// The project's progress updates, newest first, each with its figures.
-    pub async fn list_project_updates(
-        &self,
-        project: &ProjectId,
-    ) -> sqlx::Result<Vec<UpdateRow>> {
+    pub async fn list_project_updates(&self, project: &ProjectId) -> sqlx::Result<Vec<UpdateRow>> {
         let mut conn = self.pool.acquire().await?;
         updates_of(&mut conn, project, None).await
     }

@@ -440,7 +440,10 @@ impl ProjectRequest {
     }
 }
 
-fn require_record(user: &crate::http::auth::Viewer, ws: &crate::services::workspace::OpenedGroup) -> Result<(), ApiError> {
+fn require_record(
+    user: &crate::http::auth::Viewer,
+    ws: &crate::services::workspace::OpenedGroup,
+) -> Result<(), ApiError> {
     if projects::may_record(user, ws) {
         Ok(())
     } else {

@@ -4,9 +4,7 @@
 //! export writes and the import reads. The group's schools and towns (and the bureau) write, as
 //! for expenses; everyone who sees the group reads.
 
-use super::{
-    OpenedGroup, Upload, Writer, check_uploads, remove_unreferenced, write_with_files,
-};
+use super::{OpenedGroup, Upload, Writer, check_uploads, remove_unreferenced, write_with_files};
 use crate::domain::ids::{AttachmentId, ProjectId, ProjectUpdateId};
 use crate::domain::plan::{OutcomeField, Plan};
 use crate::domain::project::{
@@ -211,10 +209,7 @@ pub async fn list_all_projects(
 }
 
 /// The project's progress updates, newest first.
-pub async fn updates(
-    store: &Store,
-    project: &ProjectRow,
-) -> Result<Vec<UpdateRow>, ServiceError> {
+pub async fn updates(store: &Store, project: &ProjectRow) -> Result<Vec<UpdateRow>, ServiceError> {
     Ok(store.list_project_updates(&project.id).await?)
 }
 
@@ -587,7 +582,8 @@ pub async fn import_projects(
             figures: Vec::new(),
         };
         let mut any = false;
-        if let Err(m) = crate::domain::project::parse_count("参与学生", &update_input.students) {
+        if let Err(m) = crate::domain::project::parse_count("参与学生", &update_input.students)
+        {
             row_errors.push(RowError::new(line, COLUMNS[11], m));
         } else if crate::domain::project::parse_count("参与学生", &update_input.students)
             .unwrap_or(0)

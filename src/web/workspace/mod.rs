@@ -9,6 +9,7 @@ pub mod expenses;
 pub mod matters;
 pub mod member;
 pub mod onsite;
+pub mod projects;
 pub mod team;
 
 use super::pages::{Chrome, render};
@@ -39,7 +40,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 7] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 8] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -48,6 +49,7 @@ impl GroupHead {
             ("bases", "/bases", "实践基地"),
             ("expenses", "/expenses", "经费"),
             ("matters", "/matters", "重大事项"),
+            ("projects", "/projects", "合作项目"),
         ]
     }
 }
