@@ -271,6 +271,19 @@ pub fn parse_project(
                 contract,
             })
     } else {
+        // A buyer or a contract belongs to a purchased service only: said, not silently dropped.
+        if !input.buyer.trim().is_empty() {
+            errors.push(
+                "购买方",
+                "只有购买服务的项目填写购买方；请勾选购买服务，或留空",
+            );
+        }
+        if !input.contract.trim().is_empty() {
+            errors.push(
+                "合同金额",
+                "只有购买服务的项目填写合同金额；请勾选购买服务，或留空",
+            );
+        }
         None
     };
     match (area, starts_on, status, lead) {
@@ -557,8 +570,14 @@ mod tests {
         i.buyer = ids[2].to_string();
         i.lead = ids[2].to_string();
         assert_eq!(fields(parse_project(&i, &p, &g)), vec!["牵头单位"]);
-        // Not a purchase: no buyer needed, a town may lead.
+        // Not a purchase: a town may lead; a buyer or contract typed anyway is pointed out.
         i.purchased = false;
+        assert_eq!(
+            fields(parse_project(&i, &p, &g)),
+            vec!["购买方", "合同金额"]
+        );
+        i.buyer.clear();
+        i.contract.clear();
         assert!(parse_project(&i, &p, &g).unwrap().purchase.is_none());
     }
 
