@@ -951,7 +951,80 @@ async fn export_and_import_round_trip(app: TestApp) {
     assert_eq!(sorted(again), sorted(good));
 }
 
+/// 四(二) meets 三: an expense may name one of the group's projects, never another group's.
+async fn an_expense_may_belong_to_a_project(app: TestApp) {
+    let c = cast(&app).await;
+    let g = c.g.id.clone();
+    let p = api_add(&app, &c.token, &g, training(&c)).await;
+    let expense = |project: &str| {
+        json!({"spent_on": "2026-05-01", "amount": "300", "payer_org_id": c.g.university,
+               "kind": "transport", "project_id": project})
+    };
+    let r = send(
+        &app,
+        &c.token,
+        Method::POST,
+        &format!("/api/v1/groups/{g}/expenses"),
+        expense(&p),
+    )
+    .await;
+    expect(r, StatusCode::CREATED).await;
+    // Another group's project (group 2's school records one there).
+    let g2 = app.group_id(2).await;
+    let r = app
+        .api_get(&c.outsider_token, &format!("/api/v1/groups/{g2}"))
+        .await;
+    let g2_school = expect(r, StatusCode::OK).await["members"]["university"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut theirs = training(&c);
+    theirs["lead_org_id"] = json!(g2_school);
+    let other = api_add(&app, &c.outsider_token, &g2, theirs).await;
+    let r = send(
+        &app,
+        &c.token,
+        Method::POST,
+        &format!("/api/v1/groups/{g}/expenses"),
+        expense(&other),
+    )
+    .await;
+    let body = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(fields(&body), vec!["所属项目"]);
+    let r = app
+        .api_get(&c.token, &format!("/api/v1/groups/{g}/expenses"))
+        .await;
+    let list = expect(r, StatusCode::OK).await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["project"]["title"], "电子技能培训");
+    let html = app
+        .get_with(&c.school, &format!("/groups/{g}/expenses"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("所属项目") && html.contains("电子技能培训（2026-02-01）"));
+    let r = app
+        .get_with(&c.school, &format!("/groups/{g}/expenses/export.xlsx"))
+        .await;
+    let rows = xiaodi::imports::read_sheet(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(rows[0].last().unwrap(), "所属项目");
+    assert_eq!(rows[1].last().unwrap(), "电子技能培训");
+    // A project with an expense is not withdrawn under it.
+    let r = send(
+        &app,
+        &c.token,
+        Method::DELETE,
+        &format!("{}/{p}", path(&g)),
+        json!(null),
+    )
+    .await;
+    let body = expect(r, StatusCode::CONFLICT).await;
+    assert!(body["message"].as_str().unwrap().contains("经费"), "{body}");
+}
+
 on_both!(
+    an_expense_may_belong_to_a_project,
     projects_are_recorded_listed_filtered_and_totalled,
     figures_and_contract_values_are_checked,
     only_the_groups_schools_and_towns_write,
