@@ -1023,7 +1023,100 @@ async fn an_expense_may_belong_to_a_project(app: TestApp) {
     assert!(body["message"].as_str().unwrap().contains("经费"), "{body}");
 }
 
+/// 三(一) 师生团队: an on-site entry counts the students who went along (form, API, list, export).
+async fn onsite_entries_count_students(app: TestApp) {
+    let c = cast(&app).await;
+    let g = c.g.id.clone();
+    let r = post_form(
+        &app,
+        &c.school,
+        &format!("/groups/{g}/team"),
+        &[
+            ("person_name", "王队长"),
+            ("org_id", c.g.university.as_str()),
+            ("role", "captain"),
+            ("title", "senior"),
+            ("joined_on", "2026-01-10"),
+            ("phone", "13800131234"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let member = app
+        .text(
+            "select id from team_members where person_name = '王队长'",
+            &[],
+        )
+        .await;
+    let entry = |students: Value, day: &str| {
+        json!({"date_from": day, "place_org_id": c.g.village, "member_ids": [member],
+               "content": "村庄调研", "students": students})
+    };
+    let onsite = format!("/api/v1/groups/{g}/onsite");
+    let r = send(
+        &app,
+        &c.token,
+        Method::POST,
+        &onsite,
+        entry(json!(-1), "2026-05-01"),
+    )
+    .await;
+    assert_eq!(
+        fields(&expect(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        vec!["参与学生"]
+    );
+    let r = send(
+        &app,
+        &c.token,
+        Method::POST,
+        &onsite,
+        entry(json!(3), "2026-05-01"),
+    )
+    .await;
+    expect(r, StatusCode::CREATED).await;
+    let r = post_form(
+        &app,
+        &c.school,
+        &format!("/groups/{g}/onsite"),
+        &[
+            ("date_from", "2026-05-02"),
+            ("place", c.g.village.as_str()),
+            ("members", member.as_str()),
+            ("content", "入户走访"),
+            ("students", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.api_get(&c.token, &format!("{onsite}?year=2026")).await;
+    let list = expect(r, StatusCode::OK).await;
+    let counts: Vec<i64> = list["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["students"].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts, vec![3, 5]);
+    let html = app
+        .get_with(&c.school, &format!("/groups/{g}/onsite?year=2026"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<td data-label=\"参与学生\">5</td>"));
+    let r = app
+        .get_with(
+            &c.school,
+            &format!("/groups/{g}/onsite/export.xlsx?year=2026"),
+        )
+        .await;
+    let rows = xiaodi::imports::read_sheet(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(rows[0].last().unwrap(), "参与学生");
+    assert_eq!(rows[1].last().unwrap(), "3");
+}
+
 on_both!(
+    onsite_entries_count_students,
     an_expense_may_belong_to_a_project,
     projects_are_recorded_listed_filtered_and_totalled,
     figures_and_contract_values_are_checked,
