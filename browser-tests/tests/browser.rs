@@ -691,3 +691,65 @@ async fn a_turned_down_form_opens_at_its_errors() {
     b.close().await;
     h.stop().await;
 }
+
+/// 合作项目: a school records a project of area 3, adds one progress update with its outcome
+/// figures (the fields of the plan file's area 3), and sees them summed on the project page and
+/// in the tab's totals per area.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_records_a_project_and_sees_its_figures_totalled() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.add_user("gdmu", "张老师", "广东医科大学", "school").await;
+    let b = h.browser(1280, 900).await;
+    b.goto("/login").await;
+    b.sign_in("gdmu", PASSWORD).await;
+    b.goto("/groups").await;
+    b.follow("第 4 组").await;
+    b.wait_for("dl.facts").await;
+    // The group's tab (the navigation's 合作项目 is the list across groups).
+    let group_path = b.path().await;
+    b.goto(&format!("{group_path}/projects")).await;
+    let form = "form[method=post][action$='/projects']";
+    b.wait_for(form).await;
+    b.fill("#f-title", "电子技能培训").await;
+    b.select_value("#f-area", "3").await;
+    b.select_value("#f-status", "active").await;
+    b.select_label("#f-lead", "广东医科大学").await;
+    b.set_date("#f-starts_on", "2024-03-01").await;
+    b.submit(form).await;
+    assert!(b.assert_saved_notice().await.contains("合作项目已登记"));
+    assert!(b.text("main h2").await.contains("电子技能培训"));
+
+    // One progress update: the area's figures are asked for by the plan's labels.
+    let update = "form[method=post][action$='/updates']";
+    b.fill("#f-summary", "第一期电工技能培训").await;
+    b.fill("#f-students", "6").await;
+    let labels = b.text(&format!("{update} fieldset")).await;
+    assert!(
+        labels.contains("培训人数（人）") && labels.contains("培训场次（场）"),
+        "{labels}"
+    );
+    b.fill("#f-figures", "40").await;
+    b.fill("#f-figure-training_sessions", "2").await;
+    b.submit(update).await;
+    assert!(b.assert_saved_notice().await.contains("项目进展已登记"));
+    let figures = b.text("#project-figures").await;
+    assert!(
+        figures.contains("培训人数") && figures.contains("40"),
+        "{figures}"
+    );
+    let progress = b.text("table.progress").await;
+    assert!(
+        progress.contains("培训人数 40 人；培训场次 2 场"),
+        "{progress}"
+    );
+
+    // The tab's totals per area.
+    b.follow("返回项目列表").await;
+    let totals = b.text("#totals-area").await;
+    assert!(totals.contains("培训人数 40 人"), "{totals}");
+    assert!(b.text("table.projects").await.contains("电子技能培训"));
+    b.close().await;
+    h.stop().await;
+}

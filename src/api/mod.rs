@@ -161,6 +161,15 @@ operations! {
     add_plan_item,
     update_plan_item,
     withdraw_plan_item,
+    list_projects,
+    add_project,
+    get_project,
+    update_project,
+    withdraw_project,
+    add_project_update,
+    update_project_update,
+    withdraw_project_update,
+    list_all_projects,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

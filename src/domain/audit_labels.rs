@@ -91,6 +91,14 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("annual_plan_item.create", "新增年度计划事项"),
     ("annual_plan_item.update", "更正年度计划事项"),
     ("annual_plan_item.withdraw", "撤回年度计划事项（误录）"),
+    ("project.create", "登记合作项目"),
+    ("project.update", "更正合作项目"),
+    ("project.withdraw", "撤回合作项目（误录）"),
+    ("project.file_add", "上传合作项目附件"),
+    ("project.file_remove", "删除合作项目附件"),
+    ("project_update.create", "登记项目进展"),
+    ("project_update.update", "更正项目进展"),
+    ("project_update.withdraw", "撤回项目进展（误录）"),
     ("backup.create", "备份数据"),
     ("backup.restore", "恢复数据"),
     ("view", "查看"),
@@ -117,6 +125,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("meeting_decision", "会议决定"),
     ("annual_plan", "年度合作计划"),
     ("annual_plan_item", "年度计划事项"),
+    ("project", "合作项目"),
+    ("project_update", "项目进展"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
 ];
@@ -241,6 +251,20 @@ const FIELDS: &[(&str, &str)] = &[
     ("target_amount", "目标数值"),
     ("year_end_status", "年终完成情况"),
     ("year_end_note", "年终说明"),
+    ("project_title", "项目名称"),
+    ("lead_org_id", "牵头单位"),
+    ("partners", "合作方"),
+    ("starts_on", "开始日期"),
+    ("ends_on", "结束日期"),
+    ("project_status", "项目状态"),
+    ("purchased", "购买服务"),
+    ("buyer_org_id", "购买方"),
+    ("contract_fen", "合同金额"),
+    ("happened_on", "日期"),
+    ("update_summary", "进展情况"),
+    ("students", "参与学生"),
+    ("figures", "成果指标"),
+    ("project_id", "所属项目"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
@@ -272,7 +296,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
         return n;
     }
     // An amount in fen reads as yuan; a list of cost shares as "单位 50.00%".
-    if field == "amount_fen"
+    if (field == "amount_fen" || field == "contract_fen")
         && let Some(fen) = v.as_i64()
     {
         return super::money::show_yuan(fen);
@@ -330,6 +354,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                     .iter()
                     .find(|(c, _)| c == s)
                     .map(|(_, l)| *l),
+                "project_status" => super::project::ProjectStatus::parse(s).map(|p| p.label()),
                 _ => None,
             };
             label.map(str::to_string).unwrap_or_else(|| s.clone())

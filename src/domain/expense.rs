@@ -4,7 +4,7 @@
 //! (谁发起、谁负责); only where a party 确有困难 do the parties agree shares.
 
 use super::group::GroupCalendar;
-use super::ids::OrgId;
+use super::ids::{OrgId, ProjectId};
 use super::money::{Fen, WHOLE, parse_percent, show_percent, split_fen};
 use super::{FieldError, FieldErrors, parse_date};
 use jiff::civil::Date;
@@ -50,6 +50,8 @@ pub struct ExpenseInput {
     pub notes: String,
     /// Only when the parties agreed to share; rows with an empty percentage are ignored.
     pub shares: Vec<ShareInput>,
+    /// The group's project it belongs to (its id), if any.
+    pub project: String,
 }
 
 /// One party's agreed share with the fen it bears.
@@ -74,6 +76,8 @@ pub struct NewExpense {
     pub initiator_org_id: Option<OrgId>,
     pub notes: String,
     pub shares: Vec<Share>,
+    /// The cooperation project it was spent on; the service checks it is the group's.
+    pub project_id: Option<ProjectId>,
 }
 
 impl NewExpense {
@@ -91,6 +95,7 @@ impl NewExpense {
                 "org_id": s.org_id.as_str(),
                 "percent": show_percent(s.basis_points),
             })).collect::<Vec<_>>(),
+            "project_id": self.project_id.as_ref().map(ProjectId::as_str),
         })
     }
 }
@@ -163,6 +168,16 @@ pub fn parse_expense(
         &input.initiator,
         (kind == "major_activity").then_some("重大活动须填写发起单位（谁发起、谁负责）"),
     );
+    let project = match input.project.trim() {
+        "" => None,
+        p => {
+            let id = ProjectId::parse(p);
+            if id.is_none() {
+                errors.push("所属项目", "请从列表中选择本组的合作项目，或不选");
+            }
+            id
+        }
+    };
     let notes = input.notes.trim();
     if notes.chars().count() > MAX_NOTES_CHARS {
         errors.push("备注", format!("不能超过 {MAX_NOTES_CHARS} 个字符"));
@@ -248,6 +263,7 @@ pub fn parse_expense(
                         fen,
                     })
                     .collect(),
+                project_id: project,
             })
         }
         _ => Err(errors),

@@ -59,6 +59,8 @@ id_type!(
     DecisionId,
     AnnualPlanId,
     PlanItemId,
+    ProjectId,
+    ProjectUpdateId,
 );
 
 /// The kind of record an attachment belongs to.
@@ -72,6 +74,8 @@ pub enum AttachmentOwner {
     WorkPlan,
     /// A joint meeting's papers (minutes, sign-in sheet, photos).
     Meeting,
+    /// A document or photo of a cooperation project.
+    Project,
 }
 
 impl AttachmentOwner {
@@ -81,6 +85,7 @@ impl AttachmentOwner {
             AttachmentOwner::Base => "base",
             AttachmentOwner::WorkPlan => "work_plan",
             AttachmentOwner::Meeting => "meeting",
+            AttachmentOwner::Project => "project",
         }
     }
 
@@ -90,6 +95,7 @@ impl AttachmentOwner {
             AttachmentOwner::Base,
             AttachmentOwner::WorkPlan,
             AttachmentOwner::Meeting,
+            AttachmentOwner::Project,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)

@@ -19,6 +19,7 @@ pub mod org;
 pub mod pairing;
 pub mod password;
 pub mod plan;
+pub mod project;
 pub mod region;
 pub mod rules;
 pub mod sheet;

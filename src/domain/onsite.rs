@@ -25,6 +25,8 @@ pub struct OnsiteEntryInput {
     pub content: String,
     /// Team member ids.
     pub members: Vec<String>,
+    /// Students who went along (三(一) 师生团队), a whole number; empty is 0.
+    pub students: String,
 }
 
 /// An entry whose values are typed (as read from a sheet) but not yet checked.
@@ -35,6 +37,7 @@ pub struct OnsiteEntryDraft {
     pub place_org_id: OrgId,
     pub content: String,
     pub member_ids: Vec<TeamMemberId>,
+    pub students: i64,
 }
 
 /// An entry that passed every check that needs no database.
@@ -45,9 +48,15 @@ pub struct NewOnsiteEntry {
     place_org_id: OrgId,
     content: String,
     member_ids: Vec<TeamMemberId>,
+    students: i64,
 }
 
 impl NewOnsiteEntry {
+    /// Students who went along (三(一) 师生团队).
+    pub fn students(&self) -> i64 {
+        self.students
+    }
+
     pub fn date_from(&self) -> Date {
         self.date_from
     }
@@ -123,6 +132,12 @@ pub fn parse_onsite_entry(
             })
             .collect::<Result<Vec<_>, _>>(),
     );
+    let students = errors
+        .take(
+            super::project::parse_count("参与学生", &input.students)
+                .map_err(|m| FieldError::new("参与学生", m)),
+        )
+        .unwrap_or(0);
     match (date_from, date_to, place_org_id, member_ids) {
         (Some(date_from), Some(date_to), Some(place_org_id), Some(member_ids)) => {
             let draft = OnsiteEntryDraft {
@@ -131,6 +146,7 @@ pub fn parse_onsite_entry(
                 place_org_id,
                 content: input.content.clone(),
                 member_ids,
+                students,
             };
             match check_onsite_entry(draft, group, today) {
                 Ok(e) if errors.is_empty() => Ok(e),
@@ -206,6 +222,7 @@ pub fn check_onsite_entry(
         place_org_id: e.place_org_id,
         content: e.content.trim().to_string(),
         member_ids,
+        students: e.students,
     })
 }
 
@@ -236,6 +253,7 @@ mod tests {
             place_org_id: village.clone(),
             content: " 调研 ".into(),
             member_ids: vec![TeamMemberId::new()],
+            students: 0,
         }
     }
 
@@ -264,10 +282,11 @@ mod tests {
             place: "x".into(),
             content: String::new(),
             members: vec![],
+            students: "-3".into(),
         };
         let errs = parse_onsite_entry(&input, &group(&v), Date::constant(2026, 6, 15)).unwrap_err();
         let fields: Vec<_> = errs.0.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["开始日期", "服务地点", "服务内容"]);
+        assert_eq!(fields, ["开始日期", "服务地点", "参与学生", "服务内容"]);
     }
 
     #[test]

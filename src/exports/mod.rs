@@ -10,15 +10,24 @@ pub struct Table {
 }
 
 pub fn to_xlsx(table: &Table) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    write_xlsx(&table.sheet, &table.headers, &table.rows)
+}
+
+/// A sheet whose headings may be made at run time (a plan's outcome figures name columns).
+pub fn write_xlsx<H: AsRef<str>>(
+    sheet_name: &str,
+    headers: &[H],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name(&table.sheet)?;
+    sheet.set_name(sheet_name)?;
     let bold = Format::new().set_bold();
-    for (c, h) in table.headers.iter().enumerate() {
-        sheet.write_with_format(0, c as u16, *h, &bold)?;
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, h.as_ref(), &bold)?;
     }
-    let mut widths: Vec<usize> = table.headers.iter().map(|h| display_width(h)).collect();
-    for (r, row) in table.rows.iter().enumerate() {
+    let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h.as_ref())).collect();
+    for (r, row) in rows.iter().enumerate() {
         for (c, value) in row.iter().enumerate() {
             sheet.write(r as u32 + 1, c as u16, value.as_str())?;
             if let Some(w) = widths.get_mut(c) {

@@ -194,6 +194,13 @@ pub fn may_record_expenses(viewer: &Viewer, group: &GroupRow, today: Date) -> bo
     }
 }
 
+/// Whether the user may record, correct and withdraw the group's cooperation projects and their
+/// progress (三(一)–(六)): as for expenses — the bureau, and the group's schools and towns while
+/// they are members (they run the projects); a village user reads them.
+pub fn may_record_projects(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
+    may_record_expenses(viewer, group, today)
+}
+
 /// Whether the user may confirm an on-site entry at `place`: a town user for service in the
 /// group's lead town or in their own town, a village user in their own village; both only while
 /// their organisation is a member of the group, and only once.

@@ -24,10 +24,12 @@ pub enum RecordKind {
     Coordinator,
     Meeting,
     AnnualPlanItem,
+    Project,
+    ProjectUpdate,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 11] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
@@ -37,6 +39,8 @@ impl RecordKind {
         RecordKind::Coordinator,
         RecordKind::Meeting,
         RecordKind::AnnualPlanItem,
+        RecordKind::Project,
+        RecordKind::ProjectUpdate,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -51,6 +55,8 @@ impl RecordKind {
             RecordKind::Coordinator => "coordinator",
             RecordKind::Meeting => "meeting",
             RecordKind::AnnualPlanItem => "annual_plan_item",
+            RecordKind::Project => "project",
+            RecordKind::ProjectUpdate => "project_update",
         }
     }
 
@@ -66,6 +72,8 @@ impl RecordKind {
             RecordKind::Coordinator => "协调小组成员",
             RecordKind::Meeting => "联席会议",
             RecordKind::AnnualPlanItem => "年度计划事项",
+            RecordKind::Project => "合作项目",
+            RecordKind::ProjectUpdate => "项目进展",
         }
     }
 
@@ -85,6 +93,8 @@ impl RecordKind {
             RecordKind::Coordinator => "coordinators",
             RecordKind::Meeting => "meetings",
             RecordKind::AnnualPlanItem => "annual_plan_items",
+            RecordKind::Project => "projects",
+            RecordKind::ProjectUpdate => "project_updates",
         }
     }
 }

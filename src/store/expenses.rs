@@ -5,7 +5,7 @@ use super::audit::{self, Actor, AuditEntry};
 use super::rows::date;
 use super::{Store, StoreError};
 use crate::domain::expense::{NewExpense, Share};
-use crate::domain::ids::{ExpenseId, GroupId, OrgId};
+use crate::domain::ids::{ExpenseId, GroupId, OrgId, ProjectId};
 use crate::domain::money::Fen;
 use jiff::civil::Date;
 use serde_json::json;
@@ -36,6 +36,9 @@ pub struct ExpenseRow {
     pub notes: String,
     pub shares: Vec<ShareRow>,
     pub created_at: i64,
+    /// The cooperation project it was spent on, and its title.
+    pub project_id: Option<ProjectId>,
+    pub project_title: Option<String>,
 }
 
 impl ExpenseRow {
@@ -58,6 +61,7 @@ impl ExpenseRow {
                     fen: s.amount_fen.unwrap_or(0),
                 })
                 .collect(),
+            project_id: self.project_id.clone(),
         }
     }
 }
@@ -132,9 +136,11 @@ fn sum_of(r: &AnyRow) -> sqlx::Result<Sum> {
 
 const COLUMNS: &str =
     "e.id, e.spent_on, e.amount_fen, e.payer_org_id, p.name as payer_name, e.kind, e.in_kind,
-     e.initiator_org_id, i.name as initiator_name, e.notes, e.created_at
+     e.initiator_org_id, i.name as initiator_name, e.notes, e.created_at,
+     e.project_id, pr.title as project_title
      from expenses e join organisations p on p.id = e.payer_org_id
-     left join organisations i on i.id = e.initiator_org_id";
+     left join organisations i on i.id = e.initiator_org_id
+     left join projects pr on pr.id = e.project_id";
 
 impl Store {
     pub async fn add_expense(
@@ -306,7 +312,7 @@ impl Store {
         }
         sqlx::query(
             "update expenses set spent_on = $1, amount_fen = $2, payer_org_id = $3, kind = $4, in_kind = $5,
-             initiator_org_id = $6, notes = $7 where id = $8 and group_id = $9",
+             initiator_org_id = $6, notes = $7, project_id = $10 where id = $8 and group_id = $9",
         )
         .bind(x.spent_on.to_string())
         .bind(x.amount.map(Fen::get))
@@ -317,6 +323,7 @@ impl Store {
         .bind(x.notes.as_str())
         .bind(id.as_str())
         .bind(group.as_str())
+        .bind(x.project_id.as_ref().map(|p| p.to_string()))
         .execute(&mut *tx)
         .await?;
         sqlx::query("delete from expense_shares where expense_id = $1")
@@ -492,6 +499,10 @@ fn expense_from_row(r: &AnyRow) -> sqlx::Result<ExpenseRow> {
         notes: r.try_get("notes")?,
         shares: Vec::new(),
         created_at: r.try_get("created_at")?,
+        project_id: r
+            .try_get::<Option<String>, _>("project_id")?
+            .map(ProjectId::from_db),
+        project_title: r.try_get("project_title")?,
     })
 }
 
@@ -505,8 +516,8 @@ async fn insert_expense(
 ) -> Result<ExpenseId, StoreError> {
     let id = ExpenseId::new();
     sqlx::query(
-        "insert into expenses (id, group_id, spent_on, amount_fen, payer_org_id, kind, in_kind, initiator_org_id, notes, created_by, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "insert into expenses (id, group_id, spent_on, amount_fen, payer_org_id, kind, in_kind, initiator_org_id, notes, created_by, created_at, project_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id.as_str())
     .bind(group.as_str())
@@ -519,6 +530,7 @@ async fn insert_expense(
     .bind(x.notes.as_str())
     .bind(actor.user_id.as_ref().map(|u| u.to_string()))
     .bind(now_ms)
+    .bind(x.project_id.as_ref().map(|p| p.to_string()))
     .execute(&mut *conn)
     .await?;
     insert_shares(&mut *conn, &id, &x.shares).await?;

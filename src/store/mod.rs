@@ -19,6 +19,7 @@ mod ops;
 mod orgs;
 mod pairings;
 pub mod plans;
+pub mod projects;
 mod rows;
 pub mod second_factor;
 mod sessions;

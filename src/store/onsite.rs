@@ -32,6 +32,8 @@ pub struct OnsiteRow {
     /// The organisation of the user who confirmed it (whose word the confirmation is).
     pub confirmed_by_org: Option<OrgId>,
     pub confirmed_at: Option<i64>,
+    /// Students who went along (三(一) 师生团队).
+    pub students: i64,
 }
 
 /// What a correction did.
@@ -103,7 +105,7 @@ async fn entry_in(
     Ok(with_members(conn, rows).await?.pop())
 }
 
-const ENTRY_SELECT: &str = "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content,
+const ENTRY_SELECT: &str = "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content, e.students,
         u.display_name as confirmed_by, u.org_id as confirmed_by_org, e.confirmed_at
     from onsite_entries e join organisations o on o.id = e.place_org_id left join users u on u.id = e.confirmed_by";
 
@@ -158,6 +160,7 @@ async fn with_members(
                     .try_get::<Option<String>, _>("confirmed_by_org")?
                     .map(OrgId::from_db),
                 confirmed_at: r.try_get("confirmed_at")?,
+                students: r.try_get("students")?,
             })
         })
         .collect()
@@ -262,8 +265,8 @@ impl Store {
         for (i, e) in entries.iter().enumerate() {
             let id = OnsiteEntryId::new();
             sqlx::query(
-                "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at, dedup_key, member_ids)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at, dedup_key, member_ids, students)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(id.as_str())
             .bind(group.as_str())
@@ -281,6 +284,7 @@ impl Store {
                     .collect::<Vec<_>>()
                     .join(","),
             )
+            .bind(e.students())
             .execute(&mut *tx)
             .await
             .map_err(|err| {
@@ -314,6 +318,7 @@ impl Store {
                         "place_org_id": e.place_org_id().as_str(),
                         "present_members": e.member_ids().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
                         "content": e.content(),
+                        "students": e.students(),
                     })),
                 },
             )
@@ -412,6 +417,7 @@ impl Store {
         );
         changed("present_members", json!(old_members), json!(new_members));
         changed("content", json!(old.content), json!(e.content()));
+        changed("students", json!(old.students), json!(e.students()));
         if before.is_empty() {
             return Ok(OnsiteCorrection::Unchanged);
         }
@@ -430,7 +436,7 @@ impl Store {
         }
         sqlx::query(
             "update onsite_entries set date_from = $1, date_to = $2, place_org_id = $3, content = $4,
-                 dedup_key = $5, member_ids = $6, confirmed_by = null, confirmed_at = null
+                 dedup_key = $5, member_ids = $6, confirmed_by = null, confirmed_at = null, students = $9
              where id = $7 and group_id = $8",
         )
         .bind(e.date_from().to_string())
@@ -441,6 +447,7 @@ impl Store {
         .bind(new_members.join(","))
         .bind(id.as_str())
         .bind(group.as_str())
+        .bind(e.students())
         .execute(&mut *tx)
         .await
         .map_err(|err| {

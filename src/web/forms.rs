@@ -186,6 +186,19 @@ const SAVED: &[(&str, &str)] = &[
         "已删除：该附件已从服务工作方案中删除。",
     ),
     ("expenses_imported", "已导入：表中的经费已全部登记。"),
+    ("project_added", "已保存：合作项目已登记。"),
+    ("project_updated", "已保存：合作项目已更正。"),
+    ("project_unchanged", "未作修改：提交的内容与原记录相同。"),
+    ("project_withdrawn", "已撤回：该合作项目已删除（误录）。"),
+    ("projects_imported", "已导入：合作项目已全部登记。"),
+    ("project_update_added", "已保存：项目进展已登记。"),
+    ("project_update_updated", "已保存：项目进展已更正。"),
+    (
+        "project_update_withdrawn",
+        "已撤回：该条项目进展已删除（误录）。",
+    ),
+    ("project_files_added", "已保存：附件已上传。"),
+    ("project_file_removed", "已删除：该附件已删除。"),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

@@ -72,6 +72,12 @@ impl Chrome {
                 label: "行动方案",
                 key: "plan",
             });
+            // 三(一)–(六): every group's cooperation projects the user reads, in one list.
+            items.push(NavItem {
+                href: "/projects",
+                label: "合作项目",
+                key: "projects",
+            });
         }
         if v.role == Role::Hq {
             // 五(一): the groups report major matters to HQ directly; its queue.
@@ -220,8 +226,39 @@ pub async fn audited_xlsx(
 /// An xlsx download of a list.
 pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError> {
     let bytes = to_xlsx(table).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(xlsx_response(filename, bytes))
+}
+
+/// [`audited_xlsx`] for a sheet whose headings are made at run time (from the plan file).
+#[allow(clippy::too_many_arguments)]
+pub async fn audited_sheet(
+    state: &crate::AppState,
+    user: &Viewer,
+    entity: &str,
+    entity_id: Option<&str>,
+    filename: &str,
+    sheet: &str,
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> Result<Response, AppError> {
+    crate::services::reads::record_read(
+        &state.store,
+        user,
+        state.clock.now_ms(),
+        crate::services::reads::Read::Export,
+        entity,
+        entity_id,
+        serde_json::json!({ "file": filename, "rows": rows.len() }),
+    )
+    .await?;
+    let bytes = crate::exports::write_xlsx(sheet, headers, rows)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(xlsx_response(filename, bytes))
+}
+
+fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
     let encoded = urlencode(filename).replace('+', "%20");
-    Ok((
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -234,7 +271,7 @@ pub fn xlsx_download(filename: &str, table: &Table) -> Result<Response, AppError
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 #[cfg(test)]

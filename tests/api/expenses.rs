@@ -390,6 +390,7 @@ async fn bulk(app: &TestApp, g: &Group4, rows: &[Row<'_>]) {
                     fen,
                 })
                 .collect(),
+            project_id: None,
         };
         app.store()
             .add_expense(&actor, app.clock.now_ms(), &group, &x)

@@ -25,6 +25,7 @@ mod onsite;
 mod openapi;
 mod platform;
 mod preset;
+mod projects;
 mod record_history;
 mod second_factor;
 mod store_concurrency;

@@ -46,10 +46,23 @@ pub struct ExpenseDto {
     pub notes: String,
     /// Empty unless the parties agreed to share.
     pub shares: Vec<ShareDto>,
+    /// The group's cooperation project it was spent on, if any.
+    pub project: Option<ExpenseProjectDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExpenseProjectDto {
+    pub id: String,
+    pub title: String,
 }
 
 fn dto(ws: &OpenedGroup, x: ExpenseRow) -> ExpenseDto {
+    let project = x.project_id.as_ref().map(|p| ExpenseProjectDto {
+        id: p.to_string(),
+        title: x.project_title.clone().unwrap_or_default(),
+    });
     ExpenseDto {
+        project,
         id: x.id.to_string(),
         spent_on: x.spent_on.to_string(),
         amount: x.amount_fen.map(plain_yuan),
@@ -253,6 +266,9 @@ pub struct ExpenseRequest {
     /// Only when the parties agreed to share: at least two, adding up to exactly 100.
     #[serde(default)]
     pub shares: Vec<ShareRequest>,
+    /// One of the group's cooperation projects (its id), if the money was spent on one.
+    #[serde(default)]
+    pub project_id: Option<String>,
 }
 
 impl ExpenseRequest {
@@ -265,6 +281,7 @@ impl ExpenseRequest {
             in_kind: self.in_kind,
             initiator: self.initiator_org_id.unwrap_or_default(),
             notes: self.notes.unwrap_or_default(),
+            project: self.project_id.unwrap_or_default(),
             shares: self
                 .shares
                 .into_iter()

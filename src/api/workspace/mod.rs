@@ -11,6 +11,7 @@ pub mod expenses;
 pub mod matters;
 pub mod meetings;
 pub mod onsite;
+pub mod projects;
 pub mod team;
 pub mod work_plan;
 
@@ -23,6 +24,7 @@ pub use expenses::*;
 pub use matters::*;
 pub use meetings::*;
 pub use onsite::*;
+pub use projects::*;
 pub use team::*;
 pub use work_plan::*;
 
@@ -121,11 +123,12 @@ pub async fn download_file(
 
 /// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
 /// oldest first, for callers who may see its group. `kind` is agreement, team_member,
-/// onsite_entry, practice_base, expense, major_matter, meeting or annual_plan_item.
+/// onsite_entry, practice_base, expense, major_matter, coordinator, meeting, annual_plan_item,
+/// project or project_update.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Group id (UUID)"),
-        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense, major_matter, meeting or annual_plan_item"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense, major_matter, coordinator, meeting, annual_plan_item, project or project_update"),
         ("record" = String, Path, description = "The record's id"),
     ),
     responses(

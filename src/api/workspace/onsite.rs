@@ -40,6 +40,8 @@ pub struct OnsiteEntryDto {
     /// The team members present.
     pub members: Vec<PersonRef>,
     pub content: String,
+    /// Students who went along (三(一) 师生团队).
+    pub students: i64,
     pub confirmed: bool,
     pub confirmed_by: Option<String>,
     /// When it was confirmed, Asia/Shanghai.
@@ -105,6 +107,7 @@ fn entry_dto(e: OnsiteRow) -> OnsiteEntryDto {
             })
             .collect(),
         content: e.content,
+        students: e.students,
         confirmed: e.confirmed_at.is_some(),
         confirmed_by: e.confirmed_by,
         confirmed_at: e.confirmed_at.map(crate::clock::format_ms),
@@ -131,6 +134,9 @@ pub struct OnsiteRequest {
     /// What was done.
     #[serde(default)]
     pub content: String,
+    /// Students who went along (三(一) 师生团队), a whole number ≥ 0; 0 when omitted.
+    #[serde(default)]
+    pub students: Option<i64>,
 }
 
 /// Records an on-site service entry (the group's schools and the bureau).
@@ -165,6 +171,7 @@ impl OnsiteRequest {
             place: self.place_org_id,
             content: self.content,
             members: self.member_ids,
+            students: self.students.map(|s| s.to_string()).unwrap_or_default(),
         }
     }
 }

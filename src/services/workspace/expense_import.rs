@@ -9,6 +9,7 @@ use super::{OpenedGroup, Writer};
 use crate::domain::expense::{EXPENSE_KINDS, ExpenseInput, NewExpense, ShareInput, parse_expense};
 use crate::domain::sheet::{RowError, locate_columns, parse_sheet_date};
 use crate::services::ServiceError;
+use crate::store::meetings::ProjectChoice;
 
 /// The export's columns, which the import reads back (the first eight of `export_expenses`).
 pub const COLUMNS: [&str; 8] = [
@@ -21,6 +22,9 @@ pub const COLUMNS: [&str; 8] = [
     "分担比例",
     "备注",
 ];
+
+/// The export's last column, optional on import.
+pub const PROJECT_COLUMN: &str = "所属项目";
 
 /// The most expenses one sheet records (a group's years of expenses fit many times over).
 pub const MAX_EXPENSES_PER_IMPORT: usize = 2_000;
@@ -77,12 +81,21 @@ fn parse_shares(ws: &OpenedGroup, cell: &str) -> Result<Vec<ShareInput>, String>
 }
 
 /// Every row of the sheet checked: the expenses with their sheet rows, and every error.
-fn parse_rows(rows: &[Vec<String>], ws: &OpenedGroup) -> (Vec<(usize, NewExpense)>, Vec<RowError>) {
+fn parse_rows(
+    rows: &[Vec<String>],
+    ws: &OpenedGroup,
+    projects: &[ProjectChoice],
+) -> (Vec<(usize, NewExpense)>, Vec<RowError>) {
     let wanted: Vec<(&str, &str)> = COLUMNS.iter().map(|c| (*c, *c)).collect();
     let columns = match locate_columns(rows, &wanted) {
         Ok(c) => c,
         Err(errors) => return (Vec::new(), errors),
     };
+    // 所属项目 is read when present (sheets made before projects still import), by the title of
+    // one of the group's projects.
+    let project_column = rows
+        .get(columns.first_data_row.saturating_sub(1))
+        .and_then(|header| header.iter().position(|h| h.trim() == PROJECT_COLUMN));
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut seen = 0usize;
@@ -155,7 +168,37 @@ fn parse_rows(rows: &[Vec<String>], ws: &OpenedGroup) -> (Vec<(usize, NewExpense
             Vec::new()
         });
         // The amount as exported ("1200.50"); thousands separators as the form takes them.
+        let project_title = project_column
+            .and_then(|i| row.get(i))
+            .map(|s| s.trim())
+            .unwrap_or_default();
+        let project = match project_title {
+            "" => String::new(),
+            title => {
+                let mut same = projects.iter().filter(|p| p.title == title);
+                match (same.next(), same.next()) {
+                    (Some(p), None) => p.id.clone(),
+                    (Some(_), Some(_)) => {
+                        row_errors.push(RowError::new(
+                            line,
+                            PROJECT_COLUMN,
+                            format!("本组有多个名为“{title}”的合作项目，请先改名以便区分，或留空"),
+                        ));
+                        String::new()
+                    }
+                    (None, _) => {
+                        row_errors.push(RowError::new(
+                            line,
+                            PROJECT_COLUMN,
+                            format!("“{title}”不是本组的合作项目，请填本组项目的名称或留空"),
+                        ));
+                        String::new()
+                    }
+                }
+            }
+        };
         let input = ExpenseInput {
+            project,
             spent_on,
             amount: cell(2),
             payer,
@@ -202,7 +245,8 @@ pub async fn import_expenses(
     if !may_record(w.by, ws) {
         return Err(ServiceError::Forbidden);
     }
-    let (parsed, mut errors) = parse_rows(rows, ws);
+    let projects = w.store.project_choices(&ws.group().id).await?;
+    let (parsed, mut errors) = parse_rows(rows, ws, &projects);
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.row);
         return Err(ServiceError::Rows(errors));

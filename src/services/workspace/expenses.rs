@@ -67,6 +67,24 @@ pub fn parse_filter(
     Ok(ExpenseFilter { year, kind, payer })
 }
 
+/// Checks that the project an expense names (if any) is one of the group's.
+async fn check_project(
+    store: &Store,
+    ws: &OpenedGroup,
+    x: &crate::domain::expense::NewExpense,
+) -> Result<(), ServiceError> {
+    if let Some(p) = &x.project_id
+        && store.get_project(&ws.group().id, p).await?.is_none()
+    {
+        return Err(crate::domain::FieldError::new(
+            "所属项目",
+            "不是本组的合作项目；请从列表中选择本组的项目，或不选",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Records an expense; every field error at once, nothing stored when there is one.
 pub async fn add_expense(
     w: &Writer<'_>,
@@ -75,6 +93,7 @@ pub async fn add_expense(
 ) -> Result<ExpenseId, ServiceError> {
     require_record(w.by, ws)?;
     let x = parse_expense(input, &ws.group().calendar(), ws.today)?;
+    check_project(w.store, ws, &x).await?;
     Ok(w.store
         .add_expense(&w.actor(), w.now_ms, &ws.group().id, &x)
         .await?)
@@ -103,6 +122,7 @@ pub async fn update_expense(
     require_record(w.by, ws)?;
     let row = expense(w.store, ws, id).await?;
     let x = parse_expense(input, &ws.group().calendar(), ws.today)?;
+    check_project(w.store, ws, &x).await?;
     Ok(w.store
         .update_expense(&w.actor(), w.now_ms, &ws.group().id, &row.id, &x)
         .await?)

@@ -13,6 +13,7 @@ pub mod expenses;
 pub mod matters;
 pub mod meetings;
 pub mod onsite;
+pub mod projects;
 pub mod team;
 pub mod work_plan;
 

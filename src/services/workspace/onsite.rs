@@ -18,13 +18,15 @@ use crate::store::team::TeamMemberRow;
 use jiff::civil::Date;
 
 /// The export's columns, which the import reads back.
-pub const COLUMNS: [&str; 6] = [
+pub const COLUMNS: [&str; 7] = [
     "开始日期",
     "结束日期",
     "服务地点",
     "在场队员",
     "服务内容",
     "确认情况",
+    // Read when present: sheets made before it still import (as 0 students).
+    "参与学生",
 ];
 
 /// Records one on-site entry: the group's schools and the bureau only. Whether the members were
@@ -184,6 +186,9 @@ fn parse_onsite_rows(
         Err(errors) => return (Vec::new(), errors),
     };
     let group = ws.group().calendar();
+    let students_at = rows
+        .get(columns.first_data_row.wrapping_sub(1))
+        .and_then(|h| h.iter().position(|c| c.trim() == COLUMNS[6]));
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
@@ -218,12 +223,25 @@ fn parse_onsite_rows(
             }
         }
         if let (Some(date_from), Some(date_to), Some(place_org_id)) = (from, to, place_org_id) {
+            let students_cell = students_at
+                .and_then(|i| row.get(i))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            let students = match crate::domain::project::parse_count("参与学生", &students_cell)
+            {
+                Ok(n) => n,
+                Err(m) => {
+                    errors.push(RowError::new(line, COLUMNS[6], m));
+                    0
+                }
+            };
             let draft = OnsiteEntryDraft {
                 date_from,
                 date_to,
                 place_org_id,
                 content: cell(4),
                 member_ids,
+                students,
             };
             match check_onsite_entry(draft, &group, ws.today) {
                 Ok(e) if errors.len() == errors_before => out.push((line, e)),

@@ -30,6 +30,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("发起单位", "initiator"),
     ("备注", "notes"),
     ("分担比例", "shares"),
+    ("所属项目", "project"),
 ];
 
 fn list_path(ws: &Workspace) -> String {
@@ -58,6 +59,8 @@ pub struct ExpenseForm {
     share_org: Vec<String>,
     #[serde(default)]
     share_percent: Vec<String>,
+    #[serde(default)]
+    project: String,
 }
 
 impl ExpenseForm {
@@ -70,6 +73,7 @@ impl ExpenseForm {
             in_kind: self.in_kind.is_some(),
             initiator: self.initiator.clone(),
             notes: self.notes.clone(),
+            project: self.project.clone(),
             shares: self
                 .share_org
                 .iter()
@@ -95,6 +99,11 @@ impl ExpenseForm {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             notes: x.notes.clone(),
+            project: x
+                .project_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             share_org: x.shares.iter().map(|s| s.org_id.to_string()).collect(),
             share_percent: x
                 .shares
@@ -130,6 +139,8 @@ pub struct FormChoices {
     pub initiators: Vec<Choice>,
     pub kinds: Vec<Choice>,
     pub shares: Vec<ShareField>,
+    /// The group's cooperation projects (filled by [`FormChoices::with_projects`]).
+    pub projects: Vec<Choice>,
 }
 
 impl FormChoices {
@@ -170,7 +181,33 @@ impl FormChoices {
                     name: name.clone(),
                 })
                 .collect(),
+            projects: Vec::new(),
         }
+    }
+
+    /// The group's projects to choose from, the form's selected.
+    async fn with_projects(
+        mut self,
+        state: &AppState,
+        ws: &Workspace,
+        form: &ExpenseForm,
+    ) -> Result<Self, AppError> {
+        let (rows, _) = crate::services::workspace::projects::list_projects(
+            &state.store,
+            ws,
+            &Default::default(),
+            None,
+        )
+        .await?;
+        self.projects = rows
+            .iter()
+            .map(|p| Choice {
+                selected: p.id.as_str() == form.project,
+                value: p.id.to_string(),
+                label: format!("{}（{}）", p.title, p.starts_on),
+            })
+            .collect();
+        Ok(self)
     }
 }
 
@@ -185,6 +222,7 @@ pub struct ExpenseLine {
     pub initiator: String,
     pub shares: String,
     pub notes: String,
+    pub project: String,
 }
 
 fn amount_text(x: &ExpenseRow) -> String {
@@ -221,6 +259,7 @@ fn line(x: &ExpenseRow) -> ExpenseLine {
         initiator: x.initiator_name.clone().unwrap_or_default(),
         shares: shares_text(x),
         notes: x.notes.clone(),
+        project: x.project_title.clone().unwrap_or_default(),
     }
 }
 
@@ -339,7 +378,9 @@ async fn page(
             .iter()
             .map(|(y, s)| TotalLine::new(format!("{y} 年"), s))
             .collect(),
-        choices: FormChoices::new(ws, &form),
+        choices: FormChoices::new(ws, &form)
+            .with_projects(state, ws, &form)
+            .await?,
         form,
         summary,
         saved: saved_notice(q.saved.as_deref()),
@@ -402,6 +443,7 @@ pub async fn export_expenses(
             "发起单位",
             "分担比例",
             "备注",
+            "所属项目",
         ],
         rows: rows
             .iter()
@@ -417,6 +459,7 @@ pub async fn export_expenses(
                     x.initiator_name.clone().unwrap_or_default(),
                     shares_text(x),
                     x.notes.clone(),
+                    x.project_title.clone().unwrap_or_default(),
                 ]
             })
             .collect(),
@@ -451,7 +494,9 @@ async fn edit_page(
         chrome: Chrome::new(user, "groups"),
         head: ws.head("expenses"),
         expense: line(x),
-        choices: FormChoices::new(ws, &form),
+        choices: FormChoices::new(ws, &form)
+            .with_projects(state, ws, &form)
+            .await?,
         form,
         summary,
         history,

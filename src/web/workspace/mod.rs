@@ -13,6 +13,7 @@ pub mod matters;
 pub mod meetings;
 pub mod member;
 pub mod onsite;
+pub mod projects;
 pub mod team;
 pub mod work_plan;
 
@@ -44,19 +45,20 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 11] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 12] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
+            ("work_plan", "/work-plan", "服务方案"),
+            ("coordination", "/coordination", "协调小组"),
             ("team", "/team", "服务工作队"),
             ("onsite", "/onsite", "驻镇(含驻村)服务"),
             ("bases", "/bases", "实践基地"),
+            ("projects", "/projects", "合作项目"),
             ("expenses", "/expenses", "经费"),
-            ("matters", "/matters", "重大事项"),
-            ("coordination", "/coordination", "协调小组"),
-            ("work_plan", "/work-plan", "服务方案"),
             ("meetings", "/meetings", "联席会议"),
             ("annual-plan", "/annual-plan", "年度计划"),
+            ("matters", "/matters", "重大事项"),
         ]
     }
 }
@@ -284,6 +286,7 @@ pub async fn record_history(
         RecordKind::Coordinator => ("coordination", "/coordination"),
         RecordKind::Meeting => ("meetings", "/meetings"),
         RecordKind::AnnualPlanItem => ("annual-plan", "/annual-plan"),
+        RecordKind::Project | RecordKind::ProjectUpdate => ("projects", "/projects"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),

@@ -34,6 +34,7 @@ pub struct EntryLine {
     pub place: String,
     pub members: String,
     pub content: String,
+    pub students: i64,
     pub confirmed: Option<String>,
     pub can_confirm: bool,
     /// The town or village user whose organisation confirmed it may withdraw the confirmation.
@@ -50,6 +51,7 @@ impl EntryLine {
             place: e.place_name.clone(),
             members: e.member_names.join("、"),
             content: e.content.clone(),
+            students: e.students,
             confirmed: confirmation(e),
             can_confirm: may_confirm(user, ws, &e.place_org_id, e.confirmed_at.is_some()),
             can_unconfirm: services::may_unconfirm(user, ws, e),
@@ -79,6 +81,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("服务地点", "place"),
     ("在场队员", "members"),
     ("服务内容", "content"),
+    ("参与学生", "students"),
 ];
 
 /// The summary above the entry form for a refusal of the service.
@@ -138,6 +141,8 @@ pub struct EntryForm {
     content: String,
     #[serde(default)]
     members: Vec<String>,
+    #[serde(default)]
+    students: String,
 }
 
 #[derive(Template)]
@@ -309,6 +314,7 @@ impl EntryForm {
             place: self.place.clone(),
             content: self.content.clone(),
             members: self.members.clone(),
+            students: self.students.clone(),
         }
     }
 }
@@ -393,6 +399,7 @@ pub async fn export_onsite(
                     e.member_names.join("、"),
                     e.content.clone(),
                     confirmation(e).unwrap_or_else(|| "待确认".into()),
+                    e.students.to_string(),
                 ]
             })
             .collect(),
@@ -577,6 +584,7 @@ pub async fn edit_form(
         place: row.place_org_id.to_string(),
         content: row.content.clone(),
         members: row.member_ids.iter().map(|m| m.to_string()).collect(),
+        students: row.students.to_string(),
     };
     let page = edit_page(&state, &user, &ws, &row, form, None).await?;
     Ok(render(&page)?.into_response())
