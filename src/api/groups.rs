@@ -237,7 +237,8 @@ impl From<Status> for VerdictStatus {
 
 #[derive(Serialize, ToSchema)]
 pub struct CheckDto {
-    /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base, escalation.
+    /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base, meetings,
+    /// annual-plan, escalation.
     pub id: String,
     /// The clause of the plan the rule comes from, e.g. 四(一).
     pub clause: String,
@@ -295,4 +296,25 @@ pub async fn group_checks(
             })
             .collect(),
     }))
+}
+
+/// The group's year at a glance: projects by area and status with the outcome figures recorded,
+/// expenses by party, meetings held against required, the annual plan's items, open major
+/// matters, and what is left to do.
+#[utoipa::path(get, path = "/api/v1/groups/{id}/glance", tag = "groups", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), YearQuery),
+    responses((status = 200, body = crate::services::workspace::glance::YearGlance), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn group_glance(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<crate::services::workspace::glance::YearGlance>, ApiError> {
+    let q = super::query(query)?;
+    let ws = open_group(&state.store, &state.plans, &user, &id, state.clock.today()).await?;
+    let year = parse_year(q.year.as_deref(), ws.today)?;
+    let checks = ws.checks(&state.store, year).await?;
+    Ok(Json(
+        crate::services::workspace::glance::year_at_a_glance(&state.store, &ws, &checks).await?,
+    ))
 }

@@ -89,6 +89,7 @@ operations! {
     list_groups,
     get_group,
     group_checks,
+    group_glance,
     list_organisations,
     school_checks,
     get_agreement,

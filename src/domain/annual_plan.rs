@@ -2,7 +2,7 @@
 //! the plan's areas, each with an optional target on one of the area's outcome figures (a count,
 //! or money typed in yuan and kept in fen), an optional linked project, and a year-end status.
 
-use crate::domain::money::{Fen, plain_yuan, show_yuan};
+use crate::domain::money::{Fen, show_yuan};
 use crate::domain::plan::{OutcomeKind, Plan};
 use crate::domain::{FieldError, FieldErrors};
 use serde_json::{Value, json};
@@ -135,13 +135,9 @@ pub fn show_amount(kind: OutcomeKind, unit: &str, amount: i64) -> String {
     }
 }
 
-/// An amount as a form or the API writes it back: yuan for money, the count otherwise.
-pub fn plain_amount(kind: OutcomeKind, amount: i64) -> String {
-    match kind {
-        OutcomeKind::Money => plain_yuan(amount),
-        OutcomeKind::Count => amount.to_string(),
-    }
-}
+/// An amount as a form or the API writes it back: yuan for money, the count otherwise (one
+/// writing for projects and plans).
+pub use crate::domain::project::show_figure as plain_amount;
 
 /// A whole count of people or things: half-width digits, more than zero.
 fn parse_count(text: &str) -> Result<i64, String> {

@@ -315,20 +315,12 @@ impl Store {
         group: &GroupId,
         year: i16,
     ) -> sqlx::Result<HashMap<String, i64>> {
-        sqlx::query(
-            "select o.field, cast(sum(o.amount) as bigint) as total
-             from project_outcomes o join project_updates u on u.id = o.update_id
-             where u.group_id = $1 and u.happened_on >= $2 and u.happened_on < $3
-             group by o.field",
-        )
-        .bind(group.as_str())
-        .bind(format!("{year:04}-01-01"))
-        .bind(format!("{:04}-01-01", year + 1))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("field")?, r.try_get("total")?)))
-        .collect()
+        let first = jiff::civil::date(year, 1, 1);
+        let last = jiff::civil::date(year, 12, 31);
+        let mut all = self
+            .project_outcome_totals(std::slice::from_ref(group), first, last)
+            .await?;
+        Ok(all.remove(group).unwrap_or_default().into_iter().collect())
     }
 
     /// The items of the group's plans, newest year first, for a decision's link.

@@ -17,6 +17,7 @@ mod expense_import;
 mod expenses;
 mod facts;
 mod forgiving;
+mod glance;
 mod imports;
 mod matters;
 mod meetings;

@@ -10,6 +10,7 @@ pub mod bases;
 pub mod coordination;
 pub mod expense_import;
 pub mod expenses;
+pub mod glance;
 pub mod matters;
 pub mod meetings;
 pub mod onsite;

@@ -192,6 +192,7 @@ struct OverviewPage {
     year: i16,
     as_of: String,
     verdicts: Vec<VerdictLine>,
+    glance: crate::services::workspace::glance::YearGlance,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +240,8 @@ pub async fn get_group(
         year,
         as_of: checks.verdicts.period.as_of.to_string(),
         verdicts: ws.verdict_lines(&checks),
+        glance: crate::services::workspace::glance::year_at_a_glance(&state.store, &ws, &checks)
+            .await?,
     };
     Ok(render(&page)?.into_response())
 }
