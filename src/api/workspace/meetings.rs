@@ -15,8 +15,8 @@ use crate::services::workspace::OpenedGroup;
 use crate::services::workspace::meetings;
 use crate::store::meetings::{DecisionRow, MeetingRow};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -492,7 +492,6 @@ pub struct MeetingPapersUpload {
         (status = 401, body = ErrorBody),
         (status = 403, description = "Not a school or town user of the group", body = ErrorBody),
         (status = 404, description = "No such group, or no such meeting in it", body = ErrorBody),
-        (status = 413, description = "The upload is over the size limit", body = ErrorBody),
         (status = 422, description = "No file, or every wrong file in `fields` (none is stored)", body = ErrorBody),
     ))]
 pub async fn add_meeting_papers(

@@ -7,11 +7,11 @@
 use super::{Created, ImportResult, body, created, open};
 use crate::AppState;
 use crate::api::OrgRef;
+use crate::domain::FieldError;
 use crate::domain::money::plain_yuan;
 use crate::domain::plan::{OutcomeKind, Plan};
 use crate::domain::project::{ProjectInput, UpdateInput, show_figure};
 use crate::http::auth::ApiUser;
-use crate::domain::FieldError;
 use crate::http::multipart::read_parts;
 use crate::http::{ApiError, AppError, ErrorBody, writer};
 use crate::services::ServiceError;
@@ -19,8 +19,8 @@ use crate::services::workspace::OpenedGroup;
 use crate::services::workspace::projects;
 use crate::store::projects::{ProjectRow, ProjectTotals, UpdateRow};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -652,7 +652,6 @@ pub struct ProjectFilesUpload {
         (status = 401, body = ErrorBody),
         (status = 403, description = "Not a school or town user of the group, nor the bureau", body = ErrorBody),
         (status = 404, description = "No such group, or no such project in it", body = ErrorBody),
-        (status = 413, description = "The upload is over the size limit", body = ErrorBody),
         (status = 422, description = "No file, or every wrong file in `fields` (none is stored)", body = ErrorBody),
     ))]
 pub async fn add_project_files(
@@ -716,7 +715,6 @@ pub struct ProjectSheetUpload {
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 413, description = "The upload is over the size limit", body = ErrorBody),
         (status = 422, description = "The sheet is unreadable or beyond its limits, or rows are wrong: every row error in `fields`", body = ErrorBody),
     ))]
 pub async fn import_projects(

@@ -804,5 +804,8 @@ pub async fn remove_paper(
     let user = f.user;
     let ws = Workspace::open(&state, &user, &id).await?;
     services::remove_paper(&writer(&state, &user), &ws, &meeting, &file).await?;
-    Ok(saved_redirect(&meeting_path(&ws, &meeting), "paper_removed"))
+    Ok(saved_redirect(
+        &meeting_path(&ws, &meeting),
+        "paper_removed",
+    ))
 }
