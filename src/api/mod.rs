@@ -171,6 +171,11 @@ operations! {
     update_project_update,
     withdraw_project_update,
     list_all_projects,
+    add_project_files [DefaultBodyLimit::max(UPLOAD_LIMIT)],
+    remove_project_file,
+    import_projects [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
+    add_meeting_papers [DefaultBodyLimit::max(UPLOAD_LIMIT)],
+    remove_meeting_paper,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

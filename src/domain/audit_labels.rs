@@ -104,6 +104,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("view", "查看"),
     ("export", "导出"),
     ("download", "下载"),
+    ("meeting.paper_remove", "删除会议材料"),
 ];
 
 /// Record kinds (the `entity` column).

@@ -8,7 +8,7 @@ use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::rows::{date, opt_date};
 use super::{Store, StoreError};
-use crate::domain::ids::{AttachmentOwner, DecisionId, GroupId, MeetingId, OrgId};
+use crate::domain::ids::{AttachmentId, AttachmentOwner, DecisionId, GroupId, MeetingId, OrgId};
 use crate::domain::meeting::{
     DecisionLink, DecisionStatus, NewDecision, NewMeeting, Person, people_from_json, people_json,
 };
@@ -682,6 +682,40 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Removes one paper of a meeting; not found when it is not this meeting's.
+    pub async fn remove_meeting_paper(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &MeetingId,
+        file: &AttachmentId,
+    ) -> Result<AttachmentRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        claim_meeting(&mut tx, group, id).await?;
+        let row = attachments_of(&mut tx, AttachmentOwner::Meeting, id.as_str())
+            .await?
+            .into_iter()
+            .find(|a| &a.id == file)
+            .ok_or(StoreError::NotFound)?;
+        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "meeting.paper_remove",
+                entity: "meeting",
+                entity_id: Some(id.as_str()),
+                before: Some(json!({ "files": [row.file_name.as_str()] })),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// The papers (attachments) of a meeting.

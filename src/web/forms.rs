@@ -199,6 +199,7 @@ const SAVED: &[(&str, &str)] = &[
     ),
     ("project_files_added", "已保存：附件已上传。"),
     ("project_file_removed", "已删除：该附件已删除。"),
+    ("paper_removed", "已删除：该份会议材料已删除。"),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

@@ -239,6 +239,10 @@ pub fn router() -> Router<AppState> {
             post(workspace::meetings::add_papers).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route(
+            "/groups/{id}/meetings/{meeting}/papers/{file}/remove",
+            get(workspace::meetings::remove_paper_form).post(workspace::meetings::remove_paper),
+        )
+        .route(
             "/groups/{id}/annual-plan",
             get(workspace::annual_plans::get_plan),
         )

@@ -12,6 +12,7 @@ mod authorisation;
 mod backup;
 mod bases_agreement;
 mod coordination;
+mod doors;
 mod duties;
 mod expense_import;
 mod expenses;

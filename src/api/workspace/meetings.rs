@@ -8,14 +8,16 @@ use crate::api::OrgRef;
 use crate::clock::format_ms;
 use crate::domain::meeting::{DecisionInput, MeetingInput, Person};
 use crate::http::auth::ApiUser;
+use crate::http::multipart::read_parts;
 use crate::http::{ApiError, ErrorBody, writer};
 use crate::services::ServiceError;
 use crate::services::workspace::OpenedGroup;
 use crate::services::workspace::meetings;
 use crate::store::meetings::{DecisionRow, MeetingRow};
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -469,4 +471,67 @@ pub async fn update_decision(
     .await?;
     let d = meetings::decision(&state.store, &ws, &decision).await?;
     Ok(Json(decision_dto(&ws, d)))
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MeetingPapersUpload {
+    /// One or more papers (minutes scans, sign-in sheets, photos: PDF, JPEG, PNG) under the name
+    /// `files`.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub files: Vec<Vec<u8>>,
+}
+
+/// Adds papers to a recorded meeting, all or none, as the meeting page does (the group's
+/// schools and towns).
+#[utoipa::path(post, path = "/api/v1/groups/{id}/meetings/{meeting}/files", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("meeting" = String, Path, description = "Meeting id")),
+    request_body(content = MeetingPapersUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Added: the meeting as it now stands", body = MeetingDetailDto),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a school or town user of the group", body = ErrorBody),
+        (status = 404, description = "No such group, or no such meeting in it", body = ErrorBody),
+        (status = 422, description = "No file, or every wrong file in `fields` (none is stored)", body = ErrorBody),
+    ))]
+pub async fn add_meeting_papers(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, meeting)): Path<(String, String)>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<MeetingDetailDto>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    meetings::meeting(&state.store, &ws, &meeting).await?;
+    if !meetings::may_record(&user, &ws) {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
+    let files = form.take_files("files");
+    meetings::add_papers(&writer(&state, &user), &ws, &meeting, files).await?;
+    let m = meetings::meeting(&state.store, &ws, &meeting).await?;
+    Ok(Json(detail(&state, &ws, m).await?))
+}
+
+/// Removes one paper of a meeting (kept in the audit log); its bytes go when no other record
+/// refers to them.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/meetings/{meeting}/files/{file}", tag = "workspace", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Group id (UUID)"),
+        ("meeting" = String, Path, description = "Meeting id"),
+        ("file" = String, Path, description = "The paper's attachment id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a school or town user of the group", body = ErrorBody),
+        (status = 404, description = "No such group, meeting in it, or paper of the meeting", body = ErrorBody),
+    ))]
+pub async fn remove_meeting_paper(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, meeting, file)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    meetings::remove_paper(&writer(&state, &user), &ws, &meeting, &file).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

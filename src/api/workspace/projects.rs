@@ -4,20 +4,24 @@
 //! the plan's codes; money (contract values, money figures) goes in and out as yuan strings with
 //! the integer fen beside it.
 
-use super::{Created, body, created, open};
+use super::{Created, ImportResult, body, created, open};
 use crate::AppState;
 use crate::api::OrgRef;
+use crate::domain::FieldError;
 use crate::domain::money::plain_yuan;
 use crate::domain::plan::{OutcomeKind, Plan};
 use crate::domain::project::{ProjectInput, UpdateInput, show_figure};
 use crate::http::auth::ApiUser;
+use crate::http::multipart::read_parts;
 use crate::http::{ApiError, AppError, ErrorBody, writer};
 use crate::services::ServiceError;
+use crate::services::workspace::OpenedGroup;
 use crate::services::workspace::projects;
 use crate::store::projects::{ProjectRow, ProjectTotals, UpdateRow};
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -363,7 +367,16 @@ pub async fn get_project(
     Path((id, project)): Path<(String, String)>,
 ) -> Result<Json<ProjectDetailDto>, ApiError> {
     let ws = open(&state, &user, &id).await?;
-    let p = projects::project(&state.store, &ws, &project).await?;
+    Ok(Json(detail(&state, &ws, &project).await?))
+}
+
+/// The project with its progress updates and attachments, as it now stands.
+async fn detail(
+    state: &AppState,
+    ws: &OpenedGroup,
+    project: &str,
+) -> Result<ProjectDetailDto, ApiError> {
+    let p = projects::project(&state.store, ws, project).await?;
     let updates = projects::updates(&state.store, &p).await?;
     let files = state
         .store
@@ -374,14 +387,14 @@ pub async fn get_project(
         .await
         .map_err(|e| ApiError(AppError::from(crate::store::StoreError::from(e))))?;
     let area = p.area;
-    Ok(Json(ProjectDetailDto {
+    Ok(ProjectDetailDto {
         project: dto(&ws.plan, p),
         progress: updates
             .into_iter()
             .map(|u| update_dto(&ws.plan, area, u))
             .collect(),
         attachments: files.iter().map(Into::into).collect(),
-    }))
+    })
 }
 
 /// A project as recorded or corrected: every field as it should be (unknown fields are refused).
@@ -619,4 +632,107 @@ pub async fn withdraw_project_update(
     let ws = open(&state, &user, &id).await?;
     projects::withdraw_update(&writer(&state, &user), &ws, &project, &update).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProjectFilesUpload {
+    /// One or more files (PDF, JPEG, PNG) under the name `files`.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub files: Vec<Vec<u8>>,
+}
+
+/// Adds documents or photos (PDF, JPEG, PNG) to a project, all or none, as the project page does
+/// (those who may record the group's projects).
+#[utoipa::path(post, path = "/api/v1/groups/{id}/projects/{project}/files", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("project" = String, Path, description = "Project id")),
+    request_body(content = ProjectFilesUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Added: the project as it now stands", body = ProjectDetailDto),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a school or town user of the group, nor the bureau", body = ErrorBody),
+        (status = 404, description = "No such group, or no such project in it", body = ErrorBody),
+        (status = 422, description = "No file, or every wrong file in `fields` (none is stored)", body = ErrorBody),
+    ))]
+pub async fn add_project_files(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, project)): Path<(String, String)>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<ProjectDetailDto>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    projects::project(&state.store, &ws, &project).await?;
+    if !projects::may_record(&user, &ws) {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
+    let files = form.take_files("files");
+    projects::add_files(&writer(&state, &user), &ws, &project, files).await?;
+    Ok(Json(detail(&state, &ws, &project).await?))
+}
+
+/// Removes one attachment of a project (kept in the audit log); its bytes go when no other
+/// record refers to them.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/projects/{project}/files/{file}", tag = "workspace", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Group id (UUID)"),
+        ("project" = String, Path, description = "Project id"),
+        ("file" = String, Path, description = "The file's attachment id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a school or town user of the group, nor the bureau", body = ErrorBody),
+        (status = 404, description = "No such group, project in it, or file of the project", body = ErrorBody),
+    ))]
+pub async fn remove_project_file(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, project, file)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    projects::remove_file(&writer(&state, &user), &ws, &project, &file).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProjectSheetUpload {
+    /// xlsx or UTF-8 csv in the columns of the project export (项目名称, 合作领域, 牵头单位, 合作方,
+    /// 开始日期, 结束日期, 状态, 项目简介, 购买服务, 购买方, 合同金额（元）, 参与学生（人次）, then one
+    /// column per outcome figure of the plan).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// Records the projects of a sheet, all or none, as the projects page's import does (those who
+/// may record the group's projects). A row's figures become one progress update dated its start.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/projects/import", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)")),
+    request_body(content = ProjectSheetUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Recorded", body = ImportResult),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "The sheet is unreadable or beyond its limits, or rows are wrong: every row error in `fields`", body = ErrorBody),
+    ))]
+pub async fn import_projects(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<ImportResult>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    if !projects::may_record(&user, &ws) {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
+    let Some(sheet) = form.take_files("file").into_iter().next() else {
+        return Err(AppError::Invalid(FieldError::new("合作项目表", "请选择要导入的文件")).into());
+    };
+    let rows = crate::imports::read_sheet(&sheet.bytes)
+        .map_err(|e| AppError::Invalid(FieldError::new("合作项目表", e)))?;
+    let imported = projects::import_projects(&writer(&state, &user), &ws, &rows).await?;
+    Ok(Json(ImportResult { imported }))
 }

@@ -5,7 +5,7 @@
 
 use super::{OpenedGroup, Upload, Writer, check_uploads, remove_unreferenced, write_with_files};
 use crate::domain::FieldErrors;
-use crate::domain::ids::{DecisionId, MeetingId};
+use crate::domain::ids::{AttachmentId, DecisionId, MeetingId};
 use crate::domain::meeting::{
     DecisionInput, DecisionLink, MeetingInput, NewDecision, parse_decision, parse_follow_up,
     parse_meeting,
@@ -136,6 +136,25 @@ pub async fn add_papers(
             .add_meeting_papers(&actor, w.now_ms, &group, &m.id, &files)
     })
     .await
+}
+
+/// Removes one paper of a meeting (those who may record the group's meetings); its bytes go
+/// when no other record refers to them. Returns its file name.
+pub async fn remove_paper(
+    w: &Writer<'_>,
+    ws: &OpenedGroup,
+    id: &str,
+    file: &str,
+) -> Result<String, ServiceError> {
+    require_record(w.by, ws)?;
+    let id = meeting_id(id)?;
+    let file = AttachmentId::parse(file).ok_or(ServiceError::NotFound)?;
+    let row = w
+        .store
+        .remove_meeting_paper(&w.actor(), w.now_ms, &ws.group().id, &id, &file)
+        .await?;
+    remove_unreferenced(w, std::slice::from_ref(&row.sha256)).await;
+    Ok(row.file_name)
 }
 
 /// Corrects a meeting with the same checks as recording one; not found for another group's.

@@ -765,3 +765,47 @@ pub async fn withdraw_meeting(
     services::withdraw_meeting(&writer(&state, &user), &ws, &meeting).await?;
     Ok(saved_redirect(&list_path(&ws), "meeting_withdrawn"))
 }
+
+/// The confirmation page before a paper of the meeting is removed.
+pub async fn remove_paper_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, meeting, file)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let m = for_change(&state, &user, &ws, &meeting).await?;
+    let papers = state.store.meeting_papers(&m.id).await?;
+    let f = papers
+        .iter()
+        .find(|f| f.id.as_str() == file)
+        .ok_or(AppError::NotFound)?;
+    let page = ConfirmRemovePage {
+        chrome: Chrome::new(&user, "groups"),
+        head: ws.head("meetings"),
+        title: "删除会议材料".into(),
+        facts: vec![
+            ("会议日期", m.held_on.to_string()),
+            ("会议地点", m.place.clone()),
+            ("文件", f.file_name.clone()),
+        ],
+        notice: "确定删除这份会议材料？删除记入审计日志。".into(),
+        action: format!("{}/papers/{}/remove", meeting_path(&ws, &meeting), f.id),
+        button: "确认删除",
+        cancel: meeting_path(&ws, &meeting),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn remove_paper(
+    State(state): State<AppState>,
+    Path((id, meeting, file)): Path<(String, String, String)>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    services::remove_paper(&writer(&state, &user), &ws, &meeting, &file).await?;
+    Ok(saved_redirect(
+        &meeting_path(&ws, &meeting),
+        "paper_removed",
+    ))
+}
