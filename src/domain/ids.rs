@@ -61,6 +61,7 @@ id_type!(
     PlanItemId,
     ProjectId,
     ProjectUpdateId,
+    MonthlyReportId,
 );
 
 /// The kind of record an attachment belongs to.

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod matter;
 pub mod meeting;
 pub mod money;
+pub mod monthly;
 pub mod next_steps;
 pub mod onsite;
 pub mod org;

@@ -184,6 +184,16 @@ pub struct RuleParams {
     pub escalation_days: u32,
     /// 五(三): reports are due by this day of the month, Asia/Shanghai.
     pub report_due_day: u32,
+    /// Which month a report covers: 0 = the month it is due in; 1 = the month before.
+    #[serde(default)]
+    pub report_month_offset: u32,
+    /// New submissions close at the end of this many days after the due day (then the report
+    /// stays 未报; the bureau may still accept a paper copy).
+    #[serde(default = "thirty_days")]
+    pub report_close_days: u32,
+    /// Reminders go to schools that have not submitted this many days before the due day.
+    #[serde(default = "three_days")]
+    pub reminder_days_before: u32,
     /// 五(四): case or news items per group and year (advisory).
     pub publicity_min_items: u32,
     /// Largest attachment accepted, in MB.
@@ -192,6 +202,14 @@ pub struct RuleParams {
 
 fn seven_days() -> u32 {
     7
+}
+
+fn thirty_days() -> u32 {
+    30
+}
+
+fn three_days() -> u32 {
+    3
 }
 
 impl Plan {
@@ -206,6 +224,20 @@ impl Plan {
         let r = &self.rules;
         if !(1..=28).contains(&r.report_due_day) {
             return Err("方案文件 rules.report_due_day：应在 1–28 之间，每个月都有这一天".into());
+        }
+        if r.report_month_offset > 1 {
+            return Err(
+                "方案文件 rules.report_month_offset：应为 0（报送当月）或 1（报送上月）".into(),
+            );
+        }
+        if r.report_close_days > 90 {
+            return Err("方案文件 rules.report_close_days：截止后接收报送的天数不能超过 90".into());
+        }
+        if r.reminder_days_before == 0 || r.reminder_days_before >= r.report_due_day {
+            return Err(format!(
+                "方案文件 rules.reminder_days_before：应在 1 到 {} 之间（早于报送截止日、晚于月初）",
+                r.report_due_day.saturating_sub(1)
+            ));
         }
         if r.team_min_members == 0 || r.agreement_months == 0 {
             return Err("方案文件 rules：队伍人数和协议期限必须大于 0".into());

@@ -14,6 +14,8 @@ mod groups;
 pub mod hashing;
 pub mod matters;
 pub mod meetings;
+pub mod monthly;
+pub mod monthly_figures;
 pub mod onsite;
 mod ops;
 mod orgs;

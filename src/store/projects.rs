@@ -228,7 +228,7 @@ fn update_from_row(r: &AnyRow) -> sqlx::Result<UpdateRow> {
 }
 
 /// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
+pub(super) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
