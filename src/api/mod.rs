@@ -92,6 +92,7 @@ operations! {
     group_glance,
     list_organisations,
     school_checks,
+    report_rates,
     get_agreement,
     save_agreement,
     add_agreement_scans [DefaultBodyLimit::max(UPLOAD_LIMIT)],

@@ -21,8 +21,9 @@
 
 use crate::domain::facts::{GroupFacts, MeetingFact, SchoolFact, TeamSpell};
 use crate::domain::ids::OrgId;
+use crate::domain::monthly::Timeliness;
 use crate::domain::org::MemberRole;
-use crate::domain::plan::Plan;
+use crate::domain::plan::{Month, Plan};
 use crate::domain::rules::{
     self, MemberFact, OnsiteProgress, OnsiteWindow, RuleId, Status, Verdict, agreement_deadline,
     days_between, verdict, year_bounds,
@@ -730,6 +731,100 @@ fn pairing_of(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> Verdict {
             RuleId::Pairing,
             Status::NotMet,
             format!("{} 于 {d} 不在任何结对组中", s.name),
+        )
+    }
+}
+
+// ----------------------------------------------------------------------------- monthly reports
+
+/// One school's months of a year as the monthly-report rule reads them: each month whose report
+/// the school owed (it was a member on the due date), with how that report stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchoolMonths {
+    pub school: SchoolFact,
+    pub months: Vec<(Month, Timeliness)>,
+}
+
+/// 五(三) "每月28日前报送": every report the school owed in the year submitted by its due time.
+/// One late or missing month and the year is not met; while months are still to come it is not
+/// yet due; once the last month's due day has passed with every report on time, met.
+pub fn evaluate_monthly_reports(
+    plan: &Plan,
+    schools: &[SchoolMonths],
+    year: i16,
+    today: Date,
+) -> Vec<SchoolVerdict> {
+    let start = plan.report_start_month;
+    let december = Month { year, month: 12 };
+    let final_due = crate::domain::monthly::deadline(plan, december).due_on;
+    schools
+        .iter()
+        .map(|s| {
+            let v = if year < start.year {
+                verdict(
+                    RuleId::MonthlyReport,
+                    Status::NotApplicable,
+                    format!("月度进展报告自 {} 起报送", start.label()),
+                )
+            } else if today < year_bounds(year).0 {
+                verdict(
+                    RuleId::MonthlyReport,
+                    Status::NotYetDue,
+                    format!("{year} 年尚未开始"),
+                )
+            } else {
+                monthly_reports_of(s, today > final_due)
+            };
+            SchoolVerdict {
+                school: s.school.clone(),
+                verdict: v,
+            }
+        })
+        .collect()
+}
+
+fn monthly_reports_of(s: &SchoolMonths, final_: bool) -> Verdict {
+    let short: Vec<String> = s
+        .months
+        .iter()
+        .filter(|(_, t)| matches!(t, Timeliness::Late | Timeliness::Missing))
+        .map(|(m, t)| format!("{}{}", m.label(), t.label()))
+        .collect();
+    let on_time = s
+        .months
+        .iter()
+        .filter(|(_, t)| *t == Timeliness::OnTime)
+        .count();
+    if !short.is_empty() {
+        return verdict(
+            RuleId::MonthlyReport,
+            Status::NotMet,
+            format!("{}；按时报送 {on_time} 个月", short.join("、")),
+        );
+    }
+    if s.months.is_empty() {
+        let status = if final_ {
+            Status::NothingToJudge
+        } else {
+            Status::NotYetDue
+        };
+        return verdict(
+            RuleId::MonthlyReport,
+            status,
+            "本年度尚无应报送的月度进展报告",
+        );
+    }
+    if final_ {
+        verdict(
+            RuleId::MonthlyReport,
+            Status::Met,
+            format!("应报 {on_time} 个月，均按时报送"),
+        )
+    } else {
+        verdict(
+            RuleId::MonthlyReport,
+            Status::NotYetDue,
+            format!("已到期的 {on_time} 个月均按时报送，本年度其余月份尚未到期"),
         )
     }
 }

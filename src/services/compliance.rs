@@ -5,16 +5,19 @@
 use super::ServiceError;
 use super::access::{self, Viewer};
 use crate::domain::FieldError;
-use crate::domain::evaluator::{self, GROUP_RULES, GroupVerdicts, SchoolVerdict};
+use crate::domain::evaluator::{self, GROUP_RULES, GroupVerdicts, SchoolMonths, SchoolVerdict};
 use crate::domain::facts::GroupFacts;
-use crate::domain::ids::{GroupId, PlanId};
+use crate::domain::facts::SchoolFact;
+use crate::domain::ids::{GroupId, OrgId, PlanId};
+use crate::domain::monthly::{Rates, Timeliness};
+use crate::domain::plan::Month;
 use crate::domain::plan::Plan;
 use crate::domain::rules::{RuleId, Status, year_bounds};
 use crate::store::facts::GroupSet;
 use crate::store::plans::PlanCache;
 use crate::store::{GroupFilter, GroupRow, Store};
 use jiff::civil::Date;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// One group's facts for a year with its verdicts.
@@ -286,4 +289,130 @@ pub async fn list_groups_with_status(
             Ok((page, total))
         }
     }
+}
+
+/// One school's year of monthly reports: the rule's verdict, its reporting and on-time rates and
+/// each month it owed with how that month's report stands.
+pub struct SchoolReportYear {
+    pub verdict: SchoolVerdict,
+    pub rates: Rates,
+    pub months: Vec<(Month, Timeliness)>,
+}
+
+/// The city's rates per month (schools that were members on each due date).
+pub struct MonthRates {
+    pub month: Month,
+    pub rates: Rates,
+}
+
+/// 五(三): each school's monthly reports over `year` (judged by the one evaluator) and the
+/// city's rates per month, from one roll of the year's months (two queries). Months after the
+/// current one are left out. `only` narrows the schools (a school user sees its own).
+pub async fn report_year(
+    store: &Store,
+    plans: &PlanCache,
+    year: i16,
+    now_ms: i64,
+    today: Date,
+    only: Option<&OrgId>,
+) -> sqlx::Result<(Vec<SchoolReportYear>, Vec<MonthRates>)> {
+    let Some((plan_id, plan)) = plans.current(store).await? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let last = Month { year, month: 12 }.min(Month::of(today));
+    let rolls = store
+        .report_roll(&plan_id, &plan, Month { year, month: 1 }, last, now_ms)
+        .await?;
+    let mut by_school: BTreeMap<OrgId, SchoolMonths> = BTreeMap::new();
+    let mut city = Vec::with_capacity(rolls.len());
+    for roll in &rolls {
+        city.push(MonthRates {
+            month: roll.deadline.month,
+            rates: roll.rates(),
+        });
+        for e in roll.entries.iter().filter(|e| e.expected) {
+            if only.is_some_and(|o| o != &e.school) {
+                continue;
+            }
+            by_school
+                .entry(e.school.clone())
+                .or_insert_with(|| SchoolMonths {
+                    school: SchoolFact {
+                        org: e.school.clone(),
+                        name: e.name.clone(),
+                        kind: e.kind,
+                    },
+                    months: Vec::new(),
+                })
+                .months
+                .push((roll.deadline.month, e.timeliness));
+        }
+    }
+    // Schools of the programme that owed nothing this year still get their line.
+    for s in store.load_schools().await? {
+        if only.is_some_and(|o| o != &s.org) {
+            continue;
+        }
+        by_school.entry(s.org.clone()).or_insert(SchoolMonths {
+            school: s,
+            months: Vec::new(),
+        });
+    }
+    let schools: Vec<SchoolMonths> = by_school.into_values().collect();
+    let verdicts = evaluator::evaluate_monthly_reports(&plan, &schools, year, today);
+    let mut out: Vec<SchoolReportYear> = schools
+        .into_iter()
+        .zip(verdicts)
+        .map(|(s, verdict)| {
+            let mut rates = Rates::default();
+            for (_, t) in &s.months {
+                rates.add(*t);
+            }
+            SchoolReportYear {
+                verdict,
+                rates,
+                months: s.months,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.verdict.school.name.cmp(&b.verdict.school.name));
+    Ok((out, city))
+}
+
+/// What a viewer may see of a year's monthly-report rates.
+pub struct ReportRates {
+    /// The rule's title under the current plan.
+    pub title: String,
+    pub schools: Vec<SchoolReportYear>,
+    /// The city's rates per month; empty for a school user (it sees its own line only).
+    pub city: Vec<MonthRates>,
+}
+
+/// 五(三) rates for `viewer`: the bureau and HQ see every school and the city's months; a school
+/// user its own line; everyone else is refused.
+pub async fn report_rates(
+    store: &Store,
+    plans: &PlanCache,
+    viewer: &Viewer,
+    year: i16,
+    now_ms: i64,
+    today: Date,
+) -> Result<ReportRates, ServiceError> {
+    use crate::domain::user::Role;
+    let only = match viewer.role {
+        _ if access::sees_programme(viewer) => None,
+        Role::School => Some(&viewer.org_id),
+        _ => return Err(ServiceError::Forbidden),
+    };
+    let title = plans
+        .current(store)
+        .await?
+        .map(|(_, p)| p.rule_title(RuleId::MonthlyReport))
+        .unwrap_or_default();
+    let (schools, city) = report_year(store, plans, year, now_ms, today, only).await?;
+    Ok(ReportRates {
+        title,
+        schools,
+        city: if only.is_some() { Vec::new() } else { city },
+    })
 }

@@ -10,6 +10,7 @@ pub mod multipart;
 pub mod orgs;
 pub mod pages;
 mod qr;
+pub mod report_rates;
 pub mod second_factor;
 pub mod session;
 pub mod workbench;
@@ -279,6 +280,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/regions", get(orgs::list_regions))
         .route("/plan", get(orgs::get_plan))
+        .route("/reports/rates", get(report_rates::report_rates))
         .route("/login", get(session::login_form).post(session::login))
         .route(
             "/login/second-factor",

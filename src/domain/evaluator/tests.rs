@@ -974,3 +974,56 @@ fn the_annual_plan_needs_a_meeting_of_its_own_year_to_adopt_it() {
     assert_eq!(status(&v, RuleId::AnnualPlan), Status::NotMet);
     assert!(reason(&v, RuleId::AnnualPlan).contains("尚未制定 2025 年度合作计划"));
 }
+
+fn school_months(months: &[(&str, Timeliness)]) -> SchoolMonths {
+    SchoolMonths {
+        school: SchoolFact {
+            org: OrgId::new(),
+            name: "东莞理工学院".into(),
+            kind: OrgKind::University,
+        },
+        months: months
+            .iter()
+            .map(|(m, t)| (Month::parse(m).unwrap(), *t))
+            .collect(),
+    }
+}
+
+#[test]
+fn monthly_reports_are_met_only_when_every_owed_month_was_on_time() {
+    let p = plan();
+    let on_time = school_months(&[
+        ("2024-01", Timeliness::OnTime),
+        ("2024-02", Timeliness::NotDue),
+    ]);
+    let v = evaluate_monthly_reports(&p, &[on_time], 2024, date(2024, 2, 10));
+    assert_eq!(v[0].verdict.status, Status::NotYetDue);
+    // One late month and the year cannot be met any more, whatever follows.
+    let late = school_months(&[
+        ("2024-01", Timeliness::OnTime),
+        ("2024-02", Timeliness::Late),
+    ]);
+    let v = evaluate_monthly_reports(&p, &[late], 2024, date(2024, 3, 1));
+    assert_eq!(v[0].verdict.status, Status::NotMet);
+    assert!(
+        v[0].verdict.reason.contains("2024年2月逾期"),
+        "{}",
+        v[0].verdict.reason
+    );
+    let missing = school_months(&[("2024-03", Timeliness::Missing)]);
+    let v = evaluate_monthly_reports(&p, &[missing], 2024, date(2024, 4, 1));
+    assert!(v[0].verdict.reason.contains("2024年3月未报"));
+    // Twelve on-time months, judged after December's due day: met; before it, not yet due.
+    let months: Vec<(String, Timeliness)> = (1..=12)
+        .map(|m| (format!("2024-{m:02}"), Timeliness::OnTime))
+        .collect();
+    let refs: Vec<(&str, Timeliness)> = months.iter().map(|(m, t)| (m.as_str(), *t)).collect();
+    let all = school_months(&refs);
+    let v = evaluate_monthly_reports(&p, std::slice::from_ref(&all), 2024, date(2024, 12, 29));
+    assert_eq!(v[0].verdict.status, Status::Met);
+    let v = evaluate_monthly_reports(&p, &[all], 2024, date(2024, 12, 28));
+    assert_eq!(v[0].verdict.status, Status::NotYetDue);
+    // Before the first report month the rule does not apply.
+    let v = evaluate_monthly_reports(&p, &[school_months(&[])], 2023, date(2024, 1, 1));
+    assert_eq!(v[0].verdict.status, Status::NotApplicable);
+}
