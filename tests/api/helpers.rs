@@ -127,9 +127,19 @@ fn with_database(url: &str, db: &str) -> String {
     }
 }
 
+/// An empty database (a temp SQLite file, or a new PostgreSQL database).
 pub async fn fresh_database_url(
     db: Db,
     dir: &std::path::Path,
+) -> Option<(String, Option<PgDatabase>)> {
+    database_url(db, dir, false).await
+}
+
+/// A database as the first start leaves it; on PostgreSQL cloned from [`PG_TEMPLATE`].
+async fn database_url(
+    db: Db,
+    dir: &std::path::Path,
+    prepared: bool,
 ) -> Option<(String, Option<PgDatabase>)> {
     match db {
         Db::Sqlite => Some((format!("sqlite://{}", dir.join("test.db").display()), None)),
@@ -137,20 +147,109 @@ pub async fn fresh_database_url(
             let admin_url = postgres_url()?;
             sqlx::any::install_default_drivers();
             let name = format!("xiaodi_t_{}", uuid::Uuid::new_v4().simple());
+            let template = if prepared {
+                let t = PG_TEMPLATE
+                    .get_or_init(|| pg_template(admin_url.clone()))
+                    .await;
+                format!(" template {t}")
+            } else {
+                String::new()
+            };
             use sqlx::Connection;
             let mut conn = sqlx::AnyConnection::connect(&admin_url)
                 .await
                 .expect("connect to XIAODI_TEST_POSTGRES_URL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-                .execute(&mut conn)
-                .await
-                .expect("create database");
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "create database {name}{template}"
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
             Some((
                 with_database(&admin_url, &name),
                 Some(PgDatabase { admin_url, name }),
             ))
         }
     }
+}
+
+/// The PostgreSQL database every story's database is cloned from: migrated, the Dongguan preset
+/// loaded and the first administrator settled, once per build of the tests (its name carries the
+/// test binary's identity, so a rebuilt binary gets its own and the older ones are dropped).
+/// Cloning takes a fraction of the time migrating and loading the preset does for each story.
+static PG_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn pg_template(admin_url: String) -> String {
+    use sqlx::{Connection, Row};
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if let Ok(exe) = std::env::current_exe() {
+        exe.hash(&mut h);
+        if let Ok(meta) = std::fs::metadata(&exe) {
+            meta.len().hash(&mut h);
+            meta.modified().ok().hash(&mut h);
+        }
+    }
+    let name = format!("xiaodi_tpl_{:016x}", h.finish());
+    let mut conn = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .expect("connect to XIAODI_TEST_POSTGRES_URL");
+    let exists =
+        |n: String| sqlx::query("select count(*) as n from pg_database where datname = $1").bind(n);
+    let found: i64 = exists(name.clone())
+        .fetch_one(&mut conn)
+        .await
+        .expect("look for the template")
+        .get("n");
+    if found == 0 {
+        // Built under a name of its own, then renamed: a concurrent test process building the
+        // same template loses the rename and drops its copy.
+        let building = format!(
+            "{name}_b{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {building}")))
+            .execute(&mut conn)
+            .await
+            .expect("create the template database");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = test_config(dir.path(), &with_database(&admin_url, &building));
+        let (store, _) = xiaodi::startup::prepare(&config, &Clock::fixed(pinned_now()))
+            .await
+            .expect("migrate the template and load the preset");
+        settle_first_password(&store, "admin").await;
+        store.pool().close().await;
+        let renamed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "alter database {building} rename to {name}"
+        )))
+        .execute(&mut conn)
+        .await;
+        if renamed.is_err() {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "drop database if exists {building} with (force)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+        // Templates of earlier builds are of no further use.
+        let old: Vec<String> = sqlx::query(
+            "select datname from pg_database where datname like 'xiaodi_tpl_%' and datname <> $1",
+        )
+        .bind(name.clone())
+        .fetch_all(&mut conn)
+        .await
+        .map(|rows| rows.iter().map(|r| r.get::<String, _>("datname")).collect())
+        .unwrap_or_default();
+        for db in old
+            .iter()
+            .filter(|d| !d["xiaodi_tpl_".len()..].contains("_b"))
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {db}")))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+    name
 }
 
 pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
@@ -167,8 +266,10 @@ pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
     }
 }
 
+/// The server as it first starts with the test configuration (on PostgreSQL from the template,
+/// which that start produces).
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
-    spawn_app_with(db, |_| {}).await
+    spawn(db, |_| {}, true).await
 }
 
 /// The S3-compatible object store to test against; required when CI runs the suite.
@@ -186,9 +287,14 @@ pub fn s3_endpoint() -> Option<String> {
 }
 
 /// Like [`spawn_app`], with the configuration adjusted first.
+/// The configuration may change what the first start does, so these begin from an empty database.
 pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    spawn(db, adjust, false).await
+}
+
+async fn spawn(db: Db, adjust: impl FnOnce(&mut Config), prepared: bool) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (database_url, pg) = fresh_database_url(db, dir.path()).await?;
+    let (database_url, pg) = database_url(db, dir.path(), prepared).await?;
     let clock = Clock::fixed(pinned_now());
     let mut config = test_config(dir.path(), &database_url);
     adjust(&mut config);
