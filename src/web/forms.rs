@@ -157,6 +157,8 @@ const SAVED: &[(&str, &str)] = &[
     ("decision_added", "已保存：会议决定已记录。"),
     ("decision_followed_up", "已保存：决定的落实情况已跟进。"),
     ("decision_unchanged", "未作修改：落实情况与原记录相同。"),
+    ("decision_corrected", "已保存：会议决定已更正。"),
+    ("decision_same", "未作修改：决定与原记录相同。"),
     ("papers_added", "已保存：会议材料已上传。"),
     ("plan_saved", "已保存：年度合作计划已保存。"),
     ("plan_item_added", "已保存：计划事项已添加。"),

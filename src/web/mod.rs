@@ -232,6 +232,10 @@ pub fn router() -> Router<AppState> {
             post(workspace::meetings::add_decision),
         )
         .route(
+            "/groups/{id}/meetings/{meeting}/decisions/{decision}",
+            get(workspace::meetings::edit_decision_form).post(workspace::meetings::update_decision),
+        )
+        .route(
             "/groups/{id}/meetings/{meeting}/follow-up/{decision}",
             post(workspace::meetings::follow_up),
         )

@@ -434,6 +434,57 @@ async fn meetings_on_the_web(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(page(&app, &c.village, &path).await.contains("开展村医培训"));
+    // The decision's text and due date are corrected on the web, as the API's PUT does.
+    let decision = app
+        .text(
+            "select id from meeting_decisions where text = $1",
+            &["开展村医培训"],
+        )
+        .await;
+    let form = page(&app, &c.school, &format!("{path}/decisions/{decision}")).await;
+    assert!(
+        form.contains("更正会议决定") && form.contains("2026-09-30"),
+        "filled in"
+    );
+    assert!(
+        app.get_with(&c.village, &format!("{path}/decisions/{decision}"))
+            .await
+            .status()
+            == StatusCode::FORBIDDEN,
+        "the village reads but does not correct"
+    );
+    let r = post_form(
+        &app,
+        &c.school,
+        &format!("{path}/decisions/{decision}"),
+        &[("d_text", ""), ("d_due_on", "2026-10-31")],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the text is required"
+    );
+    let r = post_form(
+        &app,
+        &c.school,
+        &format!("{path}/decisions/{decision}"),
+        &[
+            ("d_text", "开展村医培训两期"),
+            ("d_owner_text", "王校长"),
+            ("d_due_on", "2026-10-31"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("saved=decision_corrected")
+    );
+    let shown = page(&app, &c.village, &path).await;
+    assert!(shown.contains("开展村医培训两期") && shown.contains("2026-10-31"));
     let edit = page(&app, &c.school, &format!("{path}/edit")).await;
     assert!(edit.contains("修改联席会议") && edit.contains("修改记录"));
     let r = post_form(

@@ -406,6 +406,8 @@ struct MeetingPage {
     earlier: Vec<DecisionLine>,
     papers: Vec<AttachmentLine>,
     form: DecisionForm,
+    /// The decision being corrected in the form (none: the form records a new one).
+    editing: Option<String>,
     links: Vec<Choice>,
     owners: Vec<Choice>,
     summary: Option<ErrorSummary>,
@@ -477,6 +479,7 @@ async fn meeting_page(
         owners: org_choices(ws, std::slice::from_ref(&form.d_owner_org)),
         links,
         form,
+        editing: None,
         summary,
         saved: saved_notice(saved),
         history,
@@ -808,4 +811,92 @@ pub async fn remove_paper(
         &meeting_path(&ws, &meeting),
         "paper_removed",
     ))
+}
+
+impl DecisionForm {
+    /// The form filled with a recorded decision, to correct it.
+    fn of(d: &DecisionRow) -> Self {
+        Self {
+            d_text: d.text.clone(),
+            d_link: match (&d.project_id, &d.plan_item_id) {
+                (Some(p), _) => format!("project:{p}"),
+                (None, Some(i)) => format!("item:{i}"),
+                _ => String::new(),
+            },
+            d_owner_org: d
+                .owner_org_id
+                .as_ref()
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
+            d_owner_text: d.owner_text.clone(),
+            d_due_on: d.due_on.map(|x| x.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// One of this meeting's own decisions (another meeting's, or another group's, is not found).
+async fn own_decision(
+    state: &AppState,
+    ws: &Workspace,
+    m: &MeetingRow,
+    decision: &str,
+) -> Result<DecisionRow, AppError> {
+    let d = services::decision(&state.store, ws, decision).await?;
+    if d.meeting_id != m.id {
+        return Err(AppError::NotFound);
+    }
+    Ok(d)
+}
+
+/// The meeting page with its decision form filled with one of its decisions, to correct it.
+pub async fn edit_decision_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, meeting, decision)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let m = services::meeting(&state.store, &ws, &meeting).await?;
+    let d = own_decision(&state, &ws, &m, &decision).await?;
+    if !services::may_record(&user, &ws) {
+        return Err(AppError::Forbidden);
+    }
+    let mut page = meeting_page(&state, &user, &ws, &m, None, DecisionForm::of(&d), None).await?;
+    page.editing = Some(d.id.to_string());
+    Ok(render(&page)?.into_response())
+}
+
+/// Corrects the text, link, owner and due date of one of the meeting's decisions; its status
+/// and follow-up stay as recorded (they are changed by the follow-up at a later meeting).
+pub async fn update_decision(
+    State(state): State<AppState>,
+    Path((id, meeting, decision)): Path<(String, String, String)>,
+    f: CsrfForm<DecisionForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let m = services::meeting(&state.store, &ws, &meeting).await?;
+    let d = own_decision(&state, &ws, &m, &decision).await?;
+    let mut input = f.form.input();
+    input.status = d.status.as_str().to_string();
+    input.follow_up = d.follow_up.clone();
+    let at = d.followed_up_in.as_ref().map(|x| x.to_string());
+    let w = writer(&state, &user);
+    match services::update_decision(&w, &ws, &decision, &input, at.as_deref()).await {
+        Ok(changed) => Ok(saved_redirect(
+            &meeting_path(&ws, &meeting),
+            if changed {
+                "decision_corrected"
+            } else {
+                "decision_same"
+            },
+        )),
+        Err(ServiceError::Invalid(errors)) => {
+            let summary = ErrorSummary::new(&errors, DECISION_FIELDS);
+            let mut page =
+                meeting_page(&state, &user, &ws, &m, None, f.form, Some(summary)).await?;
+            page.editing = Some(d.id.to_string());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
