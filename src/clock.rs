@@ -52,9 +52,7 @@ impl Clock {
     }
 }
 
-pub fn shanghai() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Asia/Shanghai").expect("the bundled tz database has Asia/Shanghai")
-}
+pub use crate::domain::shanghai;
 
 /// `2024-01-28 23:59` in Asia/Shanghai for a Unix-ms instant.
 pub fn format_ms(ms: i64) -> String {

@@ -30,6 +30,12 @@ pub mod totp;
 pub mod user;
 pub mod work_plan;
 
+/// The programme's time zone: every deadline and every "which day" is Asia/Shanghai's, whatever
+/// the server's zone.
+pub fn shanghai() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Asia/Shanghai").expect("the bundled tz database has Asia/Shanghai")
+}
+
 /// A validation failure that names the field (in the user's words) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}：{message}")]
