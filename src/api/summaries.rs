@@ -178,8 +178,13 @@ pub struct SummaryTextRequest {
     pub next_steps: String,
 }
 
-async fn read(state: &AppState, user: &crate::http::auth::Viewer, month: &str) -> Result<SummaryDto, ApiError> {
-    let s = services::get_summary(&state.store, &state.plans, user, month, state.clock.today()).await?;
+async fn read(
+    state: &AppState,
+    user: &crate::http::auth::Viewer,
+    month: &str,
+) -> Result<SummaryDto, ApiError> {
+    let s =
+        services::get_summary(&state.store, &state.plans, user, month, state.clock.today()).await?;
     Ok(s.into())
 }
 
@@ -220,8 +225,13 @@ pub async fn generate_summary(
     Path(month): Path<String>,
 ) -> Result<(StatusCode, Json<SummaryDto>), ApiError> {
     let today = state.clock.today();
-    let new = services::generate_summary(&writer(&state, &user), &state.plans, &month, today).await?;
-    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    let new =
+        services::generate_summary(&writer(&state, &user), &state.plans, &month, today).await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(read(&state, &user, &month).await?)))
 }
 

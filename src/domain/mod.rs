@@ -25,11 +25,11 @@ pub mod project;
 pub mod region;
 pub mod rules;
 pub mod sheet;
+pub mod summary;
 pub mod team;
 pub mod totp;
 pub mod user;
 pub mod work_plan;
-pub mod summary;
 
 /// A validation failure that names the field (in the user's words) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

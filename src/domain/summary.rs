@@ -71,7 +71,9 @@ pub fn parse_text(input: &SummaryText) -> Result<SummaryText, FieldErrors> {
     let title = input.title.trim();
     match title.chars().count() {
         0 => errors.push("标题", "不能为空"),
-        n if n > MAX_TITLE_CHARS => errors.push("标题", format!("不能超过 {MAX_TITLE_CHARS} 个字符")),
+        n if n > MAX_TITLE_CHARS => {
+            errors.push("标题", format!("不能超过 {MAX_TITLE_CHARS} 个字符"))
+        }
         _ => {}
     }
     if title.contains('\n') {
@@ -101,8 +103,12 @@ pub fn parse_text(input: &SummaryText) -> Result<SummaryText, FieldErrors> {
 
 /// A month in a URL or a request (`2024-06`), or the field error naming it.
 pub fn parse_month(s: &str) -> Result<crate::domain::plan::Month, FieldError> {
-    crate::domain::plan::Month::parse(s.trim())
-        .ok_or_else(|| FieldError::new("月份", format!("“{}”不是有效的月份，应为 YYYY-MM", s.trim())))
+    crate::domain::plan::Month::parse(s.trim()).ok_or_else(|| {
+        FieldError::new(
+            "月份",
+            format!("“{}”不是有效的月份，应为 YYYY-MM", s.trim()),
+        )
+    })
 }
 
 /// The default title: `6月校地结对共建工作进展情况汇总`.
@@ -246,7 +252,10 @@ impl Snapshot {
             yuan(t.expense_cash_fen),
         );
         if t.expense_in_kind_fen > 0 {
-            s.push_str(&format!("，实物投入折合 {} 元", yuan(t.expense_in_kind_fen)));
+            s.push_str(&format!(
+                "，实物投入折合 {} 元",
+                yuan(t.expense_in_kind_fen)
+            ));
         }
         for c in &self.outcome_columns {
             if let Some(v) = t.outcomes.get(&c.code).filter(|v| **v != 0) {
@@ -296,15 +305,16 @@ pub fn pick_lines(reports: &[ReportText<'_>]) -> (String, String) {
     let mut highlights = Vec::new();
     let mut problems = Vec::new();
     for r in reports {
-        let areas: BTreeMap<i64, String> = serde_json::from_str::<BTreeMap<String, serde_json::Value>>(r.narrative)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(k, v)| {
-                let n = k.trim().parse::<i64>().ok()?;
-                let t = one_line(v.as_str()?);
-                (!t.is_empty()).then_some((n, t))
-            })
-            .collect();
+        let areas: BTreeMap<i64, String> =
+            serde_json::from_str::<BTreeMap<String, serde_json::Value>>(r.narrative)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let n = k.trim().parse::<i64>().ok()?;
+                    let t = one_line(v.as_str()?);
+                    (!t.is_empty()).then_some((n, t))
+                })
+                .collect();
         if !areas.is_empty() {
             let joined = areas.into_values().collect::<Vec<_>>().join("；");
             highlights.push(format!("{}：{}", r.school, one_line(&joined)));

@@ -7,8 +7,8 @@
 
 use crate::domain::summary::{SECTIONS, Snapshot, SummaryText, yuan};
 use docx_rs::{
-    AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph,
-    Run, RunFonts, SpecialIndentType, Table, TableAlignmentType, TableCell, TableRow, WidthType,
+    AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Run,
+    RunFonts, SpecialIndentType, Table, TableAlignmentType, TableCell, TableRow, WidthType,
 };
 use jiff::civil::Date;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
@@ -158,11 +158,7 @@ pub fn status_rows(s: &Snapshot) -> Vec<Vec<String>> {
 /// The summary as a docx: A4, GB/T 9704 margins (top 37, bottom 35, left 28, right 26 mm), the
 /// title in 二号 小标宋, the 报送单位 line, numbered sections in 三号 仿宋 with 黑体 headings, the
 /// status and figures tables, the issuing organisation and date, "— 1 —" page numbers.
-pub fn summary_docx(
-    text: &SummaryText,
-    s: &Snapshot,
-    dated: Date,
-) -> anyhow::Result<Vec<u8>> {
+pub fn summary_docx(text: &SummaryText, s: &Snapshot, dated: Date) -> anyhow::Result<Vec<u8>> {
     let footer = Footer::new().add_paragraph(
         Paragraph::new()
             .align(AlignmentType::Center)
@@ -192,16 +188,16 @@ pub fn summary_docx(
             Paragraph::new()
                 .add_run(run(&text.title, TITLE_FONT, ERHAO))
                 .align(AlignmentType::Center)
-                .line_spacing(LineSpacing::new().line_rule(LineSpacingType::Auto).line(240)),
+                .line_spacing(
+                    LineSpacing::new()
+                        .line_rule(LineSpacingType::Auto)
+                        .line(240),
+                ),
         )
         .add_paragraph(empty_line())
         .add_paragraph(
             Paragraph::new()
-                .add_run(run(
-                    &format!("报送单位：{}", s.bureau),
-                    BODY_FONT,
-                    SANHAO,
-                ))
+                .add_run(run(&format!("报送单位：{}", s.bureau), BODY_FONT, SANHAO))
                 .line_spacing(body_spacing()),
         )
         .add_paragraph(
@@ -332,7 +328,10 @@ pub fn summary_xlsx(text: &SummaryText, s: &Snapshot) -> Result<Vec<u8>, XlsxErr
         &format!("{month}各签约学校月度进展报告报送情况（{}）", text.title),
         &title.clone().set_align(FormatAlign::Left),
     )?;
-    for (c, h) in ["序号", "学校", "报送情况", "首次提交时间"].iter().enumerate() {
+    for (c, h) in ["序号", "学校", "报送情况", "首次提交时间"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_with_format(1, c as u16, *h, &bold)?;
     }
     for (r, l) in s.statuses.iter().enumerate() {
@@ -484,7 +483,12 @@ mod tests {
             .unwrap();
         assert!(xml.contains(r#"w:w="11906""#) && xml.contains(r#"w:h="16838""#));
         // 37, 35, 28, 26 mm in twips.
-        for m in [r#"w:top="2098""#, r#"w:bottom="1984""#, r#"w:left="1587""#, r#"w:right="1474""#] {
+        for m in [
+            r#"w:top="2098""#,
+            r#"w:bottom="1984""#,
+            r#"w:left="1587""#,
+            r#"w:right="1474""#,
+        ] {
             assert!(xml.contains(m), "{m}");
         }
         assert!(xml.contains("方正小标宋简体") && xml.contains("仿宋_GB2312"));
@@ -499,8 +503,7 @@ mod tests {
             .filter(|n| n.starts_with("word/footer"))
             .collect();
         let mut footer = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name(&footers[0]).unwrap(), &mut footer)
-            .unwrap();
+        std::io::Read::read_to_string(&mut zip.by_name(&footers[0]).unwrap(), &mut footer).unwrap();
         assert!(footer.contains("PAGE"), "a page number field in the footer");
     }
 
@@ -512,7 +515,10 @@ mod tests {
         use calamine::Reader;
         assert_eq!(book.sheet_names(), ["报送情况", "主要数据"]);
         let statuses = book.worksheet_range("报送情况").unwrap();
-        assert_eq!(statuses.get_value((2, 1)).unwrap().to_string(), "东莞理工学院");
+        assert_eq!(
+            statuses.get_value((2, 1)).unwrap().to_string(),
+            "东莞理工学院"
+        );
         assert_eq!(statuses.get_value((2, 2)).unwrap().to_string(), "按时");
         let figures = book.worksheet_range("主要数据").unwrap();
         assert_eq!(figures.get_value((3, 0)).unwrap().to_string(), "全市合计");

@@ -9,9 +9,9 @@ pub mod history;
 pub mod reads;
 pub mod second_factor;
 pub mod signin;
+pub mod summaries;
 pub mod workbench;
 pub mod workspace;
-pub mod summaries;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

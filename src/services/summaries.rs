@@ -345,7 +345,8 @@ pub async fn export_summary(
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
         .map(|t| t.to_zoned(shanghai()).date())
         .unwrap_or(today);
-    let internal = |e: String| ServiceError::Store(crate::store::StoreError::Internal(anyhow::anyhow!(e)));
+    let internal =
+        |e: String| ServiceError::Store(crate::store::StoreError::Internal(anyhow::anyhow!(e)));
     let (name, bytes) = match kind {
         ExportKind::Docx => (
             format!("{}月度汇总.docx", s.month.label()),

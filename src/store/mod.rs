@@ -25,11 +25,11 @@ pub mod projects;
 mod rows;
 pub mod second_factor;
 mod sessions;
+pub mod summaries;
 pub mod team;
 mod users;
 pub mod work_plans;
 pub mod workbench;
-pub mod summaries;
 
 pub use audit::{
     Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,

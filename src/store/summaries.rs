@@ -91,12 +91,14 @@ impl Store {
         let snap = serde_json::to_string(snapshot).map_err(|e| StoreError::Internal(e.into()))?;
         let mut tx = self.begin_write().await?;
         // Held until commit (a no-op update locks the row on PostgreSQL).
-        let n = sqlx::query("update monthly_summaries set state = state where plan_id = $1 and month = $2")
-            .bind(plan.as_str())
-            .bind(month.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "update monthly_summaries set state = state where plan_id = $1 and month = $2",
+        )
+        .bind(plan.as_str())
+        .bind(month.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         let existing = if n > 0 {
             summary_in(&mut tx, plan, month).await?
         } else {
@@ -398,14 +400,13 @@ async fn claim(
     plan: &PlanId,
     month: Month,
 ) -> Result<SummaryRow, StoreError> {
-    let n = sqlx::query(
-        "update monthly_summaries set state = state where plan_id = $1 and month = $2",
-    )
-    .bind(plan.as_str())
-    .bind(month.to_string())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let n =
+        sqlx::query("update monthly_summaries set state = state where plan_id = $1 and month = $2")
+            .bind(plan.as_str())
+            .bind(month.to_string())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     if n == 0 {
         return Err(StoreError::NotFound);
     }

@@ -370,10 +370,7 @@ pub fn router() -> Router<AppState> {
             "/summaries/{month}",
             get(summaries::get_summary).post(summaries::update_summary),
         )
-        .route(
-            "/summaries/{month}/regenerate",
-            post(summaries::regenerate),
-        )
+        .route("/summaries/{month}/regenerate", post(summaries::regenerate))
         .route(
             "/summaries/{month}/send",
             get(summaries::send_form).post(summaries::send_summary),

@@ -31,12 +31,21 @@ const FIELDS: &[(&str, &str)] = &[
 
 /// Notices after a write, by the key its redirect carries (fixed here, never address-bar text).
 const NOTICES: &[(&str, &str)] = &[
-    ("generated", "已生成：月度汇总草稿已生成，请核对并修改文字后报送市指挥部。"),
-    ("regenerated", "已重新生成：报送情况和主要数据已按当前记录更新，您修改过的文字保持不变。"),
+    (
+        "generated",
+        "已生成：月度汇总草稿已生成，请核对并修改文字后报送市指挥部。",
+    ),
+    (
+        "regenerated",
+        "已重新生成：报送情况和主要数据已按当前记录更新，您修改过的文字保持不变。",
+    ),
     ("saved", "已保存：月度汇总的文字已保存。"),
     ("unchanged", "未作修改：提交的内容与原来相同。"),
     ("sent", "已报送：月度汇总已报送市指挥部，此后不能再修改。"),
-    ("recalled", "已撤回：月度汇总已撤回为草稿，可修改后重新报送。"),
+    (
+        "recalled",
+        "已撤回：月度汇总已撤回为草稿，可修改后重新报送。",
+    ),
 ];
 
 fn notice(key: Option<&str>) -> Option<&'static str> {
@@ -291,8 +300,13 @@ fn summary_page(
             .unwrap_or_default(),
         sent: s
             .and_then(|s| {
-                s.sent_at
-                    .map(|t| format!("{} · {}", format_ms(t), s.sent_by.clone().unwrap_or_default()))
+                s.sent_at.map(|t| {
+                    format!(
+                        "{} · {}",
+                        format_ms(t),
+                        s.sent_by.clone().unwrap_or_default()
+                    )
+                })
             })
             .unwrap_or_default(),
         sections: SECTIONS,
@@ -311,7 +325,14 @@ pub async fn get_summary(
 ) -> Result<Response, AppError> {
     let today = state.clock.today();
     let s = services::find_summary(&state.store, &state.plans, &user, &month, today).await?;
-    let page = summary_page(&user, &month, s.as_ref(), None, None, notice(q.saved.as_deref()));
+    let page = summary_page(
+        &user,
+        &month,
+        s.as_ref(),
+        None,
+        None,
+        notice(q.saved.as_deref()),
+    );
     Ok(render(&page)?.into_response())
 }
 
@@ -343,13 +364,16 @@ pub async fn update_summary(
         problems: f.form.problems,
         next_steps: f.form.next_steps,
     };
-    let summary = match services::update_summary(&writer(&state, &user), &state.plans, &month, today, &input).await {
-        Ok(true) => return Ok(done(&month, "saved")),
-        Ok(false) => return Ok(done(&month, "unchanged")),
-        Err(ServiceError::Invalid(e)) => ErrorSummary::new(&e, FIELDS),
-        Err(ServiceError::Conflict(m)) => ErrorSummary::message(m),
-        Err(e) => return Err(e.into()),
-    };
+    let summary =
+        match services::update_summary(&writer(&state, &user), &state.plans, &month, today, &input)
+            .await
+        {
+            Ok(true) => return Ok(done(&month, "saved")),
+            Ok(false) => return Ok(done(&month, "unchanged")),
+            Err(ServiceError::Invalid(e)) => ErrorSummary::new(&e, FIELDS),
+            Err(ServiceError::Conflict(m)) => ErrorSummary::message(m),
+            Err(e) => return Err(e.into()),
+        };
     let s = services::get_summary(&state.store, &state.plans, &user, &month, today).await?;
     let page = summary_page(&user, &month, Some(&s), Some(input), Some(summary), None);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -376,8 +400,8 @@ async fn confirm(
     if !services::may_write(user) {
         return Err(AppError::Forbidden);
     }
-    let s = services::get_summary(&state.store, &state.plans, user, month, state.clock.today())
-        .await?;
+    let s =
+        services::get_summary(&state.store, &state.plans, user, month, state.clock.today()).await?;
     let page = ConfirmPage {
         chrome: Chrome::new(user, "summaries"),
         title: if send {
@@ -395,7 +419,11 @@ async fn confirm(
         } else {
             "撤回后该汇总恢复为草稿，市指挥部在重新报送前看不到它；撤回操作记入审计日志。"
         },
-        action: format!("/summaries/{}/{}", s.month, if send { "send" } else { "recall" }),
+        action: format!(
+            "/summaries/{}/{}",
+            s.month,
+            if send { "send" } else { "recall" }
+        ),
         button: if send { "确认报送" } else { "确认撤回" },
         cancel: format!("/summaries/{}", s.month),
     };

@@ -31,6 +31,7 @@ mod projects;
 mod record_history;
 mod second_factor;
 mod store_concurrency;
+mod summaries;
 mod team;
 mod work_plan;
 mod workbench;
