@@ -78,6 +78,7 @@ impl Store {
     /// Generates month `month`'s summary: a new draft with `text` and `snapshot`, or, when one
     /// exists and is still a draft, its snapshot refreshed and its text kept. A conflict once sent.
     /// Returns whether it was new.
+    #[allow(clippy::too_many_arguments)]
     pub async fn generate_summary(
         &self,
         actor: &Actor,
