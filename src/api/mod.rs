@@ -9,6 +9,7 @@ mod groups;
 mod organisations;
 mod schools;
 mod second_factor;
+mod summaries;
 mod users;
 mod workbench;
 mod workspace;
@@ -27,6 +28,7 @@ use groups::*;
 use organisations::*;
 use schools::*;
 use second_factor::*;
+use summaries::*;
 use users::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -177,6 +179,14 @@ operations! {
     import_projects [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
     add_meeting_papers [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     remove_meeting_paper,
+    list_summaries,
+    get_summary,
+    generate_summary,
+    update_summary,
+    send_summary,
+    recall_summary,
+    export_summary_docx,
+    export_summary_xlsx,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -105,6 +105,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("export", "导出"),
     ("download", "下载"),
     ("meeting.paper_remove", "删除会议材料"),
+    ("monthly_summary.generate", "生成月度汇总"),
+    ("monthly_summary.regenerate", "重新生成月度汇总数据"),
+    ("monthly_summary.update", "修改月度汇总"),
+    ("monthly_summary.send", "月度汇总报送市指挥部"),
+    ("monthly_summary.recall", "撤回月度汇总"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -130,6 +135,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("project_update", "项目进展"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
+    ("monthly_summary", "月度汇总"),
 ];
 
 /// Field names in the before/after JSON.
@@ -266,6 +272,15 @@ const FIELDS: &[(&str, &str)] = &[
     ("students", "参与学生"),
     ("figures", "成果指标"),
     ("project_id", "所属项目"),
+    ("intro", "导语"),
+    ("highlights", "工作亮点"),
+    ("next_steps", "下一步工作"),
+    ("sent_at", "报送时间"),
+    ("generated_at", "生成时间"),
+    ("doc_title", "标题"),
+    ("problems", "存在问题"),
+    ("state", "状态"),
+    ("month", "月份"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {

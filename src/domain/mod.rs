@@ -25,6 +25,7 @@ pub mod project;
 pub mod region;
 pub mod rules;
 pub mod sheet;
+pub mod summary;
 pub mod team;
 pub mod totp;
 pub mod user;

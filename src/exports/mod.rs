@@ -1,5 +1,7 @@
 //! xlsx exports: every list in the UI exports through this one writer.
 
+pub mod summary;
+
 use rust_xlsxwriter::{Format, Workbook};
 
 /// A table to export: a sheet name, column headings and rows of text.

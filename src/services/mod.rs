@@ -9,6 +9,7 @@ pub mod history;
 pub mod reads;
 pub mod second_factor;
 pub mod signin;
+pub mod summaries;
 pub mod workbench;
 pub mod workspace;
 

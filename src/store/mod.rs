@@ -25,6 +25,7 @@ pub mod projects;
 mod rows;
 pub mod second_factor;
 mod sessions;
+pub mod summaries;
 pub mod team;
 mod users;
 pub mod work_plans;

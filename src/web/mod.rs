@@ -13,6 +13,7 @@ mod qr;
 pub mod report_rates;
 pub mod second_factor;
 pub mod session;
+pub mod summaries;
 pub mod workbench;
 pub mod workspace;
 
@@ -366,5 +367,30 @@ pub fn router() -> Router<AppState> {
         .route(
             "/projects/export.xlsx",
             get(workspace::projects::export_all_projects),
+        )
+        .route(
+            "/summaries",
+            get(summaries::list_summaries).post(summaries::generate_from_list),
+        )
+        .route(
+            "/summaries/{month}",
+            get(summaries::get_summary).post(summaries::update_summary),
+        )
+        .route("/summaries/{month}/regenerate", post(summaries::regenerate))
+        .route(
+            "/summaries/{month}/send",
+            get(summaries::send_form).post(summaries::send_summary),
+        )
+        .route(
+            "/summaries/{month}/recall",
+            get(summaries::recall_form).post(summaries::recall_summary),
+        )
+        .route(
+            "/summaries/{month}/export.docx",
+            get(summaries::export_docx),
+        )
+        .route(
+            "/summaries/{month}/export.xlsx",
+            get(summaries::export_xlsx),
         )
 }

@@ -94,6 +94,14 @@ impl Chrome {
                 key: "import",
             });
         }
+        if matches!(v.role, Role::Bureau | Role::Hq) {
+            // 五(三): the bureau's monthly summary for HQ.
+            items.push(NavItem {
+                href: "/summaries",
+                label: "月度汇总",
+                key: "summaries",
+            });
+        }
         if v.role == Role::Secadmin {
             items.push(NavItem {
                 href: "/admin/approvals",

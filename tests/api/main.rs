@@ -32,6 +32,7 @@ mod record_history;
 mod report_rates;
 mod second_factor;
 mod store_concurrency;
+mod summaries;
 mod team;
 mod work_plan;
 mod workbench;
