@@ -29,6 +29,7 @@ pub mod team;
 mod users;
 pub mod work_plans;
 pub mod workbench;
+pub mod reminders;
 
 pub use audit::{
     Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,
