@@ -12,6 +12,7 @@ mod second_factor;
 mod users;
 mod workbench;
 mod workspace;
+mod reminders;
 
 use crate::AppState;
 use crate::domain::FieldError;
@@ -33,6 +34,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use workbench::*;
 use workspace::*;
+use reminders::*;
 
 pub use groups::OrgRef;
 
@@ -47,7 +49,7 @@ macro_rules! operations {
             info(title = "校地通 API", description = "校地结对共建工作平台的 JSON 接口。先 POST /api/v1/login 取得令牌，再以 Authorization: Bearer <token> 调用其他接口。校验错误为 422，`fields` 列出每个有误的字段。"),
             paths($($handler),*),
             modifiers(&BearerAuth, &RefusedText, &CommonErrors),
-            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"))
+            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"), (name = "reminders"))
         )]
         pub struct ApiDoc;
 
@@ -176,6 +178,16 @@ operations! {
     import_projects [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
     add_meeting_papers [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     remove_meeting_paper,
+    list_notifications,
+    read_notification,
+    read_all_notifications,
+    list_webhooks,
+    add_webhook,
+    update_webhook,
+    delete_webhook,
+    test_webhook,
+    list_deliveries,
+    retry_delivery,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -105,6 +105,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("export", "导出"),
     ("download", "下载"),
     ("meeting.paper_remove", "删除会议材料"),
+    ("webhook.create", "新增提醒机器人"),
+    ("webhook.update", "修改提醒机器人"),
+    ("webhook.delete", "删除提醒机器人"),
+    ("webhook_delivery.retry", "重新发送提醒消息"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -130,6 +134,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("project_update", "项目进展"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
+    ("webhook", "提醒机器人"),
+    ("webhook_delivery", "提醒消息"),
 ];
 
 /// Field names in the before/after JSON.
@@ -266,6 +272,11 @@ const FIELDS: &[(&str, &str)] = &[
     ("students", "参与学生"),
     ("figures", "成果指标"),
     ("project_id", "所属项目"),
+    ("url", "地址（已隐去）"),
+    ("has_secret", "已设加签密钥"),
+    ("enabled", "启用"),
+    ("url_replaced", "地址已更换"),
+    ("secret_replaced", "加签密钥已更换"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {

@@ -243,6 +243,20 @@ impl Store {
         .collect()
     }
 
+    /// The jobs already run for report months from `from` (`YYYY-MM`) on, as (job, period).
+    pub async fn reminder_runs_since(
+        &self,
+        from: &str,
+    ) -> sqlx::Result<std::collections::HashSet<(String, String)>> {
+        sqlx::query("select job, period from reminder_runs where period >= $1")
+            .bind(from)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("job")?, r.try_get("period")?)))
+            .collect()
+    }
+
     /// The bureau's organisations (the receivers of the overdue notice).
     pub async fn bureau_orgs(&self) -> sqlx::Result<Vec<OrgId>> {
         sqlx::query("select id from organisations where kind = 'bureau' order by name")
