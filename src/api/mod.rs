@@ -7,12 +7,12 @@
 mod auth;
 mod groups;
 mod organisations;
+mod reminders;
 mod schools;
 mod second_factor;
 mod users;
 mod workbench;
 mod workspace;
-mod reminders;
 
 use crate::AppState;
 use crate::domain::FieldError;
@@ -26,6 +26,7 @@ use axum::routing::MethodFilter;
 use axum::{Json, Router};
 use groups::*;
 use organisations::*;
+use reminders::*;
 use schools::*;
 use second_factor::*;
 use users::*;
@@ -34,7 +35,6 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use workbench::*;
 use workspace::*;
-use reminders::*;
 
 pub use groups::OrgRef;
 

@@ -23,13 +23,13 @@ pub mod password;
 pub mod plan;
 pub mod project;
 pub mod region;
+pub mod reminders;
 pub mod rules;
 pub mod sheet;
 pub mod team;
 pub mod totp;
 pub mod user;
 pub mod work_plan;
-pub mod reminders;
 
 /// A validation failure that names the field (in the user's words) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -286,7 +286,10 @@ pub fn parse_webhook(input: &WebhookInput, creating: bool) -> Result<NewWebhook,
     let mut errors = FieldErrors::default();
     let kind = WebhookKind::parse(&input.kind);
     if kind.is_none() {
-        errors.push("类型", "应为企业微信群机器人（wecom）、钉钉群机器人（dingtalk）或通用 JSON 接口（generic）");
+        errors.push(
+            "类型",
+            "应为企业微信群机器人（wecom）、钉钉群机器人（dingtalk）或通用 JSON 接口（generic）",
+        );
     }
     let name = input.name.trim().to_string();
     if name.chars().count() > MAX_NAME_CHARS {
@@ -351,7 +354,10 @@ fn check_url(url: &str) -> Result<(), FieldError> {
         .ok_or_else(|| FieldError::new("地址", "应以 https:// 或 http:// 开头"))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.contains('@') {
-        return Err(FieldError::new("地址", "应写明主机名，例如 https://qyapi.weixin.qq.com/…"));
+        return Err(FieldError::new(
+            "地址",
+            "应写明主机名，例如 https://qyapi.weixin.qq.com/…",
+        ));
     }
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(FieldError::new("地址", "不能含空格或控制字符"));
@@ -470,8 +476,8 @@ pub fn judge_answer(kind: WebhookKind, status: u16, body: &str) -> Result<(), St
         WebhookKind::Generic => Err(format!("HTTP {status}：{short}")),
         _ if status != 200 => Err(format!("HTTP {status}：{short}")),
         _ => {
-            let v: serde_json::Value = serde_json::from_str(body)
-                .map_err(|_| format!("应答不是 JSON：{short}"))?;
+            let v: serde_json::Value =
+                serde_json::from_str(body).map_err(|_| format!("应答不是 JSON：{short}"))?;
             match v.get("errcode").and_then(|c| c.as_i64()) {
                 Some(0) => Ok(()),
                 Some(code) => Err(format!(
@@ -506,7 +512,10 @@ mod tests {
     }
 
     fn at(s: &str) -> i64 {
-        s.parse::<jiff::Zoned>().unwrap().timestamp().as_millisecond()
+        s.parse::<jiff::Zoned>()
+            .unwrap()
+            .timestamp()
+            .as_millisecond()
     }
 
     fn kinds(jobs: &[DueJob]) -> Vec<(String, &'static str)> {
@@ -621,15 +630,17 @@ mod tests {
             assert!(e.0.iter().any(|f| f.field == field), "{kind} {url}: {e:?}");
         }
         let long = format!("https://x.example/{}", "a".repeat(MAX_URL_CHARS));
-        assert!(parse_webhook(
-            &WebhookInput {
-                kind: "generic".into(),
-                url: long,
-                ..Default::default()
-            },
-            true
-        )
-        .is_err());
+        assert!(
+            parse_webhook(
+                &WebhookInput {
+                    kind: "generic".into(),
+                    url: long,
+                    ..Default::default()
+                },
+                true
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -688,7 +699,14 @@ mod tests {
     #[test]
     fn answers_and_back_off() {
         assert!(judge_answer(WebhookKind::Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#).is_ok());
-        assert!(judge_answer(WebhookKind::Dingtalk, 200, r#"{"errcode":310000,"errmsg":"sign not match"}"#).is_err());
+        assert!(
+            judge_answer(
+                WebhookKind::Dingtalk,
+                200,
+                r#"{"errcode":310000,"errmsg":"sign not match"}"#
+            )
+            .is_err()
+        );
         assert!(judge_answer(WebhookKind::Wecom, 500, "").is_err());
         assert!(judge_answer(WebhookKind::Generic, 204, "").is_ok());
         let waits: Vec<_> = (1..=6).map(retry_after_ms).collect();

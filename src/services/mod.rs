@@ -7,11 +7,11 @@ pub mod accounts;
 pub mod compliance;
 pub mod history;
 pub mod reads;
+pub mod reminders;
 pub mod second_factor;
 pub mod signin;
 pub mod workbench;
 pub mod workspace;
-pub mod reminders;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

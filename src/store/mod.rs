@@ -22,6 +22,7 @@ mod orgs;
 mod pairings;
 pub mod plans;
 pub mod projects;
+pub mod reminders;
 mod rows;
 pub mod second_factor;
 mod sessions;
@@ -29,7 +30,6 @@ pub mod team;
 mod users;
 pub mod work_plans;
 pub mod workbench;
-pub mod reminders;
 
 pub use audit::{
     Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,

@@ -159,7 +159,13 @@ fn notification_from_row(r: &AnyRow) -> sqlx::Result<NotificationRow> {
 
 /// A webhook in the audit log: never its address nor its secret, only the masked address and
 /// whether a secret is set.
-fn webhook_audit(kind: WebhookKind, name: &str, masked: &str, has_secret: bool, enabled: bool) -> serde_json::Value {
+fn webhook_audit(
+    kind: WebhookKind,
+    name: &str,
+    masked: &str,
+    has_secret: bool,
+    enabled: bool,
+) -> serde_json::Value {
     json!({
         "kind": kind.as_str(), "name": name, "url": masked,
         "has_secret": has_secret, "enabled": enabled,
@@ -194,7 +200,13 @@ impl Store {
         .await;
         match inserted {
             Ok(_) => {}
-            Err(e) if violates_unique(&e, "reminder_runs_pkey", "reminder_runs.job, reminder_runs.period") => {
+            Err(e)
+                if violates_unique(
+                    &e,
+                    "reminder_runs_pkey",
+                    "reminder_runs.job, reminder_runs.period",
+                ) =>
+            {
                 return Ok(false);
             }
             Err(e) => return Err(e),
@@ -297,11 +309,7 @@ impl Store {
         .iter()
         .map(notification_from_row)
         .collect::<sqlx::Result<_>>()?;
-        Ok((
-            rows,
-            counts.try_get("n")?,
-            unread_count(&counts)?,
-        ))
+        Ok((rows, counts.try_get("n")?, unread_count(&counts)?))
     }
 
     /// How many notifications wait unread for the user of a web session (the page header's
@@ -395,7 +403,11 @@ impl Store {
     }
 
     /// The organisation's robot `id`; none when it is another organisation's.
-    pub async fn get_webhook(&self, org: &OrgId, id: &WebhookId) -> sqlx::Result<Option<WebhookRow>> {
+    pub async fn get_webhook(
+        &self,
+        org: &OrgId,
+        id: &WebhookId,
+    ) -> sqlx::Result<Option<WebhookRow>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "{WEBHOOK_SELECT} where w.id = $1 and w.org_id = $2"
         )))
@@ -416,10 +428,9 @@ impl Store {
         org: &OrgId,
         w: &NewWebhook,
     ) -> Result<WebhookId, StoreError> {
-        let url = w
-            .url
-            .clone()
-            .ok_or_else(|| StoreError::Invalid(crate::domain::FieldError::new("地址", "不能为空")))?;
+        let url = w.url.clone().ok_or_else(|| {
+            StoreError::Invalid(crate::domain::FieldError::new("地址", "不能为空"))
+        })?;
         let secret = w.secret.clone().unwrap_or_default();
         let id = WebhookId::new();
         let mut tx = self.begin_write().await?;
@@ -437,7 +448,13 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
-        let mut after = webhook_audit(w.kind, &w.name, &mask_url(&url), !secret.is_empty(), w.enabled);
+        let mut after = webhook_audit(
+            w.kind,
+            &w.name,
+            &mask_url(&url),
+            !secret.is_empty(),
+            w.enabled,
+        );
         after["org_id"] = json!(org.as_str());
         audit::append(
             &mut tx,
@@ -466,13 +483,32 @@ impl Store {
         id: &WebhookId,
         w: &NewWebhook,
     ) -> Result<bool, StoreError> {
-        let before = self.get_webhook(org, id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .get_webhook(org, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let url = w.url.clone().unwrap_or_else(|| before.url.clone());
         let secret = w.secret.clone().unwrap_or_else(|| before.secret.clone());
         // A secret belongs to 钉钉 robots only.
-        let secret = if w.kind == WebhookKind::Dingtalk { secret } else { String::new() };
-        let old = webhook_audit(before.kind, &before.name, &before.masked_url(), before.has_secret(), before.enabled);
-        let mut new = webhook_audit(w.kind, &w.name, &mask_url(&url), !secret.is_empty(), w.enabled);
+        let secret = if w.kind == WebhookKind::Dingtalk {
+            secret
+        } else {
+            String::new()
+        };
+        let old = webhook_audit(
+            before.kind,
+            &before.name,
+            &before.masked_url(),
+            before.has_secret(),
+            before.enabled,
+        );
+        let mut new = webhook_audit(
+            w.kind,
+            &w.name,
+            &mask_url(&url),
+            !secret.is_empty(),
+            w.enabled,
+        );
         let url_changed = url != before.url;
         let secret_changed = secret != before.secret;
         if url_changed {
@@ -528,7 +564,10 @@ impl Store {
         org: &OrgId,
         id: &WebhookId,
     ) -> Result<(), StoreError> {
-        let before = self.get_webhook(org, id).await?.ok_or(StoreError::NotFound)?;
+        let before = self
+            .get_webhook(org, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let mut tx = self.begin_write().await?;
         sqlx::query("delete from webhook_deliveries where webhook_id = $1")
             .bind(id.as_str())
@@ -542,7 +581,13 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let mut was = webhook_audit(before.kind, &before.name, &before.masked_url(), before.has_secret(), before.enabled);
+        let mut was = webhook_audit(
+            before.kind,
+            &before.name,
+            &before.masked_url(),
+            before.has_secret(),
+            before.enabled,
+        );
         was["org_id"] = json!(org.as_str());
         audit::append(
             &mut tx,

@@ -10,11 +10,11 @@ pub mod multipart;
 pub mod orgs;
 pub mod pages;
 mod qr;
+pub mod reminders;
 pub mod second_factor;
 pub mod session;
 pub mod workbench;
 pub mod workspace;
-pub mod reminders;
 
 use crate::AppState;
 use axum::Router;

@@ -332,8 +332,16 @@ pub async fn add_webhook(
             form.url.clear();
             form.secret.clear();
             let summary = ErrorSummary::new(&e, FIELDS);
-            let page =
-                webhooks_page(&state, &user, &org, form, Some(summary), None, String::new()).await?;
+            let page = webhooks_page(
+                &state,
+                &user,
+                &org,
+                form,
+                Some(summary),
+                None,
+                String::new(),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -576,7 +584,10 @@ pub struct OrgPick {
 }
 
 /// The organisation picker of the bureau's page leads to that organisation's robots.
-pub async fn pick_org(WebUser(user): WebUser, Query(q): Query<OrgPick>) -> Result<Redirect, AppError> {
+pub async fn pick_org(
+    WebUser(user): WebUser,
+    Query(q): Query<OrgPick>,
+) -> Result<Redirect, AppError> {
     user.require(&[Role::Bureau])?;
     let org = q
         .org

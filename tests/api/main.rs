@@ -29,6 +29,7 @@ mod platform;
 mod preset;
 mod projects;
 mod record_history;
+mod reminders;
 mod second_factor;
 mod store_concurrency;
 mod team;

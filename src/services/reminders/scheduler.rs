@@ -93,7 +93,10 @@ impl Sender {
         let resp = self
             .client
             .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
             .body(c.body.clone())
             .send()
             .await
