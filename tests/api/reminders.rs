@@ -5,7 +5,9 @@
 //! never shown in full; one organisation cannot see or change another's robots. Both databases,
 //! with a webhook receiver on loopback that counts what it gets.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, send, test_config};
+use crate::helpers::{
+    ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, post_form, send, test_config,
+};
 use crate::on_both;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -37,6 +39,7 @@ on_both!(
     no_reminders_before_the_first_report_month,
     an_organisation_cannot_see_or_change_anothers_robots,
     the_scheduler_ticks_inside_serve,
+    robots_on_the_web,
 );
 
 /// A group robot on loopback: records each request's target and body, answers
@@ -795,4 +798,74 @@ async fn the_scheduler_ticks_inside_serve(app: TestApp) {
     }
     assert_eq!(app.count("reminder_runs").await, 2);
     assert!(app.count("notifications where kind = 'month_start'").await >= 18);
+}
+
+async fn robots_on_the_web(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let web = app.web_client("gdmu", PASSWORD).await;
+    let page = format!("/organisations/{}/webhooks", g.university);
+    let html = app.get_with(&web, &page).await.text().await.unwrap();
+    assert!(html.contains("尚未设置提醒机器人"), "{html}");
+    // A wrong address: 422, the field named, the typed address not sent back.
+    let r = post_form(
+        &app,
+        &web,
+        &page,
+        &[
+            ("kind", "wecom"),
+            ("url", "ftp://secret-host/key-7777"),
+            ("enabled", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("应以 https:// 或 http:// 开头"), "{html}");
+    assert!(!html.contains("key-7777"));
+    let url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=web-key-4242";
+    let r = post_form(
+        &app,
+        &web,
+        &page,
+        &[
+            ("kind", "wecom"),
+            ("name", "校办群"),
+            ("url", url),
+            ("enabled", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = app.get_with(&web, &page).await.text().await.unwrap();
+    assert!(html.contains("https://qyapi.weixin.qq.com/…4242"), "{html}");
+    assert!(
+        !html.contains("web-key"),
+        "the address is never shown in full"
+    );
+    let id = app.text("select id from org_webhooks", &[]).await;
+    // Disable it (the address kept), then remove it after the confirmation page.
+    let edit = format!("{page}/{id}/edit");
+    let html = app.get_with(&web, &edit).await.text().await.unwrap();
+    assert!(html.contains("留空则保留原地址") && !html.contains("web-key"));
+    let r = post_form(&app, &web, &edit, &[("kind", "wecom"), ("name", "校办群")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("org_webhooks where enabled = 0").await, 1);
+    assert_eq!(app.text("select url from org_webhooks", &[]).await, url);
+    let del = format!("{page}/{id}/delete");
+    let html = app.get_with(&web, &del).await.text().await.unwrap();
+    assert!(html.contains("确认删除"));
+    let r = post_form(&app, &web, &del, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("org_webhooks").await, 0);
+    // The notifications page links to the school's robots; the bureau's page is the bureau's.
+    let html = app
+        .get_with(&web, "/notifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&page), "{html}");
+    let r = app.get_with(&web, "/reminders").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
