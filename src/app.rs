@@ -23,6 +23,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(static_file))
         .fallback(|| async { AppError::NotFound })
+        // The page header's bell: the signed-in user's unread notifications.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::reminders::unread_bell,
+        ))
         .layer(axum::middleware::from_fn(
             crate::http::text::refuse_forbidden_text,
         ))

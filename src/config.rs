@@ -56,6 +56,9 @@ pub struct Config {
     /// accounts unused for 90 days are disabled (checked at sign-in and daily). Off by default:
     /// OWASP ASVS advises against forced periodic rotation.
     pub mlps_profile: bool,
+    /// Seconds between two ticks of the reminder scheduler inside `serve` (五(三) reminders and
+    /// their webhook deliveries); 0 turns it off on this instance.
+    pub reminder_tick_secs: u64,
 }
 
 impl Default for Config {
@@ -88,6 +91,7 @@ impl Default for Config {
             signin_tracked_keys: 10_000,
             session_lifetime_hours: 12,
             mlps_profile: false,
+            reminder_tick_secs: 30,
         }
     }
 }
@@ -125,6 +129,7 @@ impl std::fmt::Debug for Config {
             .field("signin_tracked_keys", &self.signin_tracked_keys)
             .field("session_lifetime_hours", &self.session_lifetime_hours)
             .field("mlps_profile", &self.mlps_profile)
+            .field("reminder_tick_secs", &self.reminder_tick_secs)
             .finish()
     }
 }
@@ -175,6 +180,7 @@ impl Config {
                 "signin_tracked_keys",
                 "session_lifetime_hours",
                 "mlps_profile",
+                "reminder_tick_secs",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()

@@ -200,6 +200,10 @@ impl Application {
         // The daily backup runs beside the server and stops with it.
         let daily = (!self.state.config.backup_dir.trim().is_empty())
             .then(|| tokio::spawn(crate::backup::run_daily(self.state.clone())));
+        // 五(三) reminders: the scheduler ticks beside the server and stops with it.
+        let reminders = tokio::spawn(crate::services::reminders::scheduler::run(
+            self.state.clone(),
+        ));
         let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -212,6 +216,7 @@ impl Application {
         if let Some(sweep) = sweep {
             sweep.abort();
         }
+        reminders.abort();
         served?;
         self.state.store.close().await;
         Ok(())

@@ -7,6 +7,7 @@
 mod auth;
 mod groups;
 mod organisations;
+mod reminders;
 mod schools;
 mod second_factor;
 mod summaries;
@@ -26,6 +27,7 @@ use axum::routing::MethodFilter;
 use axum::{Json, Router};
 use groups::*;
 use organisations::*;
+use reminders::*;
 use schools::*;
 use second_factor::*;
 use summaries::*;
@@ -49,7 +51,7 @@ macro_rules! operations {
             info(title = "校地通 API", description = "校地结对共建工作平台的 JSON 接口。先 POST /api/v1/login 取得令牌，再以 Authorization: Bearer <token> 调用其他接口。校验错误为 422，`fields` 列出每个有误的字段。"),
             paths($($handler),*),
             modifiers(&BearerAuth, &RefusedText, &CommonErrors),
-            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"))
+            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"), (name = "reminders"))
         )]
         pub struct ApiDoc;
 
@@ -187,6 +189,16 @@ operations! {
     recall_summary,
     export_summary_docx,
     export_summary_xlsx,
+    list_notifications,
+    read_notification,
+    read_all_notifications,
+    list_webhooks,
+    add_webhook,
+    update_webhook,
+    delete_webhook,
+    test_webhook,
+    list_deliveries,
+    retry_delivery,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

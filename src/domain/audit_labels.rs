@@ -110,6 +110,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("monthly_summary.update", "修改月度汇总"),
     ("monthly_summary.send", "月度汇总报送市指挥部"),
     ("monthly_summary.recall", "撤回月度汇总"),
+    ("webhook.create", "新增提醒机器人"),
+    ("webhook.update", "修改提醒机器人"),
+    ("webhook.delete", "删除提醒机器人"),
+    ("webhook_delivery.retry", "重新发送提醒消息"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -136,6 +140,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("backup", "备份"),
     ("audit_event", "审计日志"),
     ("monthly_summary", "月度汇总"),
+    ("webhook", "提醒机器人"),
+    ("webhook_delivery", "提醒消息"),
 ];
 
 /// Field names in the before/after JSON.
@@ -281,6 +287,11 @@ const FIELDS: &[(&str, &str)] = &[
     ("problems", "存在问题"),
     ("state", "状态"),
     ("month", "月份"),
+    ("url", "地址（已隐去）"),
+    ("has_secret", "已设加签密钥"),
+    ("enabled", "启用"),
+    ("url_replaced", "地址已更换"),
+    ("secret_replaced", "加签密钥已更换"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {

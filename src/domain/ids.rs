@@ -62,6 +62,9 @@ id_type!(
     ProjectId,
     ProjectUpdateId,
     MonthlyReportId,
+    NotificationId,
+    WebhookId,
+    DeliveryId,
 );
 
 /// The kind of record an attachment belongs to.

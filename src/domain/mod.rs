@@ -23,6 +23,7 @@ pub mod password;
 pub mod plan;
 pub mod project;
 pub mod region;
+pub mod reminders;
 pub mod rules;
 pub mod sheet;
 pub mod summary;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod compliance;
 pub mod history;
 pub mod reads;
+pub mod reminders;
 pub mod second_factor;
 pub mod signin;
 pub mod summaries;

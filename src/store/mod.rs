@@ -22,6 +22,7 @@ mod orgs;
 mod pairings;
 pub mod plans;
 pub mod projects;
+pub mod reminders;
 mod rows;
 pub mod second_factor;
 mod sessions;

@@ -202,6 +202,27 @@ const SAVED: &[(&str, &str)] = &[
     ("project_files_added", "已保存：附件已上传。"),
     ("project_file_removed", "已删除：该附件已删除。"),
     ("paper_removed", "已删除：该份会议材料已删除。"),
+    ("notification_read", "已读：该条通知已标为已读。"),
+    ("notifications_read", "已读：全部通知已标为已读。"),
+    (
+        "webhook_added",
+        "已保存：提醒机器人已添加，可发送测试消息检查是否接通。",
+    ),
+    ("webhook_updated", "已保存：提醒机器人已修改。"),
+    ("webhook_unchanged", "未作修改：提交的内容与原设置相同。"),
+    ("webhook_deleted", "已删除：该提醒机器人已删除。"),
+    (
+        "webhook_test_sent",
+        "已发送：机器人已收到测试消息，请在群里查看。",
+    ),
+    (
+        "webhook_test_failed",
+        "测试消息未能送达：请核对地址（以及钉钉的加签密钥）；该消息将按退避规则自动重试。",
+    ),
+    (
+        "delivery_retried",
+        "已重新排队：该消息将在下一次发送时重试。",
+    ),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

@@ -11,6 +11,7 @@ pub mod orgs;
 pub mod pages;
 mod qr;
 pub mod report_rates;
+pub mod reminders;
 pub mod second_factor;
 pub mod session;
 pub mod summaries;
@@ -392,5 +393,36 @@ pub fn router() -> Router<AppState> {
         .route(
             "/summaries/{month}/export.xlsx",
             get(summaries::export_xlsx),
+        )
+        .route("/notifications", get(reminders::list_notifications))
+        .route(
+            "/notifications/read-all",
+            get(reminders::back_to_notifications).post(reminders::read_all_notifications),
+        )
+        .route(
+            "/notifications/{id}/read",
+            post(reminders::read_notification),
+        )
+        .route(
+            "/organisations/{id}/webhooks",
+            get(reminders::list_webhooks).post(reminders::add_webhook),
+        )
+        .route(
+            "/organisations/{id}/webhooks/{webhook}/edit",
+            get(reminders::edit_form).post(reminders::update_webhook),
+        )
+        .route(
+            "/organisations/{id}/webhooks/{webhook}/delete",
+            get(reminders::delete_form).post(reminders::delete_webhook),
+        )
+        .route(
+            "/organisations/{id}/webhooks/{webhook}/test",
+            get(reminders::back_to_webhooks).post(reminders::test_webhook),
+        )
+        .route("/reminders", get(reminders::reminders_page))
+        .route("/reminders/webhooks", get(reminders::pick_org))
+        .route(
+            "/reminders/deliveries/{id}/retry",
+            post(reminders::retry_delivery),
         )
 }

@@ -123,7 +123,24 @@ impl Chrome {
                 key: "audit",
             });
         }
+        // 五(三): the bureau follows the reminders' deliveries to the group robots.
+        if v.role == Role::Bureau {
+            items.push(NavItem {
+                href: "/reminders",
+                label: "提醒",
+                key: "reminders",
+            });
+        }
         items
+    }
+
+    /// The header's bell: unread notifications of the user's organisation, for business users
+    /// on a page request (`web::reminders::unread_bell`).
+    pub fn unread(&self) -> Option<i64> {
+        self.viewer
+            .as_ref()
+            .filter(|v| v.role.sees_business())
+            .and_then(|_| crate::web::reminders::unread_now())
     }
 
     pub fn csrf(&self) -> &str {

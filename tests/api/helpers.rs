@@ -262,6 +262,9 @@ pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
         // Stories sign in with a password alone; the second factor's own stories
         // (second_factor.rs) turn it on with the shipped default.
         two_factor_roles: Vec::new(),
+        // The reminder scheduler writes notifications on its own: off, except in the stories
+        // of reminders.rs, which tick it themselves or turn it on.
+        reminder_tick_secs: 0,
         ..Config::default()
     }
 }

@@ -30,6 +30,7 @@ mod preset;
 mod projects;
 mod record_history;
 mod report_rates;
+mod reminders;
 mod second_factor;
 mod store_concurrency;
 mod summaries;
