@@ -62,6 +62,7 @@ id_type!(
     ProjectId,
     ProjectUpdateId,
     MonthlyReportId,
+    UnlockRequestId,
 );
 
 /// The kind of record an attachment belongs to.

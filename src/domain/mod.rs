@@ -29,6 +29,7 @@ pub mod team;
 pub mod totp;
 pub mod user;
 pub mod work_plan;
+pub mod unlock;
 
 /// A validation failure that names the field (in the user's words) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

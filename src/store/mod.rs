@@ -29,6 +29,8 @@ pub mod team;
 mod users;
 pub mod work_plans;
 pub mod workbench;
+pub mod locks;
+pub mod unlocks;
 
 pub use audit::{
     Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,
