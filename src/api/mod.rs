@@ -12,6 +12,7 @@ mod second_factor;
 mod users;
 mod workbench;
 mod workspace;
+mod unlocks;
 
 use crate::AppState;
 use crate::domain::FieldError;
@@ -33,6 +34,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use workbench::*;
 use workspace::*;
+use unlocks::*;
 
 pub use groups::OrgRef;
 
@@ -176,6 +178,10 @@ operations! {
     import_projects [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
     add_meeting_papers [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     remove_meeting_paper,
+    request_report_unlock,
+    list_unlock_requests,
+    grant_unlock_request,
+    refuse_unlock_request,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

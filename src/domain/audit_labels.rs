@@ -105,6 +105,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("export", "导出"),
     ("download", "下载"),
     ("meeting.paper_remove", "删除会议材料"),
+    ("report_unlock.request", "申请解锁月度进展报告"),
+    ("report_unlock.grant", "准予解锁月度进展报告"),
+    ("report_unlock.refuse", "不予解锁月度进展报告"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -130,6 +133,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("project_update", "项目进展"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
+    ("report_unlock", "月度报告解锁申请"),
 ];
 
 /// Field names in the before/after JSON.
@@ -266,6 +270,14 @@ const FIELDS: &[(&str, &str)] = &[
     ("students", "参与学生"),
     ("figures", "成果指标"),
     ("project_id", "所属项目"),
+    ("unlock_state", "解锁申请状态"),
+    ("unlock_reason", "申请理由"),
+    ("decision_comment", "审批意见"),
+    ("report_id", "月度进展报告"),
+    ("report_month", "报告月份"),
+    ("report_state", "报告状态"),
+    ("review_comment", "审核意见"),
+    ("school_id", "学校"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
@@ -342,6 +354,8 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                 "approval" => Approval::parse(s).map(Approval::label),
                 "kind" => OrgKind::parse(s).map(OrgKind::label),
                 "urgency" => super::matter::Urgency::parse(s).map(super::matter::Urgency::label),
+                "unlock_state" => super::unlock::UnlockState::parse(s).map(|u| u.label()),
+                "report_state" => super::monthly::ReportState::parse(s).map(|r| r.label(1)),
                 // A practice base's functions (三(一)), in the plan's words.
                 "functions" => super::base::BASE_FUNCTIONS
                     .iter()

@@ -11,6 +11,7 @@ pub mod second_factor;
 pub mod signin;
 pub mod workbench;
 pub mod workspace;
+pub mod unlocks;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

@@ -222,7 +222,7 @@ impl Store {
                 before: None,
                 after: Some(json!({
                     "report_id": report_id, "school_id": school.as_str(),
-                    "month": month.to_string(), "reason": reason,
+                    "report_month": month.to_string(), "unlock_reason": reason,
                 })),
             },
         )
@@ -342,11 +342,11 @@ impl Store {
                 entity: "report_unlock",
                 entity_id: Some(id.as_str()),
                 before: Some(json!({
-                    "state": UnlockState::Open.as_str(), "report_id": report_id,
+                    "unlock_state": UnlockState::Open.as_str(), "report_id": report_id,
                     "report_state": state, "review_comment": old_comment,
                 })),
                 after: Some(json!({
-                    "state": UnlockState::Granted.as_str(),
+                    "unlock_state": UnlockState::Granted.as_str(),
                     "report_state": ReportState::Returned.as_str(), "review_comment": review,
                 })),
             },
@@ -376,8 +376,8 @@ impl Store {
                 action: "report_unlock.refuse",
                 entity: "report_unlock",
                 entity_id: Some(id.as_str()),
-                before: Some(json!({ "state": UnlockState::Open.as_str(), "report_id": report_id })),
-                after: Some(json!({ "state": UnlockState::Refused.as_str(), "decision_comment": reason })),
+                before: Some(json!({ "unlock_state": UnlockState::Open.as_str(), "report_id": report_id })),
+                after: Some(json!({ "unlock_state": UnlockState::Refused.as_str(), "decision_comment": reason })),
             },
         )
         .await?;
