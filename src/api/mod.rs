@@ -9,10 +9,10 @@ mod groups;
 mod organisations;
 mod schools;
 mod second_factor;
+mod unlocks;
 mod users;
 mod workbench;
 mod workspace;
-mod unlocks;
 
 use crate::AppState;
 use crate::domain::FieldError;
@@ -28,13 +28,13 @@ use groups::*;
 use organisations::*;
 use schools::*;
 use second_factor::*;
+use unlocks::*;
 use users::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use workbench::*;
 use workspace::*;
-use unlocks::*;
 
 pub use groups::OrgRef;
 

@@ -3,8 +3,7 @@
 
 use crate::AppState;
 use crate::clock::format_ms;
-use crate::domain::FieldError;
-use crate::domain::unlock::UnlockState;
+use crate::domain::unlock::parse_state_filter;
 use crate::http::auth::ApiUser;
 use crate::http::{ApiError, AppError, ErrorBody, writer};
 use crate::services::unlocks;
@@ -128,16 +127,6 @@ pub struct UnlockQuery {
     pub per_page: Option<i64>,
 }
 
-/// Parses a state filter as typed (`open`, `待审批`; empty = all); an unknown one is a 422 naming it.
-pub fn state_filter(s: Option<&str>) -> Result<Option<UnlockState>, FieldError> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => UnlockState::parse(s).map(Some).ok_or_else(|| {
-            FieldError::new("state", format!("“{s}”不是可选的状态：open、granted 或 refused"))
-        }),
-    }
-}
-
 /// Unlock requests, open ones first (oldest first), then decided ones (latest first), a page at
 /// a time: the bureau and HQ see every school's, a school its own; towns and villages none (403).
 #[utoipa::path(get, path = "/api/v1/unlock-requests", tag = "reports", security(("bearer" = [])),
@@ -151,7 +140,7 @@ pub async fn list_unlock_requests(
     let q = super::query(query)?;
     let (page, per_page) = super::paging(q.page, q.per_page)?;
     let filter = UnlockFilter {
-        state: state_filter(q.state.as_deref()).map_err(AppError::Invalid)?,
+        state: parse_state_filter("state", q.state.as_deref()).map_err(AppError::Invalid)?,
         school: None,
     };
     let (rows, total, open) = unlocks::list_unlocks(
@@ -204,7 +193,9 @@ pub async fn grant_unlock_request(
     }
     let req = body(req)?;
     unlocks::grant_unlock(&writer(&state, &user), &id, &req.comment).await?;
-    Ok(Json(unlocks::unlock(&state.store, &user, &id).await?.into()))
+    Ok(Json(
+        unlocks::unlock(&state.store, &user, &id).await?.into(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -239,5 +230,7 @@ pub async fn refuse_unlock_request(
     }
     let req = body(req)?;
     unlocks::refuse_unlock(&writer(&state, &user), &id, &req.reason).await?;
-    Ok(Json(unlocks::unlock(&state.store, &user, &id).await?.into()))
+    Ok(Json(
+        unlocks::unlock(&state.store, &user, &id).await?.into(),
+    ))
 }

@@ -27,9 +27,9 @@ pub mod rules;
 pub mod sheet;
 pub mod team;
 pub mod totp;
+pub mod unlock;
 pub mod user;
 pub mod work_plan;
-pub mod unlock;
 
 /// A validation failure that names the field (in the user's words) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -70,6 +70,23 @@ impl UnlockState {
     }
 }
 
+/// A state filter as typed (`open` or `待审批`; empty = every state); an unknown one is an error
+/// naming `field` (the query parameter on the API, 状态 on the web).
+pub fn parse_state_filter(
+    field: &'static str,
+    s: Option<&str>,
+) -> Result<Option<UnlockState>, FieldError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => UnlockState::parse(s).map(Some).ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!("“{s}”不是可选的状态：open、granted 或 refused"),
+            )
+        }),
+    }
+}
+
 /// The longest reason or decision comment, in characters (a paragraph, not a report).
 pub const MAX_REASON_CHARS: usize = 1000;
 
@@ -172,6 +189,15 @@ mod tests {
             assert_eq!(UnlockState::parse(s.label()), Some(s));
         }
         assert_eq!(UnlockState::parse("closed"), None);
+        assert_eq!(parse_state_filter("state", Some(" ")).unwrap(), None);
+        assert_eq!(
+            parse_state_filter("state", Some("open")).unwrap(),
+            Some(UnlockState::Open)
+        );
+        assert_eq!(
+            parse_state_filter("状态", Some("x")).unwrap_err().field,
+            "状态"
+        );
         assert_eq!(parse_month("2024-03").unwrap().to_string(), "2024-03");
         assert!(parse_month("2024-3").is_err());
         assert!(parse_month("2024-13").is_err());

@@ -9,9 +9,9 @@ pub mod history;
 pub mod reads;
 pub mod second_factor;
 pub mod signin;
+pub mod unlocks;
 pub mod workbench;
 pub mod workspace;
-pub mod unlocks;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

@@ -312,7 +312,13 @@ impl Store {
             return Ok(false);
         }
         let (was_on, now_on) = (before.spent_on, x.spent_on);
-        locks::refuse_locked(&mut tx, group, "日期", &[(was_on, was_on), (now_on, now_on)]).await?;
+        locks::refuse_locked(
+            &mut tx,
+            group,
+            "日期",
+            &[(was_on, was_on), (now_on, now_on)],
+        )
+        .await?;
         sqlx::query(
             "update expenses set spent_on = $1, amount_fen = $2, payer_org_id = $3, kind = $4, in_kind = $5,
              initiator_org_id = $6, notes = $7, project_id = $10 where id = $8 and group_id = $9",

@@ -17,7 +17,8 @@ use sqlx::{AnyConnection, Row};
 /// group `$1` during the report's month (memberships end the day before `effective_to`, as in the
 /// report roll). Months are `YYYY-MM` and dates `YYYY-MM-DD`, so `month || '-31'` is at or after
 /// every day of the month and `month || '-01'` its first day, compared as text on both databases.
-const REPORTS_OF_GROUP: &str = "monthly_reports.plan_id = (select g.plan_id from pairing_groups g where g.id = $1)
+const REPORTS_OF_GROUP: &str =
+    "monthly_reports.plan_id = (select g.plan_id from pairing_groups g where g.id = $1)
     and monthly_reports.month >= $2 and monthly_reports.month <= $3
     and exists (select 1 from group_memberships m
         where m.group_id = $1 and m.org_id = monthly_reports.school_id

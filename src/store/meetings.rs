@@ -256,8 +256,13 @@ impl Store {
             return Ok(false);
         }
         let (was_on, now_on) = (before.held_on, x.held_on);
-        locks::refuse_locked(&mut tx, group, "会议日期", &[(was_on, was_on), (now_on, now_on)])
-            .await?;
+        locks::refuse_locked(
+            &mut tx,
+            group,
+            "会议日期",
+            &[(was_on, was_on), (now_on, now_on)],
+        )
+        .await?;
         sqlx::query(
             "update meetings set held_on = $1, place = $2, people = $3, agenda = $4, minutes = $5,
              adopts_annual_plan = $6 where id = $7 and group_id = $8",

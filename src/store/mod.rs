@@ -12,6 +12,7 @@ pub mod facts;
 pub mod files;
 mod groups;
 pub mod hashing;
+pub mod locks;
 pub mod matters;
 pub mod meetings;
 pub mod monthly;
@@ -26,11 +27,10 @@ mod rows;
 pub mod second_factor;
 mod sessions;
 pub mod team;
+pub mod unlocks;
 mod users;
 pub mod work_plans;
 pub mod workbench;
-pub mod locks;
-pub mod unlocks;
 
 pub use audit::{
     Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,

@@ -650,7 +650,13 @@ impl Store {
             return Ok(false);
         }
         let (was_on, now_on) = (before.happened_on, x.happened_on);
-        locks::refuse_locked(&mut tx, group, "日期", &[(was_on, was_on), (now_on, now_on)]).await?;
+        locks::refuse_locked(
+            &mut tx,
+            group,
+            "日期",
+            &[(was_on, was_on), (now_on, now_on)],
+        )
+        .await?;
         sqlx::query(
             "update project_updates set happened_on = $1, summary = $2, students = $3 where id = $4",
         )
@@ -935,7 +941,10 @@ async fn refuse_locked_correction(
 ) -> Result<(), StoreError> {
     let named = old.title != new.title || old.area != new.area;
     if named || old.starts_on != new.starts_on {
-        let ranges = [(old.starts_on, old.starts_on), (new.starts_on, new.starts_on)];
+        let ranges = [
+            (old.starts_on, old.starts_on),
+            (new.starts_on, new.starts_on),
+        ];
         locks::refuse_locked(conn, group, "开始日期", &ranges).await?;
     }
     let (was, now) = (finished_on(old), finished_on(new));

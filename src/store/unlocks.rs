@@ -332,7 +332,15 @@ impl Store {
         .bind(report_id.as_str())
         .execute(&mut *tx)
         .await?;
-        decide(&mut tx, id, UnlockState::Granted, by, now_ms, comment.unwrap_or("")).await?;
+        decide(
+            &mut tx,
+            id,
+            UnlockState::Granted,
+            by,
+            now_ms,
+            comment.unwrap_or(""),
+        )
+        .await?;
         audit::append(
             &mut tx,
             actor,

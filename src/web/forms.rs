@@ -200,6 +200,15 @@ const SAVED: &[(&str, &str)] = &[
     ("project_files_added", "已保存：附件已上传。"),
     ("project_file_removed", "已删除：该附件已删除。"),
     ("paper_removed", "已删除：该份会议材料已删除。"),
+    ("unlock_requested", "已提交：解锁申请已送市教育局审批。"),
+    (
+        "unlock_granted",
+        "已准予解锁：报告已退回学校更正，该月记录已解除锁定。",
+    ),
+    (
+        "unlock_refused",
+        "已不予解锁：报告保持已通过，该月记录仍锁定。",
+    ),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

@@ -12,6 +12,7 @@ pub mod pages;
 mod qr;
 pub mod second_factor;
 pub mod session;
+pub mod unlocks;
 pub mod workbench;
 pub mod workspace;
 
@@ -360,5 +361,19 @@ pub fn router() -> Router<AppState> {
         .route(
             "/projects/export.xlsx",
             get(workspace::projects::export_all_projects),
+        )
+        .route(
+            "/reports/{month}/{school}/unlock",
+            get(unlocks::unlock_form).post(unlocks::request_unlock),
+        )
+        .route("/unlocks", get(unlocks::list_unlocks))
+        .route("/unlocks/export.xlsx", get(unlocks::export_unlocks))
+        .route(
+            "/unlocks/{id}/grant",
+            get(unlocks::grant_form).post(unlocks::grant_unlock),
+        )
+        .route(
+            "/unlocks/{id}/refuse",
+            get(unlocks::refuse_form).post(unlocks::refuse_unlock),
         )
 }
