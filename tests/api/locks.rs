@@ -133,13 +133,16 @@ async fn report_state(app: &TestApp, id: &str) -> (String, String, i64) {
     )
 }
 
+/// A record's JSON body dated `date`, with `text` in a field that is not the date.
+type Body = Box<dyn Fn(&str, &str) -> Value>;
+
 /// One dated record kind through the API: where its records are, and a body dated `date`
 /// (`text` varies a field that is not the date, to make a correction).
 struct Kind {
     name: &'static str,
     table: &'static str,
     path: String,
-    body: Box<dyn Fn(&str, &str) -> Value>,
+    body: Body,
 }
 
 fn kinds(c: &Cast) -> Vec<Kind> {
