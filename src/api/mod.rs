@@ -11,6 +11,7 @@ mod reminders;
 mod schools;
 mod second_factor;
 mod summaries;
+mod unlocks;
 mod users;
 mod workbench;
 mod workspace;
@@ -31,6 +32,7 @@ use reminders::*;
 use schools::*;
 use second_factor::*;
 use summaries::*;
+use unlocks::*;
 use users::*;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -199,6 +201,10 @@ operations! {
     test_webhook,
     list_deliveries,
     retry_delivery,
+    request_report_unlock,
+    list_unlock_requests,
+    grant_unlock_request,
+    refuse_unlock_request,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -114,6 +114,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("webhook.update", "修改提醒机器人"),
     ("webhook.delete", "删除提醒机器人"),
     ("webhook_delivery.retry", "重新发送提醒消息"),
+    ("report_unlock.request", "申请解锁月度进展报告"),
+    ("report_unlock.grant", "准予解锁月度进展报告"),
+    ("report_unlock.refuse", "不予解锁月度进展报告"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -142,6 +145,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("monthly_summary", "月度汇总"),
     ("webhook", "提醒机器人"),
     ("webhook_delivery", "提醒消息"),
+    ("report_unlock", "月度报告解锁申请"),
 ];
 
 /// Field names in the before/after JSON.
@@ -292,6 +296,14 @@ const FIELDS: &[(&str, &str)] = &[
     ("enabled", "启用"),
     ("url_replaced", "地址已更换"),
     ("secret_replaced", "加签密钥已更换"),
+    ("unlock_state", "解锁申请状态"),
+    ("unlock_reason", "申请理由"),
+    ("decision_comment", "审批意见"),
+    ("report_id", "月度进展报告"),
+    ("report_month", "报告月份"),
+    ("report_state", "报告状态"),
+    ("review_comment", "审核意见"),
+    ("school_id", "学校"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
@@ -368,6 +380,8 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                 "approval" => Approval::parse(s).map(Approval::label),
                 "kind" => OrgKind::parse(s).map(OrgKind::label),
                 "urgency" => super::matter::Urgency::parse(s).map(super::matter::Urgency::label),
+                "unlock_state" => super::unlock::UnlockState::parse(s).map(|u| u.label()),
+                "report_state" => super::monthly::ReportState::parse(s).map(|r| r.label(1)),
                 // A practice base's functions (三(一)), in the plan's words.
                 "functions" => super::base::BASE_FUNCTIONS
                     .iter()

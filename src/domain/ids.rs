@@ -65,6 +65,7 @@ id_type!(
     NotificationId,
     WebhookId,
     DeliveryId,
+    UnlockRequestId,
 );
 
 /// The kind of record an attachment belongs to.

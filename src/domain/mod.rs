@@ -29,6 +29,7 @@ pub mod sheet;
 pub mod summary;
 pub mod team;
 pub mod totp;
+pub mod unlock;
 pub mod user;
 pub mod work_plan;
 

@@ -11,6 +11,7 @@ pub mod reminders;
 pub mod second_factor;
 pub mod signin;
 pub mod summaries;
+pub mod unlocks;
 pub mod workbench;
 pub mod workspace;
 

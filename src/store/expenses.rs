@@ -2,6 +2,7 @@
 //! they are exact to the fen on both databases.
 
 use super::audit::{self, Actor, AuditEntry};
+use super::locks;
 use super::rows::date;
 use super::{Store, StoreError};
 use crate::domain::expense::{NewExpense, Share};
@@ -310,6 +311,14 @@ impl Store {
         if now.is_empty() && !shares_moved {
             return Ok(false);
         }
+        let (was_on, now_on) = (before.spent_on, x.spent_on);
+        locks::refuse_locked(
+            &mut tx,
+            group,
+            "日期",
+            &[(was_on, was_on), (now_on, now_on)],
+        )
+        .await?;
         sqlx::query(
             "update expenses set spent_on = $1, amount_fen = $2, payer_org_id = $3, kind = $4, in_kind = $5,
              initiator_org_id = $6, notes = $7, project_id = $10 where id = $8 and group_id = $9",
@@ -361,6 +370,7 @@ impl Store {
         let before = expense_in(&mut tx, group, id)
             .await?
             .ok_or(StoreError::NotFound)?;
+        locks::refuse_locked_withdrawal(&mut tx, group, before.spent_on, before.spent_on).await?;
         sqlx::query("delete from expense_shares where expense_id = $1")
             .bind(id.as_str())
             .execute(&mut *tx)
@@ -514,6 +524,7 @@ async fn insert_expense(
     group: &GroupId,
     x: &NewExpense,
 ) -> Result<ExpenseId, StoreError> {
+    locks::refuse_locked(conn, group, "日期", &[(x.spent_on, x.spent_on)]).await?;
     let id = ExpenseId::new();
     sqlx::query(
         "insert into expenses (id, group_id, spent_on, amount_fen, payer_org_id, kind, in_kind, initiator_org_id, notes, created_by, created_at, project_id)

@@ -6,6 +6,7 @@
 use super::attachments::{AttachmentRow, attachments_of, delete_attachments, insert_attachments};
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
+use super::locks;
 use super::rows::{date, opt_date};
 use super::{Store, StoreError};
 use crate::domain::ids::{AttachmentId, AttachmentOwner, DecisionId, GroupId, MeetingId, OrgId};
@@ -140,6 +141,7 @@ impl Store {
     ) -> Result<MeetingId, StoreError> {
         let id = MeetingId::new();
         let mut tx = self.begin_write().await?;
+        locks::refuse_locked(&mut tx, group, "会议日期", &[(x.held_on, x.held_on)]).await?;
         sqlx::query(
             "insert into meetings (id, group_id, held_on, place, people, agenda, minutes, adopts_annual_plan, created_by, created_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -253,6 +255,14 @@ impl Store {
         if now.is_empty() {
             return Ok(false);
         }
+        let (was_on, now_on) = (before.held_on, x.held_on);
+        locks::refuse_locked(
+            &mut tx,
+            group,
+            "会议日期",
+            &[(was_on, was_on), (now_on, now_on)],
+        )
+        .await?;
         sqlx::query(
             "update meetings set held_on = $1, place = $2, people = $3, agenda = $4, minutes = $5,
              adopts_annual_plan = $6 where id = $7 and group_id = $8",
@@ -316,6 +326,7 @@ impl Store {
         let before = meeting_in(&mut tx, group, id)
             .await?
             .ok_or(StoreError::NotFound)?;
+        locks::refuse_locked_withdrawal(&mut tx, group, before.held_on, before.held_on).await?;
         let papers = attachments_of(&mut tx, AttachmentOwner::Meeting, id.as_str()).await?;
         delete_attachments(&mut tx, actor, now_ms, &papers).await?;
         // A follow-up recorded at this meeting stays with its decision, without the meeting.

@@ -1,6 +1,7 @@
 //! On-site service (驻镇(含驻村)服务) entries of a group, their members and confirmations.
 
 use super::audit::{self, Actor, AuditEntry};
+use super::locks;
 use super::rows::date;
 use super::team::team_in;
 use super::{Store, StoreError};
@@ -257,6 +258,15 @@ impl Store {
             .await
             .map_err(db)?;
         let mut errors = check_in(&mut tx, group, entries, None).await.map_err(db)?;
+        // 五(三): no entry in a month an accepted monthly report has locked.
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(lock) = locks::locked_by(&mut tx, group, e.date_from(), e.date_to())
+                .await
+                .map_err(db)?
+            {
+                errors.push((i, FieldError::new("开始日期", lock.message()).into()));
+            }
+        }
         if !errors.is_empty() {
             errors.sort_by_key(|(i, _)| *i);
             return Err(errors);
@@ -421,6 +431,11 @@ impl Store {
         if before.is_empty() {
             return Ok(OnsiteCorrection::Unchanged);
         }
+        // 五(三): neither from nor into a month an accepted monthly report has locked.
+        let ranges = [(old.date_from, old.date_to), (e.date_from(), e.date_to())];
+        locks::refuse_locked(&mut tx, group, "开始日期", &ranges)
+            .await
+            .map_err(|e| vec![(0, e)])?;
         let errors = check_in(&mut tx, group, std::slice::from_ref(e), Some(id))
             .await
             .map_err(db)?;
@@ -522,6 +537,13 @@ impl Store {
         )
         .bind(id.as_str())
         .fetch_one(&mut *tx)
+        .await?;
+        locks::refuse_locked_withdrawal(
+            &mut tx,
+            group,
+            date(&row, "date_from")?,
+            date(&row, "date_to")?,
+        )
         .await?;
         let members: Vec<String> = sqlx::query(
             "select member_id from onsite_entry_members where entry_id = $1 order by member_id",

@@ -7,6 +7,7 @@ use super::attachments::{
 };
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
+use super::locks;
 use super::rows::{date, decode_err, opt_date};
 use super::{GroupScope, Store, StoreError};
 use crate::domain::FieldError;
@@ -493,6 +494,7 @@ impl Store {
         if now.is_empty() {
             return Ok(false);
         }
+        refuse_locked_correction(&mut tx, group, &before.stored(), x).await?;
         sqlx::query(
             "update projects set area = $1, title = $2, lead_org_id = $3, partners = $4, starts_on = $5,
              ends_on = $6, status = $7, description = $8, purchased = $9, buyer_org_id = $10, contract_fen = $11
@@ -545,6 +547,9 @@ impl Store {
         let before = project_in(&mut tx, group, id)
             .await?
             .ok_or(StoreError::NotFound)?;
+        for day in finish_and_start(&before.stored()) {
+            locks::refuse_locked_withdrawal(&mut tx, group, day, day).await?;
+        }
         if before.updates > 0 {
             return Err(StoreError::Conflict(format!(
                 "该项目已有 {} 条进展记录，不能撤回；误录的请先撤回各条进展记录，项目中止的请把状态改为“已暂停”",
@@ -644,6 +649,14 @@ impl Store {
         if now.is_empty() {
             return Ok(false);
         }
+        let (was_on, now_on) = (before.happened_on, x.happened_on);
+        locks::refuse_locked(
+            &mut tx,
+            group,
+            "日期",
+            &[(was_on, was_on), (now_on, now_on)],
+        )
+        .await?;
         sqlx::query(
             "update project_updates set happened_on = $1, summary = $2, students = $3 where id = $4",
         )
@@ -690,6 +703,8 @@ impl Store {
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?;
+        locks::refuse_locked_withdrawal(&mut tx, group, before.happened_on, before.happened_on)
+            .await?;
         sqlx::query("delete from project_outcomes where update_id = $1")
             .bind(id.as_str())
             .execute(&mut *tx)
@@ -799,6 +814,11 @@ async fn insert_project(
     group: &GroupId,
     x: &NewProject,
 ) -> Result<ProjectId, StoreError> {
+    let start = x.starts_on;
+    locks::refuse_locked(conn, group, "开始日期", &[(start, start)]).await?;
+    if let Some(end) = finished_on(x) {
+        locks::refuse_locked(conn, group, "结束日期", &[(end, end)]).await?;
+    }
     let id = ProjectId::new();
     sqlx::query(
         "insert into projects (id, group_id, area, title, lead_org_id, partners, starts_on, ends_on, status,
@@ -848,6 +868,7 @@ async fn insert_update(
     project: &ProjectId,
     x: &NewUpdate,
 ) -> Result<ProjectUpdateId, StoreError> {
+    locks::refuse_locked(conn, group, "日期", &[(x.happened_on, x.happened_on)]).await?;
     let id = ProjectUpdateId::new();
     sqlx::query(
         "insert into project_updates (id, project_id, group_id, happened_on, summary, students, created_by, created_at)
@@ -894,6 +915,42 @@ async fn insert_figures(
             .bind(*amount)
             .execute(&mut *conn)
             .await?;
+    }
+    Ok(())
+}
+
+/// The day a project finished, as the monthly report counts it (a finished project's end).
+fn finished_on(p: &NewProject) -> Option<Date> {
+    p.ends_on.filter(|_| p.status == ProjectStatus::Done)
+}
+
+/// The days a monthly report dates a project by: its start and, once finished, its end.
+fn finish_and_start(p: &NewProject) -> Vec<Date> {
+    std::iter::once(p.starts_on).chain(finished_on(p)).collect()
+}
+
+/// 五(三): a correction of what a monthly report says of a project — its 开始 line (start, title,
+/// area) or its 完成 line (status, end) — is refused when the month of either the old or the new
+/// day is locked. A long-running project started in a locked month can still have its
+/// description or partners corrected and be marked finished in an open month.
+async fn refuse_locked_correction(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    old: &NewProject,
+    new: &NewProject,
+) -> Result<(), StoreError> {
+    let named = old.title != new.title || old.area != new.area;
+    if named || old.starts_on != new.starts_on {
+        let ranges = [
+            (old.starts_on, old.starts_on),
+            (new.starts_on, new.starts_on),
+        ];
+        locks::refuse_locked(conn, group, "开始日期", &ranges).await?;
+    }
+    let (was, now) = (finished_on(old), finished_on(new));
+    if (named && was.is_some()) || was != now {
+        let ranges: Vec<(Date, Date)> = [was, now].into_iter().flatten().map(|d| (d, d)).collect();
+        locks::refuse_locked(conn, group, "结束日期", &ranges).await?;
     }
     Ok(())
 }

@@ -223,6 +223,15 @@ const SAVED: &[(&str, &str)] = &[
         "delivery_retried",
         "已重新排队：该消息将在下一次发送时重试。",
     ),
+    ("unlock_requested", "已提交：解锁申请已送市教育局审批。"),
+    (
+        "unlock_granted",
+        "已准予解锁：报告已退回学校更正，该月记录已解除锁定。",
+    ),
+    (
+        "unlock_refused",
+        "已不予解锁：报告保持已通过，该月记录仍锁定。",
+    ),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

@@ -15,6 +15,7 @@ pub mod reminders;
 pub mod second_factor;
 pub mod session;
 pub mod summaries;
+pub mod unlocks;
 pub mod workbench;
 pub mod workspace;
 
@@ -424,5 +425,19 @@ pub fn router() -> Router<AppState> {
         .route(
             "/reminders/deliveries/{id}/retry",
             post(reminders::retry_delivery),
+        )
+        .route(
+            "/reports/{month}/{school}/unlock",
+            get(unlocks::unlock_form).post(unlocks::request_unlock),
+        )
+        .route("/unlocks", get(unlocks::list_unlocks))
+        .route("/unlocks/export.xlsx", get(unlocks::export_unlocks))
+        .route(
+            "/unlocks/{id}/grant",
+            get(unlocks::grant_form).post(unlocks::grant_unlock),
+        )
+        .route(
+            "/unlocks/{id}/refuse",
+            get(unlocks::refuse_form).post(unlocks::refuse_unlock),
         )
 }

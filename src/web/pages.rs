@@ -131,6 +131,14 @@ impl Chrome {
                 key: "reminders",
             });
         }
+        // 五(三): requests to unlock accepted monthly reports, for the bureau to decide.
+        if v.role == Role::Bureau {
+            items.push(NavItem {
+                href: "/unlocks",
+                label: "解锁申请",
+                key: "unlocks",
+            });
+        }
         items
     }
 

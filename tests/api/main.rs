@@ -20,6 +20,7 @@ mod facts;
 mod forgiving;
 mod glance;
 mod imports;
+mod locks;
 mod matters;
 mod meetings;
 mod objects;
