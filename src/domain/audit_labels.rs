@@ -105,6 +105,13 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("export", "导出"),
     ("download", "下载"),
     ("meeting.paper_remove", "删除会议材料"),
+    ("monthly_report.create", "建立月度进展报告（草稿）"),
+    ("monthly_report.save", "保存月度进展报告草稿"),
+    ("monthly_report.refresh", "刷新月度进展报告预填数据"),
+    ("monthly_report.submit", "报送月度进展报告"),
+    ("monthly_report.accept", "审核通过月度进展报告"),
+    ("monthly_report.return", "退回月度进展报告"),
+    ("monthly_report.paper", "登记纸质月度进展报告"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -130,6 +137,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("project_update", "项目进展"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
+    ("monthly_report", "月度进展报告"),
 ];
 
 /// Field names in the before/after JSON.
@@ -266,6 +274,17 @@ const FIELDS: &[(&str, &str)] = &[
     ("students", "参与学生"),
     ("figures", "成果指标"),
     ("project_id", "所属项目"),
+    ("school_id", "学校"),
+    ("month", "月份"),
+    ("state", "报告状态"),
+    ("version", "版次"),
+    ("narrative", "各领域工作进展"),
+    ("problems", "存在问题"),
+    ("next_plan", "下月工作计划"),
+    ("prefilled_at", "预填时间"),
+    ("submitted_at", "报送时间"),
+    ("review_comment", "审核意见"),
+    ("paper", "纸质报告"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
