@@ -7,6 +7,7 @@
 mod auth;
 mod groups;
 mod organisations;
+mod reports;
 mod schools;
 mod second_factor;
 mod users;
@@ -25,6 +26,7 @@ use axum::routing::MethodFilter;
 use axum::{Json, Router};
 use groups::*;
 use organisations::*;
+use reports::*;
 use schools::*;
 use second_factor::*;
 use users::*;
@@ -176,6 +178,15 @@ operations! {
     import_projects [DefaultBodyLimit::max(crate::imports::MAX_SHEET_BYTES + 64 * 1024)],
     add_meeting_papers [DefaultBodyLimit::max(UPLOAD_LIMIT)],
     remove_meeting_paper,
+    list_reports,
+    get_report,
+    save_report,
+    refresh_report,
+    submit_report,
+    accept_report,
+    return_report,
+    accept_paper_report,
+    get_report_version,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

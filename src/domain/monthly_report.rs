@@ -54,7 +54,11 @@ pub struct ReportText {
 
 impl ReportText {
     /// As the store holds it (already checked when it was saved).
-    pub fn stored(narrative: BTreeMap<String, String>, problems: String, next_plan: String) -> Self {
+    pub fn stored(
+        narrative: BTreeMap<String, String>,
+        problems: String,
+        next_plan: String,
+    ) -> Self {
         Self {
             narrative,
             problems,
@@ -94,11 +98,7 @@ pub fn parse_report(input: &ReportInput, plan: &Plan) -> Result<ReportText, Fiel
     let mut errors = FieldErrors::default();
     let mut narrative = BTreeMap::new();
     for (key, text) in &input.narrative {
-        let area = key
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| plan.area(n));
+        let area = key.trim().parse::<i64>().ok().and_then(|n| plan.area(n));
         let Some(area) = area else {
             let numbers: Vec<String> = plan.areas.iter().map(|a| a.number.to_string()).collect();
             errors.push(

@@ -251,8 +251,7 @@ pub async fn school_months(
     let mut out: Vec<SchoolMonth> = rolls
         .into_iter()
         .map(|roll| {
-            let entry: Option<&RollEntry> =
-                roll.entries.iter().find(|e| e.school == viewer.org_id);
+            let entry: Option<&RollEntry> = roll.entries.iter().find(|e| e.school == viewer.org_id);
             let d = roll.deadline;
             match entry {
                 Some(e) => SchoolMonth {
@@ -571,11 +570,7 @@ pub async fn versions(store: &Store, r: &OpenedReport) -> Result<Vec<VersionRow>
 }
 
 /// Version `n` of the report; not found when there is no such version.
-pub async fn version(
-    store: &Store,
-    r: &OpenedReport,
-    n: &str,
-) -> Result<VersionRow, ServiceError> {
+pub async fn version(store: &Store, r: &OpenedReport, n: &str) -> Result<VersionRow, ServiceError> {
     let n: i64 = n.trim().parse().map_err(|_| ServiceError::NotFound)?;
     versions(store, r)
         .await?

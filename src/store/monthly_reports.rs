@@ -294,7 +294,9 @@ impl Store {
                 action: "monthly_report.refresh",
                 entity: "monthly_report",
                 entity_id: Some(id.as_str()),
-                before: before.prefilled_at.map(|t| json!({ "prefilled_at": format_ms(t) })),
+                before: before
+                    .prefilled_at
+                    .map(|t| json!({ "prefilled_at": format_ms(t) })),
                 after: Some(json!({ "prefilled_at": format_ms(now_ms) })),
             },
         )
