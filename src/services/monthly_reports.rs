@@ -579,17 +579,21 @@ pub async fn version(store: &Store, r: &OpenedReport, n: &str) -> Result<Version
         .ok_or(ServiceError::NotFound)
 }
 
-/// How many reports wait for the bureau's review (its workbench); `None` for everyone else.
+/// How many reports wait for the bureau's review (its workbench) and the earliest month holding
+/// one (where its queue starts); `None` for everyone else.
 pub async fn waiting_for_review(
     store: &Store,
     plans: &PlanCache,
     viewer: &Viewer,
-) -> Result<Option<i64>, ServiceError> {
+) -> Result<Option<(i64, Option<Month>)>, ServiceError> {
     if viewer.role != Role::Bureau {
         return Ok(None);
     }
     match plans.current(store).await? {
-        Some((id, _)) => Ok(Some(store.reports_waiting(&id).await?)),
-        None => Ok(Some(0)),
+        Some((id, _)) => Ok(Some((
+            store.reports_waiting(&id).await?,
+            store.oldest_waiting_month(&id).await?,
+        ))),
+        None => Ok(Some((0, None))),
     }
 }

@@ -528,6 +528,18 @@ impl Store {
         .try_get("n")
     }
 
+    /// The earliest month with a report waiting for review, if any (where the queue starts).
+    pub async fn oldest_waiting_month(&self, plan_id: &PlanId) -> sqlx::Result<Option<Month>> {
+        let m: Option<String> = sqlx::query(
+            "select min(month) as m from monthly_reports where plan_id = $1 and state = 'submitted'",
+        )
+        .bind(plan_id.as_str())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("m")?;
+        Ok(m.as_deref().and_then(Month::parse))
+    }
+
     /// A school's name and kind code, if the organisation exists.
     pub async fn org_name_kind(&self, id: &OrgId) -> sqlx::Result<Option<(String, String)>> {
         let row = sqlx::query("select name, kind from organisations where id = $1")

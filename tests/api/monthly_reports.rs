@@ -5,7 +5,7 @@
 //! paper copy is accepted (the report stays 未报), the pre-fill and its refresh, who may see and
 //! do what, and input errors naming their field.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, send};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, post_form, send};
 use crate::on_both;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -18,6 +18,7 @@ on_both!(
     prefill_shows_the_months_records_and_refresh_picks_up_more,
     who_sees_and_does_what,
     bad_input_names_the_field,
+    the_web_pages_take_a_report_through_review,
 );
 
 fn ms(s: &str) -> i64 {
@@ -776,4 +777,114 @@ async fn bad_input_names_the_field(app: TestApp) {
         StatusCode::NOT_FOUND,
     )
     .await;
+}
+
+async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let r = app.get_with(client, path).await;
+    assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+    r.text().await.unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn the_web_pages_take_a_report_through_review(app: TestApp) {
+    at(&app, "2024-02-10T04:00:00Z");
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let bureau = app.web_client("admin", ADMIN_PASSWORD).await;
+    // The school's workbench points at this month's report; its list shows every month.
+    let bench = page(&app, &school, "/").await;
+    let base = format!("/reports/2024-02/{}", g.university);
+    assert!(bench.contains(&format!("href=\"{base}\"")));
+    let list = page(&app, &school, "/reports").await;
+    assert!(list.contains("2024年1月") && list.contains("2024年2月") && list.contains("未报"));
+    assert!(list.contains("月度报告"), "nav link");
+
+    // A field too long: 422, the summary names it, what was typed is kept.
+    let long = "字".repeat(5001);
+    let r = post_form(
+        &app,
+        &school,
+        &base,
+        &[("narrative_3", &long), ("problems", "人手紧张")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("领域3工作进展：不能超过 5000 个字符"));
+    assert!(body.contains("href=\"#f-narrative_3\"") && body.contains(">人手紧张</textarea>"));
+    assert_eq!(app.count("monthly_reports").await, 0);
+
+    let r = post_form(
+        &app,
+        &school,
+        &base,
+        &[
+            ("narrative_3", "举办技能培训"),
+            ("problems", "人手紧张"),
+            ("next_plan", "走访企业"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert!(to.ends_with("?saved=report_saved#saved"), "{to}");
+    let shown = page(&app, &school, &to).await;
+    assert!(
+        shown.contains("已保存：月度进展报告草稿已保存") && shown.contains("第 4 组（塘厦镇）")
+    );
+    let confirm = page(&app, &school, &format!("{base}/submit")).await;
+    assert!(confirm.contains("确认提交"));
+    let r = post_form(&app, &school, &format!("{base}/submit"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let shown = page(&app, &school, &base).await;
+    assert!(shown.contains("已提交") && shown.contains("第 1 版"));
+    assert!(
+        !shown.contains("id=\"report-form\""),
+        "no form once submitted"
+    );
+
+    // The bureau: its workbench counts the report, the queue lists it, an empty return is refused.
+    let bench = page(&app, &bureau, "/").await;
+    assert!(bench.contains("1 份月度进展报告待审核"));
+    let at_queue = bench
+        .find("待审核")
+        .map(|i| &bench[i.saturating_sub(120)..i])
+        .unwrap_or("");
+    assert!(
+        at_queue.contains("2024-02"),
+        "the queue link opens at February: {at_queue}"
+    );
+    let queue = page(&app, &bureau, "/reports?month=2024-02&state=submitted").await;
+    assert!(queue.contains("广东医科大学") && !queue.contains("东莞市电子科技学校"));
+    let r = post_form(
+        &app,
+        &bureau,
+        &format!("{base}/return"),
+        &[("comment", " ")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("审核意见：不能为空"));
+    let r = post_form(&app, &bureau, &format!("{base}/accept"), &[("comment", "")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let shown = page(&app, &school, &base).await;
+    assert!(shown.contains("已通过") && shown.contains(&format!("{base}/unlock")));
+    let v = page(&app, &bureau, &format!("{base}/versions/1")).await;
+    assert!(v.contains("举办技能培训") && v.contains("已通过"));
+    // The export of the month's list.
+    let r = app
+        .get_with(&bureau, "/reports/export.xlsx?month=2024-02")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    // Another school's report is not found on the web either.
+    let other = org(&app, "广东科技学院").await;
+    let r = app
+        .get_with(&school, &format!("/reports/2024-02/{other}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
