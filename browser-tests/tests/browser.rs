@@ -753,3 +753,67 @@ async fn a_school_records_a_project_and_sees_its_figures_totalled() {
     b.close().await;
     h.stop().await;
 }
+
+/// 月度进展报告 (五(三)): a school drafts, fills and submits this month's report; the bureau
+/// returns it with a comment from its queue; the school reads the comment, amends and resubmits
+/// (已重新提交); the bureau accepts it, and both versions are listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_monthly_report_goes_from_draft_to_accepted() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.add_user("gdmu", "张老师", "广东医科大学", "school").await;
+    let b = h.browser(1280, 900).await;
+    b.goto("/login").await;
+    b.sign_in("gdmu", PASSWORD).await;
+    b.goto("/").await;
+    b.follow("填写本月报告").await;
+    let report = b.path().await;
+    assert!(b.text("#prefill").await.contains("第 4 组"));
+    b.fill("#f-narrative_1", "实践基地完成挂牌").await;
+    b.fill("#f-problems", "驻村交通不便").await;
+    b.fill("#f-next_plan", "开展义诊两次").await;
+    b.submit("#report-form").await;
+    assert!(b.assert_saved_notice().await.contains("草稿已保存"));
+    b.follow("提交报告…").await;
+    b.submit("form[action$='/submit']").await;
+    assert!(b.assert_saved_notice().await.contains("已报送市教育局"));
+    assert_eq!(b.text("#report-state").await, "已提交");
+    b.sign_out().await;
+
+    // The bureau: from its workbench to the queue, and the report returned with a comment.
+    b.sign_in("admin", PASSWORD).await;
+    b.goto("/").await;
+    b.follow("1 份月度进展报告待审核").await;
+    assert!(b.text("#report-list").await.contains("广东医科大学"));
+    b.follow("广东医科大学").await;
+    b.fill("#f-comment", "请补充领域3人才兴镇的进展").await;
+    b.submit("form[action$='/return']").await;
+    assert!(b.assert_saved_notice().await.contains("已退回"));
+    b.sign_out().await;
+
+    // The school reads the comment, amends and resubmits.
+    b.sign_in("gdmu", PASSWORD).await;
+    b.goto(&report).await;
+    assert!(b.text("#review-comment").await.contains("请补充领域3"));
+    b.fill("#f-narrative_3", "举办电工技能培训 1 期").await;
+    b.submit("#report-form").await;
+    b.follow("提交报告…").await;
+    b.submit("form[action$='/submit']").await;
+    assert_eq!(b.text("#report-state").await, "已重新提交");
+    b.sign_out().await;
+
+    // The bureau accepts; both versions stay listed.
+    b.sign_in("admin", PASSWORD).await;
+    b.goto(&report).await;
+    b.submit("form[action$='/accept']").await;
+    assert!(b.assert_saved_notice().await.contains("审核通过"));
+    assert_eq!(b.text("#report-state").await, "已通过");
+    let versions = b.text("#versions").await;
+    assert!(
+        versions.contains("第 1 版") && versions.contains("第 2 版"),
+        "{versions}"
+    );
+    b.close().await;
+    h.stop().await;
+}

@@ -8,6 +8,7 @@ mod auth;
 mod groups;
 mod organisations;
 mod reminders;
+mod reports;
 mod schools;
 mod second_factor;
 mod summaries;
@@ -29,6 +30,7 @@ use axum::{Json, Router};
 use groups::*;
 use organisations::*;
 use reminders::*;
+use reports::*;
 use schools::*;
 use second_factor::*;
 use summaries::*;
@@ -205,6 +207,15 @@ operations! {
     list_unlock_requests,
     grant_unlock_request,
     refuse_unlock_request,
+    list_reports,
+    get_report,
+    save_report,
+    refresh_report,
+    submit_report,
+    accept_report,
+    return_report,
+    accept_paper_report,
+    get_report_version,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

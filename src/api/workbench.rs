@@ -128,6 +128,8 @@ pub struct ProgrammeWorkbench {
     pub rules: Vec<RuleCountsDto>,
     /// HQ only: major matters waiting for its acknowledgement (its queue is `GET /api/v1/matters`).
     pub matters_waiting: Option<i64>,
+    /// The bureau only: monthly reports waiting for its review (`GET /api/v1/reports`).
+    pub reports_waiting: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -250,6 +252,7 @@ pub async fn get_workbench(
                     })
                     .collect(),
                 matters_waiting: p.matters_waiting,
+                reports_waiting: p.reports_waiting,
             })
         }
         Workbench::Admin(a) => {

@@ -117,6 +117,13 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("report_unlock.request", "申请解锁月度进展报告"),
     ("report_unlock.grant", "准予解锁月度进展报告"),
     ("report_unlock.refuse", "不予解锁月度进展报告"),
+    ("monthly_report.create", "建立月度进展报告（草稿）"),
+    ("monthly_report.save", "保存月度进展报告草稿"),
+    ("monthly_report.refresh", "刷新月度进展报告预填数据"),
+    ("monthly_report.submit", "报送月度进展报告"),
+    ("monthly_report.accept", "审核通过月度进展报告"),
+    ("monthly_report.return", "退回月度进展报告"),
+    ("monthly_report.paper", "登记纸质月度进展报告"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -146,6 +153,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("webhook", "提醒机器人"),
     ("webhook_delivery", "提醒消息"),
     ("report_unlock", "月度报告解锁申请"),
+    ("monthly_report", "月度进展报告"),
 ];
 
 /// Field names in the before/after JSON.
@@ -304,6 +312,17 @@ const FIELDS: &[(&str, &str)] = &[
     ("report_state", "报告状态"),
     ("review_comment", "审核意见"),
     ("school_id", "学校"),
+    ("school_id", "学校"),
+    ("month", "月份"),
+    ("state", "报告状态"),
+    ("version", "版次"),
+    ("narrative", "各领域工作进展"),
+    ("problems", "存在问题"),
+    ("next_plan", "下月工作计划"),
+    ("prefilled_at", "预填时间"),
+    ("submitted_at", "报送时间"),
+    ("review_comment", "审核意见"),
+    ("paper", "纸质报告"),
 ];
 
 fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {

@@ -15,6 +15,7 @@ pub mod matter;
 pub mod meeting;
 pub mod money;
 pub mod monthly;
+pub mod monthly_report;
 pub mod next_steps;
 pub mod onsite;
 pub mod org;

@@ -14,6 +14,8 @@ pub mod summaries;
 pub mod unlocks;
 pub mod workbench;
 pub mod workspace;
+// 五(三) 月度进展报告: the monthly report workflow.
+pub mod monthly_reports;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

@@ -115,6 +115,11 @@ pub struct ProgrammeBench {
     /// HQ only (五(一): matters are reported to HQ directly): how many major matters wait for
     /// its acknowledgement; `None` for the bureau, which reads them but does not acknowledge.
     pub matters_waiting: Option<i64>,
+    /// The bureau only (五(三): it reviews the monthly reports): how many submitted reports wait
+    /// for its review (its queue is `/reports?state=submitted`).
+    pub reports_waiting: Option<i64>,
+    /// The earliest month with a report waiting (where the queue starts).
+    pub reports_waiting_month: Option<Month>,
 }
 
 /// An administrator's workbench: duties, no business data.
@@ -143,6 +148,12 @@ pub async fn workbench(
             let mut bench = programme_bench(store, plans, year, today).await?;
             if access::require_matter_receiver(viewer).is_ok() {
                 bench.matters_waiting = Some(store.matters_waiting().await?);
+            }
+            if let Some((n, month)) =
+                super::monthly_reports::waiting_for_review(store, plans, viewer).await?
+            {
+                bench.reports_waiting = Some(n);
+                bench.reports_waiting_month = month;
             }
             Ok(Workbench::Programme(bench))
         }
@@ -322,5 +333,7 @@ async fn programme_bench(
         worst: compliance::count_worst(&checks),
         rules: compliance::count_by_rule(&checks),
         matters_waiting: None,
+        reports_waiting: None,
+        reports_waiting_month: None,
     })
 }

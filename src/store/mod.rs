@@ -17,6 +17,7 @@ pub mod matters;
 pub mod meetings;
 pub mod monthly;
 pub mod monthly_figures;
+pub mod monthly_reports;
 pub mod onsite;
 mod ops;
 mod orgs;

@@ -232,6 +232,22 @@ const SAVED: &[(&str, &str)] = &[
         "unlock_refused",
         "已不予解锁：报告保持已通过，该月记录仍锁定。",
     ),
+    ("report_saved", "已保存：月度进展报告草稿已保存。"),
+    (
+        "report_unchanged",
+        "未作修改：提交的内容与已保存的草稿相同。",
+    ),
+    (
+        "report_refreshed",
+        "已刷新：预填数据已按本月最新登记情况更新。",
+    ),
+    (
+        "report_submitted",
+        "已提交：月度进展报告已报送市教育局，待审核。",
+    ),
+    ("report_accepted", "已通过：该月度进展报告已审核通过。"),
+    ("report_returned", "已退回：退回意见已送达学校。"),
+    ("report_paper", "已登记：纸质报告已接收，报送情况仍为未报。"),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

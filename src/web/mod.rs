@@ -12,6 +12,7 @@ pub mod pages;
 mod qr;
 pub mod report_rates;
 pub mod reminders;
+pub mod reports;
 pub mod second_factor;
 pub mod session;
 pub mod summaries;
@@ -439,5 +440,36 @@ pub fn router() -> Router<AppState> {
         .route(
             "/unlocks/{id}/refuse",
             get(unlocks::refuse_form).post(unlocks::refuse_unlock),
+        )
+        // 五(三) 月度进展报告.
+        .route("/reports", get(reports::list_reports))
+        .route("/reports/export.xlsx", get(reports::export_reports))
+        .route(
+            "/reports/{month}/{school}",
+            get(reports::get_report).post(reports::save_report),
+        )
+        .route(
+            "/reports/{month}/{school}/refresh",
+            get(reports::back_to_report).post(reports::refresh_report),
+        )
+        .route(
+            "/reports/{month}/{school}/submit",
+            get(reports::submit_form).post(reports::submit_report),
+        )
+        .route(
+            "/reports/{month}/{school}/accept",
+            get(reports::back_to_report).post(reports::accept_report),
+        )
+        .route(
+            "/reports/{month}/{school}/return",
+            get(reports::back_to_report).post(reports::return_report),
+        )
+        .route(
+            "/reports/{month}/{school}/paper",
+            get(reports::back_to_report).post(reports::accept_paper),
+        )
+        .route(
+            "/reports/{month}/{school}/versions/{n}",
+            get(reports::get_version),
         )
 }

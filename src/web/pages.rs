@@ -78,6 +78,12 @@ impl Chrome {
                 label: "合作项目",
                 key: "projects",
             });
+            // 五(三): the monthly reports (a school's own, its groups' for a town or village).
+            items.push(NavItem {
+                href: "/reports",
+                label: "月度报告",
+                key: "reports",
+            });
         }
         if v.role == Role::Hq {
             // 五(一): the groups report major matters to HQ directly; its queue.

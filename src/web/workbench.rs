@@ -87,6 +87,12 @@ struct WorkbenchPage {
     rules: Vec<RuleRow>,
     /// HQ only: major matters waiting for acknowledgement.
     matters_waiting: Option<i64>,
+    /// The bureau only: monthly reports waiting for its review.
+    reports_waiting: Option<i64>,
+    /// The bureau's review queue, from the earliest month with a report waiting.
+    reports_queue: String,
+    /// A school: its next monthly report's page.
+    report_href: Option<String>,
     // administrators
     admin_role: &'static str,
     awaiting_approval: i64,
@@ -195,6 +201,9 @@ pub async fn get_workbench(
         statuses: COUNTED.iter().map(|s| (s.as_str(), s.label())).collect(),
         rules: Vec::new(),
         matters_waiting: None,
+        reports_waiting: None,
+        reports_queue: String::new(),
+        report_href: None,
         admin_role: "",
         awaiting_approval: 0,
     };
@@ -202,6 +211,10 @@ pub async fn get_workbench(
         Workbench::School(s) => {
             page.kind = "school";
             page.year = s.year;
+            page.report_href = s
+                .next_report
+                .as_ref()
+                .map(|r| format!("/reports/{}/{}", r.month, user.org_id));
             page.report = s.next_report.map(|r| {
                 format!(
                     "{} 月度进展报告应于 {} 前报送（剩余 {} 天）",
@@ -253,6 +266,11 @@ pub async fn get_workbench(
             page.year = p.year;
             page.programme_groups = p.groups;
             page.matters_waiting = p.matters_waiting;
+            page.reports_waiting = p.reports_waiting;
+            page.reports_queue = match p.reports_waiting_month {
+                Some(m) => format!("/reports?month={m}&state=submitted"),
+                None => "/reports?state=submitted".into(),
+            };
             page.worst = count_cells(&p.worst, None);
             page.rules = p
                 .rules

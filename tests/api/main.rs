@@ -39,3 +39,5 @@ mod team;
 mod work_plan;
 mod workbench;
 mod workspace;
+// 五(三) 月度进展报告.
+mod monthly_reports;
