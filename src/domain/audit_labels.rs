@@ -312,16 +312,11 @@ const FIELDS: &[(&str, &str)] = &[
     ("report_state", "报告状态"),
     ("review_comment", "审核意见"),
     ("school_id", "学校"),
-    ("school_id", "学校"),
-    ("month", "月份"),
-    ("state", "报告状态"),
     ("version", "版次"),
     ("narrative", "各领域工作进展"),
-    ("problems", "存在问题"),
     ("next_plan", "下月工作计划"),
     ("prefilled_at", "预填时间"),
     ("submitted_at", "报送时间"),
-    ("review_comment", "审核意见"),
     ("paper", "纸质报告"),
 ];
 

@@ -7,8 +7,8 @@
 //! server's zone. New submissions close at the end of the day `rules.report_close_days` after the
 //! due day; after that the bureau may still accept a paper copy, and the report stays 未报.
 
-use crate::domain::shanghai;
 use crate::domain::plan::{Month, Plan};
+use crate::domain::shanghai;
 use jiff::ToSpan;
 use jiff::civil::{Date, Time};
 

@@ -109,6 +109,8 @@ struct ReportsPage {
     /// Reports waiting for the bureau's review this month.
     waiting: usize,
     is_bureau: bool,
+    /// Whether the viewer may read the year's rates (bureau, HQ, a school for its own).
+    sees_rates: bool,
     export_query: String,
     pager: Pager,
 }
@@ -180,6 +182,7 @@ pub async fn list_reports(
         on_time: 0,
         waiting: 0,
         is_bureau: user.role == Role::Bureau,
+        sees_rates: matches!(user.role, Role::Bureau | Role::Hq | Role::School),
         export_query: String::new(),
         pager: Pager::new("/reports", &[], 1, 0),
     };
