@@ -102,9 +102,25 @@ impl Sender {
             .await
             .map_err(describe)?;
         let status = resp.status().as_u16();
-        let body = resp.text().await.map_err(describe)?;
+        let body = bounded_text(resp).await?;
         judge_answer(c.kind, status, &body)
     }
+}
+
+/// A robot's answer is a few dozen bytes: more than this is not read (a misbehaving endpoint
+/// must not hold the server's memory).
+const ANSWER_LIMIT: usize = 64 * 1024;
+
+async fn bounded_text(mut resp: reqwest::Response) -> Result<String, String> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+        let room = ANSWER_LIMIT - buf.len();
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() >= ANSWER_LIMIT {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// A transport error in words, without the address (reqwest's own message carries it).
