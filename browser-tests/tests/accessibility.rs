@@ -24,8 +24,9 @@ fn skipped(path: &str) -> bool {
     path.ends_with(".xlsx") || path.starts_with("/files/") || path == "/logout"
 }
 
-/// What kind of page an address is: ids become `{}` and only the names of query parameters
-/// count, so the walk opens one team page, one leave form, one page of a list, and not each.
+/// What kind of page an address is: ids and months (`2026-05`) become `{}` and only the names of
+/// query parameters count, so the walk opens one team page, one leave form, one month's report,
+/// one page of a list, and not each.
 fn shape(path: &str, query: Option<&str>) -> String {
     let path = path
         .split('/')
@@ -33,7 +34,10 @@ fn shape(path: &str, query: Option<&str>) -> String {
             let id_like = seg.len() >= 8
                 && seg.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
                 && seg.chars().any(|c| c.is_ascii_digit());
-            if id_like || (!seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit())) {
+            let month = seg.len() == 7
+                && seg.as_bytes()[4] == b'-'
+                && seg.chars().filter(|c| c.is_ascii_digit()).count() == 6;
+            if id_like || month || (!seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit())) {
                 "{}"
             } else {
                 seg

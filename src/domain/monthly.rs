@@ -89,6 +89,22 @@ pub fn deadline(plan: &Plan, m: Month) -> Deadline {
     }
 }
 
+/// The next report a school owes on `today`: the first month from the plan's start whose due
+/// day is today or later (on the due day itself, that day's report; the day after, the next).
+pub fn next_due(plan: &Plan, today: Date) -> Deadline {
+    let offset = plan.rules.report_month_offset as i32;
+    let mut m = Month::of(today)
+        .plus(-offset - 1)
+        .max(plan.report_start_month);
+    loop {
+        let d = deadline(plan, m);
+        if d.due_on >= today {
+            return d;
+        }
+        m = m.next();
+    }
+}
+
 /// The last millisecond of `d` in Asia/Shanghai.
 pub fn end_of_day_ms(d: Date) -> i64 {
     d.to_datetime(Time::MAX)
@@ -323,6 +339,42 @@ mod tests {
         p.rules.report_close_days = 3;
         let d = deadline(&p, Month::parse("2024-03").unwrap());
         assert_eq!(d.closes_ms, ms("2024-03-31T15:59:59.999Z"));
+    }
+
+    #[test]
+    fn the_next_report_is_this_months_until_its_due_day() {
+        let mut p = plan();
+        let next = |p: &Plan, d| {
+            let x = next_due(p, d);
+            (x.month.to_string(), x.due_on)
+        };
+        assert_eq!(
+            next(&p, date(2026, 11, 28)),
+            ("2026-11".into(), date(2026, 11, 28))
+        );
+        assert_eq!(
+            next(&p, date(2026, 11, 29)),
+            ("2026-12".into(), date(2026, 12, 28))
+        );
+        assert_eq!(
+            next(&p, date(2026, 12, 29)),
+            ("2027-01".into(), date(2027, 1, 28))
+        );
+        // Before the first reporting month, the first report is next.
+        assert_eq!(
+            next(&p, date(2023, 12, 30)),
+            ("2024-01".into(), date(2024, 1, 28))
+        );
+        // When a report covers the month before, November's is due on 28 December.
+        p.rules.report_month_offset = 1;
+        assert_eq!(
+            next(&p, date(2026, 12, 10)),
+            ("2026-11".into(), date(2026, 12, 28))
+        );
+        assert_eq!(
+            next(&p, date(2026, 12, 29)),
+            ("2026-12".into(), date(2027, 1, 28))
+        );
     }
 
     #[test]

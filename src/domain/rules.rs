@@ -3,7 +3,6 @@
 
 use crate::domain::facts::{MatterFact, MeetingFact, OnsiteFact};
 use crate::domain::org::MemberRole;
-use crate::domain::plan::Month;
 use crate::domain::team::{TeamRole, Title};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -612,26 +611,6 @@ pub fn check_onsite(progress: &OnsiteProgress, year: i16, window: OnsiteWindow) 
     }
 }
 
-/// 五(三) "每月…报送": the next monthly report a school owes on `today` and its due date: the
-/// report of each month from `start` is due by day `due_day` of that month (SPEC §5), so before
-/// the due day it is this month's, after it next month's.
-pub fn next_report_due(start: Month, due_day: u32, today: Date) -> (Month, Date) {
-    let this = Month {
-        year: today.year(),
-        month: today.month(),
-    };
-    let mut m = this.max(start);
-    if m == this && i64::from(today.day()) > i64::from(due_day) {
-        let next = this.first_day().saturating_add(1.month());
-        m = Month {
-            year: next.year(),
-            month: next.month(),
-        };
-    }
-    let due = Date::new(m.year, m.month, due_day as i8).unwrap_or_else(|_| m.first_day());
-    (m, due)
-}
-
 /// 三(一): "共同建设1个乡村建设实践基地".
 pub fn check_base(opened: &[Date], as_of: Date, min: u32) -> Verdict {
     let n = opened.iter().filter(|d| **d <= as_of).count();
@@ -886,35 +865,6 @@ mod tests {
             assert!(v.reason.contains(reason), "{what}: {}", v.reason);
             assert_eq!(v.rule.clause(), "四(一)");
         }
-    }
-
-    #[test]
-    fn the_next_report_is_this_months_until_its_due_day() {
-        let start = Month {
-            year: 2024,
-            month: 1,
-        };
-        let (m, due) = next_report_due(start, 28, date(2026, 11, 28));
-        assert_eq!(
-            (m.to_string(), due),
-            ("2026-11".to_string(), date(2026, 11, 28))
-        );
-        let (m, due) = next_report_due(start, 28, date(2026, 11, 29));
-        assert_eq!(
-            (m.to_string(), due),
-            ("2026-12".to_string(), date(2026, 12, 28))
-        );
-        let (m, due) = next_report_due(start, 28, date(2026, 12, 29));
-        assert_eq!(
-            (m.to_string(), due),
-            ("2027-01".to_string(), date(2027, 1, 28))
-        );
-        // Before the first reporting month, the first report is next.
-        let (m, due) = next_report_due(start, 28, date(2023, 12, 30));
-        assert_eq!(
-            (m.to_string(), due),
-            ("2024-01".to_string(), date(2024, 1, 28))
-        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::compliance::{self, GroupChecks, RuleCounts};
 use crate::domain::evaluator::{GROUP_RULES, onsite_days_left, signings};
 use crate::domain::ids::{GroupId, OnsiteEntryId};
 use crate::domain::plan::Month;
-use crate::domain::rules::{OnsiteWindow, RuleId, Status, Verdict, days_between, next_report_due};
+use crate::domain::rules::{OnsiteWindow, RuleId, Status, Verdict, days_between};
 use crate::domain::user::Role;
 use crate::store::facts::GroupSet;
 use crate::store::plans::PlanCache;
@@ -211,12 +211,11 @@ async fn school_bench(
         .filter_map(|row| by_id.get(&row.id).map(|c| group_due(row, c, today)))
         .collect();
     let next_report = plans.current(store).await?.map(|(_, plan)| {
-        let (month, due_on) =
-            next_report_due(plan.report_start_month, plan.rules.report_due_day, today);
+        let next = crate::domain::monthly::next_due(&plan, today);
         NextReport {
-            month,
-            due_on,
-            days_left: days_between(today, due_on),
+            month: next.month,
+            due_on: next.due_on,
+            days_left: days_between(today, next.due_on),
         }
     });
     Ok(SchoolBench {
