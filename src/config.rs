@@ -59,6 +59,10 @@ pub struct Config {
     /// Seconds between two ticks of the reminder scheduler inside `serve` (五(三) reminders and
     /// their webhook deliveries); 0 turns it off on this instance.
     pub reminder_tick_secs: u64,
+    /// Whether robots set by schools, towns and villages may point at any host. Off: only the
+    /// 企业微信 and 钉钉 robot hosts, so no account can make the server call an internal address;
+    /// the bureau may set any robot. (On for tests with a receiver on loopback.)
+    pub webhook_any_host: bool,
 }
 
 impl Default for Config {
@@ -92,6 +96,7 @@ impl Default for Config {
             session_lifetime_hours: 12,
             mlps_profile: false,
             reminder_tick_secs: 30,
+            webhook_any_host: false,
         }
     }
 }
@@ -130,6 +135,7 @@ impl std::fmt::Debug for Config {
             .field("session_lifetime_hours", &self.session_lifetime_hours)
             .field("mlps_profile", &self.mlps_profile)
             .field("reminder_tick_secs", &self.reminder_tick_secs)
+            .field("webhook_any_host", &self.webhook_any_host)
             .finish()
     }
 }
@@ -181,6 +187,7 @@ impl Config {
                 "session_lifetime_hours",
                 "mlps_profile",
                 "reminder_tick_secs",
+                "webhook_any_host",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()

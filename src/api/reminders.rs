@@ -215,7 +215,13 @@ pub async fn add_webhook(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     services::webhook_org(&state.store, &user, &id).await?;
     let input = body(req)?.input();
-    let w = services::add_webhook(&writer(&state, &user), &id, &input).await?;
+    let w = services::add_webhook(
+        &writer(&state, &user),
+        state.config.webhook_any_host,
+        &id,
+        &input,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(Created { id: w.to_string() })))
 }
 
@@ -232,7 +238,14 @@ pub async fn update_webhook(
 ) -> Result<Json<WebhookDto>, ApiError> {
     services::get_webhook(&state.store, &user, &id, &webhook).await?;
     let input = body(req)?.input();
-    services::update_webhook(&writer(&state, &user), &id, &webhook, &input).await?;
+    services::update_webhook(
+        &writer(&state, &user),
+        state.config.webhook_any_host,
+        &id,
+        &webhook,
+        &input,
+    )
+    .await?;
     Ok(Json(
         services::get_webhook(&state.store, &user, &id, &webhook)
             .await?

@@ -365,6 +365,40 @@ fn check_url(url: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The host of an http(s) address (without port), lower-cased.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
+        .to_ascii_lowercase()
+}
+
+/// Where a robot set by a school, town or village may point: 企业微信's and 钉钉's robot hosts
+/// over https, and no generic receiver (the bureau sets those), so no account can make the
+/// server call an address inside its own network.
+pub fn check_robot_host(kind: WebhookKind, url: &str) -> Result<(), FieldError> {
+    let official = match kind {
+        WebhookKind::Wecom => "qyapi.weixin.qq.com",
+        WebhookKind::Dingtalk => "oapi.dingtalk.com",
+        WebhookKind::Generic => {
+            return Err(FieldError::new(
+                "类型",
+                "通用 JSON 接口只能由市教育局设置；请选择企业微信或钉钉群机器人",
+            ));
+        }
+    };
+    if url.starts_with("https://") && host_of(url) == official {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "地址",
+            format!("{}的地址应为 https://{official}/…", kind.label()),
+        ))
+    }
+}
+
 /// A webhook address as it may be shown: scheme and host, then `…` and the last four characters
 /// (the robot's key sits in the path or query, and is never shown in full again).
 pub fn mask_url(url: &str) -> String {
@@ -470,21 +504,22 @@ fn percent_encode(s: &str) -> String {
 /// Whether a robot's answer is a success: HTTP 200 with `errcode` 0 for 企业微信 and 钉钉, any
 /// 2xx for a generic receiver. The error says what came back, for the bureau's list.
 pub fn judge_answer(kind: WebhookKind, status: u16, body: &str) -> Result<(), String> {
-    let short = truncate_bytes(body.trim(), 200);
+    // The answer's body is never repeated (only the robot's own errcode and a short errmsg):
+    // what an address answers is not for the person who typed it in to read.
     match kind {
         WebhookKind::Generic if (200..300).contains(&status) => Ok(()),
-        WebhookKind::Generic => Err(format!("HTTP {status}：{short}")),
-        _ if status != 200 => Err(format!("HTTP {status}：{short}")),
+        WebhookKind::Generic => Err(format!("HTTP {status}")),
+        _ if status != 200 => Err(format!("HTTP {status}")),
         _ => {
             let v: serde_json::Value =
-                serde_json::from_str(body).map_err(|_| format!("应答不是 JSON：{short}"))?;
+                serde_json::from_str(body).map_err(|_| "应答不是机器人的 JSON".to_string())?;
             match v.get("errcode").and_then(|c| c.as_i64()) {
                 Some(0) => Ok(()),
                 Some(code) => Err(format!(
                     "errcode {code}：{}",
-                    v.get("errmsg").and_then(|m| m.as_str()).unwrap_or("")
+                    truncate_bytes(v.get("errmsg").and_then(|m| m.as_str()).unwrap_or(""), 100)
                 )),
-                None => Err(format!("应答中没有 errcode：{short}")),
+                None => Err("应答中没有 errcode".to_string()),
             }
         }
     }

@@ -315,9 +315,16 @@ impl OpenedReport {
         self.now_ms > self.deadline.closes_ms
     }
 
+    /// Closed to the school: submissions closed and this report never submitted. Closing stops
+    /// new submissions only — a report returned (or unlocked) after closing can still be
+    /// corrected and resubmitted, keeping its first submission time.
+    pub fn closed_to_school(&self) -> bool {
+        self.closed() && !self.submitted_ever()
+    }
+
     /// The school may still save, refresh and submit it.
     pub fn can_edit(&self) -> bool {
-        self.is_owner && self.state().editable() && !self.closed()
+        self.is_owner && self.state().editable() && !self.closed_to_school()
     }
 
     /// The bureau may accept or return it (submitted, waiting for review).
@@ -438,7 +445,7 @@ fn require_school_write(r: &OpenedReport) -> Result<(), ServiceError> {
     if !r.is_owner {
         return Err(ServiceError::Forbidden);
     }
-    if r.closed() && r.state().editable() {
+    if r.closed_to_school() && r.state().editable() {
         return Err(ServiceError::Conflict(r.closed_message()));
     }
     Ok(())

@@ -49,20 +49,17 @@ pub async fn locked_by(
     .bind(Month::of(to).to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let mut accepted: Vec<(String, String)> = Vec::new();
+    let mut reports: Vec<(String, String, String)> = Vec::new();
     for r in rows {
-        if r.try_get::<String, _>("state")? == "accepted" {
-            accepted.push((r.try_get("month")?, r.try_get("school_id")?));
-        }
+        reports.push((
+            r.try_get("month")?,
+            r.try_get("school_id")?,
+            r.try_get("state")?,
+        ));
     }
-    let Some(month) = accepted.iter().map(|(m, _)| m.clone()).min() else {
+    let Some((month, schools)) = first_locked_month(&reports) else {
         return Ok(None);
     };
-    let schools: Vec<String> = accepted
-        .into_iter()
-        .filter(|(m, _)| *m == month)
-        .map(|(_, s)| s)
-        .collect();
     let mut names = Vec::new();
     for s in schools {
         let name: String = sqlx::query("select name from organisations where id = $1")
@@ -75,6 +72,30 @@ pub async fn locked_by(
     names.sort();
     let (school_name, school) = names.swap_remove(0);
     Ok(lock_of(&month, school, school_name))
+}
+
+/// Of the group's reports `(month, school, state)`, the first month with an accepted report and
+/// none sent back to its school for correction (returned, or unlocked), with the schools whose
+/// accepted reports lock it. While one school of the group corrects its report of a month, the
+/// group's records of that month stay open to it, whatever its group-mates' reports say; once
+/// it is accepted again the month locks again.
+fn first_locked_month(reports: &[(String, String, String)]) -> Option<(String, Vec<String>)> {
+    let reopened = |m: &str| {
+        reports
+            .iter()
+            .any(|(month, _, state)| month == m && state == "returned")
+    };
+    let month = reports
+        .iter()
+        .filter(|(m, _, state)| state == "accepted" && !reopened(m))
+        .map(|(m, _, _)| m.clone())
+        .min()?;
+    let schools = reports
+        .iter()
+        .filter(|(m, _, state)| *m == month && state == "accepted")
+        .map(|(_, s, _)| s.clone())
+        .collect();
+    Some((month, schools))
 }
 
 fn lock_of(month: &str, school: String, school_name: String) -> Option<Lock> {
@@ -129,22 +150,32 @@ impl Store {
         to: Date,
     ) -> sqlx::Result<Option<Lock>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "select monthly_reports.month, monthly_reports.school_id, o.name
+            "select monthly_reports.month, monthly_reports.school_id, monthly_reports.state, o.name
              from monthly_reports join organisations o on o.id = monthly_reports.school_id
-             where monthly_reports.state = 'accepted' and {REPORTS_OF_GROUP}
-             order by monthly_reports.month, o.name limit 1"
+             where monthly_reports.state in ('accepted', 'returned') and {REPORTS_OF_GROUP}"
         )))
         .bind(group.as_str())
         .bind(Month::of(from).to_string())
         .bind(Month::of(to).to_string())
-        .fetch_optional(self.pool())
+        .fetch_all(self.pool())
         .await?;
-        match rows {
-            None => Ok(None),
-            Some(r) => {
-                let month: String = r.try_get("month")?;
-                Ok(lock_of(&month, r.try_get("school_id")?, r.try_get("name")?))
-            }
+        let mut reports = Vec::new();
+        let mut names = std::collections::HashMap::new();
+        for r in &rows {
+            let school: String = r.try_get("school_id")?;
+            names.insert(school.clone(), r.try_get::<String, _>("name")?);
+            reports.push((r.try_get("month")?, school, r.try_get("state")?));
         }
+        let Some((month, schools)) = first_locked_month(&reports) else {
+            return Ok(None);
+        };
+        let Some((name, school)) = schools
+            .into_iter()
+            .map(|s| (names.get(&s).cloned().unwrap_or_default(), s))
+            .min()
+        else {
+            return Ok(None);
+        };
+        Ok(lock_of(&month, school, name))
     }
 }

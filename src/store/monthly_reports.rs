@@ -306,8 +306,8 @@ impl Store {
     }
 
     /// Submits a draft or returned report: version + 1, its content kept as that version; the
-    /// first submission time is set once and never changed. Refused (conflict, `closed`) once
-    /// `closes_ms` has passed.
+    /// first submission time is set once and never changed. A first submission is refused
+    /// (conflict, `closed`) once `closes_ms` has passed; a resubmission is not.
     pub async fn submit_report(
         &self,
         actor: &Actor,
@@ -320,7 +320,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let before = claim(&mut tx, id).await?;
         require_editable(&before)?;
-        if now_ms > closes_ms {
+        if now_ms > closes_ms && before.first_submitted_at.is_none() {
             return Err(StoreError::Conflict(closed.to_string()));
         }
         let version = before.version + 1;

@@ -324,7 +324,14 @@ pub async fn add_webhook(
 ) -> Result<Response, AppError> {
     let user = f.user;
     services::webhook_org(&state.store, &user, &org).await?;
-    match services::add_webhook(&writer(&state, &user), &org, &f.form.input()).await {
+    match services::add_webhook(
+        &writer(&state, &user),
+        state.config.webhook_any_host,
+        &org,
+        &f.form.input(),
+    )
+    .await
+    {
         Ok(_) => Ok(saved_redirect(&webhooks_path(&org), "webhook_added")),
         Err(ServiceError::Invalid(e)) => {
             let mut form = f.form;
@@ -384,7 +391,15 @@ pub async fn update_webhook(
 ) -> Result<Response, AppError> {
     let user = f.user;
     let w = services::get_webhook(&state.store, &user, &org, &id).await?;
-    match services::update_webhook(&writer(&state, &user), &org, &id, &f.form.input()).await {
+    match services::update_webhook(
+        &writer(&state, &user),
+        state.config.webhook_any_host,
+        &org,
+        &id,
+        &f.form.input(),
+    )
+    .await
+    {
         Ok(true) => Ok(saved_redirect(&webhooks_path(&org), "webhook_updated")),
         Ok(false) => Ok(saved_redirect(&webhooks_path(&org), "webhook_unchanged")),
         Err(ServiceError::Invalid(e)) => {

@@ -609,7 +609,7 @@ async fn report_page(
         next_plan,
         can_edit: r.can_edit(),
         is_owner: r.is_owner,
-        closed: r.closed(),
+        closed: r.closed_to_school(),
         closed_message: r.closed_message(),
         can_review: r.can_review(user),
         can_accept_paper: r.can_accept_paper(user),
@@ -802,7 +802,7 @@ pub async fn submit_form(
             &user,
             &r,
             Typed::default(),
-            Some(ErrorSummary::message(if r.closed() {
+            Some(ErrorSummary::message(if r.closed_to_school() {
                 r.closed_message()
             } else {
                 format!("该报告当前为“{}”，不能再提交", r.state().label(r.version()))

@@ -211,10 +211,16 @@ pub async fn get_workbench(
         Workbench::School(s) => {
             page.kind = "school";
             page.year = s.year;
-            page.report_href = s
-                .next_report
-                .as_ref()
-                .map(|r| format!("/reports/{}/{}", r.month, user.org_id));
+            // A month's report exists from its 1st: after this month's due day the next report
+            // is next month's, not yet open, so the link goes to the list instead.
+            let this_month = crate::domain::plan::Month::of(state.clock.today());
+            page.report_href = s.next_report.as_ref().map(|r| {
+                if r.month <= this_month {
+                    format!("/reports/{}/{}", r.month, user.org_id)
+                } else {
+                    "/reports".to_string()
+                }
+            });
             page.report = s.next_report.map(|r| {
                 format!(
                     "{} 月度进展报告应于 {} 前报送（剩余 {} 天）",

@@ -683,6 +683,9 @@ async fn a_granted_unlock_opens_the_month_and_a_refused_one_keeps_it(app: TestAp
     let kinds = kinds(&c);
     let expense = added(&app, &c.school_token, &kinds[0], "2026-05-10", "五月").await;
     let report = accept_report(&app, &uni, "2026-05").await;
+    // The group's vocational school's May report is accepted too: the university's granted
+    // unlock must still open the group's May records (while its report is being corrected).
+    accept_report(&app, &c.g.vocational, "2026-05").await;
     let correct = |amount: &str| json!({"spent_on": "2026-05-10", "amount": amount, "payer_org_id": uni, "kind": "transport", "notes": "五月"});
     let path = format!("/api/v1/groups/{}/expenses/{expense}", c.g.id);
 

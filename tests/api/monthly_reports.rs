@@ -448,6 +448,39 @@ async fn closed_submissions_and_a_paper_copy(app: TestApp) {
         StatusCode::CONFLICT,
     )
     .await;
+    // Closing stops new submissions only: returned after closing, it is corrected and sent again,
+    // keeping its first submission (and so its timeliness).
+    let march = report_path("2024-03", &s.gdmu);
+    post(
+        &app,
+        &s.bureau,
+        &format!("{march}/return"),
+        json!({"comment": "请补充三月的驻村服务情况"}),
+        StatusCode::OK,
+    )
+    .await;
+    let again = post(
+        &app,
+        &s.gdmu_token,
+        &format!("{march}/submit"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (again["state"].as_str(), again["version"].as_i64()),
+        (Some("submitted"), Some(2))
+    );
+    assert_eq!(again["timeliness_label"], "按时");
+    let accepted = post(
+        &app,
+        &s.bureau,
+        &format!("{march}/accept"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(accepted["state"], "accepted");
 }
 
 /// Records a team member of 广东医科大学 in group 4 and an on-site entry on `day`.

@@ -869,3 +869,95 @@ async fn robots_on_the_web(app: TestApp) {
     let r = app.get_with(&web, "/reminders").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+mod robots_set_by_schools_point_only_at_the_robot_hosts {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = crate::helpers::spawn_app_with(crate::helpers::Db::Sqlite, |c| {
+            c.webhook_any_host = false;
+            c.reminder_tick_secs = 0;
+        })
+        .await
+        .expect("sqlite app");
+        super::robots_set_by_schools_point_only_at_the_robot_hosts(app).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = crate::helpers::spawn_app_with(crate::helpers::Db::Postgres, |c| {
+            c.webhook_any_host = false;
+            c.reminder_tick_secs = 0;
+        })
+        .await
+        {
+            super::robots_set_by_schools_point_only_at_the_robot_hosts(app).await;
+        }
+    }
+}
+
+/// With the shipped setting, a school cannot make the server call an internal address: its
+/// robots point at 企业微信's or 钉钉's host over https, and a generic receiver is the bureau's to
+/// set; nothing is stored when refused.
+async fn robots_set_by_schools_point_only_at_the_robot_hosts(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.api_token("gdmu", PASSWORD).await;
+    let admin = app.api_token("admin", ADMIN_PASSWORD).await;
+    let base = format!("/api/v1/organisations/{}/webhooks", g.university);
+    for (body, field) in [
+        (
+            json!({"kind": "wecom", "url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=x"}),
+            "地址",
+        ),
+        (
+            json!({"kind": "wecom", "url": "https://169.254.169.254/latest"}),
+            "地址",
+        ),
+        (
+            json!({"kind": "dingtalk", "url": "https://qyapi.weixin.qq.com/robot/send"}),
+            "地址",
+        ),
+        (
+            json!({"kind": "generic", "url": "https://hooks.example.org/in"}),
+            "类型",
+        ),
+    ] {
+        let e = expect(
+            send(&app, &school, Method::POST, &base, body.clone()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e["fields"][0]["field"], field, "{body}");
+    }
+    assert_eq!(app.count("org_webhooks").await, 0);
+    let id = add_robot(
+        &app,
+        &school,
+        &g.university,
+        json!({"kind": "wecom", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"}),
+    )
+    .await;
+    // Nor can a correction move it inside the network.
+    let e = expect(
+        send(
+            &app,
+            &school,
+            Method::PUT,
+            &format!("{base}/{id}"),
+            json!({"kind": "wecom", "url": "http://10.0.0.5/hook"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(e["fields"][0]["field"], "地址");
+    // The bureau may set a generic receiver for any organisation.
+    add_robot(
+        &app,
+        &admin,
+        &g.university,
+        json!({"kind": "generic", "url": "https://hooks.example.org/in"}),
+    )
+    .await;
+    assert_eq!(app.count("org_webhooks").await, 2);
+}

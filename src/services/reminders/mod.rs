@@ -99,14 +99,35 @@ pub async fn get_webhook(
         .ok_or(ServiceError::NotFound)
 }
 
+/// Robots set by anyone but the bureau point only at 企业微信's and 钉钉's robot hosts, unless
+/// the configuration allows any host (`webhook_any_host`).
+fn check_host(
+    by: &Viewer,
+    any_host: bool,
+    kind: crate::domain::reminders::WebhookKind,
+    url: &str,
+) -> Result<(), ServiceError> {
+    if by.role == Role::Bureau || any_host {
+        return Ok(());
+    }
+    Ok(crate::domain::reminders::check_robot_host(kind, url)?)
+}
+
 /// Adds a robot to the organisation (audited without its address or secret).
 pub async fn add_webhook(
     w: &Writer<'_>,
+    any_host: bool,
     org: &str,
     input: &WebhookInput,
 ) -> Result<WebhookId, ServiceError> {
     let (org, _) = webhook_org(w.store, w.by, org).await?;
     let parsed = parse_webhook(input, true)?;
+    check_host(
+        w.by,
+        any_host,
+        parsed.kind,
+        parsed.url.as_deref().unwrap_or_default(),
+    )?;
     Ok(w.store
         .add_webhook(&w.actor(), w.now_ms, &org, &parsed)
         .await?)
@@ -115,12 +136,19 @@ pub async fn add_webhook(
 /// Corrects a robot; an empty address or secret keeps the stored one. Whether anything changed.
 pub async fn update_webhook(
     w: &Writer<'_>,
+    any_host: bool,
     org: &str,
     id: &str,
     input: &WebhookInput,
 ) -> Result<bool, ServiceError> {
     let row = get_webhook(w.store, w.by, org, id).await?;
     let parsed = parse_webhook(input, false)?;
+    check_host(
+        w.by,
+        any_host,
+        parsed.kind,
+        parsed.url.as_deref().unwrap_or(row.url()),
+    )?;
     Ok(w.store
         .update_webhook(&w.actor(), w.now_ms, &row.org_id, &row.id, &parsed)
         .await?)

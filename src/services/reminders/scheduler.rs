@@ -21,10 +21,13 @@ use std::time::Duration;
 
 /// How long a robot may take to answer.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a claimed delivery stays with its sender (well over the timeout).
-const LEASE_MS: i64 = 60_000;
 /// Deliveries one pass sends at most (robots take 20 messages a minute each).
 const BATCH: i64 = 50;
+/// How long a claimed delivery stays with its sender: longer than a whole batch can take (every
+/// robot timing out, one after another), so no lease of a batch expires while it is still being
+/// sent and another instance cannot claim and send it a second time. A sender that dies holds its
+/// batch this long before another takes it up.
+const LEASE_MS: i64 = BATCH * SEND_TIMEOUT.as_millis() as i64 + 60_000;
 
 /// Sends deliveries to the robots.
 #[derive(Clone)]
