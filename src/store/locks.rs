@@ -49,6 +49,15 @@ pub async fn locked_by(
     .bind(Month::of(to).to_string())
     .fetch_all(&mut *conn)
     .await?;
+    lock_from(conn, &rows).await
+}
+
+/// The lock the group's reports `rows` (month, school_id, state) put on it, if any: the first
+/// locked month and the first by name of the schools whose accepted reports lock it.
+async fn lock_from(
+    conn: &mut AnyConnection,
+    rows: &[sqlx::any::AnyRow],
+) -> sqlx::Result<Option<Lock>> {
     let mut reports: Vec<(String, String, String)> = Vec::new();
     for r in rows {
         reports.push((
@@ -141,41 +150,23 @@ pub async fn refuse_locked_withdrawal(
 }
 
 impl Store {
-    /// [`locked_by`] for a page or a check outside a write (reads only, claims nothing): whether
-    /// `group`'s records dated in `from ..= to` are locked now.
+    /// [`locked_by`] outside a write (reads only, claims nothing): whether `group`'s records
+    /// dated in `from ..= to` are locked now.
     pub async fn locked_by(
         &self,
         group: &GroupId,
         from: Date,
         to: Date,
     ) -> sqlx::Result<Option<Lock>> {
+        let mut conn = self.pool().acquire().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "select monthly_reports.month, monthly_reports.school_id, monthly_reports.state, o.name
-             from monthly_reports join organisations o on o.id = monthly_reports.school_id
-             where monthly_reports.state in ('accepted', 'returned') and {REPORTS_OF_GROUP}"
+            "select month, school_id, state from monthly_reports where {REPORTS_OF_GROUP}"
         )))
         .bind(group.as_str())
         .bind(Month::of(from).to_string())
         .bind(Month::of(to).to_string())
-        .fetch_all(self.pool())
+        .fetch_all(&mut *conn)
         .await?;
-        let mut reports = Vec::new();
-        let mut names = std::collections::HashMap::new();
-        for r in &rows {
-            let school: String = r.try_get("school_id")?;
-            names.insert(school.clone(), r.try_get::<String, _>("name")?);
-            reports.push((r.try_get("month")?, school, r.try_get("state")?));
-        }
-        let Some((month, schools)) = first_locked_month(&reports) else {
-            return Ok(None);
-        };
-        let Some((name, school)) = schools
-            .into_iter()
-            .map(|s| (names.get(&s).cloned().unwrap_or_default(), s))
-            .min()
-        else {
-            return Ok(None);
-        };
-        Ok(lock_of(&month, school, name))
+        lock_from(&mut conn, &rows).await
     }
 }
