@@ -920,4 +920,23 @@ async fn the_web_pages_take_a_report_through_review(app: TestApp) {
         .get_with(&school, &format!("/reports/2024-02/{other}"))
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // After February's due day the next report is March's, which opens on 1 March: the
+    // workbench sends the school to its list, not to a page that does not exist yet.
+    at(&app, "2024-02-29T04:00:00Z");
+    let school = app.web_client("gdmu", PASSWORD).await;
+    let bench = page(&app, &school, "/").await;
+    assert!(
+        bench.contains("2024-03 月度进展报告应于 2024-03-28 前报送"),
+        "{bench}"
+    );
+    assert!(!bench.contains(&format!("/reports/2024-03/{}", g.university)));
+    assert!(bench.contains("id=\"next-report-link\""));
+    let r = app
+        .get_with(&school, &format!("/reports/2024-03/{}", g.university))
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "March's report is not open yet"
+    );
 }
