@@ -16,6 +16,8 @@ pub mod workbench;
 pub mod workspace;
 // 五(三) 月度进展报告: the monthly report workflow.
 pub mod monthly_reports;
+// 结对组卡片, 统计图表, 公开概览.
+pub mod cards;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

@@ -13,6 +13,7 @@
 
 use super::ServiceError;
 use super::access::{self, Viewer};
+use super::cards::{GroupCard, group_card};
 use super::compliance::{self, GroupChecks, RuleCounts};
 use crate::domain::evaluator::{GROUP_RULES, onsite_days_left, signings};
 use crate::domain::ids::{GroupId, OnsiteEntryId};
@@ -41,6 +42,8 @@ pub struct SchoolBench {
     /// The school's next monthly report (五(三)), when a plan is loaded.
     pub next_report: Option<NextReport>,
     pub groups: Vec<GroupDue>,
+    /// Each of its groups' cards (the same judging as `groups`, in the same order).
+    pub cards: Vec<GroupCard>,
 }
 
 pub struct NextReport {
@@ -87,6 +90,8 @@ pub struct OnsiteDue {
 /// A town's or a village's workbench: what waits for its confirmation, per group.
 pub struct LocalityBench {
     pub groups: Vec<GroupPending>,
+    /// The cards of the groups the town or village is in today, for this year.
+    pub cards: Vec<GroupCard>,
 }
 
 pub struct GroupPending {
@@ -141,7 +146,7 @@ pub async fn workbench(
         Role::School => school_bench(store, plans, viewer, year, today)
             .await
             .map(Workbench::School),
-        Role::Town | Role::Village => locality_bench(store, viewer, today)
+        Role::Town | Role::Village => locality_bench(store, plans, viewer, year, today)
             .await
             .map(Workbench::Locality),
         Role::Bureau | Role::Hq => {
@@ -210,6 +215,10 @@ async fn school_bench(
         .iter()
         .filter_map(|row| by_id.get(&row.id).map(|c| group_due(row, c, today)))
         .collect();
+    let cards = rows
+        .iter()
+        .filter_map(|row| by_id.get(&row.id).map(|c| group_card(c, &row.lead_town)))
+        .collect();
     let next_report = plans.current(store).await?.map(|(_, plan)| {
         let next = crate::domain::monthly::next_due(&plan, today);
         NextReport {
@@ -222,6 +231,7 @@ async fn school_bench(
         year,
         next_report,
         groups,
+        cards,
     })
 }
 
@@ -280,10 +290,28 @@ fn group_due(row: &GroupRow, c: &GroupChecks, today: Date) -> GroupDue {
 
 async fn locality_bench(
     store: &Store,
+    plans: &PlanCache,
     viewer: &Viewer,
+    year: i16,
     today: Date,
 ) -> Result<LocalityBench, ServiceError> {
     let rows = groups_of(store, viewer).await?;
+    // The cards: the groups the town or village is in today, judged in one batch.
+    let current: Vec<&GroupRow> = rows
+        .iter()
+        .filter(|g| {
+            g.members
+                .iter()
+                .any(|m| m.org_id == viewer.org_id && m.active_on(today))
+        })
+        .collect();
+    let ids: Vec<GroupId> = current.iter().map(|g| g.id.clone()).collect();
+    let checks = compliance::year_checks(store, plans, GroupSet::Ids(&ids), year, today).await?;
+    let by_id: HashMap<&GroupId, &GroupChecks> = checks.iter().map(|c| (&c.facts.id, c)).collect();
+    let cards = current
+        .iter()
+        .filter_map(|row| by_id.get(&row.id).map(|c| group_card(c, &row.lead_town)))
+        .collect();
     let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
     let pending = store.unconfirmed_onsite(&ids).await?;
     let mut by_group: HashMap<&GroupId, Vec<PendingEntry>> = HashMap::new();
@@ -316,7 +344,7 @@ async fn locality_bench(
             })
         })
         .collect();
-    Ok(LocalityBench { groups })
+    Ok(LocalityBench { groups, cards })
 }
 
 async fn programme_bench(

@@ -19,6 +19,8 @@ pub mod summaries;
 pub mod unlocks;
 pub mod workbench;
 pub mod workspace;
+// 结对组卡片, 统计图表, 公开概览.
+pub mod cards;
 
 use crate::AppState;
 use axum::Router;

@@ -3,40 +3,14 @@
 
 use super::pages::{Chrome, render};
 use crate::AppState;
-use crate::domain::plan::Plan;
 use crate::domain::rules::{RuleId, Status};
 use crate::domain::user::Role;
 use crate::http::AppError;
 use crate::http::auth::WebUser;
-use crate::services::workbench::{self, GroupDue, Workbench};
+use crate::services::workbench::{self, Workbench};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
-
-/// A verdict shown on the workbench: badge, rule title and reason, with a link to its tab.
-pub struct DueLine {
-    pub status: &'static str,
-    pub label: &'static str,
-    pub title: String,
-    pub reason: String,
-    pub href: String,
-}
-
-pub struct SchoolGroupView {
-    pub id: String,
-    pub number: i64,
-    pub lead_town: String,
-    pub worst_status: &'static str,
-    pub worst_label: &'static str,
-    /// The agreement line, while a party still has to sign.
-    pub agreement: Option<DueLine>,
-    pub gaps: Vec<DueLine>,
-    pub onsite: DueLine,
-    pub onsite_days: u32,
-    pub onsite_required: u32,
-    pub onsite_needed: u32,
-    pub onsite_left: u32,
-}
 
 pub struct PendingView {
     pub group_id: String,
@@ -76,7 +50,6 @@ struct WorkbenchPage {
     today: String,
     // school
     report: Option<String>,
-    school_groups: Vec<SchoolGroupView>,
     // town / village
     pending: Vec<PendingView>,
     pending_total: usize,
@@ -96,6 +69,8 @@ struct WorkbenchPage {
     // administrators
     admin_role: &'static str,
     awaiting_approval: i64,
+    /// A school's, town's or village's groups, one card each.
+    cards: Vec<super::cards::GroupCardView>,
 }
 
 /// The statuses a count table shows as columns (those a group rule can give).
@@ -107,53 +82,6 @@ const COUNTED: [Status; 6] = [
     Status::Met,
     Status::NotApplicable,
 ];
-
-fn tab(rule: RuleId) -> &'static str {
-    match rule {
-        RuleId::Agreement => "/agreement",
-        RuleId::TeamSize | RuleId::TeamCaptain | RuleId::TeamVice | RuleId::TeamTitle => "/team",
-        RuleId::Onsite => "/onsite",
-        RuleId::Base => "/bases",
-        _ => "",
-    }
-}
-
-fn school_group(plan: Option<&Plan>, g: &GroupDue) -> SchoolGroupView {
-    let id = g.group_id.to_string();
-    let title = |r: RuleId| plan.map(|p| p.rule_title(r)).unwrap_or_default();
-    let line = |v: &crate::domain::rules::Verdict| DueLine {
-        status: v.status.as_str(),
-        label: v.status.label(),
-        title: title(v.rule),
-        reason: v.reason.clone(),
-        href: format!("/groups/{id}{}", tab(v.rule)),
-    };
-    let agreement = g.agreement.as_ref().map(|a| {
-        let when = if a.days_left >= 0 {
-            format!("签署期限 {}（剩余 {} 天）", a.deadline, a.days_left)
-        } else {
-            format!("签署期限 {}（已逾期 {} 天）", a.deadline, -a.days_left)
-        };
-        DueLine {
-            reason: format!("{when}；尚待签署：{}", a.parties.join("、")),
-            ..line(&a.verdict)
-        }
-    });
-    SchoolGroupView {
-        number: g.number,
-        lead_town: g.lead_town.clone(),
-        worst_status: g.worst.as_str(),
-        worst_label: g.worst.label(),
-        agreement,
-        gaps: g.gaps.iter().map(line).collect(),
-        onsite: line(&g.onsite.verdict),
-        onsite_days: g.onsite.team_days,
-        onsite_required: g.onsite.required,
-        onsite_needed: g.onsite.still_needed,
-        onsite_left: g.onsite.days_left,
-        id,
-    }
-}
 
 fn count_cells(counts: &[(Status, usize)], rule: Option<RuleId>) -> Vec<CountCell> {
     COUNTED
@@ -193,7 +121,6 @@ pub async fn get_workbench(
         year: today.year(),
         today: today.to_string(),
         report: None,
-        school_groups: Vec::new(),
         pending: Vec::new(),
         pending_total: 0,
         programme_groups: 0,
@@ -206,6 +133,7 @@ pub async fn get_workbench(
         report_href: None,
         admin_role: "",
         awaiting_approval: 0,
+        cards: Vec::new(),
     };
     match bench {
         Workbench::School(s) => {
@@ -227,14 +155,19 @@ pub async fn get_workbench(
                     r.month, r.due_on, r.days_left
                 )
             });
-            page.school_groups = s
-                .groups
+            page.cards = s
+                .cards
                 .iter()
-                .map(|g| school_group(plan.as_deref(), g))
+                .map(|c| super::cards::GroupCardView::new(c, true))
                 .collect();
         }
         Workbench::Locality(l) => {
             page.kind = "locality";
+            page.cards = l
+                .cards
+                .iter()
+                .map(|c| super::cards::GroupCardView::new(c, true))
+                .collect();
             page.pending_total = l.groups.iter().map(|g| g.entries.len()).sum();
             page.pending = l
                 .groups

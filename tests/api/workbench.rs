@@ -105,9 +105,11 @@ async fn school_workbench_shows_what_is_due_next(app: TestApp) {
     let home = page(&app, &web, "/").await;
     assert!(home.contains(r#"<a href="/" class="active" aria-current="page">工作台</a>"#));
     assert!(home.contains("2026-06 月度进展报告应于 2026-06-28 前报送（剩余 13 天）"));
-    assert!(home.contains(&format!(r#"href="/groups/{}/agreement""#, g.id)));
-    assert!(home.contains(&format!(r#"href="/groups/{}/onsite""#, g.id)));
-    assert!(home.contains("已 0 / 90 天，还需 90 天，本年可用 200 天"));
+    // Each group's card: its rules with links to their records, and what to do next.
+    assert!(home.contains(&format!(r#"href="/groups/{}/agreement?year=2026""#, g.id)));
+    assert!(home.contains(&format!(r#"href="/groups/{}/onsite?year=2026""#, g.id)));
+    assert!(home.contains("驻点服务 0 / 90 天"));
+    assert!(home.contains("还需驻点 90 天（本年可用 200 天）"));
     assert!(home.contains("尚无队长、副队长以外的队员，职称要求无可判断"));
     // The group page and the checks say the same about the title rule.
     let checks = expect(
@@ -157,7 +159,8 @@ async fn school_workbench_shows_what_is_due_next(app: TestApp) {
     assert_eq!(status_of(&checks, "onsite"), "unattainable");
     let web = app.web_client("gdmu", PASSWORD).await;
     let home = page(&app, &web, "/").await;
-    assert!(home.contains(r#"<span class="badge unattainable">无法按期完成</span>"#));
+    assert!(home.contains(r#"<li data-rule="onsite" data-status="unattainable">"#));
+    assert!(home.contains(r#"<span aria-hidden="true">⚠</span> 无法按期完成</span>"#));
     let onsite = page(&app, &web, &format!("/groups/{}/onsite", g.id)).await;
     assert!(
         onsite

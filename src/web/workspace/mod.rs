@@ -193,6 +193,8 @@ struct OverviewPage {
     as_of: String,
     verdicts: Vec<VerdictLine>,
     glance: crate::services::workspace::glance::YearGlance,
+    /// The group's card: its verdicts at a glance and what to do next.
+    card: crate::web::cards::GroupCardView,
 }
 
 #[derive(Deserialize)]
@@ -240,6 +242,10 @@ pub async fn get_group(
         year,
         as_of: checks.verdicts.period.as_of.to_string(),
         verdicts: ws.verdict_lines(&checks),
+        card: crate::web::cards::GroupCardView::new(
+            &crate::services::cards::group_card(&checks, &ws.group().lead_town),
+            false,
+        ),
         glance: crate::services::workspace::glance::year_at_a_glance(&state.store, &ws, &checks)
             .await?,
     };
