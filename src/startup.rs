@@ -170,6 +170,7 @@ impl Application {
             signin: Arc::new(config.signin_limiter()),
             config: Arc::new(config),
             plans: Default::default(),
+            public: Default::default(),
         };
         Ok(Self {
             listener,

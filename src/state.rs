@@ -18,4 +18,6 @@ pub struct AppState {
     pub plans: crate::store::plans::PlanCache,
     /// Sign-in attempts per client address and per name.
     pub signin: Arc<crate::throttle::SignInLimiter>,
+    /// 公开概览 computed per year, kept a minute (anyone may ask for it, signed in or not).
+    pub public: Arc<crate::services::public::PublicCache>,
 }

@@ -18,6 +18,8 @@ pub mod workspace;
 pub mod monthly_reports;
 // 结对组卡片, 统计图表, 公开概览.
 pub mod cards;
+pub mod charts;
+pub mod public;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

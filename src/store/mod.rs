@@ -34,6 +34,8 @@ pub mod unlocks;
 mod users;
 pub mod work_plans;
 pub mod workbench;
+// 统计图表, 公开概览: projects per group and area.
+pub mod project_counts;
 
 pub use audit::{
     Actor, AuditEntry, AuditFilter, AuditRecord, ChainFault, ChainReport, GENESIS_HASH,

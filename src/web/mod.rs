@@ -21,6 +21,9 @@ pub mod workbench;
 pub mod workspace;
 // 结对组卡片, 统计图表, 公开概览.
 pub mod cards;
+pub mod charts;
+pub mod statistics;
+pub mod public;
 
 use crate::AppState;
 use axum::Router;
@@ -474,4 +477,8 @@ pub fn router() -> Router<AppState> {
             "/reports/{month}/{school}/versions/{n}",
             get(reports::get_version),
         )
+        // 统计图表.
+        .route("/charts", get(statistics::get_charts))
+        // 公开概览: no sign-in.
+        .route("/public", get(public::get_public))
 }

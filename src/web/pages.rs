@@ -145,6 +145,15 @@ impl Chrome {
                 key: "unlocks",
             });
         }
+        // 统计图表: the programme's for the bureau and HQ (a member organisation reads its own
+        // groups' at the same address, linked from its workbench).
+        if matches!(v.role, Role::Bureau | Role::Hq) {
+            items.push(NavItem {
+                href: "/charts",
+                label: "统计图表",
+                key: "charts",
+            });
+        }
         items
     }
 
