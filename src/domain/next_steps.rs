@@ -41,8 +41,12 @@ pub fn steps(plan: &Plan, g: &GroupFacts, judged: &GroupVerdicts) -> Vec<NextSte
         })
         .map(|v| NextStep {
             rule: v.rule,
-            text: (if open { counted(plan, g, judged, v) } else { None })
-                .unwrap_or_else(|| format!("{}：{}", plan.rule_title(v.rule), v.reason)),
+            text: (if open {
+                counted(plan, g, judged, v)
+            } else {
+                None
+            })
+            .unwrap_or_else(|| format!("{}：{}", plan.rule_title(v.rule), v.reason)),
         })
         .collect()
 }
@@ -81,9 +85,7 @@ fn counted(plan: &Plan, g: &GroupFacts, judged: &GroupVerdicts, v: &Verdict) -> 
                 String::new()
             };
             Some(if v.status == Status::Unattainable {
-                format!(
-                    "还需驻点 {needed} 天，{until}仅余 {days_left} 天，已无法按期完成{pending}"
-                )
+                format!("还需驻点 {needed} 天，{until}仅余 {days_left} 天，已无法按期完成{pending}")
             } else {
                 format!("还需驻点 {needed} 天（{until}可用 {days_left} 天）{pending}")
             })
@@ -96,8 +98,12 @@ fn counted(plan: &Plan, g: &GroupFacts, judged: &GroupVerdicts, v: &Verdict) -> 
             Some(format!("尚需建设 {short} 个实践基地"))
         }
         RuleId::Meetings => {
-            let required =
-                rules::pro_rated(year, g.calendar.started_on, g.calendar.ended_on, plan.rules.meetings_min);
+            let required = rules::pro_rated(
+                year,
+                g.calendar.started_on,
+                g.calendar.ended_on,
+                plan.rules.meetings_min,
+            );
             let held = g
                 .meetings
                 .iter()
@@ -167,8 +173,8 @@ mod tests {
     use crate::domain::group::Membership;
     use crate::domain::ids::{GroupId, OrgId, PlanId, TeamMemberId};
     use crate::domain::org::MemberRole;
-    use crate::domain::team::{TeamRole, Title};
     use crate::domain::plan::DONGGUAN_2023_PLAN;
+    use crate::domain::team::{TeamRole, Title};
     use jiff::civil::{Date, date};
 
     fn steps(g: &GroupFacts, today: Date) -> Vec<String> {
@@ -312,7 +318,10 @@ mod tests {
         team(&mut g, &uni, 4);
         let lines = steps(&g, date(2024, 6, 15));
         assert!(
-            has(&lines, "还需补充 2 名队员（服务工作队现有 4 人，要求不少于 6 人）"),
+            has(
+                &lines,
+                "还需补充 2 名队员（服务工作队现有 4 人，要求不少于 6 人）"
+            ),
             "{lines:?}"
         );
         assert!(has(&lines, "尚需建设 1 个实践基地"), "{lines:?}");
@@ -324,7 +333,9 @@ mod tests {
         });
         let lines = steps(&g, date(2024, 6, 15));
         assert!(
-            !lines.iter().any(|l| l.contains("补充") || l.contains("实践基地")),
+            !lines
+                .iter()
+                .any(|l| l.contains("补充") || l.contains("实践基地")),
             "{lines:?}"
         );
     }
@@ -361,6 +372,11 @@ mod tests {
         let (mut g, _) = group_from(date(2023, 12, 29));
         g.calendar.ended_on = Some(date(2024, 3, 1));
         let lines = steps(&g, date(2024, 6, 15));
-        assert!(!lines.iter().any(|l| l.starts_with("还需") || l.starts_with("本年度还需")), "{lines:?}");
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.starts_with("还需") || l.starts_with("本年度还需")),
+            "{lines:?}"
+        );
     }
 }

@@ -43,11 +43,7 @@ pub struct PublicCache {
 }
 
 /// The year asked for, within the plan's years (this year when none is asked for).
-pub fn public_year(
-    asked: Option<i16>,
-    first_year: i16,
-    last_year: i16,
-) -> Result<i16, FieldError> {
+pub fn public_year(asked: Option<i16>, first_year: i16, last_year: i16) -> Result<i16, FieldError> {
     match asked {
         None => Ok(last_year),
         Some(y) if (first_year..=last_year).contains(&y) => Ok(y),

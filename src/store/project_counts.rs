@@ -32,9 +32,8 @@ impl Store {
                 let area: i64 = r.try_get("area")?;
                 Ok(ProjectCount {
                     group_id: GroupId::from_db(r.try_get("group_id")?),
-                    area: u8::try_from(area).map_err(|_| {
-                        super::rows::decode_err("area", &area.to_string())
-                    })?,
+                    area: u8::try_from(area)
+                        .map_err(|_| super::rows::decode_err("area", &area.to_string()))?,
                     projects: r.try_get("n")?,
                 })
             })

@@ -27,7 +27,7 @@ pub fn short_title(rule: RuleId) -> &'static str {
         RuleId::TeamCaptain => "队长",
         RuleId::TeamVice => "副队长",
         RuleId::TeamTitle => "队员职称",
-        RuleId::Onsite => "驻点服务",
+        RuleId::Onsite => "驻镇(含驻村)服务",
         RuleId::Base => "实践基地",
         RuleId::Meetings => "联席会议",
         RuleId::AnnualPlan => "年度计划",

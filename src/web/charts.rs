@@ -356,7 +356,10 @@ mod tests {
 
     #[test]
     fn names_are_escaped_in_text_and_attributes() {
-        assert_eq!(esc(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         let svg = bar_chart(
             &text("c1"),
             &[Bar {
@@ -403,7 +406,10 @@ mod tests {
             }),
         );
         // Scale 0–100 over PLOT_W: 50 is half the plot, 100 all of it.
-        assert!(svg.contains(&format!(r#"width="{:.1}""#, PLOT_W / 2.0)), "{svg}");
+        assert!(
+            svg.contains(&format!(r#"width="{:.1}""#, PLOT_W / 2.0)),
+            "{svg}"
+        );
         assert!(svg.contains(&format!(r#"width="{:.1}""#, PLOT_W)), "{svg}");
         assert!(svg.contains("要求 90 天"));
         assert!(svg.contains(r#"role="img" aria-labelledby="c2-title c2-desc""#));

@@ -22,8 +22,8 @@ pub mod workspace;
 // 结对组卡片, 统计图表, 公开概览.
 pub mod cards;
 pub mod charts;
-pub mod statistics;
 pub mod public;
+pub mod statistics;
 
 use crate::AppState;
 use axum::Router;

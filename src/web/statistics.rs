@@ -70,7 +70,7 @@ struct ChartsPage {
 
 /// The groups a chart draws: all of them up to [`DRAWN`], else the furthest behind (lowest
 /// share of their requirement), in number order.
-fn drawn<'a>(groups: &'a [GroupYear], share: impl Fn(&GroupYear) -> f64) -> Vec<&'a GroupYear> {
+fn drawn(groups: &[GroupYear], share: impl Fn(&GroupYear) -> f64) -> Vec<&GroupYear> {
     if groups.len() <= DRAWN {
         return groups.iter().collect();
     }
@@ -117,7 +117,11 @@ fn page_of(chrome: Chrome, c: &Charts) -> ChartsPage {
     };
 
     // (a) The city's monthly rates.
-    let categories: Vec<String> = c.months.iter().map(|m| format!("{}月", m.month.month)).collect();
+    let categories: Vec<String> = c
+        .months
+        .iter()
+        .map(|m| format!("{}月", m.month.month))
+        .collect();
     let last = c.months.last();
     let rates_svg = line_chart(
         &ChartText {
@@ -184,7 +188,7 @@ fn page_of(chrome: Chrome, c: &Charts) -> ChartsPage {
     let onsite_svg = bar_chart(
         &ChartText {
             id: "chart-onsite".into(),
-            title: format!("{year} 年{scope}各结对组驻点服务天数{limited}"),
+            title: format!("{year} 年{scope}各结对组驻镇(含驻村)服务天数{limited}"),
             desc: format!(
                 "共 {n} 个结对组，{reached} 个已达到本年要求的驻点天数（方案要求每年不少于 {min_days} 天，年中开始或结束的结对组按在组天数折算，图中竖线为各组的要求）。"
             ),

@@ -41,3 +41,5 @@ mod workbench;
 mod workspace;
 // 五(三) 月度进展报告.
 mod monthly_reports;
+// 结对组卡片, 统计图表, 公开概览.
+mod cards;

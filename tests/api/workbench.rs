@@ -108,7 +108,7 @@ async fn school_workbench_shows_what_is_due_next(app: TestApp) {
     // Each group's card: its rules with links to their records, and what to do next.
     assert!(home.contains(&format!(r#"href="/groups/{}/agreement?year=2026""#, g.id)));
     assert!(home.contains(&format!(r#"href="/groups/{}/onsite?year=2026""#, g.id)));
-    assert!(home.contains("驻点服务 0 / 90 天"));
+    assert!(home.contains("驻镇(含驻村)服务 0 / 90 天"));
     assert!(home.contains("还需驻点 90 天（本年可用 200 天）"));
     assert!(home.contains("尚无队长、副队长以外的队员，职称要求无可判断"));
     // The group page and the checks say the same about the title rule.
