@@ -121,7 +121,7 @@ const LABEL_W: f64 = 190.0;
 const PLOT_W: f64 = 460.0;
 const NOTE_W: f64 = 130.0;
 const ROW: f64 = 26.0;
-const TOP: f64 = 34.0;
+const TOP: f64 = 42.0;
 const BOTTOM: f64 = 12.0;
 
 /// Horizontal bars, one row per item, on a scale from 0 to a round number above every value
@@ -195,12 +195,11 @@ pub fn bar_chart(t: &ChartText, bars: &[Bar], threshold: Option<&Threshold>) -> 
     if let Some(th) = threshold {
         let _ = write!(
             out,
-            r#"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2}" stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 4"/><text x="{3:.1}" y="{4}" text-anchor="end" fill="{TARGET}" font-size="12">{5}</text>"#,
+            // Its words above the scale's numbers, centred on the line.
+            r#"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2}" stroke="{TARGET}" stroke-width="1.5" stroke-dasharray="6 4"/><text x="{0:.1}" y="14" text-anchor="middle" fill="{TARGET}" font-size="12">{3}</text>"#,
             x(th.value),
             TOP - 4.0,
             TOP + rows * ROW,
-            x0 + PLOT_W + NOTE_W,
-            12.0,
             esc(&th.label)
         );
     }
