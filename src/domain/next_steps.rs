@@ -20,6 +20,9 @@ pub fn next_steps(plan: &Plan, g: &GroupFacts, judged: &GroupVerdicts) -> Vec<St
                 Status::NotMet | Status::NotYetDue | Status::Unattainable
             )
         })
+        // Advisory rules encourage and ask nothing; the evaluation is HQ's to carry out, not
+        // something the group does.
+        .filter(|v| !v.rule.advisory() && v.rule != RuleId::Evaluation)
         .map(|v| match v.rule {
             RuleId::Meetings if open => {
                 let required = rules::pro_rated(
