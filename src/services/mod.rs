@@ -16,6 +16,8 @@ pub mod workbench;
 pub mod workspace;
 // 五(三) 月度进展报告: the monthly report workflow.
 pub mod monthly_reports;
+// The compliance matrix (issue 11).
+pub mod matrix;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

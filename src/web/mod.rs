@@ -6,6 +6,7 @@ pub mod errors;
 pub mod forms;
 pub mod groups;
 pub mod import;
+pub mod matrix;
 pub mod multipart;
 pub mod orgs;
 pub mod pages;
@@ -472,4 +473,9 @@ pub fn router() -> Router<AppState> {
             "/reports/{month}/{school}/versions/{n}",
             get(reports::get_version),
         )
+        // The compliance matrix (issue 11): the page, a cell of a group or a school, the export.
+        .route("/compliance", get(matrix::get_matrix))
+        .route("/compliance/export.xlsx", get(matrix::export_matrix))
+        .route("/compliance/groups/{id}/{rule}", get(matrix::group_cell))
+        .route("/compliance/schools/{org}/{rule}", get(matrix::school_cell))
 }

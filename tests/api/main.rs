@@ -41,3 +41,5 @@ mod workbench;
 mod workspace;
 // 五(三) 月度进展报告.
 mod monthly_reports;
+// The compliance matrix (issue 11).
+mod matrix;
