@@ -234,11 +234,11 @@ async fn visible_groups(store: &Store, viewer: &Viewer) -> Result<Vec<GroupRow>,
 }
 
 async fn current_plan(store: &Store, plans: &PlanCache) -> Result<Arc<Plan>, ServiceError> {
-    Ok(plans
+    plans
         .current(store)
         .await?
         .map(|(_, p)| p)
-        .ok_or(ServiceError::NotFound)?)
+        .ok_or(ServiceError::NotFound)
 }
 
 fn counts<'a>(rule: RuleId, verdicts: impl Iterator<Item = &'a Verdict>) -> ColumnCount {

@@ -43,7 +43,7 @@ fn cells(row: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn group_row<'a>(m: &'a Value, number: i64) -> &'a Value {
+fn group_row(m: &Value, number: i64) -> &Value {
     m["groups"]
         .as_array()
         .unwrap()
