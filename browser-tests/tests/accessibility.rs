@@ -45,6 +45,16 @@ fn shape(path: &str, query: Option<&str>) -> String {
         })
         .collect::<Vec<_>>()
         .join("/");
+    // A cell of the compliance matrix: one page per rule, all of one shape.
+    let path = match path.rsplit_once('/') {
+        Some((head, _))
+            if head.starts_with("/compliance/groups/")
+                || head.starts_with("/compliance/schools/") =>
+        {
+            format!("{head}/{{}}")
+        }
+        _ => path,
+    };
     let mut keys: Vec<&str> = query
         .unwrap_or_default()
         .split('&')

@@ -19,9 +19,9 @@ async fn signs_in_and_sees_the_eight_groups_on_a_phone() {
     assert!(b.path().await.starts_with("/login"));
     b.sign_in("admin", PASSWORD).await;
 
-    // Signed in: the workbench, then the group list from the navigation.
+    // Signed in: the bureau's home (the compliance matrix), then the group list from the navigation.
     assert_eq!(b.path().await, "/");
-    assert!(b.text("main h1").await.contains("工作台"));
+    assert!(b.text("main h1").await.contains("合规矩阵"));
     b.follow("结对组").await;
     b.wait_for("table.groups").await;
     assert_eq!(
@@ -632,7 +632,8 @@ async fn an_administrator_sets_up_the_second_factor_on_a_phone() {
     b.follow("我已保存，继续").await;
     b.wait_for("main h1").await;
     assert_eq!(b.path().await, "/");
-    assert!(b.text("main h1").await.contains("工作台"));
+    // The bureau's home: the compliance matrix.
+    assert!(b.text("main h1").await.contains("合规矩阵"));
     b.close().await;
     h.stop().await;
 }

@@ -238,7 +238,7 @@ impl From<Status> for VerdictStatus {
 #[derive(Serialize, ToSchema)]
 pub struct CheckDto {
     /// Rule id: agreement, team-size, team-captain, team-vice, team-title, onsite, base, meetings,
-    /// annual-plan, escalation.
+    /// annual-plan, escalation, evaluation, publicity.
     pub id: String,
     /// The clause of the plan the rule comes from, e.g. 四(一).
     pub clause: String,

@@ -5,6 +5,7 @@
 //! organisations, a group's workspace, and accounts (the administrators' duties).
 
 mod auth;
+mod compliance;
 mod groups;
 mod organisations;
 mod reminders;
@@ -27,6 +28,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodFilter;
 use axum::{Json, Router};
+use compliance::*;
 use groups::*;
 use organisations::*;
 use reminders::*;
@@ -216,6 +218,7 @@ operations! {
     return_report,
     accept_paper_report,
     get_report_version,
+    compliance,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -154,6 +154,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("webhook_delivery", "提醒消息"),
     ("report_unlock", "月度报告解锁申请"),
     ("monthly_report", "月度进展报告"),
+    ("compliance", "合规矩阵"),
 ];
 
 /// Field names in the before/after JSON.

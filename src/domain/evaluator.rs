@@ -31,8 +31,8 @@ use crate::domain::rules::{
 use jiff::civil::Date;
 use std::collections::BTreeSet;
 
-/// The group rules the evaluator judges so far, in the order pages show them.
-pub const GROUP_RULES: [RuleId; 10] = [
+/// The group rules of SPEC §5, in the order pages show them.
+pub const GROUP_RULES: [RuleId; 12] = [
     RuleId::Agreement,
     RuleId::TeamSize,
     RuleId::TeamCaptain,
@@ -43,7 +43,13 @@ pub const GROUP_RULES: [RuleId; 10] = [
     RuleId::Meetings,
     RuleId::AnnualPlan,
     RuleId::Escalation,
+    RuleId::Evaluation,
+    RuleId::Publicity,
 ];
+
+/// The school rules of SPEC §5 (one verdict per school, not per group), in the order pages show them.
+pub const SCHOOL_RULES: [RuleId; 3] =
+    [RuleId::Pairing, RuleId::MonthlyReport, RuleId::MedicalExtra];
 
 /// The annual rules among them (SPEC §5): from the plan's first year of operation, while the
 /// group is active. The agreement is a deadline rule and escalation judges each matter as it is
@@ -221,11 +227,52 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
         .cloned()
         .collect();
     verdicts.push(rules::check_escalation(&raised, plan.rules.escalation_days));
+    verdicts.extend(evaluation_and_publicity(plan, &verdicts, &p));
     GroupVerdicts {
         period: p,
         verdicts,
         onsite,
     }
+}
+
+/// 五(三) 评价 and 五(四) 宣传推广: annual like the others (a year the annual rules do not apply
+/// to, or the group has not begun, reads the same for them), but nothing records either yet: the
+/// evaluation is 未到期 until the evaluation feature judges it; publicity is advisory and says the
+/// case library it would count does not exist yet.
+fn evaluation_and_publicity(plan: &Plan, judged: &[Verdict], p: &YearView) -> [Verdict; 2] {
+    // The base rule is judged (met or not met) whenever the annual rules apply to the year.
+    let inactive = judged
+        .iter()
+        .find(|v| v.rule == RuleId::Base)
+        .filter(|v| matches!(v.status, Status::NotApplicable | Status::NotYetDue));
+    if let Some(v) = inactive {
+        return [
+            verdict(RuleId::Evaluation, v.status, v.reason.clone()),
+            verdict(RuleId::Publicity, v.status, v.reason.clone()),
+        ];
+    }
+    let evaluation = if p.over {
+        verdict(
+            RuleId::Evaluation,
+            Status::NotYetDue,
+            "年度评价尚未开展（年度评价功能上线后判断）",
+        )
+    } else {
+        verdict(
+            RuleId::Evaluation,
+            Status::NotYetDue,
+            format!("{} 年度结束后评价", p.year),
+        )
+    };
+    let publicity = verdict(
+        RuleId::Publicity,
+        Status::Advisory,
+        format!(
+            "典型案例库尚未建立，暂无法统计宣传推广的典型案例和新闻篇数；方案倡导每年不少于 {} 篇",
+            plan.rules.publicity_min_items
+        ),
+    );
+    [evaluation, publicity]
 }
 
 /// The group's joint meetings held in the year, by date.
@@ -735,6 +782,90 @@ fn pairing_of(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> Verdict {
     }
 }
 
+/// The towns and villages a school is paired with on `d`: the places of every active group it is
+/// an active member of, each counted once.
+fn places_paired(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> usize {
+    let mut places: BTreeSet<&OrgId> = BTreeSet::new();
+    for g in groups.iter().filter(|g| g.calendar.active_on(d)) {
+        let member = g
+            .calendar
+            .members
+            .iter()
+            .any(|m| m.org_id == s.org && m.active_on(d));
+        if member {
+            places.extend(
+                g.calendar
+                    .members
+                    .iter()
+                    .filter(|m| m.is_place() && m.active_on(d))
+                    .map(|m| &m.org_id),
+            );
+        }
+    }
+    places.len()
+}
+
+/// 三(五) "以医学为主的学校适当增加签约镇村数量" (advisory): for a university the plan names as
+/// medical-focused, the towns and villages it is paired with on the date the year is read on,
+/// against the other universities' average. Never 不符合: the plan encourages, it does not require.
+/// Every other school: 不适用.
+pub fn evaluate_medical_extra(
+    plan: &Plan,
+    schools: &[SchoolFact],
+    groups: &[GroupFacts],
+    year: i16,
+    today: Date,
+) -> Vec<SchoolVerdict> {
+    use crate::domain::org::OrgKind;
+    let p = YearView::new(year, today);
+    let medical = |s: &SchoolFact| {
+        s.kind == OrgKind::University && plan.organisations.medical_focused.contains(&s.name)
+    };
+    let others: Vec<usize> = schools
+        .iter()
+        .filter(|s| s.kind == OrgKind::University && !medical(s))
+        .map(|s| places_paired(s, groups, p.as_of))
+        .collect();
+    schools
+        .iter()
+        .map(|s| {
+            let v = if !medical(s) {
+                verdict(
+                    RuleId::MedicalExtra,
+                    Status::NotApplicable,
+                    "本项仅适用于以医学为主的高校",
+                )
+            } else if !p.begun {
+                verdict(
+                    RuleId::MedicalExtra,
+                    Status::NotYetDue,
+                    format!("{year} 年尚未开始"),
+                )
+            } else {
+                let n = places_paired(s, groups, p.as_of);
+                let average = if others.is_empty() {
+                    "没有其他高校可比".to_string()
+                } else {
+                    let avg = others.iter().sum::<usize>() as f64 / others.len() as f64;
+                    format!("其他 {} 所高校平均 {avg:.1} 个", others.len())
+                };
+                verdict(
+                    RuleId::MedicalExtra,
+                    Status::Advisory,
+                    format!(
+                        "{} 于 {} 结对镇(街道)、村(社区) {n} 个（{average}）；方案倡导以医学为主的学校适当增加签约镇村数量",
+                        s.name, p.as_of
+                    ),
+                )
+            };
+            SchoolVerdict {
+                school: s.clone(),
+                verdict: v,
+            }
+        })
+        .collect()
+}
+
 // ----------------------------------------------------------------------------- monthly reports
 
 /// One school's months of a year as the monthly-report rule reads them: each month whose report
@@ -829,5 +960,7 @@ fn monthly_reports_of(s: &SchoolMonths, final_: bool) -> Verdict {
     }
 }
 
+#[cfg(test)]
+mod scenarios;
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,7 @@ pub mod onsite;
 pub mod org;
 pub mod pairing;
 pub mod password;
+pub mod period;
 pub mod plan;
 pub mod project;
 pub mod region;

@@ -39,6 +39,9 @@ pub fn steps(plan: &Plan, g: &GroupFacts, judged: &GroupVerdicts) -> Vec<NextSte
                 Status::NotMet | Status::NotYetDue | Status::Unattainable
             )
         })
+        // Advisory rules encourage and ask nothing; the evaluation is HQ's to carry out, not
+        // something the group does.
+        .filter(|v| !v.rule.advisory() && v.rule != RuleId::Evaluation)
         .map(|v| NextStep {
             rule: v.rule,
             text: (if open {

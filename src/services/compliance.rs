@@ -416,3 +416,117 @@ pub async fn report_rates(
         city: if only.is_some() { Vec::new() } else { city },
     })
 }
+
+/// [`year_checks`] judged on `judged_on`, a date that may be before today (the compliance
+/// matrix's "as of" date, or a month's last day): records dated after it had not happened yet
+/// on it and are left out (`domain::period::records_as_of`) before the group is judged again.
+pub async fn checks_as_of(
+    store: &Store,
+    plans: &PlanCache,
+    set: GroupSet<'_>,
+    year: i16,
+    judged_on: Date,
+) -> sqlx::Result<Vec<GroupChecks>> {
+    let mut checks = year_checks(store, plans, set, year, judged_on).await?;
+    for c in &mut checks {
+        if let Some(facts) = crate::domain::period::records_as_of(&c.facts, judged_on) {
+            c.verdicts = evaluator::evaluate_group(&c.plan, &facts, year, judged_on);
+            c.facts = facts;
+        }
+    }
+    Ok(checks)
+}
+
+/// One school's verdicts on the school rules (`evaluator::SCHOOL_RULES`, in that order) for a
+/// period, with the months of reports the monthly-report rule read.
+pub struct SchoolRules {
+    pub school: SchoolFact,
+    pub verdicts: Vec<crate::domain::rules::Verdict>,
+    /// Each month of the period the school owed a report, with how it stood as of the period's date.
+    pub months: Vec<(Month, Timeliness)>,
+}
+
+/// 二, 五(三) and 三(五) for every school of the programme (or `only` one) in a period, judged by
+/// the one evaluator on the date the period is read on: pairing and medical-extra on the
+/// memberships of that date (all groups: a school's pairing may be in any group), the monthly
+/// reports as they stood at the end of that date (a submission after it had not happened yet).
+pub async fn school_rule_checks(
+    store: &Store,
+    plans: &PlanCache,
+    period: &crate::domain::period::Period,
+    now_ms: i64,
+    only: Option<&OrgId>,
+) -> sqlx::Result<Vec<SchoolRules>> {
+    use crate::domain::monthly::{end_of_day_ms, timeliness};
+    let Some((plan_id, plan)) = plans.current(store).await? else {
+        return Ok(Vec::new());
+    };
+    let schools: Vec<SchoolFact> = store
+        .load_schools()
+        .await?
+        .into_iter()
+        .filter(|s| only.is_none_or(|o| o == &s.org))
+        .collect();
+    let groups = store.load_group_calendars(GroupSet::All).await?;
+    let year = period.year();
+    let judged_on = period.judged_on();
+    let pairing = evaluator::evaluate_pairing(&plan, &schools, &groups, year, judged_on);
+    let medical = evaluator::evaluate_medical_extra(&plan, &schools, &groups, year, judged_on);
+    // The reports as of the end of the period's date.
+    let cutoff = now_ms.min(end_of_day_ms(period.as_of));
+    let (from, to) = period.months();
+    let rolls = store.report_roll(&plan_id, &plan, from, to, cutoff).await?;
+    let mut owed: HashMap<OrgId, Vec<(Month, Timeliness)>> = HashMap::new();
+    for roll in &rolls {
+        for e in roll.entries.iter().filter(|e| e.expected) {
+            let first = e
+                .report
+                .as_ref()
+                .and_then(|r| r.first_submitted_at)
+                .filter(|t| *t <= cutoff);
+            owed.entry(e.school.clone()).or_default().push((
+                roll.deadline.month,
+                timeliness(&roll.deadline, first, cutoff),
+            ));
+        }
+    }
+    let months: Vec<SchoolMonths> = schools
+        .iter()
+        .map(|s| SchoolMonths {
+            school: s.clone(),
+            months: owed.remove(&s.org).unwrap_or_default(),
+        })
+        .collect();
+    let reports: Vec<crate::domain::rules::Verdict> = match period.month() {
+        None => evaluator::evaluate_monthly_reports(&plan, &months, year, period.as_of)
+            .into_iter()
+            .map(|v| v.verdict)
+            .collect(),
+        Some(m) if m < plan.report_start_month => months
+            .iter()
+            .map(|_| {
+                crate::domain::rules::verdict(
+                    RuleId::MonthlyReport,
+                    Status::NotApplicable,
+                    format!("月度进展报告自 {} 起报送", plan.report_start_month.label()),
+                )
+            })
+            .collect(),
+        Some(m) => months
+            .iter()
+            .map(|s| {
+                let t = s.months.iter().find(|(x, _)| *x == m).map(|(_, t)| *t);
+                crate::domain::period::month_report_verdict(m, t)
+            })
+            .collect(),
+    };
+    Ok(months
+        .into_iter()
+        .zip(pairing.into_iter().zip(reports).zip(medical))
+        .map(|(s, ((p, r), md))| SchoolRules {
+            school: s.school,
+            verdicts: vec![p.verdict, r, md.verdict],
+            months: s.months,
+        })
+        .collect())
+}

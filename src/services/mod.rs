@@ -20,6 +20,8 @@ pub mod monthly_reports;
 pub mod cards;
 pub mod charts;
 pub mod public;
+// The compliance matrix (issue 11).
+pub mod matrix;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod forms;
 pub mod groups;
 pub mod import;
+pub mod matrix;
 pub mod multipart;
 pub mod orgs;
 pub mod pages;
@@ -481,4 +482,9 @@ pub fn router() -> Router<AppState> {
         .route("/charts", get(statistics::get_charts))
         // 公开概览: no sign-in.
         .route("/public", get(public::get_public))
+        // The compliance matrix (issue 11): the page, a cell of a group or a school, the export.
+        .route("/compliance", get(matrix::get_matrix))
+        .route("/compliance/export.xlsx", get(matrix::export_matrix))
+        .route("/compliance/groups/{id}/{rule}", get(matrix::group_cell))
+        .route("/compliance/schools/{org}/{rule}", get(matrix::school_cell))
 }

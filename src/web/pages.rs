@@ -154,6 +154,14 @@ impl Chrome {
                 key: "charts",
             });
         }
+        // The compliance matrix (issue 11): the bureau's and HQ's home; the others' groups.
+        if v.role.sees_business() {
+            items.push(NavItem {
+                href: "/compliance",
+                label: "合规矩阵",
+                key: "compliance",
+            });
+        }
         items
     }
 
@@ -304,7 +312,7 @@ pub async fn audited_sheet(
     Ok(xlsx_response(filename, bytes))
 }
 
-fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
     let encoded = urlencode(filename).replace('+', "%20");
     (
         [

@@ -112,6 +112,10 @@ pub async fn get_workbench(
     if let Some(q) = query.filter(|q| !q.is_empty()) {
         return Ok(Redirect::to(&format!("/groups?{q}")).into_response());
     }
+    // The bureau's and HQ's home is the compliance matrix, with their to-dos above it.
+    if crate::services::access::sees_programme(&user) {
+        return super::matrix::matrix_page(&state, &user, Default::default(), true).await;
+    }
     let today = state.clock.today();
     let bench = workbench::workbench(&state.store, &state.plans, &user, today).await?;
     let plan = state.plans.current(&state.store).await?.map(|(_, p)| p);

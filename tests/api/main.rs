@@ -43,3 +43,5 @@ mod workspace;
 mod monthly_reports;
 // 结对组卡片, 统计图表, 公开概览.
 mod cards;
+// The compliance matrix (issue 11).
+mod matrix;

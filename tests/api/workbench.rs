@@ -355,12 +355,17 @@ async fn the_bureau_counts_groups_by_status_and_the_list_filters_by_them(app: Te
     assert_eq!(count("annual-plan", "not_yet_due"), 8);
 
     let web = app.web_client("admin", ADMIN_PASSWORD).await;
+    // The bureau's home is the compliance matrix (issue 11): the same verdicts per group, each
+    // rule's count at the foot of its column.
     let home = page(&app, &web, "/").await;
-    let link = "/groups?rule=team-title&#38;status=nothing_to_judge";
-    assert!(
-        home.contains(&format!(r#"<a href="{link}">8</a>"#)),
-        "{home}"
+    assert!(home.contains(r#"id="group-matrix""#), "{home}");
+    assert_eq!(
+        home.matches(r#"data-rule="team-title" data-status="nothing_to_judge""#)
+            .count(),
+        8
     );
+    assert!(home.contains("无可判断 8"), "{home}");
+    let link = "/groups?rule=team-title&#38;status=nothing_to_judge";
     let nav_first = home.find(">工作台</a>").unwrap();
     assert!(nav_first < home.find(">结对组</a>").unwrap());
     // Each count leads to the list filtered accordingly.

@@ -1,0 +1,505 @@
+//! The compliance matrix (合规矩阵, issue 11): groups × group rules and schools × school rules for
+//! a year or a month, read as of a date. Every verdict comes from `services::compliance` (the one
+//! evaluator), loaded once per fact table for the viewer's set of groups; the page, its cell
+//! pages, the xlsx export and `GET /api/v1/compliance` all call here.
+//!
+//! Who sees what: the bureau and HQ every group and every school; a school, a town or a village
+//! the groups it is (or was) in, as the group list shows them, and a school its own school row
+//! (a town or village no school row); the administrators nothing (三权分立).
+
+use super::ServiceError;
+use super::access::{self, Viewer};
+use super::compliance::{self, GroupChecks, SchoolRules};
+use crate::domain::FieldErrors;
+use crate::domain::evaluator::{GROUP_RULES, SCHOOL_RULES};
+use crate::domain::ids::{GroupId, OrgId};
+use crate::domain::org::MemberRole;
+use crate::domain::period::Period;
+use crate::domain::plan::Plan;
+use crate::domain::rules::{RuleId, Status, Verdict};
+use crate::domain::user::Role;
+use crate::store::facts::GroupSet;
+use crate::store::plans::PlanCache;
+use crate::store::{GroupFilter, GroupRow, GroupScope, Store};
+use jiff::civil::Date;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Rows per page unless asked otherwise.
+pub const PER_PAGE: i64 = 50;
+/// The most rows a page may ask for by number (`all` asks for every row).
+pub const MAX_PER_PAGE: i64 = 500;
+/// The last page number a matrix answers.
+pub const MAX_PAGE: i64 = 1_000_000;
+/// The most groups read for one matrix (a province has some 2,000).
+const MAX_GROUPS: i64 = 100_000;
+
+/// A rule's column head: its clause and the plan's wording. The one place both are read, so they
+/// can move into the plan file without touching the pages.
+pub struct RuleHead {
+    pub rule: RuleId,
+    pub clause: &'static str,
+    pub title: String,
+}
+
+pub fn rule_head(plan: &Plan, rule: RuleId) -> RuleHead {
+    RuleHead {
+        rule,
+        clause: rule.clause(),
+        title: plan.rule_title(rule),
+    }
+}
+
+/// How the rows are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// By group number.
+    Number,
+    /// Most rules not met first, then by number.
+    NotMet,
+}
+
+/// What a matrix asks for, read and checked.
+#[derive(Debug, Clone)]
+pub struct MatrixQuery {
+    pub period: Period,
+    /// Only groups whose lead town is this one.
+    pub town: Option<OrgId>,
+    /// Only groups with this university among their members.
+    pub university: Option<OrgId>,
+    /// Only rows not met on this rule (groups for a group rule, schools for a school rule).
+    pub rule: Option<RuleId>,
+    pub sort: Sort,
+    pub page: i64,
+    /// `None`: every row on one page.
+    pub per_page: Option<i64>,
+}
+
+/// The query as it arrives (every field text), from a page or the API.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RawMatrixQuery {
+    pub year: Option<String>,
+    pub month: Option<String>,
+    pub as_of: Option<String>,
+    pub town: Option<String>,
+    pub university: Option<String>,
+    pub rule: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn given(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl MatrixQuery {
+    /// Reads every field, naming each wrong one under its query name.
+    pub fn parse(raw: &RawMatrixQuery, today: Date) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let period = match Period::parse(
+            given(&raw.year),
+            given(&raw.month),
+            given(&raw.as_of),
+            today,
+        ) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        };
+        let mut org = |field: &'static str, v: Option<&str>| {
+            v.and_then(|s| {
+                let id = OrgId::parse(s);
+                if id.is_none() {
+                    errors.push(field, format!("“{s}”不是单位编号"));
+                }
+                id
+            })
+        };
+        let town = org("town", given(&raw.town));
+        let university = org("university", given(&raw.university));
+        let rule = given(&raw.rule).and_then(|r| {
+            let rule = RuleId::parse(r);
+            if rule.is_none() {
+                errors.push("rule", format!("“{r}”不是方案的规则"));
+            }
+            rule
+        });
+        let sort = match given(&raw.sort) {
+            None | Some("number") => Sort::Number,
+            Some("not_met") => Sort::NotMet,
+            Some(s) => {
+                errors.push("sort", format!("“{s}”不是排序方式（number 或 not_met）"));
+                Sort::Number
+            }
+        };
+        let page = match given(&raw.page) {
+            None => 1,
+            Some(p) => match p.parse::<i64>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+                _ => {
+                    errors.push("page", format!("应为 1–{MAX_PAGE} 之间的整数"));
+                    1
+                }
+            },
+        };
+        let per_page = match given(&raw.per_page) {
+            None => Some(PER_PAGE),
+            Some("all") => None,
+            Some(p) => match p.parse::<i64>() {
+                Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => Some(n),
+                _ => {
+                    errors.push(
+                        "per_page",
+                        format!("应为 1–{MAX_PER_PAGE} 之间的整数，或 all"),
+                    );
+                    None
+                }
+            },
+        };
+        let period = period.filter(|_| errors.is_empty());
+        errors.into_result(|| MatrixQuery {
+            period: period.expect("no errors"),
+            town,
+            university,
+            rule,
+            sort,
+            page,
+            per_page,
+        })
+    }
+}
+
+/// One group's row.
+pub struct MatrixRow {
+    pub group: GroupId,
+    pub number: i64,
+    pub lead_town: String,
+    /// Its universities (any in the group's history, as the pairing table names them).
+    pub universities: Vec<String>,
+    /// One verdict per group rule, in `GROUP_RULES` order.
+    pub verdicts: Vec<Verdict>,
+    pub not_met: usize,
+}
+
+/// How many rows (of every row the filters keep, not only the page) stand at each status.
+pub struct ColumnCount {
+    pub rule: RuleId,
+    pub counts: Vec<(Status, usize)>,
+}
+
+pub struct Matrix {
+    pub period: Period,
+    pub group_rules: Vec<RuleHead>,
+    pub school_rules: Vec<RuleHead>,
+    /// The page of rows.
+    pub rows: Vec<MatrixRow>,
+    /// Rows the filters keep (all pages).
+    pub total: usize,
+    pub columns: Vec<ColumnCount>,
+    /// The school rows the viewer may see (filtered by a school rule when one is asked for).
+    pub schools: Vec<SchoolRules>,
+    pub school_columns: Vec<ColumnCount>,
+    /// The lead towns and the universities of the viewer's groups, for the filters.
+    pub towns: Vec<(OrgId, String)>,
+    pub universities: Vec<(OrgId, String)>,
+}
+
+/// Which school rows a viewer sees.
+fn school_scope(viewer: &Viewer) -> Option<Option<&OrgId>> {
+    if access::sees_programme(viewer) {
+        Some(None)
+    } else if viewer.role == Role::School {
+        Some(Some(&viewer.org_id))
+    } else {
+        None
+    }
+}
+
+async fn visible_groups(store: &Store, viewer: &Viewer) -> Result<Vec<GroupRow>, ServiceError> {
+    access::require_business(viewer)?;
+    let (rows, _) = store
+        .list_groups(
+            &access::group_scope(viewer),
+            &GroupFilter {
+                q: None,
+                limit: MAX_GROUPS,
+                offset: 0,
+            },
+        )
+        .await?;
+    Ok(rows)
+}
+
+async fn current_plan(store: &Store, plans: &PlanCache) -> Result<Arc<Plan>, ServiceError> {
+    plans
+        .current(store)
+        .await?
+        .map(|(_, p)| p)
+        .ok_or(ServiceError::NotFound)
+}
+
+fn counts<'a>(rule: RuleId, verdicts: impl Iterator<Item = &'a Verdict>) -> ColumnCount {
+    let mut n: BTreeMap<u8, usize> = BTreeMap::new();
+    for v in verdicts {
+        *n.entry(v.status.severity()).or_default() += 1;
+    }
+    ColumnCount {
+        rule,
+        counts: Status::ALL
+            .into_iter()
+            .map(|s| (s, n.get(&s.severity()).copied().unwrap_or(0)))
+            .collect(),
+    }
+}
+
+/// The matrix `viewer` may see for `q`.
+pub async fn matrix(
+    store: &Store,
+    plans: &PlanCache,
+    viewer: &Viewer,
+    q: &MatrixQuery,
+    now_ms: i64,
+) -> Result<Matrix, ServiceError> {
+    let rows = visible_groups(store, viewer).await?;
+    let plan = current_plan(store, plans).await?;
+    let period = q.period;
+    let checks = if access::sees_programme(viewer) {
+        compliance::checks_as_of(
+            store,
+            plans,
+            GroupSet::All,
+            period.year(),
+            period.judged_on(),
+        )
+        .await?
+    } else {
+        let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
+        compliance::checks_as_of(
+            store,
+            plans,
+            GroupSet::Ids(&ids),
+            period.year(),
+            period.judged_on(),
+        )
+        .await?
+    };
+    let mut by_id: HashMap<GroupId, GroupChecks> = checks
+        .into_iter()
+        .map(|c| (c.facts.id.clone(), c))
+        .collect();
+    let mut towns: BTreeMap<OrgId, String> = BTreeMap::new();
+    let mut universities: BTreeMap<OrgId, String> = BTreeMap::new();
+    let mut all: Vec<MatrixRow> = Vec::with_capacity(rows.len());
+    for g in &rows {
+        towns.insert(g.lead_town_id.clone(), g.lead_town.clone());
+        let unis: Vec<_> = g
+            .members
+            .iter()
+            .filter(|m| m.role == MemberRole::University)
+            .collect();
+        for u in &unis {
+            universities.insert(u.org_id.clone(), u.name.clone());
+        }
+        if q.town.as_ref().is_some_and(|t| t != &g.lead_town_id) {
+            continue;
+        }
+        if q.university
+            .as_ref()
+            .is_some_and(|u| !unis.iter().any(|m| &m.org_id == u))
+        {
+            continue;
+        }
+        let Some(c) = by_id.remove(&g.id) else {
+            continue;
+        };
+        let verdicts = c.verdicts.verdicts;
+        if let Some(r) = q.rule.filter(|r| GROUP_RULES.contains(r))
+            && !verdicts
+                .iter()
+                .any(|v| v.rule == r && v.status == Status::NotMet)
+        {
+            continue;
+        }
+        let mut names: Vec<String> = unis.iter().map(|m| m.name.clone()).collect();
+        names.dedup();
+        all.push(MatrixRow {
+            group: g.id.clone(),
+            number: g.number,
+            lead_town: g.lead_town.clone(),
+            universities: names,
+            not_met: verdicts
+                .iter()
+                .filter(|v| v.status == Status::NotMet)
+                .count(),
+            verdicts,
+        });
+    }
+    match q.sort {
+        Sort::Number => all.sort_by_key(|r| r.number),
+        Sort::NotMet => all.sort_by(|a, b| b.not_met.cmp(&a.not_met).then(a.number.cmp(&b.number))),
+    }
+    let columns = GROUP_RULES
+        .iter()
+        .map(|r| {
+            counts(
+                *r,
+                all.iter()
+                    .filter_map(|row| row.verdicts.iter().find(|v| v.rule == *r)),
+            )
+        })
+        .collect();
+    let total = all.len();
+    let rows = match q.per_page {
+        None => all,
+        Some(n) => all
+            .into_iter()
+            .skip(((q.page - 1) * n) as usize)
+            .take(n as usize)
+            .collect(),
+    };
+    let mut schools = match school_scope(viewer) {
+        Some(only) => compliance::school_rule_checks(store, plans, &period, now_ms, only).await?,
+        None => Vec::new(),
+    };
+    if let Some(r) = q.rule.filter(|r| SCHOOL_RULES.contains(r)) {
+        schools.retain(|s| {
+            s.verdicts
+                .iter()
+                .any(|v| v.rule == r && v.status == Status::NotMet)
+        });
+    }
+    let school_columns = SCHOOL_RULES
+        .iter()
+        .map(|r| {
+            counts(
+                *r,
+                schools
+                    .iter()
+                    .filter_map(|s| s.verdicts.iter().find(|v| v.rule == *r)),
+            )
+        })
+        .collect();
+    Ok(Matrix {
+        period,
+        group_rules: GROUP_RULES.iter().map(|r| rule_head(&plan, *r)).collect(),
+        school_rules: SCHOOL_RULES.iter().map(|r| rule_head(&plan, *r)).collect(),
+        rows,
+        total,
+        columns,
+        schools,
+        school_columns,
+        towns: towns.into_iter().collect(),
+        universities: universities.into_iter().collect(),
+    })
+}
+
+/// One cell of a group's row: the verdict with the facts it was judged on.
+pub struct GroupCell {
+    pub period: Period,
+    pub group: GroupRow,
+    pub head: RuleHead,
+    pub verdict: Verdict,
+    pub checks: GroupChecks,
+}
+
+/// The cell of group `id` on `rule` in `period`, if the viewer may see the group.
+pub async fn group_cell(
+    store: &Store,
+    plans: &PlanCache,
+    viewer: &Viewer,
+    id: &GroupId,
+    rule: RuleId,
+    period: Period,
+) -> Result<GroupCell, ServiceError> {
+    access::require_business(viewer)?;
+    if !GROUP_RULES.contains(&rule) {
+        return Err(ServiceError::NotFound);
+    }
+    let view = store
+        .get_group(&access::group_scope(viewer), id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let plan = current_plan(store, plans).await?;
+    let ids = [id.clone()];
+    let checks = compliance::checks_as_of(
+        store,
+        plans,
+        GroupSet::Ids(&ids),
+        period.year(),
+        period.judged_on(),
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(ServiceError::NotFound)?;
+    let verdict = checks
+        .verdicts
+        .get(rule)
+        .cloned()
+        .ok_or(ServiceError::NotFound)?;
+    Ok(GroupCell {
+        period,
+        group: view.group,
+        head: rule_head(&plan, rule),
+        verdict,
+        checks,
+    })
+}
+
+/// One cell of a school's row, with the groups it is (or was) in.
+pub struct SchoolCell {
+    pub period: Period,
+    pub head: RuleHead,
+    pub verdict: Verdict,
+    pub school: SchoolRules,
+    pub groups: Vec<GroupRow>,
+}
+
+/// The cell of school `org` on a school rule in `period`: the bureau and HQ any school's, a
+/// school its own; anyone else is refused, and another school's reads as not found.
+pub async fn school_cell(
+    store: &Store,
+    plans: &PlanCache,
+    viewer: &Viewer,
+    org: &OrgId,
+    rule: RuleId,
+    period: Period,
+    now_ms: i64,
+) -> Result<SchoolCell, ServiceError> {
+    access::require_business(viewer)?;
+    match school_scope(viewer) {
+        None => return Err(ServiceError::Forbidden),
+        Some(Some(own)) if own != org => return Err(ServiceError::NotFound),
+        _ => {}
+    }
+    let index = SCHOOL_RULES
+        .iter()
+        .position(|r| *r == rule)
+        .ok_or(ServiceError::NotFound)?;
+    let plan = current_plan(store, plans).await?;
+    let school = compliance::school_rule_checks(store, plans, &period, now_ms, Some(org))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound)?;
+    let (groups, _) = store
+        .list_groups(
+            &GroupScope::Member(org.clone()),
+            &GroupFilter {
+                q: None,
+                limit: MAX_GROUPS,
+                offset: 0,
+            },
+        )
+        .await?;
+    Ok(SchoolCell {
+        period,
+        head: rule_head(&plan, rule),
+        verdict: school.verdicts[index].clone(),
+        school,
+        groups,
+    })
+}
