@@ -48,7 +48,7 @@ fn cpu_ms() -> Option<f64> {
 }
 
 /// Like [`time`], and prints the CPU time a call took on average: on a machine shared with other
-/// work the wall-clock figures grow with the load; this one does not (SQLite's work included,
+/// work the wall-clock figures grow with the load; this one grows less (SQLite's work included,
 /// PostgreSQL's server not).
 async fn time_cpu<F, Fut, T>(name: &str, n: usize, f: F)
 where

@@ -560,12 +560,12 @@ pub async fn seed(store: &Store, years: i16) -> anyhow::Result<Seeded> {
             _ if g % 3 == 0 => 2,
             _ => 1,
         };
-        for b in 0..n_bases {
+        for (b, (place, _)) in members.iter().enumerate().take(n_bases) {
             bases.row([
                 uuid().into(),
                 (&gid).into(),
                 format!("基准实践基地{g}-{b}").into(),
-                members[b].0.into(),
+                (*place).into(),
                 "教学实践、科研服务".into(),
                 format!("2024-0{}-15", 3 + 2 * b).into(),
                 now.into(),
@@ -696,7 +696,7 @@ pub async fn seed(store: &Store, years: i16) -> anyhow::Result<Seeded> {
                     let e = p * (EXPENSES_PER_YEAR / PROJECTS_PER_YEAR) + x;
                     let expense = uuid();
                     let amount = 20_000 + 1_000 * (e as i64 % 17);
-                    let payer = if e % 2 == 0 { uni } else { &town };
+                    let payer = if e.is_multiple_of(2) { uni } else { &town };
                     expenses.row([
                         (&expense).into(),
                         (&gid).into(),
