@@ -41,3 +41,4 @@ mod workbench;
 mod workspace;
 // 五(三) 月度进展报告.
 mod monthly_reports;
+mod plan_versions;
