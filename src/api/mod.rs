@@ -7,6 +7,7 @@
 mod auth;
 mod groups;
 mod organisations;
+mod plan;
 mod reminders;
 mod reports;
 mod schools;
@@ -29,6 +30,7 @@ use axum::routing::MethodFilter;
 use axum::{Json, Router};
 use groups::*;
 use organisations::*;
+use plan::*;
 use reminders::*;
 use reports::*;
 use schools::*;
@@ -216,6 +218,8 @@ operations! {
     return_report,
     accept_paper_report,
     get_report_version,
+    list_plan_versions,
+    load_plan_version,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

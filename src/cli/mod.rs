@@ -295,32 +295,6 @@ pub async fn audit_verify(
     Ok(())
 }
 
-/// What `xiaodi plan check` prints for a valid plan file: the first line says it is valid, the
-/// rest summarise its numbers and list every rule with its clause.
-pub fn plan_summary(plan: &crate::domain::plan::Plan) -> String {
-    use crate::domain::rules::RuleId;
-    let r = &plan.rules;
-    let mut out = format!(
-        "方案文件有效：{}（{}），{} 个合作领域、{} 条规则；年度规则自 {} 年起检查，月报自 {} 起每月 {} 日前报送\n",
-        plan.name,
-        plan.doc_no,
-        plan.areas.len(),
-        RuleId::ALL.len(),
-        r.annual_rules_from_year,
-        plan.report_start_month,
-        r.report_due_day
-    );
-    for rule in RuleId::ALL {
-        out.push_str(&format!(
-            "  {}（{}）{}\n",
-            plan.rule_clause(rule),
-            rule,
-            plan.rule_title(rule)
-        ));
-    }
-    out
-}
-
 /// `xiaodi plan check FILE`: parses and validates a plan file; prints its summary, or every
 /// problem found (and fails).
 pub fn plan_check(file: &std::path::Path) -> anyhow::Result<()> {
@@ -329,7 +303,7 @@ pub fn plan_check(file: &std::path::Path) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("{} 不是 UTF-8 编码的文本文件", file.display()))?;
     match crate::domain::plan::Plan::check(&text) {
         Ok(plan) => {
-            print!("{}", plan_summary(&plan));
+            print!("{}", plan.summary());
             Ok(())
         }
         Err(problems) => {

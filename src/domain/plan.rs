@@ -524,19 +524,45 @@ impl Plan {
         }
     }
 
+    /// What `xiaodi plan check` says of a valid plan (and the plan page before loading it): a
+    /// line saying it is valid with its name and main numbers, then every rule with its clause.
+    pub fn summary(&self) -> String {
+        let r = &self.rules;
+        let mut out = format!(
+            "方案文件有效：{}（{}），{} 个合作领域、{} 条规则；年度规则自 {} 年起检查，月报自 {} 起每月 {} 日前报送\n",
+            self.name,
+            self.doc_no,
+            self.areas.len(),
+            RuleId::ALL.len(),
+            r.annual_rules_from_year,
+            self.report_start_month,
+            r.report_due_day
+        );
+        for rule in RuleId::ALL {
+            out.push_str(&format!(
+                "  {}（{}）{}\n",
+                self.rule_clause(rule),
+                rule,
+                self.rule_title(rule)
+            ));
+        }
+        out
+    }
+
     /// The parameter a rule reads, in words, for the plan page.
     pub fn describe(&self, rule: RuleId) -> String {
         let r = &self.rules;
         let annual = |s: String| format!("{s}；自 {} 年起检查", r.annual_rules_from_year);
         match rule {
             RuleId::Agreement => format!(
-                "{} 个月（到期日为当月末时取月末）；须签署：{}；后加入的单位自加入起同样期限签署补充协议",
+                "{} 个月（到期日为当月末时取月末）；须签署：{}；后加入的单位自加入起同样期限签署补充协议；到期前 {} 天起提示即将到期",
                 r.agreement_months,
                 r.agreement_signers
                     .iter()
                     .map(|m| m.label())
                     .collect::<Vec<_>>()
-                    .join("、")
+                    .join("、"),
+                r.agreement_due_soon_days
             ),
             RuleId::TeamSize => annual(format!(
                 "≥ {} 人；全年不足天数不超过 {} 天",
@@ -564,6 +590,14 @@ impl Plan {
                 self.report_start_month, r.report_due_day
             ),
             RuleId::Publicity => format!("≥ {} 篇/年（倡导）", r.publicity_min_items),
+            RuleId::Evaluation => format!(
+                "每个已结束的年度，于次年 {} 天内完成评价",
+                r.evaluation_due_days
+            ),
+            RuleId::MedicalExtra => format!(
+                "医学为主的学校建议结对不少于 {} 个镇(街道)（倡导）",
+                r.medical_extra_min_towns
+            ),
             _ => "—".to_string(),
         }
     }

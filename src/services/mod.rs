@@ -16,6 +16,7 @@ pub mod workbench;
 pub mod workspace;
 // 五(三) 月度进展报告: the monthly report workflow.
 pub mod monthly_reports;
+pub mod plan_versions;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

@@ -9,6 +9,7 @@ pub mod import;
 pub mod multipart;
 pub mod orgs;
 pub mod pages;
+pub mod plan_versions;
 mod qr;
 pub mod reminders;
 pub mod report_rates;
@@ -471,5 +472,9 @@ pub fn router() -> Router<AppState> {
         .route(
             "/reports/{month}/{school}/versions/{n}",
             get(reports::get_version),
+        )
+        .route(
+            "/plan/versions",
+            get(plan_versions::back_to_plan).post(plan_versions::load_plan_version),
         )
 }
