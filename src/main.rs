@@ -54,6 +54,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Work with plan files (行动方案).
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PlanCommand {
+    /// Parse and validate a plan file (TOML); print its summary, or every error and exit non-zero.
+    Check { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -183,6 +194,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify { against },
         } => xiaodi::cli::audit_verify(&config, against.as_deref()).await,
+        Command::Plan {
+            command: PlanCommand::Check { file },
+        } => xiaodi::cli::plan_check(&file),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::domain::rules::Verdict;
 use crate::http::auth::ApiUser;
 use crate::http::{ApiError, AppError, ErrorBody};
-use crate::services::matrix::{self, MatrixQuery, RawMatrixQuery, RuleHead};
+use crate::services::matrix::{self, Matrix, MatrixQuery, RawMatrixQuery, RuleHead};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -48,8 +48,10 @@ pub struct RuleDto {
     pub id: String,
     /// The clause of the plan, e.g. 四(一).
     pub clause: String,
-    /// The plan's wording with its numbers.
+    /// The rule in short, with the plan's numbers.
     pub title: String,
+    /// The plan's own words for the rule (from the founding document).
+    pub wording: String,
     /// Whether the rule only encourages (never 不符合).
     pub advisory: bool,
 }
@@ -111,16 +113,17 @@ pub struct ComplianceResponse {
 fn rule_dto(h: &RuleHead) -> RuleDto {
     RuleDto {
         id: h.rule.as_str().into(),
-        clause: h.clause.into(),
+        clause: h.clause.clone(),
         title: h.title.clone(),
+        wording: h.wording.clone(),
         advisory: h.rule.advisory(),
     }
 }
 
-fn cell_dto(v: &Verdict) -> CellDto {
+fn cell_dto(m: &Matrix, v: &Verdict) -> CellDto {
     CellDto {
         rule: v.rule.as_str().into(),
-        clause: v.rule.clause().into(),
+        clause: m.clause_of(v.rule).into(),
         status: v.status.into(),
         status_label: v.status.label().into(),
         reason: v.reason.clone(),
@@ -173,7 +176,7 @@ pub async fn compliance(
                 lead_town: r.lead_town.clone(),
                 universities: r.universities.clone(),
                 not_met: r.not_met,
-                checks: r.verdicts.iter().map(cell_dto).collect(),
+                checks: r.verdicts.iter().map(|v| cell_dto(&m, v)).collect(),
             })
             .collect(),
         schools: m
@@ -183,7 +186,7 @@ pub async fn compliance(
                 org_id: s.school.org.to_string(),
                 name: s.school.name.clone(),
                 kind: s.school.kind.as_str().into(),
-                checks: s.verdicts.iter().map(cell_dto).collect(),
+                checks: s.verdicts.iter().map(|v| cell_dto(&m, v)).collect(),
             })
             .collect(),
     }))

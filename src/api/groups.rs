@@ -289,8 +289,8 @@ pub async fn group_checks(
             .iter()
             .map(|v| CheckDto {
                 id: v.rule.as_str().into(),
-                clause: v.rule.clause().into(),
-                title: ws.plan.rule_title(v.rule),
+                clause: checks.plan.rule_clause(v.rule).into(),
+                title: checks.plan.rule_title(v.rule),
                 status: v.status.into(),
                 reason: v.reason.clone(),
             })

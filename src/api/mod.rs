@@ -8,6 +8,7 @@ mod auth;
 mod compliance;
 mod groups;
 mod organisations;
+mod plan;
 mod reminders;
 mod reports;
 mod schools;
@@ -31,6 +32,7 @@ use axum::{Json, Router};
 use compliance::*;
 use groups::*;
 use organisations::*;
+use plan::*;
 use reminders::*;
 use reports::*;
 use schools::*;
@@ -219,6 +221,8 @@ operations! {
     accept_paper_report,
     get_report_version,
     compliance,
+    list_plan_versions,
+    load_plan_version,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -57,17 +57,18 @@ pub async fn school_checks(
     let q = super::query(query)?;
     let today = state.clock.today();
     let year = parse_year(q.year.as_deref(), today)?;
-    let (_, plan) = state
+    let (_, years) = state
         .plans
-        .current(&state.store)
+        .current_years(&state.store)
         .await?
         .ok_or(AppError::NotFound)?;
+    let plan = years.for_year(year);
     let verdicts = compliance::school_checks(&state.store, &state.plans, year, today).await?;
     Ok(Json(SchoolChecksResponse {
         year,
         as_of: YearView::new(year, today).as_of.to_string(),
         rule: RuleId::Pairing.as_str().into(),
-        clause: RuleId::Pairing.clause().into(),
+        clause: plan.rule_clause(RuleId::Pairing).into(),
         title: plan.rule_title(RuleId::Pairing),
         schools: verdicts
             .into_iter()

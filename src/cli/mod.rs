@@ -294,3 +294,27 @@ pub async fn audit_verify(
     );
     Ok(())
 }
+
+/// `xiaodi plan check FILE`: parses and validates a plan file; prints its summary, or every
+/// problem found (and fails).
+pub fn plan_check(file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{} 不是 UTF-8 编码的文本文件", file.display()))?;
+    match crate::domain::plan::Plan::check(&text) {
+        Ok(plan) => {
+            print!("{}", plan.summary());
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            Err(anyhow::anyhow!(
+                "方案文件 {} 无效：共 {} 处错误",
+                file.display(),
+                problems.len()
+            ))
+        }
+    }
+}

@@ -124,6 +124,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("monthly_report.accept", "审核通过月度进展报告"),
     ("monthly_report.return", "退回月度进展报告"),
     ("monthly_report.paper", "登记纸质月度进展报告"),
+    ("plan_version.load", "载入方案新版本"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -155,6 +156,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("report_unlock", "月度报告解锁申请"),
     ("monthly_report", "月度进展报告"),
     ("compliance", "合规矩阵"),
+    ("plan_version", "方案版本"),
 ];
 
 /// Field names in the before/after JSON.

@@ -252,10 +252,14 @@ fn evaluation_and_publicity(plan: &Plan, judged: &[Verdict], p: &YearView) -> [V
         ];
     }
     let evaluation = if p.over {
+        let due = p.last + jiff::Span::new().days(i64::from(plan.rules.evaluation_due_days));
         verdict(
             RuleId::Evaluation,
             Status::NotYetDue,
-            "年度评价尚未开展（年度评价功能上线后判断）",
+            format!(
+                "{} 年度评价应于 {due} 前完成；年度评价尚未开展（年度评价功能上线后判断）",
+                p.year
+            ),
         )
     } else {
         verdict(
@@ -853,8 +857,8 @@ pub fn evaluate_medical_extra(
                     RuleId::MedicalExtra,
                     Status::Advisory,
                     format!(
-                        "{} 于 {} 结对镇(街道)、村(社区) {n} 个（{average}）；方案倡导以医学为主的学校适当增加签约镇村数量",
-                        s.name, p.as_of
+                        "{} 于 {} 结对镇(街道)、村(社区) {n} 个（{average}）；方案倡导以医学为主的学校适当增加签约镇村数量（建议不少于 {} 个镇(街道)）",
+                        s.name, p.as_of, plan.rules.medical_extra_min_towns
                     ),
                 )
             };

@@ -9,6 +9,8 @@ use crate::domain::rules::RuleId;
 use crate::domain::team::Title;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A plan file, as shipped in `presets/*/plan.toml`, typed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -29,6 +31,21 @@ pub struct Plan {
     /// 三(一)–(六): the areas of cooperation, each with the outcome figures its projects record.
     pub areas: Vec<Area>,
     pub rules: RuleParams,
+    /// Each rule's clause and its words in the founding document, by rule id (`team-size`).
+    /// Every rule of [`RuleId::ALL`] must have one; checked by [`Plan::parse`].
+    #[serde(default)]
+    pub rule_text: BTreeMap<String, RuleText>,
+}
+
+/// A rule as the founding document has it: its clause (四(一)) and its words, quoted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RuleText {
+    /// Optional while reading, so a missing one is named by the validation (缺少条款).
+    #[serde(default)]
+    pub clause: String,
+    #[serde(default)]
+    pub text: String,
 }
 
 /// One area of cooperation (三 lists six) and the outcome figures of its projects.
@@ -182,6 +199,10 @@ pub struct RuleParams {
     /// files written before the rule was judged leave it out and get 7.
     #[serde(default = "seven_days")]
     pub escalation_days: u32,
+    /// 四(二): an unsigned agreement shows as 即将到期 from this many days before its deadline
+    /// (a local setting; plan files written before it get 7).
+    #[serde(default = "seven_days")]
+    pub agreement_due_soon_days: u32,
     /// 五(三): reports are due by this day of the month, Asia/Shanghai.
     pub report_due_day: u32,
     /// Which month a report covers: 0 = the month it is due in; 1 = the month before.
@@ -196,6 +217,14 @@ pub struct RuleParams {
     pub reminder_days_before: u32,
     /// 五(四): case or news items per group and year (advisory).
     pub publicity_min_items: u32,
+    /// 三(五) "适当增加签约镇(街道)、村(社区)数量": the towns a medical-focused university is
+    /// advised to pair with (advisory; a local setting; plan files written before it get 2).
+    #[serde(default = "two")]
+    pub medical_extra_min_towns: u32,
+    /// 五(三) "每年组织开展结对情况评价": days after a year ends by which its evaluation is
+    /// recorded (a local setting; plan files written before it get 90).
+    #[serde(default = "ninety_days")]
+    pub evaluation_due_days: u32,
     /// Largest attachment accepted, in MB.
     pub attachment_max_mb: u32,
 }
@@ -212,51 +241,199 @@ fn three_days() -> u32 {
     3
 }
 
+fn two() -> u32 {
+    2
+}
+
+fn ninety_days() -> u32 {
+    90
+}
+
 impl Plan {
-    /// Parses and validates a plan file; the message names the field at fault.
+    /// Parses and validates a plan file; the message names the field at fault (every problem
+    /// found, one a line).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let plan: Plan = toml::from_str(text).map_err(|e| format!("方案文件格式错误：{e}"))?;
-        plan.validate()?;
-        Ok(plan)
+        Self::check(text).map_err(|problems| problems.join("\n"))
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// Parses and validates a plan file, listing every problem found (a file that is not valid
+    /// TOML has just one: where reading stopped).
+    pub fn check(text: &str) -> Result<Self, Vec<String>> {
+        let plan: Plan = toml::from_str(text).map_err(|e| vec![explain_toml_error(text, &e)])?;
+        let problems = plan.problems();
+        if problems.is_empty() {
+            Ok(plan)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Every rule the plan file breaks, each naming its field.
+    fn problems(&self) -> Vec<String> {
         let r = &self.rules;
-        if !(1..=28).contains(&r.report_due_day) {
-            return Err("方案文件 rules.report_due_day：应在 1–28 之间，每个月都有这一天".into());
+        let mut out = Vec::new();
+        // (field, value, lowest, highest, what it is)
+        let ranges: [(&str, u32, u32, u32, &str); 14] = [
+            (
+                "agreement_months",
+                r.agreement_months,
+                1,
+                24,
+                "协议签署期限（月）",
+            ),
+            (
+                "team_min_members",
+                r.team_min_members,
+                1,
+                100,
+                "服务工作队最少人数",
+            ),
+            (
+                "team_grace_days",
+                r.team_grace_days,
+                0,
+                365,
+                "队伍不足的宽限天数",
+            ),
+            (
+                "onsite_min_days",
+                r.onsite_min_days,
+                0,
+                366,
+                "每年驻镇(含驻村)服务天数",
+            ),
+            ("bases_min", r.bases_min, 0, 20, "实践基地数"),
+            ("meetings_min", r.meetings_min, 0, 24, "每年联席会议次数"),
+            (
+                "escalation_days",
+                r.escalation_days,
+                1,
+                365,
+                "重大事项报告天数",
+            ),
+            (
+                "agreement_due_soon_days",
+                r.agreement_due_soon_days,
+                0,
+                365,
+                "协议即将到期提示天数",
+            ),
+            (
+                "report_due_day",
+                r.report_due_day,
+                1,
+                28,
+                "月报截止日（每个月都有这一天）",
+            ),
+            (
+                "report_close_days",
+                r.report_close_days,
+                0,
+                90,
+                "截止后接收报送的天数",
+            ),
+            (
+                "publicity_min_items",
+                r.publicity_min_items,
+                0,
+                100,
+                "每年宣传推广篇数",
+            ),
+            (
+                "medical_extra_min_towns",
+                r.medical_extra_min_towns,
+                1,
+                50,
+                "医学为主学校建议结对的镇(街道)数",
+            ),
+            (
+                "evaluation_due_days",
+                r.evaluation_due_days,
+                1,
+                366,
+                "年度评价的完成期限（天）",
+            ),
+            (
+                "attachment_max_mb",
+                r.attachment_max_mb,
+                1,
+                200,
+                "附件大小上限（MB）",
+            ),
+        ];
+        for (field, value, low, high, what) in ranges {
+            if !(low..=high).contains(&value) {
+                out.push(format!(
+                    "方案文件 rules.{field}：{what}应在 {low}–{high} 之间，现为 {value}"
+                ));
+            }
         }
         if r.report_month_offset > 1 {
-            return Err(
+            out.push(
                 "方案文件 rules.report_month_offset：应为 0（报送当月）或 1（报送上月）".into(),
             );
         }
-        if r.report_close_days > 90 {
-            return Err("方案文件 rules.report_close_days：截止后接收报送的天数不能超过 90".into());
-        }
         if r.reminder_days_before == 0 || r.reminder_days_before >= r.report_due_day {
-            return Err(format!(
+            out.push(format!(
                 "方案文件 rules.reminder_days_before：应在 1 到 {} 之间（早于报送截止日、晚于月初）",
                 r.report_due_day.saturating_sub(1)
             ));
         }
-        if r.team_min_members == 0 || r.agreement_months == 0 {
-            return Err("方案文件 rules：队伍人数和协议期限必须大于 0".into());
-        }
         if r.agreement_signers.is_empty() {
-            return Err("方案文件 rules.agreement_signers：至少要有一类签约方".into());
+            out.push("方案文件 rules.agreement_signers：至少要有一类签约方".into());
         }
-        if r.team_grace_days > 365 || r.onsite_min_days > 366 {
-            return Err("方案文件 rules：宽限天数和驻镇(含驻村)服务天数不能超过一年".into());
+        if let Err(e) = self.validate_areas() {
+            out.push(e);
         }
-        self.validate_areas()?;
         if r.annual_rules_from_year < self.group_start.year() {
-            return Err(format!(
+            out.push(format!(
                 "方案文件 rules.annual_rules_from_year：{} 早于结对开始的年份 {}",
                 r.annual_rules_from_year,
                 self.group_start.year()
             ));
         }
-        Ok(())
+        out.extend(self.rule_text_problems());
+        out
+    }
+
+    /// `rule_text`: only known rule ids, and every rule with its clause and its words.
+    fn rule_text_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for id in self.rule_text.keys() {
+            if RuleId::parse(id).is_none() {
+                out.push(format!(
+                    "方案文件 rule_text.{id}：没有编号为“{id}”的规则（可用：{}）",
+                    RuleId::ALL.map(|r| r.as_str()).join("、")
+                ));
+            }
+        }
+        for rule in RuleId::ALL {
+            let t = self.rule_text.get(rule.as_str());
+            if t.is_none_or(|t| t.clause.trim().is_empty()) {
+                out.push(format!(
+                    "方案文件 rule_text.{rule}：缺少条款（clause），如 clause = \"{}\"",
+                    rule.clause()
+                ));
+            }
+            if t.is_none_or(|t| t.text.trim().is_empty()) {
+                out.push(format!("方案文件 rule_text.{rule}：缺少方案原文（text）"));
+            }
+        }
+        out
+    }
+
+    /// The clause of the founding document a rule comes from (四(一)), as this plan gives it.
+    pub fn rule_clause(&self, rule: RuleId) -> &str {
+        self.rule_text
+            .get(rule.as_str())
+            .map_or(rule.clause(), |t| t.clause.as_str())
+    }
+
+    /// The rule's words in the founding document, quoted ("" only for a plan not yet checked).
+    pub fn rule_wording(&self, rule: RuleId) -> &str {
+        self.rule_text
+            .get(rule.as_str())
+            .map_or("", |t| t.text.as_str())
     }
 
     /// Areas are numbered 1, 2, … in order; every outcome code is a lowercase identifier used once
@@ -347,19 +524,45 @@ impl Plan {
         }
     }
 
+    /// What `xiaodi plan check` says of a valid plan (and the plan page before loading it): a
+    /// line saying it is valid with its name and main numbers, then every rule with its clause.
+    pub fn summary(&self) -> String {
+        let r = &self.rules;
+        let mut out = format!(
+            "方案文件有效：{}（{}），{} 个合作领域、{} 条规则；年度规则自 {} 年起检查，月报自 {} 起每月 {} 日前报送\n",
+            self.name,
+            self.doc_no,
+            self.areas.len(),
+            RuleId::ALL.len(),
+            r.annual_rules_from_year,
+            self.report_start_month,
+            r.report_due_day
+        );
+        for rule in RuleId::ALL {
+            out.push_str(&format!(
+                "  {}（{}）{}\n",
+                self.rule_clause(rule),
+                rule,
+                self.rule_title(rule)
+            ));
+        }
+        out
+    }
+
     /// The parameter a rule reads, in words, for the plan page.
     pub fn describe(&self, rule: RuleId) -> String {
         let r = &self.rules;
         let annual = |s: String| format!("{s}；自 {} 年起检查", r.annual_rules_from_year);
         match rule {
             RuleId::Agreement => format!(
-                "{} 个月（到期日为当月末时取月末）；须签署：{}；后加入的单位自加入起同样期限签署补充协议",
+                "{} 个月（到期日为当月末时取月末）；须签署：{}；后加入的单位自加入起同样期限签署补充协议；到期前 {} 天起提示即将到期",
                 r.agreement_months,
                 r.agreement_signers
                     .iter()
                     .map(|m| m.label())
                     .collect::<Vec<_>>()
-                    .join("、")
+                    .join("、"),
+                r.agreement_due_soon_days
             ),
             RuleId::TeamSize => annual(format!(
                 "≥ {} 人；全年不足天数不超过 {} 天",
@@ -387,8 +590,110 @@ impl Plan {
                 self.report_start_month, r.report_due_day
             ),
             RuleId::Publicity => format!("≥ {} 篇/年（倡导）", r.publicity_min_items),
+            RuleId::Evaluation => format!(
+                "每个已结束的年度，于次年 {} 天内完成评价",
+                r.evaluation_due_days
+            ),
+            RuleId::MedicalExtra => format!(
+                "医学为主的学校建议结对不少于 {} 个镇(街道)（倡导）",
+                r.medical_extra_min_towns
+            ),
             _ => "—".to_string(),
         }
+    }
+}
+
+/// A TOML error in words that name the field: a negative number says 不能为负数, a number too
+/// large says so, anything else keeps the reader's own message with its line.
+fn explain_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message();
+    let Some(span) = e.span() else {
+        return format!("方案文件格式错误：{message}");
+    };
+    let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let table = text
+        .lines()
+        .take(line_no)
+        .filter(|l| l.trim_start().starts_with('['))
+        .last()
+        .map(|l| l.trim().trim_matches(|c| c == '[' || c == ']').to_string());
+    // The key nearest before the value on its line (in an inline table, the one inside it).
+    let line_start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let before = &text[line_start..span.start.min(text.len()).max(line_start)];
+    let key = before
+        .rfind('=')
+        .map(|eq| &before[..eq])
+        .or_else(|| line.split_once('=').map(|(k, _)| k))
+        .and_then(|k| {
+            k.rsplit(|c: char| c.is_whitespace() || c == '{' || c == ',')
+                .find(|t| !t.is_empty())
+        })
+        .map(str::to_string)
+        .filter(|k| !k.starts_with('#'));
+    let field = match (table, key) {
+        (Some(t), Some(k)) => format!("{t}.{k}"),
+        (None, Some(k)) => k,
+        (Some(t), None) => t,
+        (None, None) => String::new(),
+    };
+    let value = &text[span.start.min(text.len())..span.end.min(text.len())];
+    let is_integer_error = message.contains("invalid value: integer");
+    if is_integer_error && value.trim_start().starts_with('-') {
+        return format!(
+            "方案文件 {field}（第 {line_no} 行）：不能为负数，现为 {}",
+            value.trim()
+        );
+    }
+    if is_integer_error {
+        return format!(
+            "方案文件 {field}（第 {line_no} 行）：数值 {} 超出允许范围",
+            value.trim()
+        );
+    }
+    if field.is_empty() {
+        format!("方案文件格式错误（第 {line_no} 行）：{message}")
+    } else {
+        format!("方案文件格式错误（第 {line_no} 行，{field}）：{message}")
+    }
+}
+
+/// A plan with the versions loaded for later years: the plan in force for year Y is the version
+/// with the latest `from_year` ≤ Y (of two for the same year, the one loaded last), else the
+/// original plan. Versions are only ever added.
+#[derive(Debug, Clone)]
+pub struct PlanYears {
+    original: Arc<Plan>,
+    /// Sorted by `from_year`, then in the order loaded.
+    versions: Vec<(i16, Arc<Plan>)>,
+}
+
+impl PlanYears {
+    /// `versions` as (from_year, plan) in the order they were loaded.
+    pub fn new(original: Arc<Plan>, mut versions: Vec<(i16, Arc<Plan>)>) -> Self {
+        versions.sort_by_key(|(y, _)| *y);
+        Self { original, versions }
+    }
+
+    /// The plan as first loaded (what forms and labels read).
+    pub fn original(&self) -> &Arc<Plan> {
+        &self.original
+    }
+
+    /// The plan in force for calendar year `year`.
+    pub fn for_year(&self, year: i16) -> &Arc<Plan> {
+        self.versions
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= year)
+            .map_or(&self.original, |(_, p)| p)
+    }
+
+    /// The plan in force for a month: that of its year.
+    pub fn for_month(&self, m: Month) -> &Plan {
+        self.for_year(m.year)
     }
 }
 
@@ -467,11 +772,28 @@ mod tests {
         }
     }
 
+    /// What a migration appends to the stored preset (`plan_toml || '…'`).
+    fn appended(migration: &str) -> &str {
+        migration
+            .split_once("plan_toml || '")
+            .and_then(|(_, rest)| rest.split_once("'\nwhere"))
+            .map(|(text, _)| text)
+            .expect("the appended text")
+    }
+
+    /// The shipped preset without its [rule_text] tables (as stored before migration 0021).
+    fn before_0021() -> &'static str {
+        DONGGUAN_2023_PLAN
+            .split_once("# 条款与原文")
+            .map(|(head, _)| head)
+            .unwrap()
+    }
+
     /// The preset as stored by the version before these parameters, plus what migration 0005
-    /// appends to it, parses to the shipped preset.
+    /// (then 0021) appends to it, parses to the shipped preset.
     #[test]
     fn migration_0005_completes_the_preset_stored_before() {
-        let before: String = DONGGUAN_2023_PLAN
+        let before: String = before_0021()
             .lines()
             .filter(|l| {
                 ![
@@ -487,18 +809,38 @@ mod tests {
             })
             .map(|l| format!("{l}\n"))
             .collect();
-        assert!(Plan::parse(&before).is_err(), "the old text lacks them");
+        let rule_text = appended(include_str!(
+            "../../migrations/sqlite/0021_plan_versions.sql"
+        ));
+        assert!(
+            Plan::parse(&format!("{before}{rule_text}")).is_err(),
+            "the old text lacks them"
+        );
         for migration in [
             include_str!("../../migrations/sqlite/0005_plan_annual_rules.sql"),
             include_str!("../../migrations/postgres/0005_plan_annual_rules.sql"),
         ] {
-            let appended = migration
-                .split_once("plan_toml || '")
-                .and_then(|(_, rest)| rest.split_once("'\nwhere"))
-                .map(|(text, _)| text)
-                .expect("the appended text");
-            let after = Plan::parse(&format!("{before}{appended}")).unwrap();
+            let after =
+                Plan::parse(&format!("{before}{}{rule_text}", appended(migration))).unwrap();
             assert_eq!(after, Plan::parse(DONGGUAN_2023_PLAN).unwrap());
+        }
+    }
+
+    /// The preset stored before clauses and wording were in plans, plus what migration 0021
+    /// appends, parses to the shipped preset; a stored text that has them is left alone.
+    #[test]
+    fn migration_0021_gives_the_stored_preset_its_clauses_and_words() {
+        let before = before_0021();
+        let err = Plan::parse(before).unwrap_err();
+        assert!(err.contains("rule_text.team-size：缺少条款"), "{err}");
+        for migration in [
+            include_str!("../../migrations/sqlite/0021_plan_versions.sql"),
+            include_str!("../../migrations/postgres/0021_plan_versions.sql"),
+        ] {
+            assert!(migration.contains("not like '%[rule_text.%'"));
+            let after = Plan::parse(&format!("{before}{}", appended(migration))).unwrap();
+            assert_eq!(after, Plan::parse(DONGGUAN_2023_PLAN).unwrap());
+            assert_eq!(after.rule_clause(RuleId::TeamSize), "四(一)");
         }
     }
 
@@ -588,5 +930,117 @@ mod tests {
             let err = Plan::parse(&bad).unwrap_err();
             assert!(err.contains(field), "{field}: {err}");
         }
+    }
+
+    #[test]
+    fn every_rule_has_its_clause_and_the_plans_words() {
+        let plan = Plan::parse(DONGGUAN_2023_PLAN).unwrap();
+        for rule in RuleId::ALL {
+            assert_eq!(plan.rule_clause(rule), rule.clause(), "{rule}");
+            let words = plan.rule_wording(rule);
+            assert!(words.chars().count() > 10, "{rule}: {words}");
+        }
+        assert!(
+            plan.rule_wording(RuleId::TeamSize)
+                .contains("每队成员不少于6人")
+        );
+        assert!(
+            plan.rule_wording(RuleId::MonthlyReport)
+                .contains("每月28日前")
+        );
+        let other = Plan::parse(
+            &DONGGUAN_2023_PLAN.replace("clause = \"三(一)\"", "clause = \"第三条第一款\""),
+        )
+        .unwrap();
+        assert_eq!(other.rule_clause(RuleId::Base), "第三条第一款");
+    }
+
+    #[test]
+    fn negative_and_out_of_range_numbers_name_the_field_in_words() {
+        let err = Plan::parse(
+            &DONGGUAN_2023_PLAN.replace("onsite_min_days = 90", "onsite_min_days = -5"),
+        )
+        .unwrap_err();
+        assert!(err.contains("rules.onsite_min_days"), "{err}");
+        assert!(err.contains("不能为负数"), "{err}");
+        assert!(err.contains("-5"), "{err}");
+        let err = Plan::parse(&DONGGUAN_2023_PLAN.replace("meetings_min = 2", "meetings_min = 99"))
+            .unwrap_err();
+        assert!(
+            err.contains("rules.meetings_min") && err.contains("0–24"),
+            "{err}"
+        );
+        let err = Plan::parse(
+            &DONGGUAN_2023_PLAN.replace("team_min_members = 6", "team_min_members = 0"),
+        )
+        .unwrap_err();
+        assert!(err.contains("rules.team_min_members"), "{err}");
+        let err =
+            Plan::parse(&DONGGUAN_2023_PLAN.replace("bases_min = 1", "bases_min = 99999999999"))
+                .unwrap_err();
+        assert!(
+            err.contains("rules.bases_min") && err.contains("超出允许范围"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_listed_with_its_rule() {
+        let bad = DONGGUAN_2023_PLAN
+            .replace(
+                "[rule_text.base]\nclause = \"三(一)\"\n",
+                "[rule_text.base]\n",
+            )
+            .replace("[rule_text.publicity]", "[rule_text.publicness]")
+            .replace("meetings_min = 2", "meetings_min = 30");
+        let problems = Plan::check(&bad).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("rule_text.base：缺少条款")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("rule_text.publicness")
+                && p.contains("没有编号为“publicness”的规则")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("rule_text.publicity：缺少条款")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("rules.meetings_min")),
+            "{problems:?}"
+        );
+        assert_eq!(problems.len(), 5, "{problems:?}");
+    }
+
+    #[test]
+    fn the_plan_in_force_for_a_year_is_the_latest_version_from_that_year_or_before() {
+        let base = Arc::new(Plan::parse(DONGGUAN_2023_PLAN).unwrap());
+        let with = |members: &str| {
+            Arc::new(
+                Plan::parse(&DONGGUAN_2023_PLAN.replace("team_min_members = 6", members)).unwrap(),
+            )
+        };
+        let years = PlanYears::new(
+            base.clone(),
+            vec![
+                (2027, with("team_min_members = 8")),
+                (2026, with("team_min_members = 7")),
+                (2027, with("team_min_members = 9")),
+            ],
+        );
+        let members = |y: i16| years.for_year(y).rules.team_min_members;
+        assert_eq!((members(2024), members(2025)), (6, 6));
+        assert_eq!(members(2026), 7);
+        assert_eq!(members(2027), 9, "of two for 2027, the one loaded last");
+        assert_eq!(members(2030), 9);
+        assert_eq!(years.original().rules.team_min_members, 6);
+        let m = Month::parse("2026-05").unwrap();
+        assert_eq!(years.for_month(m).rules.team_min_members, 7);
     }
 }

@@ -377,14 +377,14 @@ pub enum AgreementState {
     SignedLate { days: i64 },
 }
 
-/// Days before the deadline from which an unsigned agreement shows as 即将到期.
-pub const DUE_SOON_DAYS: i64 = 7;
-
+/// Where the agreement stands on `today`; unsigned, it shows as 即将到期 from `due_soon_days`
+/// (plan `rules.agreement_due_soon_days`) before its deadline.
 pub fn agreement_state(
     start: Date,
     months: u32,
     signed_on: Option<Date>,
     today: Date,
+    due_soon_days: u32,
 ) -> AgreementState {
     let deadline = agreement_deadline(start, months);
     match signed_on {
@@ -396,7 +396,7 @@ pub fn agreement_state(
             let left = days_between(today, deadline);
             if left < 0 {
                 AgreementState::Overdue { days: -left }
-            } else if left <= DUE_SOON_DAYS {
+            } else if left <= i64::from(due_soon_days) {
                 AgreementState::DueSoon { days_left: left }
             } else {
                 AgreementState::Unsigned { days_left: left }
@@ -879,27 +879,27 @@ mod tests {
     fn agreement_state_around_the_deadline() {
         let start = date(2024, 1, 31);
         assert_eq!(
-            agreement_state(start, 1, Some(date(2024, 2, 29)), date(2024, 5, 1)),
+            agreement_state(start, 1, Some(date(2024, 2, 29)), date(2024, 5, 1), 7),
             AgreementState::SignedOnTime
         );
         assert_eq!(
-            agreement_state(start, 1, Some(date(2024, 3, 2)), date(2024, 5, 1)),
+            agreement_state(start, 1, Some(date(2024, 3, 2)), date(2024, 5, 1), 7),
             AgreementState::SignedLate { days: 2 }
         );
         assert_eq!(
-            agreement_state(start, 1, None, date(2024, 2, 21)),
+            agreement_state(start, 1, None, date(2024, 2, 21), 7),
             AgreementState::Unsigned { days_left: 8 }
         );
         assert_eq!(
-            agreement_state(start, 1, None, date(2024, 2, 22)),
+            agreement_state(start, 1, None, date(2024, 2, 22), 7),
             AgreementState::DueSoon { days_left: 7 }
         );
         assert_eq!(
-            agreement_state(start, 1, None, date(2024, 2, 29)),
+            agreement_state(start, 1, None, date(2024, 2, 29), 7),
             AgreementState::DueSoon { days_left: 0 }
         );
         assert_eq!(
-            agreement_state(start, 1, None, date(2024, 3, 1)),
+            agreement_state(start, 1, None, date(2024, 3, 1), 7),
             AgreementState::Overdue { days: 1 }
         );
     }

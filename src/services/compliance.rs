@@ -43,8 +43,8 @@ pub async fn year_checks(
     let started = std::time::Instant::now();
     let facts = store.load_group_facts(set, first, last).await?;
     let loaded = started.elapsed();
-    // Each group with its plan (plans are few and cached), then the judging, which is pure CPU
-    // work: off the async workers, spread over the cores for a large set.
+    // Each group with its plan in force for the year (plans are few and cached), then the
+    // judging, which is pure CPU work: off the async workers, spread over the cores for a large set.
     let mut planned: Vec<(Arc<Plan>, GroupFacts)> = Vec::with_capacity(facts.len());
     let mut current: Option<(PlanId, Arc<Plan>)> = None;
     for g in facts {
@@ -52,7 +52,7 @@ pub async fn year_checks(
             Some((id, p)) if *id == g.plan => p.clone(),
             _ => {
                 let p = plans
-                    .get(store, &g.plan)
+                    .for_year(store, &g.plan, year)
                     .await?
                     .ok_or_else(|| missing_plan(&g))?;
                 current = Some((g.plan.clone(), p.clone()));
@@ -129,20 +129,22 @@ pub async fn checks_of_group(
     })
 }
 
-/// 二: the pairing rule for every school of the programme, judged on all groups.
+/// 二: the pairing rule for every school of the programme, judged on all groups, under the plan
+/// in force for `year`.
 pub async fn school_checks(
     store: &Store,
     plans: &PlanCache,
     year: i16,
     today: Date,
 ) -> sqlx::Result<Vec<SchoolVerdict>> {
-    let Some((_, plan)) = plans.current(store).await? else {
+    let Some((_, years)) = plans.current_years(store).await? else {
         return Ok(Vec::new());
     };
+    let plan = years.for_year(year);
     let schools = store.load_schools().await?;
     let groups = store.load_group_calendars(GroupSet::All).await?;
     Ok(evaluator::evaluate_pairing(
-        &plan, &schools, &groups, year, today,
+        plan, &schools, &groups, year, today,
     ))
 }
 
@@ -307,7 +309,8 @@ pub struct MonthRates {
 
 /// 五(三): each school's monthly reports over `year` (judged by the one evaluator) and the
 /// city's rates per month, from one roll of the year's months (two queries). Months after the
-/// current one are left out. `only` narrows the schools (a school user sees its own).
+/// current one are left out. `only` narrows the schools (a school user sees its own). The plan in
+/// force for `year` sets the due day and judges the rule.
 pub async fn report_year(
     store: &Store,
     plans: &PlanCache,
@@ -316,12 +319,13 @@ pub async fn report_year(
     today: Date,
     only: Option<&OrgId>,
 ) -> sqlx::Result<(Vec<SchoolReportYear>, Vec<MonthRates>)> {
-    let Some((plan_id, plan)) = plans.current(store).await? else {
+    let Some((plan_id, years)) = plans.current_years(store).await? else {
         return Ok((Vec::new(), Vec::new()));
     };
+    let plan = years.for_year(year).clone();
     let last = Month { year, month: 12 }.min(Month::of(today));
     let rolls = store
-        .report_roll(&plan_id, &plan, Month { year, month: 1 }, last, now_ms)
+        .report_roll(&plan_id, &years, Month { year, month: 1 }, last, now_ms)
         .await?;
     let mut by_school: BTreeMap<OrgId, SchoolMonths> = BTreeMap::new();
     let mut city = Vec::with_capacity(rolls.len());
@@ -381,7 +385,7 @@ pub async fn report_year(
 
 /// What a viewer may see of a year's monthly-report rates.
 pub struct ReportRates {
-    /// The rule's title under the current plan.
+    /// The rule's title under the plan in force for the year.
     pub title: String,
     pub schools: Vec<SchoolReportYear>,
     /// The city's rates per month; empty for a school user (it sees its own line only).
@@ -405,9 +409,9 @@ pub async fn report_rates(
         _ => return Err(ServiceError::Forbidden),
     };
     let title = plans
-        .current(store)
+        .current_years(store)
         .await?
-        .map(|(_, p)| p.rule_title(RuleId::MonthlyReport))
+        .map(|(_, p)| p.for_year(year).rule_title(RuleId::MonthlyReport))
         .unwrap_or_default();
     let (schools, city) = report_year(store, plans, year, now_ms, today, only).await?;
     Ok(ReportRates {
@@ -458,9 +462,10 @@ pub async fn school_rule_checks(
     only: Option<&OrgId>,
 ) -> sqlx::Result<Vec<SchoolRules>> {
     use crate::domain::monthly::{end_of_day_ms, timeliness};
-    let Some((plan_id, plan)) = plans.current(store).await? else {
+    let Some((plan_id, years)) = plans.current_years(store).await? else {
         return Ok(Vec::new());
     };
+    let plan = years.for_year(period.year()).clone();
     let schools: Vec<SchoolFact> = store
         .load_schools()
         .await?
@@ -475,7 +480,9 @@ pub async fn school_rule_checks(
     // The reports as of the end of the period's date.
     let cutoff = now_ms.min(end_of_day_ms(period.as_of));
     let (from, to) = period.months();
-    let rolls = store.report_roll(&plan_id, &plan, from, to, cutoff).await?;
+    let rolls = store
+        .report_roll(&plan_id, &years, from, to, cutoff)
+        .await?;
     let mut owed: HashMap<OrgId, Vec<(Month, Timeliness)>> = HashMap::new();
     for roll in &rolls {
         for e in roll.entries.iter().filter(|e| e.expected) {

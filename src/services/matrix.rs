@@ -38,15 +38,18 @@ const MAX_GROUPS: i64 = 100_000;
 /// can move into the plan file without touching the pages.
 pub struct RuleHead {
     pub rule: RuleId,
-    pub clause: &'static str,
+    pub clause: String,
     pub title: String,
+    /// The plan's own words for the rule (from the founding document).
+    pub wording: String,
 }
 
 pub fn rule_head(plan: &Plan, rule: RuleId) -> RuleHead {
     RuleHead {
         rule,
-        clause: rule.clause(),
+        clause: plan.rule_clause(rule).to_string(),
         title: plan.rule_title(rule),
+        wording: plan.rule_wording(rule).to_string(),
     }
 }
 
@@ -207,6 +210,17 @@ pub struct Matrix {
     pub universities: Vec<(OrgId, String)>,
 }
 
+impl Matrix {
+    /// The plan's clause of `rule` (a group or a school rule of this matrix).
+    pub fn clause_of(&self, rule: RuleId) -> &str {
+        self.group_rules
+            .iter()
+            .chain(&self.school_rules)
+            .find(|h| h.rule == rule)
+            .map_or(rule.clause(), |h| h.clause.as_str())
+    }
+}
+
 /// Which school rows a viewer sees.
 fn school_scope(viewer: &Viewer) -> Option<Option<&OrgId>> {
     if access::sees_programme(viewer) {
@@ -233,11 +247,16 @@ async fn visible_groups(store: &Store, viewer: &Viewer) -> Result<Vec<GroupRow>,
     Ok(rows)
 }
 
-async fn current_plan(store: &Store, plans: &PlanCache) -> Result<Arc<Plan>, ServiceError> {
+/// The plan in force in the period's year (its clauses and wording head the columns).
+async fn plan_of_year(
+    store: &Store,
+    plans: &PlanCache,
+    year: i16,
+) -> Result<Arc<Plan>, ServiceError> {
     plans
-        .current(store)
+        .current_years(store)
         .await?
-        .map(|(_, p)| p)
+        .map(|(_, years)| years.for_year(year).clone())
         .ok_or(ServiceError::NotFound)
 }
 
@@ -264,7 +283,7 @@ pub async fn matrix(
     now_ms: i64,
 ) -> Result<Matrix, ServiceError> {
     let rows = visible_groups(store, viewer).await?;
-    let plan = current_plan(store, plans).await?;
+    let plan = plan_of_year(store, plans, q.period.year()).await?;
     let period = q.period;
     let checks = if access::sees_programme(viewer) {
         compliance::checks_as_of(
@@ -422,7 +441,7 @@ pub async fn group_cell(
         .get_group(&access::group_scope(viewer), id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let plan = current_plan(store, plans).await?;
+    let plan = plan_of_year(store, plans, period.year()).await?;
     let ids = [id.clone()];
     let checks = compliance::checks_as_of(
         store,
@@ -479,7 +498,7 @@ pub async fn school_cell(
         .iter()
         .position(|r| *r == rule)
         .ok_or(ServiceError::NotFound)?;
-    let plan = current_plan(store, plans).await?;
+    let plan = plan_of_year(store, plans, period.year()).await?;
     let school = compliance::school_rule_checks(store, plans, &period, now_ms, Some(org))
         .await?
         .into_iter()

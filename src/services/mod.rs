@@ -22,6 +22,7 @@ pub mod charts;
 pub mod public;
 // The compliance matrix (issue 11).
 pub mod matrix;
+pub mod plan_versions;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

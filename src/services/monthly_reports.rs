@@ -21,7 +21,7 @@ use crate::domain::monthly_report::{
     parse_optional_comment, parse_report,
 };
 use crate::domain::org::{MemberRole, OrgKind};
-use crate::domain::plan::{Month, Plan};
+use crate::domain::plan::{Month, Plan, PlanYears};
 use crate::domain::user::Role;
 use crate::store::monthly::{MonthRoll, RollEntry};
 use crate::store::monthly_reports::{
@@ -43,12 +43,16 @@ fn date_of(now_ms: i64) -> Date {
         .unwrap_or(Date::MIN)
 }
 
-/// The plan in force; without one there are no reports.
+/// The plan in force with its versions by year (a month is due as its year's version says);
+/// without one there are no reports.
 async fn current_plan(
     store: &Store,
     plans: &PlanCache,
-) -> Result<(PlanId, Arc<Plan>), ServiceError> {
-    plans.current(store).await?.ok_or(ServiceError::NotFound)
+) -> Result<(PlanId, Arc<PlanYears>), ServiceError> {
+    plans
+        .current_years(store)
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Whether the membership spans any day of the month.
@@ -139,11 +143,12 @@ pub fn report_months(plan: &Plan, now_ms: i64) -> Vec<Month> {
 
 /// The month the bureau's list opens at: the latest month whose due time has passed, else the
 /// current month.
-pub fn default_month(plan: &Plan, now_ms: i64) -> Month {
+pub fn default_month(years: &PlanYears, now_ms: i64) -> Month {
+    let plan = years.original();
     let current = Month::of(date_of(now_ms));
     let mut m = current;
     while m >= plan.report_start_month {
-        if deadline(plan, m).due_ms < now_ms {
+        if deadline(years.for_month(m), m).due_ms < now_ms {
             return m;
         }
         m = m.previous();
@@ -187,9 +192,10 @@ pub async fn month_list(
     now_ms: i64,
 ) -> Result<MonthList, ServiceError> {
     access::require_business(viewer)?;
-    let (plan_id, plan) = current_plan(store, plans).await?;
+    let (plan_id, years) = current_plan(store, plans).await?;
+    let plan = years.original().clone();
     let month = match month.map(str::trim).filter(|m| !m.is_empty()) {
-        None => default_month(&plan, now_ms),
+        None => default_month(&years, now_ms),
         Some(text) => report_month(&plan, text, now_ms).map_err(|_| {
             crate::domain::FieldError::new(
                 "month",
@@ -203,11 +209,11 @@ pub async fn month_list(
     };
     let visible = visible_schools(store, viewer, month).await?;
     let mut roll = store
-        .report_roll(&plan_id, &plan, month, month, now_ms)
+        .report_roll(&plan_id, &years, month, month, now_ms)
         .await?
         .pop()
         .unwrap_or(MonthRoll {
-            deadline: deadline(&plan, month),
+            deadline: deadline(years.for_month(month), month),
             entries: Vec::new(),
         });
     if let Some(v) = &visible {
@@ -240,13 +246,13 @@ pub async fn school_months(
     now_ms: i64,
 ) -> Result<Vec<SchoolMonth>, ServiceError> {
     viewer.require(&[Role::School])?;
-    let (plan_id, plan) = current_plan(store, plans).await?;
-    let months = report_months(&plan, now_ms);
+    let (plan_id, years) = current_plan(store, plans).await?;
+    let months = report_months(years.original(), now_ms);
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(Vec::new());
     };
     let rolls = store
-        .report_roll(&plan_id, &plan, *first, *last, now_ms)
+        .report_roll(&plan_id, &years, *first, *last, now_ms)
         .await?;
     let mut out: Vec<SchoolMonth> = rolls
         .into_iter()
@@ -384,8 +390,10 @@ pub async fn open_report(
     now_ms: i64,
 ) -> Result<OpenedReport, ServiceError> {
     access::require_business(viewer)?;
-    let (plan_id, plan) = current_plan(store, plans).await?;
-    let month = report_month(&plan, month, now_ms)?;
+    let (plan_id, years) = current_plan(store, plans).await?;
+    let month = report_month(years.original(), month, now_ms)?;
+    // The report of a month is due, closed and judged as the plan in force for its year says.
+    let plan = years.for_year(month.year).clone();
     let school_id = OrgId::parse(school).ok_or(ServiceError::NotFound)?;
     let (school_name, kind) = store
         .org_name_kind(&school_id)

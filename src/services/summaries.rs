@@ -9,7 +9,7 @@ use crate::clock::{format_ms, shanghai};
 use crate::domain::FieldError;
 use crate::domain::ids::PlanId;
 use crate::domain::monthly::Timeliness;
-use crate::domain::plan::{Month, Plan};
+use crate::domain::plan::{Month, Plan, PlanYears};
 use crate::domain::summary::{
     GroupLine, KeyFigures, OutcomeColumn, ReportText, Snapshot, StatusLine, SummaryState,
     SummaryText, default_intro, default_title, parse_month, parse_text, pick_lines,
@@ -147,16 +147,18 @@ pub async fn find_summary(
     }
 }
 
-/// The status table and figures of the month as they stand at `now_ms`.
+/// The status table and figures of the month as they stand at `now_ms` (due as the plan in
+/// force for the month's year says).
 pub async fn build_snapshot(
     store: &Store,
     plan_id: &PlanId,
-    plan: &Plan,
+    years: &PlanYears,
     month: Month,
     now_ms: i64,
 ) -> Result<Snapshot, ServiceError> {
+    let plan = years.for_month(month);
     let roll = store
-        .report_roll(plan_id, plan, month, month, now_ms)
+        .report_roll(plan_id, years, month, month, now_ms)
         .await?
         .into_iter()
         .next();
@@ -245,8 +247,13 @@ pub async fn generate_summary(
     today: Date,
 ) -> Result<bool, ServiceError> {
     require_writer(w.by)?;
-    let (plan_id, plan, m) = month_of(w.store, plans, month, today).await?;
-    let snapshot = build_snapshot(w.store, &plan_id, &plan, m, w.now_ms).await?;
+    let (plan_id, _, m) = month_of(w.store, plans, month, today).await?;
+    let years = plans
+        .years(w.store, &plan_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let plan = years.for_month(m);
+    let snapshot = build_snapshot(w.store, &plan_id, &years, m, w.now_ms).await?;
     let texts = w.store.submitted_texts(&plan_id, m).await?;
     let picked: Vec<ReportText<'_>> = texts
         .iter()

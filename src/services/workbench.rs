@@ -219,8 +219,8 @@ async fn school_bench(
         .iter()
         .filter_map(|row| by_id.get(&row.id).map(|c| group_card(c, &row.lead_town)))
         .collect();
-    let next_report = plans.current(store).await?.map(|(_, plan)| {
-        let next = crate::domain::monthly::next_due(&plan, today);
+    let next_report = plans.current_years(store).await?.map(|(_, years)| {
+        let next = crate::domain::monthly::next_due(years.for_year(today.year()), today);
         NextReport {
             month: next.month,
             due_on: next.due_on,

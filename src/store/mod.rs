@@ -22,6 +22,7 @@ pub mod onsite;
 mod ops;
 mod orgs;
 mod pairings;
+pub mod plan_versions;
 pub mod plans;
 pub mod projects;
 pub mod reminders;

@@ -7,7 +7,7 @@ use super::rows::{date, decode_err, opt_date};
 use crate::domain::ids::{MonthlyReportId, OrgId, PlanId};
 use crate::domain::monthly::{Deadline, Rates, ReportState, Timeliness, deadline, timeliness};
 use crate::domain::org::OrgKind;
-use crate::domain::plan::{Month, Plan};
+use crate::domain::plan::{Month, PlanYears};
 use jiff::civil::Date;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -95,16 +95,17 @@ impl SchoolSpell {
 impl Store {
     /// The report roll of each month in `from ..= to` under the plan, judged at `now_ms`: the
     /// schools expected on each month's due date and every school with a stored report. Months
-    /// before the plan's first report month are left out.
+    /// before the plan's first report month are left out; each month is due as the plan in force
+    /// for its year says.
     pub async fn report_roll(
         &self,
         plan_id: &PlanId,
-        plan: &Plan,
+        years: &PlanYears,
         from: Month,
         to: Month,
         now_ms: i64,
     ) -> sqlx::Result<Vec<MonthRoll>> {
-        let from = from.max(plan.report_start_month);
+        let from = from.max(years.original().report_start_month);
         if from > to {
             return Ok(Vec::new());
         }
@@ -166,7 +167,7 @@ impl Store {
         }
         let mut out = Vec::new();
         for month in crate::domain::monthly::months_from(from, to) {
-            let d = deadline(plan, month);
+            let d = deadline(years.for_month(month), month);
             let key = month.to_string();
             let mut entries: BTreeMap<OrgId, RollEntry> = BTreeMap::new();
             for s in spells.iter().filter(|s| s.member_on(d.due_on)) {

@@ -248,6 +248,10 @@ const SAVED: &[(&str, &str)] = &[
     ("report_accepted", "已通过：该月度进展报告已审核通过。"),
     ("report_returned", "已退回：退回意见已送达学校。"),
     ("report_paper", "已登记：纸质报告已接收，报送情况仍为未报。"),
+    (
+        "plan_version_loaded",
+        "已载入：方案新版本已保存，自所填年度起用于判定（见下方方案版本）。",
+    ),
 ];
 
 /// The notice for `key`, if it is one of [`SAVED`].

@@ -129,7 +129,12 @@ pub async fn list_groups(
         .map(|r| r.as_str())
         .unwrap_or("");
     let status = by_status.map(|f| f.status.as_str()).unwrap_or("");
-    let plan = state.plans.current(&state.store).await?.map(|(_, p)| p);
+    // The rules as the plan in force for the year words them.
+    let plan = state
+        .plans
+        .current_years(&state.store)
+        .await?
+        .map(|(_, y)| y.for_year(year).clone());
     let page = GroupsPage {
         chrome: Chrome::new(&user, "groups"),
         groups: rows
@@ -161,7 +166,8 @@ pub async fn list_groups(
                     .as_deref()
                     .map(|p| p.rule_title(*r))
                     .unwrap_or_default();
-                (r.as_str(), format!("{} {title}", r.clause()))
+                let clause = plan.as_deref().map_or(r.clause(), |p| p.rule_clause(*r));
+                (r.as_str(), format!("{clause} {title}"))
             })
             .collect(),
         status: status.to_string(),

@@ -53,17 +53,24 @@ pub fn short_name(rule: RuleId) -> &'static str {
 
 pub struct Head {
     pub id: &'static str,
-    pub clause: &'static str,
+    pub clause: String,
     pub short: &'static str,
     pub title: String,
+    /// The plan's words, shown on hover and tap.
+    pub wording: String,
 }
 
 fn head(h: &RuleHead) -> Head {
     Head {
         id: h.rule.as_str(),
-        clause: h.clause,
+        clause: h.clause.clone(),
         short: short_name(h.rule),
         title: h.title.clone(),
+        wording: if h.wording.is_empty() {
+            h.title.clone()
+        } else {
+            h.wording.clone()
+        },
     }
 }
 
@@ -520,7 +527,7 @@ pub fn matrix_sheets(m: &Matrix) -> Vec<Sheet> {
             reasons.push(vec![
                 format!("第 {} 组", r.number),
                 v.rule.as_str().into(),
-                v.rule.clause().into(),
+                m.clause_of(v.rule).into(),
                 v.status.label().into(),
                 v.reason.clone(),
             ]);
@@ -531,7 +538,7 @@ pub fn matrix_sheets(m: &Matrix) -> Vec<Sheet> {
             reasons.push(vec![
                 s.school.name.clone(),
                 v.rule.as_str().into(),
-                v.rule.clause().into(),
+                m.clause_of(v.rule).into(),
                 v.status.label().into(),
                 v.reason.clone(),
             ]);

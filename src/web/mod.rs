@@ -10,6 +10,7 @@ pub mod matrix;
 pub mod multipart;
 pub mod orgs;
 pub mod pages;
+pub mod plan_versions;
 mod qr;
 pub mod reminders;
 pub mod report_rates;
@@ -487,4 +488,8 @@ pub fn router() -> Router<AppState> {
         .route("/compliance/export.xlsx", get(matrix::export_matrix))
         .route("/compliance/groups/{id}/{rule}", get(matrix::group_cell))
         .route("/compliance/schools/{org}/{rule}", get(matrix::school_cell))
+        .route(
+            "/plan/versions",
+            get(plan_versions::back_to_plan).post(plan_versions::load_plan_version),
+        )
 }

@@ -7,11 +7,14 @@ use crate::AppState;
 use crate::domain::ids::RegionId;
 use crate::domain::org::OrgKind;
 use crate::domain::rules::RuleId;
+use crate::domain::user::Role;
 use crate::exports::Table;
 use crate::http::AppError;
 use crate::http::auth::WebUser;
-use crate::services::{access, compliance};
+use crate::services::access::Viewer;
+use crate::services::{access, compliance, plan_versions};
 use crate::store::{OrgFilter, OrgRow, RegionRow};
+use crate::web::forms::{ErrorSummary, saved_notice};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -166,26 +169,64 @@ pub async fn list_regions(
 
 pub struct RuleLine {
     pub id: &'static str,
-    pub clause: &'static str,
+    pub clause: String,
     pub title: String,
+    /// The rule's words in the founding document.
+    pub wording: String,
     pub parameter: String,
     pub advisory: bool,
 }
 
+/// One version of the plan, for the versions table (the original first).
+pub struct VersionLine {
+    pub label: String,
+    pub doc_no: String,
+    pub from_year: String,
+    pub loaded: String,
+    /// In force this year.
+    pub current: bool,
+}
+
+/// The bureau's form to load a new version: what was typed, the errors, or the confirmation
+/// asked for (with the checked text carried in the form, so it is not uploaded twice).
+#[derive(Default)]
+pub struct VersionForm {
+    pub from_year: String,
+    pub summary: Option<ErrorSummary>,
+    pub confirm: Option<VersionConfirm>,
+}
+
+pub struct VersionConfirm {
+    pub warnings: Vec<String>,
+    /// What `xiaodi plan check` says of the file (its first line and its rules).
+    pub description: String,
+    pub plan_toml: String,
+}
+
 #[derive(Template)]
 #[template(path = "pages/plan.html")]
-struct PlanPage {
+pub struct PlanPage {
     chrome: Chrome,
     name: String,
     doc_no: String,
     issued_on: String,
     report_start_month: String,
     targets: String,
+    /// The year whose plan the page shows (this year).
+    year: i16,
     rules: Vec<RuleLine>,
     /// 二: each school's pairing this year (bureau and HQ only).
     pairing_year: i16,
     pairing_title: String,
     pairing: Vec<PairingLine>,
+    versions: Vec<VersionLine>,
+    /// The bureau may load a version.
+    may_load: bool,
+    form: VersionForm,
+    /// The form's error summary (the shared partial reads `summary`).
+    summary: Option<ErrorSummary>,
+    saved: Option<&'static str>,
+    max_kib: usize,
 }
 
 pub struct PairingLine {
@@ -196,19 +237,39 @@ pub struct PairingLine {
     pub reason: String,
 }
 
+#[derive(Deserialize)]
+pub struct PlanQuery {
+    pub saved: Option<String>,
+}
+
 pub async fn get_plan(
     State(state): State<AppState>,
     WebUser(user): WebUser,
+    Query(q): Query<PlanQuery>,
 ) -> Result<Response, AppError> {
+    let mut page = plan_page(&state, &user, VersionForm::default()).await?;
+    page.saved = saved_notice(q.saved.as_deref());
+    Ok(render(&page)?.into_response())
+}
+
+/// The plan page: the plan in force this year, its rules with their clauses and words, its
+/// versions, and (for the bureau) the form to load a new one in the state `form` gives.
+pub async fn plan_page(
+    state: &AppState,
+    user: &Viewer,
+    mut form: VersionForm,
+) -> Result<PlanPage, AppError> {
     user.require_business()?;
-    let (_, plan) = state
+    let (_, years) = state
         .plans
-        .current(&state.store)
+        .current_years(&state.store)
         .await?
         .ok_or(AppError::NotFound)?;
     let today = state.clock.today();
-    let pairing = if access::sees_programme(&user) {
-        compliance::school_checks(&state.store, &state.plans, today.year(), today)
+    let year = today.year();
+    let plan = years.for_year(year).clone();
+    let pairing = if access::sees_programme(user) {
+        compliance::school_checks(&state.store, &state.plans, year, today)
             .await?
             .into_iter()
             .map(|s| PairingLine {
@@ -222,18 +283,46 @@ pub async fn get_plan(
     } else {
         Vec::new()
     };
+    let rows = plan_versions::list_versions(&state.store, &state.plans, user).await?;
+    let original = years.original();
+    let in_force = rows
+        .iter()
+        .filter(|v| v.from_year <= year)
+        .max_by_key(|v| (v.from_year, v.seq))
+        .map(|v| v.seq);
+    let mut versions = vec![VersionLine {
+        label: "原方案".into(),
+        doc_no: original.doc_no.clone(),
+        from_year: format!("{} 年起", original.group_start.year()),
+        loaded: "平台首次启动时载入".into(),
+        current: in_force.is_none(),
+    }];
+    versions.extend(rows.iter().map(|v| VersionLine {
+        label: format!("第 {} 版", v.seq),
+        doc_no: v.plan.doc_no.clone(),
+        from_year: format!("{} 年起", v.from_year),
+        loaded: format!(
+            "{}，{}",
+            crate::clock::format_ms(v.loaded_at),
+            v.loaded_by_name
+        ),
+        current: in_force == Some(v.seq),
+    }));
     let t = &plan.targets;
-    let page = PlanPage {
-        pairing_year: today.year(),
+    let summary = form.summary.take();
+    Ok(PlanPage {
+        pairing_year: year,
         pairing_title: plan.rule_title(RuleId::Pairing),
         pairing,
-        chrome: Chrome::new(&user, "plan"),
+        chrome: Chrome::new(user, "plan"),
+        year,
         rules: RuleId::ALL
             .iter()
             .map(|r| RuleLine {
                 id: r.as_str(),
-                clause: r.clause(),
+                clause: plan.rule_clause(*r).to_string(),
                 title: plan.rule_title(*r),
+                wording: plan.rule_wording(*r).to_string(),
                 parameter: plan.describe(*r),
                 advisory: r.advisory(),
             })
@@ -246,6 +335,11 @@ pub async fn get_plan(
         doc_no: plan.doc_no.clone(),
         issued_on: plan.issued_on.to_string(),
         report_start_month: plan.report_start_month.to_string(),
-    };
-    Ok(render(&page)?.into_response())
+        versions,
+        may_load: user.role == Role::Bureau,
+        form,
+        summary,
+        saved: None,
+        max_kib: plan_versions::MAX_PLAN_BYTES / 1024,
+    })
 }

@@ -118,7 +118,12 @@ pub async fn get_workbench(
     }
     let today = state.clock.today();
     let bench = workbench::workbench(&state.store, &state.plans, &user, today).await?;
-    let plan = state.plans.current(&state.store).await?.map(|(_, p)| p);
+    // The rules as the plan in force this year words them.
+    let plan = state
+        .plans
+        .current_years(&state.store)
+        .await?
+        .map(|(_, y)| y.for_year(today.year()).clone());
     let mut page = WorkbenchPage {
         chrome: Chrome::new(&user, "workbench"),
         kind: "",

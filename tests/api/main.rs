@@ -45,3 +45,4 @@ mod monthly_reports;
 mod cards;
 // The compliance matrix (issue 11).
 mod matrix;
+mod plan_versions;

@@ -178,11 +178,13 @@ impl Scheduler {
 
     /// Runs each job whose time has come and that no one has run yet; returns those it ran.
     pub async fn run_due_jobs(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let Some((plan_id, plan)) = self.plans.current(&self.store).await? else {
+        let Some((plan_id, years)) = self.plans.current_years(&self.store).await? else {
             return Ok(Vec::new());
         };
         let now_ms = self.clock.now_ms();
-        let jobs = due_jobs(&plan, now_ms, self.clock.today());
+        let today = self.clock.today();
+        // The jobs of today under this year's plan; each month is due as its own year's says.
+        let jobs = due_jobs(years.for_year(today.year()), now_ms, today);
         let Some(first) = jobs.iter().map(|j| j.month).min() else {
             return Ok(Vec::new());
         };
@@ -197,7 +199,7 @@ impl Scheduler {
         }
         let rolls = self
             .store
-            .report_roll(&plan_id, &plan, first, last, now_ms)
+            .report_roll(&plan_id, &years, first, last, now_ms)
             .await?;
         let mut robots: HashMap<OrgId, Vec<WebhookRow>> = HashMap::new();
         for w in self.store.enabled_webhooks().await? {
@@ -209,7 +211,8 @@ impl Scheduler {
             let Some(roll) = rolls.iter().find(|r| r.deadline.month == job.month) else {
                 continue;
             };
-            let d = deadline(&plan, job.month);
+            let plan = years.for_month(job.month);
+            let d = deadline(plan, job.month);
             let month = job.period();
             let link = report_link(job.month);
             let mut notes = Vec::new();
@@ -250,7 +253,7 @@ impl Scheduler {
                     roll.unsubmitted().collect()
                 };
                 for e in schools {
-                    let m = school_message(job.kind, job.month, &d, &e.name, &plan);
+                    let m = school_message(job.kind, job.month, &d, &e.name, plan);
                     address(&e.school, &m.title, &m.text);
                 }
             }

@@ -22,7 +22,7 @@ use super::ServiceError;
 use super::access::{self, Viewer};
 use crate::domain::FieldErrors;
 use crate::domain::ids::{AttachmentId, GroupId};
-use crate::domain::plan::Plan;
+use crate::domain::plan::{Plan, PlanYears};
 use crate::services::compliance::{GroupChecks, checks_of_group};
 use crate::store::attachments::AttachmentRow;
 use crate::store::files::{CheckedFile, FileKind, FileStore, check_upload};
@@ -34,8 +34,10 @@ use std::sync::Arc;
 /// A group opened for one user: what they may see, and whether they may write.
 pub struct OpenedGroup {
     pub view: GroupView,
-    /// The plan the group belongs to, parsed once.
+    /// The plan the group belongs to, parsed once, as first loaded (forms and labels).
     pub plan: Arc<Plan>,
+    /// The plan with its later versions: a year's verdicts follow the version in force that year.
+    pub years: Arc<PlanYears>,
     pub today: Date,
     pub can_edit: bool,
 }
@@ -45,9 +47,10 @@ impl OpenedGroup {
         &self.view.group
     }
 
-    /// The group's verdicts for `year`, from the one evaluator.
+    /// The group's verdicts for `year`, from the one evaluator, under the plan in force that year.
     pub async fn checks(&self, store: &Store, year: i16) -> Result<GroupChecks, ServiceError> {
-        Ok(checks_of_group(store, self.plan.clone(), &self.view.group, year, self.today).await?)
+        let plan = self.years.for_year(year).clone();
+        Ok(checks_of_group(store, plan, &self.view.group, year, self.today).await?)
     }
 
     /// The largest file the group's plan accepts, in bytes.
@@ -79,14 +82,16 @@ pub async fn open_group(
         .get_group(&access::group_scope(viewer), &id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let plan = plans
-        .get(store, &view.group.plan_id)
+    let years = plans
+        .years(store, &view.group.plan_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    let plan = years.original().clone();
     let can_edit = access::may_edit_group(viewer, &view.group, today);
     Ok(OpenedGroup {
         view,
         plan,
+        years,
         today,
         can_edit,
     })

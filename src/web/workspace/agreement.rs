@@ -85,7 +85,13 @@ async fn page(
         .verdicts
         .get(RuleId::Agreement)
         .ok_or(AppError::NotFound)?;
-    let st = agreement_state(start, ws.plan.rules.agreement_months, signed, ws.today);
+    let st = agreement_state(
+        start,
+        ws.plan.rules.agreement_months,
+        signed,
+        ws.today,
+        ws.plan.rules.agreement_due_soon_days,
+    );
     // A short badge, and the reason beside it as ordinary text (it may name several parties).
     let (status, status_kind) = match (verdict.status, st) {
         (Status::NotYetDue, AgreementState::DueSoon { .. } | AgreementState::Unsigned { .. }) => (

@@ -249,7 +249,7 @@ async fn plan_page(
     let verdict = checks
         .verdicts
         .get(crate::domain::rules::RuleId::AnnualPlan)
-        .map(|v| super::VerdictLine::new(&ws.plan, v));
+        .map(|v| super::VerdictLine::new(&checks.plan, v));
     let header = header.unwrap_or_else(|| HeaderForm {
         title: view
             .as_ref()

@@ -176,7 +176,7 @@ async fn page(
     let verdict = checks
         .verdicts
         .get(RuleId::Base)
-        .map(|v| VerdictLine::new(&ws.plan, v))
+        .map(|v| VerdictLine::new(&checks.plan, v))
         .ok_or(AppError::NotFound)?;
     let all_places = ws.group().calendar().places_on(ws.today);
     let filter_places = all_places

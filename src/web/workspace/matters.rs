@@ -174,7 +174,7 @@ async fn list_page(
     let verdict = checks
         .verdicts
         .get(RuleId::Escalation)
-        .map(|v| VerdictLine::new(&ws.plan, v))
+        .map(|v| VerdictLine::new(&checks.plan, v))
         .ok_or(AppError::NotFound)?;
     Ok(MattersPage {
         chrome: Chrome::new(user, "groups"),

@@ -188,7 +188,7 @@ async fn list_page(
     let verdict = checks
         .verdicts
         .get(crate::domain::rules::RuleId::Meetings)
-        .map(|v| super::VerdictLine::new(&ws.plan, v));
+        .map(|v| super::VerdictLine::new(&checks.plan, v));
     Ok(MeetingsPage {
         chrome: Chrome::new(user, "groups"),
         head: ws.head("meetings"),

@@ -63,10 +63,11 @@ impl GroupHead {
     }
 }
 
-/// A verdict as a row of a rules table, titled with the plan's own numbers.
+/// A verdict as a row of a rules table, titled with the plan's own numbers (those of the plan
+/// in force for the year judged) and its clause.
 pub struct VerdictLine {
     pub id: &'static str,
-    pub clause: &'static str,
+    pub clause: String,
     pub title: String,
     pub status: &'static str,
     pub label: &'static str,
@@ -77,7 +78,7 @@ impl VerdictLine {
     pub fn new(plan: &Plan, v: &Verdict) -> Self {
         Self {
             id: v.rule.as_str(),
-            clause: v.rule.clause(),
+            clause: plan.rule_clause(v.rule).to_string(),
             title: plan.rule_title(v.rule),
             status: v.status.as_str(),
             label: v.status.label(),
@@ -163,7 +164,7 @@ impl Workspace {
             .verdicts
             .verdicts
             .iter()
-            .map(|v| VerdictLine::new(&self.plan, v))
+            .map(|v| VerdictLine::new(&checks.plan, v))
             .collect()
     }
 }

@@ -225,7 +225,7 @@ async fn page(
     let verdict = checks
         .verdicts
         .get(RuleId::Onsite)
-        .map(|v| VerdictLine::new(&ws.plan, v))
+        .map(|v| VerdictLine::new(&checks.plan, v))
         .ok_or(AppError::NotFound)?;
     let place = non_empty(&q.place);
     let status = non_empty(&q.status).unwrap_or_default();

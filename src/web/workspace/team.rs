@@ -242,9 +242,9 @@ async fn page(
     let team = state.store.list_team(&ws.group().id).await?;
     // The four rules of 四(一) on the chosen date, from the one evaluator.
     let checks = ws.checks(state, date.year()).await?;
-    let verdicts: Vec<VerdictLine> = evaluator::team_on(&ws.plan, &checks.facts, date)
+    let verdicts: Vec<VerdictLine> = evaluator::team_on(&checks.plan, &checks.facts, date)
         .iter()
-        .map(|v| VerdictLine::new(&ws.plan, v))
+        .map(|v| VerdictLine::new(&checks.plan, v))
         .collect();
     let choices = MemberChoices::new(ws, &form, &summary);
     Ok(TeamPage {
