@@ -106,9 +106,17 @@ impl GroupVerdicts {
         self.verdicts.iter().find(|v| v.rule == rule)
     }
 
-    /// The group's worst status over its rules (the status column of the group list).
+    /// The group's worst status over its rules (the status column of the group list). The
+    /// evaluation is left out: it is HQ's to carry out, not the group's, and while it is not
+    /// recorded it reads 未到期, which would keep every group from reading 符合.
     pub fn worst(&self) -> Status {
-        rules::worst(self.verdicts.iter().map(|v| v.status)).unwrap_or(Status::NotApplicable)
+        rules::worst(
+            self.verdicts
+                .iter()
+                .filter(|v| v.rule != RuleId::Evaluation)
+                .map(|v| v.status),
+        )
+        .unwrap_or(Status::NotApplicable)
     }
 }
 

@@ -154,7 +154,11 @@ pub async fn charts(
 ) -> Result<Charts, ServiceError> {
     access::require_business(viewer)?;
     let whole_programme = access::sees_programme(viewer);
-    let plan = plans.current(store).await?.map(|(_, p)| p);
+    // The plan in force in the year charted (its thresholds are the ones the verdicts read).
+    let plan = plans
+        .current_years(store)
+        .await?
+        .map(|(_, years)| years.for_year(year).clone());
     let (groups, per_area) =
         group_years(store, plans, &access::group_scope(viewer), year, today).await?;
     let months = if whole_programme {

@@ -78,6 +78,9 @@ const PARALLEL_FROM: usize = 200;
 
 fn evaluate_all(planned: Vec<(Arc<Plan>, GroupFacts)>, year: i16, today: Date) -> Vec<GroupChecks> {
     let judge = move |(plan, facts): (Arc<Plan>, GroupFacts)| {
+        // Judged as things stood on `today`: records dated after it had not happened yet (the
+        // matrix's "as of" date or a month's last day; none on the real today as a rule).
+        let facts = crate::domain::period::records_as_of(&facts, today).unwrap_or(facts);
         let verdicts = evaluator::evaluate_group(&plan, &facts, year, today);
         GroupChecks {
             facts,
@@ -121,6 +124,8 @@ pub async fn checks_of_group(
 ) -> sqlx::Result<GroupChecks> {
     let (first, last) = year_bounds(year);
     let facts = store.facts_of_group(group, first, last).await?;
+    // As `year_checks` judges: records dated after `today` had not happened yet.
+    let facts = crate::domain::period::records_as_of(&facts, today).unwrap_or(facts);
     let verdicts = evaluator::evaluate_group(&plan, &facts, year, today);
     Ok(GroupChecks {
         facts,
@@ -431,14 +436,8 @@ pub async fn checks_as_of(
     year: i16,
     judged_on: Date,
 ) -> sqlx::Result<Vec<GroupChecks>> {
-    let mut checks = year_checks(store, plans, set, year, judged_on).await?;
-    for c in &mut checks {
-        if let Some(facts) = crate::domain::period::records_as_of(&c.facts, judged_on) {
-            c.verdicts = evaluator::evaluate_group(&c.plan, &facts, year, judged_on);
-            c.facts = facts;
-        }
-    }
-    Ok(checks)
+    // `year_checks` judges every group on the date it is given, records after it left out.
+    year_checks(store, plans, set, year, judged_on).await
 }
 
 /// One school's verdicts on the school rules (`evaluator::SCHOOL_RULES`, in that order) for a
@@ -466,17 +465,20 @@ pub async fn school_rule_checks(
         return Ok(Vec::new());
     };
     let plan = years.for_year(period.year()).clone();
-    let schools: Vec<SchoolFact> = store
-        .load_schools()
-        .await?
-        .into_iter()
-        .filter(|s| only.is_none_or(|o| o == &s.org))
-        .collect();
+    // Every school is judged (medical-extra compares a university with all the others, whoever
+    // asks); `only` then keeps the one asked about.
+    let all_schools = store.load_schools().await?;
     let groups = store.load_group_calendars(GroupSet::All).await?;
     let year = period.year();
     let judged_on = period.judged_on();
+    let keep = |s: &SchoolFact| only.is_none_or(|o| o == &s.org);
+    let schools: Vec<SchoolFact> = all_schools.iter().filter(|s| keep(s)).cloned().collect();
     let pairing = evaluator::evaluate_pairing(&plan, &schools, &groups, year, judged_on);
-    let medical = evaluator::evaluate_medical_extra(&plan, &schools, &groups, year, judged_on);
+    let medical: Vec<_> =
+        evaluator::evaluate_medical_extra(&plan, &all_schools, &groups, year, judged_on)
+            .into_iter()
+            .filter(|v| keep(&v.school))
+            .collect();
     // The reports as of the end of the period's date.
     let cutoff = now_ms.min(end_of_day_ms(period.as_of));
     let (from, to) = period.months();

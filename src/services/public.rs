@@ -55,43 +55,55 @@ pub fn public_year(asked: Option<i16>, first_year: i16, last_year: i16) -> Resul
 }
 
 /// The overview of `asked` (a year; this year when none), from memory when computed less than
-/// [`FRESH_MS`] ago.
+/// [`FRESH_MS`] ago. A fresh copy is served without touching the database. Otherwise one task
+/// computes it: it is spawned, so a client that goes away does not cancel it (nor let the next
+/// request start a second computation beside it), and requests that arrive meanwhile queue on the
+/// cache's lock and then find it fresh.
 pub async fn public_overview(
     store: &Store,
     plans: &PlanCache,
-    cache: &PublicCache,
+    cache: &Arc<PublicCache>,
     asked: Option<i16>,
     now_ms: i64,
     today: Date,
 ) -> Result<Arc<PublicOverview>, ServiceError> {
+    let fresh = move |v: &Arc<PublicOverview>| {
+        now_ms - v.computed_at_ms < FRESH_MS && now_ms >= v.computed_at_ms
+    };
+    let year = asked.unwrap_or(today.year());
+    if let Some(v) = cache.years.lock().await.get(&year).filter(|v| fresh(v)) {
+        return Ok(v.clone());
+    }
     let plan = plans.current(store).await?.map(|(_, p)| p);
     let last_year = today.year();
     let first_year = plan
         .as_deref()
         .map_or(last_year, |p| p.group_start.year().min(last_year));
     let year = public_year(asked, first_year, last_year)?;
-    let mut years = cache.years.lock().await;
-    if let Some(v) = years.get(&year)
-        && now_ms - v.computed_at_ms < FRESH_MS
-        && now_ms >= v.computed_at_ms
-    {
-        return Ok(v.clone());
-    }
-    let (groups, _) = group_years(store, plans, &GroupScope::All, year, today).await?;
-    let groups = groups
-        .into_iter()
-        // A group not yet (or no longer) at work in the year has no member in it.
-        .filter(|g| !g.members.is_empty())
-        .collect::<Vec<_>>();
-    let view = Arc::new(PublicOverview {
-        year,
-        first_year,
-        last_year,
-        programme: plan.map(|p| (p.name.clone(), p.doc_no.clone())),
-        rules: GROUP_RULES.to_vec(),
-        groups,
-        computed_at_ms: now_ms,
+    let (store, plans, cache) = (store.clone(), plans.clone(), cache.clone());
+    let task = tokio::spawn(async move {
+        let mut years = cache.years.lock().await;
+        if let Some(v) = years.get(&year).filter(|v| fresh(v)) {
+            return Ok(v.clone());
+        }
+        let (groups, _) = group_years(&store, &plans, &GroupScope::All, year, today).await?;
+        let groups = groups
+            .into_iter()
+            // A group not yet (or no longer) at work in the year has no member in it.
+            .filter(|g| !g.members.is_empty())
+            .collect::<Vec<_>>();
+        let view = Arc::new(PublicOverview {
+            year,
+            first_year,
+            last_year,
+            programme: plan.map(|p| (p.name.clone(), p.doc_no.clone())),
+            rules: GROUP_RULES.to_vec(),
+            groups,
+            computed_at_ms: now_ms,
+        });
+        years.insert(year, view.clone());
+        Ok::<_, ServiceError>(view)
     });
-    years.insert(year, view.clone());
-    Ok(view)
+    task.await
+        .map_err(|e| ServiceError::from(sqlx::Error::Protocol(format!("public overview: {e}"))))?
 }

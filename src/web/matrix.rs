@@ -212,14 +212,23 @@ async fn todos(state: &AppState, user: &Viewer) -> Result<Todos, AppError> {
     Ok(t)
 }
 
+/// The filter form always sends its year box; a month chosen beside it says which year is meant
+/// (the API, where both are the caller's choice, refuses a month outside the year instead).
+fn month_wins(raw: &mut RawMatrixQuery) {
+    if raw.month.as_deref().is_some_and(|m| !m.trim().is_empty()) {
+        raw.year = None;
+    }
+}
+
 /// The matrix page for `raw`; `home` adds the programme's to-dos above it.
 pub async fn matrix_page(
     state: &AppState,
     user: &Viewer,
-    raw: RawMatrixQuery,
+    mut raw: RawMatrixQuery,
     home: bool,
 ) -> Result<Response, AppError> {
     let today = state.clock.today();
+    month_wins(&mut raw);
     let q = MatrixQuery::parse(&raw, today).map_err(AppError::Fields)?;
     let m: Matrix =
         matrix::matrix(&state.store, &state.plans, user, &q, state.clock.now_ms()).await?;
@@ -581,6 +590,7 @@ pub async fn export_matrix(
 ) -> Result<Response, AppError> {
     raw.page = None;
     raw.per_page = Some("all".into());
+    month_wins(&mut raw);
     let q = MatrixQuery::parse(&raw, state.clock.today()).map_err(AppError::Fields)?;
     let m = matrix::matrix(&state.store, &state.plans, &user, &q, state.clock.now_ms()).await?;
     let name = format!(

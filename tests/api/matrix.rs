@@ -279,6 +279,56 @@ async fn each_user_sees_only_their_groups_and_their_school(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "another school's cell");
+    // Another group's cell page, and the export, hold nothing of groups not the school's.
+    let own = matrix(&app, &app.api_token("gdmu", PASSWORD).await, "year=2026").await;
+    let own_ids: Vec<&str> = own["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group_id"].as_str().unwrap())
+        .collect();
+    let foreign = m["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| !own_ids.contains(&g["group_id"].as_str().unwrap()))
+        .expect("a group the school is not in");
+    let r = app
+        .get_with(
+            &gdmu,
+            &format!(
+                "/compliance/groups/{}/team-size?year=2026",
+                foreign["group_id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another group's cell");
+    let r = app
+        .get_with(&gdmu, "/compliance/export.xlsx?year=2026")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).unwrap();
+    let rows = calamine::Reader::worksheet_range(&mut book, "结对组").unwrap();
+    assert_eq!(
+        rows.rows().count(),
+        own_ids.len() + 1,
+        "a header and its own groups"
+    );
+    // The medical-extra reason compares with every other university, whoever asks.
+    let mine = school_row(&own, "广东医科大学");
+    let hq_view = school_row(&m, "广东医科大学");
+    let reason = |row: &serde_json::Value| {
+        row["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == "medical-extra")
+            .unwrap()["reason"]
+            .clone()
+    };
+    assert_eq!(reason(mine), reason(hq_view));
+    assert!(reason(mine).as_str().unwrap().contains("其他 7 所高校平均"));
 }
 
 async fn the_export_carries_the_same_verdicts(app: TestApp) {

@@ -166,6 +166,12 @@ fn the_baseline_meets_every_rule_that_can_be_met() {
         };
         assert_eq!(*status, want, "{rule}");
     }
+    // The group's overall status (the group list's column, the card's badge) is 符合: the
+    // evaluation, HQ's to do, does not hold it at 未到期.
+    assert_eq!(
+        evaluate_group(&w.plan, &w.group, YEAR, TODAY).worst(),
+        Status::Met
+    );
 }
 
 #[test]
