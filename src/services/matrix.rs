@@ -282,28 +282,34 @@ pub async fn matrix(
     q: &MatrixQuery,
     now_ms: i64,
 ) -> Result<Matrix, ServiceError> {
-    let rows = visible_groups(store, viewer).await?;
-    let plan = plan_of_year(store, plans, q.period.year()).await?;
+    access::require_business(viewer)?;
     let period = q.period;
-    let checks = if access::sees_programme(viewer) {
-        compliance::checks_as_of(
-            store,
-            plans,
-            GroupSet::All,
-            period.year(),
-            period.judged_on(),
-        )
-        .await?
+    // The group verdicts and the school verdicts are loaded side by side (each its own queries
+    // on its own connections); the rows visible to the viewer decide which groups are judged.
+    let programme = access::sees_programme(viewer);
+    let plan = plan_of_year(store, plans, period.year()).await?;
+    let school_rules = async {
+        match school_scope(viewer) {
+            Some(only) => compliance::school_rule_checks(store, plans, &period, now_ms, only).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let judge = |set| async move {
+        compliance::checks_as_of(store, plans, set, period.year(), period.judged_on())
+            .await
+            .map_err(ServiceError::from)
+    };
+    let (rows, checks, mut schools) = if programme {
+        tokio::try_join!(visible_groups(store, viewer), judge(GroupSet::All), async {
+            school_rules.await.map_err(ServiceError::from)
+        })?
     } else {
+        let rows = visible_groups(store, viewer).await?;
         let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
-        compliance::checks_as_of(
-            store,
-            plans,
-            GroupSet::Ids(&ids),
-            period.year(),
-            period.judged_on(),
-        )
-        .await?
+        let (checks, schools) = tokio::try_join!(judge(GroupSet::Ids(&ids)), async {
+            school_rules.await.map_err(ServiceError::from)
+        })?;
+        (rows, checks, schools)
     };
     let mut by_id: HashMap<GroupId, GroupChecks> = checks
         .into_iter()
@@ -378,10 +384,6 @@ pub async fn matrix(
             .skip(((q.page - 1) * n) as usize)
             .take(n as usize)
             .collect(),
-    };
-    let mut schools = match school_scope(viewer) {
-        Some(only) => compliance::school_rule_checks(store, plans, &period, now_ms, only).await?,
-        None => Vec::new(),
     };
     if let Some(r) = q.rule.filter(|r| SCHOOL_RULES.contains(r)) {
         schools.retain(|s| {
