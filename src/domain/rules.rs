@@ -88,6 +88,27 @@ impl RuleId {
         }
     }
 
+    /// The rule's short name, for a column head or a card cell (its full wording is the plan's).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            RuleId::Pairing => "结对镇村",
+            RuleId::Agreement => "三方协议",
+            RuleId::TeamSize => "队伍人数",
+            RuleId::TeamCaptain => "队长",
+            RuleId::TeamVice => "副队长",
+            RuleId::TeamTitle => "队员职称",
+            RuleId::Onsite => "驻镇(含驻村)服务",
+            RuleId::Base => "实践基地",
+            RuleId::Meetings => "联席会议",
+            RuleId::AnnualPlan => "年度计划",
+            RuleId::Escalation => "重大事项报告",
+            RuleId::MonthlyReport => "月度报告",
+            RuleId::Evaluation => "年度评价",
+            RuleId::MedicalExtra => "医学高校增加镇村",
+            RuleId::Publicity => "宣传推广",
+        }
+    }
+
     /// Advisory rules encourage; they are never 不符合.
     pub fn advisory(self) -> bool {
         matches!(self, RuleId::MedicalExtra | RuleId::Publicity)
@@ -158,6 +179,20 @@ impl Status {
             Status::NotYetDue => "未到期",
             Status::NotApplicable => "不适用",
             Status::Advisory => "倡导",
+        }
+    }
+
+    /// The sign shown before the label (never alone: the label is always beside it), the same on
+    /// every page — matrix, cards, charts, the public page.
+    pub fn icon(self) -> &'static str {
+        match self {
+            Status::Met => "✓",
+            Status::NotMet => "✗",
+            Status::Unattainable => "⚠",
+            Status::NothingToJudge => "∅",
+            Status::NotYetDue => "⏳",
+            Status::NotApplicable => "－",
+            Status::Advisory => "ℹ",
         }
     }
 
@@ -748,6 +783,14 @@ pub fn check_escalation(matters: &[MatterFact], days: u32) -> Verdict {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_status_has_its_own_icon() {
+        let mut icons: Vec<&str> = Status::ALL.iter().map(|s| s.icon()).collect();
+        icons.sort();
+        icons.dedup();
+        assert_eq!(icons.len(), Status::ALL.len());
+    }
     use super::*;
 
     #[test]

@@ -2,42 +2,8 @@
 //! title and status (icon and text, never colour alone), and the lines of what to do next,
 //! each linking to the records of its rule. Also the status icons other pages share.
 
-use crate::domain::rules::{RuleId, Status};
+use crate::domain::rules::RuleId;
 use crate::services::cards::GroupCard;
-
-/// The icon beside a status's words (decorative: the words carry the meaning).
-pub fn status_icon(s: Status) -> &'static str {
-    match s {
-        Status::Met => "✓",
-        Status::NotMet => "✗",
-        Status::Unattainable => "⚠",
-        Status::NothingToJudge => "∅",
-        Status::NotYetDue => "◷",
-        Status::NotApplicable => "–",
-        Status::Advisory => "ℹ",
-    }
-}
-
-/// A rule's name short enough for a card cell (the plan's full wording goes in its title).
-pub fn short_title(rule: RuleId) -> &'static str {
-    match rule {
-        RuleId::Pairing => "结对覆盖",
-        RuleId::Agreement => "三方协议",
-        RuleId::TeamSize => "队伍人数",
-        RuleId::TeamCaptain => "队长",
-        RuleId::TeamVice => "副队长",
-        RuleId::TeamTitle => "队员职称",
-        RuleId::Onsite => "驻镇(含驻村)服务",
-        RuleId::Base => "实践基地",
-        RuleId::Meetings => "联席会议",
-        RuleId::AnnualPlan => "年度计划",
-        RuleId::Escalation => "重大事项报告",
-        RuleId::MonthlyReport => "月度报告",
-        RuleId::Evaluation => "年度评价",
-        RuleId::MedicalExtra => "医学高校增加镇村",
-        RuleId::Publicity => "宣传报道",
-    }
-}
 
 /// The tab of the group's workspace holding a rule's records ("" for the overview).
 pub fn rule_tab(rule: RuleId) -> &'static str {
@@ -56,7 +22,7 @@ pub fn rule_tab(rule: RuleId) -> &'static str {
 
 pub struct CardRule {
     pub id: &'static str,
-    pub clause: &'static str,
+    pub clause: String,
     pub short: &'static str,
     /// The plan's wording of the rule.
     pub title: String,
@@ -103,12 +69,12 @@ impl GroupCardView {
                 .iter()
                 .map(|v| CardRule {
                     id: v.rule.as_str(),
-                    clause: v.rule.clause(),
-                    short: short_title(v.rule),
+                    clause: card.plan.rule_clause(v.rule).to_string(),
+                    short: v.rule.short_name(),
                     title: card.plan.rule_title(v.rule),
                     status: v.status.as_str(),
                     label: v.status.label(),
-                    icon: status_icon(v.status),
+                    icon: v.status.icon(),
                     reason: v.reason.clone(),
                     href: href(v.rule),
                 })
@@ -128,24 +94,11 @@ impl GroupCardView {
             as_of: card.verdicts.period.as_of.to_string(),
             worst_status: worst.as_str(),
             worst_label: worst.label(),
-            worst_icon: status_icon(worst),
+            worst_icon: worst.icon(),
             onsite_days: card.onsite.team_days,
             onsite_required: card.onsite.required,
             link_group,
             id,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_status_has_its_own_icon() {
-        let mut icons: Vec<&str> = Status::ALL.iter().map(|s| status_icon(*s)).collect();
-        icons.sort();
-        icons.dedup();
-        assert_eq!(icons.len(), Status::ALL.len());
     }
 }

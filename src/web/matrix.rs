@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::domain::ids::{GroupId, OrgId};
 use crate::domain::monthly::Timeliness;
 use crate::domain::period::Period;
-use crate::domain::rules::{RuleId, Status, Verdict};
+use crate::domain::rules::{RuleId, Verdict};
 use crate::exports::matrix::{Sheet, write_sheets};
 use crate::http::AppError;
 use crate::http::auth::{Viewer, WebUser};
@@ -16,40 +16,6 @@ use crate::services::matrix::{self, ColumnCount, Matrix, MatrixQuery, RawMatrixQ
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-
-/// The icon shown before a status's words (hidden from screen readers: the words say it).
-pub fn icon(s: Status) -> &'static str {
-    match s {
-        Status::Met => "✓",
-        Status::NotMet => "✗",
-        Status::Unattainable => "⚠",
-        Status::NothingToJudge => "∅",
-        Status::NotYetDue => "⏳",
-        Status::NotApplicable => "－",
-        Status::Advisory => "ℹ",
-    }
-}
-
-/// A column's short name in the matrix head (the plan's wording is on hover and on the plan page).
-pub fn short_name(rule: RuleId) -> &'static str {
-    match rule {
-        RuleId::Pairing => "结对镇村",
-        RuleId::Agreement => "三方协议",
-        RuleId::TeamSize => "队伍人数",
-        RuleId::TeamCaptain => "队长",
-        RuleId::TeamVice => "副队长",
-        RuleId::TeamTitle => "队员职称",
-        RuleId::Onsite => "驻镇服务",
-        RuleId::Base => "实践基地",
-        RuleId::Meetings => "联席会议",
-        RuleId::AnnualPlan => "年度计划",
-        RuleId::Escalation => "重大事项",
-        RuleId::MonthlyReport => "月度报告",
-        RuleId::Evaluation => "年度评价",
-        RuleId::MedicalExtra => "医学院校增加镇村",
-        RuleId::Publicity => "宣传推广",
-    }
-}
 
 pub struct Head {
     pub id: &'static str,
@@ -64,7 +30,7 @@ fn head(h: &RuleHead) -> Head {
     Head {
         id: h.rule.as_str(),
         clause: h.clause.clone(),
-        short: short_name(h.rule),
+        short: h.rule.short_name(),
         title: h.title.clone(),
         wording: if h.wording.is_empty() {
             h.title.clone()
@@ -161,7 +127,7 @@ fn cell(v: &Verdict, href: String) -> Cell {
         rule: v.rule.as_str(),
         status: v.status.as_str(),
         label: v.status.label(),
-        icon: icon(v.status),
+        icon: v.status.icon(),
         reason: v.reason.clone(),
         href,
     }
@@ -285,7 +251,7 @@ pub async fn matrix_page(
             .map(|h| {
                 choice(
                     h.rule.as_str().to_string(),
-                    format!("{} {}", h.clause, short_name(h.rule)),
+                    format!("{} {}", h.clause, h.rule.short_name()),
                     &raw.rule,
                 )
             })
@@ -512,7 +478,7 @@ pub async fn school_cell(
 
 /// The matrix as three sheets: groups × rules (status words), every cell's reason, schools × rules.
 pub fn matrix_sheets(m: &Matrix) -> Vec<Sheet> {
-    let title = |h: &RuleHead| format!("{} {}", h.clause, short_name(h.rule));
+    let title = |h: &RuleHead| format!("{} {}", h.clause, h.rule.short_name());
     let mut groups_head = vec!["编号".to_string(), "牵头镇(街道)".into(), "高校".into()];
     groups_head.extend(m.group_rules.iter().map(title));
     groups_head.push("不符合项数".into());

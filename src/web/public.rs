@@ -2,7 +2,6 @@
 //! each group's year in counts and the statuses of its rules (icon and words, no reasons). What
 //! it may show is decided by `services::public`, whose view holds no person and no reason.
 
-use super::cards::{short_title, status_icon};
 use super::pages::{Chrome, render};
 use crate::AppState;
 use crate::domain::org::MemberRole;
@@ -88,7 +87,7 @@ fn page_of(v: &PublicOverview) -> PublicPage {
             .map(|r| RuleHead {
                 id: r.as_str(),
                 clause: r.clause(),
-                short: short_title(*r),
+                short: r.short_name(),
             })
             .collect(),
         groups: v
@@ -112,7 +111,7 @@ fn page_of(v: &PublicOverview) -> PublicPage {
                         Cell {
                             status: s.as_str(),
                             label: s.label(),
-                            icon: status_icon(s),
+                            icon: s.icon(),
                         }
                     })
                     .collect(),
@@ -120,7 +119,7 @@ fn page_of(v: &PublicOverview) -> PublicPage {
             .collect(),
         statuses: Status::ALL
             .iter()
-            .map(|s| (s.as_str(), s.label(), status_icon(*s)))
+            .map(|s| (s.as_str(), s.label(), s.icon()))
             .collect(),
     }
 }

@@ -5,7 +5,6 @@
 //! Many groups: every group gets a row of its own (rows never overlap); above [`DRAWN`] groups a
 //! chart draws the [`DRAWN`] furthest from their requirement and says so, the table keeps all.
 
-use super::cards::status_icon;
 use super::charts::{Bar, ChartText, Series, Threshold, bar_chart, line_chart};
 use super::pages::{Chrome, render};
 use crate::AppState;
@@ -97,7 +96,7 @@ fn row(g: &GroupYear, done: u32, required: u32, rule: RuleId) -> GroupRow {
         required,
         status: s.as_str(),
         status_label: s.label(),
-        icon: status_icon(s),
+        icon: s.icon(),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use super::pages::{Chrome, render};
 use crate::AppState;
-use crate::domain::rules::{RuleId, Status};
 use crate::domain::user::Role;
 use crate::http::AppError;
 use crate::http::auth::WebUser;
@@ -26,21 +25,6 @@ pub struct PendingEntryView {
     pub href: String,
 }
 
-/// A count of groups at a status, linking to the group list filtered by it.
-pub struct CountCell {
-    pub status: &'static str,
-    pub label: &'static str,
-    pub count: usize,
-    pub href: String,
-}
-
-pub struct RuleRow {
-    pub id: &'static str,
-    pub clause: &'static str,
-    pub title: String,
-    pub cells: Vec<CountCell>,
-}
-
 #[derive(Template)]
 #[template(path = "pages/workbench.html")]
 struct WorkbenchPage {
@@ -53,17 +37,6 @@ struct WorkbenchPage {
     // town / village
     pending: Vec<PendingView>,
     pending_total: usize,
-    // bureau / HQ
-    programme_groups: usize,
-    worst: Vec<CountCell>,
-    statuses: Vec<(&'static str, &'static str)>,
-    rules: Vec<RuleRow>,
-    /// HQ only: major matters waiting for acknowledgement.
-    matters_waiting: Option<i64>,
-    /// The bureau only: monthly reports waiting for its review.
-    reports_waiting: Option<i64>,
-    /// The bureau's review queue, from the earliest month with a report waiting.
-    reports_queue: String,
     /// A school: its next monthly report's page.
     report_href: Option<String>,
     // administrators
@@ -71,35 +44,6 @@ struct WorkbenchPage {
     awaiting_approval: i64,
     /// A school's, town's or village's groups, one card each.
     cards: Vec<super::cards::GroupCardView>,
-}
-
-/// The statuses a count table shows as columns (those a group rule can give).
-const COUNTED: [Status; 6] = [
-    Status::NotMet,
-    Status::Unattainable,
-    Status::NothingToJudge,
-    Status::NotYetDue,
-    Status::Met,
-    Status::NotApplicable,
-];
-
-fn count_cells(counts: &[(Status, usize)], rule: Option<RuleId>) -> Vec<CountCell> {
-    COUNTED
-        .iter()
-        .map(|s| {
-            let count = counts.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n);
-            let href = match rule {
-                Some(r) => format!("/groups?rule={}&status={}", r.as_str(), s.as_str()),
-                None => format!("/groups?status={}", s.as_str()),
-            };
-            CountCell {
-                status: s.as_str(),
-                label: s.label(),
-                count,
-                href,
-            }
-        })
-        .collect()
 }
 
 /// `GET /`: the workbench. The group list lives at `/groups`; an old bookmark of the list with
@@ -118,12 +62,6 @@ pub async fn get_workbench(
     }
     let today = state.clock.today();
     let bench = workbench::workbench(&state.store, &state.plans, &user, today).await?;
-    // The rules as the plan in force this year words them.
-    let plan = state
-        .plans
-        .current_years(&state.store)
-        .await?
-        .map(|(_, y)| y.for_year(today.year()).clone());
     let mut page = WorkbenchPage {
         chrome: Chrome::new(&user, "workbench"),
         kind: "",
@@ -132,13 +70,6 @@ pub async fn get_workbench(
         report: None,
         pending: Vec::new(),
         pending_total: 0,
-        programme_groups: 0,
-        worst: Vec::new(),
-        statuses: COUNTED.iter().map(|s| (s.as_str(), s.label())).collect(),
-        rules: Vec::new(),
-        matters_waiting: None,
-        reports_waiting: None,
-        reports_queue: String::new(),
         report_href: None,
         admin_role: "",
         awaiting_approval: 0,
@@ -209,30 +140,10 @@ pub async fn get_workbench(
                 })
                 .collect();
         }
-        Workbench::Programme(p) => {
-            page.kind = "programme";
-            page.year = p.year;
-            page.programme_groups = p.groups;
-            page.matters_waiting = p.matters_waiting;
-            page.reports_waiting = p.reports_waiting;
-            page.reports_queue = match p.reports_waiting_month {
-                Some(m) => format!("/reports?month={m}&state=submitted"),
-                None => "/reports?state=submitted".into(),
-            };
-            page.worst = count_cells(&p.worst, None);
-            page.rules = p
-                .rules
-                .iter()
-                .map(|r| RuleRow {
-                    id: r.rule.as_str(),
-                    clause: r.rule.clause(),
-                    title: plan
-                        .as_deref()
-                        .map(|p| p.rule_title(r.rule))
-                        .unwrap_or_default(),
-                    cells: count_cells(&r.counts, Some(r.rule)),
-                })
-                .collect();
+        // Not reached: the programme's home is the matrix (returned above), whose to-do panel
+        // reads the same queues without judging every group a second time.
+        Workbench::Programme(_) => {
+            return super::matrix::matrix_page(&state, &user, Default::default(), true).await;
         }
         Workbench::Admin(a) => {
             page.kind = "admin";
