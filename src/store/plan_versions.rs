@@ -56,6 +56,13 @@ impl Store {
         v: NewPlanVersion<'_>,
     ) -> sqlx::Result<i64> {
         let mut tx = self.begin_write().await?;
+        // Two loads at once would read the same next number: touching the plan's row first makes
+        // the second wait for the first (PostgreSQL's row lock; SQLite's write transaction is
+        // already exclusive).
+        sqlx::query("update plans set code = code where id = $1")
+            .bind(v.plan_id.as_str())
+            .execute(&mut *tx)
+            .await?;
         let seq: i64 = sqlx::query(
             "select cast(coalesce(max(seq), 0) + 1 as bigint) as n from plan_versions where plan_id = $1",
         )

@@ -11,7 +11,28 @@ use xiaodi::domain::plan::DONGGUAN_2023_PLAN;
 on_both!(
     a_version_for_a_year_changes_that_years_verdicts_only,
     the_plan_page_loads_a_version_and_lists_every_error_of_a_broken_one,
+    two_versions_loaded_at_once_get_their_own_numbers,
 );
+
+/// Two bureau users loading versions at the same moment: both are stored, numbered 1 and 2
+/// (the next number is read under the plan's lock, not raced for).
+async fn two_versions_loaded_at_once_get_their_own_numbers(app: TestApp) {
+    let bureau = app.api_token("admin", ADMIN_PASSWORD).await;
+    let load = |year: i64| {
+        let body = json!({ "plan_toml": made_up_plan(), "from_year": year, "confirm": true });
+        send(&app, &bureau, Method::POST, "/api/v1/plan/versions", body)
+    };
+    let (a, b) = tokio::join!(load(2027), load(2028));
+    let a = expect(a, StatusCode::CREATED).await;
+    let b = expect(b, StatusCode::CREATED).await;
+    let mut seqs = vec![a["seq"].as_i64().unwrap(), b["seq"].as_i64().unwrap()];
+    seqs.sort();
+    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(
+        count(&app, "select cast(count(*) as text) from plan_versions").await,
+        2
+    );
+}
 
 fn plan_check(text: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
