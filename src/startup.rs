@@ -171,6 +171,7 @@ impl Application {
             config: Arc::new(config),
             plans: Default::default(),
             public: Default::default(),
+            judged: Default::default(),
         };
         Ok(Self {
             listener,

@@ -20,4 +20,6 @@ pub struct AppState {
     pub signin: Arc<crate::throttle::SignInLimiter>,
     /// 公开概览 computed per year, kept a minute (anyone may ask for it, signed in or not).
     pub public: Arc<crate::services::public::PublicCache>,
+    /// The programme's judged periods, kept while no write has moved the data version.
+    pub judged: Arc<crate::services::judged::JudgedCache>,
 }

@@ -159,7 +159,15 @@ pub async fn compliance(
         per_page: Some("all".into()),
     };
     let q = MatrixQuery::parse(&raw, state.clock.today()).map_err(AppError::Fields)?;
-    let m = matrix::matrix(&state.store, &state.plans, &user, &q, state.clock.now_ms()).await?;
+    let m = matrix::matrix(
+        &state.store,
+        &state.plans,
+        &state.judged,
+        &user,
+        &q,
+        state.clock.now_ms(),
+    )
+    .await?;
     Ok(Json(ComplianceResponse {
         year: m.period.year(),
         month: m.period.month().map(|x| x.to_string()),

@@ -442,6 +442,7 @@ pub async fn checks_as_of(
 
 /// One school's verdicts on the school rules (`evaluator::SCHOOL_RULES`, in that order) for a
 /// period, with the months of reports the monthly-report rule read.
+#[derive(Clone)]
 pub struct SchoolRules {
     pub school: SchoolFact,
     pub verdicts: Vec<crate::domain::rules::Verdict>,
@@ -460,31 +461,42 @@ pub async fn school_rule_checks(
     now_ms: i64,
     only: Option<&OrgId>,
 ) -> sqlx::Result<Vec<SchoolRules>> {
+    let (groups, inputs) = tokio::try_join!(
+        store.load_group_calendars(GroupSet::All),
+        school_inputs(store, plans, period, now_ms),
+    )?;
+    Ok(judge_schools(inputs, &groups, period, only))
+}
+
+/// What the school rules read besides the groups: the plan, the schools and the report roll.
+pub struct SchoolInputs {
+    plan: Option<Arc<Plan>>,
+    schools: Vec<SchoolFact>,
+    owed: HashMap<OrgId, Vec<(Month, Timeliness)>>,
+}
+
+/// Loads [`SchoolInputs`] for `period` (the reports as of the end of the period's date).
+pub async fn school_inputs(
+    store: &Store,
+    plans: &PlanCache,
+    period: &crate::domain::period::Period,
+    now_ms: i64,
+) -> sqlx::Result<SchoolInputs> {
     use crate::domain::monthly::{end_of_day_ms, timeliness};
     let Some((plan_id, years)) = plans.current_years(store).await? else {
-        return Ok(Vec::new());
+        return Ok(SchoolInputs {
+            plan: None,
+            schools: Vec::new(),
+            owed: HashMap::new(),
+        });
     };
     let plan = years.for_year(period.year()).clone();
-    // Every school is judged (medical-extra compares a university with all the others, whoever
-    // asks); `only` then keeps the one asked about.
-    let all_schools = store.load_schools().await?;
-    let groups = store.load_group_calendars(GroupSet::All).await?;
-    let year = period.year();
-    let judged_on = period.judged_on();
-    let keep = |s: &SchoolFact| only.is_none_or(|o| o == &s.org);
-    let schools: Vec<SchoolFact> = all_schools.iter().filter(|s| keep(s)).cloned().collect();
-    let pairing = evaluator::evaluate_pairing(&plan, &schools, &groups, year, judged_on);
-    let medical: Vec<_> =
-        evaluator::evaluate_medical_extra(&plan, &all_schools, &groups, year, judged_on)
-            .into_iter()
-            .filter(|v| keep(&v.school))
-            .collect();
-    // The reports as of the end of the period's date.
     let cutoff = now_ms.min(end_of_day_ms(period.as_of));
     let (from, to) = period.months();
-    let rolls = store
-        .report_roll(&plan_id, &years, from, to, cutoff)
-        .await?;
+    let (schools, rolls) = tokio::try_join!(
+        store.load_schools(),
+        store.report_roll(&plan_id, &years, from, to, cutoff),
+    )?;
     let mut owed: HashMap<OrgId, Vec<(Month, Timeliness)>> = HashMap::new();
     for roll in &rolls {
         for e in roll.entries.iter().filter(|e| e.expected) {
@@ -499,6 +511,40 @@ pub async fn school_rule_checks(
             ));
         }
     }
+    Ok(SchoolInputs {
+        plan: Some(plan),
+        schools,
+        owed,
+    })
+}
+
+/// The school rules judged on `inputs` and the groups' calendars (`groups`: every group).
+pub fn judge_schools(
+    inputs: SchoolInputs,
+    groups: &[GroupFacts],
+    period: &crate::domain::period::Period,
+    only: Option<&OrgId>,
+) -> Vec<SchoolRules> {
+    let SchoolInputs {
+        plan,
+        schools: all_schools,
+        mut owed,
+    } = inputs;
+    let Some(plan) = plan else {
+        return Vec::new();
+    };
+    let year = period.year();
+    let judged_on = period.judged_on();
+    // Every school is judged (medical-extra compares a university with all the others, whoever
+    // asks); `only` then keeps the one asked about.
+    let keep = |s: &SchoolFact| only.is_none_or(|o| o == &s.org);
+    let schools: Vec<SchoolFact> = all_schools.iter().filter(|s| keep(s)).cloned().collect();
+    let pairing = evaluator::evaluate_pairing(&plan, &schools, groups, year, judged_on);
+    let medical: Vec<_> =
+        evaluator::evaluate_medical_extra(&plan, &all_schools, groups, year, judged_on)
+            .into_iter()
+            .filter(|v| keep(&v.school))
+            .collect();
     let months: Vec<SchoolMonths> = schools
         .iter()
         .map(|s| SchoolMonths {
@@ -529,7 +575,7 @@ pub async fn school_rule_checks(
             })
             .collect(),
     };
-    Ok(months
+    months
         .into_iter()
         .zip(pairing.into_iter().zip(reports).zip(medical))
         .map(|(s, ((p, r), md))| SchoolRules {
@@ -537,5 +583,5 @@ pub async fn school_rule_checks(
             verdicts: vec![p.verdict, r, md.verdict],
             months: s.months,
         })
-        .collect())
+        .collect()
 }

@@ -10,10 +10,10 @@
 use super::ServiceError;
 use super::access::{self, Viewer};
 use super::compliance::{self, GroupChecks, SchoolRules};
+use super::judged::{Judged, JudgedCache, MatrixGroup, plan_of_year};
 use crate::domain::FieldErrors;
 use crate::domain::evaluator::{GROUP_RULES, SCHOOL_RULES};
 use crate::domain::ids::{GroupId, OrgId};
-use crate::domain::org::MemberRole;
 use crate::domain::period::Period;
 use crate::domain::plan::Plan;
 use crate::domain::rules::{RuleId, Status, Verdict};
@@ -22,17 +22,17 @@ use crate::store::facts::GroupSet;
 use crate::store::plans::PlanCache;
 use crate::store::{GroupFilter, GroupRow, GroupScope, Store};
 use jiff::civil::Date;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The most groups read for one matrix (a province has some 2,000).
+const MAX_GROUPS: i64 = 100_000;
 /// Rows per page unless asked otherwise.
 pub const PER_PAGE: i64 = 50;
 /// The most rows a page may ask for by number (`all` asks for every row).
 pub const MAX_PER_PAGE: i64 = 500;
 /// The last page number a matrix answers.
 pub const MAX_PAGE: i64 = 1_000_000;
-/// The most groups read for one matrix (a province has some 2,000).
-const MAX_GROUPS: i64 = 100_000;
 
 /// A rule's column head: its clause and the plan's wording. The one place both are read, so they
 /// can move into the plan file without touching the pages.
@@ -247,19 +247,6 @@ async fn visible_groups(store: &Store, viewer: &Viewer) -> Result<Vec<GroupRow>,
     Ok(rows)
 }
 
-/// The plan in force in the period's year (its clauses and wording head the columns).
-async fn plan_of_year(
-    store: &Store,
-    plans: &PlanCache,
-    year: i16,
-) -> Result<Arc<Plan>, ServiceError> {
-    plans
-        .current_years(store)
-        .await?
-        .map(|(_, years)| years.for_year(year).clone())
-        .ok_or(ServiceError::NotFound)
-}
-
 fn counts<'a>(rule: RuleId, verdicts: impl Iterator<Item = &'a Verdict>) -> ColumnCount {
     let mut n: BTreeMap<u8, usize> = BTreeMap::new();
     for v in verdicts {
@@ -274,73 +261,100 @@ fn counts<'a>(rule: RuleId, verdicts: impl Iterator<Item = &'a Verdict>) -> Colu
     }
 }
 
-/// The matrix `viewer` may see for `q`.
+/// The matrix `viewer` may see for `q`. The bureau and HQ read the programme's judgement (kept
+/// while no write has moved the data version, see `services::judged`); a school, town or village
+/// user reads its groups' verdicts from it when one is kept, else only its groups are judged.
 pub async fn matrix(
     store: &Store,
     plans: &PlanCache,
+    judged: &JudgedCache,
     viewer: &Viewer,
     q: &MatrixQuery,
     now_ms: i64,
 ) -> Result<Matrix, ServiceError> {
     access::require_business(viewer)?;
     let period = q.period;
-    // The group verdicts and the school verdicts are loaded side by side (each its own queries
-    // on its own connections); the rows visible to the viewer decide which groups are judged.
-    let programme = access::sees_programme(viewer);
-    let plan = plan_of_year(store, plans, period.year()).await?;
-    let school_rules = async {
-        match school_scope(viewer) {
-            Some(only) => compliance::school_rule_checks(store, plans, &period, now_ms, only).await,
-            None => Ok(Vec::new()),
-        }
-    };
-    let judge = |set| async move {
-        compliance::checks_as_of(store, plans, set, period.year(), period.judged_on())
-            .await
-            .map_err(ServiceError::from)
-    };
-    let (rows, checks, mut schools) = if programme {
-        tokio::try_join!(visible_groups(store, viewer), judge(GroupSet::All), async {
-            school_rules.await.map_err(ServiceError::from)
-        })?
+    let programme = if access::sees_programme(viewer) {
+        judged.programme(store, plans, &period, now_ms).await?
     } else {
         let rows = visible_groups(store, viewer).await?;
-        let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
-        let (checks, schools) = tokio::try_join!(judge(GroupSet::Ids(&ids)), async {
-            school_rules.await.map_err(ServiceError::from)
-        })?;
-        (rows, checks, schools)
+        let only = school_scope(viewer).flatten();
+        match judged.kept(store, &period, now_ms).await? {
+            Some(all) => Arc::new(Judged {
+                plan: all.plan.clone(),
+                verdicts: rows
+                    .iter()
+                    .filter_map(|g| Some((g.id.clone(), all.verdicts.get(&g.id)?.clone())))
+                    .collect(),
+                schools: all
+                    .schools
+                    .iter()
+                    .filter(|s| only.is_some_and(|o| o == &s.school.org))
+                    .cloned()
+                    .collect(),
+                rows: rows.iter().map(MatrixGroup::of_row).collect(),
+            }),
+            None => {
+                let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
+                let school_rules = async {
+                    match only {
+                        Some(o) => {
+                            compliance::school_rule_checks(store, plans, &period, now_ms, Some(o))
+                                .await
+                        }
+                        None => Ok(Vec::new()),
+                    }
+                };
+                let checks = compliance::checks_as_of(
+                    store,
+                    plans,
+                    GroupSet::Ids(&ids),
+                    period.year(),
+                    period.judged_on(),
+                );
+                let (plan, checks, schools) = tokio::try_join!(
+                    plan_of_year(store, plans, period.year()),
+                    async { checks.await.map_err(ServiceError::from) },
+                    async { school_rules.await.map_err(ServiceError::from) },
+                )?;
+                Arc::new(Judged {
+                    plan,
+                    rows: rows.iter().map(MatrixGroup::of_row).collect(),
+                    verdicts: checks
+                        .into_iter()
+                        .map(|c| (c.facts.id, c.verdicts.verdicts))
+                        .collect(),
+                    schools,
+                })
+            }
+        }
     };
-    let mut by_id: HashMap<GroupId, GroupChecks> = checks
-        .into_iter()
-        .map(|c| (c.facts.id.clone(), c))
-        .collect();
+    Ok(shape(&programme, q))
+}
+
+/// The rows of `judged` the query keeps, counted, sorted and paged.
+fn shape(judged: &Judged, q: &MatrixQuery) -> Matrix {
     let mut towns: BTreeMap<OrgId, String> = BTreeMap::new();
     let mut universities: BTreeMap<OrgId, String> = BTreeMap::new();
-    let mut all: Vec<MatrixRow> = Vec::with_capacity(rows.len());
-    for g in &rows {
+    // (row, verdicts, not met) of every row the filters keep.
+    let mut all: Vec<(&MatrixGroup, &[Verdict], usize)> = Vec::with_capacity(judged.rows.len());
+    for g in &judged.rows {
         towns.insert(g.lead_town_id.clone(), g.lead_town.clone());
-        let unis: Vec<_> = g
-            .members
-            .iter()
-            .filter(|m| m.role == MemberRole::University)
-            .collect();
-        for u in &unis {
-            universities.insert(u.org_id.clone(), u.name.clone());
+        for (id, name) in &g.universities {
+            universities.insert(id.clone(), name.clone());
         }
         if q.town.as_ref().is_some_and(|t| t != &g.lead_town_id) {
             continue;
         }
         if q.university
             .as_ref()
-            .is_some_and(|u| !unis.iter().any(|m| &m.org_id == u))
+            .is_some_and(|u| !g.universities.iter().any(|(id, _)| id == u))
         {
             continue;
         }
-        let Some(c) = by_id.remove(&g.id) else {
+        let Some(verdicts) = judged.verdicts.get(&g.id) else {
             continue;
         };
-        let verdicts = c.verdicts.verdicts;
         if let Some(r) = q.rule.filter(|r| GROUP_RULES.contains(r))
             && !verdicts
                 .iter()
@@ -348,23 +362,15 @@ pub async fn matrix(
         {
             continue;
         }
-        let mut names: Vec<String> = unis.iter().map(|m| m.name.clone()).collect();
-        names.dedup();
-        all.push(MatrixRow {
-            group: g.id.clone(),
-            number: g.number,
-            lead_town: g.lead_town.clone(),
-            universities: names,
-            not_met: verdicts
-                .iter()
-                .filter(|v| v.status == Status::NotMet)
-                .count(),
-            verdicts,
-        });
+        let not_met = verdicts
+            .iter()
+            .filter(|v| v.status == Status::NotMet)
+            .count();
+        all.push((g, verdicts, not_met));
     }
     match q.sort {
-        Sort::Number => all.sort_by_key(|r| r.number),
-        Sort::NotMet => all.sort_by(|a, b| b.not_met.cmp(&a.not_met).then(a.number.cmp(&b.number))),
+        Sort::Number => all.sort_by_key(|r| r.0.number),
+        Sort::NotMet => all.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.number.cmp(&b.0.number))),
     }
     let columns = GROUP_RULES
         .iter()
@@ -372,26 +378,45 @@ pub async fn matrix(
             counts(
                 *r,
                 all.iter()
-                    .filter_map(|row| row.verdicts.iter().find(|v| v.rule == *r)),
+                    .filter_map(|row| row.1.iter().find(|v| v.rule == *r)),
             )
         })
         .collect();
     let total = all.len();
-    let rows = match q.per_page {
-        None => all,
-        Some(n) => all
-            .into_iter()
-            .skip(((q.page - 1) * n) as usize)
-            .take(n as usize)
-            .collect(),
+    let (skip, take) = match q.per_page {
+        None => (0, total),
+        Some(n) => (((q.page - 1) * n) as usize, n as usize),
     };
-    if let Some(r) = q.rule.filter(|r| SCHOOL_RULES.contains(r)) {
-        schools.retain(|s| {
-            s.verdicts
-                .iter()
-                .any(|v| v.rule == r && v.status == Status::NotMet)
-        });
-    }
+    let rows = all
+        .into_iter()
+        .skip(skip)
+        .take(take)
+        .map(|(g, verdicts, not_met)| {
+            let mut names: Vec<String> = g.universities.iter().map(|(_, n)| n.clone()).collect();
+            names.dedup();
+            MatrixRow {
+                group: g.id.clone(),
+                number: g.number,
+                lead_town: g.lead_town.clone(),
+                universities: names,
+                verdicts: verdicts.to_vec(),
+                not_met,
+            }
+        })
+        .collect();
+    let school_rule = q.rule.filter(|r| SCHOOL_RULES.contains(r));
+    let schools: Vec<SchoolRules> = judged
+        .schools
+        .iter()
+        .filter(|s| {
+            school_rule.is_none_or(|r| {
+                s.verdicts
+                    .iter()
+                    .any(|v| v.rule == r && v.status == Status::NotMet)
+            })
+        })
+        .cloned()
+        .collect();
     let school_columns = SCHOOL_RULES
         .iter()
         .map(|r| {
@@ -403,10 +428,16 @@ pub async fn matrix(
             )
         })
         .collect();
-    Ok(Matrix {
-        period,
-        group_rules: GROUP_RULES.iter().map(|r| rule_head(&plan, *r)).collect(),
-        school_rules: SCHOOL_RULES.iter().map(|r| rule_head(&plan, *r)).collect(),
+    Matrix {
+        period: q.period,
+        group_rules: GROUP_RULES
+            .iter()
+            .map(|r| rule_head(&judged.plan, *r))
+            .collect(),
+        school_rules: SCHOOL_RULES
+            .iter()
+            .map(|r| rule_head(&judged.plan, *r))
+            .collect(),
         rows,
         total,
         columns,
@@ -414,7 +445,7 @@ pub async fn matrix(
         school_columns,
         towns: towns.into_iter().collect(),
         universities: universities.into_iter().collect(),
-    })
+    }
 }
 
 /// One cell of a group's row: the verdict with the facts it was judged on.

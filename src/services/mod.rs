@@ -21,6 +21,7 @@ pub mod cards;
 pub mod charts;
 pub mod public;
 // The compliance matrix (issue 11).
+pub mod judged;
 pub mod matrix;
 pub mod plan_versions;
 

@@ -191,6 +191,30 @@ fn group_from_row(r: &AnyRow) -> sqlx::Result<GroupRow> {
 }
 
 impl Store {
+    /// Every group's lead town, by group (the programme's matrix reads the rest of its rows
+    /// from the facts it judged).
+    pub async fn lead_towns(
+        &self,
+    ) -> sqlx::Result<std::collections::HashMap<GroupId, (OrgId, String)>> {
+        let rows = sqlx::query(
+            "select g.id, g.lead_town_id, t.name
+             from pairing_groups g join organisations t on t.id = g.lead_town_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    GroupId::from_db(r.try_get("id")?),
+                    (
+                        OrgId::from_db(r.try_get("lead_town_id")?),
+                        r.try_get("name")?,
+                    ),
+                ))
+            })
+            .collect()
+    }
+
     pub async fn list_groups(
         &self,
         scope: &GroupScope,

@@ -135,6 +135,15 @@ impl Store {
         &self.pool
     }
 
+    /// The data version (migration 0022): a number every committed write to a table the rule
+    /// verdicts read has moved on, whichever instance or code path made it. Read it before the
+    /// records: what is then loaded is at least as new as the number says.
+    pub async fn data_version(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("select n from data_version where id = 1")
+            .fetch_one(&self.pool)
+            .await
+    }
+
     /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
     /// taken at the start, waiting up to `busy_timeout` for another writer. A deferred `BEGIN`
     /// that reads first and writes later fails at once with SQLITE_BUSY when another writer

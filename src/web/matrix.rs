@@ -196,8 +196,15 @@ pub async fn matrix_page(
     let today = state.clock.today();
     month_wins(&mut raw);
     let q = MatrixQuery::parse(&raw, today).map_err(AppError::Fields)?;
-    let m: Matrix =
-        matrix::matrix(&state.store, &state.plans, user, &q, state.clock.now_ms()).await?;
+    let m: Matrix = matrix::matrix(
+        &state.store,
+        &state.plans,
+        &state.judged,
+        user,
+        &q,
+        state.clock.now_ms(),
+    )
+    .await?;
     let period = m.period;
     let keep = filters(&raw, &q);
     let per_page = raw
@@ -558,7 +565,15 @@ pub async fn export_matrix(
     raw.per_page = Some("all".into());
     month_wins(&mut raw);
     let q = MatrixQuery::parse(&raw, state.clock.today()).map_err(AppError::Fields)?;
-    let m = matrix::matrix(&state.store, &state.plans, &user, &q, state.clock.now_ms()).await?;
+    let m = matrix::matrix(
+        &state.store,
+        &state.plans,
+        &state.judged,
+        &user,
+        &q,
+        state.clock.now_ms(),
+    )
+    .await?;
     let name = format!(
         "合规矩阵-{}.xlsx",
         m.period.query().replace(['=', '&'], "-")

@@ -44,5 +44,6 @@ mod monthly_reports;
 // 结对组卡片, 统计图表, 公开概览.
 mod cards;
 // The compliance matrix (issue 11).
+mod judged;
 mod matrix;
 mod plan_versions;

@@ -1,0 +1,217 @@
+//! The programme's judged period (every group's verdicts on the group rules, every school's on
+//! the school rules, and the group list they are shown in), kept under the data version it was
+//! judged at (migration 0022: the database moves the number on every committed write to a table
+//! the verdicts read). A request reads the number first — one small query — and uses what is
+//! kept only when the number has not moved, so what it shows is never older than the records; a
+//! write on any instance makes the next request judge again. Verdicts are still computed from
+//! the records by the one evaluator; this only keeps a judgement from being redone when nothing
+//! it read has changed.
+
+use super::ServiceError;
+use super::compliance::{self, SchoolRules};
+use crate::domain::facts::GroupFacts;
+use crate::domain::ids::{GroupId, OrgId};
+use crate::domain::org::MemberRole;
+use crate::domain::period::{Period, PeriodKind};
+use crate::domain::plan::Plan;
+use crate::domain::rules::Verdict;
+use crate::store::facts::GroupSet;
+use crate::store::plans::PlanCache;
+use crate::store::{GroupRow, Store};
+use jiff::civil::Date;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// Judgements kept at once (periods asked about: this year, last year, a month, an "as of").
+const KEEP: usize = 6;
+
+/// A group as the matrix lists it.
+pub struct MatrixGroup {
+    pub id: GroupId,
+    pub number: i64,
+    pub lead_town_id: OrgId,
+    pub lead_town: String,
+    /// Its universities (any in the group's history), as the pairing table lists its members.
+    pub universities: Vec<(OrgId, String)>,
+}
+
+impl MatrixGroup {
+    /// From a row of the group list.
+    pub fn of_row(g: &GroupRow) -> Self {
+        MatrixGroup {
+            id: g.id.clone(),
+            number: g.number,
+            lead_town_id: g.lead_town_id.clone(),
+            lead_town: g.lead_town.clone(),
+            universities: g
+                .members
+                .iter()
+                .filter(|m| m.role == MemberRole::University)
+                .map(|m| (m.org_id.clone(), m.name.clone()))
+                .collect(),
+        }
+    }
+
+    /// From the facts a group was judged on (its memberships in the pairing table's order).
+    fn of_facts(f: &GroupFacts, lead_town: Option<&(OrgId, String)>) -> Self {
+        let (lead_town_id, lead_town) = lead_town.cloned().unwrap_or_default();
+        MatrixGroup {
+            id: f.id.clone(),
+            number: f.number,
+            lead_town_id,
+            lead_town,
+            universities: f
+                .calendar
+                .members
+                .iter()
+                .filter(|m| m.role == MemberRole::University)
+                .map(|m| (m.org_id.clone(), m.name.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Everything the programme's matrix shows for one period.
+pub struct Judged {
+    /// The plan in force in the period's year.
+    pub plan: Arc<Plan>,
+    /// Every group, in plan and number order.
+    pub rows: Vec<MatrixGroup>,
+    /// Each group's verdicts, in `GROUP_RULES` order.
+    pub verdicts: HashMap<GroupId, Vec<Verdict>>,
+    /// Every school of the programme, in `SCHOOL_RULES` order.
+    pub schools: Vec<SchoolRules>,
+}
+
+/// What a judgement depends on besides the records: the period and the day it is read on (a
+/// report due today is missing tomorrow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    version: i64,
+    kind: PeriodKind,
+    as_of: Date,
+    today: Date,
+}
+
+impl Key {
+    fn new(version: i64, period: &Period, now_ms: i64) -> Self {
+        let today = jiff::Timestamp::from_millisecond(now_ms)
+            .map(|t| t.to_zoned(crate::domain::shanghai()).date())
+            .unwrap_or(period.as_of);
+        Key {
+            version,
+            kind: period.kind,
+            as_of: period.as_of,
+            today,
+        }
+    }
+}
+
+/// The judgements kept, newest first, and a turn so that requests arriving together after a
+/// write judge once, not each for itself.
+#[derive(Default)]
+pub struct JudgedCache {
+    kept: Mutex<VecDeque<(Key, Arc<Judged>)>>,
+    judging: tokio::sync::Mutex<()>,
+}
+
+impl JudgedCache {
+    fn find(&self, key: &Key) -> Option<Arc<Judged>> {
+        let kept = self.kept.lock().expect("judged cache lock");
+        kept.iter().find(|(k, _)| k == key).map(|(_, j)| j.clone())
+    }
+
+    fn keep(&self, key: Key, judged: Arc<Judged>) {
+        let mut kept = self.kept.lock().expect("judged cache lock");
+        // An older version of the same period will not be asked for again.
+        kept.retain(|(k, _)| {
+            !(k.kind == key.kind && k.as_of == key.as_of && k.version < key.version)
+        });
+        kept.push_front((key, judged));
+        kept.truncate(KEEP);
+    }
+
+    /// The programme judged for `period` as the records stand now: kept, or judged again (once,
+    /// however many ask at the same moment) when a write has moved the data version.
+    pub async fn programme(
+        &self,
+        store: &Store,
+        plans: &PlanCache,
+        period: &Period,
+        now_ms: i64,
+    ) -> Result<Arc<Judged>, ServiceError> {
+        if let Some(j) = self.find(&Key::new(store.data_version().await?, period, now_ms)) {
+            return Ok(j);
+        }
+        let _turn = self.judging.lock().await;
+        // Read again after waiting: another request may have judged this very version meanwhile.
+        let key = Key::new(store.data_version().await?, period, now_ms);
+        if let Some(j) = self.find(&key) {
+            return Ok(j);
+        }
+        let judged = Arc::new(judge(store, plans, period, now_ms).await?);
+        self.keep(key, judged.clone());
+        Ok(judged)
+    }
+
+    /// The programme's judgement for `period` if one is kept for the records as they stand now
+    /// (a school, town or village user's matrix reads its rows from it rather than judging the
+    /// whole programme for a few groups).
+    pub async fn kept(
+        &self,
+        store: &Store,
+        period: &Period,
+        now_ms: i64,
+    ) -> Result<Option<Arc<Judged>>, ServiceError> {
+        Ok(self.find(&Key::new(store.data_version().await?, period, now_ms)))
+    }
+}
+
+/// The plan in force in `year` (its clauses and wording head the columns).
+pub async fn plan_of_year(
+    store: &Store,
+    plans: &PlanCache,
+    year: i16,
+) -> Result<Arc<Plan>, ServiceError> {
+    plans
+        .current_years(store)
+        .await?
+        .map(|(_, years)| years.for_year(year).clone())
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Judges every group and every school for `period`: the group list, the group verdicts and
+/// the school verdicts loaded side by side (each its own queries on its own connections).
+async fn judge(
+    store: &Store,
+    plans: &PlanCache,
+    period: &Period,
+    now_ms: i64,
+) -> Result<Judged, ServiceError> {
+    let plan = plan_of_year(store, plans, period.year()).await?;
+    let checks = compliance::checks_as_of(
+        store,
+        plans,
+        GroupSet::All,
+        period.year(),
+        period.judged_on(),
+    );
+    let schools = compliance::school_inputs(store, plans, period, now_ms);
+    let (leads, checks, schools) = tokio::try_join!(store.lead_towns(), checks, schools)?;
+    // The school rules read the calendars the group rules were judged on (loaded once).
+    let mut verdicts = HashMap::with_capacity(checks.len());
+    let mut calendars = Vec::with_capacity(checks.len());
+    let mut rows = Vec::with_capacity(checks.len());
+    for c in checks {
+        rows.push(MatrixGroup::of_facts(&c.facts, leads.get(&c.facts.id)));
+        verdicts.insert(c.facts.id.clone(), c.verdicts.verdicts);
+        calendars.push(c.facts);
+    }
+    let schools = compliance::judge_schools(schools, &calendars, period, None);
+    Ok(Judged {
+        plan,
+        rows,
+        verdicts,
+        schools,
+    })
+}

@@ -1,0 +1,210 @@
+//! The programme's judgement is kept only while the data version stands still (migration 0022,
+//! `services::judged`): any write to a table the verdicts read — through the platform, straight
+//! into the database, from another instance — moves it, the next matrix is judged again and
+//! shows the write; writes elsewhere (sign-ins) leave it; a user whose matrix is read from the
+//! kept judgement sees exactly what judging only their groups gives; and a new day is a new
+//! judgement even with no write.
+
+use crate::helpers::{ADMIN_PASSWORD, TestApp, expect, group4};
+use crate::on_both;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+on_both!(
+    a_write_anywhere_moves_the_data_version_and_the_matrix_shows_it,
+    a_member_reads_the_same_from_a_kept_judgement_as_from_its_own,
+    a_new_day_is_judged_again_without_a_write,
+);
+
+async fn matrix(app: &TestApp, token: &str, query: &str) -> Value {
+    let r = app
+        .api_get(token, &format!("/api/v1/compliance?{query}"))
+        .await;
+    expect(r, StatusCode::OK).await
+}
+
+fn group_row(m: &Value, number: i64) -> &Value {
+    m["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["number"] == number)
+        .unwrap_or_else(|| panic!("group {number} in {m}"))
+}
+
+fn cell<'a>(row: &'a Value, rule: &str) -> &'a str {
+    row["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == rule)
+        .unwrap_or_else(|| panic!("{rule} in {row}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+async fn a_write_anywhere_moves_the_data_version_and_the_matrix_shows_it(app: TestApp) {
+    let store = app.store();
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let g = group4(&app).await;
+    let first = matrix(&app, &token, "year=2025").await;
+    let lead_town = group_row(&first, 4)["lead_town"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v0 = store.data_version().await.unwrap();
+    // Asked again with nothing written: the same answer, the version where it was.
+    assert_eq!(matrix(&app, &token, "year=2025").await, first);
+    assert_eq!(store.data_version().await.unwrap(), v0);
+
+    // Signing in writes sessions and sign-in counts, none of which a verdict reads.
+    app.api_token("admin", ADMIN_PASSWORD).await;
+    assert_eq!(store.data_version().await.unwrap(), v0);
+
+    // A name changed straight in the database (no service, no audit): the version moves and
+    // the next matrix shows the new name, not the kept one.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "update organisations set name = name || '（更名）' where id = '{}'",
+        g.town
+    )))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let v1 = store.data_version().await.unwrap();
+    assert!(v1 > v0, "the version stood at {v0} after a write");
+    let renamed = matrix(&app, &token, "year=2025").await;
+    assert_eq!(
+        group_row(&renamed, 4)["lead_town"],
+        format!("{lead_town}（更名）")
+    );
+
+    // A verdict changed straight in the database: group 4's village leaves the group on its
+    // first day, so the group has no village and its pairing row changes; the matrix follows.
+    let before = cell(group_row(&renamed, 4), "agreement").to_string();
+    let mut tx = store.pool().begin().await.unwrap();
+    for sql in [
+        format!(
+            "insert into agreements (id, group_id, signed_on, created_at, updated_at)
+             values ('judged-test-agreement', '{}', '2024-01-20', 0, 0)",
+            g.id
+        ),
+        format!(
+            "insert into agreement_parties (agreement_id, org_id) values
+             ('judged-test-agreement', '{}'), ('judged-test-agreement', '{}'),
+             ('judged-test-agreement', '{}'), ('judged-test-agreement', '{}')",
+            g.university, g.vocational, g.town, g.village
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let v2 = store.data_version().await.unwrap();
+    assert!(v2 > v1);
+    if store.backend() == xiaodi::store::Backend::Postgres {
+        // PostgreSQL moves it once per transaction, at its commit, however many rows it wrote.
+        assert_eq!(v2, v1 + 1);
+    }
+    let signed = matrix(&app, &token, "year=2025").await;
+    assert_eq!(before, "not_met");
+    assert_eq!(cell(group_row(&signed, 4), "agreement"), "met");
+
+    // Another instance on the same database reads the same, its own judgement made afresh.
+    let config = crate::helpers::test_config(&app.data_dir, &app.database_url);
+    let second = xiaodi::Application::build_with_clock(config, app.clock.clone())
+        .await
+        .expect("second instance");
+    let q = xiaodi::services::matrix::MatrixQuery::parse(
+        &xiaodi::services::matrix::RawMatrixQuery {
+            year: Some("2025".into()),
+            ..Default::default()
+        },
+        app.clock.today(),
+    )
+    .unwrap();
+    let s = second.state();
+    let there = s
+        .judged
+        .programme(&s.store, &s.plans, &q.period, s.clock.now_ms())
+        .await
+        .unwrap();
+    let id = xiaodi::domain::ids::GroupId::from_db(g.id.clone());
+    assert_eq!(
+        there.verdicts[&id]
+            .iter()
+            .find(|v| v.rule.as_str() == "agreement")
+            .unwrap()
+            .status
+            .as_str(),
+        "met"
+    );
+    // A write there is seen here at once.
+    sqlx::query("delete from agreement_parties where agreement_id = 'judged-test-agreement'")
+        .execute(s.store.pool())
+        .await
+        .unwrap();
+    let unsigned = matrix(&app, &token, "year=2025").await;
+    assert_eq!(cell(group_row(&unsigned, 4), "agreement"), "not_met");
+}
+
+async fn a_member_reads_the_same_from_a_kept_judgement_as_from_its_own(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("school4", "广东医科大学", "school").await;
+    let school = app.api_token("school4", crate::helpers::PASSWORD).await;
+    let bureau = app.api_token("admin", ADMIN_PASSWORD).await;
+    for query in ["year=2025", "year=2026", "month=2026-05"] {
+        // Nothing kept for this version yet (a write moved it): the school's groups are judged alone.
+        move_version(&app, &g.town).await;
+        let alone = matrix(&app, &school, query).await;
+        assert!(!alone["groups"].as_array().unwrap().is_empty());
+        assert_eq!(alone["schools"].as_array().unwrap().len(), 1);
+        // The bureau's request judges the whole programme and keeps it; the school's next
+        // request reads its rows from that judgement.
+        let all = matrix(&app, &bureau, query).await;
+        assert!(
+            all["groups"].as_array().unwrap().len() > alone["groups"].as_array().unwrap().len()
+        );
+        let kept = matrix(&app, &school, query).await;
+        assert_eq!(kept, alone, "{query}");
+    }
+}
+
+/// Moves the data version without changing anything (a row written as it was).
+async fn move_version(app: &TestApp, org: &str) {
+    let before = app.store().data_version().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "update organisations set name = name where id = '{org}'"
+    )))
+    .execute(app.store().pool())
+    .await
+    .unwrap();
+    assert!(app.store().data_version().await.unwrap() > before);
+}
+
+async fn a_new_day_is_judged_again_without_a_write(app: TestApp) {
+    let g = group4(&app).await;
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let school_cell = |m: &Value| -> String {
+        let row = m["schools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["org_id"] == g.university.as_str())
+            .unwrap_or_else(|| panic!("school {} in {m}", g.university))
+            .clone();
+        cell(&row, "monthly-report").to_string()
+    };
+    // 2026-06-15: June's report is due on the 28th.
+    let june = matrix(&app, &token, "month=2026-06").await;
+    assert_eq!(school_cell(&june), "not_yet_due");
+    let version = app.store().data_version().await.unwrap();
+    // A fortnight on, nothing written: June's report is now missing.
+    app.clock.advance_ms(14 * 24 * 3600 * 1000);
+    // (Signed in again: the session has been idle too long. Sessions are not read by verdicts.)
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let later = matrix(&app, &token, "month=2026-06").await;
+    assert_eq!(app.store().data_version().await.unwrap(), version);
+    assert_eq!(school_cell(&later), "not_met");
+}
