@@ -29,7 +29,7 @@ use crate::domain::rules::{
     days_between, verdict, year_bounds,
 };
 use jiff::civil::Date;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The group rules of SPEC §5, in the order pages show them.
 pub const GROUP_RULES: [RuleId; 12] = [
@@ -717,6 +717,7 @@ pub fn evaluate_pairing(
     today: Date,
 ) -> Vec<SchoolVerdict> {
     let p = YearView::new(year, today);
+    let by = groups_by_member(groups);
     schools
         .iter()
         .map(|s| {
@@ -733,7 +734,7 @@ pub fn evaluate_pairing(
                     format!("结对签约自 {} 起", plan.group_start),
                 )
             } else {
-                pairing_of(s, groups, p.as_of)
+                pairing_of(s, member_groups(&by, s), p.as_of)
             };
             SchoolVerdict {
                 school: s.clone(),
@@ -743,7 +744,29 @@ pub fn evaluate_pairing(
         .collect()
 }
 
-fn pairing_of(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> Verdict {
+/// The groups each organisation has ever been a member of, in the order of `groups`: a school's
+/// rules read only its own groups (at province scale, a few of some 2,000).
+fn groups_by_member(groups: &[GroupFacts]) -> HashMap<&OrgId, Vec<&GroupFacts>> {
+    let mut by: HashMap<&OrgId, Vec<&GroupFacts>> = HashMap::new();
+    for g in groups {
+        for m in &g.calendar.members {
+            let of = by.entry(&m.org_id).or_default();
+            if !of.last().is_some_and(|last| std::ptr::eq(*last, g)) {
+                of.push(g);
+            }
+        }
+    }
+    by
+}
+
+fn member_groups<'a, 'g>(
+    by: &'a HashMap<&OrgId, Vec<&'g GroupFacts>>,
+    s: &SchoolFact,
+) -> &'a [&'g GroupFacts] {
+    by.get(&s.org).map_or(&[], Vec::as_slice)
+}
+
+fn pairing_of(s: &SchoolFact, groups: &[&GroupFacts], d: Date) -> Verdict {
     let mut partial = Vec::new();
     let mut full = Vec::new();
     for g in groups.iter().filter(|g| g.calendar.active_on(d)) {
@@ -796,7 +819,7 @@ fn pairing_of(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> Verdict {
 
 /// The towns and villages a school is paired with on `d`: the places of every active group it is
 /// an active member of, each counted once.
-fn places_paired(s: &SchoolFact, groups: &[GroupFacts], d: Date) -> usize {
+fn places_paired(s: &SchoolFact, groups: &[&GroupFacts], d: Date) -> usize {
     let mut places: BTreeSet<&OrgId> = BTreeSet::new();
     for g in groups.iter().filter(|g| g.calendar.active_on(d)) {
         let member = g
@@ -833,10 +856,11 @@ pub fn evaluate_medical_extra(
     let medical = |s: &SchoolFact| {
         s.kind == OrgKind::University && plan.organisations.medical_focused.contains(&s.name)
     };
+    let by = groups_by_member(groups);
     let others: Vec<usize> = schools
         .iter()
         .filter(|s| s.kind == OrgKind::University && !medical(s))
-        .map(|s| places_paired(s, groups, p.as_of))
+        .map(|s| places_paired(s, member_groups(&by, s), p.as_of))
         .collect();
     schools
         .iter()
@@ -854,7 +878,7 @@ pub fn evaluate_medical_extra(
                     format!("{year} 年尚未开始"),
                 )
             } else {
-                let n = places_paired(s, groups, p.as_of);
+                let n = places_paired(s, member_groups(&by, s), p.as_of);
                 let average = if others.is_empty() {
                     "没有其他高校可比".to_string()
                 } else {

@@ -184,8 +184,8 @@ impl Store {
             filter(set, "m.group_id", 1, "where")
         );
         let (group_rows, membership_rows) = tokio::try_join!(
-            self.fetch(groups_sql, &[], set),
-            self.fetch(memberships_sql, &[], set),
+            timed("groups", self.fetch(groups_sql, &[], set)),
+            timed("memberships", self.fetch(memberships_sql, &[], set)),
         )?;
 
         let mut groups = Vec::with_capacity(group_rows.len());
@@ -315,13 +315,13 @@ impl Store {
         let days = [last.to_string(), first.to_string()];
         let years = [last.year().to_string(), first.year().to_string()];
         let (agreements, team, onsite, bases, matters, meetings, plans) = tokio::try_join!(
-            self.fetch(agreements, &[], set),
-            self.fetch(team, &[], set),
-            self.fetch(onsite, &days, set),
-            self.fetch(bases, &[], set),
-            self.fetch(matters, &days, set),
-            self.fetch(meetings, &days, set),
-            self.fetch_years(plans, &years, set),
+            timed("agreements", self.fetch(agreements, &[], set)),
+            timed("team", self.fetch(team, &[], set)),
+            timed("onsite", self.fetch(onsite, &days, set)),
+            timed("bases", self.fetch(bases, &[], set)),
+            timed("matters", self.fetch(matters, &days, set)),
+            timed("meetings", self.fetch(meetings, &days, set)),
+            timed("annual plans", self.fetch_years(plans, &years, set)),
         )?;
         let mut out: HashMap<String, RecordItems> = HashMap::new();
         type Slot = fn(&mut RecordItems) -> &mut Option<String>;
@@ -404,6 +404,21 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Awaits one table's query, logging (at debug) how long it took.
+async fn timed<T>(
+    table: &'static str,
+    query: impl std::future::Future<Output = sqlx::Result<T>>,
+) -> sqlx::Result<T> {
+    let started = std::time::Instant::now();
+    let out = query.await;
+    tracing::debug!(
+        table,
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "facts query"
+    );
+    out
 }
 
 /// The group a row belongs to, by its `group_id`.

@@ -10,7 +10,7 @@ use crate::domain::org::OrgKind;
 use crate::domain::plan::{Month, PlanYears};
 use jiff::civil::Date;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Where one school's report for one month stands (the stored row; none = untouched draft).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +165,7 @@ impl Store {
                 head,
             ));
         }
+        let kinds: HashMap<&OrgId, OrgKind> = spells.iter().map(|s| (&s.org, s.kind)).collect();
         let mut out = Vec::new();
         for month in crate::domain::monthly::months_from(from, to) {
             let d = deadline(years.for_month(month), month);
@@ -181,11 +182,7 @@ impl Store {
                 });
             }
             for (org, name, head) in reports.get(&key).into_iter().flatten() {
-                let kind = spells
-                    .iter()
-                    .find(|s| &s.org == org)
-                    .map(|s| s.kind)
-                    .unwrap_or(OrgKind::University);
+                let kind = kinds.get(org).copied().unwrap_or(OrgKind::University);
                 entries
                     .entry(org.clone())
                     .or_insert_with(|| RollEntry {
