@@ -1,51 +1,55 @@
 -- 数据版本: a number that every write to the tables the rule verdicts read moves on, in the same
 -- transaction as the write. The compliance matrix keeps the programme's judged year under this
 -- number and judges again when it has moved, so a kept verdict is never older than the records
--- (any instance's write, any code path, moves it: the triggers are in the database).
+-- (any instance's write, any code path, moves it: the triggers are in the database). An update
+-- that leaves its row as it was (the row claims some writes make as a lock) does not move it:
+-- each update trigger compares every column (a test checks that every column is compared, so a
+-- column added later must be added here too).
 create table data_version (
     id integer primary key check (id = 1),
     n integer not null
 );
 insert into data_version (id, n) values (1, 0);
+
 create trigger data_version_pairing_groups_insert after insert on pairing_groups begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_pairing_groups_update after update on pairing_groups begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_pairing_groups_update after update on pairing_groups when old.id is not new.id or old.plan_id is not new.plan_id or old.number is not new.number or old.lead_town_id is not new.lead_town_id or old.started_on is not new.started_on or old.ended_on is not new.ended_on or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_pairing_groups_delete after delete on pairing_groups begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_group_memberships_insert after insert on group_memberships begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_group_memberships_update after update on group_memberships begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_group_memberships_update after update on group_memberships when old.id is not new.id or old.group_id is not new.group_id or old.org_id is not new.org_id or old.role is not new.role or old.effective_from is not new.effective_from or old.effective_to is not new.effective_to or old.position is not new.position or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_group_memberships_delete after delete on group_memberships begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_organisations_insert after insert on organisations begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_organisations_update after update on organisations begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_organisations_update after update on organisations when old.id is not new.id or old.kind is not new.kind or old.name is not new.name or old.region_id is not new.region_id or old.medical_focus is not new.medical_focus or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_organisations_delete after delete on organisations begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_agreements_insert after insert on agreements begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_agreements_update after update on agreements begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_agreements_update after update on agreements when old.id is not new.id or old.group_id is not new.group_id or old.signed_on is not new.signed_on or old.notes is not new.notes or old.created_at is not new.created_at or old.updated_at is not new.updated_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_agreements_delete after delete on agreements begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_agreement_parties_insert after insert on agreement_parties begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_agreement_parties_update after update on agreement_parties begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_agreement_parties_update after update on agreement_parties when old.agreement_id is not new.agreement_id or old.org_id is not new.org_id begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_agreement_parties_delete after delete on agreement_parties begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_team_members_insert after insert on team_members begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_team_members_update after update on team_members begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_team_members_update after update on team_members when old.id is not new.id or old.group_id is not new.group_id or old.person_name is not new.person_name or old.org_id is not new.org_id or old.role is not new.role or old.title is not new.title or old.school_leader is not new.school_leader or old.phone is not new.phone or old.joined_on is not new.joined_on or old.left_on is not new.left_on or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_team_members_delete after delete on team_members begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_onsite_entries_insert after insert on onsite_entries begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_onsite_entries_update after update on onsite_entries begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_onsite_entries_update after update on onsite_entries when old.id is not new.id or old.group_id is not new.group_id or old.date_from is not new.date_from or old.date_to is not new.date_to or old.place_org_id is not new.place_org_id or old.content is not new.content or old.confirmed_by is not new.confirmed_by or old.confirmed_at is not new.confirmed_at or old.created_by is not new.created_by or old.created_at is not new.created_at or old.dedup_key is not new.dedup_key or old.member_ids is not new.member_ids or old.students is not new.students begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_onsite_entries_delete after delete on onsite_entries begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_practice_bases_insert after insert on practice_bases begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_practice_bases_update after update on practice_bases begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_practice_bases_update after update on practice_bases when old.id is not new.id or old.group_id is not new.group_id or old.name is not new.name or old.place_org_id is not new.place_org_id or old.functions is not new.functions or old.opened_on is not new.opened_on or old.description is not new.description or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_practice_bases_delete after delete on practice_bases begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_major_matters_insert after insert on major_matters begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_major_matters_update after update on major_matters begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_major_matters_update after update on major_matters when old.id is not new.id or old.group_id is not new.group_id or old.summary is not new.summary or old.details is not new.details or old.urgency is not new.urgency or old.raised_on is not new.raised_on or old.reported_at is not new.reported_at or old.reported_on is not new.reported_on or old.raised_by is not new.raised_by or old.raised_by_org_id is not new.raised_by_org_id or old.acknowledged_at is not new.acknowledged_at or old.acknowledged_by is not new.acknowledged_by or old.reply is not new.reply or old.replied_at is not new.replied_at or old.replied_by is not new.replied_by begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_major_matters_delete after delete on major_matters begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_meetings_insert after insert on meetings begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_meetings_update after update on meetings begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_meetings_update after update on meetings when old.id is not new.id or old.group_id is not new.group_id or old.held_on is not new.held_on or old.place is not new.place or old.people is not new.people or old.agenda is not new.agenda or old.minutes is not new.minutes or old.adopts_annual_plan is not new.adopts_annual_plan or old.created_by is not new.created_by or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_meetings_delete after delete on meetings begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_annual_plans_insert after insert on annual_plans begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_annual_plans_update after update on annual_plans begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_annual_plans_update after update on annual_plans when old.id is not new.id or old.group_id is not new.group_id or old.year is not new.year or old.title is not new.title or old.notes is not new.notes or old.created_by is not new.created_by or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_annual_plans_delete after delete on annual_plans begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_monthly_reports_insert after insert on monthly_reports begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_monthly_reports_update after update on monthly_reports begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_monthly_reports_update after update on monthly_reports when old.id is not new.id or old.plan_id is not new.plan_id or old.school_id is not new.school_id or old.month is not new.month or old.state is not new.state or old.version is not new.version or old.prefill is not new.prefill or old.prefilled_at is not new.prefilled_at or old.narrative is not new.narrative or old.problems is not new.problems or old.next_plan is not new.next_plan or old.first_submitted_at is not new.first_submitted_at or old.last_submitted_at is not new.last_submitted_at or old.reviewed_at is not new.reviewed_at or old.reviewed_by is not new.reviewed_by or old.review_comment is not new.review_comment or old.paper is not new.paper or old.created_at is not new.created_at or old.updated_at is not new.updated_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_monthly_reports_delete after delete on monthly_reports begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_plans_insert after insert on plans begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_plans_update after update on plans begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_plans_update after update on plans when old.id is not new.id or old.code is not new.code or old.name is not new.name or old.doc_no is not new.doc_no or old.issued_on is not new.issued_on or old.plan_toml is not new.plan_toml or old.created_at is not new.created_at begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_plans_delete after delete on plans begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_plan_versions_insert after insert on plan_versions begin update data_version set n = n + 1 where id = 1; end;
-create trigger data_version_plan_versions_update after update on plan_versions begin update data_version set n = n + 1 where id = 1; end;
+create trigger data_version_plan_versions_update after update on plan_versions when old.id is not new.id or old.plan_id is not new.plan_id or old.seq is not new.seq or old.from_year is not new.from_year or old.name is not new.name or old.doc_no is not new.doc_no or old.plan_toml is not new.plan_toml or old.loaded_at is not new.loaded_at or old.loaded_by is not new.loaded_by or old.loaded_by_name is not new.loaded_by_name begin update data_version set n = n + 1 where id = 1; end;
 create trigger data_version_plan_versions_delete after delete on plan_versions begin update data_version set n = n + 1 where id = 1; end;

@@ -83,26 +83,23 @@ pub struct Judged {
     pub schools: Vec<SchoolRules>,
 }
 
-/// What a judgement depends on besides the records: the period and the day it is read on (a
-/// report due today is missing tomorrow).
+/// What a judgement depends on besides the records: the period and the date it is read on.
+/// Nothing else of the clock: the date read on is today's unless an earlier one was asked for, and
+/// then the reports are read as at the end of that date whatever the time now (a report due
+/// today is missing tomorrow because tomorrow is another date read on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key {
     version: i64,
     kind: PeriodKind,
     as_of: Date,
-    today: Date,
 }
 
 impl Key {
-    fn new(version: i64, period: &Period, now_ms: i64) -> Self {
-        let today = jiff::Timestamp::from_millisecond(now_ms)
-            .map(|t| t.to_zoned(crate::domain::shanghai()).date())
-            .unwrap_or(period.as_of);
+    fn new(version: i64, period: &Period) -> Self {
         Key {
             version,
             kind: period.kind,
             as_of: period.as_of,
-            today,
         }
     }
 }
@@ -140,12 +137,12 @@ impl JudgedCache {
         period: &Period,
         now_ms: i64,
     ) -> Result<Arc<Judged>, ServiceError> {
-        if let Some(j) = self.find(&Key::new(store.data_version().await?, period, now_ms)) {
+        if let Some(j) = self.find(&Key::new(store.data_version().await?, period)) {
             return Ok(j);
         }
         let _turn = self.judging.lock().await;
         // Read again after waiting: another request may have judged this very version meanwhile.
-        let key = Key::new(store.data_version().await?, period, now_ms);
+        let key = Key::new(store.data_version().await?, period);
         if let Some(j) = self.find(&key) {
             return Ok(j);
         }
@@ -161,9 +158,8 @@ impl JudgedCache {
         &self,
         store: &Store,
         period: &Period,
-        now_ms: i64,
     ) -> Result<Option<Arc<Judged>>, ServiceError> {
-        Ok(self.find(&Key::new(store.data_version().await?, period, now_ms)))
+        Ok(self.find(&Key::new(store.data_version().await?, period)))
     }
 }
 

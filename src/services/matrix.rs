@@ -279,7 +279,7 @@ pub async fn matrix(
     } else {
         let rows = visible_groups(store, viewer).await?;
         let only = school_scope(viewer).flatten();
-        match judged.kept(store, &period, now_ms).await? {
+        match judged.kept(store, &period).await? {
             Some(all) => Arc::new(Judged {
                 plan: all.plan.clone(),
                 verdicts: rows

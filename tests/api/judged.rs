@@ -14,6 +14,7 @@ on_both!(
     a_write_anywhere_moves_the_data_version_and_the_matrix_shows_it,
     a_member_reads_the_same_from_a_kept_judgement_as_from_its_own,
     a_new_day_is_judged_again_without_a_write,
+    an_update_that_changes_nothing_leaves_the_version,
 );
 
 async fn matrix(app: &TestApp, token: &str, query: &str) -> Value {
@@ -78,8 +79,8 @@ async fn a_write_anywhere_moves_the_data_version_and_the_matrix_shows_it(app: Te
         format!("{lead_town}（更名）")
     );
 
-    // A verdict changed straight in the database: group 4's village leaves the group on its
-    // first day, so the group has no village and its pairing row changes; the matrix follows.
+    // A verdict changed straight in the database, in one transaction of several rows: group 4's
+    // agreement signed by its four parties in time; the matrix follows.
     let before = cell(group_row(&renamed, 4), "agreement").to_string();
     let mut tx = store.pool().begin().await.unwrap();
     for sql in [
@@ -163,6 +164,25 @@ async fn a_member_reads_the_same_from_a_kept_judgement_as_from_its_own(app: Test
         // The bureau's request judges the whole programme and keeps it; the school's next
         // request reads its rows from that judgement.
         let all = matrix(&app, &bureau, query).await;
+        let period = xiaodi::services::matrix::MatrixQuery::parse(
+            &serde_json::from_value(serde_json::json!({
+                "year": query.strip_prefix("year=").map(str::to_string),
+                "month": query.strip_prefix("month=").map(str::to_string),
+            }))
+            .unwrap(),
+            app.clock.today(),
+        )
+        .unwrap()
+        .period;
+        assert!(
+            app.state
+                .judged
+                .kept(app.store(), &period)
+                .await
+                .unwrap()
+                .is_some(),
+            "{query}: the bureau's judgement was not kept"
+        );
         assert!(
             all["groups"].as_array().unwrap().len() > alone["groups"].as_array().unwrap().len()
         );
@@ -171,15 +191,20 @@ async fn a_member_reads_the_same_from_a_kept_judgement_as_from_its_own(app: Test
     }
 }
 
-/// Moves the data version without changing anything (a row written as it was).
+/// Moves the data version: a name changed and changed back.
 async fn move_version(app: &TestApp, org: &str) {
     let before = app.store().data_version().await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "update organisations set name = name where id = '{org}'"
-    )))
-    .execute(app.store().pool())
-    .await
-    .unwrap();
+    for sql in [
+        format!("update organisations set name = name || '·' where id = '{org}'"),
+        format!(
+            "update organisations set name = substr(name, 1, length(name) - 1) where id = '{org}'"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(app.store().pool())
+            .await
+            .unwrap();
+    }
     assert!(app.store().data_version().await.unwrap() > before);
 }
 
@@ -207,4 +232,68 @@ async fn a_new_day_is_judged_again_without_a_write(app: TestApp) {
     let later = matrix(&app, &token, "month=2026-06").await;
     assert_eq!(app.store().data_version().await.unwrap(), version);
     assert_eq!(school_cell(&later), "not_met");
+}
+
+/// Some writes claim rows as locks by writing them as they were (`store::locks`): that changes no
+/// record, so the kept judgement stays. On SQLite each update trigger compares every column of
+/// its table (a column added later and not compared would leave the matrix stale).
+async fn an_update_that_changes_nothing_leaves_the_version(app: TestApp) {
+    let store = app.store();
+    let v0 = store.data_version().await.unwrap();
+    for sql in [
+        "update monthly_reports set state = state",
+        "update pairing_groups set created_at = created_at",
+        "update organisations set name = name",
+    ] {
+        sqlx::query(sql).execute(store.pool()).await.unwrap();
+    }
+    assert_eq!(store.data_version().await.unwrap(), v0);
+    sqlx::query("update pairing_groups set created_at = created_at + 1")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert!(store.data_version().await.unwrap() > v0);
+
+    if store.backend() != xiaodi::store::Backend::Sqlite {
+        return; // PostgreSQL compares whole rows: `old.* is distinct from new.*`.
+    }
+    let triggers: Vec<(String, String)> = sqlx::query(
+        "select tbl_name, sql from sqlite_master
+         where type = 'trigger' and name like 'data_version_%_update'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        use sqlx::Row;
+        (r.get("tbl_name"), r.get("sql"))
+    })
+    .collect();
+    assert_eq!(
+        triggers.len(),
+        14,
+        "one update trigger per table a verdict reads"
+    );
+    for (table, sql) in triggers {
+        let columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select name from pragma_table_info('{table}')"
+        )))
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            use sqlx::Row;
+            r.get("name")
+        })
+        .collect();
+        assert!(!columns.is_empty());
+        for c in columns {
+            assert!(
+                sql.contains(&format!("old.{c} is not new.{c}")),
+                "{table}.{c} is not compared by its data-version trigger"
+            );
+        }
+    }
 }
