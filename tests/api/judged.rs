@@ -5,9 +5,9 @@
 //! kept judgement sees exactly what judging only their groups gives; and a new day is a new
 //! judgement even with no write.
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, expect, group4};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, group4};
+use crate::matrix::{cells, group_row, matrix};
 use crate::on_both;
-use reqwest::StatusCode;
 use serde_json::Value;
 
 on_both!(
@@ -17,31 +17,10 @@ on_both!(
     an_update_that_changes_nothing_leaves_the_version,
 );
 
-async fn matrix(app: &TestApp, token: &str, query: &str) -> Value {
-    let r = app
-        .api_get(token, &format!("/api/v1/compliance?{query}"))
-        .await;
-    expect(r, StatusCode::OK).await
-}
-
-fn group_row(m: &Value, number: i64) -> &Value {
-    m["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["number"] == number)
-        .unwrap_or_else(|| panic!("group {number} in {m}"))
-}
-
-fn cell<'a>(row: &'a Value, rule: &str) -> &'a str {
-    row["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["rule"] == rule)
-        .unwrap_or_else(|| panic!("{rule} in {row}"))["status"]
-        .as_str()
-        .unwrap()
+fn cell(row: &Value, rule: &str) -> String {
+    cells(row)
+        .remove(rule)
+        .unwrap_or_else(|| panic!("{rule} in {row}"))
 }
 
 async fn a_write_anywhere_moves_the_data_version_and_the_matrix_shows_it(app: TestApp) {

@@ -21,7 +21,7 @@ on_both!(
     the_home_page_of_the_bureau_is_the_matrix_and_its_cells_lead_to_the_records,
 );
 
-async fn matrix(app: &TestApp, token: &str, query: &str) -> Value {
+pub(crate) async fn matrix(app: &TestApp, token: &str, query: &str) -> Value {
     let r = app
         .api_get(token, &format!("/api/v1/compliance?{query}"))
         .await;
@@ -29,7 +29,7 @@ async fn matrix(app: &TestApp, token: &str, query: &str) -> Value {
 }
 
 /// Rule id → status of one row's checks.
-fn cells(row: &Value) -> BTreeMap<String, String> {
+pub(crate) fn cells(row: &Value) -> BTreeMap<String, String> {
     row["checks"]
         .as_array()
         .unwrap()
@@ -43,7 +43,7 @@ fn cells(row: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn group_row(m: &Value, number: i64) -> &Value {
+pub(crate) fn group_row(m: &Value, number: i64) -> &Value {
     m["groups"]
         .as_array()
         .unwrap()
