@@ -151,6 +151,68 @@ impl JudgedCache {
         Ok(judged)
     }
 
+    /// What a school, town or village user's matrix shows: its groups (`rows`, the ones it may
+    /// read) and, for a school, its own school row (`school`). Read from the programme's
+    /// judgement when one is kept for the records as they stand, else only these groups are
+    /// judged (the whole programme is not judged for a few groups).
+    pub async fn members(
+        &self,
+        store: &Store,
+        plans: &PlanCache,
+        period: &Period,
+        now_ms: i64,
+        rows: &[GroupRow],
+        school: Option<&OrgId>,
+    ) -> Result<Judged, ServiceError> {
+        let own_school = |s: &SchoolRules| school.is_some_and(|o| o == &s.school.org);
+        if let Some(all) = self.kept(store, period).await? {
+            return Ok(Judged {
+                plan: all.plan.clone(),
+                rows: rows.iter().map(MatrixGroup::of_row).collect(),
+                verdicts: rows
+                    .iter()
+                    .filter_map(|g| Some((g.id.clone(), all.verdicts.get(&g.id)?.clone())))
+                    .collect(),
+                schools: all
+                    .schools
+                    .iter()
+                    .filter(|s| own_school(s))
+                    .cloned()
+                    .collect(),
+            });
+        }
+        let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
+        let schools = async {
+            match school {
+                Some(o) => {
+                    compliance::school_rule_checks(store, plans, period, now_ms, Some(o)).await
+                }
+                None => Ok(Vec::new()),
+            }
+        };
+        let checks = compliance::checks_as_of(
+            store,
+            plans,
+            GroupSet::Ids(&ids),
+            period.year(),
+            period.judged_on(),
+        );
+        let (plan, checks, schools) = tokio::try_join!(
+            plan_of_year(store, plans, period.year()),
+            async { checks.await.map_err(ServiceError::from) },
+            async { schools.await.map_err(ServiceError::from) },
+        )?;
+        Ok(Judged {
+            plan,
+            rows: rows.iter().map(MatrixGroup::of_row).collect(),
+            verdicts: checks
+                .into_iter()
+                .map(|c| (c.facts.id, c.verdicts.verdicts))
+                .collect(),
+            schools,
+        })
+    }
+
     /// The programme's judgement for `period` if one is kept for the records as they stand now
     /// (a school, town or village user's matrix reads its rows from it rather than judging the
     /// whole programme for a few groups).

@@ -279,55 +279,11 @@ pub async fn matrix(
     } else {
         let rows = visible_groups(store, viewer).await?;
         let only = school_scope(viewer).flatten();
-        match judged.kept(store, &period).await? {
-            Some(all) => Arc::new(Judged {
-                plan: all.plan.clone(),
-                verdicts: rows
-                    .iter()
-                    .filter_map(|g| Some((g.id.clone(), all.verdicts.get(&g.id)?.clone())))
-                    .collect(),
-                schools: all
-                    .schools
-                    .iter()
-                    .filter(|s| only.is_some_and(|o| o == &s.school.org))
-                    .cloned()
-                    .collect(),
-                rows: rows.iter().map(MatrixGroup::of_row).collect(),
-            }),
-            None => {
-                let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
-                let school_rules = async {
-                    match only {
-                        Some(o) => {
-                            compliance::school_rule_checks(store, plans, &period, now_ms, Some(o))
-                                .await
-                        }
-                        None => Ok(Vec::new()),
-                    }
-                };
-                let checks = compliance::checks_as_of(
-                    store,
-                    plans,
-                    GroupSet::Ids(&ids),
-                    period.year(),
-                    period.judged_on(),
-                );
-                let (plan, checks, schools) = tokio::try_join!(
-                    plan_of_year(store, plans, period.year()),
-                    async { checks.await.map_err(ServiceError::from) },
-                    async { school_rules.await.map_err(ServiceError::from) },
-                )?;
-                Arc::new(Judged {
-                    plan,
-                    rows: rows.iter().map(MatrixGroup::of_row).collect(),
-                    verdicts: checks
-                        .into_iter()
-                        .map(|c| (c.facts.id, c.verdicts.verdicts))
-                        .collect(),
-                    schools,
-                })
-            }
-        }
+        Arc::new(
+            judged
+                .members(store, plans, &period, now_ms, &rows, only)
+                .await?,
+        )
     };
     Ok(shape(&programme, q))
 }

@@ -133,40 +133,46 @@ async fn a_member_reads_the_same_from_a_kept_judgement_as_from_its_own(app: Test
     let g = group4(&app).await;
     app.add_user("school4", "广东医科大学", "school").await;
     let school = app.api_token("school4", crate::helpers::PASSWORD).await;
+    app.add_user("tangxia", "塘厦镇", "town").await;
+    let town = app.api_token("tangxia", crate::helpers::PASSWORD).await;
     let bureau = app.api_token("admin", ADMIN_PASSWORD).await;
-    for query in ["year=2025", "year=2026", "month=2026-05"] {
-        // Nothing kept for this version yet (a write moved it): the school's groups are judged alone.
-        move_version(&app, &g.town).await;
-        let alone = matrix(&app, &school, query).await;
-        assert!(!alone["groups"].as_array().unwrap().is_empty());
-        assert_eq!(alone["schools"].as_array().unwrap().len(), 1);
-        // The bureau's request judges the whole programme and keeps it; the school's next
-        // request reads its rows from that judgement.
-        let all = matrix(&app, &bureau, query).await;
-        let period = xiaodi::services::matrix::MatrixQuery::parse(
-            &serde_json::from_value(serde_json::json!({
-                "year": query.strip_prefix("year=").map(str::to_string),
-                "month": query.strip_prefix("month=").map(str::to_string),
-            }))
-            .unwrap(),
-            app.clock.today(),
-        )
-        .unwrap()
-        .period;
-        assert!(
-            app.state
-                .judged
-                .kept(app.store(), &period)
-                .await
-                .unwrap()
-                .is_some(),
-            "{query}: the bureau's judgement was not kept"
-        );
-        assert!(
-            all["groups"].as_array().unwrap().len() > alone["groups"].as_array().unwrap().len()
-        );
-        let kept = matrix(&app, &school, query).await;
-        assert_eq!(kept, alone, "{query}");
+    // (who, how many school rows it sees: a school its own, a town none)
+    for (member, school_rows) in [(&school, 1), (&town, 0)] {
+        for query in ["year=2025", "year=2026", "month=2026-05"] {
+            // Nothing kept for this version yet (a write moved it): the member's groups are
+            // judged alone.
+            move_version(&app, &g.town).await;
+            let alone = matrix(&app, member, query).await;
+            assert!(!alone["groups"].as_array().unwrap().is_empty());
+            assert_eq!(alone["schools"].as_array().unwrap().len(), school_rows);
+            // The bureau's request judges the whole programme and keeps it; the member's next
+            // request reads its rows from that judgement.
+            let all = matrix(&app, &bureau, query).await;
+            let period = xiaodi::services::matrix::MatrixQuery::parse(
+                &serde_json::from_value(serde_json::json!({
+                    "year": query.strip_prefix("year=").map(str::to_string),
+                    "month": query.strip_prefix("month=").map(str::to_string),
+                }))
+                .unwrap(),
+                app.clock.today(),
+            )
+            .unwrap()
+            .period;
+            assert!(
+                app.state
+                    .judged
+                    .kept(app.store(), &period)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "{query}: the bureau's judgement was not kept"
+            );
+            assert!(
+                all["groups"].as_array().unwrap().len() > alone["groups"].as_array().unwrap().len()
+            );
+            let kept = matrix(&app, member, query).await;
+            assert_eq!(kept, alone, "{query}");
+        }
     }
 }
 
