@@ -415,29 +415,53 @@ async fn matrix_page(state: &xiaodi::AppState, groups: &[GroupId]) -> anyhow::Re
         },
     )
     .await;
-    // A write before each request (a town's name changed, back and forth: the data version
-    // moves), so each page judges the whole programme again.
-    let town: String = sqlx::query("select id from organisations where kind = 'town' limit 1")
-        .fetch_one(store.pool())
-        .await?
-        .try_get("id")?;
-    let touch = format!(
-        "update organisations set name = case when name like '%·' then substr(name, 1, length(name) - 1) else name || '·' end where id = '{town}'"
-    );
-    time_cpu(
-        "matrix page, all groups, 2024, after a write",
-        20,
-        |_| async {
-            sqlx::query(sqlx::AssertSqlSafe(touch.clone()))
-                .execute(store.pool())
-                .await
-                .expect("a write");
-            let (status, body) = get().await;
-            assert_eq!(status, StatusCode::OK);
-            body.len()
-        },
-    )
-    .await;
+    // A write before each request, so the data version moves each time: (1) an on-site entry
+    // of one group corrected (its text toggled), the everyday write — that group is judged
+    // again, the rest carried over (migration 0024); (2) a monthly report's narrative — the
+    // schools are judged again; (3) a town's name — every group and school is judged again.
+    let one = |sql: &str| {
+        let sql = sql.to_string();
+        async move {
+            let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(store.pool())
+                .await?;
+            anyhow::Ok(r.try_get::<String, _>("id")?)
+        }
+    };
+    let entry = one("select id from onsite_entries order by id limit 1").await?;
+    let report = one("select id from monthly_reports order by id limit 1").await?;
+    let town = one("select id from organisations where kind = 'town' order by id limit 1").await?;
+    let toggle = |table: &str, column: &str, id: &str| {
+        format!(
+            "update {table} set {column} = case when {column} like '%·' then substr({column}, 1, length({column}) - 1) else {column} || '·' end where id = '{id}'"
+        )
+    };
+    for (what, touch) in [
+        (
+            "an on-site entry",
+            toggle("onsite_entries", "content", &entry),
+        ),
+        (
+            "a monthly report",
+            toggle("monthly_reports", "narrative", &report),
+        ),
+        ("a town's name", toggle("organisations", "name", &town)),
+    ] {
+        time_cpu(
+            &format!("matrix page, all groups, 2024, after a write to {what}"),
+            20,
+            |_| async {
+                sqlx::query(sqlx::AssertSqlSafe(touch.clone()))
+                    .execute(store.pool())
+                    .await
+                    .expect("a write");
+                let (status, body) = get().await;
+                assert_eq!(status, StatusCode::OK);
+                body.len()
+            },
+        )
+        .await;
+    }
     Ok(())
 }
 

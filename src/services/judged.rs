@@ -3,9 +3,11 @@
 //! judged at (migration 0022: the database moves the number on every committed write to a table
 //! the verdicts read). A request reads the number first — one small query — and uses what is
 //! kept only when the number has not moved, so what it shows is never older than the records; a
-//! write on any instance makes the next request judge again. Verdicts are still computed from
-//! the records by the one evaluator; this only keeps a judgement from being redone when nothing
-//! it read has changed.
+//! write on any instance makes the next request judge again — only what the writes since the
+//! kept judgement touched (migration 0024 notes which groups, whether the school rules' inputs,
+//! whether something every verdict reads): a group's verdicts read only its own records, so the
+//! other groups' are carried over. Verdicts are still computed from the records by the one
+//! evaluator; this only keeps a judgement from being redone when nothing it read has changed.
 
 use super::ServiceError;
 use super::compliance::{self, SchoolRules};
@@ -17,7 +19,7 @@ use crate::domain::plan::Plan;
 use crate::domain::rules::Verdict;
 use crate::store::facts::GroupSet;
 use crate::store::plans::PlanCache;
-use crate::store::{GroupRow, Store};
+use crate::store::{DataChanges, GroupRow, Store};
 use jiff::civil::Date;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,7 @@ use std::sync::{Arc, Mutex};
 const KEEP: usize = 6;
 
 /// A group as the matrix lists it.
+#[derive(Clone)]
 pub struct MatrixGroup {
     pub id: GroupId,
     pub number: i64,
@@ -81,6 +84,17 @@ pub struct Judged {
     pub verdicts: HashMap<GroupId, Vec<Verdict>>,
     /// Every school of the programme, in `SCHOOL_RULES` order.
     pub schools: Vec<SchoolRules>,
+    /// What was judged to make this (the rest was carried over from an earlier judgement).
+    pub anew: Anew,
+}
+
+/// What a judgement judged afresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anew {
+    /// Every group and every school.
+    Everything,
+    /// These many groups (the ones whose records changed), and the schools or not.
+    Part { groups: usize, schools: bool },
 }
 
 /// What a judgement depends on besides the records: the period and the date it is read on.
@@ -128,8 +142,19 @@ impl JudgedCache {
         kept.truncate(KEEP);
     }
 
+    /// The newest judgement kept for `period` (whatever its version).
+    fn latest(&self, period: &Period) -> Option<(Key, Arc<Judged>)> {
+        let kept = self.kept.lock().expect("judged cache lock");
+        kept.iter()
+            .filter(|(k, _)| k.kind == period.kind && k.as_of == period.as_of)
+            .max_by_key(|(k, _)| k.version)
+            .map(|(k, j)| (*k, j.clone()))
+    }
+
     /// The programme judged for `period` as the records stand now: kept, or judged again (once,
-    /// however many ask at the same moment) when a write has moved the data version.
+    /// however many ask at the same moment) when a write has moved the data version — only the
+    /// groups and schools whose records changed since the newest kept judgement of the period
+    /// when nothing every verdict reads changed (migration 0024), else everything.
     pub async fn programme(
         &self,
         store: &Store,
@@ -142,11 +167,30 @@ impl JudgedCache {
         }
         let _turn = self.judging.lock().await;
         // Read again after waiting: another request may have judged this very version meanwhile.
-        let key = Key::new(store.data_version().await?, period);
+        let base = self.latest(period);
+        let changes = store
+            .data_changes(base.as_ref().map_or(i64::MAX, |(k, _)| k.version))
+            .await?;
+        let key = Key::new(changes.version, period);
         if let Some(j) = self.find(&key) {
             return Ok(j);
         }
-        let judged = Arc::new(judge(store, plans, period, now_ms).await?);
+        let started = std::time::Instant::now();
+        let judged = match base {
+            Some((_, base))
+                if !changes.everything
+                    && changes.groups.iter().all(|g| base.verdicts.contains_key(g)) =>
+            {
+                judge_again(store, plans, period, now_ms, &base, &changes).await?
+            }
+            _ => judge(store, plans, period, now_ms).await?,
+        };
+        tracing::debug!(
+            anew = ?judged.anew,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "programme judged"
+        );
+        let judged = Arc::new(judged);
         self.keep(key, judged.clone());
         Ok(judged)
     }
@@ -179,6 +223,10 @@ impl JudgedCache {
                     .filter(|s| own_school(s))
                     .cloned()
                     .collect(),
+                anew: Anew::Part {
+                    groups: 0,
+                    schools: false,
+                },
             });
         }
         let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
@@ -210,6 +258,10 @@ impl JudgedCache {
                 .map(|c| (c.facts.id, c.verdicts.verdicts))
                 .collect(),
             schools,
+            anew: Anew::Part {
+                groups: ids.len(),
+                schools: school.is_some(),
+            },
         })
     }
 
@@ -271,5 +323,52 @@ async fn judge(
         rows,
         verdicts,
         schools,
+        anew: Anew::Everything,
+    })
+}
+
+/// `base` brought up to the records as they stand: the groups in `changes` judged again (each
+/// group's verdicts read only its own records), the schools judged again if their inputs
+/// changed, everything else carried over. Only when nothing every verdict reads has changed
+/// (the plan, the groups, their memberships, the organisations): those keep the rows and the
+/// plan as they were.
+async fn judge_again(
+    store: &Store,
+    plans: &PlanCache,
+    period: &Period,
+    now_ms: i64,
+    base: &Judged,
+    changes: &DataChanges,
+) -> Result<Judged, ServiceError> {
+    let checks = compliance::checks_as_of(
+        store,
+        plans,
+        GroupSet::Ids(&changes.groups),
+        period.year(),
+        period.judged_on(),
+    );
+    let schools = async {
+        if changes.schools {
+            compliance::school_rule_checks(store, plans, period, now_ms, None)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (checks, schools) = tokio::try_join!(checks, schools)?;
+    let mut verdicts = base.verdicts.clone();
+    for c in checks {
+        verdicts.insert(c.facts.id, c.verdicts.verdicts);
+    }
+    Ok(Judged {
+        plan: base.plan.clone(),
+        rows: base.rows.clone(),
+        verdicts,
+        schools: schools.unwrap_or_else(|| base.schools.clone()),
+        anew: Anew::Part {
+            groups: changes.groups.len(),
+            schools: changes.schools,
+        },
     })
 }

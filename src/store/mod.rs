@@ -50,9 +50,10 @@ pub use sessions::{
 };
 pub use users::{MAX_USERS_PER_IMPORT, NewUser, UserFilter, UserRow};
 
+use crate::domain::ids::GroupId;
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,20 @@ impl Backend {
             anyhow::bail!("不支持的数据库地址类型“{scheme}”：应以 sqlite: 或 postgres:// 开头")
         }
     }
+}
+
+/// What [`Store::data_changes`] found written since a data version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataChanges {
+    /// The data version now.
+    pub version: i64,
+    /// Something every verdict or the group list reads (groups, memberships, organisations,
+    /// plans) was written.
+    pub everything: bool,
+    /// Something the school rules read besides those (monthly reports) was written.
+    pub schools: bool,
+    /// The groups whose own records were written.
+    pub groups: Vec<GroupId>,
 }
 
 #[derive(Clone)]
@@ -142,6 +157,32 @@ impl Store {
         sqlx::query_scalar("select n from data_version where id = 1")
             .fetch_one(&self.pool)
             .await
+    }
+
+    /// What changed since data version `since` (migration 0024), read after the version: the
+    /// groups whose own records were written since, whether the school rules' inputs were, and
+    /// whether anything every verdict reads was (then nothing of an older judgement holds).
+    pub async fn data_changes(&self, since: i64) -> sqlx::Result<DataChanges> {
+        let row = sqlx::query("select n, global_n, schools_n from data_version where id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        let (version, global_n, schools_n): (i64, i64, i64) = (
+            row.try_get("n")?,
+            row.try_get("global_n")?,
+            row.try_get("schools_n")?,
+        );
+        let groups = sqlx::query_scalar::<_, String>(
+            "select group_id from group_versions where n > $1 order by group_id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(DataChanges {
+            version,
+            everything: global_n > since,
+            schools: schools_n > since,
+            groups: groups.into_iter().map(GroupId::from_db).collect(),
+        })
     }
 
     /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is

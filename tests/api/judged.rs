@@ -3,9 +3,11 @@
 //! into the database, from another instance — moves it, the next matrix is judged again and
 //! shows the write; writes elsewhere (sign-ins) leave it; a user whose matrix is read from the
 //! kept judgement sees exactly what judging only their groups gives; and a new day is a new
-//! judgement even with no write.
+//! judgement even with no write. After a write only what it touched is judged again (migration
+//! 0024): a group's own records that group, a monthly report the schools, anything else all; the
+//! result is what judging everything afresh gives.
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, group4};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, send};
 use crate::matrix::{cells, group_row, matrix};
 use crate::on_both;
 use serde_json::Value;
@@ -15,6 +17,7 @@ on_both!(
     a_member_reads_the_same_from_a_kept_judgement_as_from_its_own,
     a_new_day_is_judged_again_without_a_write,
     an_update_that_changes_nothing_leaves_the_version,
+    only_what_changed_is_judged_again,
 );
 
 fn cell(row: &Value, rule: &str) -> String {
@@ -281,4 +284,165 @@ async fn an_update_that_changes_nothing_leaves_the_version(app: TestApp) {
             );
         }
     }
+}
+
+/// The period of a matrix query as the API reads it.
+fn period_of(app: &TestApp, query: &str) -> xiaodi::domain::period::Period {
+    xiaodi::services::matrix::MatrixQuery::parse(
+        &serde_json::from_value(serde_json::json!({
+            "year": query.strip_prefix("year=").map(str::to_string),
+            "month": query.strip_prefix("month=").map(str::to_string),
+        }))
+        .unwrap(),
+        app.clock.today(),
+    )
+    .unwrap()
+    .period
+}
+
+/// The bureau's matrix for `query` asked for, then how its kept judgement was made, after
+/// checking it holds exactly what judging the whole programme afresh (an empty cache) gives.
+async fn judged_anew(app: &TestApp, token: &str, query: &str) -> xiaodi::services::judged::Anew {
+    use xiaodi::services::judged::JudgedCache;
+    let shown = matrix(app, token, query).await;
+    let period = period_of(app, query);
+    let s = &app.state;
+    let kept = s
+        .judged
+        .kept(&s.store, &period)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{query}: nothing kept"));
+    let fresh = JudgedCache::default()
+        .programme(&s.store, &s.plans, &period, s.clock.now_ms())
+        .await
+        .unwrap();
+    assert_eq!(fresh.anew, xiaodi::services::judged::Anew::Everything);
+    assert_eq!(kept.verdicts, fresh.verdicts, "{query}: group verdicts");
+    let schools = |j: &xiaodi::services::judged::Judged| -> Vec<_> {
+        j.schools
+            .iter()
+            .map(|r| (r.school.clone(), r.verdicts.clone(), r.months.clone()))
+            .collect()
+    };
+    assert_eq!(schools(&kept), schools(&fresh), "{query}: school verdicts");
+    let ids = |j: &xiaodi::services::judged::Judged| -> Vec<_> {
+        j.rows
+            .iter()
+            .map(|r| (r.id.clone(), r.lead_town.clone()))
+            .collect()
+    };
+    assert_eq!(ids(&kept), ids(&fresh), "{query}: rows");
+    // And the page shows the kept judgement (asked again, the same).
+    assert_eq!(matrix(app, token, query).await, shown);
+    kept.anew
+}
+
+async fn only_what_changed_is_judged_again(app: TestApp) {
+    use xiaodi::services::judged::Anew;
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let school = app.api_token("gdmu", PASSWORD).await;
+    let bureau = app.api_token("admin", ADMIN_PASSWORD).await;
+    let q = "month=2026-06";
+    let part = |groups, schools| Anew::Part { groups, schools };
+    assert_eq!(judged_anew(&app, &bureau, q).await, Anew::Everything);
+    // Nothing written: the kept judgement itself.
+    assert_eq!(judged_anew(&app, &bureau, q).await, Anew::Everything);
+
+    // A team member of group 4: that group alone, and its team's reason now reads it.
+    let reason = |m: &Value| -> Value {
+        group_row(m, 4)["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == "team-size")
+            .unwrap()["reason"]
+            .clone()
+    };
+    let before = reason(&matrix(&app, &bureau, q).await);
+    let r = send(
+        &app,
+        &bureau,
+        reqwest::Method::POST,
+        &format!("/api/v1/groups/{}/team", g.id),
+        serde_json::json!({
+            "person_name": "王队长", "org_id": g.university, "role": "captain",
+            "title": "senior", "school_leader": true, "phone": "13800131234",
+            "joined_on": "2024-01-01",
+        }),
+    )
+    .await;
+    expect(r, reqwest::StatusCode::CREATED).await;
+    assert_eq!(judged_anew(&app, &bureau, q).await, part(1, false));
+    assert_ne!(reason(&matrix(&app, &bureau, q).await), before);
+
+    // An agreement with its parties written in one transaction, straight in the database: the
+    // parties are traced to their group through the agreement.
+    let mut tx = app.store().pool().begin().await.unwrap();
+    for sql in [
+        format!(
+            "insert into agreements (id, group_id, signed_on, created_at, updated_at)
+             values ('judged-part-agreement', '{}', '2024-01-20', 0, 0)",
+            g.id
+        ),
+        format!(
+            "insert into agreement_parties (agreement_id, org_id) values
+             ('judged-part-agreement', '{}'), ('judged-part-agreement', '{}'),
+             ('judged-part-agreement', '{}'), ('judged-part-agreement', '{}')",
+            g.university, g.vocational, g.town, g.village
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(judged_anew(&app, &bureau, q).await, part(1, false));
+    assert_eq!(
+        cell(group_row(&matrix(&app, &bureau, q).await, 4), "agreement"),
+        "met"
+    );
+    // A party removed on its own: still that group alone.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "delete from agreement_parties where agreement_id = 'judged-part-agreement' and org_id = '{}'",
+        g.village
+    )))
+    .execute(app.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(judged_anew(&app, &bureau, q).await, part(1, false));
+    assert_eq!(
+        cell(group_row(&matrix(&app, &bureau, q).await, 4), "agreement"),
+        "not_met"
+    );
+
+    // June's report submitted by its school: the schools alone, no group.
+    let school_cell = |m: &Value| -> String {
+        let row = m["schools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["org_id"] == g.university.as_str())
+            .unwrap()
+            .clone();
+        cell(&row, "monthly-report").to_string()
+    };
+    assert_eq!(school_cell(&matrix(&app, &bureau, q).await), "not_yet_due");
+    let r = send(
+        &app,
+        &school,
+        reqwest::Method::POST,
+        &format!("/api/v1/reports/2026-06/{}/submit", g.university),
+        serde_json::json!({}),
+    )
+    .await;
+    expect(r, reqwest::StatusCode::OK).await;
+    assert_eq!(judged_anew(&app, &bureau, q).await, part(0, true));
+    assert_eq!(school_cell(&matrix(&app, &bureau, q).await), "met");
+
+    // An organisation renamed: every group and school (names head rows and reasons).
+    move_version(&app, &g.town).await;
+    assert_eq!(judged_anew(&app, &bureau, q).await, Anew::Everything);
 }
