@@ -86,6 +86,10 @@ pub struct Judged {
     pub schools: Vec<SchoolRules>,
     /// What was judged to make this (the rest was carried over from an earlier judgement).
     pub anew: Anew,
+    /// Every group's calendar (its memberships), as the school rules read them: kept so that a
+    /// write only the school rules read (a monthly report) judges the schools again without
+    /// loading every group again. Empty in a member's judgement.
+    calendars: Arc<Vec<GroupFacts>>,
 }
 
 /// What a judgement judged afresh.
@@ -227,6 +231,7 @@ impl JudgedCache {
                     groups: 0,
                     schools: false,
                 },
+                calendars: Arc::default(),
             });
         }
         let ids: Vec<GroupId> = rows.iter().map(|g| g.id.clone()).collect();
@@ -262,6 +267,7 @@ impl JudgedCache {
                 groups: ids.len(),
                 schools: school.is_some(),
             },
+            calendars: Arc::default(),
         })
     }
 
@@ -315,7 +321,7 @@ async fn judge(
     for c in checks {
         rows.push(MatrixGroup::of_facts(&c.facts, leads.get(&c.facts.id)));
         verdicts.insert(c.facts.id.clone(), c.verdicts.verdicts);
-        calendars.push(c.facts);
+        calendars.push(calendar_of(c.facts));
     }
     let schools = compliance::judge_schools(schools, &calendars, period, None);
     Ok(Judged {
@@ -324,7 +330,15 @@ async fn judge(
         verdicts,
         schools,
         anew: Anew::Everything,
+        calendars: Arc::new(calendars),
     })
+}
+
+/// A group's facts with only what the school rules read (its calendar), its records dropped.
+fn calendar_of(f: GroupFacts) -> GroupFacts {
+    let mut g = GroupFacts::new(f.id, f.plan, f.number, f.calendar.started_on);
+    g.calendar = f.calendar;
+    g
 }
 
 /// `base` brought up to the records as they stand: the groups in `changes` judged again (each
@@ -347,16 +361,19 @@ async fn judge_again(
         period.year(),
         period.judged_on(),
     );
+    // The school rules on the calendars kept (memberships have not changed, or everything
+    // would be judged again) and the report roll as it stands.
     let schools = async {
         if changes.schools {
-            compliance::school_rule_checks(store, plans, period, now_ms, None)
+            compliance::school_inputs(store, plans, period, now_ms)
                 .await
                 .map(Some)
         } else {
             Ok(None)
         }
     };
-    let (checks, schools) = tokio::try_join!(checks, schools)?;
+    let (checks, inputs) = tokio::try_join!(checks, schools)?;
+    let schools = inputs.map(|i| compliance::judge_schools(i, &base.calendars, period, None));
     let mut verdicts = base.verdicts.clone();
     for c in checks {
         verdicts.insert(c.facts.id, c.verdicts.verdicts);
@@ -370,5 +387,6 @@ async fn judge_again(
             groups: changes.groups.len(),
             schools: changes.schools,
         },
+        calendars: base.calendars.clone(),
     })
 }
