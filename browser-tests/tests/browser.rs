@@ -820,3 +820,77 @@ async fn a_monthly_report_goes_from_draft_to_accepted() {
     b.close().await;
     h.stop().await;
 }
+
+/// 五(四): a school writes a typical case, the bureau publishes it, anyone reads it logged out
+/// (its sharing tags in the page's head); taken down, it is gone from public view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_published_and_read_logged_out() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.add_user("gdmu", "张老师", "广东医科大学", "school").await;
+    let b = h.browser(1280, 900).await;
+    b.goto("/login").await;
+    b.sign_in("gdmu", PASSWORD).await;
+    b.goto("/groups").await;
+    b.follow("第 4 组").await;
+    b.wait_for("dl.facts").await;
+    b.follow("宣传案例").await;
+    let form = "form[method=post][action$='/cases']";
+    b.wait_for(form).await;
+    b.select_value("#f-kind", "case").await;
+    b.select_value("#f-area", "2").await;
+    b.fill("#f-title", "医校结对送医下乡").await;
+    b.fill("#f-summary", "村民在家门口看上专家门诊。").await;
+    b.fill(
+        "#f-body",
+        "<p>义诊 12 场<img src=x onerror=alert(1)></p><script>alert(2)</script>",
+    )
+    .await;
+    b.submit(form).await;
+    assert!(b.assert_saved_notice().await.contains("已保存为草稿"));
+    let case = b.path().await;
+    b.submit("form[action$='/submit']").await;
+    assert_eq!(b.text("#case-state").await, "待审核");
+    b.sign_out().await;
+
+    b.sign_in("admin", PASSWORD).await;
+    b.goto("/cases").await;
+    b.follow("医校结对送医下乡").await;
+    b.submit("form[action$='/publish']").await;
+    assert!(b.assert_saved_notice().await.contains("已审核通过并发布"));
+    b.sign_out().await;
+
+    // Logged out: the library lists it and its page reads as an article.
+    b.goto("/public/cases").await;
+    b.follow("医校结对送医下乡").await;
+    assert_eq!(b.text("article h1").await, "医校结对送医下乡");
+    assert!(b.text(".case-body").await.contains("义诊 12 场"));
+    assert_eq!(b.count(".case-body script, .case-body [onerror]").await, 0);
+    let og = b
+        .find("meta[property='og:title']")
+        .await
+        .attr("content")
+        .await
+        .unwrap();
+    assert_eq!(og.as_deref(), Some("医校结对送医下乡"));
+    let public = b.path().await;
+
+    // Taken down by the bureau after its confirmation: gone from public view.
+    b.goto("/login").await;
+    b.sign_in("admin", PASSWORD).await;
+    b.goto(&case).await;
+    b.follow("撤下该稿件…").await;
+    b.submit("form[action$='/unpublish']").await;
+    assert_eq!(b.text("#case-state").await, "已撤下");
+    b.sign_out().await;
+    b.goto("/public/cases").await;
+    assert_eq!(b.count("ul.case-list li").await, 0);
+    b.goto(&public).await;
+    assert!(
+        b.text("main").await.contains("不存在"),
+        "{public} after it was taken down"
+    );
+    b.close().await;
+    h.stop().await;
+}

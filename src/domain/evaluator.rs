@@ -235,7 +235,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
         .cloned()
         .collect();
     verdicts.push(rules::check_escalation(&raised, plan.rules.escalation_days));
-    verdicts.extend(evaluation_and_publicity(plan, &verdicts, &p));
+    verdicts.extend(evaluation_and_publicity(plan, g, &verdicts, &p));
     GroupVerdicts {
         period: p,
         verdicts,
@@ -244,10 +244,15 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
 }
 
 /// 五(三) 评价 and 五(四) 宣传推广: annual like the others (a year the annual rules do not apply
-/// to, or the group has not begun, reads the same for them), but nothing records either yet: the
-/// evaluation is 未到期 until the evaluation feature judges it; publicity is advisory and says the
-/// case library it would count does not exist yet.
-fn evaluation_and_publicity(plan: &Plan, judged: &[Verdict], p: &YearView) -> [Verdict; 2] {
+/// to, or the group has not begun, reads the same for them). The evaluation is 未到期 until the
+/// evaluation feature judges it; publicity is advisory (never 不符合) and counts the group's
+/// typical cases and news items published in the year by the date read on.
+fn evaluation_and_publicity(
+    plan: &Plan,
+    g: &GroupFacts,
+    judged: &[Verdict],
+    p: &YearView,
+) -> [Verdict; 2] {
     // The base rule is judged (met or not met) whenever the annual rules apply to the year.
     let inactive = judged
         .iter()
@@ -276,12 +281,24 @@ fn evaluation_and_publicity(plan: &Plan, judged: &[Verdict], p: &YearView) -> [V
             format!("{} 年度结束后评价", p.year),
         )
     };
+    let min = plan.rules.publicity_min_items;
+    let n = g
+        .published
+        .iter()
+        .filter(|d| (p.first..=p.as_of).contains(d))
+        .count();
     let publicity = verdict(
         RuleId::Publicity,
         Status::Advisory,
         format!(
-            "典型案例库尚未建立，暂无法统计宣传推广的典型案例和新闻篇数；方案倡导每年不少于 {} 篇",
-            plan.rules.publicity_min_items
+            "{} 年截至 {} 已发布典型案例和新闻 {n} 篇{}；方案倡导每年不少于 {min} 篇",
+            p.year,
+            p.as_of,
+            if n >= min as usize {
+                "，已达到"
+            } else {
+                ""
+            }
         ),
     );
     [evaluation, publicity]

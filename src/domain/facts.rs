@@ -85,6 +85,9 @@ pub struct GroupFacts {
     pub meetings: Vec<MeetingFact>,
     /// The years of the period loaded that have an annual cooperation plan.
     pub annual_plans: Vec<i16>,
+    /// The days its typical cases and news items now published were published (五(四)), in the
+    /// period loaded, in order.
+    pub published: Vec<Date>,
 }
 
 impl GroupFacts {
@@ -105,6 +108,7 @@ impl GroupFacts {
             matters: Vec::new(),
             meetings: Vec::new(),
             annual_plans: Vec::new(),
+            published: Vec::new(),
         }
     }
 }

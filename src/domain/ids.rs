@@ -66,6 +66,7 @@ id_type!(
     WebhookId,
     DeliveryId,
     UnlockRequestId,
+    CaseId,
 );
 
 /// The kind of record an attachment belongs to.

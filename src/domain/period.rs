@@ -210,7 +210,8 @@ pub fn records_as_of(g: &GroupFacts, d: Date) -> Option<GroupFacts> {
         || g.matters
             .iter()
             .any(|m| m.raised_on > d || m.reported_on > d)
-        || g.bases.iter().any(|b| b.opened_on > d);
+        || g.bases.iter().any(|b| b.opened_on > d)
+        || g.published.iter().any(|p| *p > d);
     if !later {
         return None;
     }
@@ -227,6 +228,7 @@ pub fn records_as_of(g: &GroupFacts, d: Date) -> Option<GroupFacts> {
         m.reported_on = m.reported_on.min(d);
     }
     g.bases.retain(|b| b.opened_on <= d);
+    g.published.retain(|p| *p <= d);
     Some(g)
 }
 

@@ -239,6 +239,18 @@ pub fn may_raise_matter(viewer: &Viewer, group: &GroupRow, today: Date) -> bool 
             .any(|m| m.org_id == viewer.org_id && m.active_on(today))
 }
 
+/// 五(四): whether the user may write, correct, submit and withdraw the group's typical cases
+/// and news items — "学校和地方共同加强宣传推广": a school, town or village user while their
+/// organisation is a member of the group.
+pub fn may_write_cases(viewer: &Viewer, group: &GroupRow, today: Date) -> bool {
+    may_raise_matter(viewer, group, today)
+}
+
+/// 五(四): the bureau (市教育局) reviews cases and news items, publishes them and takes them down.
+pub fn require_case_reviewer(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Bureau])
+}
+
 /// 五(一): only HQ (市"百千万工程"指挥部) acknowledges and replies to a major matter.
 pub fn require_matter_receiver(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Hq])

@@ -26,10 +26,11 @@ pub enum RecordKind {
     AnnualPlanItem,
     Project,
     ProjectUpdate,
+    Case,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 11] = [
+    pub const ALL: [RecordKind; 12] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
@@ -41,6 +42,7 @@ impl RecordKind {
         RecordKind::AnnualPlanItem,
         RecordKind::Project,
         RecordKind::ProjectUpdate,
+        RecordKind::Case,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -57,6 +59,7 @@ impl RecordKind {
             RecordKind::AnnualPlanItem => "annual_plan_item",
             RecordKind::Project => "project",
             RecordKind::ProjectUpdate => "project_update",
+            RecordKind::Case => "case",
         }
     }
 
@@ -74,6 +77,7 @@ impl RecordKind {
             RecordKind::AnnualPlanItem => "年度计划事项",
             RecordKind::Project => "合作项目",
             RecordKind::ProjectUpdate => "项目进展",
+            RecordKind::Case => "典型案例与新闻",
         }
     }
 
@@ -95,6 +99,7 @@ impl RecordKind {
             RecordKind::AnnualPlanItem => "annual_plan_items",
             RecordKind::Project => "projects",
             RecordKind::ProjectUpdate => "project_updates",
+            RecordKind::Case => "cases",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod cases;
 pub mod compliance;
 pub mod history;
 pub mod reads;

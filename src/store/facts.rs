@@ -74,6 +74,7 @@ struct RecordItems {
     matters: Option<String>,
     meetings: Option<String>,
     annual_plans: Option<String>,
+    published: Option<String>,
 }
 
 impl Store {
@@ -241,7 +242,7 @@ impl Store {
     }
 
     /// The aggregate expressions of the record tables, over the rows of one group each.
-    fn record_aggregates(&self) -> [String; 7] {
+    fn record_aggregates(&self) -> [String; 8] {
         // On-site entries: dates, 0/1 and comma-separated ids, all written by the app.
         let concat = match self.backend() {
             Backend::Sqlite => "group_concat",
@@ -261,6 +262,7 @@ impl Store {
             self.json_rows("m.summary, m.raised_on, m.reported_on"),
             self.json_rows("j.held_on, j.adopts_annual_plan"),
             self.json_rows("y.year"),
+            self.json_rows("c.published_on"),
         ]
     }
 
@@ -273,7 +275,16 @@ impl Store {
         first: Date,
         last: Date,
     ) -> sqlx::Result<HashMap<String, RecordItems>> {
-        let [agreements, team, onsite, bases, matters, meetings, plans] = self.record_aggregates();
+        let [
+            agreements,
+            team,
+            onsite,
+            bases,
+            matters,
+            meetings,
+            plans,
+            published,
+        ] = self.record_aggregates();
         let agreements = format!(
             "select a.group_id, {agreements} as items
              from agreements a left join agreement_parties p on p.agreement_id = a.id{}
@@ -312,9 +323,15 @@ impl Store {
              group by y.group_id",
             filter(set, "y.group_id", 3, "and")
         );
+        let published = format!(
+            "select c.group_id, {published} as items from cases c
+             where c.state = 'published' and c.published_on <= $1 and c.published_on >= $2{}
+             group by c.group_id",
+            filter(set, "c.group_id", 3, "and")
+        );
         let days = [last.to_string(), first.to_string()];
         let years = [last.year().to_string(), first.year().to_string()];
-        let (agreements, team, onsite, bases, matters, meetings, plans) = tokio::try_join!(
+        let (agreements, team, onsite, bases, matters, meetings, plans, published) = tokio::try_join!(
             timed("agreements", self.fetch(agreements, &[], set)),
             timed("team", self.fetch(team, &[], set)),
             timed("onsite", self.fetch(onsite, &days, set)),
@@ -322,10 +339,11 @@ impl Store {
             timed("matters", self.fetch(matters, &days, set)),
             timed("meetings", self.fetch(meetings, &days, set)),
             timed("annual plans", self.fetch_years(plans, &years, set)),
+            timed("published", self.fetch(published, &days, set)),
         )?;
         let mut out: HashMap<String, RecordItems> = HashMap::new();
         type Slot = fn(&mut RecordItems) -> &mut Option<String>;
-        let columns: [(Vec<AnyRow>, Slot); 7] = [
+        let columns: [(Vec<AnyRow>, Slot); 8] = [
             (agreements, |r| &mut r.agreements),
             (team, |r| &mut r.team),
             (onsite, |r| &mut r.onsite),
@@ -333,6 +351,7 @@ impl Store {
             (matters, |r| &mut r.matters),
             (meetings, |r| &mut r.meetings),
             (plans, |r| &mut r.annual_plans),
+            (published, |r| &mut r.published),
         ];
         for (rows, slot) in columns {
             for r in rows {
@@ -350,7 +369,16 @@ impl Store {
         first: Date,
         last: Date,
     ) -> sqlx::Result<RecordItems> {
-        let [agreements, team, onsite, bases, matters, meetings, plans] = self.record_aggregates();
+        let [
+            agreements,
+            team,
+            onsite,
+            bases,
+            matters,
+            meetings,
+            plans,
+            published,
+        ] = self.record_aggregates();
         let sql = format!(
             "select
                (select {agreements} from agreements a left join agreement_parties p on p.agreement_id = a.id
@@ -364,7 +392,10 @@ impl Store {
                (select {meetings} from meetings j
                 where j.group_id = $1 and j.held_on <= $2 and j.held_on >= $3) as meetings,
                (select {plans} from annual_plans y
-                where y.group_id = $1 and y.year <= $4 and y.year >= $5) as annual_plans"
+                where y.group_id = $1 and y.year <= $4 and y.year >= $5) as annual_plans,
+               (select {published} from cases c
+                where c.group_id = $1 and c.state = 'published'
+                  and c.published_on <= $2 and c.published_on >= $3) as published"
         );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(group.as_str())
@@ -382,6 +413,7 @@ impl Store {
             matters: r.try_get("matters")?,
             meetings: r.try_get("meetings")?,
             annual_plans: r.try_get("annual_plans")?,
+            published: r.try_get("published")?,
         })
     }
 
@@ -533,5 +565,11 @@ fn attach_records(g: &mut GroupFacts, items: RecordItems) -> sqlx::Result<()> {
     let plans: Vec<(i64,)> = json(items.annual_plans.as_deref())?;
     g.annual_plans = plans.into_iter().map(|(y,)| y as i16).collect();
     g.annual_plans.sort_unstable();
+    let published: Vec<(String,)> = json(items.published.as_deref())?;
+    g.published = published
+        .iter()
+        .map(|(d,)| parse_date(d))
+        .collect::<sqlx::Result<_>>()?;
+    g.published.sort_unstable();
     Ok(())
 }

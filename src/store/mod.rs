@@ -6,6 +6,7 @@ pub mod annual_plans;
 pub mod attachments;
 mod audit;
 pub mod bases;
+pub mod cases;
 pub mod coordination;
 pub mod expenses;
 pub mod facts;

@@ -186,6 +186,44 @@ pub fn router() -> Router<AppState> {
             get(workspace::work_plan::remove_file_form).post(workspace::work_plan::remove_file),
         )
         .route("/matters", get(workspace::matters::matter_queue))
+        // 五(四): typical cases and news; the bureau's queue and its export.
+        .route(
+            "/groups/{id}/cases",
+            get(workspace::cases::list_cases).post(workspace::cases::add_case),
+        )
+        .route(
+            "/groups/{id}/cases/export.xlsx",
+            get(workspace::cases::export_cases),
+        )
+        .route(
+            "/groups/{id}/cases/{case}",
+            get(workspace::cases::get_case).post(workspace::cases::update_case),
+        )
+        .route(
+            "/groups/{id}/cases/{case}/submit",
+            get(workspace::cases::back_to_case).post(workspace::cases::submit_case),
+        )
+        .route(
+            "/groups/{id}/cases/{case}/withdraw",
+            get(workspace::cases::withdraw_form).post(workspace::cases::withdraw_case),
+        )
+        .route(
+            "/groups/{id}/cases/{case}/publish",
+            get(workspace::cases::back_to_case).post(workspace::cases::publish_case),
+        )
+        .route(
+            "/groups/{id}/cases/{case}/return",
+            get(workspace::cases::back_to_case).post(workspace::cases::return_case),
+        )
+        .route(
+            "/groups/{id}/cases/{case}/unpublish",
+            get(workspace::cases::unpublish_form).post(workspace::cases::unpublish_case),
+        )
+        .route("/cases", get(workspace::cases::case_queue))
+        .route(
+            "/cases/export.xlsx",
+            get(workspace::cases::export_case_queue),
+        )
         .route(
             "/matters/export.xlsx",
             get(workspace::matters::export_matter_queue),
@@ -483,6 +521,8 @@ pub fn router() -> Router<AppState> {
         .route("/charts", get(statistics::get_charts))
         // 公开概览: no sign-in.
         .route("/public", get(public::get_public))
+        .route("/public/cases", get(public::public_cases))
+        .route("/public/cases/{case}", get(public::public_case))
         // The compliance matrix (issue 11): the page, a cell of a group or a school, the export.
         .route("/compliance", get(matrix::get_matrix))
         .route("/compliance/export.xlsx", get(matrix::export_matrix))

@@ -93,6 +93,14 @@ impl Chrome {
                 key: "matters",
             });
         }
+        if matches!(v.role, Role::Bureau | Role::Hq) {
+            // 五(四): the groups' typical cases and news, for the bureau to review.
+            items.push(NavItem {
+                href: "/cases",
+                label: "宣传案例",
+                key: "cases",
+            });
+        }
         if v.role == Role::Bureau {
             items.push(NavItem {
                 href: "/import/pairings",

@@ -145,3 +145,194 @@ pub async fn get_public(
     .await?;
     Ok(render(&page_of(&v))?.into_response())
 }
+
+/// A published item as a line of the public list or its article page.
+pub struct PublicCaseLine {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub area: String,
+    pub summary: String,
+    /// Cleaned HTML (`domain::case::clean_body`).
+    pub body: String,
+    pub group: String,
+    pub organisation: String,
+    pub published_on: String,
+}
+
+impl PublicCaseLine {
+    fn new(c: &crate::store::cases::CaseRow, areas: &[crate::domain::plan::Area]) -> Self {
+        Self {
+            id: c.id.to_string(),
+            kind: c.kind.label(),
+            title: c.title.clone(),
+            area: super::workspace::cases::area_name(areas, c.area),
+            summary: c.summary.clone(),
+            body: c.body.clone(),
+            group: format!("第 {} 组（{}）", c.group_number, c.lead_town),
+            organisation: c.written_by_org.clone(),
+            published_on: c.published_on.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/public_cases.html")]
+struct PublicCasesPage {
+    chrome: Chrome,
+    cases: Vec<PublicCaseLine>,
+    areas: Vec<super::workspace::Choice>,
+    towns: Vec<super::workspace::Choice>,
+    years: Vec<super::workspace::Choice>,
+    kinds: Vec<super::workspace::Choice>,
+    pager: super::pages::Pager,
+}
+
+#[derive(Deserialize)]
+pub struct PublicCasesQuery {
+    area: Option<String>,
+    town: Option<String>,
+    year: Option<String>,
+    kind: Option<String>,
+    page: Option<String>,
+}
+
+fn choices<T: ToString>(
+    items: impl IntoIterator<Item = (T, String)>,
+    chosen: Option<&str>,
+) -> Vec<super::workspace::Choice> {
+    items
+        .into_iter()
+        .map(|(v, label)| {
+            let value = v.to_string();
+            super::workspace::Choice {
+                selected: chosen == Some(value.as_str()),
+                value,
+                label,
+            }
+        })
+        .collect()
+}
+
+/// `GET /public/cases`: the published typical cases and news, latest first, filtered by area,
+/// lead town, year and kind (no sign-in). A filter it cannot read is left out, not an error.
+pub async fn public_cases(
+    State(state): State<AppState>,
+    Query(q): Query<PublicCasesQuery>,
+) -> Result<Response, AppError> {
+    use crate::domain::case::CaseKind;
+    use crate::store::cases::PublishedFilter;
+    let plan = state.plans.current(&state.store).await?;
+    let areas = plan.as_ref().map_or(&[][..], |(_, p)| p.areas.as_slice());
+    let leads = state.store.lead_towns().await?;
+    let mut towns: Vec<(crate::domain::ids::OrgId, String)> = leads.into_values().collect();
+    towns.sort_by(|a, b| a.1.cmp(&b.1));
+    towns.dedup();
+    let pick = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let area = pick(&q.area)
+        .and_then(|a| a.parse::<u8>().ok())
+        .filter(|n| areas.iter().any(|a| a.number == *n));
+    let town = pick(&q.town).and_then(|t| {
+        towns
+            .iter()
+            .find(|(id, _)| id.as_str() == t)
+            .map(|(id, _)| id.clone())
+    });
+    let this_year = state.clock.today().year();
+    let year = pick(&q.year)
+        .and_then(|y| y.parse::<i16>().ok())
+        .filter(|y| (2023..=this_year).contains(y));
+    let kind = pick(&q.kind).and_then(|k| CaseKind::parse(&k));
+    let filter = PublishedFilter {
+        area,
+        town: town.clone(),
+        year,
+        kind,
+    };
+    let (page_no, offset) = super::pages::page_offset(q.page.as_deref());
+    let (rows, total) =
+        crate::services::cases::published(&state.store, &filter, super::pages::PER_PAGE, offset)
+            .await?;
+    let area_s = area.map(|a| a.to_string());
+    let year_s = year.map(|y| y.to_string());
+    let page = PublicCasesPage {
+        chrome: Chrome::anonymous(),
+        cases: rows.iter().map(|c| PublicCaseLine::new(c, areas)).collect(),
+        areas: choices(
+            areas.iter().map(|a| (a.number, a.name.clone())),
+            area_s.as_deref(),
+        ),
+        towns: choices(
+            towns.iter().map(|(id, n)| (id.as_str(), n.clone())),
+            town.as_ref().map(|t| t.as_str()),
+        ),
+        years: choices(
+            (2023..=this_year).rev().map(|y| (y, format!("{y} 年"))),
+            year_s.as_deref(),
+        ),
+        kinds: choices(
+            CaseKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), k.label().to_string())),
+            kind.map(|k| k.as_str()),
+        ),
+        pager: super::pages::Pager::new(
+            "/public/cases",
+            &[
+                ("area", area_s.as_deref()),
+                ("town", town.as_ref().map(|t| t.as_str())),
+                ("year", year_s.as_deref()),
+                ("kind", kind.map(|k| k.as_str())),
+            ],
+            page_no,
+            total,
+        ),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/public_case.html")]
+struct PublicCasePage {
+    chrome: Chrome,
+    case: PublicCaseLine,
+    /// The page's own address, absolute, for sharing (Open Graph).
+    url: String,
+}
+
+/// `GET /public/cases/{id}`: one published item as an article, with its title, description and
+/// Open Graph tags for sharing (WeChat reads them); 404 once it is taken down.
+pub async fn public_case(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let c = crate::services::cases::published_case(&state.store, &id).await?;
+    let plan = state.plans.current(&state.store).await?;
+    let areas = plan.as_ref().map_or(&[][..], |(_, p)| p.areas.as_slice());
+    // The address as the visitor asked for it (behind a proxy, the Host it forwarded).
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    let page = PublicCasePage {
+        chrome: Chrome::anonymous(),
+        url: format!("{scheme}://{host}/public/cases/{}", c.id),
+        case: PublicCaseLine::new(&c, areas),
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -763,9 +763,13 @@ async fn every_route_is_documented_and_nothing_else(app: TestApp) {
                 .await
                 .unwrap();
             let status = resp.status();
+            // A public item read by a made-up id is the item's 404, not the router's: the
+            // other methods on the same path answering 405 show the router knows the path.
+            let public_item = path.starts_with("/api/v1/public/") && path.contains('{');
             if routed_set.contains(&(method.to_string(), path.clone())) {
                 assert!(
-                    status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                    (status != StatusCode::NOT_FOUND || public_item)
+                        && status != StatusCode::METHOD_NOT_ALLOWED,
                     "{method} {path}: {status}"
                 );
             } else {

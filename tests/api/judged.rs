@@ -260,7 +260,7 @@ async fn an_update_that_changes_nothing_leaves_the_version(app: TestApp) {
     .collect();
     assert_eq!(
         triggers.len(),
-        14,
+        15,
         "one update trigger per table a verdict reads"
     );
     for (table, sql) in triggers {
@@ -441,6 +441,39 @@ async fn only_what_changed_is_judged_again(app: TestApp) {
     expect(r, reqwest::StatusCode::OK).await;
     assert_eq!(judged_anew(&app, &bureau, q).await, part(0, true));
     assert_eq!(school_cell(&matrix(&app, &bureau, q).await), "met");
+
+    // A typical case of group 4 published (publicity counts it): that group alone.
+    let case = send(
+        &app,
+        &school,
+        reqwest::Method::POST,
+        &format!("/api/v1/groups/{}/cases", g.id),
+        serde_json::json!({"kind": "news", "title": "签约", "summary": "签约仪式", "body": "<p>签约</p>"}),
+    )
+    .await;
+    let case = expect(case, reqwest::StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(judged_anew(&app, &bureau, q).await, part(1, false));
+    for (who, path) in [
+        (
+            &school,
+            format!("/api/v1/groups/{}/cases/{case}/submit", g.id),
+        ),
+        (&bureau, format!("/api/v1/cases/{case}/publish")),
+    ] {
+        let r = send(
+            &app,
+            who,
+            reqwest::Method::POST,
+            &path,
+            serde_json::json!({}),
+        )
+        .await;
+        expect(r, reqwest::StatusCode::OK).await;
+    }
+    assert_eq!(judged_anew(&app, &bureau, q).await, part(1, false));
 
     // An organisation renamed: every group and school (names head rows and reasons).
     move_version(&app, &g.town).await;

@@ -11,6 +11,7 @@ mod auth;
 mod authorisation;
 mod backup;
 mod bases_agreement;
+mod cases;
 mod coordination;
 mod doors;
 mod duties;

@@ -5,6 +5,7 @@
 pub mod agreement;
 pub mod annual_plans;
 pub mod bases;
+pub mod cases;
 pub mod coordination;
 pub mod expense_import;
 pub mod expenses;
@@ -18,6 +19,7 @@ pub mod work_plan;
 pub use agreement::*;
 pub use annual_plans::*;
 pub use bases::*;
+pub use cases::*;
 pub use coordination::*;
 pub use expense_import::*;
 pub use expenses::*;
@@ -124,11 +126,11 @@ pub async fn download_file(
 /// A record's 修改记录 (creation, each correction with the fields it changed, confirmations),
 /// oldest first, for callers who may see its group. `kind` is agreement, team_member,
 /// onsite_entry, practice_base, expense, major_matter, coordinator, meeting, annual_plan_item,
-/// project or project_update.
+/// project, project_update or case.
 #[utoipa::path(get, path = "/api/v1/groups/{id}/records/{kind}/{record}/history", tag = "workspace", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Group id (UUID)"),
-        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense, major_matter, coordinator, meeting, annual_plan_item, project or project_update"),
+        ("kind" = String, Path, description = "agreement, team_member, onsite_entry, practice_base, expense, major_matter, coordinator, meeting, annual_plan_item, project, project_update or case"),
         ("record" = String, Path, description = "The record's id"),
     ),
     responses(

@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod annual_plans;
 pub mod bases;
+pub mod cases;
 pub mod coordination;
 pub mod expense_import;
 pub mod expenses;
@@ -45,7 +46,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 12] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 13] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -59,6 +60,7 @@ impl GroupHead {
             ("meetings", "/meetings", "联席会议"),
             ("annual-plan", "/annual-plan", "年度计划"),
             ("matters", "/matters", "重大事项"),
+            ("cases", "/cases", "宣传案例"),
         ]
     }
 }
@@ -297,6 +299,7 @@ pub async fn record_history(
         RecordKind::Meeting => ("meetings", "/meetings"),
         RecordKind::AnnualPlanItem => ("annual-plan", "/annual-plan"),
         RecordKind::Project | RecordKind::ProjectUpdate => ("projects", "/projects"),
+        RecordKind::Case => ("cases", "/cases"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),
