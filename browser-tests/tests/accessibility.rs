@@ -17,7 +17,7 @@ const PHONE: (u32, u32) = (390, 844);
 
 /// The most distinct pages one role's walk visits: a guard against a page that links to ever
 /// new addresses, far above what the platform has.
-const MAX_PAGES: usize = 60;
+const MAX_PAGES: usize = 80;
 
 /// Addresses the walk does not open: downloads (not pages) and the way out.
 fn skipped(path: &str) -> bool {

@@ -294,7 +294,43 @@ fn own_path(src: &str) -> bool {
 
 /// An item's body with everything removed that could run or load from elsewhere.
 pub fn clean_body(html: &str) -> String {
-    CLEANER.clean(html).to_string()
+    images_with_sources_and_text(&CLEANER.clean(html).to_string())
+}
+
+/// Cleaned HTML with each image that lost its address (another site's, or none) left out, and
+/// each image without a text alternative given an empty one (read as decoration): a screen
+/// reader does not announce a nameless image. In the cleaner's output a `<` outside a tag is
+/// always written `&lt;`, and attribute values are in double quotes.
+fn images_with_sources_and_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<img") {
+        out.push_str(&rest[..at]);
+        let tag_and_after = &rest[at..];
+        let mut quoted = false;
+        let end = tag_and_after
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == '>' && !quoted
+            })
+            .map_or(tag_and_after.len(), |(i, _)| i + 1);
+        let tag = &tag_and_after[..end];
+        if tag.contains(" src=\"") {
+            if tag.contains(" alt=\"") {
+                out.push_str(tag);
+            } else {
+                let close = tag.strip_suffix('>').unwrap_or(tag);
+                out.push_str(close);
+                out.push_str(" alt=\"\">");
+            }
+        }
+        rest = &tag_and_after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The text of cleaned HTML, tags removed (for lengths and descriptions).
@@ -336,6 +372,15 @@ mod tests {
         let tricks =
             clean_body("<img src=\"/\\evil.example/a.png\"><img src=\"/\t/evil.example/b.png\">");
         assert!(!tricks.contains("evil"), "{tricks}");
+        // An image that lost its address is left out; one without a text alternative gets an
+        // empty one.
+        assert_eq!(tricks, "");
+        assert_eq!(
+            clean_body(
+                r#"<p><img src="/static/a.png"> 文 <img alt="图>一" src="/static/b.png"></p>"#
+            ),
+            r#"<p><img src="/static/a.png" alt=""> 文 <img alt="图&gt;一" src="/static/b.png"></p>"#
+        );
         for gone in [
             "script",
             "alert",
