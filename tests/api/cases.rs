@@ -500,8 +500,15 @@ async fn wrong_items_are_refused_with_every_field_named(app: TestApp) {
     let r = send(&app, &c.school, Method::POST, &base, json!({"title": 5})).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.snapshot().await, before);
-    // Public filters out of range are told; an id that is no item is not found.
-    for q in ["year=1900", "kind=poem", "page=0", "area=300"] {
+    // Public filters out of range are told (an unknown town lists nothing); an id that is no
+    // item is not found.
+    let none = expect(
+        app.get("/api/v1/public/cases?town=%C3%97").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(none["total"], 0);
+    for q in ["year=1900", "kind=poem", "page=0", "area=300", "area=0"] {
         let r = app.get(&format!("/api/v1/public/cases?{q}")).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
     }

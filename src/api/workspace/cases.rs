@@ -250,33 +250,47 @@ pub struct CaseQueuePage {
     pub per_page: i64,
 }
 
+/// A state the bureau's queue lists (drafts are the groups' own).
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueState {
+    Submitted,
+    Returned,
+    Published,
+    Unpublished,
+}
+
+impl QueueState {
+    fn state(self) -> CaseState {
+        match self {
+            QueueState::Submitted => CaseState::Submitted,
+            QueueState::Returned => CaseState::Returned,
+            QueueState::Published => CaseState::Published,
+            QueueState::Unpublished => CaseState::Unpublished,
+        }
+    }
+}
+
+/// case (典型案例) or news (新闻).
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum KindParam {
+    Case,
+    News,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CaseQueueQuery {
-    /// Only items in this state: submitted, returned, published or unpublished.
-    pub state: Option<String>,
+    /// Only items in this state.
+    #[param(inline)]
+    pub state: Option<QueueState>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     /// Items per page, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
-}
-
-fn state_filter(s: Option<&str>) -> Result<Option<CaseState>, ApiError> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => CaseState::parse(s)
-            .filter(|s| *s != CaseState::Draft)
-            .map(Some)
-            .ok_or_else(|| {
-                crate::http::AppError::Invalid(crate::domain::FieldError::new(
-                    "state",
-                    "应为 submitted、returned、published 或 unpublished",
-                ))
-                .into()
-            }),
-    }
 }
 
 /// The bureau's queue of every group's items: those waiting for review first (oldest first),
@@ -291,7 +305,7 @@ pub async fn case_queue(
 ) -> Result<Json<CaseQueuePage>, ApiError> {
     let q = crate::api::query(query)?;
     let (page, per_page) = crate::api::paging(q.page, q.per_page)?;
-    let only = state_filter(q.state.as_deref())?;
+    let only = q.state.map(QueueState::state);
     let (rows, total, waiting) =
         cases::case_queue(&state.store, &user, only, per_page, (page - 1) * per_page).await?;
     Ok(Json(CaseQueuePage {
@@ -508,8 +522,8 @@ pub struct PublicCaseQuery {
     /// Published in this year.
     #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i16>,
-    /// case or news.
-    pub kind: Option<String>,
+    #[param(inline)]
+    pub kind: Option<KindParam>,
     #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
     #[param(minimum = 1, maximum = 500)]
@@ -520,33 +534,25 @@ impl PublicCaseQuery {
     /// The filter, or the field that is wrong.
     pub fn filter(&self) -> Result<PublishedFilter, crate::domain::FieldError> {
         use crate::domain::FieldError;
+        if self.area == Some(0) {
+            return Err(FieldError::new("area", "应为 1–255 之间的领域编号"));
+        }
         if let Some(y) = self.year
             && !(2000..=2100).contains(&y)
         {
             return Err(FieldError::new("year", "应为 2000–2100 之间的年份"));
         }
-        let kind = match self
-            .kind
-            .as_deref()
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-        {
-            None => None,
-            Some(k) => Some(
-                CaseKind::parse(k).ok_or_else(|| FieldError::new("kind", "应为 case 或 news"))?,
-            ),
-        };
-        let town = match self
+        let kind = self.kind.map(|k| match k {
+            KindParam::Case => CaseKind::Case,
+            KindParam::News => CaseKind::News,
+        });
+        // A town that is no lead town's id leads no group: nothing listed, not an error.
+        let town = self
             .town
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
-        {
-            None => None,
-            Some(t) => {
-                Some(OrgId::parse(t).ok_or_else(|| FieldError::new("town", "不是有效的单位编号"))?)
-            }
-        };
+            .map(|t| OrgId::from_db(t.to_string()));
         Ok(PublishedFilter {
             area: self.area,
             town,
