@@ -105,13 +105,44 @@ print("\n[dictionaries.group-ids]\nvalues = %s\n\n[parameters]\n\"path.id\" = { 
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
 
+# The two databases are fuzzed side by side, each with its own server and data directory: a run
+# is a request–answer ping-pong between one Python process and one server, about one core, so on
+# two cores both finish in about the time of one. Each run's output is shown whole when it ends.
 start=$(date +%s)
-run_against sqlite ""   # the data directory's own SQLite database
+results="$work/results"
+mkdir -p "$results"
+one() {
+  local name="$1"
+  if (
+    trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
+    failed=()
+    run_against "$@"
+    if [ "${#failed[@]}" -gt 0 ]; then printf '%s\n' "${failed[@]}" >"$results/$name.failed"; fi
+  ) >"$results/$name.log" 2>&1; then
+    echo 0 >"$results/$name.rc"
+  else
+    echo 1 >"$results/$name.rc"
+  fi
+}
+names=(sqlite)
+one sqlite "" &   # the data directory's own SQLite database
+runs=($!)
 if [ -n "${XIAODI_TEST_POSTGRES_URL:-}" ]; then
   pg_db="xiaodi_schemathesis_$$"
   psql "$XIAODI_TEST_POSTGRES_URL" -qc "create database $pg_db" >/dev/null
-  run_against postgres "${XIAODI_TEST_POSTGRES_URL%/*}/$pg_db"
+  names+=(postgres)
+  one postgres "${XIAODI_TEST_POSTGRES_URL%/*}/$pg_db" &
+  runs+=($!)
 fi
+wait "${runs[@]}" || true
+for name in "${names[@]}"; do
+  cat "$results/$name.log"
+  if [ -f "$results/$name.failed" ]; then
+    while IFS= read -r line; do failed+=("$line"); done <"$results/$name.failed"
+  elif [ "$(cat "$results/$name.rc" 2>/dev/null)" != 0 ]; then
+    failed+=("$name (the run stopped)")
+  fi
+done
 if [ "${#failed[@]}" -gt 0 ]; then
   printf 'schemathesis: failures on %s\n' "${failed[@]}"
   exit 1

@@ -5,7 +5,9 @@
 //! organisations, a group's workspace, and accounts (the administrators' duties).
 
 mod auth;
+mod commendations;
 mod compliance;
+mod evaluations;
 mod groups;
 mod organisations;
 mod plan;
@@ -29,7 +31,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodFilter;
 use axum::{Json, Router};
+use commendations::*;
 use compliance::*;
+use evaluations::*;
 use groups::*;
 use organisations::*;
 use plan::*;
@@ -59,7 +63,7 @@ macro_rules! operations {
             info(title = "校地通 API", description = "校地结对共建工作平台的 JSON 接口。先 POST /api/v1/login 取得令牌，再以 Authorization: Bearer <token> 调用其他接口。校验错误为 422，`fields` 列出每个有误的字段。"),
             paths($($handler),*),
             modifiers(&BearerAuth, &RefusedText, &CommonErrors),
-            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"), (name = "reminders"))
+            tags((name = "auth"), (name = "groups"), (name = "organisations"), (name = "workspace"), (name = "users"), (name = "meta"), (name = "reminders"), (name = "evaluations"))
         )]
         pub struct ApiDoc;
 
@@ -235,6 +239,16 @@ operations! {
     compliance,
     list_plan_versions,
     load_plan_version,
+    get_evaluation,
+    add_evaluation_reviewer,
+    remove_evaluation_reviewer,
+    save_evaluation_score,
+    finalise_evaluation,
+    list_commendations,
+    nominate_commendation,
+    update_commendation,
+    approve_commendation,
+    withdraw_commendation,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

@@ -132,6 +132,15 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("case.publish", "审核通过并发布典型案例或新闻"),
     ("case.return", "退回修改典型案例或新闻"),
     ("case.unpublish", "撤下已发布的典型案例或新闻"),
+    ("evaluation.reviewer_add", "指定年度评价评审人"),
+    ("evaluation.reviewer_remove", "移除年度评价评审人"),
+    ("evaluation.score", "录入年度评价评分"),
+    ("evaluation.score_update", "修改年度评价评分"),
+    ("evaluation.finalise", "年度评价定稿"),
+    ("commendation.nominate", "提名表彰（优秀集体或先进个人）"),
+    ("commendation.update", "修改表彰提名的事迹"),
+    ("commendation.approve", "批准表彰"),
+    ("commendation.withdraw", "撤销表彰提名"),
 ];
 
 /// Record kinds (the `entity` column).
@@ -156,6 +165,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("project", "合作项目"),
     ("project_update", "项目进展"),
     ("case", "典型案例与新闻"),
+    ("evaluation", "年度评价"),
+    ("commendation", "表彰"),
     ("backup", "备份"),
     ("audit_event", "审计日志"),
     ("monthly_summary", "月度汇总"),

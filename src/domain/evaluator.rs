@@ -235,7 +235,7 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
         .cloned()
         .collect();
     verdicts.push(rules::check_escalation(&raised, plan.rules.escalation_days));
-    verdicts.extend(evaluation_and_publicity(plan, g, &verdicts, &p));
+    verdicts.extend(evaluation_and_publicity(plan, g, &verdicts, &p, today));
     GroupVerdicts {
         period: p,
         verdicts,
@@ -244,14 +244,15 @@ pub fn evaluate_group(plan: &Plan, g: &GroupFacts, year: i16, today: Date) -> Gr
 }
 
 /// 五(三) 评价 and 五(四) 宣传推广: annual like the others (a year the annual rules do not apply
-/// to, or the group has not begun, reads the same for them). The evaluation is 未到期 until the
-/// evaluation feature judges it; publicity is advisory (never 不符合) and counts the group's
+/// to, or the group has not begun, reads the same for them). The evaluation is met once HQ has
+/// finalised the year, not met when its due day has passed without it; publicity is advisory (never 不符合) and counts the group's
 /// typical cases and news items published in the year by the date read on.
 fn evaluation_and_publicity(
     plan: &Plan,
     g: &GroupFacts,
     judged: &[Verdict],
     p: &YearView,
+    today: Date,
 ) -> [Verdict; 2] {
     // The base rule is judged (met or not met) whenever the annual rules apply to the year.
     let inactive = judged
@@ -264,22 +265,35 @@ fn evaluation_and_publicity(
             verdict(RuleId::Publicity, v.status, v.reason.clone()),
         ];
     }
-    let evaluation = if p.over {
-        let due = p.last + jiff::Span::new().days(i64::from(plan.rules.evaluation_due_days));
-        verdict(
+    // 五(三): HQ finalises a year's evaluation after it ends; judged on the day asked about
+    // (`today`), which for a past year is after its 31 December.
+    let due = p.last + jiff::Span::new().days(i64::from(plan.rules.evaluation_due_days));
+    let finalised = g
+        .evaluated
+        .iter()
+        .find(|(y, on)| *y == p.year && *on <= today)
+        .map(|(_, on)| *on);
+    let evaluation = match finalised {
+        Some(on) => verdict(
             RuleId::Evaluation,
-            Status::NotYetDue,
-            format!(
-                "{} 年度评价应于 {due} 前完成；年度评价尚未开展（年度评价功能上线后判断）",
-                p.year
-            ),
-        )
-    } else {
-        verdict(
+            Status::Met,
+            format!("{} 年度评价已于 {on} 完成", p.year),
+        ),
+        None if !p.over => verdict(
             RuleId::Evaluation,
             Status::NotYetDue,
             format!("{} 年度结束后评价", p.year),
-        )
+        ),
+        None if today > due => verdict(
+            RuleId::Evaluation,
+            Status::NotMet,
+            format!("{} 年度评价应于 {due} 前完成，至 {today} 尚未完成", p.year),
+        ),
+        None => verdict(
+            RuleId::Evaluation,
+            Status::NotYetDue,
+            format!("{} 年度评价应于 {due} 前完成，尚未完成", p.year),
+        ),
     };
     let min = plan.rules.publicity_min_items;
     let n = g

@@ -88,6 +88,8 @@ pub struct GroupFacts {
     /// The days its typical cases and news items now published were published (五(四)), in the
     /// period loaded, in order.
     pub published: Vec<Date>,
+    /// The years of the period loaded whose evaluation HQ has finalised (五(三)), with the day.
+    pub evaluated: Vec<(i16, Date)>,
 }
 
 impl GroupFacts {
@@ -109,6 +111,7 @@ impl GroupFacts {
             meetings: Vec::new(),
             annual_plans: Vec::new(),
             published: Vec::new(),
+            evaluated: Vec::new(),
         }
     }
 }

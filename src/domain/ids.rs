@@ -67,6 +67,7 @@ id_type!(
     DeliveryId,
     UnlockRequestId,
     CaseId,
+    CommendationId,
 );
 
 /// The kind of record an attachment belongs to.

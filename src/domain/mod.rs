@@ -7,6 +7,7 @@ pub mod audit_labels;
 pub mod base;
 pub mod case;
 pub mod coordination;
+pub mod evaluation;
 pub mod evaluator;
 pub mod expense;
 pub mod facts;

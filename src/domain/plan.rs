@@ -31,6 +31,10 @@ pub struct Plan {
     /// 三(一)–(六): the areas of cooperation, each with the outcome figures its projects record.
     pub areas: Vec<Area>,
     pub rules: RuleParams,
+    /// 五(三) 年度评价: criteria, points and grade bands (the document names none; plan files
+    /// written before evaluations were scored get [`standard_evaluation`]).
+    #[serde(default = "standard_evaluation")]
+    pub evaluation: crate::domain::evaluation::Scheme,
     /// Each rule's clause and its words in the founding document, by rule id (`team-size`).
     /// Every rule of [`RuleId::ALL`] must have one; checked by [`Plan::parse`].
     #[serde(default)]
@@ -249,6 +253,22 @@ fn ninety_days() -> u32 {
     90
 }
 
+/// The evaluation of a plan file that has no `[evaluation]`: the Dongguan preset's.
+pub fn standard_evaluation() -> crate::domain::evaluation::Scheme {
+    #[derive(Deserialize)]
+    struct Only {
+        evaluation: crate::domain::evaluation::Scheme,
+    }
+    let text = DONGGUAN_2023_PLAN;
+    let start = text
+        .find("[evaluation]")
+        .expect("the Dongguan preset has an [evaluation]");
+    // The preset's last table: the rest of the file is the evaluation.
+    toml::from_str::<Only>(&text[start..])
+        .expect("the Dongguan preset's evaluation parses")
+        .evaluation
+}
+
 impl Plan {
     /// Parses and validates a plan file; the message names the field at fault (every problem
     /// found, one a line).
@@ -393,6 +413,7 @@ impl Plan {
             ));
         }
         out.extend(self.rule_text_problems());
+        out.extend(self.evaluation.problems());
         out
     }
 

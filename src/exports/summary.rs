@@ -31,7 +31,7 @@ const PAGE_NUMBER_FONT: &str = "宋体";
 /// The text block is 156 mm wide (210 − 28 − 26).
 const TEXT_WIDTH_MM: f64 = 156.0;
 
-fn fonts(name: &str) -> RunFonts {
+pub(crate) fn fonts(name: &str) -> RunFonts {
     RunFonts::new()
         .ascii(name)
         .hi_ansi(name)
@@ -39,19 +39,19 @@ fn fonts(name: &str) -> RunFonts {
         .cs(name)
 }
 
-fn run(text: &str, font: &str, size: usize) -> Run {
+pub(crate) fn run(text: &str, font: &str, size: usize) -> Run {
     Run::new().add_text(text).fonts(fonts(font)).size(size)
 }
 
 /// 22 lines a page: the 三号 line pitch of the standard's grid, exactly (≈ 28.9 pt).
-fn body_spacing() -> LineSpacing {
+pub(crate) fn body_spacing() -> LineSpacing {
     LineSpacing::new()
         .line_rule(LineSpacingType::Exact)
         .line(578)
 }
 
 /// A body paragraph: 三号 仿宋, first line indented two characters.
-fn body(text: &str) -> Paragraph {
+pub(crate) fn body(text: &str) -> Paragraph {
     Paragraph::new()
         .add_run(run(text, BODY_FONT, SANHAO))
         .line_spacing(body_spacing())
@@ -60,7 +60,7 @@ fn body(text: &str) -> Paragraph {
 }
 
 /// A first-level heading: `一、…` in 三号 黑体.
-fn heading(text: &str) -> Paragraph {
+pub(crate) fn heading(text: &str) -> Paragraph {
     Paragraph::new()
         .add_run(run(text, HEADING_FONT, SANHAO))
         .line_spacing(body_spacing())
@@ -68,13 +68,13 @@ fn heading(text: &str) -> Paragraph {
         .keep_next(true)
 }
 
-fn empty_line() -> Paragraph {
+pub(crate) fn empty_line() -> Paragraph {
     Paragraph::new()
         .add_run(run("", BODY_FONT, SANHAO))
         .line_spacing(body_spacing())
 }
 
-fn cell(text: &str, width: i32, header: bool) -> TableCell {
+pub(crate) fn cell(text: &str, width: i32, header: bool) -> TableCell {
     let p = Paragraph::new()
         .add_run(run(
             text,
@@ -92,7 +92,7 @@ fn cell(text: &str, width: i32, header: bool) -> TableCell {
 }
 
 /// A table over the text block's width: columns in millimetres, a header row, then rows.
-fn table(columns: &[(&str, f64)], rows: &[Vec<String>]) -> Table {
+pub(crate) fn table(columns: &[(&str, f64)], rows: &[Vec<String>]) -> Table {
     let widths: Vec<i32> = columns.iter().map(|(_, w)| mm(*w)).collect();
     let header = TableRow::new(
         columns
@@ -121,7 +121,7 @@ fn table(columns: &[(&str, f64)], rows: &[Vec<String>]) -> Table {
 }
 
 /// Paragraphs of a text field: one per non-empty line (a line-per-school list stays one per line).
-fn paragraphs(text: &str, none: &str) -> Vec<Paragraph> {
+pub(crate) fn paragraphs(text: &str, none: &str) -> Vec<Paragraph> {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
@@ -155,10 +155,9 @@ pub fn status_rows(s: &Snapshot) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The summary as a docx: A4, GB/T 9704 margins (top 37, bottom 35, left 28, right 26 mm), the
-/// title in 二号 小标宋, the 报送单位 line, numbered sections in 三号 仿宋 with 黑体 headings, the
-/// status and figures tables, the issuing organisation and date, "— 1 —" page numbers.
-pub fn summary_docx(text: &SummaryText, s: &Snapshot, dated: Date) -> anyhow::Result<Vec<u8>> {
+/// An empty A4 document laid out as GB/T 9704 asks: margins top 37, bottom 35, left 28, right
+/// 26 mm, 三号 仿宋 text, "— 1 —" page numbers in 宋体 四号 at the foot.
+pub(crate) fn official_docx() -> Docx {
     let footer = Footer::new().add_paragraph(
         Paragraph::new()
             .align(AlignmentType::Center)
@@ -168,7 +167,7 @@ pub fn summary_docx(text: &SummaryText, s: &Snapshot, dated: Date) -> anyhow::Re
             .fonts(fonts(PAGE_NUMBER_FONT))
             .size(SIHAO),
     );
-    let mut doc = Docx::new()
+    Docx::new()
         .page_size(11906, 16838)
         .page_margin(PageMargin {
             top: mm(37.0),
@@ -182,18 +181,27 @@ pub fn summary_docx(text: &SummaryText, s: &Snapshot, dated: Date) -> anyhow::Re
         })
         .default_fonts(fonts(BODY_FONT))
         .default_size(SANHAO)
-        .footer(footer);
-    doc = doc
-        .add_paragraph(
-            Paragraph::new()
-                .add_run(run(&text.title, TITLE_FONT, ERHAO))
-                .align(AlignmentType::Center)
-                .line_spacing(
-                    LineSpacing::new()
-                        .line_rule(LineSpacingType::Auto)
-                        .line(240),
-                ),
+        .footer(footer)
+}
+
+/// The title line: 二号 方正小标宋, centred.
+pub(crate) fn title(text: &str) -> Paragraph {
+    Paragraph::new()
+        .add_run(run(text, TITLE_FONT, ERHAO))
+        .align(AlignmentType::Center)
+        .line_spacing(
+            LineSpacing::new()
+                .line_rule(LineSpacingType::Auto)
+                .line(240),
         )
+}
+
+/// The summary as a docx: A4, GB/T 9704 margins (top 37, bottom 35, left 28, right 26 mm), the
+/// title in 二号 小标宋, the 报送单位 line, numbered sections in 三号 仿宋 with 黑体 headings, the
+/// status and figures tables, the issuing organisation and date, "— 1 —" page numbers.
+pub fn summary_docx(text: &SummaryText, s: &Snapshot, dated: Date) -> anyhow::Result<Vec<u8>> {
+    let mut doc = official_docx()
+        .add_paragraph(title(&text.title))
         .add_paragraph(empty_line())
         .add_paragraph(
             Paragraph::new()
@@ -284,7 +292,12 @@ pub fn summary_docx(text: &SummaryText, s: &Snapshot, dated: Date) -> anyhow::Re
             doc = doc.add_paragraph(p);
         }
     }
-    // The issuing organisation and the date, right-aligned four characters in from the edge.
+    signed(doc, &s.bureau, dated)
+}
+
+/// Ends an official document with the issuing organisation and the date, right-aligned four
+/// characters in from the edge, and packs it.
+pub(crate) fn signed(doc: Docx, by: &str, dated: Date) -> anyhow::Result<Vec<u8>> {
     let sign = |t: &str| {
         Paragraph::new()
             .add_run(run(t, BODY_FONT, SANHAO))
@@ -292,9 +305,9 @@ pub fn summary_docx(text: &SummaryText, s: &Snapshot, dated: Date) -> anyhow::Re
             .indent(None, None, Some(1280), None)
             .line_spacing(body_spacing())
     };
-    doc = doc
+    let doc = doc
         .add_paragraph(empty_line())
-        .add_paragraph(sign(&s.bureau))
+        .add_paragraph(sign(by))
         .add_paragraph(sign(&chinese_date(dated)));
     let mut buf = std::io::Cursor::new(Vec::new());
     doc.pack(&mut buf)

@@ -5,7 +5,9 @@
 pub mod access;
 pub mod accounts;
 pub mod cases;
+pub mod commendations;
 pub mod compliance;
+pub mod evaluation;
 pub mod history;
 pub mod reads;
 pub mod reminders;

@@ -75,6 +75,7 @@ struct RecordItems {
     meetings: Option<String>,
     annual_plans: Option<String>,
     published: Option<String>,
+    evaluated: Option<String>,
 }
 
 impl Store {
@@ -242,7 +243,7 @@ impl Store {
     }
 
     /// The aggregate expressions of the record tables, over the rows of one group each.
-    fn record_aggregates(&self) -> [String; 8] {
+    fn record_aggregates(&self) -> [String; 9] {
         // On-site entries: dates, 0/1 and comma-separated ids, all written by the app.
         let concat = match self.backend() {
             Backend::Sqlite => "group_concat",
@@ -263,6 +264,7 @@ impl Store {
             self.json_rows("j.held_on, j.adopts_annual_plan"),
             self.json_rows("y.year"),
             self.json_rows("c.published_on"),
+            self.json_rows("v.year, v.finalised_on"),
         ]
     }
 
@@ -284,6 +286,7 @@ impl Store {
             meetings,
             plans,
             published,
+            evaluated,
         ] = self.record_aggregates();
         let agreements = format!(
             "select a.group_id, {agreements} as items
@@ -329,9 +332,15 @@ impl Store {
              group by c.group_id",
             filter(set, "c.group_id", 3, "and")
         );
+        let evaluated = format!(
+            "select v.group_id, {evaluated} as items from evaluations v
+             where v.year <= $1 and v.year >= $2{}
+             group by v.group_id",
+            filter(set, "v.group_id", 3, "and")
+        );
         let days = [last.to_string(), first.to_string()];
         let years = [last.year().to_string(), first.year().to_string()];
-        let (agreements, team, onsite, bases, matters, meetings, plans, published) = tokio::try_join!(
+        let (agreements, team, onsite, bases, matters, meetings, plans, published, evaluated) = tokio::try_join!(
             timed("agreements", self.fetch(agreements, &[], set)),
             timed("team", self.fetch(team, &[], set)),
             timed("onsite", self.fetch(onsite, &days, set)),
@@ -340,10 +349,11 @@ impl Store {
             timed("meetings", self.fetch(meetings, &days, set)),
             timed("annual plans", self.fetch_years(plans, &years, set)),
             timed("published", self.fetch(published, &days, set)),
+            timed("evaluated", self.fetch_years(evaluated, &years, set)),
         )?;
         let mut out: HashMap<String, RecordItems> = HashMap::new();
         type Slot = fn(&mut RecordItems) -> &mut Option<String>;
-        let columns: [(Vec<AnyRow>, Slot); 8] = [
+        let columns: [(Vec<AnyRow>, Slot); 9] = [
             (agreements, |r| &mut r.agreements),
             (team, |r| &mut r.team),
             (onsite, |r| &mut r.onsite),
@@ -352,6 +362,7 @@ impl Store {
             (meetings, |r| &mut r.meetings),
             (plans, |r| &mut r.annual_plans),
             (published, |r| &mut r.published),
+            (evaluated, |r| &mut r.evaluated),
         ];
         for (rows, slot) in columns {
             for r in rows {
@@ -378,6 +389,7 @@ impl Store {
             meetings,
             plans,
             published,
+            evaluated,
         ] = self.record_aggregates();
         let sql = format!(
             "select
@@ -395,7 +407,9 @@ impl Store {
                 where y.group_id = $1 and y.year <= $4 and y.year >= $5) as annual_plans,
                (select {published} from cases c
                 where c.group_id = $1 and c.state = 'published'
-                  and c.published_on <= $2 and c.published_on >= $3) as published"
+                  and c.published_on <= $2 and c.published_on >= $3) as published,
+               (select {evaluated} from evaluations v
+                where v.group_id = $1 and v.year <= $4 and v.year >= $5) as evaluated"
         );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(group.as_str())
@@ -414,6 +428,7 @@ impl Store {
             meetings: r.try_get("meetings")?,
             annual_plans: r.try_get("annual_plans")?,
             published: r.try_get("published")?,
+            evaluated: r.try_get("evaluated")?,
         })
     }
 
@@ -571,5 +586,11 @@ fn attach_records(g: &mut GroupFacts, items: RecordItems) -> sqlx::Result<()> {
         .map(|(d,)| parse_date(d))
         .collect::<sqlx::Result<_>>()?;
     g.published.sort_unstable();
+    let evaluated: Vec<(i64, String)> = json(items.evaluated.as_deref())?;
+    g.evaluated = evaluated
+        .iter()
+        .map(|(y, d)| Ok((*y as i16, parse_date(d)?)))
+        .collect::<sqlx::Result<_>>()?;
+    g.evaluated.sort_unstable();
     Ok(())
 }

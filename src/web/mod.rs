@@ -2,7 +2,9 @@
 
 pub mod admin;
 pub mod audit;
+pub mod commendations;
 pub mod errors;
+pub mod evaluations;
 pub mod forms;
 pub mod groups;
 pub mod import;
@@ -415,6 +417,47 @@ pub fn router() -> Router<AppState> {
         .route(
             "/projects/export.xlsx",
             get(workspace::projects::export_all_projects),
+        )
+        .route(
+            "/commendations",
+            get(commendations::list).post(commendations::nominate),
+        )
+        .route("/commendations/export.xlsx", get(commendations::export))
+        .route("/commendations/{id}", post(commendations::update))
+        .route("/commendations/{id}/approve", post(commendations::approve))
+        .route(
+            "/commendations/{id}/withdraw",
+            get(commendations::withdraw_form).post(commendations::withdraw),
+        )
+        .route("/evaluations", get(evaluations::evaluations))
+        .route("/evaluations/{year}", get(evaluations::year))
+        .route(
+            "/evaluations/{year}/reviewers",
+            post(evaluations::add_reviewer),
+        )
+        .route(
+            "/evaluations/{year}/reviewers/{user}/remove",
+            get(evaluations::remove_reviewer_form).post(evaluations::remove_reviewer),
+        )
+        .route(
+            "/evaluations/{year}/finalise",
+            get(evaluations::finalise_form).post(evaluations::finalise),
+        )
+        .route(
+            "/evaluations/{year}/groups/{group}",
+            get(evaluations::group),
+        )
+        .route(
+            "/evaluations/{year}/groups/{group}/scores/{criterion}",
+            post(evaluations::save_score),
+        )
+        .route(
+            "/evaluations/{year}/report.docx",
+            get(evaluations::report_docx),
+        )
+        .route(
+            "/evaluations/{year}/report.xlsx",
+            get(evaluations::report_xlsx),
         )
         .route(
             "/summaries",

@@ -116,6 +116,22 @@ impl Chrome {
                 key: "summaries",
             });
         }
+        if matches!(v.role, Role::Bureau | Role::Hq) {
+            // 五(三): the yearly evaluation HQ runs (the bureau reads it).
+            items.push(NavItem {
+                href: "/evaluations",
+                label: "年度评价",
+                key: "evaluations",
+            });
+        }
+        if matches!(v.role, Role::Bureau | Role::Hq | Role::School) {
+            // 五(三): 优秀集体 and 先进个人 (a school reads and exports its people's).
+            items.push(NavItem {
+                href: "/commendations",
+                label: "表彰",
+                key: "commendations",
+            });
+        }
         if v.role == Role::Secadmin {
             items.push(NavItem {
                 href: "/admin/approvals",
@@ -320,22 +336,33 @@ pub async fn audited_sheet(
     Ok(xlsx_response(filename, bytes))
 }
 
-pub(crate) fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
+/// A file download: its type, an ASCII name for old clients and the real (Chinese) name.
+pub(crate) fn file_response(
+    content_type: &str,
+    ascii: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> Response {
     let encoded = urlencode(filename).replace('+', "%20");
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
             ),
         ],
         bytes,
     )
         .into_response()
+}
+
+pub const DOCX_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub(crate) fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
+    file_response(XLSX_TYPE, "export.xlsx", filename, bytes)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::clock::format_ms;
 use crate::domain::summary::{SECTIONS, Snapshot, SummaryState, SummaryText, yuan};
-use crate::http::auth::{CsrfForm, Viewer, WebUser, urlencode};
+use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::http::{AppError, writer};
 use crate::services::ServiceError;
 use crate::services::summaries::{self as services, ExportKind};
@@ -15,7 +15,7 @@ use crate::web::forms::ErrorSummary;
 use crate::web::pages::{Chrome, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -499,25 +499,8 @@ async fn export(
     )
     .await?;
     let (ct, ascii) = match kind {
-        ExportKind::Docx => (
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "summary.docx",
-        ),
-        ExportKind::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "summary.xlsx",
-        ),
+        ExportKind::Docx => (crate::web::pages::DOCX_TYPE, "summary.docx"),
+        ExportKind::Xlsx => (crate::web::pages::XLSX_TYPE, "summary.xlsx"),
     };
-    let encoded = urlencode(&name).replace('+', "%20");
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::web::pages::file_response(ct, ascii, &name, bytes))
 }

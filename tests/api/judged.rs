@@ -260,7 +260,7 @@ async fn an_update_that_changes_nothing_leaves_the_version(app: TestApp) {
     .collect();
     assert_eq!(
         triggers.len(),
-        15,
+        16,
         "one update trigger per table a verdict reads"
     );
     for (table, sql) in triggers {

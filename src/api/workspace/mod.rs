@@ -75,7 +75,7 @@ pub struct Created {
     pub id: String,
 }
 
-fn created(id: impl ToString) -> (StatusCode, Json<Created>) {
+pub(crate) fn created(id: impl ToString) -> (StatusCode, Json<Created>) {
     (StatusCode::CREATED, Json(Created { id: id.to_string() }))
 }
 

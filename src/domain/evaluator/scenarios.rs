@@ -97,6 +97,8 @@ fn baseline() -> World {
         },
     ];
     g.annual_plans = vec![YEAR];
+    // 五(三): HQ finalised the year's evaluation in March.
+    g.evaluated = vec![(YEAR, date(2026, 3, 20))];
     g.matters = vec![MatterFact {
         summary: "村道塌方".into(),
         raised_on: date(2025, 5, 1),
@@ -158,7 +160,6 @@ fn the_baseline_meets_every_rule_that_can_be_met() {
     );
     for (rule, status) in &got {
         let want = match rule {
-            RuleId::Evaluation => Status::NotYetDue,
             RuleId::Publicity => Status::Advisory,
             // Not a medical-focused university.
             RuleId::MedicalExtra => Status::NotApplicable,
@@ -166,8 +167,7 @@ fn the_baseline_meets_every_rule_that_can_be_met() {
         };
         assert_eq!(*status, want, "{rule}");
     }
-    // The group's overall status (the group list's column, the card's badge) is 符合: the
-    // evaluation, HQ's to do, does not hold it at 未到期.
+    // The group's overall status (the group list's column, the card's badge) is 符合.
     assert_eq!(
         evaluate_group(&w.plan, &w.group, YEAR, TODAY).worst(),
         Status::Met
@@ -257,18 +257,36 @@ fn a_medical_university_is_encouraged_with_its_places_against_the_others() {
 }
 
 #[test]
-fn evaluation_waits_for_the_year_and_publicity_says_why_it_cannot_count() {
-    let w = baseline();
-    let closed = evaluate_group(&w.plan, &w.group, YEAR, TODAY);
+fn evaluation_is_met_once_finalised_and_not_met_after_its_due_day() {
+    let mut w = baseline();
+    let finalised = evaluate_group(&w.plan, &w.group, YEAR, TODAY);
     let running = evaluate_group(&w.plan, &w.group, 2026, TODAY);
     let before = evaluate_group(&w.plan, &w.group, 2023, TODAY);
     let reason = |v: &GroupVerdicts, r| v.get(r).unwrap().reason.clone();
-    assert!(reason(&closed, RuleId::Evaluation).contains("年度评价尚未开展"));
+    let status = |v: &GroupVerdicts, r| v.get(r).unwrap().status;
+    assert_eq!(status(&finalised, RuleId::Evaluation), Status::Met);
+    assert_eq!(
+        reason(&finalised, RuleId::Evaluation),
+        "2025 年度评价已于 2026-03-20 完成"
+    );
     assert_eq!(reason(&running, RuleId::Evaluation), "2026 年度结束后评价");
-    assert!(reason(&closed, RuleId::Publicity).contains("不少于 1 篇"));
+    assert_eq!(status(&running, RuleId::Evaluation), Status::NotYetDue);
+    // Asked on a day before it was finalised, the evaluation was still to come (due 2026-03-31).
+    let earlier = evaluate_group(&w.plan, &w.group, YEAR, date(2026, 3, 1));
+    assert_eq!(status(&earlier, RuleId::Evaluation), Status::NotYetDue);
+    assert!(reason(&earlier, RuleId::Evaluation).contains("应于 2026-03-31 前完成"));
+    // Never finalised: not met once the plan's 90 days after the year have passed.
+    w.group.evaluated.clear();
+    let missing = evaluate_group(&w.plan, &w.group, YEAR, TODAY);
+    assert_eq!(status(&missing, RuleId::Evaluation), Status::NotMet);
+    assert!(reason(&missing, RuleId::Evaluation).contains("至 2026-06-15 尚未完成"));
+    // The evaluation is HQ's to do: the group's own standing is not held by it.
+    assert_eq!(missing.worst(), Status::Met);
+    assert!(reason(&finalised, RuleId::Publicity).contains("不少于 1 篇"));
     // Before the annual rules apply (and before the group began), neither applies.
     assert_eq!(
         before.get(RuleId::Publicity).unwrap().status,
         Status::NotApplicable
     );
+    assert_eq!(status(&before, RuleId::Evaluation), Status::NotApplicable);
 }

@@ -178,7 +178,8 @@ fn a_complete_group_meets_every_rule_of_2024() {
     }];
     let v = evaluate_group(&plan(), &g, 2024, date(2025, 1, 1));
     for x in &v.verdicts {
-        // Nothing records the evaluation yet, and publicity is advisory (never 符合).
+        // The evaluation is due by 2025-03-31 (not yet, on 1 January), and publicity is
+        // advisory (never 符合).
         let want = match x.rule {
             RuleId::Evaluation => Status::NotYetDue,
             RuleId::Publicity => Status::Advisory,
