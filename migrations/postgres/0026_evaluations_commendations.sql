@@ -60,3 +60,6 @@ create table commendations (
 create index commendations_year_idx on commendations (year, kind);
 create unique index commendations_one_collective on commendations (year, group_id) where kind = 'collective' and state <> 'withdrawn';
 create unique index commendations_one_individual on commendations (year, team_member_id) where kind = 'individual' and state <> 'withdrawn';
+
+-- A case or news item names the group's cooperation projects it is about (see SQLite).
+alter table cases add column project_ids text not null default '';

@@ -69,3 +69,10 @@ create table commendations (
 create index commendations_year_idx on commendations (year, kind);
 create unique index commendations_one_collective on commendations (year, group_id) where kind = 'collective' and state <> 'withdrawn';
 create unique index commendations_one_individual on commendations (year, team_member_id) where kind = 'individual' and state <> 'withdrawn';
+
+-- A case or news item names the group's cooperation projects it is about (ids, comma-separated;
+-- the service checks each is the group's). The cases update trigger (0025) compares every column,
+-- so it is made again with this one.
+alter table cases add column project_ids text not null default '';
+drop trigger data_version_cases_update;
+create trigger data_version_cases_update after update on cases when old.id is not new.id or old.group_id is not new.group_id or old.kind is not new.kind or old.title is not new.title or old.area is not new.area or old.summary is not new.summary or old.body is not new.body or old.state is not new.state or old.review_comment is not new.review_comment or old.written_by is not new.written_by or old.written_by_org_id is not new.written_by_org_id or old.submitted_at is not new.submitted_at or old.reviewed_at is not new.reviewed_at or old.reviewed_by is not new.reviewed_by or old.published_at is not new.published_at or old.published_on is not new.published_on or old.created_at is not new.created_at or old.updated_at is not new.updated_at or old.project_ids is not new.project_ids begin update data_version set n = n + 1 where id = 1; insert into group_versions (group_id, n) select old.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; insert into group_versions (group_id, n) select new.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; end;

@@ -236,6 +236,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("summary", "事项摘要"),
     ("heading", "标题"),
     ("abstract", "摘要"),
+    ("linked_projects", "关联项目"),
     ("body", "正文"),
     ("area", "领域"),
     ("review_comment", "退回意见"),

@@ -3,6 +3,7 @@
 //! public pages until the bureau takes it down. Its body is HTML from the editor, kept only after
 //! [`clean_body`] has removed everything that could run or load from elsewhere.
 
+use crate::domain::ids::ProjectId;
 use crate::domain::plan::Area;
 use crate::domain::{FieldError, FieldErrors};
 use std::borrow::Cow;
@@ -117,7 +118,12 @@ pub struct CaseInput {
     pub summary: String,
     /// HTML.
     pub body: String,
+    /// Ids of the group's cooperation projects the item is about (三(一)–(六)).
+    pub projects: Vec<String>,
 }
+
+/// The most projects an item may name.
+pub const MAX_LINKED_PROJECTS: usize = 20;
 
 /// An item that passed every check, its body cleaned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +133,8 @@ pub struct NewCase {
     pub area: Option<u8>,
     pub summary: String,
     pub body: String,
+    /// The group's projects it is about, in the order named, each once.
+    pub projects: Vec<ProjectId>,
 }
 
 fn text_field(
@@ -148,8 +156,34 @@ fn text_field(
 }
 
 /// Checks an item against the plan's areas; every error at once.
-pub fn parse_case(input: &CaseInput, areas: &[Area]) -> Result<NewCase, FieldErrors> {
+pub fn parse_case(
+    input: &CaseInput,
+    areas: &[Area],
+    group_projects: &[ProjectId],
+) -> Result<NewCase, FieldErrors> {
     let mut errors = FieldErrors::default();
+    let mut projects: Vec<ProjectId> = Vec::new();
+    for p in input
+        .projects
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+    {
+        match ProjectId::parse(p).filter(|id| group_projects.contains(id)) {
+            Some(id) if !projects.contains(&id) => projects.push(id),
+            Some(_) => {}
+            None => {
+                errors.push("关联项目", "只能关联本结对组的合作项目");
+                break;
+            }
+        }
+    }
+    if projects.len() > MAX_LINKED_PROJECTS {
+        errors.push(
+            "关联项目",
+            format!("最多关联 {MAX_LINKED_PROJECTS} 个合作项目"),
+        );
+    }
     let kind = CaseKind::parse(&input.kind);
     if kind.is_none() {
         errors.push("类别", "类别须为典型案例或新闻");
@@ -203,6 +237,7 @@ pub fn parse_case(input: &CaseInput, areas: &[Area]) -> Result<NewCase, FieldErr
             area,
             summary,
             body,
+            projects,
         }),
         _ => Err(errors),
     }
@@ -419,12 +454,15 @@ mod tests {
                 area: "9".into(),
                 summary: "摘".repeat(301),
                 body: "<script>only a script</script>".into(),
+                projects: vec![ProjectId::new().to_string()],
             },
             &areas,
+            &[ProjectId::new()],
         )
         .unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field).collect();
-        assert_eq!(fields, ["标题", "摘要", "领域", "正文"]);
+        assert_eq!(fields, ["关联项目", "标题", "摘要", "领域", "正文"]);
+        let mine = ProjectId::new();
         let ok = parse_case(
             &CaseInput {
                 kind: "新闻".into(),
@@ -432,10 +470,13 @@ mod tests {
                 area: "".into(),
                 summary: "摘要".into(),
                 body: "<p>正文</p>".into(),
+                projects: vec![mine.to_string(), format!(" {mine} ")],
             },
             &areas,
+            std::slice::from_ref(&mine),
         )
         .unwrap();
+        assert_eq!(ok.projects, vec![mine], "named once");
         assert_eq!(ok.kind, CaseKind::News);
         assert_eq!(ok.title, "标题");
         assert_eq!(ok.area, None);
@@ -443,7 +484,7 @@ mod tests {
             body: "a".repeat(MAX_BODY_BYTES + 1),
             ..Default::default()
         };
-        let e = parse_case(&too_long, &areas).unwrap_err();
+        let e = parse_case(&too_long, &areas, &[]).unwrap_err();
         assert!(
             e.0.iter()
                 .any(|f| f.field == "正文" && f.message.contains("过长"))

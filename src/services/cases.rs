@@ -98,6 +98,19 @@ pub async fn open_case(
     Ok((ws, c))
 }
 
+/// The ids of the group's projects, which an item may name.
+async fn group_projects(
+    store: &Store,
+    ws: &OpenedGroup,
+) -> Result<Vec<crate::domain::ids::ProjectId>, ServiceError> {
+    Ok(store
+        .project_titles(&ws.group().id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
 /// Writes a draft (the group's school, town and village users).
 pub async fn add_case(
     w: &Writer<'_>,
@@ -105,7 +118,7 @@ pub async fn add_case(
     input: &CaseInput,
 ) -> Result<CaseId, ServiceError> {
     require_writer(ws, w.by)?;
-    let c = parse_case(input, &ws.plan.areas)?;
+    let c = parse_case(input, &ws.plan.areas, &group_projects(w.store, ws).await?)?;
     Ok(w.store
         .add_case(
             &w.actor(),
@@ -130,7 +143,7 @@ pub async fn update_case(
     if !c.state.editable() {
         return Err(ServiceError::Conflict(NOT_EDITABLE.into()));
     }
-    let parsed = parse_case(input, &ws.plan.areas)?;
+    let parsed = parse_case(input, &ws.plan.areas, &group_projects(w.store, ws).await?)?;
     Ok(w.store
         .update_case(&w.actor(), w.now_ms, &c.id, &parsed)
         .await?)

@@ -7,7 +7,7 @@ use super::audit::{self, Actor, AuditEntry};
 use super::rows::opt_date;
 use super::{Store, StoreError};
 use crate::domain::case::{CaseKind, CaseState, NewCase};
-use crate::domain::ids::{CaseId, GroupId, OrgId, UserId};
+use crate::domain::ids::{CaseId, GroupId, OrgId, ProjectId, UserId};
 use jiff::civil::Date;
 use serde_json::json;
 use sqlx::Row;
@@ -44,6 +44,8 @@ pub struct CaseRow {
     pub published_on: Option<Date>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The group's projects it is about.
+    pub project_ids: Vec<ProjectId>,
 }
 
 impl CaseRow {
@@ -54,6 +56,7 @@ impl CaseRow {
             area: self.area,
             summary: self.summary.clone(),
             body: self.body.clone(),
+            projects: self.project_ids.clone(),
         }
     }
 }
@@ -63,7 +66,7 @@ const SELECT: &str = "select c.id, c.group_id, g.number as group_number, g.lead_
         c.review_comment, u.display_name as written_by_name, c.written_by_org_id,
         o.name as written_by_org, c.submitted_at, c.reviewed_at,
         r.display_name as reviewed_by_name, c.published_at, c.published_on,
-        c.created_at, c.updated_at
+        c.created_at, c.updated_at, c.project_ids
      from cases c
      join pairing_groups g on g.id = c.group_id
      join organisations t on t.id = g.lead_town_id
@@ -78,7 +81,13 @@ fn case_json(c: &NewCase) -> serde_json::Value {
         "area": c.area,
         "abstract": c.summary,
         "body": c.body,
+        "linked_projects": project_list(&c.projects),
     })
+}
+
+/// Project ids as kept in `cases.project_ids`.
+fn project_list(ids: &[ProjectId]) -> String {
+    ids.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
 }
 
 /// What a move between states writes besides the state.
@@ -159,8 +168,8 @@ impl Store {
         let id = CaseId::new();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "insert into cases (id, group_id, kind, title, area, summary, body, state, written_by, written_by_org_id, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $10, $10)",
+            "insert into cases (id, group_id, kind, title, area, summary, body, state, written_by, written_by_org_id, created_at, updated_at, project_ids)
+             values ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $10, $10, $11)",
         )
         .bind(id.as_str())
         .bind(group.as_str())
@@ -172,6 +181,7 @@ impl Store {
         .bind(by.0.as_str())
         .bind(by.1.as_str())
         .bind(now_ms)
+        .bind(project_list(&c.projects))
         .execute(&mut *tx)
         .await?;
         let mut after = case_json(c);
@@ -250,7 +260,8 @@ impl Store {
         }
         sqlx::query(
             "update cases set kind = $1, title = $2, area = $3, summary = $4, body = $5,
-               updated_at = case when updated_at >= $6 then updated_at + 1 else $6 end
+               updated_at = case when updated_at >= $6 then updated_at + 1 else $6 end,
+               project_ids = $8
              where id = $7",
         )
         .bind(c.kind.as_str())
@@ -260,6 +271,7 @@ impl Store {
         .bind(&c.body)
         .bind(now_ms)
         .bind(id.as_str())
+        .bind(project_list(&c.projects))
         .execute(&mut *tx)
         .await?;
         audit::append(
@@ -557,5 +569,26 @@ fn case_from_row(r: &AnyRow) -> sqlx::Result<CaseRow> {
         published_on: opt_date(r, "published_on")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        project_ids: r
+            .try_get::<String, _>("project_ids")?
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| ProjectId::from_db(p.to_string()))
+            .collect(),
     })
+}
+
+impl Store {
+    /// The group's cooperation projects, id and title, by start: what an item may name.
+    pub async fn project_titles(&self, group: &GroupId) -> sqlx::Result<Vec<(ProjectId, String)>> {
+        let rows = sqlx::query(
+            "select id, title from projects where group_id = $1 order by starts_on, title, id",
+        )
+        .bind(group.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((ProjectId::from_db(r.try_get("id")?), r.try_get("title")?)))
+            .collect()
+    }
 }

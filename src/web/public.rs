@@ -303,6 +303,8 @@ struct PublicCasePage {
     case: PublicCaseLine,
     /// The page's own address, absolute, for sharing (Open Graph).
     url: String,
+    /// The titles of the cooperation projects it is about.
+    projects: Vec<String>,
 }
 
 /// `GET /public/cases/{id}`: one published item as an article, with its title, description and
@@ -329,7 +331,16 @@ pub async fn public_case(
     } else {
         "http"
     };
+    let projects = state
+        .store
+        .project_titles(&c.group_id)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| c.project_ids.contains(id))
+        .map(|(_, title)| title)
+        .collect();
     let page = PublicCasePage {
+        projects,
         chrome: Chrome::anonymous(),
         url: format!("{scheme}://{host}/public/cases/{}", c.id),
         case: PublicCaseLine::new(&c, areas),

@@ -13,6 +13,7 @@ on_both!(
     only_the_group_writes_and_only_the_bureau_reviews,
     wrong_items_are_refused_with_every_field_named,
     the_browser_writes_reviews_and_reads_an_item,
+    an_item_names_its_groups_projects,
 );
 
 struct Cast {
@@ -607,4 +608,92 @@ async fn the_browser_writes_reviews_and_reads_an_item(app: TestApp) {
         app.get(&format!("/public/cases/{id}")).await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// A case names the group's cooperation projects it is about: kept, corrected, shown on the item
+/// and the public article; another group's project (or no project) is refused, nothing written.
+async fn an_item_names_its_groups_projects(app: TestApp) {
+    let c = cast(&app).await;
+    let pool = app.store().pool();
+    let other = app.group_id(2).await;
+    for (id, group, title) in [
+        ("p-clinic", c.g.id.as_str(), "村卫生站共建"),
+        ("p-training", c.g.id.as_str(), "乡村医生培训"),
+        ("p-elsewhere", other.as_str(), "他组项目"),
+    ] {
+        sqlx::query(
+            "insert into projects (id, group_id, area, title, lead_org_id, starts_on, status, created_at)
+             values ($1, $2, 5, $3, $4, '2026-01-01', 'active', 0)",
+        )
+        .bind(uuid_of(id))
+        .bind(group)
+        .bind(title)
+        .bind(&c.g.university)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let base = format!("/api/v1/groups/{}/cases", c.g.id);
+    // Another group's project, or something that is no project: refused, nothing kept.
+    for wrong in [uuid_of("p-elsewhere"), "not-an-id".to_string()] {
+        let mut body = item("项目案例");
+        body["project_ids"] = json!([wrong]);
+        let e = expect(
+            send(&app, &c.school, Method::POST, &base, body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e["fields"][0]["field"], "关联项目", "{e}");
+    }
+    assert_eq!(app.count("cases").await, 0);
+    let mut body = item("项目案例");
+    body["project_ids"] = json!([uuid_of("p-clinic")]);
+    let id = add(&app, &c.school, &c.g.id, body).await;
+    let path = format!("{base}/{id}");
+    let got = expect(app.api_get(&c.school, &path).await, StatusCode::OK).await;
+    assert_eq!(got["project_ids"], json!([uuid_of("p-clinic")]));
+    // Corrected to name both; the history says so.
+    let mut body = item("项目案例");
+    body["project_ids"] = json!([uuid_of("p-training"), uuid_of("p-clinic")]);
+    let r = send(&app, &c.school, Method::PUT, &path, body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let got = expect(app.api_get(&c.school, &path).await, StatusCode::OK).await;
+    assert_eq!(got["project_ids"].as_array().unwrap().len(), 2);
+    // Published, the article names them.
+    act(
+        &app,
+        &c.school,
+        &format!("{path}/submit"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    act(
+        &app,
+        &c.bureau,
+        &format!("/api/v1/cases/{id}/publish"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    let html = app
+        .get(&format!("/public/cases/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("相关合作项目：乡村医生培训、村卫生站共建")
+            || html.contains("相关合作项目：村卫生站共建、乡村医生培训"),
+        "{html}"
+    );
+    assert!(!html.contains("他组项目"));
+}
+
+/// A fixed UUID per name, for rows written straight into the database.
+fn uuid_of(name: &str) -> String {
+    let n = name
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    format!("00000000-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff)
 }

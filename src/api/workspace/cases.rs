@@ -49,6 +49,8 @@ pub struct CaseDto {
     /// Its version (changes with every correction and move): give it to publish so that only
     /// what was read is published.
     pub version: i64,
+    /// The group's cooperation projects it is about.
+    pub project_ids: Vec<String>,
 }
 
 impl From<CaseRow> for CaseDto {
@@ -57,6 +59,7 @@ impl From<CaseRow> for CaseDto {
             public_url: (c.state == CaseState::Published)
                 .then(|| format!("/public/cases/{}", c.id)),
             version: c.updated_at,
+            project_ids: c.project_ids.iter().map(|p| p.to_string()).collect(),
             id: c.id.to_string(),
             group_id: c.group_id.to_string(),
             group_number: c.group_number,
@@ -93,6 +96,9 @@ pub struct CaseRequest {
     /// HTML (at most 200 KB); cleaned before it is kept.
     #[serde(default)]
     pub body: String,
+    /// Ids of the group's cooperation projects it is about (at most 20).
+    #[serde(default)]
+    pub project_ids: Vec<String>,
 }
 
 impl CaseRequest {
@@ -103,6 +109,7 @@ impl CaseRequest {
             area: self.area.map(|a| a.to_string()).unwrap_or_default(),
             summary: self.summary,
             body: self.body,
+            projects: self.project_ids,
         }
     }
 }

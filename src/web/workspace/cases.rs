@@ -9,6 +9,7 @@ use super::{Choice, GroupHead, VerdictLine, Workspace};
 use crate::AppState;
 use crate::clock::format_ms;
 use crate::domain::case::{CaseInput, CaseKind, CaseState};
+use crate::domain::ids::ProjectId;
 use crate::domain::plan::{Area, Plan};
 use crate::domain::rules::RuleId;
 use crate::exports::Table;
@@ -33,6 +34,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("领域", "area"),
     ("摘要", "summary"),
     ("正文", "body"),
+    ("关联项目", "projects"),
 ];
 
 /// The item form as typed (kept when it is shown again with its errors).
@@ -48,6 +50,9 @@ pub struct CaseForm {
     summary: String,
     #[serde(default)]
     body: String,
+    /// The group's projects ticked.
+    #[serde(default)]
+    projects: Vec<String>,
 }
 
 impl CaseForm {
@@ -58,6 +63,7 @@ impl CaseForm {
             area: self.area.clone(),
             summary: self.summary.clone(),
             body: self.body.clone(),
+            projects: self.projects.clone(),
         }
     }
 
@@ -68,7 +74,19 @@ impl CaseForm {
             area: c.area.map(|a| a.to_string()).unwrap_or_default(),
             summary: c.summary.clone(),
             body: c.body.clone(),
+            projects: c.project_ids.iter().map(|p| p.to_string()).collect(),
         }
+    }
+
+    /// The group's projects, those named by the form ticked.
+    fn projects(&self, all: &[(ProjectId, String)]) -> Vec<Choice> {
+        all.iter()
+            .map(|(id, title)| Choice {
+                value: id.to_string(),
+                label: title.clone(),
+                selected: self.projects.iter().any(|p| p.trim() == id.as_str()),
+            })
+            .collect()
     }
 
     fn kinds(&self) -> Vec<Choice> {
@@ -176,6 +194,7 @@ struct CasesPage {
     form: CaseForm,
     kinds: Vec<Choice>,
     areas: Vec<Choice>,
+    projects: Vec<Choice>,
     summary: Option<ErrorSummary>,
     saved: Option<&'static str>,
 }
@@ -219,6 +238,7 @@ async fn list_page(
         can_write: services::may_write(ws, user),
         kinds: form.kinds(),
         areas: form.areas(&ws.plan),
+        projects: form.projects(&state.store.project_titles(&ws.group().id).await?),
         form,
         summary,
         saved,
@@ -271,6 +291,9 @@ struct CasePage {
     form: CaseForm,
     kinds: Vec<Choice>,
     areas: Vec<Choice>,
+    projects: Vec<Choice>,
+    /// The titles of the projects it names.
+    linked: Vec<String>,
     comment: String,
     summary: Option<ErrorSummary>,
     /// Which form the summary belongs to: "edit" or "return".
@@ -314,6 +337,7 @@ async fn case_page(
     saved: Option<&'static str>,
 ) -> Result<CasePage, AppError> {
     let history = record_history(&state.store, ws, RecordKind::Case, c.id.as_str()).await?;
+    let all_projects = state.store.project_titles(&ws.group().id).await?;
     let form = typed.form.unwrap_or_else(|| CaseForm::of(c));
     let (summary, summary_for) = match typed.summary {
         Some((s, f)) => (Some(s), f),
@@ -332,6 +356,12 @@ async fn case_page(
         may_unpublish: reviewer && c.state == CaseState::Published,
         kinds: form.kinds(),
         areas: form.areas(&ws.plan),
+        linked: all_projects
+            .iter()
+            .filter(|(id, _)| c.project_ids.contains(id))
+            .map(|(_, t)| t.clone())
+            .collect(),
+        projects: form.projects(&all_projects),
         form,
         comment: typed.comment.unwrap_or_default(),
         summary,
