@@ -555,10 +555,10 @@ async fn a_school_records_2024_and_the_bureau_sees_every_rule_met() {
         let rule = row.attr("data-rule").await.unwrap().unwrap_or_default();
         let text = row.text().await.unwrap();
         // No major matter arose in 2024: 五(一)'s escalation rule has nothing to apply to. The
-        // evaluation is HQ's, not yet recorded; publicity only encourages.
+        // evaluation is HQ's, due by 2025-03-31 and not finalised; publicity only encourages.
         let (status, label) = match rule.as_str() {
             "escalation" => ("not_applicable", "不适用"),
-            "evaluation" => ("not_yet_due", "未到期"),
+            "evaluation" => ("not_met", "不符合"),
             "publicity" => ("advisory", "倡导"),
             _ => ("met", "符合"),
         };
