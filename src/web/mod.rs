@@ -132,6 +132,15 @@ pub fn router() -> Router<AppState> {
             get(workspace::bases::withdraw_form).post(workspace::bases::withdraw_base),
         )
         .route(
+            "/groups/{id}/adjustments",
+            get(workspace::adjustments::adjustments_tab)
+                .post(workspace::adjustments::add_adjustment),
+        )
+        .route(
+            "/groups/{id}/adjustments/confirm",
+            post(workspace::adjustments::confirm_adjustment),
+        )
+        .route(
             "/groups/{id}/matters",
             get(workspace::matters::list_matters).post(workspace::matters::add_matter),
         )

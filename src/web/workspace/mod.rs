@@ -3,6 +3,7 @@
 //! [`crate::services::workspace::open_group`] (and so [`crate::services::access`]): 404 for a
 //! group the user may not see, before anything else is read or written.
 
+pub mod adjustments;
 pub mod agreement;
 pub mod annual_plans;
 pub mod bases;
@@ -46,7 +47,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 13] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 14] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -61,6 +62,7 @@ impl GroupHead {
             ("annual-plan", "/annual-plan", "年度计划"),
             ("matters", "/matters", "重大事项"),
             ("cases", "/cases", "宣传案例"),
+            ("adjustments", "/adjustments", "结对调整"),
         ]
     }
 }
