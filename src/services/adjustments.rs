@@ -180,4 +180,3 @@ pub async fn timeline(store: &Store, ws: &OpenedGroup) -> Result<Timeline, Servi
         events,
     })
 }
-

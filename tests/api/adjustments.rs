@@ -482,6 +482,22 @@ async fn raise(app: &TestApp, token: &str, gid: &str, summary: &str, on: &str) -
         .to_string()
 }
 
+/// Records a project led by the group's town as `token`; returns its id.
+async fn project(app: &TestApp, token: &str, g: &Group4, title: &str) -> String {
+    let r = send(
+        app,
+        token,
+        Method::POST,
+        &format!("/api/v1/groups/{}/projects", g.id),
+        json!({"title": title, "area": 5, "lead_org_id": g.town, "starts_on": "2026-05-01", "status": "active"}),
+    )
+    .await;
+    expect(r, StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn matter_summaries(app: &TestApp, token: &str, gid: &str) -> Vec<String> {
     let r = app
         .api_get(token, &format!("/api/v1/groups/{gid}/matters"))
@@ -501,6 +517,7 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
     let g = group4(&app).await;
     app.add_user("gdmu", "广东医科大学", "school").await;
     app.add_user("fhg", "凤凰岗社区", "village").await;
+    app.add_user("txz", "塘厦镇", "town").await;
     // May 2026: the school and the village each raise a matter.
     let may = "2026-05-10T10:00:00+08:00[Asia/Shanghai]"
         .parse::<jiff::Zoned>()
@@ -513,6 +530,8 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
     let village = app.api_token("fhg", PASSWORD).await;
     raise(&app, &school, &g.id, "学校五月事项", "2026-05-09").await;
     let old = raise(&app, &village, &g.id, "村五月事项", "2026-05-09").await;
+    let town = app.api_token("txz", PASSWORD).await;
+    project(&app, &town, &g, "镇五月项目").await;
     // Back to June: the school has left the group since 2026-06-01.
     app.clock.set_ms(june);
     let hq = hq_token(&app).await;
@@ -529,6 +548,8 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
     .await;
     expect(r, StatusCode::CREATED).await;
     let new = raise(&app, &village, &g.id, "村六月事项", "2026-06-14").await;
+    let town = app.api_token("txz", PASSWORD).await;
+    let june_project = project(&app, &town, &g, "镇六月项目").await;
 
     // The village (a member) sees all three; the school that left sees its own and May's.
     assert_eq!(
@@ -555,6 +576,24 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
         .get_with(&web, &format!("/groups/{}/matters/{old}", g.id))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+    // Projects alike, in the list and by id.
+    let titles = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let projects = format!("/api/v1/groups/{}/projects", g.id);
+    let seen = expect(app.api_get(&school, &projects).await, StatusCode::OK).await;
+    assert_eq!(titles(seen), ["镇五月项目"]);
+    let seen = expect(app.api_get(&town, &projects).await, StatusCode::OK).await;
+    assert_eq!(titles(seen).len(), 2);
+    let r = app
+        .api_get(&school, &format!("{projects}/{june_project}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // It can no longer write to the group.
     let r = send(
         &app,
