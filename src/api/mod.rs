@@ -138,6 +138,7 @@ operations! {
     group_timeline,
     list_adjustments,
     add_adjustment,
+    create_group,
     list_cases,
     add_case,
     get_case,

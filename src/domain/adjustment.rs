@@ -288,6 +288,137 @@ pub fn check_adjustment(
     })
 }
 
+/// A new group (结对调整 "新增结对组") as typed: the decision, its lead town and its members.
+#[derive(Debug, Clone, Default)]
+pub struct NewGroupInput {
+    pub grounds: String,
+    pub decided_by: String,
+    pub effective_on: String,
+    /// The lead town's organisation id.
+    pub lead_town: String,
+    /// Further members: (organisation id, role code).
+    pub members: Vec<(String, String)>,
+    pub note: String,
+}
+
+/// A checked new group: its first memberships all start on the effective date.
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    pub grounds: Grounds,
+    pub decided_by: String,
+    pub effective_on: Date,
+    pub lead_town: Candidate,
+    pub members: Vec<(Candidate, MemberRole)>,
+    /// 四(二): the tripartite agreement is due the plan's months after the group starts.
+    pub agreement_due: Date,
+    pub note: String,
+}
+
+/// Checks a new group: the decision's fields as for an adjustment, a town to lead it, at least
+/// one school, every organisation of the kind its role needs and named once; the start not before
+/// the plan's pairing began nor more than the allowed days ahead.
+pub fn check_new_group(
+    input: &NewGroupInput,
+    candidates: &[Candidate],
+    plan_start: Date,
+    today: Date,
+    agreement_months: u32,
+) -> Result<NewGroup, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let grounds = Grounds::parse(&input.grounds);
+    if grounds.is_none() {
+        errors.push(
+            "调整依据",
+            "应为评价结果、三方合作成效、合作意愿或典型镇村名单调整之一",
+        );
+    }
+    let decided_by = input.decided_by.trim().to_string();
+    if decided_by.is_empty() {
+        errors.push("决定机构", "不能为空（如：市指挥部2025年第2次会议）");
+    } else if decided_by.chars().count() > MAX_DECIDED_BY_CHARS {
+        errors.push("决定机构", format!("不能超过 {MAX_DECIDED_BY_CHARS} 个字"));
+    }
+    let note = input.note.trim().to_string();
+    if note.chars().count() > MAX_NOTE_CHARS {
+        errors.push("说明", format!("不能超过 {MAX_NOTE_CHARS} 个字"));
+    }
+    let effective_on = errors.take(parse_date("生效日期", &input.effective_on));
+    if let Some(d) = effective_on {
+        if d < plan_start {
+            errors.push(
+                "生效日期",
+                format!("不能早于方案的结对起始日期 {plan_start}"),
+            );
+        } else if d > today.saturating_add(MAX_DAYS_AHEAD.days()) {
+            errors.push("生效日期", format!("不能晚于今天之后 {MAX_DAYS_AHEAD} 天"));
+        }
+    }
+    let find = |id: &str| candidates.iter().find(|c| c.id.as_str() == id.trim());
+    let lead_town = match find(&input.lead_town) {
+        Some(c) if c.kind == OrgKind::Town => Some(c.clone()),
+        Some(c) => {
+            errors.push(
+                "牵头镇(街道)",
+                format!("{}是{}，不是镇(街道)", c.name, c.kind.label()),
+            );
+            None
+        }
+        None => {
+            errors.push("牵头镇(街道)", format!("未知单位“{}”", input.lead_town));
+            None
+        }
+    };
+    let mut members: Vec<(Candidate, MemberRole)> = Vec::new();
+    for (org, role) in &input.members {
+        let Some(role) = MemberRole::parse(role.trim()) else {
+            errors.push(
+                "成员的角色",
+                format!("“{role}”应为 university、vocational_school、town 或 village"),
+            );
+            continue;
+        };
+        let Some(c) = find(org) else {
+            errors.push("成员单位", format!("未知单位“{org}”"));
+            continue;
+        };
+        if c.kind != role.org_kind() {
+            errors.push(
+                "成员单位",
+                format!(
+                    "{}是{}，不能作为{}加入",
+                    c.name,
+                    c.kind.label(),
+                    role.label()
+                ),
+            );
+            continue;
+        }
+        if members.iter().any(|(m, _)| m.id == c.id)
+            || lead_town.as_ref().is_some_and(|t| t.id == c.id)
+        {
+            errors.push("成员单位", format!("{} 重复列出", c.name));
+            continue;
+        }
+        members.push((c.clone(), role));
+    }
+    if !members.iter().any(|(_, r)| is_school(*r)) {
+        errors.push("成员单位", "新结对组至少须有一所学校");
+    }
+    let (Some(grounds), Some(effective_on), Some(lead_town)) = (grounds, effective_on, lead_town)
+    else {
+        return Err(errors);
+    };
+    errors.into_result(|| NewGroup {
+        grounds,
+        decided_by,
+        effective_on,
+        lead_town,
+        members,
+        agreement_due: agreement_deadline(effective_on, agreement_months),
+        note,
+    })
+}
+
 fn is_school(role: MemberRole) -> bool {
     matches!(role, MemberRole::University | MemberRole::VocationalSchool)
 }

@@ -203,6 +203,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("team_rework", "须调整服务工作队"),
     ("ended", "结束的成员关系"),
     ("started", "新增的成员关系"),
+    ("adjustment_id", "结对调整"),
     ("code", "代码"),
     ("doc_no", "文号"),
     ("rules", "规则"),

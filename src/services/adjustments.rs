@@ -180,3 +180,33 @@ pub async fn timeline(store: &Store, ws: &OpenedGroup) -> Result<Timeline, Servi
         events,
     })
 }
+
+/// HQ sets up a new group by an adjustment (新增结对组): under the current plan, numbered after
+/// its last group, its lead town and members from the effective date.
+pub async fn create_group(
+    w: &Writer<'_>,
+    today: Date,
+    input: &crate::domain::adjustment::NewGroupInput,
+) -> Result<crate::domain::ids::GroupId, ServiceError> {
+    access::require_adjuster(w.by)?;
+    let plan = w
+        .store
+        .current_plan()
+        .await?
+        .ok_or_else(|| ServiceError::Conflict("尚未加载行动方案".into()))?;
+    let by = Recorder {
+        actor: &w.actor(),
+        user: &w.by.user_id,
+        now_ms: w.now_ms,
+        today,
+        agreement_months: plan.plan.rules.agreement_months,
+    };
+    match w
+        .store
+        .create_group_by_adjustment(&by, &plan.id, plan.plan.group_start, input)
+        .await?
+    {
+        Ok((id, _)) => Ok(id),
+        Err(e) => Err(ServiceError::Invalid(e)),
+    }
+}

@@ -8,10 +8,11 @@ use super::audit::{self, Actor, AuditEntry};
 use super::rows::{date, decode_err, opt_date};
 use crate::domain::FieldErrors;
 use crate::domain::adjustment::{
-    AdjustmentInput, Candidate, Context, Grounds, MembershipSpell, NewAdjustment, check_adjustment,
+    AdjustmentInput, Candidate, Context, Grounds, MembershipSpell, NewAdjustment, NewGroup,
+    NewGroupInput, check_adjustment, check_new_group,
 };
 use crate::domain::group::{GroupCalendar, Membership};
-use crate::domain::ids::{AdjustmentId, GroupId, MembershipId, OrgId, UserId};
+use crate::domain::ids::{AdjustmentId, GroupId, MembershipId, OrgId, PlanId, UserId};
 use crate::domain::org::{MemberRole, OrgKind};
 use jiff::civil::Date;
 use serde_json::json;
@@ -309,6 +310,157 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(Ok((Some(id), a)))
+    }
+}
+
+impl Store {
+    /// A new group by an adjustment (HQ): checked inside the write transaction, numbered after the
+    /// plan's last group, its lead town and members all from the effective date, each membership
+    /// naming the adjustment; audited as the group's creation and as the adjustment.
+    pub async fn create_group_by_adjustment(
+        &self,
+        by: &Recorder<'_>,
+        plan: &PlanId,
+        plan_start: Date,
+        input: &NewGroupInput,
+    ) -> Result<Result<(GroupId, NewGroup), FieldErrors>, StoreError> {
+        let result = self.create_group_in(by, plan, plan_start, input).await;
+        match result {
+            Err(StoreError::Db(e))
+                if super::violates_unique(
+                    &e,
+                    "pairing_groups_plan_number_key",
+                    "pairing_groups.plan_id, pairing_groups.number",
+                ) =>
+            {
+                Err(StoreError::Conflict(
+                    "另一个结对组同时建立，编号已被占用，请重试".into(),
+                ))
+            }
+            other => other,
+        }
+    }
+
+    async fn create_group_in(
+        &self,
+        by: &Recorder<'_>,
+        plan: &PlanId,
+        plan_start: Date,
+        input: &NewGroupInput,
+    ) -> Result<Result<(GroupId, NewGroup), FieldErrors>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut named = vec![input.lead_town.clone()];
+        named.extend(input.members.iter().map(|(o, _)| o.clone()));
+        let candidates = candidates_in(&mut tx, &named).await?;
+        let g = match check_new_group(
+            input,
+            &candidates,
+            plan_start,
+            by.today,
+            by.agreement_months,
+        ) {
+            Ok(g) => g,
+            Err(e) => return Ok(Err(e)),
+        };
+        let number: i64 = sqlx::query(
+            "select coalesce(max(number), 0) + 1 as n from pairing_groups where plan_id = $1",
+        )
+        .bind(plan.as_str())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        let group = GroupId::new();
+        let start = g.effective_on.to_string();
+        sqlx::query(
+            "insert into pairing_groups (id, plan_id, number, lead_town_id, started_on, ended_on, created_at)
+             values ($1, $2, $3, $4, $5, null, $6)",
+        )
+        .bind(group.as_str())
+        .bind(plan.as_str())
+        .bind(number)
+        .bind(g.lead_town.id.as_str())
+        .bind(&start)
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+        let id = AdjustmentId::new();
+        sqlx::query(
+            "insert into adjustments (id, group_id, grounds, decided_by, effective_on, supplementary_due, team_rework, note, recorded_by, created_at)
+             values ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9)",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .bind(g.grounds.as_str())
+        .bind(&g.decided_by)
+        .bind(&start)
+        .bind(g.agreement_due.to_string())
+        .bind(&g.note)
+        .bind(by.user.as_str())
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+        let all = std::iter::once((&g.lead_town, MemberRole::Town))
+            .chain(g.members.iter().map(|(c, r)| (c, *r)));
+        let mut members = Vec::new();
+        for (position, (org, role)) in all.enumerate() {
+            sqlx::query(
+                "insert into group_memberships (id, group_id, org_id, role, effective_from, effective_to, position, created_at, started_by_adjustment)
+                 values ($1, $2, $3, $4, $5, null, $6, $7, $8)",
+            )
+            .bind(MembershipId::new().as_str())
+            .bind(group.as_str())
+            .bind(org.id.as_str())
+            .bind(role.as_str())
+            .bind(&start)
+            .bind(position as i64)
+            .bind(by.now_ms)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            members.push(
+                json!({ "org_id": org.id.as_str(), "name": org.name, "role": role.as_str() }),
+            );
+        }
+        audit::append(
+            &mut tx,
+            by.actor,
+            by.now_ms,
+            AuditEntry {
+                action: "group.create",
+                entity: "group",
+                entity_id: Some(group.as_str()),
+                before: None,
+                after: Some(json!({
+                    "number": number, "started_on": start, "members": members,
+                    "adjustment_id": id.as_str(),
+                })),
+            },
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            by.actor,
+            by.now_ms,
+            AuditEntry {
+                action: "adjustment.create",
+                entity: "adjustment",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "group_id": group.as_str(),
+                    "grounds": g.grounds.as_str(),
+                    "decided_by": g.decided_by,
+                    "effective_on": start,
+                    "supplementary_due": g.agreement_due.to_string(),
+                    "team_rework": true,
+                    "note": g.note,
+                    "started": members,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok((group, g)))
     }
 }
 

@@ -17,6 +17,7 @@ on_both!(
     wrong_input_is_refused_naming_its_fields_and_changes_nothing,
     a_removed_school_sees_old_records_and_its_own_not_newer_ones,
     hq_adjusts_on_the_web_after_a_confirmation_page,
+    hq_sets_up_a_new_group,
 );
 
 const HQ: &str = "东莞市“百千万工程”指挥部办公室";
@@ -684,4 +685,79 @@ async fn hq_adjusts_on_the_web_after_a_confirmation_page(app: TestApp) {
         .await
         .unwrap();
     assert!(page.contains("典型镇村名单调整") && page.contains("新民社区"));
+}
+
+async fn hq_sets_up_a_new_group(app: TestApp) {
+    let g = group4(&app).await;
+    let hq = hq_token(&app).await;
+    let bureau = app.api_token("admin", ADMIN_PASSWORD).await;
+    let xiegang = org(&app, "谢岗镇").await;
+    let nanmian = org(&app, "南面村").await;
+    let body = json!({
+        "grounds": "effectiveness", "decided_by": "市指挥部2026年第1次会议", "effective_on": "2026-07-01",
+        "lead_town": xiegang,
+        // 三(五): the medical-focused university takes another town and village.
+        "members": [{"org": g.university, "role": "university"}, {"org": nanmian, "role": "village"}],
+    });
+    let before = app.snapshot().await;
+    let r = send(&app, &bureau, Method::POST, "/api/v1/groups", body.clone()).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    for (wrong, field) in [
+        (json!({"lead_town": nanmian}), "牵头镇(街道)"),
+        (
+            json!({"members": [{"org": nanmian, "role": "village"}]}),
+            "成员单位",
+        ),
+        (json!({"effective_on": "2020-01-01"}), "生效日期"),
+    ] {
+        let mut b = body.clone();
+        for (k, v) in wrong.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let r = send(&app, &hq, Method::POST, "/api/v1/groups", b).await;
+        let e = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(
+            e["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["field"] == field),
+            "{e}"
+        );
+    }
+    assert_eq!(app.snapshot().await, before);
+    let r = send(&app, &hq, Method::POST, "/api/v1/groups", body).await;
+    let id = expect(r, StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.group_id(9).await,
+        id,
+        "numbered after the plan's eight groups"
+    );
+    let t = timeline(&app, &hq, &id).await;
+    let ms = t["memberships"].as_array().unwrap();
+    assert_eq!(ms.len(), 3);
+    assert!(
+        ms.iter().all(|m| m["effective_from"] == "2026-07-01"
+            && m["started_by"]["grounds"] == "effectiveness")
+    );
+    let list = expect(
+        app.api_get(&hq, &format!("/api/v1/groups/{id}/adjustments"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list[0]["supplementary_due"], "2026-08-01");
+    // The university is in both groups; group 4 is as it was.
+    assert_eq!(
+        timeline(&app, &hq, &g.id).await["memberships"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let (status, reason) = verdict(&app, &bureau, &id, 2026, "agreement").await;
+    assert_eq!(status, "not_yet_due", "{reason}");
 }

@@ -266,3 +266,58 @@ pub async fn add_adjustment(
     let (id, _) = services::record_adjustment(&writer(&state, &user), &ws, &input).await?;
     Ok(created(id))
 }
+
+/// A new group as HQ sets it up (unknown fields are refused, 422).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroupRequest {
+    /// evaluation, effectiveness, willingness or typical_list.
+    #[serde(default)]
+    pub grounds: String,
+    /// The body or meeting that decided.
+    #[serde(default)]
+    pub decided_by: String,
+    /// YYYY-MM-DD: the group and its memberships start on it.
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub effective_on: String,
+    /// The lead town's organisation id.
+    #[serde(default)]
+    pub lead_town: String,
+    /// The other members (at least one school).
+    #[serde(default)]
+    pub members: Vec<AddMemberRequest>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Sets up a new group by an adjustment (HQ only, 五(三)): numbered after the current plan's
+/// last group; its tripartite agreement is due the plan's months after the effective date.
+#[utoipa::path(post, path = "/api/v1/groups", tag = "groups", security(("bearer" = [])),
+    request_body = NewGroupRequest,
+    responses(
+        (status = 201, description = "The new group's id", body = Created),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Everyone but HQ", body = ErrorBody),
+        (status = 409, description = "No plan loaded, or another group took the number at the same moment", body = ErrorBody),
+        (status = 422, description = "Every wrong field in `fields`; nothing changed", body = ErrorBody),
+    ))]
+pub async fn create_group(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    req: Result<Json<NewGroupRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    crate::services::access::require_business(&user)?;
+    crate::services::access::require_adjuster(&user)?;
+    let req = body(req)?;
+    let input = crate::domain::adjustment::NewGroupInput {
+        grounds: req.grounds,
+        decided_by: req.decided_by,
+        effective_on: req.effective_on,
+        lead_town: req.lead_town,
+        members: req.members.into_iter().map(|m| (m.org, m.role)).collect(),
+        note: req.note.unwrap_or_default(),
+    };
+    let id = services::create_group(&writer(&state, &user), state.clock.today(), &input).await?;
+    Ok(created(id))
+}
