@@ -570,6 +570,56 @@ mod tests {
     }
 
     #[test]
+    fn a_new_group_needs_a_town_to_lead_it_and_a_school() {
+        let f = fixture();
+        let town = Candidate {
+            id: OrgId::new(),
+            name: "谢岗镇".into(),
+            kind: OrgKind::Town,
+        };
+        let mut candidates = f.candidates.clone();
+        candidates.push(town.clone());
+        let input = |lead: &OrgId, members: &[usize]| NewGroupInput {
+            grounds: "effectiveness".into(),
+            decided_by: "市指挥部2026年第1次会议".into(),
+            effective_on: "2026-07-01".into(),
+            lead_town: lead.to_string(),
+            members: members
+                .iter()
+                .map(|i| {
+                    let c = &f.candidates[*i];
+                    let role = if c.kind == OrgKind::Village {
+                        "village"
+                    } else {
+                        "university"
+                    };
+                    (c.id.to_string(), role.to_string())
+                })
+                .collect(),
+            note: String::new(),
+        };
+        let check = |i: &NewGroupInput| {
+            check_new_group(i, &candidates, date(2023, 12, 29), date(2026, 6, 15), 1)
+        };
+        let g = check(&input(&town.id, &[0, 1])).unwrap();
+        assert_eq!(g.agreement_due, date(2026, 8, 1));
+        assert_eq!(g.members.len(), 2);
+        assert_eq!(
+            fields(check(&input(&town.id, &[0])).unwrap_err()),
+            ["成员单位"],
+            "no school"
+        );
+        assert_eq!(
+            fields(check(&input(&f.candidates[0].id, &[1])).unwrap_err()),
+            ["牵头镇(街道)"],
+            "a village does not lead"
+        );
+        let mut early = input(&town.id, &[0, 1]);
+        early.effective_on = "2023-12-28".into();
+        assert_eq!(fields(check(&early).unwrap_err()), ["生效日期"]);
+    }
+
+    #[test]
     fn a_school_replaced_on_the_same_day_keeps_the_group_a_school() {
         let f = fixture();
         assert!(check(&f, &input(&f, &[2], &[(1, "university")])).is_ok());

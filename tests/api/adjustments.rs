@@ -616,6 +616,14 @@ async fn hq_adjusts_on_the_web_after_a_confirmation_page(app: TestApp) {
     let web = app.web_client("hq1", PASSWORD).await;
     let m = membership(&app, &hq, &g.id, &g.village).await;
     let xinmin = org(&app, "新民社区").await;
+    // Reached from the group's overview.
+    let overview = app
+        .get_with(&web, &format!("/groups/{}", g.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(overview.contains(&format!("/groups/{}/adjustments", g.id)));
     let page = app
         .get_with(&web, &format!("/groups/{}/adjustments", g.id))
         .await;

@@ -1,7 +1,8 @@
 //! 结对调整与时间线 (五(三)): the group's tab lists who was a member when — with the adjustment
 //! behind each start and end — and the team's spells, earliest first. HQ fills in an adjustment,
 //! sees on a confirmation page what it will end and start (and the new parties' agreement
-//! deadline), and only then records it: an adjustment cannot be undone on the platform.
+//! deadline), and only then records it: an adjustment cannot be undone on the platform. The page
+//! is reached from the overview's member list, not a tab: the thirteen tabs fill 1440 px.
 
 use super::{Choice, GroupHead, Workspace};
 use crate::AppState;

@@ -47,7 +47,7 @@ pub struct GroupHead {
 }
 
 impl GroupHead {
-    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 14] {
+    pub fn tabs(&self) -> [(&'static str, &'static str, &'static str); 13] {
         [
             ("overview", "", "概况"),
             ("agreement", "/agreement", "三方协议"),
@@ -62,7 +62,6 @@ impl GroupHead {
             ("annual-plan", "/annual-plan", "年度计划"),
             ("matters", "/matters", "重大事项"),
             ("cases", "/cases", "宣传案例"),
-            ("adjustments", "/adjustments", "结对调整"),
         ]
     }
 }
