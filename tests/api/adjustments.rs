@@ -595,6 +595,34 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
         .api_get(&school, &format!("{projects}/{june_project}"))
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A file of that project is not the former member's to download either.
+    let town_web = app.web_client("txz", PASSWORD).await;
+    let csrf = app.csrf_of(&town_web).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf)
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7\n1 0 obj\n".to_vec()).file_name("六月.pdf"),
+        );
+    let r = town_web
+        .post(app.url(&format!("/groups/{}/projects/{june_project}/files", g.id)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let file = app
+        .text(
+            "select id from attachments where owner_kind = 'project'",
+            &[],
+        )
+        .await;
+    let download = format!("/api/v1/files/{file}");
+    assert_eq!(app.api_get(&town, &download).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.api_get(&school, &download).await.status(),
+        StatusCode::NOT_FOUND
+    );
     // It can no longer write to the group.
     let r = send(
         &app,

@@ -166,11 +166,13 @@ pub async fn open_group(
     })
 }
 
-/// An attachment's record, for a viewer who may see its group; not found otherwise.
+/// An attachment's record, for a viewer who may see its group (and, a former member, the
+/// meeting or project it belongs to); not found otherwise.
 pub async fn open_attachment(
     store: &Store,
     viewer: &Viewer,
     id: &str,
+    today: Date,
 ) -> Result<AttachmentRow, ServiceError> {
     access::require_business(viewer)?;
     let id = AttachmentId::parse(id).ok_or(ServiceError::NotFound)?;
@@ -178,10 +180,32 @@ pub async fn open_attachment(
         .get_attachment(&id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    store
+    let view = store
         .get_group(&access::group_scope(viewer), &file.group_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    if let Some(until) = access::former_member_until(viewer, &view.group, today) {
+        use crate::domain::ids::AttachmentOwner;
+        use crate::store::adjustments::RecordTable;
+        let table = match file.owner {
+            AttachmentOwner::Meeting => Some(RecordTable::Meetings),
+            AttachmentOwner::Project => Some(RecordTable::Projects),
+            _ => None,
+        };
+        if let Some(table) = table
+            && !store
+                .records_made_before_or_by(
+                    table,
+                    &file.group_id,
+                    start_of_day_ms(until),
+                    &viewer.org_id,
+                )
+                .await?
+                .contains(&file.owner_id)
+        {
+            return Err(ServiceError::NotFound);
+        }
+    }
     Ok(file)
 }
 
@@ -194,7 +218,10 @@ pub async fn read_attachment(
     id: &str,
     now_ms: i64,
 ) -> Result<(AttachmentRow, Vec<u8>), ServiceError> {
-    let file = open_attachment(store, viewer, id).await?;
+    let today = jiff::Timestamp::from_millisecond(now_ms)
+        .map(|t| t.to_zoned(crate::domain::shanghai()).date())
+        .map_err(|e| StoreError::Internal(e.into()))?;
+    let file = open_attachment(store, viewer, id, today).await?;
     let bytes = files.read(&file.sha256).await.map_err(|e| {
         StoreError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
     })?;
