@@ -188,6 +188,31 @@ pub async fn create_group(
     today: Date,
     input: &crate::domain::adjustment::NewGroupInput,
 ) -> Result<crate::domain::ids::GroupId, ServiceError> {
+    let (id, _) = new_group(w, today, input, true).await?;
+    Ok(id.expect("a created group has an id"))
+}
+
+/// Checks a new group without creating it (the confirmation page).
+pub async fn preview_group(
+    w: &Writer<'_>,
+    today: Date,
+    input: &crate::domain::adjustment::NewGroupInput,
+) -> Result<crate::domain::adjustment::NewGroup, ServiceError> {
+    Ok(new_group(w, today, input, false).await?.1)
+}
+
+async fn new_group(
+    w: &Writer<'_>,
+    today: Date,
+    input: &crate::domain::adjustment::NewGroupInput,
+    write: bool,
+) -> Result<
+    (
+        Option<crate::domain::ids::GroupId>,
+        crate::domain::adjustment::NewGroup,
+    ),
+    ServiceError,
+> {
     access::require_adjuster(w.by)?;
     let plan = w
         .store
@@ -203,10 +228,10 @@ pub async fn create_group(
     };
     match w
         .store
-        .create_group_by_adjustment(&by, &plan.id, plan.plan.group_start, input)
+        .create_group_by_adjustment(&by, &plan.id, plan.plan.group_start, input, write)
         .await?
     {
-        Ok((id, _)) => Ok(id),
+        Ok(done) => Ok(done),
         Err(e) => Err(ServiceError::Invalid(e)),
     }
 }

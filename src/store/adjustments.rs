@@ -323,8 +323,11 @@ impl Store {
         plan: &PlanId,
         plan_start: Date,
         input: &NewGroupInput,
-    ) -> Result<Result<(GroupId, NewGroup), FieldErrors>, StoreError> {
-        let result = self.create_group_in(by, plan, plan_start, input).await;
+        write: bool,
+    ) -> Result<Result<(Option<GroupId>, NewGroup), FieldErrors>, StoreError> {
+        let result = self
+            .create_group_in(by, plan, plan_start, input, write)
+            .await;
         match result {
             Err(StoreError::Db(e))
                 if super::violates_unique(
@@ -347,7 +350,8 @@ impl Store {
         plan: &PlanId,
         plan_start: Date,
         input: &NewGroupInput,
-    ) -> Result<Result<(GroupId, NewGroup), FieldErrors>, StoreError> {
+        write: bool,
+    ) -> Result<Result<(Option<GroupId>, NewGroup), FieldErrors>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut named = vec![input.lead_town.clone()];
         named.extend(input.members.iter().map(|(o, _)| o.clone()));
@@ -362,6 +366,10 @@ impl Store {
             Ok(g) => g,
             Err(e) => return Ok(Err(e)),
         };
+        if !write {
+            // Checked only (the confirmation page): nothing written.
+            return Ok(Ok((None, g)));
+        }
         let number: i64 = sqlx::query(
             "select coalesce(max(number), 0) + 1 as n from pairing_groups where plan_id = $1",
         )
@@ -460,7 +468,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(Ok((group, g)))
+        Ok(Ok((Some(group), g)))
     }
 }
 

@@ -104,6 +104,10 @@ pub fn invalid(summary: &Option<ErrorSummary>, name: &str) -> bool {
 /// from the address bar), so a link cannot make the page say something else.
 const SAVED: &[(&str, &str)] = &[
     (
+        "group_created",
+        "已建立：新结对组及其成员关系已登记，三方协议须在期限内签署。",
+    ),
+    (
         "adjustment_recorded",
         "已登记：结对调整已生效，成员关系已按生效日期结束或开始。",
     ),

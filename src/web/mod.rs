@@ -132,6 +132,14 @@ pub fn router() -> Router<AppState> {
             get(workspace::bases::withdraw_form).post(workspace::bases::withdraw_base),
         )
         .route(
+            "/groups/new",
+            get(workspace::adjustments::new_group_form).post(workspace::adjustments::create_group),
+        )
+        .route(
+            "/groups/new/confirm",
+            post(workspace::adjustments::confirm_new_group),
+        )
+        .route(
             "/groups/{id}/adjustments",
             get(workspace::adjustments::adjustments_tab)
                 .post(workspace::adjustments::add_adjustment),

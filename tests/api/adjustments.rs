@@ -796,4 +796,41 @@ async fn hq_sets_up_a_new_group(app: TestApp) {
     );
     let (status, reason) = verdict(&app, &bureau, &id, 2026, "agreement").await;
     assert_eq!(status, "not_yet_due", "{reason}");
+
+    // On the web: HQ's form, by names, through a confirmation page; the bureau may not.
+    let bureau_web = app.web_client("admin", ADMIN_PASSWORD).await;
+    let r = app.get_with(&bureau_web, "/groups/new").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let web = app.web_client("hq1", PASSWORD).await;
+    let list = app.get_with(&web, "/groups").await.text().await.unwrap();
+    assert!(list.contains("/groups/new"));
+    let fields = [
+        ("grounds", "typical_list"),
+        ("decided_by", "市指挥部2026年第2次会议"),
+        ("effective_on", "2026-08-01"),
+        ("lead_town", "谢岗镇"),
+        ("universities", "东莞理工学院"),
+        ("vocational_schools", ""),
+        ("villages", "南面村(谢岗镇)"),
+        ("note", ""),
+    ];
+    let r = post_form(&app, &web, "/groups/new/confirm", &fields).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("东莞理工学院") && confirm.contains("2026-09-01"),
+        "{confirm}"
+    );
+    assert!(
+        app.count("pairing_groups").await == 9,
+        "nothing created before the confirmation"
+    );
+    let r = post_form(&app, &web, "/groups/new", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("pairing_groups").await, 10);
+    let mut wrong = fields.to_vec();
+    wrong[3] = ("lead_town", "南面村(谢岗镇)");
+    let r = post_form(&app, &web, "/groups/new/confirm", &wrong).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("牵头镇(街道)"));
 }

@@ -395,3 +395,205 @@ pub async fn add_adjustment(
         Err(e) => Err(e.into()),
     }
 }
+
+// ------------------------------------------------------------------------------- a new group
+
+/// The fields of the new group's form as the errors name them, and their inputs.
+const GROUP_FIELDS: &[(&str, &str)] = &[
+    ("调整依据", "grounds"),
+    ("决定机构", "decided_by"),
+    ("生效日期", "effective_on"),
+    ("牵头镇(街道)", "lead_town"),
+    ("成员单位", "universities"),
+    ("成员的角色", "universities"),
+    ("说明", "note"),
+];
+
+/// A new group as typed: organisations by name, several of a kind separated by ；or ;.
+#[derive(Deserialize, Default, Clone)]
+pub struct NewGroupForm {
+    #[serde(default)]
+    grounds: String,
+    #[serde(default)]
+    decided_by: String,
+    #[serde(default)]
+    effective_on: String,
+    #[serde(default)]
+    lead_town: String,
+    #[serde(default)]
+    universities: String,
+    #[serde(default)]
+    vocational_schools: String,
+    #[serde(default)]
+    villages: String,
+    #[serde(default)]
+    note: String,
+}
+
+impl NewGroupForm {
+    /// An organisation by id or name; one not found is passed on as typed (the checks name it).
+    async fn org(state: &AppState, typed: &str) -> Result<String, AppError> {
+        let typed = typed.trim();
+        Ok(match OrgId::parse(typed) {
+            Some(id) => id.to_string(),
+            None => match state.store.find_organisation_by_name(typed).await? {
+                OrgLookup::Found(o) => o.id.to_string(),
+                _ => typed.to_string(),
+            },
+        })
+    }
+
+    async fn input(
+        &self,
+        state: &AppState,
+    ) -> Result<crate::domain::adjustment::NewGroupInput, AppError> {
+        let mut members = Vec::new();
+        for (role, list) in [
+            (MemberRole::University, &self.universities),
+            (MemberRole::VocationalSchool, &self.vocational_schools),
+            (MemberRole::Village, &self.villages),
+        ] {
+            for name in list
+                .split(['；', ';'])
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+            {
+                members.push((Self::org(state, name).await?, role.as_str().to_string()));
+            }
+        }
+        Ok(crate::domain::adjustment::NewGroupInput {
+            grounds: self.grounds.clone(),
+            decided_by: self.decided_by.clone(),
+            effective_on: self.effective_on.clone(),
+            lead_town: if self.lead_town.trim().is_empty() {
+                String::new()
+            } else {
+                Self::org(state, &self.lead_town).await?
+            },
+            members,
+            note: self.note.clone(),
+        })
+    }
+
+    fn hidden(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("grounds", self.grounds.clone()),
+            ("decided_by", self.decided_by.clone()),
+            ("effective_on", self.effective_on.clone()),
+            ("lead_town", self.lead_town.clone()),
+            ("universities", self.universities.clone()),
+            ("vocational_schools", self.vocational_schools.clone()),
+            ("villages", self.villages.clone()),
+            ("note", self.note.clone()),
+        ]
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/group_new.html")]
+struct NewGroupPage {
+    chrome: Chrome,
+    form: NewGroupForm,
+    grounds: Vec<Choice>,
+    summary: Option<ErrorSummary>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/group_new_confirm.html")]
+struct NewGroupConfirmPage {
+    chrome: Chrome,
+    facts: Vec<(&'static str, String)>,
+    hidden: Vec<(&'static str, String)>,
+}
+
+fn new_group_page(
+    user: &Viewer,
+    form: NewGroupForm,
+    summary: Option<ErrorSummary>,
+) -> NewGroupPage {
+    let grounds = Grounds::ALL
+        .iter()
+        .map(|g| Choice {
+            value: g.as_str().into(),
+            label: g.label().into(),
+            selected: form.grounds == g.as_str(),
+        })
+        .collect();
+    NewGroupPage {
+        chrome: Chrome::new(user, "groups"),
+        form,
+        grounds,
+        summary,
+    }
+}
+
+/// HQ's form for a new group.
+pub async fn new_group_form(WebUser(user): WebUser) -> Result<Response, AppError> {
+    crate::services::access::require_adjuster(&user)?;
+    Ok(render(&new_group_page(&user, NewGroupForm::default(), None))?.into_response())
+}
+
+async fn group_refused(
+    user: &Viewer,
+    form: NewGroupForm,
+    errors: &crate::domain::FieldErrors,
+) -> Result<Response, AppError> {
+    let page = new_group_page(user, form, Some(ErrorSummary::new(errors, GROUP_FIELDS)));
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// What the new group will be, nothing created yet (HQ only).
+pub async fn confirm_new_group(
+    State(state): State<AppState>,
+    f: CsrfForm<NewGroupForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let input = f.form.input(&state).await?;
+    match services::preview_group(&writer(&state, &user), state.clock.today(), &input).await {
+        Ok(g) => {
+            let members = |role: MemberRole| {
+                g.members
+                    .iter()
+                    .filter(|(_, r)| *r == role)
+                    .map(|(c, _)| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            };
+            let page = NewGroupConfirmPage {
+                chrome: Chrome::new(&user, "groups"),
+                facts: vec![
+                    ("调整依据", g.grounds.label().to_string()),
+                    ("决定机构", g.decided_by.clone()),
+                    ("生效日期", g.effective_on.to_string()),
+                    ("牵头镇(街道)", g.lead_town.name.clone()),
+                    ("在莞高校", members(MemberRole::University)),
+                    ("中职学校", members(MemberRole::VocationalSchool)),
+                    ("村(社区)", members(MemberRole::Village)),
+                    ("三方协议签署期限", format!("{} 前", g.agreement_due)),
+                    ("说明", g.note.clone()),
+                ],
+                hidden: f.form.hidden(),
+            };
+            Ok(render(&page)?.into_response())
+        }
+        Err(ServiceError::Invalid(errors)) => group_refused(&user, f.form, &errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates the new group confirmed (HQ only); on to its page.
+pub async fn create_group(
+    State(state): State<AppState>,
+    f: CsrfForm<NewGroupForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let input = f.form.input(&state).await?;
+    match services::create_group(&writer(&state, &user), state.clock.today(), &input).await {
+        Ok(id) => Ok(saved_redirect(
+            &format!("/groups/{id}/adjustments"),
+            "group_created",
+        )),
+        Err(ServiceError::Invalid(errors)) => group_refused(&user, f.form, &errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
