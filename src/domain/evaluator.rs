@@ -457,7 +457,12 @@ fn unsigned_by_deadline(overdue: &[&Signing], until: &str) -> Vec<String> {
 
 /// 四(二) "在1个月内签署三方合作协议": judged in the year that holds each deadline.
 fn check_agreement(plan: &Plan, g: &GroupFacts, p: &YearView) -> Verdict {
-    let all = signings(plan, g);
+    // A party that joins later (结对调整) owes nothing before it joins: the period as it stood on
+    // its last day seen knows nothing of it yet.
+    let all: Vec<Signing> = signings(plan, g)
+        .into_iter()
+        .filter(|s| !(s.supplementary && s.joined > p.as_of))
+        .collect();
     // As the year stood on its last day seen: a signing after `as_of` had not happened yet.
     let signed_by = |s: &Signing| s.signed_on.filter(|d| *d <= p.as_of);
     let due: Vec<&Signing> = all

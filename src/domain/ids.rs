@@ -44,6 +44,7 @@ id_type!(
     PlanId,
     GroupId,
     MembershipId,
+    AdjustmentId,
     UserId,
     AuditId,
     AttachmentId,

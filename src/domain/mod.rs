@@ -1,6 +1,7 @@
 //! The programme's concepts and rules as pure functions: no database, no HTTP, no clock reads.
 //! A reader learns the plan here.
 
+pub mod adjustment;
 pub mod agreement;
 pub mod annual_plan;
 pub mod audit_labels;

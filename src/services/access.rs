@@ -251,6 +251,35 @@ pub fn require_case_reviewer(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Bureau])
 }
 
+/// 五(三) "动态调整合作关系": only HQ (市"百千万工程"指挥部), which evaluates the pairings, ends
+/// and starts a group's memberships; the bureau and the groups read the timeline.
+pub fn require_adjuster(viewer: &Viewer) -> Result<(), ServiceError> {
+    viewer.require(&[Role::Hq])
+}
+
+/// The day a viewer's organisation stopped being a member of the group, when it was a member
+/// and is no longer (nor will be again): from then on it sees only the group's records made
+/// before that day and those it made itself ("records stay with the group they were made in").
+/// None for everyone who sees the group as it is: the bureau, HQ and current members.
+pub fn former_member_until(viewer: &Viewer, group: &GroupRow, today: Date) -> Option<Date> {
+    if !matches!(viewer.role, Role::School | Role::Town | Role::Village) {
+        return None;
+    }
+    let own: Vec<_> = group
+        .members
+        .iter()
+        .filter(|m| m.org_id == viewer.org_id)
+        .collect();
+    if own.is_empty()
+        || own
+            .iter()
+            .any(|m| m.effective_to.is_none_or(|to| to > today))
+    {
+        return None;
+    }
+    own.iter().filter_map(|m| m.effective_to).max()
+}
+
 /// 五(一): only HQ (市"百千万工程"指挥部) acknowledges and replies to a major matter.
 pub fn require_matter_receiver(viewer: &Viewer) -> Result<(), ServiceError> {
     viewer.require(&[Role::Hq])

@@ -46,8 +46,10 @@ fn require_author(ws: &OpenedGroup, viewer: &Viewer, c: &CaseRow) -> Result<(), 
 
 /// Whether the viewer sees `c`: a draft is its group's own (the bureau and HQ see an item once
 /// it is sent for review).
+/// A former member (结对调整) sees only the items written before it left and its own.
 fn visible(ws: &OpenedGroup, viewer: &Viewer, c: &CaseRow) -> bool {
-    c.state != CaseState::Draft || may_write(ws, viewer)
+    (c.state != CaseState::Draft || may_write(ws, viewer))
+        && ws.shows(c.created_at, Some(&c.written_by_org_id))
 }
 
 /// The group's items as the viewer may see them, newest first.

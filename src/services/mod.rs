@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod adjustments;
 pub mod cases;
 pub mod commendations;
 pub mod compliance;

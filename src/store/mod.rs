@@ -1,6 +1,7 @@
 //! Persistence over sqlx's `Any` driver: one set of SQL (with `$n` placeholders) for SQLite and
 //! PostgreSQL, one migrations folder per backend with the same file names.
 
+pub mod adjustments;
 pub mod agreements;
 pub mod annual_plans;
 pub mod attachments;

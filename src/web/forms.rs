@@ -103,6 +103,14 @@ pub fn invalid(summary: &Option<ErrorSummary>, name: &str) -> bool {
 /// The notices a save leads to, by the key its redirect carries. Keys are fixed here (never text
 /// from the address bar), so a link cannot make the page say something else.
 const SAVED: &[(&str, &str)] = &[
+    (
+        "group_created",
+        "已建立：新结对组及其成员关系已登记，三方协议须在期限内签署。",
+    ),
+    (
+        "adjustment_recorded",
+        "已登记：结对调整已生效，成员关系已按生效日期结束或开始。",
+    ),
     ("member_added", "已保存：队员已加入服务工作队。"),
     ("member_updated", "已保存：队员信息已更正。"),
     ("member_left", "已保存：已登记离队。"),

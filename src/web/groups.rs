@@ -69,6 +69,8 @@ struct GroupsPage {
     rules: Vec<(&'static str, String)>,
     status: String,
     statuses: Vec<(&'static str, &'static str)>,
+    /// HQ sets up new groups (结对调整).
+    can_create: bool,
 }
 
 #[derive(Deserialize)]
@@ -136,6 +138,7 @@ pub async fn list_groups(
         .await?
         .map(|(_, y)| y.for_year(year).clone());
     let page = GroupsPage {
+        can_create: crate::services::adjustments::may_adjust(&user),
         chrome: Chrome::new(&user, "groups"),
         groups: rows
             .iter()

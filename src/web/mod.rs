@@ -134,6 +134,23 @@ pub fn router() -> Router<AppState> {
             get(workspace::bases::withdraw_form).post(workspace::bases::withdraw_base),
         )
         .route(
+            "/groups/new",
+            get(workspace::adjustments::new_group_form).post(workspace::adjustments::create_group),
+        )
+        .route(
+            "/groups/new/confirm",
+            post(workspace::adjustments::confirm_new_group),
+        )
+        .route(
+            "/groups/{id}/adjustments",
+            get(workspace::adjustments::adjustments_tab)
+                .post(workspace::adjustments::add_adjustment),
+        )
+        .route(
+            "/groups/{id}/adjustments/confirm",
+            post(workspace::adjustments::confirm_adjustment),
+        )
+        .route(
             "/groups/{id}/matters",
             get(workspace::matters::list_matters).post(workspace::matters::add_matter),
         )

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod adjustments;
 mod api_writes;
 mod audit_chain;
 mod audit_log;

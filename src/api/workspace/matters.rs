@@ -108,7 +108,7 @@ pub async fn list_group_matters(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<MatterDto>>, ApiError> {
     let ws = open(&state, &user, &id).await?;
-    let rows = state.store.list_matters(&ws.group().id).await?;
+    let rows = matters::list_matters(&state.store, &ws).await?;
     Ok(Json(rows.into_iter().map(MatterDto::from).collect()))
 }
 

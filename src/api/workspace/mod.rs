@@ -2,6 +2,7 @@
 //! attachments. Each write parses the request into the domain's input and calls the same service
 //! function as the web form, so validation, authorisation and audit are the browser's.
 
+pub mod adjustments;
 pub mod agreement;
 pub mod annual_plans;
 pub mod bases;
@@ -16,6 +17,7 @@ pub mod projects;
 pub mod team;
 pub mod work_plan;
 
+pub use adjustments::*;
 pub use agreement::*;
 pub use annual_plans::*;
 pub use bases::*;

@@ -80,7 +80,8 @@ pub async fn list_onsite(
         (Ok(f), Ok(l)) => (f, l),
         _ => return Err(AppError::Internal(anyhow::anyhow!("year {year}")).into()),
     };
-    let rows = state.store.list_onsite(&ws.group().id, first, last).await?;
+    let rows =
+        crate::services::workspace::onsite::list_onsite(&state.store, &ws, first, last).await?;
     Ok(Json(OnsiteList {
         year,
         entries: rows.into_iter().map(entry_dto).collect(),

@@ -308,6 +308,28 @@ fn a_party_joining_later_has_a_deadline_of_its_own() {
     assert_eq!(status(&v, RuleId::Agreement), Status::Met);
 }
 
+/// 结对调整: read as the year stood the day before a party joins, the group owes it nothing yet;
+/// from the day it joins its supplementary agreement is pending.
+#[test]
+fn a_party_not_yet_joined_owes_nothing() {
+    let o = orgs();
+    let mut g = group(&o);
+    g.agreements = vec![signed_by_all(&o, date(2024, 1, 20))];
+    g.calendar.members[1].to = Some(date(2025, 7, 1));
+    g.calendar.members.push(membership(
+        &OrgId::new(),
+        "新民社区",
+        MemberRole::Village,
+        date(2025, 7, 1),
+    ));
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 6, 30));
+    assert_eq!(status(&v, RuleId::Agreement), Status::Met);
+    assert!(!reason(&v, RuleId::Agreement).contains("新民社区"));
+    let v = evaluate_group(&plan(), &g, 2025, date(2025, 7, 1));
+    assert_eq!(status(&v, RuleId::Agreement), Status::NotYetDue);
+    assert!(reason(&v, RuleId::Agreement).contains("新民社区"));
+}
+
 #[test]
 fn team_size_five_versus_six() {
     let o = orgs();

@@ -8,6 +8,7 @@ use crate::domain::ids::{ExpenseId, OrgId};
 use crate::services::ServiceError;
 use crate::services::access::{self, Viewer};
 use crate::store::Store;
+use crate::store::adjustments::RecordTable;
 use crate::store::expenses::{EXPENSE_KINDS, ExpenseFilter, ExpenseRow, ExpenseTotals};
 
 /// Whether `viewer` may record the opened group's expenses.
@@ -105,10 +106,17 @@ pub async fn expense(
     ws: &OpenedGroup,
     id: &str,
 ) -> Result<ExpenseRow, ServiceError> {
-    store
+    let e = store
         .get_expense(&ws.group().id, &expense_id(id)?)
         .await?
-        .ok_or(ServiceError::NotFound)
+        .ok_or(ServiceError::NotFound)?;
+    if !ws
+        .shows_record(store, RecordTable::Expenses, e.id.as_str())
+        .await?
+    {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(e)
 }
 
 /// Corrects an expense with the same checks as recording one; not found for another group's
@@ -148,7 +156,15 @@ pub async fn list_expenses(
     filter: &ExpenseFilter,
     page: Option<(i64, i64)>,
 ) -> Result<(Vec<ExpenseRow>, i64), ServiceError> {
-    Ok(store.list_expenses(&ws.group().id, filter, page).await?)
+    let (rows, total) = store.list_expenses(&ws.group().id, filter, page).await?;
+    let before = rows.len();
+    let rows = ws
+        .visible_records(store, RecordTable::Expenses, rows, |e| e.id.to_string())
+        .await?;
+    // A former member's count leaves out what it no longer sees on this page (the other
+    // pages' hidden rows are still counted: the pager may show a page more than it needs).
+    let hidden = (before - rows.len()) as i64;
+    Ok((rows, total - hidden))
 }
 
 /// The filtered list's totals per party, kind and year, exact to the fen.

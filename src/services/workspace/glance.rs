@@ -204,8 +204,7 @@ pub async fn year_at_a_glance(
                 })
                 .collect(),
         });
-    let open_matters = store
-        .list_matters(group)
+    let open_matters = super::matters::list_matters(store, ws)
         .await?
         .into_iter()
         .filter(|m| m.status() != MatterStatus::Replied)

@@ -27,7 +27,19 @@ pub fn may_change(ws: &OpenedGroup, viewer: &Viewer, m: &MatterRow) -> bool {
     may_raise(ws, viewer) && viewer.org_id == m.raised_by_org_id && m.acknowledged_at.is_none()
 }
 
-/// The group's matter `id`; not found when it is another group's (or none).
+/// When a matter was made and by which organisation, for a former member's view.
+fn made(m: &MatterRow) -> (i64, Option<&crate::domain::ids::OrgId>) {
+    (m.reported_at, Some(&m.raised_by_org_id))
+}
+
+/// The group's matters the viewer sees, newest first (a former member: those raised before it
+/// left and its own).
+pub async fn list_matters(store: &Store, ws: &OpenedGroup) -> Result<Vec<MatterRow>, ServiceError> {
+    Ok(ws.visible(store.list_matters(&ws.group().id).await?, made))
+}
+
+/// The group's matter `id`; not found when it is another group's (or none, or one a former
+/// member does not see).
 pub async fn group_matter(
     store: &Store,
     ws: &OpenedGroup,
@@ -38,6 +50,10 @@ pub async fn group_matter(
         .get_matter(&id)
         .await?
         .filter(|m| m.group_id == ws.group().id)
+        .filter(|m| {
+            let (at, by) = made(m);
+            ws.shows(at, by)
+        })
         .ok_or(ServiceError::NotFound)
 }
 

@@ -13,6 +13,7 @@ use crate::domain::meeting::{
 use crate::services::ServiceError;
 use crate::services::access::{self, Viewer};
 use crate::store::Store;
+use crate::store::adjustments::RecordTable;
 use crate::store::files::FileKind;
 use crate::store::meetings::{DecisionRow, MeetingRow};
 
@@ -59,7 +60,9 @@ pub async fn list_meetings(
     ws: &OpenedGroup,
     year: Option<i16>,
 ) -> Result<Vec<MeetingRow>, ServiceError> {
-    Ok(store.list_meetings(&ws.group().id, year).await?)
+    let rows = store.list_meetings(&ws.group().id, year).await?;
+    ws.visible_records(store, RecordTable::Meetings, rows, |m| m.id.to_string())
+        .await
 }
 
 /// One of the group's meetings, for anyone who sees the group; not found for another group's.
@@ -68,10 +71,17 @@ pub async fn meeting(
     ws: &OpenedGroup,
     id: &str,
 ) -> Result<MeetingRow, ServiceError> {
-    store
+    let m = store
         .get_meeting(&ws.group().id, &meeting_id(id)?)
         .await?
-        .ok_or(ServiceError::NotFound)
+        .ok_or(ServiceError::NotFound)?;
+    if !ws
+        .shows_record(store, RecordTable::Meetings, m.id.as_str())
+        .await?
+    {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(m)
 }
 
 /// Records a meeting with its papers; every field error at once, nothing stored when there is one.

@@ -21,7 +21,7 @@ pub mod work_plan;
 use super::ServiceError;
 use super::access::{self, Viewer};
 use crate::domain::FieldErrors;
-use crate::domain::ids::{AttachmentId, GroupId};
+use crate::domain::ids::{AttachmentId, GroupId, OrgId};
 use crate::domain::plan::{Plan, PlanYears};
 use crate::services::compliance::{GroupChecks, checks_of_group};
 use crate::store::attachments::AttachmentRow;
@@ -40,6 +40,8 @@ pub struct OpenedGroup {
     pub years: Arc<PlanYears>,
     pub today: Date,
     pub can_edit: bool,
+    /// A former member's view (its organisation left the group): who it is and the day it left.
+    pub former: Option<(OrgId, Date)>,
 }
 
 impl OpenedGroup {
@@ -58,6 +60,63 @@ impl OpenedGroup {
         self.plan.rules.attachment_max_mb as usize * 1024 * 1024
     }
 
+    /// Whether the viewer sees a record of the group made at `created_ms` by `by_org`: a former
+    /// member (结对调整) sees those made before it left and those it made itself; everyone else
+    /// who sees the group sees them all. Every list and detail of the group's records asks here.
+    pub fn shows(&self, created_ms: i64, by_org: Option<&OrgId>) -> bool {
+        match &self.former {
+            None => true,
+            Some((org, until)) => by_org == Some(org) || created_ms < start_of_day_ms(*until),
+        }
+    }
+
+    /// Keeps the records of `rows` the viewer sees ([`Self::shows`]).
+    pub fn visible<T>(&self, rows: Vec<T>, made: impl Fn(&T) -> (i64, Option<&OrgId>)) -> Vec<T> {
+        if self.former.is_none() {
+            return rows;
+        }
+        rows.into_iter()
+            .filter(|r| {
+                let (at, by) = made(r);
+                self.shows(at, by)
+            })
+            .collect()
+    }
+
+    /// Keeps the rows of `table` a former member sees (made before it left, or by it), by id;
+    /// everyone else sees them all. For the records that keep their maker as a user.
+    pub async fn visible_records<T>(
+        &self,
+        store: &Store,
+        table: crate::store::adjustments::RecordTable,
+        rows: Vec<T>,
+        id: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, ServiceError> {
+        let Some((org, until)) = &self.former else {
+            return Ok(rows);
+        };
+        let seen = store
+            .records_made_before_or_by(table, &self.group().id, start_of_day_ms(*until), org)
+            .await?;
+        Ok(rows.into_iter().filter(|r| seen.contains(&id(r))).collect())
+    }
+
+    /// Whether a former member sees the record `id` of `table` (everyone else: yes).
+    pub async fn shows_record(
+        &self,
+        store: &Store,
+        table: crate::store::adjustments::RecordTable,
+        id: &str,
+    ) -> Result<bool, ServiceError> {
+        let Some((org, until)) = &self.former else {
+            return Ok(true);
+        };
+        Ok(store
+            .records_made_before_or_by(table, &self.group().id, start_of_day_ms(*until), org)
+            .await?
+            .contains(id))
+    }
+
     pub fn require_edit(&self) -> Result<(), ServiceError> {
         if self.can_edit {
             Ok(())
@@ -65,6 +124,13 @@ impl OpenedGroup {
             Err(ServiceError::Forbidden)
         }
     }
+}
+
+/// The first moment of `day`, Asia/Shanghai, in Unix ms.
+pub fn start_of_day_ms(day: Date) -> i64 {
+    day.to_zoned(crate::domain::shanghai())
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(i64::MAX)
 }
 
 /// Opens group `id` (as written in a URL) for `viewer`: not found when the id is malformed, the
@@ -88,20 +154,25 @@ pub async fn open_group(
         .ok_or(ServiceError::NotFound)?;
     let plan = years.original().clone();
     let can_edit = access::may_edit_group(viewer, &view.group, today);
+    let former = access::former_member_until(viewer, &view.group, today)
+        .map(|until| (viewer.org_id.clone(), until));
     Ok(OpenedGroup {
         view,
         plan,
         years,
         today,
         can_edit,
+        former,
     })
 }
 
-/// An attachment's record, for a viewer who may see its group; not found otherwise.
+/// An attachment's record, for a viewer who may see its group (and, a former member, the
+/// meeting or project it belongs to); not found otherwise.
 pub async fn open_attachment(
     store: &Store,
     viewer: &Viewer,
     id: &str,
+    today: Date,
 ) -> Result<AttachmentRow, ServiceError> {
     access::require_business(viewer)?;
     let id = AttachmentId::parse(id).ok_or(ServiceError::NotFound)?;
@@ -109,10 +180,32 @@ pub async fn open_attachment(
         .get_attachment(&id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    store
+    let view = store
         .get_group(&access::group_scope(viewer), &file.group_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    if let Some(until) = access::former_member_until(viewer, &view.group, today) {
+        use crate::domain::ids::AttachmentOwner;
+        use crate::store::adjustments::RecordTable;
+        let table = match file.owner {
+            AttachmentOwner::Meeting => Some(RecordTable::Meetings),
+            AttachmentOwner::Project => Some(RecordTable::Projects),
+            _ => None,
+        };
+        if let Some(table) = table
+            && !store
+                .records_made_before_or_by(
+                    table,
+                    &file.group_id,
+                    start_of_day_ms(until),
+                    &viewer.org_id,
+                )
+                .await?
+                .contains(&file.owner_id)
+        {
+            return Err(ServiceError::NotFound);
+        }
+    }
     Ok(file)
 }
 
@@ -125,7 +218,10 @@ pub async fn read_attachment(
     id: &str,
     now_ms: i64,
 ) -> Result<(AttachmentRow, Vec<u8>), ServiceError> {
-    let file = open_attachment(store, viewer, id).await?;
+    let today = jiff::Timestamp::from_millisecond(now_ms)
+        .map(|t| t.to_zoned(crate::domain::shanghai()).date())
+        .map_err(|e| StoreError::Internal(e.into()))?;
+    let file = open_attachment(store, viewer, id, today).await?;
     let bytes = files.read(&file.sha256).await.map_err(|e| {
         StoreError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
     })?;

@@ -13,6 +13,7 @@ use crate::domain::sheet::{RowError, parse_sheet_date};
 use crate::services::access::Viewer;
 use crate::services::{ServiceError, access};
 use crate::store::StoreError;
+use crate::store::adjustments::RecordTable;
 use crate::store::onsite::{OnsiteCorrection, OnsiteRow};
 use crate::store::team::TeamMemberRow;
 use jiff::civil::Date;
@@ -118,10 +119,30 @@ pub async fn onsite_entry(
     entry: &str,
 ) -> Result<OnsiteRow, ServiceError> {
     let id = OnsiteEntryId::parse(entry).ok_or(ServiceError::NotFound)?;
-    store
+    let e = store
         .get_onsite_entry(&ws.group().id, &id)
         .await?
-        .ok_or(ServiceError::NotFound)
+        .ok_or(ServiceError::NotFound)?;
+    if !ws
+        .shows_record(store, RecordTable::Onsite, id.as_str())
+        .await?
+    {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(e)
+}
+
+/// The group's entries over `first..=last` the viewer sees (a former member: those recorded
+/// before it left and its own).
+pub async fn list_onsite(
+    store: &crate::store::Store,
+    ws: &OpenedGroup,
+    first: jiff::civil::Date,
+    last: jiff::civil::Date,
+) -> Result<Vec<OnsiteRow>, ServiceError> {
+    let rows = store.list_onsite(&ws.group().id, first, last).await?;
+    ws.visible_records(store, RecordTable::Onsite, rows, |e| e.id.to_string())
+        .await
 }
 
 /// Confirms that the service took place, for the town or village users `access` allows; an entry

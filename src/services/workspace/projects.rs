@@ -16,6 +16,7 @@ use crate::domain::{FieldError, FieldErrors};
 use crate::services::ServiceError;
 use crate::services::access::{self, Viewer};
 use crate::store::Store;
+use crate::store::adjustments::RecordTable;
 use crate::store::files::FileKind;
 use crate::store::projects::{ProjectFilter, ProjectRow, ProjectTotals, UpdateRow};
 
@@ -123,10 +124,17 @@ pub async fn project(
     ws: &OpenedGroup,
     id: &str,
 ) -> Result<ProjectRow, ServiceError> {
-    store
+    let p = store
         .get_project(&ws.group().id, &project_id(id)?)
         .await?
-        .ok_or(ServiceError::NotFound)
+        .ok_or(ServiceError::NotFound)?;
+    if !ws
+        .shows_record(store, RecordTable::Projects, p.id.as_str())
+        .await?
+    {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(p)
 }
 
 /// Corrects a project with the same checks as recording one; not found for another group's
@@ -173,9 +181,16 @@ pub async fn list_projects(
         group: Some(ws.group().id.clone()),
         ..filter.clone()
     };
-    Ok(store
+    let (rows, total) = store
         .list_projects(&crate::store::GroupScope::All, &filter, page)
-        .await?)
+        .await?;
+    let before = rows.len();
+    let rows = ws
+        .visible_records(store, RecordTable::Projects, rows, |p| p.id.to_string())
+        .await?;
+    // As for expenses: the hidden rows of this page leave the count.
+    let hidden = (before - rows.len()) as i64;
+    Ok((rows, total - hidden))
 }
 
 /// The group's filtered projects' totals per area and its purchased services.

@@ -169,7 +169,7 @@ async fn list_page(
     summary: Option<ErrorSummary>,
     saved: Option<&'static str>,
 ) -> Result<MattersPage, AppError> {
-    let rows = state.store.list_matters(&ws.group().id).await?;
+    let rows = services::list_matters(&state.store, ws).await?;
     let checks = ws.checks(state, ws.today.year()).await?;
     let verdict = checks
         .verdicts
@@ -552,7 +552,7 @@ pub async fn export_matters(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
-    let rows = state.store.list_matters(&ws.group().id).await?;
+    let rows = services::list_matters(&state.store, &ws).await?;
     let file = format!("第{}组重大事项.xlsx", ws.group().number);
     let group = ws.group().id.to_string();
     audited_xlsx(

@@ -3,6 +3,7 @@
 //! [`crate::services::workspace::open_group`] (and so [`crate::services::access`]): 404 for a
 //! group the user may not see, before anything else is read or written.
 
+pub mod adjustments;
 pub mod agreement;
 pub mod annual_plans;
 pub mod bases;

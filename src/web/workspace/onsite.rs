@@ -219,7 +219,8 @@ async fn page(
     let year = parse_year(q.year.as_deref(), ws.today)?;
     let (first, last) = year_range(year)?;
     let g = ws.group();
-    let all = state.store.list_onsite(&g.id, first, last).await?;
+    let all =
+        crate::services::workspace::onsite::list_onsite(&state.store, ws, first, last).await?;
     let checks = ws.checks(state, year).await?;
     let progress = checks.verdicts.onsite;
     let verdict = checks
@@ -382,7 +383,8 @@ pub async fn export_onsite(
     let ws = Workspace::open(&state, &user, &id).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
     let (first, last) = year_range(year)?;
-    let all = state.store.list_onsite(&ws.group().id, first, last).await?;
+    let all =
+        crate::services::workspace::onsite::list_onsite(&state.store, &ws, first, last).await?;
     // The export holds what the list shows: the same year, place and confirmation filters.
     let status = non_empty(&q.status).unwrap_or_default();
     let entries = filter_entries(&all, non_empty(&q.place).as_deref(), &status);
