@@ -230,14 +230,7 @@ async fn hq_nominates_and_approves_and_each_reads_their_own(app: TestApp) {
     assert_eq!(rows[1][3], "李医生");
     assert_eq!(rows[1][4], "广东医科大学");
     // The page shows it, without HQ's forms.
-    let page = web
-        .get(app.url("/commendations?year=2025"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&web, "/commendations?year=2025").await;
     assert!(page.contains("李医生"));
     assert!(!page.contains("提名表彰"));
 
@@ -263,14 +256,9 @@ async fn hq_nominates_and_approves_and_each_reads_their_own(app: TestApp) {
             .unwrap()
             .contains("应为该结对组服务工作队的队员")
     );
-    let confirm = hq_web
-        .get(app.url(&format!("/commendations/{again}/withdraw")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let confirm = app
+        .page(&hq_web, &format!("/commendations/{again}/withdraw"))
+        .await;
     assert!(confirm.contains("确认撤销"));
     // An approved one has nothing to withdraw.
     let r = hq_web

@@ -516,14 +516,7 @@ async fn the_web_pages_score_finalise_and_export(app: TestApp) {
     let home = hq.get(app.url("/evaluations")).send().await.unwrap();
     assert_eq!(home.status(), StatusCode::SEE_OTHER);
     assert_eq!(home.headers()["location"], "/evaluations/2025");
-    let page = hq
-        .get(app.url("/evaluations/2025"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&hq, "/evaluations/2025").await;
     assert!(page.contains("2025 年度结对情况评价"), "{page}");
     assert!(page.contains("评分中（未定稿）"));
     let hq1 = user_id(&app, "hq1").await;
@@ -536,14 +529,7 @@ async fn the_web_pages_score_finalise_and_export(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // The bureau reads the page but has no forms.
-    let page = bureau
-        .get(app.url("/evaluations/2025"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&bureau, "/evaluations/2025").await;
     assert!(page.contains("hq1 测试"));
     assert!(!page.contains("定稿…"));
     let r = post_form(&app, &bureau, "/evaluations/2025/finalise", &[]).await;
@@ -570,39 +556,20 @@ async fn the_web_pages_score_finalise_and_export(app: TestApp) {
         let r = post_form(&app, &hq, &path, &[("score", "15.5"), ("comment", "很好")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
-    let page = hq
-        .get(app.url(&format!("/evaluations/2025/groups/{}", ids[0])))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&hq, &format!("/evaluations/2025/groups/{}", ids[0]))
+        .await;
     assert!(
         page.contains("评审 1 人评分（hq1 测试 15.5）的平均 = 15.5 分"),
         "{page}"
     );
 
     // Finalising after the confirmation page.
-    let confirm = hq
-        .get(app.url("/evaluations/2025/finalise"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let confirm = app.page(&hq, "/evaluations/2025/finalise").await;
     assert!(confirm.contains("确认定稿"));
     let r = post_form(&app, &hq, "/evaluations/2025/finalise", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = hq
-        .get(app.url("/evaluations/2025"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&hq, "/evaluations/2025").await;
     assert!(page.contains("已于 2026-06-15 定稿"), "{page}");
 
     // The report: a docx whose text names every group, and an xlsx with the ranking.

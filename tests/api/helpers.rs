@@ -365,6 +365,11 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// The text of a page a signed-in client opens.
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        self.get_with(client, path).await.text().await.unwrap()
+    }
+
     pub async fn get_with(&self, client: &Client, path: &str) -> Response {
         client.get(self.url(path)).send().await.unwrap()
     }
