@@ -32,7 +32,11 @@ token_of="$PWD/.ci/schemathesis_token.py"
 work="$(mktemp -d /tmp/xiaodi-schemathesis.XXXXXX)"
 server_pid=""
 pg_db=""
+runs=()
 cleanup() {
+  # The background runs first (each stops its server on its way out), then any server left.
+  if [ "${#runs[@]}" -gt 0 ]; then kill "${runs[@]}" 2>/dev/null || true; wait "${runs[@]}" 2>/dev/null || true; fi
+  for f in "$work"/*-server.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   if [ -n "$pg_db" ]; then psql "$XIAODI_TEST_POSTGRES_URL" -qc "drop database if exists $pg_db with (force)" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -68,8 +72,11 @@ run_against() {
   export XIAODI_TWO_FACTOR_ROLES='[]'
   "$bin" serve --addr "127.0.0.1:$port" >"$work/$name-server.log" 2>&1 &
   server_pid=$!
+  echo "$server_pid" >"$work/$name-server.pid"
   for _ in $(seq 1 120); do curl -sf "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
-  curl -sf "$base/healthz" >/dev/null || { echo "the server did not start:"; cat "$work/$name-server.log"; exit 1; }
+  # Answered by this run's server (not another that took the port first), still running.
+  curl -sf "$base/healthz" >/dev/null && kill -0 "$server_pid" 2>/dev/null \
+    || { echo "the server did not start:"; cat "$work/$name-server.log"; exit 1; }
 
   # Both with generated initial passwords, changed at first sign-in by the token helper.
   printf 'username,display_name,organisation,role\nst-sysadmin,系统管理员,东莞市教育局,sysadmin\nst-school,张老师,广东医科大学,school\n' >"$data/users.csv"
@@ -103,6 +110,7 @@ print("\n[dictionaries.group-ids]\nvalues = %s\n\n[parameters]\n\"path.id\" = { 
   done
 
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  rm -f "$work/$name-server.pid"
 }
 
 # The two databases are fuzzed side by side, each with its own server and data directory: a run
@@ -111,38 +119,40 @@ print("\n[dictionaries.group-ids]\nvalues = %s\n\n[parameters]\n\"path.id\" = { 
 start=$(date +%s)
 results="$work/results"
 mkdir -p "$results"
-one() {
-  local name="$1"
-  if (
-    trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
-    failed=()
-    run_against "$@"
-    if [ "${#failed[@]}" -gt 0 ]; then printf '%s\n' "${failed[@]}" >"$results/$name.failed"; fi
-  ) >"$results/$name.log" 2>&1; then
-    echo 0 >"$results/$name.rc"
-  else
-    echo 1 >"$results/$name.rc"
-  fi
-}
-names=(sqlite)
-one sqlite "" &   # the data directory's own SQLite database
-runs=($!)
+pg_url=""
 if [ -n "${XIAODI_TEST_POSTGRES_URL:-}" ]; then
   pg_db="xiaodi_schemathesis_$$"
   psql "$XIAODI_TEST_POSTGRES_URL" -qc "create database $pg_db" >/dev/null
-  names+=(postgres)
-  one postgres "${XIAODI_TEST_POSTGRES_URL%/*}/$pg_db" &
-  runs+=($!)
+  pg_url="${XIAODI_TEST_POSTGRES_URL%/*}/$pg_db"
 fi
-wait "${runs[@]}" || true
-for name in "${names[@]}"; do
-  cat "$results/$name.log"
-  if [ -f "$results/$name.failed" ]; then
-    while IFS= read -r line; do failed+=("$line"); done <"$results/$name.failed"
-  elif [ "$(cat "$results/$name.rc" 2>/dev/null)" != 0 ]; then
-    failed+=("$name (the run stopped)")
+# One database's run in the background, in its own shell where `set -e` holds (a sign-in that fails
+# stops the run, it does not go on untested), its output in a file, its server stopped however it
+# ends, the failures schemathesis found in $results/<name>.failed.
+names=()
+start_run() {
+  local name="$1"
+  (
+    trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
+    trap 'exit 143' TERM
+    failed=()
+    run_against "$@"
+    if [ "${#failed[@]}" -gt 0 ]; then printf '%s\n' "${failed[@]}" >"$results/$name.failed"; fi
+  ) >"$results/$name.log" 2>&1 &
+  runs+=($!)
+  names+=("$name")
+}
+start_run sqlite ""   # the data directory's own SQLite database
+if [ -n "$pg_url" ]; then start_run postgres "$pg_url"; fi
+for i in "${!runs[@]}"; do
+  rc=0
+  wait "${runs[$i]}" || rc=$?
+  cat "$results/${names[$i]}.log"
+  if [ -f "$results/${names[$i]}.failed" ]; then
+    while IFS= read -r line; do failed+=("$line"); done <"$results/${names[$i]}.failed"
   fi
+  if [ "$rc" != 0 ]; then failed+=("${names[$i]} (the run stopped: exit $rc)"); fi
 done
+runs=()
 if [ "${#failed[@]}" -gt 0 ]; then
   printf 'schemathesis: failures on %s\n' "${failed[@]}"
   exit 1

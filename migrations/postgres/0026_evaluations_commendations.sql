@@ -28,6 +28,7 @@ create table evaluations (
     total bigint not null,
     grade text,
     working text not null,
+    scheme text not null,
     finalised_on text not null,
     finalised_at bigint not null,
     finalised_by text references users (id),

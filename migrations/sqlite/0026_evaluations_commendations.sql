@@ -32,6 +32,8 @@ create table evaluations (
     total integer not null,
     grade text,
     working text not null,
+    -- The plan's [evaluation] as it was (criteria, points, bands): a final year reads as finalised.
+    scheme text not null,
     finalised_on text not null,
     finalised_at integer not null,
     finalised_by text references users (id),
@@ -41,7 +43,7 @@ create index evaluations_plan_year_idx on evaluations (plan_id, year);
 
 -- The evaluation rule reads a group's finalised years: a group table for the data version (0024).
 create trigger data_version_evaluations_insert after insert on evaluations begin update data_version set n = n + 1 where id = 1; insert into group_versions (group_id, n) select new.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; end;
-create trigger data_version_evaluations_update after update on evaluations when old.group_id is not new.group_id or old.year is not new.year or old.plan_id is not new.plan_id or old.total is not new.total or old.grade is not new.grade or old.working is not new.working or old.finalised_on is not new.finalised_on or old.finalised_at is not new.finalised_at or old.finalised_by is not new.finalised_by begin update data_version set n = n + 1 where id = 1; insert into group_versions (group_id, n) select old.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; insert into group_versions (group_id, n) select new.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; end;
+create trigger data_version_evaluations_update after update on evaluations when old.group_id is not new.group_id or old.year is not new.year or old.plan_id is not new.plan_id or old.total is not new.total or old.grade is not new.grade or old.working is not new.working or old.scheme is not new.scheme or old.finalised_on is not new.finalised_on or old.finalised_at is not new.finalised_at or old.finalised_by is not new.finalised_by begin update data_version set n = n + 1 where id = 1; insert into group_versions (group_id, n) select old.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; insert into group_versions (group_id, n) select new.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; end;
 create trigger data_version_evaluations_delete after delete on evaluations begin update data_version set n = n + 1 where id = 1; insert into group_versions (group_id, n) select old.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; end;
 
 -- 表彰 (五(三)): 优秀集体 (a group and its team) and 先进个人 (a team member, with their school),

@@ -161,8 +161,7 @@ fn dto(y: &YearEvaluation) -> EvaluationDto {
         finalised_by: by,
         due: y.due.to_string(),
         criteria: y
-            .plan
-            .evaluation
+            .scheme
             .criteria
             .iter()
             .map(|c| CriterionDto {
@@ -174,8 +173,7 @@ fn dto(y: &YearEvaluation) -> EvaluationDto {
             })
             .collect(),
         grades: y
-            .plan
-            .evaluation
+            .scheme
             .grades
             .iter()
             .map(|g| GradeDto {
@@ -204,8 +202,7 @@ fn dto(y: &YearEvaluation) -> EvaluationDto {
         (status = 200, body = EvaluationDto),
         (status = 401, body = ErrorBody),
         (status = 403, description = "Not the bureau or HQ", body = ErrorBody),
-        (status = 404, description = "No plan is loaded", body = ErrorBody),
-        (status = 422, description = "A year that is not over, or before the plan's first evaluated year", body = ErrorBody),
+        (status = 404, description = "No evaluation of that year: it is not over, or before the plan's first evaluated year (or no plan is loaded)", body = ErrorBody),
     ))]
 pub async fn get_evaluation(
     State(state): State<AppState>,
@@ -213,6 +210,8 @@ pub async fn get_evaluation(
     Path(year): Path<String>,
 ) -> Result<Json<EvaluationDto>, ApiError> {
     let year = year_param(&year)?;
+    // A year the document allows but that has no evaluation is not found (a read the document
+    // allows is never refused).
     let y = evaluation::year(
         &state.store,
         &state.plans,
@@ -221,7 +220,11 @@ pub async fn get_evaluation(
         state.clock.today(),
         state.clock.now_ms(),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        crate::services::ServiceError::Invalid(_) => ApiError(AppError::NotFound),
+        e => ApiError::from(e),
+    })?;
     Ok(Json(dto(&y)))
 }
 

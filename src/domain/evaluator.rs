@@ -274,6 +274,12 @@ fn evaluation_and_publicity(
         .find(|(y, on)| *y == p.year && *on <= today)
         .map(|(_, on)| *on);
     let evaluation = match finalised {
+        // The plan evaluates from its first evaluated year on.
+        _ if p.year < plan.evaluation.first_year => verdict(
+            RuleId::Evaluation,
+            Status::NotApplicable,
+            format!("方案自 {} 年起开展年度评价", plan.evaluation.first_year),
+        ),
         Some(on) => verdict(
             RuleId::Evaluation,
             Status::Met,

@@ -414,6 +414,12 @@ impl Plan {
         }
         out.extend(self.rule_text_problems());
         out.extend(self.evaluation.problems());
+        if self.evaluation.first_year < r.annual_rules_from_year {
+            out.push(format!(
+                "方案文件 evaluation.first_year：{} 早于 rules.annual_rules_from_year {}（此前为签约、组建之年，不评价）",
+                self.evaluation.first_year, r.annual_rules_from_year
+            ));
+        }
         out
     }
 

@@ -103,7 +103,7 @@ pub fn evaluation_docx(y: &YearEvaluation, hq: &str, dated: Date) -> anyhow::Res
             "根据行动方案五(三)“市“百千万工程”指挥部每年组织开展结对情况评价”，对{}年开展工作的{}个结对组进行评价，满分{}分。{}",
             y.year,
             y.groups.len(),
-            y.plan.evaluation.full_points(),
+            y.scheme.full_points(),
             state_sentence(y)
         )))
         .add_paragraph(heading("一、评价结果"))
@@ -194,8 +194,7 @@ pub fn evaluation_xlsx(y: &YearEvaluation) -> Result<Vec<u8>, XlsxError> {
     )?;
     let mut headers: Vec<String> = vec!["名次".into(), "结对组".into(), "牵头镇(街)".into()];
     headers.extend(
-        y.plan
-            .evaluation
+        y.scheme
             .criteria
             .iter()
             .map(|c| format!("{}（{}分）", c.label, c.points)),
@@ -257,8 +256,7 @@ pub fn evaluation_xlsx(y: &YearEvaluation) -> Result<Vec<u8>, XlsxError> {
     for g in &y.groups {
         for r in &g.reviews {
             let label = y
-                .plan
-                .evaluation
+                .scheme
                 .criterion(&r.criterion)
                 .map_or(r.criterion.as_str(), |c| c.label.as_str());
             sheet.write_string(row, 0, format!("第{}组", g.number))?;

@@ -51,12 +51,23 @@ pub async fn list(
             },
         )
         .await?;
-    let mine: Vec<GroupId> = groups.into_iter().map(|g| g.id).collect();
+    // A collective commendation is read by the organisations that were members of the group in
+    // its year (one that joined later, or had left, was not part of it).
+    let member_in = |group: &GroupId, year: i16| {
+        let (first, last) = year_bounds(year);
+        groups.iter().filter(|g| &g.id == group).any(|g| {
+            g.members.iter().any(|m| {
+                m.org_id == viewer.org_id
+                    && m.effective_from <= last
+                    && m.effective_to.is_none_or(|to| to > first)
+            })
+        })
+    };
     Ok(rows
         .into_iter()
         .filter(|c| c.state == CommendationState::Approved)
         .filter(|c| match c.kind {
-            CommendationKind::Collective => mine.contains(&c.group_id),
+            CommendationKind::Collective => member_in(&c.group_id, c.year),
             CommendationKind::Individual => c.org_id.as_ref() == Some(&viewer.org_id),
         })
         .collect())

@@ -10,7 +10,7 @@ use super::access::Viewer;
 use super::compliance;
 use crate::domain::FieldErrors;
 use crate::domain::evaluation::{
-    Indicator, Indicators, ReviewScore, Scored, Tenths, parse_points, points_label, score,
+    Indicator, Indicators, ReviewScore, Scheme, Scored, Tenths, parse_points, points_label, score,
 };
 use crate::domain::evaluator::meetings_in;
 use crate::domain::ids::{GroupId, OrgId, PlanId, UserId};
@@ -52,6 +52,9 @@ pub enum YearState {
 pub struct YearEvaluation {
     pub year: i16,
     pub plan: Arc<Plan>,
+    /// The criteria, points and bands the year is scored by: the plan's while open, as they were
+    /// when finalised once final (a plan version loaded later changes nothing of a final year).
+    pub scheme: Scheme,
     pub plan_id: PlanId,
     pub state: YearState,
     /// By rank (highest total first), then group number.
@@ -137,11 +140,17 @@ pub async fn year(
         store.evaluation_reviewers(&plan_id, year),
         store.hq_accounts(),
     )?;
+    let mut scheme = plan.evaluation.clone();
     let (state, mut groups) = if let Some(first) = frozen.first() {
         let state = YearState::Final {
             on: first.finalised_on,
             by: first.finalised_by.clone(),
         };
+        scheme = serde_json::from_str(&first.scheme).map_err(|e| {
+            ServiceError::Store(crate::store::StoreError::Internal(anyhow::anyhow!(
+                "the frozen evaluation scheme of {year} does not read: {e}"
+            )))
+        })?;
         let groups = frozen
             .iter()
             .map(|r| {
@@ -174,6 +183,7 @@ pub async fn year(
         due,
         may_manage: viewer.role == Role::Hq,
         may_score,
+        scheme,
         plan,
         plan_id,
         state,
@@ -494,8 +504,18 @@ pub async fn finalise(
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
+    let scheme = serde_json::to_string(&y.scheme)
+        .map_err(|e| ServiceError::Store(crate::store::StoreError::Internal(e.into())))?;
     store
-        .finalise_evaluation(&viewer.actor(), now_ms, &y.plan_id, year, today, &rows)
+        .finalise_evaluation(
+            &viewer.actor(),
+            now_ms,
+            &y.plan_id,
+            year,
+            today,
+            &scheme,
+            &rows,
+        )
         .await?;
     Ok(())
 }

@@ -250,12 +250,22 @@ impl Store {
         if old == citation {
             return Ok(false);
         }
-        sqlx::query("update commendations set citation = $1, updated_at = $2 where id = $3")
-            .bind(citation)
-            .bind(now_ms)
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        // Only while still nominated: an approval committed meanwhile (PostgreSQL reads committed
+        // rows) leaves the approved citation as it was.
+        let done = sqlx::query(
+            "update commendations set citation = $1, updated_at = $2 where id = $3 and state = 'nominated'",
+        )
+        .bind(citation)
+        .bind(now_ms)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(StoreError::Conflict(
+                "只有待批准的提名可以修改事迹；已批准或已撤销的不能修改".into(),
+            ));
+        }
         audit::append(
             &mut tx,
             actor,

@@ -37,6 +37,8 @@ pub struct FrozenRow {
     pub total: Tenths,
     pub grade: Option<String>,
     pub working: String,
+    /// The plan's evaluation scheme (JSON) as it was finalised under.
+    pub scheme: String,
     pub finalised_on: Date,
     pub finalised_at: i64,
     pub finalised_by: String,
@@ -311,6 +313,7 @@ impl Store {
 
     /// Freezes the year: one row per group with its result and working. Refused when the year
     /// is already final (two HQ users finalising at once: one wins, the other is told).
+    #[allow(clippy::too_many_arguments)]
     pub async fn finalise_evaluation(
         &self,
         actor: &Actor,
@@ -318,14 +321,15 @@ impl Store {
         plan: &PlanId,
         year: i16,
         on: Date,
+        scheme: &str,
         rows: &[Finalised],
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         refuse_when_final(&mut tx, plan, year).await?;
         for r in rows {
             let inserted = sqlx::query(
-                "insert into evaluations (group_id, year, plan_id, total, grade, working, finalised_on, finalised_at, finalised_by)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "insert into evaluations (group_id, year, plan_id, total, grade, working, finalised_on, finalised_at, finalised_by, scheme)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(r.group_id.as_str())
             .bind(i64::from(year))
@@ -336,6 +340,7 @@ impl Store {
             .bind(on.to_string())
             .bind(now_ms)
             .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+            .bind(scheme)
             .execute(&mut *tx)
             .await;
             if let Err(e) = inserted {
@@ -382,7 +387,7 @@ impl Store {
         year: i16,
     ) -> sqlx::Result<Vec<FrozenRow>> {
         let rows = sqlx::query(
-            "select e.group_id, e.total, e.grade, e.working, e.finalised_on, e.finalised_at,
+            "select e.group_id, e.total, e.grade, e.working, e.scheme, e.finalised_on, e.finalised_at,
                     coalesce(u.display_name, '') as finalised_by
              from evaluations e left join users u on u.id = e.finalised_by
              where e.plan_id = $1 and e.year = $2",
@@ -399,6 +404,7 @@ impl Store {
                     total: tenths(r, "total")?,
                     grade: r.try_get("grade")?,
                     working: r.try_get("working")?,
+                    scheme: r.try_get("scheme")?,
                     finalised_on: on
                         .parse()
                         .map_err(|_| super::rows::decode_err("finalised_on", &on))?,

@@ -342,7 +342,18 @@ pub async fn update(
             ))
             .into_response());
         }
-        Err(ServiceError::Invalid(e)) => ErrorSummary::new(&e, FIELDS),
+        // The correction form is folded in its row: the summary names the problem (what was typed
+        // there is not kept).
+        Err(ServiceError::Invalid(e)) => ErrorSummary::message(format!(
+            "修改“{}”的事迹未保存：{}",
+            row.person_name
+                .clone()
+                .unwrap_or_else(|| format!("第 {} 组", row.group_number)),
+            e.0.iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("；")
+        )),
         Err(ServiceError::Conflict(m)) => ErrorSummary::message(m),
         Err(e) => return Err(e.into()),
     };

@@ -70,7 +70,8 @@ pub struct RankRow {
     pub group_id: String,
     pub number: i64,
     pub lead_town: String,
-    pub points: Vec<String>,
+    /// Each criterion's label and points.
+    pub points: Vec<(String, String)>,
     pub total: String,
     pub grade: String,
     pub unscored: String,
@@ -125,17 +126,15 @@ async fn year_page(
         },
         open: !y.is_final(),
         due: y.due.to_string(),
-        full: y.plan.evaluation.full_points(),
+        full: y.scheme.full_points(),
         criteria: y
-            .plan
-            .evaluation
+            .scheme
             .criteria
             .iter()
             .map(|c| (c.label.clone(), c.points, c.indicator == Indicator::Review))
             .collect(),
         grades: y
-            .plan
-            .evaluation
+            .scheme
             .grades
             .iter()
             .map(|g| format!("{} ≥ {} 分", g.name, g.min))
@@ -153,7 +152,7 @@ async fn year_page(
                     .scored
                     .criteria
                     .iter()
-                    .map(|c| points_label(c.points))
+                    .map(|c| (c.label.clone(), points_label(c.points)))
                     .collect(),
                 total: points_label(g.scored.total),
                 grade: g.scored.grade.clone().unwrap_or_else(|| "—".into()),
@@ -336,8 +335,7 @@ pub async fn finalise_form(
         return Err(AppError::Forbidden);
     }
     let graded: Vec<String> = y
-        .plan
-        .evaluation
+        .scheme
         .grades
         .iter()
         .map(|g| {
@@ -442,8 +440,7 @@ async fn group_page(
         None => (None, String::new(), None),
     };
     let forms = if y.may_score {
-        y.plan
-            .evaluation
+        y.scheme
             .reviewed()
             .map(|c| {
                 let own = mine.iter().find(|s| s.criterion == c.code);
@@ -513,8 +510,7 @@ async fn group_page(
             .map(|r| {
                 (
                     r.reviewer.clone(),
-                    y.plan
-                        .evaluation
+                    y.scheme
                         .criterion(&r.criterion)
                         .map_or(r.criterion.clone(), |c| c.label.clone()),
                     points_label(r.points),

@@ -659,6 +659,17 @@ async fn an_item_names_its_groups_projects(app: TestApp) {
     assert_eq!(r.status(), StatusCode::OK);
     let got = expect(app.api_get(&c.school, &path).await, StatusCode::OK).await;
     assert_eq!(got["project_ids"].as_array().unwrap().len(), 2);
+    let history = expect(
+        app.api_get(
+            &c.school,
+            &format!("/api/v1/groups/{}/records/case/{id}/history", c.g.id),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let change = history[1]["changes"][0].as_str().unwrap();
+    assert!(change.starts_with("关联项目："), "{history}");
     // Published, the article names them.
     act(
         &app,

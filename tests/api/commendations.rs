@@ -192,6 +192,44 @@ async fn hq_nominates_and_approves_and_each_reads_their_own(app: TestApp) {
         .collect();
     assert_eq!(states.len(), 2);
     assert!(states.contains(&"approved") && states.contains(&"withdrawn"));
+    // A group approved as 优秀集体: its town (a member in 2025) reads it, another group's does not.
+    let g2 = app.group_id(2).await;
+    let mut second = collective.clone();
+    second["group_id"] = json!(g2);
+    let g2_nomination = expect(nominate(&hq, second).await, StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = send(
+        &app,
+        &hq,
+        Method::POST,
+        &format!("/api/v1/commendations/{g2_nomination}/approve"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    app.add_user("tangxia", "塘厦镇", "town").await;
+    let town = app.api_token("tangxia", PASSWORD).await;
+    assert_eq!(
+        list(&town).await.as_array().unwrap().len(),
+        0,
+        "group 4's town, group 2's item"
+    );
+    let g2_town = expect(
+        app.api_get(&bureau, &format!("/api/v1/groups/{g2}")).await,
+        StatusCode::OK,
+    )
+    .await["members"]["town"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.add_user("g2town", &g2_town, "town").await;
+    let g2_town = app.api_token("g2town", PASSWORD).await;
+    let theirs = list(&g2_town).await;
+    assert_eq!(theirs.as_array().unwrap().len(), 1, "{theirs}");
+    assert_eq!(theirs[0]["kind"], "collective");
+
     // A withdrawn group may be nominated again.
     let again = expect(nominate(&hq, collective).await, StatusCode::CREATED).await["id"]
         .as_str()

@@ -453,11 +453,21 @@ async fn only_hq_assigns_scores_and_finalises_and_bad_scores_are_named(app: Test
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    // Years: the running one and one before the plan's first evaluated year are refused.
+    // Years: the running one and one before the plan's first evaluated year have no evaluation
+    // to read, nor can they be scored.
     for year in ["2026", "2023"] {
         let r = app
             .api_get(&admin, &format!("/api/v1/evaluations/{year}"))
             .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{year}");
+        let r = send(
+            &app,
+            &hq1,
+            Method::PUT,
+            &format!("/api/v1/evaluations/{year}/groups/{g4}/scores/effect"),
+            json!({"score": 10, "comment": "好"}),
+        )
+        .await;
         let body = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(body["fields"][0]["field"], "year", "{year}: {body}");
     }

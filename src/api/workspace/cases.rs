@@ -96,8 +96,10 @@ pub struct CaseRequest {
     /// HTML (at most 200 KB); cleaned before it is kept.
     #[serde(default)]
     pub body: String,
-    /// Ids of the group's cooperation projects it is about (at most 20).
+    /// Ids of the group's cooperation projects it is about (at most 20). A correction replaces
+    /// the item: leaving this out names none.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub project_ids: Vec<String>,
 }
 

@@ -282,6 +282,11 @@ fn evaluation_is_met_once_finalised_and_not_met_after_its_due_day() {
     assert!(reason(&missing, RuleId::Evaluation).contains("至 2026-06-15 尚未完成"));
     // The evaluation is HQ's to do: the group's own standing is not held by it.
     assert_eq!(missing.worst(), Status::Met);
+    // A plan that evaluates only from a later year: 2025 is not one of its years.
+    let mut later = w.plan.clone();
+    later.evaluation.first_year = 2026;
+    let v = evaluate_group(&later, &w.group, YEAR, TODAY);
+    assert_eq!(status(&v, RuleId::Evaluation), Status::NotApplicable);
     assert!(reason(&finalised, RuleId::Publicity).contains("不少于 1 篇"));
     // Before the annual rules apply (and before the group began), neither applies.
     assert_eq!(
