@@ -133,6 +133,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("case.publish", "审核通过并发布典型案例或新闻"),
     ("case.return", "退回修改典型案例或新闻"),
     ("case.unpublish", "撤下已发布的典型案例或新闻"),
+    ("case.images_add", "上传典型案例或新闻的正文图片"),
+    ("case.image_remove", "删除典型案例或新闻的正文图片"),
     ("evaluation.reviewer_add", "指定年度评价评审人"),
     ("evaluation.reviewer_remove", "移除年度评价评审人"),
     ("evaluation.score", "录入年度评价评分"),

@@ -84,6 +84,8 @@ pub enum AttachmentOwner {
     Meeting,
     /// A document or photo of a cooperation project.
     Project,
+    /// An image of a typical case or news item's body (public while the item is published).
+    Case,
 }
 
 impl AttachmentOwner {
@@ -94,6 +96,7 @@ impl AttachmentOwner {
             AttachmentOwner::WorkPlan => "work_plan",
             AttachmentOwner::Meeting => "meeting",
             AttachmentOwner::Project => "project",
+            AttachmentOwner::Case => "case",
         }
     }
 
@@ -104,6 +107,7 @@ impl AttachmentOwner {
             AttachmentOwner::WorkPlan,
             AttachmentOwner::Meeting,
             AttachmentOwner::Project,
+            AttachmentOwner::Case,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)

@@ -5,11 +5,16 @@
 
 use super::ServiceError;
 use super::access::{self, Viewer};
-use super::workspace::{OpenedGroup, Writer, open_group};
+use super::workspace::{
+    OpenedGroup, Upload, Writer, check_uploads, open_group, remove_unreferenced, write_with_files,
+};
 use crate::domain::case::{CaseInput, CaseState, parse_case, parse_comment};
-use crate::domain::ids::CaseId;
+use crate::domain::ids::{AttachmentId, AttachmentOwner, CaseId};
+use crate::domain::{FieldError, FieldErrors};
 use crate::store::Store;
+use crate::store::attachments::AttachmentRow;
 use crate::store::cases::{CaseMove, CaseRow, NOT_EDITABLE, PublishedFilter};
+use crate::store::files::{FileKind, FileStore};
 use crate::store::plans::PlanCache;
 use jiff::civil::Date;
 
@@ -160,11 +165,13 @@ pub async fn submit_case(w: &Writer<'_>, ws: &OpenedGroup, id: &str) -> Result<(
         .await?)
 }
 
-/// Withdraws an item never published (written by mistake).
+/// Withdraws an item never published (written by mistake), with its images.
 pub async fn withdraw_case(w: &Writer<'_>, ws: &OpenedGroup, id: &str) -> Result<(), ServiceError> {
     let c = group_case(w.store, ws, w.by, id).await?;
     require_author(ws, w.by, &c)?;
-    Ok(w.store.withdraw_case(&w.actor(), w.now_ms, &c.id).await?)
+    let digests = w.store.withdraw_case(&w.actor(), w.now_ms, &c.id).await?;
+    remove_unreferenced(w, &digests).await;
+    Ok(())
 }
 
 /// What the bureau decides on an item.
@@ -239,4 +246,106 @@ pub async fn published_case(store: &Store, id: &str) -> Result<CaseRow, ServiceE
         .await?
         .filter(|c| c.state == CaseState::Published)
         .ok_or(ServiceError::NotFound)
+}
+
+/// What an image of an item's body may be.
+const IMAGE_KINDS: [FileKind; 2] = [FileKind::Jpeg, FileKind::Png];
+
+/// The address an item's body uses for one of its images: the same for the group's preview and
+/// for public readers (it answers publicly while the item is published).
+pub fn image_src(case: &CaseId, image: &AttachmentId) -> String {
+    format!("/public/cases/{case}/images/{image}")
+}
+
+/// An item's images (those who see the item see them).
+pub async fn case_images(store: &Store, c: &CaseRow) -> Result<Vec<AttachmentRow>, ServiceError> {
+    Ok(store.case_images(&c.id).await?)
+}
+
+/// Adds images (JPEG or PNG, each within the plan's size limit) for an item's body while its
+/// writing organisation may correct it; every file's error at once, nothing stored when there is
+/// one. Returns how many were added.
+pub async fn add_images(
+    w: &Writer<'_>,
+    ws: &OpenedGroup,
+    id: &str,
+    uploads: Vec<Upload>,
+) -> Result<usize, ServiceError> {
+    let c = group_case(w.store, ws, w.by, id).await?;
+    require_author(ws, w.by, &c)?;
+    if !c.state.editable() {
+        return Err(ServiceError::Conflict(NOT_EDITABLE.into()));
+    }
+    if uploads.is_empty() {
+        return Err(FieldErrors::from(FieldError::new("图片", "请至少选择一张图片")).into());
+    }
+    let mut errors = FieldErrors::default();
+    let files = check_uploads(
+        &mut errors,
+        "图片",
+        uploads,
+        ws.attachment_limit(),
+        &IMAGE_KINDS,
+    );
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let n = files.len();
+    let group = ws.group().id.clone();
+    let actor = w.actor();
+    write_with_files(w, &files, || {
+        w.store
+            .add_case_images(&actor, w.now_ms, &group, &c.id, &files)
+    })
+    .await?;
+    Ok(n)
+}
+
+/// Removes one image of an item while its writing organisation may correct it; its file goes
+/// when no other row refers to it. Returns the image's file name.
+pub async fn remove_image(
+    w: &Writer<'_>,
+    ws: &OpenedGroup,
+    id: &str,
+    image: &str,
+) -> Result<String, ServiceError> {
+    let c = group_case(w.store, ws, w.by, id).await?;
+    require_author(ws, w.by, &c)?;
+    let image = AttachmentId::parse(image).ok_or(ServiceError::NotFound)?;
+    let row = w
+        .store
+        .remove_case_image(&w.actor(), w.now_ms, &c.id, &image)
+        .await?;
+    remove_unreferenced(w, std::slice::from_ref(&row.sha256)).await;
+    Ok(row.file_name)
+}
+
+/// One image of an item with its bytes: for anyone while the item is published; otherwise only
+/// for a signed-in viewer who sees the item (the group's preview, the bureau's review). Not
+/// found in every other case (no such item or image, or the image is another item's).
+pub async fn case_image(
+    store: &Store,
+    files: &FileStore,
+    plans: &PlanCache,
+    viewer: Option<&Viewer>,
+    id: &str,
+    image: &str,
+    today: Date,
+) -> Result<(AttachmentRow, Vec<u8>), ServiceError> {
+    let case = case_id(id)?;
+    let image = AttachmentId::parse(image).ok_or(ServiceError::NotFound)?;
+    let c = store.get_case(&case).await?.ok_or(ServiceError::NotFound)?;
+    if c.state != CaseState::Published {
+        let viewer = viewer.ok_or(ServiceError::NotFound)?;
+        open_case(store, plans, viewer, id, today).await?;
+    }
+    let row = store
+        .get_attachment(&image)
+        .await?
+        .filter(|a| a.owner == AttachmentOwner::Case && a.owner_id == c.id.as_str())
+        .ok_or(ServiceError::NotFound)?;
+    let bytes = files.read(&row.sha256).await.map_err(|e| {
+        crate::store::StoreError::Internal(anyhow::anyhow!("case image {} unreadable: {e}", row.id))
+    })?;
+    Ok((row, bytes))
 }

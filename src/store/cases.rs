@@ -3,15 +3,19 @@
 //! item's id (its 修改记录); a move between states is claimed in its statement (`where state in
 //! …`), so two reviewers, or a reviewer and a correction, cannot both act on the same state.
 
+use super::attachments::{AttachmentRow, attachments_of, delete_attachments, insert_attachments};
 use super::audit::{self, Actor, AuditEntry};
+use super::files::CheckedFile;
 use super::rows::opt_date;
 use super::{Store, StoreError};
 use crate::domain::case::{CaseKind, CaseState, NewCase};
-use crate::domain::ids::{CaseId, GroupId, OrgId, ProjectId, UserId};
+use crate::domain::ids::{
+    AttachmentId, AttachmentOwner, CaseId, GroupId, OrgId, ProjectId, UserId,
+};
 use jiff::civil::Date;
 use serde_json::json;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 pub use crate::domain::case::{CaseInput, parse_case, parse_comment};
 
@@ -155,6 +159,29 @@ fn in_list(states: &[CaseState]) -> String {
         .join(", ")
 }
 
+/// Claims an item while its group may correct it (draft, returned, taken down): a review arriving
+/// meanwhile waits for this transaction; a conflict when it is under review or published.
+async fn claim_editable(conn: &mut AnyConnection, id: &CaseId) -> Result<(), StoreError> {
+    let editable = in_list(&[
+        CaseState::Draft,
+        CaseState::Returned,
+        CaseState::Unpublished,
+    ]);
+    let claimed = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "update cases set updated_at = updated_at where id = $1 and state in ({editable})"
+    )))
+    .bind(id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Err(StoreError::Conflict(NOT_EDITABLE.into()));
+    }
+    Ok(())
+}
+
+/// How many images one item's body may have.
+pub const MAX_CASE_IMAGES: usize = 30;
+
 impl Store {
     /// Records a draft written by `by` of organisation `org`.
     pub async fn add_case(
@@ -234,21 +261,7 @@ impl Store {
         c: &NewCase,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let editable = in_list(&[
-            CaseState::Draft,
-            CaseState::Returned,
-            CaseState::Unpublished,
-        ]);
-        // Claimed first: a review arriving meanwhile waits for this transaction.
-        let claimed = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "update cases set updated_at = updated_at where id = $1 and state in ({editable})"
-        )))
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            return Err(StoreError::Conflict(NOT_EDITABLE.into()));
-        }
+        claim_editable(&mut tx, id).await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} where c.id = $1")))
             .bind(id.as_str())
             .fetch_one(&mut *tx)
@@ -391,14 +404,15 @@ impl Store {
         Ok(())
     }
 
-    /// Withdraws an item never published (a draft, or one returned): a conflict otherwise (an
-    /// item once published stays, taken down, with its history).
+    /// Withdraws an item never published (a draft, or one returned), with its images: a conflict
+    /// otherwise (an item once published stays, taken down, with its history). Returns the
+    /// images' digests (their files go when no other row refers to them).
     pub async fn withdraw_case(
         &self,
         actor: &Actor,
         now_ms: i64,
         id: &CaseId,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let mut tx = self.begin_write().await?;
         // Claimed first (a correction or review arriving meanwhile waits), then read as it is.
         let claimed = sqlx::query(
@@ -418,6 +432,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let before = case_from_row(&row)?;
+        let images = attachments_of(&mut tx, AttachmentOwner::Case, id.as_str()).await?;
+        delete_attachments(&mut tx, actor, now_ms, &images).await?;
         sqlx::query("delete from cases where id = $1")
             .bind(id.as_str())
             .execute(&mut *tx)
@@ -438,7 +454,96 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        Ok(images.into_iter().map(|a| a.sha256).collect())
+    }
+
+    /// Adds images for an item's body while its group may correct it; the item's history shows
+    /// them. A conflict when they would pass [`MAX_CASE_IMAGES`].
+    pub async fn add_case_images(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        group: &GroupId,
+        id: &CaseId,
+        images: &[CheckedFile],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        claim_editable(&mut tx, id).await?;
+        let had = attachments_of(&mut tx, AttachmentOwner::Case, id.as_str())
+            .await?
+            .len();
+        if had + images.len() > MAX_CASE_IMAGES {
+            return Err(StoreError::Conflict(format!(
+                "一篇稿件最多 {MAX_CASE_IMAGES} 张图片（已有 {had} 张）"
+            )));
+        }
+        insert_attachments(
+            &mut tx,
+            actor,
+            now_ms,
+            group,
+            AttachmentOwner::Case,
+            id.as_str(),
+            images,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "case.images_add",
+                entity: "case",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "files": images.iter().map(|f| f.file_name.as_str()).collect::<Vec<_>>(),
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Removes one image of an item while its group may correct it; not found when it is not
+    /// this item's.
+    pub async fn remove_case_image(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        id: &CaseId,
+        image: &AttachmentId,
+    ) -> Result<AttachmentRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        claim_editable(&mut tx, id).await?;
+        let row = attachments_of(&mut tx, AttachmentOwner::Case, id.as_str())
+            .await?
+            .into_iter()
+            .find(|a| &a.id == image)
+            .ok_or(StoreError::NotFound)?;
+        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "case.image_remove",
+                entity: "case",
+                entity_id: Some(id.as_str()),
+                before: Some(json!({ "files": [row.file_name.as_str()] })),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// An item's images, oldest first.
+    pub async fn case_images(&self, id: &CaseId) -> sqlx::Result<Vec<AttachmentRow>> {
+        let mut conn = self.pool.acquire().await?;
+        attachments_of(&mut conn, AttachmentOwner::Case, id.as_str()).await
     }
 
     /// The bureau's queue: items waiting for review first (oldest submission first), then the

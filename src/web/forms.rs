@@ -146,6 +146,11 @@ const SAVED: &[(&str, &str)] = &[
     ("case_returned", "已退回修改，撰写单位将看到退回意见。"),
     ("case_unpublished", "已撤下：公开页面不再显示该稿件。"),
     (
+        "case_images_added",
+        "已上传：把图片下方的代码粘贴到正文中需要的位置，保存修改后即可显示。",
+    ),
+    ("case_image_removed", "已删除该图片。"),
+    (
         "matter_added",
         "已报告：重大事项已直接报送市指挥部，待签收。",
     ),

@@ -238,6 +238,16 @@ pub fn router() -> Router<AppState> {
             "/groups/{id}/cases/{case}/unpublish",
             get(workspace::cases::unpublish_form).post(workspace::cases::unpublish_case),
         )
+        .route(
+            "/groups/{id}/cases/{case}/images",
+            get(workspace::cases::back_to_case)
+                .post(workspace::cases::add_images)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/groups/{id}/cases/{case}/images/{image}/remove",
+            get(workspace::cases::remove_image_form).post(workspace::cases::remove_image),
+        )
         .route("/cases", get(workspace::cases::case_queue))
         .route(
             "/cases/export.xlsx",
@@ -583,6 +593,10 @@ pub fn router() -> Router<AppState> {
         .route("/public", get(public::get_public))
         .route("/public/cases", get(public::public_cases))
         .route("/public/cases/{case}", get(public::public_case))
+        .route(
+            "/public/cases/{case}/images/{image}",
+            get(public::case_image),
+        )
         // The compliance matrix (issue 11): the page, a cell of a group or a school, the export.
         .route("/compliance", get(matrix::get_matrix))
         .route("/compliance/export.xlsx", get(matrix::export_matrix))

@@ -347,3 +347,42 @@ pub async fn public_case(
     };
     Ok(render(&page)?.into_response())
 }
+
+/// An image of an item's body: anyone reads it while the item is published (no sign-in); a
+/// draft's or one under review only the signed-in viewers who see the item. Not cached by shared
+/// caches and revalidated on every read, so taking an item down hides its images at once.
+pub async fn case_image(
+    State(state): State<AppState>,
+    user: Result<crate::http::auth::WebUser, Response>,
+    axum::extract::Path((case, image)): axum::extract::Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let viewer = user.ok().map(|u| u.0);
+    let today = state.clock.today();
+    let (file, bytes) = crate::services::cases::case_image(
+        &state.store,
+        &state.files,
+        &state.plans,
+        viewer.as_ref(),
+        &case,
+        &image,
+        today,
+    )
+    .await?;
+    let cache = if viewer.is_some() {
+        "private, no-cache"
+    } else {
+        "no-cache"
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, file.content_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "inline".to_string(),
+            ),
+            (axum::http::header::CACHE_CONTROL, cache.to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

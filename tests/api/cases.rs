@@ -5,6 +5,7 @@
 
 use crate::helpers::{ADMIN_PASSWORD, Group4, PASSWORD, TestApp, expect, group4, post_form, send};
 use crate::on_both;
+use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -14,6 +15,7 @@ on_both!(
     wrong_items_are_refused_with_every_field_named,
     the_browser_writes_reviews_and_reads_an_item,
     an_item_names_its_groups_projects,
+    an_items_images_are_public_only_while_it_is_published,
 );
 
 struct Cast {
@@ -707,4 +709,206 @@ fn uuid_of(name: &str) -> String {
         .bytes()
         .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
     format!("00000000-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff)
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-case-image";
+
+async fn upload_images(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    files: &[(&str, &[u8])],
+) -> reqwest::Response {
+    // A form with no file still has a part (an empty multipart body is malformed).
+    let mut form = Form::new().text("note", "正文图片");
+    for (name, bytes) in files {
+        form = form.part(
+            "files",
+            Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// 五(四) "body with images": the writing organisation uploads images for its item's body; the
+/// body points at them; a reader without sign-in sees them only while the item is published.
+async fn an_items_images_are_public_only_while_it_is_published(app: TestApp) {
+    let c = cast(&app).await;
+    let gid = c.g.id.clone();
+    let id = add(&app, &c.school, &gid, item("乡村卫生站图片报道")).await;
+    let other = add(&app, &c.school, &gid, item("另一篇稿件")).await;
+    let path = format!("/api/v1/groups/{gid}/cases/{id}");
+    let images = format!("{path}/images");
+
+    // Wrong files are refused, naming the field, and nothing is stored.
+    for files in [
+        vec![("现场.png", b"%PDF-1.4 not an image".as_slice())],
+        vec![],
+    ] {
+        let r = upload_images(&app, &c.school, &images, &files).await;
+        let body = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["fields"][0]["field"], "图片", "{body}");
+    }
+    assert_eq!(
+        expect(app.api_get(&c.school, &images).await, StatusCode::OK).await,
+        json!([])
+    );
+    // Only the writing organisation adds them: the group's town may not, another group's
+    // school does not see the item.
+    let r = upload_images(&app, &c.town, &images, &[("a.png", PNG)]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = upload_images(&app, &c.outsider, &images, &[("a.png", PNG)]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let r = upload_images(&app, &c.school, &images, &[("义诊现场.png", PNG)]).await;
+    let list = expect(r, StatusCode::OK).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["file_name"], "义诊现场.png");
+    assert_eq!(list[0]["content_type"], "image/png");
+    let image = list[0]["id"].as_str().unwrap().to_string();
+    let src = list[0]["src"].as_str().unwrap().to_string();
+    assert_eq!(src, format!("/public/cases/{id}/images/{image}"));
+
+    // A draft's image: not for a reader without sign-in; the school's own browser sees it.
+    assert_eq!(app.get(&src).await.status(), StatusCode::NOT_FOUND);
+    let browser = app.web_client("gdmu", PASSWORD).await;
+    let r = app.get_with(&browser, &src).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    // The item's page lists it with the code to put in the body.
+    let page = app
+        .page(&browser, &format!("/groups/{gid}/cases/{id}"))
+        .await;
+    assert!(
+        page.contains("&lt;img src=") && page.contains(&format!(r#"<img src="{src}""#)),
+        "{page}"
+    );
+
+    // The body points at it; the bureau publishes; now anyone reads the article and the image.
+    let mut body = item("乡村卫生站图片报道");
+    body["body"] = json!(format!(
+        r#"<p>义诊现场：</p><p><img src="{src}" alt="义诊现场" onerror="alert(1)"></p>"#
+    ));
+    expect(
+        send(&app, &c.school, Method::PUT, &path, body).await,
+        StatusCode::OK,
+    )
+    .await;
+    act(
+        &app,
+        &c.school,
+        &format!("{path}/submit"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    act(
+        &app,
+        &c.bureau,
+        &format!("/api/v1/cases/{id}/publish"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    let article = app.get(&format!("/public/cases/{id}")).await;
+    let article = article.text().await.unwrap();
+    assert!(
+        article.contains(&format!(r#"<img src="{src}" alt="义诊现场">"#)),
+        "{article}"
+    );
+    let r = app.get(&src).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    // The image is this item's only: asked for under another item it is not found.
+    assert_eq!(
+        app.get(&format!("/public/cases/{other}/images/{image}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Published, its images stay as reviewed.
+    let r = upload_images(&app, &c.school, &images, &[("b.png", PNG)]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = send(
+        &app,
+        &c.school,
+        Method::DELETE,
+        &format!("{images}/{image}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // Taken down: the image is gone from public view at once.
+    act(
+        &app,
+        &c.bureau,
+        &format!("/api/v1/cases/{id}/unpublish"),
+        json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(app.get(&src).await.status(), StatusCode::NOT_FOUND);
+    // Correctable again: the school removes it; the history says so; the file is gone.
+    let r = send(
+        &app,
+        &c.school,
+        Method::DELETE,
+        &format!("{images}/{image}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        expect(app.api_get(&c.school, &images).await, StatusCode::OK).await,
+        json!([])
+    );
+    assert_eq!(
+        app.get_with(&browser, &src).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let history = app
+        .page(&browser, &format!("/groups/{gid}/cases/{id}"))
+        .await;
+    assert!(
+        history.contains("上传典型案例或新闻的正文图片")
+            && history.contains("删除典型案例或新闻的正文图片"),
+        "{history}"
+    );
+
+    // The page's form uploads too (the same service); a draft withdrawn takes its images with it.
+    let csrf = app.csrf_of(&browser).await;
+    let form = Form::new()
+        .text("csrf_token", csrf)
+        .part("images", Part::bytes(PNG.to_vec()).file_name("c.png"));
+    let r = browser
+        .post(app.url(&format!("/groups/{gid}/cases/{other}/images")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let other_images = format!("/api/v1/groups/{gid}/cases/{other}/images");
+    let listed = expect(app.api_get(&c.school, &other_images).await, StatusCode::OK).await;
+    assert_eq!(listed[0]["file_name"], "c.png", "{listed}");
+    let before = app.count("attachments").await;
+    let r = send(
+        &app,
+        &c.school,
+        Method::DELETE,
+        &format!("/api/v1/groups/{gid}/cases/{other}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.count("attachments").await, before - 1);
 }

@@ -8,12 +8,14 @@ use crate::clock::format_ms;
 use crate::domain::case::{CaseInput, CaseKind, CaseState};
 use crate::domain::ids::OrgId;
 use crate::http::auth::ApiUser;
+use crate::http::multipart::read_parts;
 use crate::http::{ApiError, ErrorBody, writer};
 use crate::services::cases::{self, Review};
 use crate::store::cases::{CaseRow, PublishedFilter};
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -603,4 +605,108 @@ pub async fn public_case(
     Ok(Json(
         cases::published_case(&state.store, &case).await?.into(),
     ))
+}
+
+/// An image of an item's body.
+#[derive(Serialize, ToSchema)]
+pub struct CaseImageDto {
+    pub id: String,
+    pub file_name: String,
+    /// image/jpeg or image/png (judged from the content).
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// The address to use in the body (`<img src="…">`): read without sign-in while the item is
+    /// published, by those who see the item otherwise.
+    pub src: String,
+}
+
+async fn image_list(state: &AppState, c: &CaseRow) -> Result<Vec<CaseImageDto>, ApiError> {
+    Ok(cases::case_images(&state.store, c)
+        .await?
+        .iter()
+        .map(|a| CaseImageDto {
+            id: a.id.to_string(),
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size_bytes: a.size_bytes,
+            src: cases::image_src(&c.id, &a.id),
+        })
+        .collect())
+}
+
+/// The images of an item's body, oldest first (everyone who sees the item).
+#[utoipa::path(get, path = "/api/v1/groups/{id}/cases/{case}/images", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("case" = String, Path, description = "Item id")),
+    responses((status = 200, body = Vec<CaseImageDto>), (status = 401, body = ErrorBody), (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_case_images(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, case)): Path<(String, String)>,
+) -> Result<Json<Vec<CaseImageDto>>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    let c = cases::group_case(&state.store, &ws, &user, &case).await?;
+    Ok(Json(image_list(&state, &c).await?))
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CaseImagesUpload {
+    /// One or more images (JPEG, PNG) under the name `files`.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub files: Vec<Vec<u8>>,
+}
+
+/// Adds images for an item's body, all or none (the writing organisation, while the item may be
+/// corrected); put each one's `src` into the body where it belongs.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/cases/{case}/images", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("case" = String, Path, description = "Item id")),
+    request_body(content = CaseImagesUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Added: the item's images as they now stand", body = Vec<CaseImageDto>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a user of the organisation that wrote it", body = ErrorBody),
+        (status = 404, description = "No such group, or no such item in it", body = ErrorBody),
+        (status = 409, description = "Under review or published, or too many images", body = ErrorBody),
+        (status = 422, description = "No file, or every wrong file in `fields` (none is stored)", body = ErrorBody),
+    ))]
+pub async fn add_case_images(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, case)): Path<(String, String)>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<Vec<CaseImageDto>>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    let c = cases::group_case(&state.store, &ws, &user, &case).await?;
+    if !cases::may_change(&ws, &user, &c) {
+        return Err(crate::services::ServiceError::Forbidden.into());
+    }
+    let mut form = read_parts(crate::api::multipart(multipart)?).await?;
+    let files = form.take_files("files");
+    cases::add_images(&writer(&state, &user), &ws, &case, files).await?;
+    Ok(Json(image_list(&state, &c).await?))
+}
+
+/// Removes one image of an item (kept in its 修改记录); its bytes go when no other record refers
+/// to them.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/cases/{case}/images/{image}", tag = "workspace", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Group id (UUID)"),
+        ("case" = String, Path, description = "Item id"),
+        ("image" = String, Path, description = "The image's id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a user of the organisation that wrote it", body = ErrorBody),
+        (status = 404, description = "No such group, item in it, or image of the item", body = ErrorBody),
+        (status = 409, description = "Under review or published", body = ErrorBody),
+    ))]
+pub async fn remove_case_image(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, case, image)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    cases::remove_image(&writer(&state, &user), &ws, &case, &image).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -261,7 +261,7 @@ pub struct Upload {
 
 /// Checks each upload's size and type against the plan's limit; the ones that fail add their
 /// error (named `field`) to `errors`, so the caller reports them together with the form's.
-fn check_uploads(
+pub(crate) fn check_uploads(
     errors: &mut FieldErrors,
     field: &'static str,
     uploads: Vec<Upload>,
@@ -277,7 +277,7 @@ fn check_uploads(
 /// Stores the uploaded files, then runs the write that records them. When the write fails, the
 /// files this request added (and that no record refers to) are removed again, so a failed upload
 /// stores nothing.
-async fn write_with_files<T, Fut>(
+pub(crate) async fn write_with_files<T, Fut>(
     w: &Writer<'_>,
     files: &[CheckedFile],
     write: impl FnOnce() -> Fut,
@@ -325,7 +325,7 @@ where
 /// After a write that removed attachment rows: removes the files of `digests` that no row refers
 /// to any more (content-addressed, so another record may still hold the same file). A file that
 /// cannot be removed now is only disk space, never a wrong record: the write stands.
-async fn remove_unreferenced(w: &Writer<'_>, digests: &[String]) {
+pub(crate) async fn remove_unreferenced(w: &Writer<'_>, digests: &[String]) {
     match w.store.unreferenced_digests(digests).await {
         Ok(orphans) => w.files.remove_all(&orphans).await,
         Err(e) => tracing::warn!(error = %e, "could not check removed attachments' files"),

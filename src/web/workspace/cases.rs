@@ -5,7 +5,7 @@
 //! review first. Published items are read without sign-in at `/public/cases`.
 
 use super::bases::{ConfirmRemovePage, Empty};
-use super::{Choice, GroupHead, VerdictLine, Workspace};
+use super::{AttachmentLine, Choice, GroupHead, VerdictLine, Workspace};
 use crate::AppState;
 use crate::clock::format_ms;
 use crate::domain::case::{CaseInput, CaseKind, CaseState};
@@ -20,9 +20,10 @@ use crate::services::cases::{self as services, Review};
 use crate::services::history::{HistoryEntry, RecordKind, record_history};
 use crate::store::cases::CaseRow;
 use crate::web::forms::{ErrorSummary, saved_notice, saved_redirect};
+use crate::web::multipart::read_multipart;
 use crate::web::pages::{Chrome, EXPORT_LIMIT, PER_PAGE, Pager, audited_xlsx, page_offset, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -300,9 +301,16 @@ struct CasePage {
     summary_for: &'static str,
     saved: Option<&'static str>,
     history: Vec<HistoryEntry>,
+    /// The body's images, with the address the body uses for each.
+    images: Vec<(AttachmentLine, String)>,
+    max_mb: u32,
 }
 
 impl CasePage {
+    fn images_failed(&self) -> bool {
+        self.summary.is_some() && self.summary_for == "images"
+    }
+
     fn edit_failed(&self) -> bool {
         self.summary.is_some() && self.summary_for == "edit"
     }
@@ -344,6 +352,11 @@ async fn case_page(
         None => (None, "edit"),
     };
     let reviewer = crate::services::access::require_case_reviewer(user).is_ok();
+    let images = services::case_images(&state.store, c)
+        .await?
+        .iter()
+        .map(|a| (AttachmentLine::from(a), services::image_src(&c.id, &a.id)))
+        .collect();
     Ok(CasePage {
         chrome: Chrome::new(user, if reviewer { "cases" } else { "groups" }),
         head: ws.head("cases"),
@@ -368,6 +381,8 @@ async fn case_page(
         summary_for,
         saved,
         history,
+        images,
+        max_mb: ws.plan.rules.attachment_max_mb,
     })
 }
 
@@ -471,6 +486,79 @@ pub async fn withdraw_case(
     let ws = Workspace::open(&state, &user, &id).await?;
     services::withdraw_case(&writer(&state, &user), &ws, &case).await?;
     Ok(saved_redirect(&list_path(&ws), "case_withdrawn"))
+}
+
+/// Uploads images for the item's body (the writing organisation, while it may correct it); the
+/// page then lists each with the address to put in the body.
+pub async fn add_images(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, case)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let c = services::group_case(&state.store, &ws, &user, &case).await?;
+    if !services::may_change(&ws, &user, &c) {
+        return Err(AppError::Forbidden);
+    }
+    let mut form = read_multipart(multipart, &user.csrf_token).await?;
+    let images = form.take_files("images");
+    let had = !images.is_empty();
+    let summary = match services::add_images(&writer(&state, &user), &ws, &case, images).await {
+        Ok(_) => return Ok(saved_redirect(&case_path(&ws, &case), "case_images_added")),
+        Err(ServiceError::Invalid(e)) => {
+            ErrorSummary::new(&e, &[("图片", "images")]).with_files_dropped(had)
+        }
+        Err(ServiceError::Conflict(msg)) => ErrorSummary::message(msg),
+        Err(e) => return Err(e.into()),
+    };
+    let typed = Typed {
+        form: None,
+        comment: None,
+        summary: Some((summary, "images")),
+    };
+    let page = case_page(&state, &user, &ws, &c, typed, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// The confirmation page before an image of the item is removed.
+pub async fn remove_image_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, case, image)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let c = services::group_case(&state.store, &ws, &user, &case).await?;
+    if !services::may_change(&ws, &user, &c) {
+        return Err(AppError::Forbidden);
+    }
+    let images = services::case_images(&state.store, &c).await?;
+    let f = images
+        .iter()
+        .find(|f| f.id.as_str() == image)
+        .ok_or(AppError::NotFound)?;
+    let page = ConfirmRemovePage {
+        chrome: Chrome::new(&user, "groups"),
+        head: ws.head("cases"),
+        title: "删除正文图片".into(),
+        facts: vec![("稿件", c.title.clone()), ("图片", f.file_name.clone())],
+        notice: "确定删除这张图片？正文中引用它的位置将不再显示图片，请同时修改正文。删除记入该稿件的修改记录。".into(),
+        action: format!("{}/images/{}/remove", case_path(&ws, &case), f.id),
+        button: "确认删除",
+        cancel: case_path(&ws, &case),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn remove_image(
+    State(state): State<AppState>,
+    Path((id, case, image)): Path<(String, String, String)>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    services::remove_image(&writer(&state, &user), &ws, &case, &image).await?;
+    Ok(saved_redirect(&case_path(&ws, &case), "case_image_removed"))
 }
 
 #[derive(Deserialize, Default)]
