@@ -472,6 +472,26 @@ impl Store {
     }
 }
 
+/// What a former member of a group (结对调整) still sees of the group's records: those made before
+/// `before_ms` (the day it left) and those a user of `org` made. Lists, their counts and their
+/// totals apply it in SQL, so a page holds as many rows as any other and the totals add up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenBy {
+    pub org: OrgId,
+    pub before_ms: i64,
+}
+
+impl SeenBy {
+    /// The condition on `alias` (a table with `created_at` and `created_by`), its one parameter
+    /// the organisation's id (numbered by the caller in place of `?`).
+    pub fn condition(&self, alias: &str) -> String {
+        format!(
+            " and ({alias}.created_at < {} or {alias}.created_by in (select su.id from users su where su.org_id = ?))",
+            self.before_ms
+        )
+    }
+}
+
 /// The tables of a group's records that keep who made them (`created_by`) and when
 /// (`created_at`), for a former member's view of the group.
 #[derive(Debug, Clone, Copy)]

@@ -73,6 +73,8 @@ pub struct ExpenseFilter {
     pub year: Option<i16>,
     pub kind: Option<String>,
     pub payer: Option<OrgId>,
+    /// A former member's view (those made before it left and its own).
+    pub seen_by: Option<super::adjustments::SeenBy>,
 }
 
 impl ExpenseFilter {
@@ -99,6 +101,9 @@ impl ExpenseFilter {
         }
         if let Some(p) = &self.payer {
             next(&mut sql, " and e.payer_org_id = ?", p.to_string());
+        }
+        if let Some(seen) = &self.seen_by {
+            next(&mut sql, &seen.condition("e"), seen.org.to_string());
         }
         (sql, binds)
     }

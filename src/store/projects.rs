@@ -105,6 +105,8 @@ pub struct ProjectFilter {
     /// Projects running in the year (started by its end, not ended before its start); the
     /// totals count the updates dated in it.
     pub year: Option<i16>,
+    /// A former member's view (those made before it left and its own).
+    pub seen_by: Option<super::adjustments::SeenBy>,
 }
 
 impl ProjectFilter {
@@ -142,6 +144,9 @@ impl ProjectFilter {
                 " and (p.ends_on is null or p.ends_on >= ?)",
                 format!("{y:04}-01-01"),
             );
+        }
+        if let Some(seen) = &self.seen_by {
+            next(&mut sql, &seen.condition("p"), seen.org.to_string());
         }
         (sql, binds)
     }

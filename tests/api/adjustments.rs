@@ -591,6 +591,41 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
     assert_eq!(titles(seen), ["镇五月项目"]);
     let seen = expect(app.api_get(&town, &projects).await, StatusCode::OK).await;
     assert_eq!(titles(seen).len(), 2);
+    // The count and the totals are of what it sees, and a page of one holds its one project
+    // (the newer project, first in the order, is left out in the query, not after paging).
+    let area_count = |v: &Value| -> i64 {
+        v["totals"]["by_area"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["projects"].as_i64().unwrap())
+            .sum()
+    };
+    let one = expect(
+        app.api_get(&school, &format!("{projects}?per_page=1&page=1"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(one["total"], 1, "{one}");
+    assert_eq!(area_count(&one), 1, "{one}");
+    assert_eq!(titles(one), ["镇五月项目"]);
+    let all = expect(
+        app.api_get(&town, &format!("{projects}?per_page=1&page=1"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(all["total"], 2, "{all}");
+    assert_eq!(area_count(&all), 2, "{all}");
+    // Expenses read through the same condition (none recorded: the query runs, nothing shows).
+    let spent = expect(
+        app.api_get(&school, &format!("/api/v1/groups/{}/expenses", g.id))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(spent["total"], 0, "{spent}");
     let r = app
         .api_get(&school, &format!("{projects}/{june_project}"))
         .await;

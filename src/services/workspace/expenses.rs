@@ -65,7 +65,12 @@ pub fn parse_filter(
             crate::domain::FieldError::new("付款单位", format!("“{p}”不是单位编号"))
         })?),
     };
-    Ok(ExpenseFilter { year, kind, payer })
+    Ok(ExpenseFilter {
+        year,
+        kind,
+        payer,
+        seen_by: None,
+    })
 }
 
 /// Checks that the project an expense names (if any) is one of the group's.
@@ -156,15 +161,12 @@ pub async fn list_expenses(
     filter: &ExpenseFilter,
     page: Option<(i64, i64)>,
 ) -> Result<(Vec<ExpenseRow>, i64), ServiceError> {
-    let (rows, total) = store.list_expenses(&ws.group().id, filter, page).await?;
-    let before = rows.len();
-    let rows = ws
-        .visible_records(store, RecordTable::Expenses, rows, |e| e.id.to_string())
-        .await?;
-    // A former member's count leaves out what it no longer sees on this page (the other
-    // pages' hidden rows are still counted: the pager may show a page more than it needs).
-    let hidden = (before - rows.len()) as i64;
-    Ok((rows, total - hidden))
+    // A former member's page, count and totals hold only what it still sees.
+    let filter = ExpenseFilter {
+        seen_by: ws.seen_by(),
+        ..filter.clone()
+    };
+    Ok(store.list_expenses(&ws.group().id, &filter, page).await?)
 }
 
 /// The filtered list's totals per party, kind and year, exact to the fen.
@@ -173,5 +175,9 @@ pub async fn expense_totals(
     ws: &OpenedGroup,
     filter: &ExpenseFilter,
 ) -> Result<ExpenseTotals, ServiceError> {
-    Ok(store.expense_totals(&ws.group().id, filter).await?)
+    let filter = ExpenseFilter {
+        seen_by: ws.seen_by(),
+        ..filter.clone()
+    };
+    Ok(store.expense_totals(&ws.group().id, &filter).await?)
 }

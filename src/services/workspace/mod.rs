@@ -70,6 +70,17 @@ impl OpenedGroup {
         }
     }
 
+    /// A former member's view of the group's records, for a list's query (none for everyone
+    /// else).
+    pub fn seen_by(&self) -> Option<crate::store::adjustments::SeenBy> {
+        self.former
+            .as_ref()
+            .map(|(org, until)| crate::store::adjustments::SeenBy {
+                org: org.clone(),
+                before_ms: start_of_day_ms(*until),
+            })
+    }
+
     /// Keeps the records of `rows` the viewer sees ([`Self::shows`]).
     pub fn visible<T>(&self, rows: Vec<T>, made: impl Fn(&T) -> (i64, Option<&OrgId>)) -> Vec<T> {
         if self.former.is_none() {

@@ -102,6 +102,7 @@ pub fn parse_filter(
         area,
         status,
         year,
+        seen_by: None,
     })
 }
 
@@ -177,20 +178,15 @@ pub async fn list_projects(
     filter: &ProjectFilter,
     page: Option<(i64, i64)>,
 ) -> Result<(Vec<ProjectRow>, i64), ServiceError> {
+    // A former member's page, count and totals hold only what it still sees.
     let filter = ProjectFilter {
         group: Some(ws.group().id.clone()),
+        seen_by: ws.seen_by(),
         ..filter.clone()
     };
-    let (rows, total) = store
+    Ok(store
         .list_projects(&crate::store::GroupScope::All, &filter, page)
-        .await?;
-    let before = rows.len();
-    let rows = ws
-        .visible_records(store, RecordTable::Projects, rows, |p| p.id.to_string())
-        .await?;
-    // As for expenses: the hidden rows of this page leave the count.
-    let hidden = (before - rows.len()) as i64;
-    Ok((rows, total - hidden))
+        .await?)
 }
 
 /// The group's filtered projects' totals per area and its purchased services.
@@ -201,6 +197,7 @@ pub async fn project_totals(
 ) -> Result<ProjectTotals, ServiceError> {
     let filter = ProjectFilter {
         group: Some(ws.group().id.clone()),
+        seen_by: ws.seen_by(),
         ..filter.clone()
     };
     Ok(store
