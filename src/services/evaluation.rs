@@ -19,7 +19,7 @@ use crate::domain::plan::Plan;
 use crate::domain::rules::{self, RuleId, Status, year_bounds};
 use crate::domain::user::Role;
 use crate::store::Store;
-use crate::store::evaluations::{Finalised, ReviewerRow};
+use crate::store::evaluations::{Finalised, Finalising, ReviewerRow};
 use crate::store::facts::GroupSet;
 use crate::store::plans::PlanCache;
 use jiff::civil::Date;
@@ -469,7 +469,39 @@ pub async fn finalise(
     now_ms: i64,
 ) -> Result<(), ServiceError> {
     require_hq(viewer)?;
-    let y = self::year(store, plans, viewer, year, today, now_ms).await?;
+    // Computed from the records as of a data version and frozen only if nothing was written
+    // since (checked in the write's transaction); a write in between means computing again.
+    for _ in 0..FINALISE_ATTEMPTS {
+        let version = store.data_version().await?;
+        let y = self::year(store, plans, viewer, year, today, now_ms).await?;
+        let (scheme, rows) = to_freeze(&y, year)?;
+        let done = store
+            .finalise_evaluation(
+                &viewer.actor(),
+                now_ms,
+                &y.plan_id,
+                year,
+                today,
+                &scheme,
+                &rows,
+                version,
+            )
+            .await?;
+        if done == Finalising::Done {
+            return Ok(());
+        }
+    }
+    Err(ServiceError::Conflict(
+        "评价所依据的记录正在频繁变化，请稍后再定稿".into(),
+    ))
+}
+
+/// How many times finalising computes again when records change meanwhile.
+const FINALISE_ATTEMPTS: usize = 3;
+
+/// The year's scheme and every group's row to freeze: refused when it is final already, while a
+/// reviewed criterion of some group has no score, or when no group worked that year.
+fn to_freeze(y: &YearEvaluation, year: i16) -> Result<(String, Vec<Finalised>), ServiceError> {
     if y.is_final() {
         return Err(ServiceError::Conflict(format!("{year} 年度评价已经定稿")));
     }
@@ -490,6 +522,8 @@ pub async fn finalise(
             "{year} 年没有开展工作的结对组，无需评价"
         )));
     }
+    let internal =
+        |e: serde_json::Error| ServiceError::Store(crate::store::StoreError::Internal(e.into()));
     let rows = y
         .groups
         .iter()
@@ -498,24 +532,10 @@ pub async fn finalise(
                 group_id: g.group_id.clone(),
                 total: g.scored.total,
                 grade: g.scored.grade.clone(),
-                working: serde_json::to_string(g).map_err(|e| {
-                    ServiceError::Store(crate::store::StoreError::Internal(e.into()))
-                })?,
+                working: serde_json::to_string(g).map_err(internal)?,
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    let scheme = serde_json::to_string(&y.scheme)
-        .map_err(|e| ServiceError::Store(crate::store::StoreError::Internal(e.into())))?;
-    store
-        .finalise_evaluation(
-            &viewer.actor(),
-            now_ms,
-            &y.plan_id,
-            year,
-            today,
-            &scheme,
-            &rows,
-        )
-        .await?;
-    Ok(())
+    let scheme = serde_json::to_string(&y.scheme).map_err(internal)?;
+    Ok((scheme, rows))
 }

@@ -323,9 +323,26 @@ impl Store {
         on: Date,
         scheme: &str,
         rows: &[Finalised],
-    ) -> Result<(), StoreError> {
+        computed_at: i64,
+    ) -> Result<Finalising, StoreError> {
         let mut tx = self.begin_write().await?;
         refuse_when_final(&mut tx, plan, year).await?;
+        // The results were computed from the records as of data version `computed_at`: a write
+        // committed since may have changed them. Held (PostgreSQL: the row locked, so a write's
+        // version trigger waits for this commit; SQLite: the write lock is held already) and
+        // compared, so what is frozen is exactly what the records said.
+        let lock = match self.backend {
+            super::Backend::Postgres => " for update",
+            super::Backend::Sqlite => "",
+        };
+        let now: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select n from data_version where id = 1{lock}"
+        )))
+        .fetch_one(&mut *tx)
+        .await?;
+        if now != computed_at {
+            return Ok(Finalising::Stale);
+        }
         for r in rows {
             let inserted = sqlx::query(
                 "insert into evaluations (group_id, year, plan_id, total, grade, working, finalised_on, finalised_at, finalised_by, scheme)
@@ -377,7 +394,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(Finalising::Done)
     }
 
     /// The year's frozen results (empty until HQ finalises it).
@@ -449,6 +466,14 @@ impl Store {
 }
 
 /// A finalised year takes no more reviewers or scores.
+/// What finalising did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finalising {
+    Done,
+    /// A write committed since the results were computed: nothing stored, compute again.
+    Stale,
+}
+
 async fn refuse_when_final(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     plan: &PlanId,

@@ -252,6 +252,32 @@ async fn a_fixture_year_scores_as_worked_by_hand_and_freezes_when_final(app: Tes
         "not_met"
     );
 
+    // Results computed before a write that commits meanwhile are not frozen: the store compares,
+    // inside its transaction, the data version they were computed at (the service computes
+    // again). Here the write is simulated by moving the version on.
+    let computed_at = app.store().data_version().await.unwrap();
+    sqlx::query("update data_version set n = n + 1 where id = 1")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let plan = app.text("select id from plans", &[]).await;
+    let stale = app
+        .store()
+        .finalise_evaluation(
+            &xiaodi::store::Actor::system("test"),
+            app.clock.now_ms(),
+            &xiaodi::domain::ids::PlanId::from_db(plan),
+            2025,
+            jiff::civil::date(2026, 6, 15),
+            "{}",
+            &[],
+            computed_at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stale, xiaodi::store::evaluations::Finalising::Stale);
+    assert_eq!(app.count("evaluations").await, 0);
+
     // HQ finalises; the result is frozen.
     let r = send(
         &app,
