@@ -826,8 +826,12 @@ async fn a_monthly_report_goes_from_draft_to_accepted() {
     h.stop().await;
 }
 
-/// 五(四): a school writes a typical case, the bureau publishes it, anyone reads it logged out
-/// (its sharing tags in the page's head); taken down, it is gone from public view.
+/// A real 8×8 PNG (red), for an image the browser decodes.
+const PNG_8X8: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x08\x00\x00\x00\x08\x08\x02\x00\x00\x00\x4b\x6d\x29\xdc\x00\x00\x00\x11\x49\x44\x41\x54\x78\x9c\x63\x38\x21\x27\x87\x15\x31\x0c\x2d\x09\x00\x90\xbf\x41\x01\xb2\x9f\x3e\x22\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+/// 五(四): a school writes a typical case with an image, the bureau publishes it, anyone reads
+/// it logged out (its sharing tags in the page's head, its image); taken down, it is gone from
+/// public view.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_is_published_and_read_logged_out() {
     let Some(h) = Harness::start().await else {
@@ -855,6 +859,28 @@ async fn a_case_is_published_and_read_logged_out() {
     b.submit(form).await;
     assert!(b.assert_saved_notice().await.contains("已保存为草稿"));
     let case = b.path().await;
+    // An image for the body: uploaded on the item's page, which gives the code to place it.
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("义诊现场.png");
+    std::fs::write(&png, PNG_8X8).unwrap();
+    b.find("form[action$='/images'] input[type=file]")
+        .await
+        .send_keys(&png.display().to_string())
+        .await
+        .unwrap();
+    b.submit("form[action$='/images']").await;
+    assert!(b.assert_saved_notice().await.contains("已上传"));
+    let code = b.text("#images code").await;
+    assert!(code.starts_with("<img src=\"/public/cases/"), "{code}");
+    b.fill(
+        "#f-body",
+        &format!(
+            "<p>义诊 12 场<img src=x onerror=alert(1)></p><script>alert(2)</script><p>{code}</p>"
+        ),
+    )
+    .await;
+    b.submit("form.grid").await;
+    assert!(b.assert_saved_notice().await.contains("已保存修改"));
     b.submit("form[action$='/submit']").await;
     assert_eq!(b.text("#case-state").await, "待审核");
     b.sign_out().await;
@@ -872,6 +898,16 @@ async fn a_case_is_published_and_read_logged_out() {
     assert_eq!(b.text("article h1").await, "医校结对送医下乡");
     assert!(b.text(".case-body").await.contains("义诊 12 场"));
     assert_eq!(b.count(".case-body script, .case-body [onerror]").await, 0);
+    // Its image shows to a reader without sign-in (decoded by the browser: 8 pixels wide).
+    let width = b
+        .c
+        .execute(
+            "const i = document.querySelector('.case-body img[alt=\"图片说明\"]'); return i ? i.naturalWidth : -1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(width, serde_json::json!(8), "the case image logged out");
     let og = b
         .find("meta[property='og:title']")
         .await
