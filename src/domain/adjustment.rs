@@ -122,13 +122,11 @@ pub struct Context<'a> {
     pub agreement_months: u32,
 }
 
-/// Checks an adjustment against the group as it stands; every problem at once, each naming its
-/// field.
-pub fn check_adjustment(
+/// The decision every adjustment records: its grounds, the deciding body and the note.
+fn check_decision(
     input: &AdjustmentInput,
-    cx: &Context<'_>,
-) -> Result<NewAdjustment, FieldErrors> {
-    let mut errors = FieldErrors::default();
+    errors: &mut FieldErrors,
+) -> (Option<Grounds>, String, String) {
     let grounds = Grounds::parse(&input.grounds);
     if grounds.is_none() {
         errors.push(
@@ -146,6 +144,39 @@ pub fn check_adjustment(
     if note.chars().count() > MAX_NOTE_CHARS {
         errors.push("说明", format!("不能超过 {MAX_NOTE_CHARS} 个字"));
     }
+    (grounds, decided_by, note)
+}
+
+/// A correction of the adjustment that set up a group (新增结对组): its decision only; the
+/// effective date is the group's founding date and stays.
+pub fn check_founding_correction(
+    input: &AdjustmentInput,
+    founded_on: Date,
+) -> Result<(Grounds, String, String), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let (grounds, decided_by, note) = check_decision(input, &mut errors);
+    if let Some(d) = errors.take(parse_date("生效日期", &input.effective_on))
+        && d != founded_on
+    {
+        errors.push(
+            "生效日期",
+            format!("这次调整新设了本组，生效日期即成立日期 {founded_on}，不能更改"),
+        );
+    }
+    match grounds {
+        Some(g) if errors.is_empty() => Ok((g, decided_by, note)),
+        _ => Err(errors),
+    }
+}
+
+/// Checks an adjustment against the group as it stands; every problem at once, each naming its
+/// field.
+pub fn check_adjustment(
+    input: &AdjustmentInput,
+    cx: &Context<'_>,
+) -> Result<NewAdjustment, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let (grounds, decided_by, note) = check_decision(input, &mut errors);
     let effective_on = errors.take(parse_date("生效日期", &input.effective_on));
     let dated_errors = errors.0.len();
     if let Some(d) = effective_on {

@@ -26,20 +26,12 @@ async fn run(
     write: bool,
 ) -> Result<(Option<AdjustmentId>, NewAdjustment), ServiceError> {
     access::require_adjuster(w.by)?;
-    // 四(二): the months of the plan in force in the effective date's year.
-    let year = input
-        .effective_on
-        .trim()
-        .parse::<Date>()
-        .map(|d| d.year())
-        .unwrap_or(ws.today.year());
-    let months = ws.years.for_year(year).rules.agreement_months;
     let by = Recorder {
         actor: &w.actor(),
         user: &w.by.user_id,
         now_ms: w.now_ms,
         today: ws.today,
-        agreement_months: months,
+        agreement_months: agreement_months(ws, &input.effective_on),
     };
     match w
         .store
@@ -68,6 +60,56 @@ pub async fn record_adjustment(
 ) -> Result<(AdjustmentId, NewAdjustment), ServiceError> {
     let (id, a) = run(w, ws, input, true).await?;
     Ok((id.expect("a recorded adjustment has an id"), a))
+}
+
+/// Corrects an adjustment entered with a mistake (HQ only): its grounds, deciding body, note,
+/// team rework and effective date (the memberships it ended and started move with it). Only
+/// those fields of `fix` are read. Returns whether anything changed.
+pub async fn correct_adjustment(
+    w: &Writer<'_>,
+    ws: &OpenedGroup,
+    id: &str,
+    fix: &AdjustmentInput,
+) -> Result<bool, ServiceError> {
+    access::require_adjuster(w.by)?;
+    let id = AdjustmentId::parse(id).ok_or(ServiceError::NotFound)?;
+    let by = Recorder {
+        actor: &w.actor(),
+        user: &w.by.user_id,
+        now_ms: w.now_ms,
+        today: ws.today,
+        agreement_months: agreement_months(ws, &fix.effective_on),
+    };
+    w.store
+        .correct_adjustment(&by, &ws.group().id, &id, fix)
+        .await?
+        .map_err(ServiceError::Invalid)
+}
+
+/// 四(二): the months of the plan in force in the effective date's year (this year's when the
+/// date does not read: its own error is reported).
+fn agreement_months(ws: &OpenedGroup, effective_on: &str) -> u32 {
+    let year = effective_on
+        .trim()
+        .parse::<Date>()
+        .map(|d| d.year())
+        .unwrap_or(ws.today.year());
+    ws.years.for_year(year).rules.agreement_months
+}
+
+/// One adjustment of the group (everyone who sees the group); not found when it is another's.
+pub async fn adjustment(
+    store: &Store,
+    ws: &OpenedGroup,
+    id: &str,
+) -> Result<AdjustmentRow, ServiceError> {
+    let id = AdjustmentId::parse(id).ok_or(ServiceError::NotFound)?;
+    store
+        .list_adjustments(&ws.group().id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(ServiceError::NotFound)
 }
 
 /// A membership on the timeline, with the adjustments that started and ended it.

@@ -9,7 +9,7 @@ use super::rows::{date, decode_err, opt_date};
 use crate::domain::FieldErrors;
 use crate::domain::adjustment::{
     AdjustmentInput, Candidate, Context, Grounds, MembershipSpell, NewAdjustment, NewGroup,
-    NewGroupInput, check_adjustment, check_new_group,
+    NewGroupInput, check_adjustment, check_founding_correction, check_new_group,
 };
 use crate::domain::group::{GroupCalendar, Membership};
 use crate::domain::ids::{AdjustmentId, GroupId, MembershipId, OrgId, PlanId, UserId};
@@ -121,6 +121,54 @@ async fn candidates_in(conn: &mut AnyConnection, ids: &[String]) -> sqlx::Result
     Ok(out)
 }
 
+/// A group's dates and lead town, as an adjustment's checks read them.
+struct GroupStand {
+    started_on: Date,
+    ended_on: Option<Date>,
+    lead_town: OrgId,
+}
+
+impl GroupStand {
+    fn calendar(&self, spells: &[MembershipSpell]) -> GroupCalendar {
+        GroupCalendar {
+            started_on: self.started_on,
+            ended_on: self.ended_on,
+            members: spells
+                .iter()
+                .map(|s| Membership {
+                    org_id: s.org_id.clone(),
+                    name: s.name.clone(),
+                    role: s.role,
+                    from: s.from,
+                    to: s.to,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Claims the group's row (two adjustments of one group, or an adjustment and its correction,
+/// cannot both pass on what the other changes) and reads it with its memberships.
+async fn claim_group(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+) -> Result<(GroupStand, Vec<MembershipRecord>), StoreError> {
+    let g = sqlx::query(
+        "update pairing_groups set ended_on = ended_on where id = $1
+         returning started_on, ended_on, lead_town_id",
+    )
+    .bind(group.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let stand = GroupStand {
+        started_on: date(&g, "started_on")?,
+        ended_on: opt_date(&g, "ended_on")?,
+        lead_town: OrgId::from_db(g.try_get("lead_town_id")?),
+    };
+    Ok((stand, memberships_in(conn, group).await?))
+}
+
 /// Who records an adjustment, and the settings its checks take.
 pub struct Recorder<'a> {
     pub actor: &'a Actor,
@@ -164,31 +212,10 @@ impl Store {
         write: bool,
     ) -> Result<Result<(Option<AdjustmentId>, NewAdjustment), FieldErrors>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let g = sqlx::query(
-            "update pairing_groups set ended_on = ended_on where id = $1
-             returning started_on, ended_on, lead_town_id",
-        )
-        .bind(group.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let records = memberships_in(&mut tx, group).await?;
+        let (g, records) = claim_group(&mut tx, group).await?;
         let spells: Vec<MembershipSpell> = records.iter().map(|r| r.spell.clone()).collect();
-        let calendar = GroupCalendar {
-            started_on: date(&g, "started_on")?,
-            ended_on: opt_date(&g, "ended_on")?,
-            members: spells
-                .iter()
-                .map(|s| Membership {
-                    org_id: s.org_id.clone(),
-                    name: s.name.clone(),
-                    role: s.role,
-                    from: s.from,
-                    to: s.to,
-                })
-                .collect(),
-        };
-        let lead_town = OrgId::from_db(g.try_get("lead_town_id")?);
+        let calendar = g.calendar(&spells);
+        let lead_town = g.lead_town.clone();
         let named: Vec<String> = input.add.iter().map(|(o, _)| o.clone()).collect();
         let candidates = candidates_in(&mut tx, &named).await?;
         let checked = check_adjustment(
@@ -311,6 +338,232 @@ impl Store {
         tx.commit().await?;
         Ok(Ok((Some(id), a)))
     }
+}
+
+impl Store {
+    /// Corrects an adjustment entered with a mistake (HQ): its grounds, deciding body, note,
+    /// team rework and effective date; the memberships it ended and started move to the new
+    /// date. Checked as the adjustment was, against the group with this adjustment undone; the
+    /// date stays when a later adjustment of the group builds on it. Audited with the fields it
+    /// changed (the adjustment's 修改记录). Returns whether anything changed.
+    pub async fn correct_adjustment(
+        &self,
+        by: &Recorder<'_>,
+        group: &GroupId,
+        id: &AdjustmentId,
+        fix: &AdjustmentInput,
+    ) -> Result<Result<bool, FieldErrors>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (g, records) = claim_group(&mut tx, group).await?;
+        let row = sqlx::query(
+            "select a.*, u.display_name as recorded_by_name
+             from adjustments a join users u on u.id = a.recorded_by
+             where a.id = $1 and a.group_id = $2",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let before = adjustment_from(&row)?;
+        if before.effective_on == g.started_on {
+            // It set up the group: its decision may be corrected, its date is the group's.
+            let (grounds, decided_by, note) = match check_founding_correction(fix, g.started_on) {
+                Ok(x) => x,
+                Err(e) => return Ok(Err(e)),
+            };
+            let after = NewAdjustment {
+                grounds,
+                decided_by,
+                effective_on: before.effective_on,
+                end: Vec::new(),
+                add: Vec::new(),
+                supplementary_due: before.supplementary_due,
+                team_rework: fix.team_rework.unwrap_or(before.team_rework),
+                note,
+            };
+            return write_correction(tx, by, id, &before, &after).await.map(Ok);
+        }
+        // The group as if this adjustment had not been made: what it ended runs on, what it
+        // started is not there; the corrected one is checked against that.
+        let undone: Vec<MembershipSpell> = records
+            .iter()
+            .filter(|r| r.started_by.as_ref() != Some(id))
+            .map(|r| {
+                let mut s = r.spell.clone();
+                if r.ended_by.as_ref() == Some(id) {
+                    s.to = None;
+                }
+                s
+            })
+            .collect();
+        let ended: Vec<String> = records
+            .iter()
+            .filter(|r| r.ended_by.as_ref() == Some(id))
+            .map(|r| r.spell.id.to_string())
+            .collect();
+        let started: Vec<&MembershipRecord> = records
+            .iter()
+            .filter(|r| r.started_by.as_ref() == Some(id))
+            .collect();
+        let input = AdjustmentInput {
+            end: ended,
+            add: started
+                .iter()
+                .map(|r| {
+                    (
+                        r.spell.org_id.to_string(),
+                        r.spell.role.as_str().to_string(),
+                    )
+                })
+                .collect(),
+            ..fix.clone()
+        };
+        let named: Vec<String> = input.add.iter().map(|(o, _)| o.clone()).collect();
+        let candidates = candidates_in(&mut tx, &named).await?;
+        let checked = check_adjustment(
+            &input,
+            &Context {
+                calendar: &g.calendar(&undone),
+                lead_town: &g.lead_town,
+                spells: &undone,
+                candidates: &candidates,
+                today: by.today,
+                agreement_months: by.agreement_months,
+            },
+        );
+        let a = match checked {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(e)),
+        };
+        if a.effective_on != before.effective_on {
+            let later: i64 = sqlx::query(
+                "select count(*) as n from adjustments
+                 where group_id = $1 and id <> $2 and (effective_on > $3 or created_at > $4)",
+            )
+            .bind(group.as_str())
+            .bind(id.as_str())
+            .bind(before.effective_on.to_string())
+            .bind(before.created_at)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+            // A membership it started that ended since (by a later adjustment) ends after the
+            // new date too.
+            let overrun = started
+                .iter()
+                .filter_map(|r| r.spell.to.map(|to| (r, to)))
+                .find(|(_, to)| *to <= a.effective_on);
+            let mut errors = FieldErrors::default();
+            if later > 0 {
+                errors.push(
+                    "生效日期",
+                    "本组在这次调整之后还有调整，生效日期不能再改；如有误，请以新的调整更正",
+                );
+            } else if let Some((r, to)) = overrun {
+                errors.push(
+                    "生效日期",
+                    format!(
+                        "{} 的成员关系已于 {to} 结束，生效日期应早于该日",
+                        r.spell.name
+                    ),
+                );
+            }
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+        }
+        write_correction(tx, by, id, &before, &a).await.map(Ok)
+    }
+}
+
+/// Writes a checked correction of adjustment `id` and its audit entry, moving the memberships it
+/// ended and started when the date changed; commits. Whether anything changed.
+async fn write_correction(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    by: &Recorder<'_>,
+    id: &AdjustmentId,
+    before: &AdjustmentRow,
+    a: &NewAdjustment,
+) -> Result<bool, StoreError> {
+    let as_json = |grounds: Grounds,
+                   decided_by: &str,
+                   on: Date,
+                   due: Option<Date>,
+                   rework: bool,
+                   note: &str| {
+        json!({
+            "grounds": grounds.as_str(), "decided_by": decided_by, "effective_on": on.to_string(),
+            "supplementary_due": due.map(|d| d.to_string()), "team_rework": rework, "note": note,
+        })
+    };
+    let (was, now) = audit::changed_fields(
+        &as_json(
+            before.grounds,
+            &before.decided_by,
+            before.effective_on,
+            before.supplementary_due,
+            before.team_rework,
+            &before.note,
+        ),
+        &as_json(
+            a.grounds,
+            &a.decided_by,
+            a.effective_on,
+            a.supplementary_due,
+            a.team_rework,
+            &a.note,
+        ),
+    );
+    if now.is_empty() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "update adjustments set grounds = $1, decided_by = $2, effective_on = $3,
+           supplementary_due = $4, team_rework = $5, note = $6
+         where id = $7",
+    )
+    .bind(a.grounds.as_str())
+    .bind(&a.decided_by)
+    .bind(a.effective_on.to_string())
+    .bind(a.supplementary_due.map(|d| d.to_string()))
+    .bind(i64::from(a.team_rework))
+    .bind(&a.note)
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if a.effective_on != before.effective_on {
+        let on = a.effective_on.to_string();
+        sqlx::query(
+            "update group_memberships set effective_to = $1 where ended_by_adjustment = $2",
+        )
+        .bind(&on)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "update group_memberships set effective_from = $1 where started_by_adjustment = $2",
+        )
+        .bind(&on)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        by.actor,
+        by.now_ms,
+        AuditEntry {
+            action: "adjustment.update",
+            entity: "adjustment",
+            entity_id: Some(id.as_str()),
+            before: Some(was.into()),
+            after: Some(now.into()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 impl Store {
