@@ -210,7 +210,8 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         time(100, |i| {
             let s = store.clone();
             let g = pick(i);
-            async move { s.get_agreement(&g).await.unwrap() }
+            let key = xiaodi::domain::agreement::AgreementKey::tripartite(&g);
+            async move { s.get_agreement(&key).await.unwrap() }
         })
         .await,
     );

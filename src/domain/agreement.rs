@@ -1,13 +1,56 @@
-//! 三方合作协议 (四(二)): an agreement as entered, parsed into one the store may record.
+//! 三方合作协议 (四(二)): an agreement as entered, parsed into one the store may record; a group's
+//! tripartite agreement, or the supplementary agreement (补充协议) a party added by an adjustment
+//! signs (结对调整, 五(三)).
 
 use crate::domain::group::GroupCalendar;
-use crate::domain::ids::OrgId;
+use crate::domain::ids::{AdjustmentId, GroupId, OrgId};
 use crate::domain::org::MemberRole;
 use crate::domain::{FieldError, FieldErrors, parse_date};
 use jiff::civil::Date;
 
 /// The longest note kept with an agreement, in characters.
 pub const MAX_NOTES_CHARS: usize = 2000;
+
+/// Which of a group's agreements: its tripartite agreement (`adjustment: None`, one per group),
+/// or the supplementary agreement answering an adjustment that added parties (one per adjustment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementKey {
+    pub group: GroupId,
+    pub adjustment: Option<AdjustmentId>,
+}
+
+impl AgreementKey {
+    pub fn tripartite(group: &GroupId) -> Self {
+        Self {
+            group: group.clone(),
+            adjustment: None,
+        }
+    }
+
+    pub fn supplementary(group: &GroupId, adjustment: &AdjustmentId) -> Self {
+        Self {
+            group: group.clone(),
+            adjustment: Some(adjustment.clone()),
+        }
+    }
+
+    /// The agreement as a page names it.
+    pub fn label(&self) -> &'static str {
+        match self.adjustment {
+            None => "三方合作协议",
+            Some(_) => "补充协议",
+        }
+    }
+}
+
+/// The adjustment a supplementary agreement answers, as its checks need it.
+#[derive(Debug, Clone)]
+pub struct Supplement<'a> {
+    /// The day the added parties joined: the agreement cannot be signed before it.
+    pub effective_on: Date,
+    /// The organisations the adjustment added: each must be a party.
+    pub added: &'a [OrgId],
+}
 
 /// An agreement as typed in the form.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +93,27 @@ pub fn parse_agreement(
     group: &GroupCalendar,
     today: Date,
 ) -> Result<NewAgreement, FieldErrors> {
+    parse(input, group, today, None)
+}
+
+/// Checks a supplementary agreement as [`parse_agreement`] does, and against the adjustment it
+/// answers: signed on or after the adjustment took effect (the parties it added were not members
+/// before), its parties members of the group on that day, the added ones among them.
+pub fn parse_supplementary(
+    input: &AgreementInput,
+    group: &GroupCalendar,
+    today: Date,
+    supplement: &Supplement<'_>,
+) -> Result<NewAgreement, FieldErrors> {
+    parse(input, group, today, Some(supplement))
+}
+
+fn parse(
+    input: &AgreementInput,
+    group: &GroupCalendar,
+    today: Date,
+    supplement: Option<&Supplement<'_>>,
+) -> Result<NewAgreement, FieldErrors> {
     let mut errors = FieldErrors::default();
     let signed_on = if input.signed_on.trim().is_empty() {
         if input.with_scans {
@@ -72,6 +136,14 @@ pub fn parse_agreement(
                         "签署日期",
                         format!("{d} 晚于今天，不能登记未来的日期"),
                     ))
+                } else if let Some(s) = supplement.filter(|s| d < s.effective_on) {
+                    Err(FieldError::new(
+                        "签署日期",
+                        format!(
+                            "签署日期不能早于调整生效日期 {}（{d} 时新加入的单位尚未加入本组）",
+                            s.effective_on
+                        ),
+                    ))
                 } else if d < group.started_on {
                     Err(FieldError::new(
                         "签署日期",
@@ -85,7 +157,11 @@ pub fn parse_agreement(
     if input.notes.chars().count() > MAX_NOTES_CHARS {
         errors.push("备注", format!("不能超过 {MAX_NOTES_CHARS} 个字符"));
     }
-    let parties = errors.take(parse_parties(&input.parties, group));
+    let parties = errors.take(parse_parties(&input.parties, group).and_then(|p| {
+        supplement
+            .map_or(Ok(()), |s| check_supplement(&p, group, s))
+            .map(|()| p)
+    }));
     errors.into_result(|| NewAgreement {
         signed_on,
         notes: input.notes.clone(),
@@ -120,6 +196,49 @@ fn parse_parties(input: &[String], group: &GroupCalendar) -> Result<Vec<OrgId>, 
         ));
     }
     Ok(parties)
+}
+
+/// A supplementary agreement's parties: members on the day the adjustment took effect (one it
+/// ended is no party to it), and every organisation it added.
+fn check_supplement(
+    parties: &[OrgId],
+    group: &GroupCalendar,
+    s: &Supplement<'_>,
+) -> Result<(), FieldError> {
+    let member_then = |org: &OrgId| {
+        group
+            .members
+            .iter()
+            .any(|m| &m.org_id == org && m.active_on(s.effective_on))
+    };
+    if !parties.iter().all(member_then) {
+        return Err(FieldError::new(
+            "签约各方",
+            format!("只能选择调整生效日 {} 时本组的成员单位", s.effective_on),
+        ));
+    }
+    let missing: Vec<&str> = s
+        .added
+        .iter()
+        .filter(|a| !parties.contains(a))
+        .map(|a| {
+            group
+                .members
+                .iter()
+                .find(|m| &m.org_id == a)
+                .map_or(a.as_str(), |m| m.name.as_str())
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(FieldError::new(
+            "签约各方",
+            format!(
+                "补充协议须由本次调整新加入的单位签署，缺少：{}",
+                missing.join("、")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -196,5 +315,65 @@ mod tests {
             ..at("")
         };
         assert!(parse_agreement(&scans_unsigned, &g, today).is_err());
+    }
+
+    #[test]
+    fn a_supplementary_agreement_is_signed_by_the_added_party_once_it_joined() {
+        let (mut g, school, town) = group();
+        let (village, gone) = (OrgId::new(), OrgId::new());
+        let m = |org: &OrgId, from, to| Membership {
+            org_id: org.clone(),
+            name: if org == &village {
+                "新民社区"
+            } else {
+                "旧村"
+            }
+            .into(),
+            role: MemberRole::Village,
+            from,
+            to,
+        };
+        let effective = Date::constant(2025, 7, 1);
+        g.members
+            .push(m(&gone, Date::constant(2024, 1, 1), Some(effective)));
+        g.members.push(m(&village, effective, None));
+        let added = [village.clone()];
+        let s = Supplement {
+            effective_on: effective,
+            added: &added,
+        };
+        let today = Date::constant(2026, 6, 15);
+        let input = |d: &str, parties: &[&OrgId]| AgreementInput {
+            signed_on: d.into(),
+            parties: parties.iter().map(|p| p.to_string()).collect(),
+            ..Default::default()
+        };
+        // The effective day itself, with the school and the added village.
+        let ok = parse_supplementary(&input("2025-07-01", &[&school, &village]), &g, today, &s);
+        assert_eq!(ok.unwrap().parties().len(), 2);
+        // The day before: named by its field, with the effective date.
+        let early = parse_supplementary(&input("2025-06-30", &[&school, &village]), &g, today, &s)
+            .unwrap_err();
+        assert_eq!(early.0.len(), 1);
+        assert_eq!(early.0[0].field, "签署日期");
+        assert!(early.0[0].message.contains("2025-07-01"), "{early:?}");
+        // Without the village it joined for: the parties named, with the village's name.
+        let without = parse_supplementary(&input("2025-07-10", &[&school, &town]), &g, today, &s)
+            .unwrap_err();
+        assert_eq!(without.0[0].field, "签约各方");
+        assert!(without.0[0].message.contains("新民社区"), "{without:?}");
+        // The village the adjustment ended is no party to it.
+        let ended = parse_supplementary(
+            &input("2025-07-10", &[&school, &village, &gone]),
+            &g,
+            today,
+            &s,
+        )
+        .unwrap_err();
+        assert_eq!(ended.0[0].field, "签约各方");
+        // The tripartite agreement's checks still hold: not in the future.
+        assert!(
+            parse_supplementary(&input("2026-06-16", &[&school, &village]), &g, today, &s).is_err()
+        );
     }
 }

@@ -58,6 +58,22 @@ pub fn router() -> Router<AppState> {
             get(workspace::agreement::remove_scan_form).post(workspace::agreement::remove_scan),
         )
         .route(
+            "/groups/{id}/agreement/supplementary/{adjustment}",
+            get(workspace::agreement::get_supplementary)
+                .post(workspace::agreement::save_supplementary)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/groups/{id}/agreement/supplementary/{adjustment}/withdraw",
+            get(workspace::agreement::withdraw_supplementary_form)
+                .post(workspace::agreement::withdraw_supplementary),
+        )
+        .route(
+            "/groups/{id}/agreement/supplementary/{adjustment}/scans/{scan}/remove",
+            get(workspace::agreement::remove_supplementary_scan_form)
+                .post(workspace::agreement::remove_supplementary_scan),
+        )
+        .route(
             "/groups/{id}/team",
             get(workspace::team::get_team).post(workspace::team::add_member),
         )

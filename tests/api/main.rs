@@ -39,6 +39,8 @@ mod report_rates;
 mod second_factor;
 mod store_concurrency;
 mod summaries;
+// 补充协议 (四(二), 五(三)).
+mod supplementary;
 mod team;
 mod work_plan;
 mod workbench;

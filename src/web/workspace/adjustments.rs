@@ -13,6 +13,7 @@ use crate::http::auth::{CsrfForm, Viewer, WebUser};
 use crate::http::{AppError, writer};
 use crate::services::ServiceError;
 use crate::services::adjustments as services;
+use crate::services::workspace::agreement::owes_supplementary;
 use crate::store::OrgLookup;
 use crate::web::forms::{ErrorSummary, saved_notice, saved_redirect};
 use crate::web::pages::{Chrome, render};
@@ -163,6 +164,8 @@ pub struct AdjustmentLine {
     pub grounds: &'static str,
     pub decided_by: String,
     pub supplementary_due: String,
+    /// The supplementary agreement's page, when the adjustment added parties who owe one.
+    pub supplementary_href: String,
     pub team_rework: &'static str,
     pub note: String,
     pub recorded: String,
@@ -250,6 +253,11 @@ async fn tab(
                 .supplementary_due
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
+            supplementary_href: if owes_supplementary(a, ws) {
+                format!("/groups/{}/agreement/supplementary/{}", ws.group().id, a.id)
+            } else {
+                String::new()
+            },
             team_rework: if a.team_rework {
                 "须调整"
             } else {
