@@ -210,12 +210,21 @@ pub async fn get_evaluation(
     Path(year): Path<String>,
 ) -> Result<Json<EvaluationDto>, ApiError> {
     let year = year_param(&year)?;
-    // A year the document allows but that has no evaluation is not found (a read the document
-    // allows is never refused).
-    let y = evaluation::year(
+    let y = readable_year(&state, &user, year).await?;
+    Ok(Json(dto(&y)))
+}
+
+/// The year's evaluation for a read: a year the document allows but that has no evaluation is
+/// not found (a read the document allows is never refused).
+async fn readable_year(
+    state: &AppState,
+    user: &crate::services::access::Viewer,
+    year: i16,
+) -> Result<evaluation::YearEvaluation, ApiError> {
+    evaluation::year(
         &state.store,
         &state.plans,
-        &user,
+        user,
         year,
         state.clock.today(),
         state.clock.now_ms(),
@@ -224,8 +233,27 @@ pub async fn get_evaluation(
     .map_err(|e| match e {
         crate::services::ServiceError::Invalid(_) => ApiError(AppError::NotFound),
         e => ApiError::from(e),
-    })?;
-    Ok(Json(dto(&y)))
+    })
+}
+
+/// The year's 修改记录, oldest first: reviewers assigned and removed, every score and its
+/// corrections (each naming its group and criterion), the finalisation.
+#[utoipa::path(get, path = "/api/v1/evaluations/{year}/history", tag = "evaluations", security(("bearer" = [])),
+    params(("year" = String, Path, description = "A completed year, YYYY (from the plan's first evaluated year)", pattern = "^(20[0-9]{2}|2100)$")),
+    responses(
+        (status = 200, body = Vec<crate::services::history::HistoryEntry>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the bureau or HQ", body = ErrorBody),
+        (status = 404, description = "No evaluation of that year", body = ErrorBody),
+    ))]
+pub async fn evaluation_history(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(year): Path<String>,
+) -> Result<Json<Vec<crate::services::history::HistoryEntry>>, ApiError> {
+    let year = year_param(&year)?;
+    let y = readable_year(&state, &user, year).await?;
+    Ok(Json(evaluation::history(&state.store, &y).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

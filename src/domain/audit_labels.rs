@@ -71,6 +71,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("major_matter.acknowledge", "市指挥部签收重大事项"),
     ("major_matter.reply", "市指挥部答复重大事项"),
     ("adjustment.create", "市指挥部调整结对关系"),
+    ("adjustment.update", "更正结对调整"),
     ("expense.create", "登记经费"),
     ("expense.update", "更正经费"),
     ("expense.withdraw", "撤回经费（误录）"),
@@ -318,6 +319,13 @@ const FIELDS: &[(&str, &str)] = &[
     ("followed_up_in", "跟进会议"),
     ("meeting_id", "所属会议"),
     ("year", "年度"),
+    ("criterion", "评价项目"),
+    ("points", "得分"),
+    ("comment", "评语"),
+    ("reviewer", "评审人"),
+    ("scores", "评分"),
+    ("totals", "各组得分"),
+    ("groups", "结对组数"),
     ("area", "合作领域"),
     ("target_code", "目标指标"),
     ("target_amount", "目标数值"),
@@ -457,6 +465,7 @@ fn show_named(field: &str, v: &Value, name: &dyn Fn(&str) -> Option<String>) -> 
                     .find(|(c, _)| c == s)
                     .map(|(_, l)| *l),
                 "project_status" => super::project::ProjectStatus::parse(s).map(|p| p.label()),
+                "grounds" => super::adjustment::Grounds::parse(s).map(|g| g.label()),
                 _ => None,
             };
             label.map(str::to_string).unwrap_or_else(|| s.clone())

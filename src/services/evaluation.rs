@@ -539,3 +539,69 @@ fn to_freeze(y: &YearEvaluation, year: i16) -> Result<(String, Vec<Finalised>), 
     let scheme = serde_json::to_string(&y.scheme).map_err(internal)?;
     Ok((scheme, rows))
 }
+
+/// The year's 修改记录, oldest first: reviewers assigned and removed, every score and its
+/// corrections (each naming its group and criterion), the finalisation. For those who read the
+/// year's evaluation.
+pub async fn history(
+    store: &Store,
+    y: &YearEvaluation,
+) -> Result<Vec<crate::services::history::HistoryEntry>, ServiceError> {
+    use crate::domain::audit_labels::{action_label, change_lines_named};
+    let records = store
+        .record_history("evaluation", &y.year.to_string())
+        .await?;
+    let group = |id: &str| {
+        y.groups
+            .iter()
+            .find(|g| g.group_id.as_str() == id)
+            .map(|g| format!("第 {} 组", g.number))
+    };
+    let name = |id: &str| -> Option<String> {
+        group(id)
+            .or_else(|| {
+                y.reviewers
+                    .iter()
+                    .chain(y.candidates.iter())
+                    .find(|r| r.user_id.as_str() == id)
+                    .map(|r| r.display_name.clone())
+            })
+            .or_else(|| {
+                y.scheme
+                    .criteria
+                    .iter()
+                    .find(|c| c.code == id)
+                    .map(|c| c.label.clone())
+            })
+    };
+    Ok(records
+        .iter()
+        .map(|r| {
+            let mut changes =
+                change_lines_named(r.before_json.as_deref(), r.after_json.as_deref(), &name);
+            // A score's correction changes its points or comment only: say whose it is.
+            let at = r
+                .after_json
+                .as_deref()
+                .or(r.before_json.as_deref())
+                .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok());
+            if let Some(at) = at
+                && let (Some(g), Some(c)) = (at["group_id"].as_str(), at["criterion"].as_str())
+            {
+                let which = format!(
+                    "{} · {}",
+                    group(g).unwrap_or_else(|| g.to_string()),
+                    name(c).unwrap_or_else(|| c.to_string())
+                );
+                changes.retain(|l| !l.starts_with("结对组：") && !l.starts_with("评价项目："));
+                changes.insert(0, which);
+            }
+            crate::services::history::HistoryEntry {
+                at: crate::clock::format_ms(r.at),
+                by: r.actor_name.clone(),
+                action: action_label(&r.action).to_string(),
+                changes,
+            }
+        })
+        .collect())
+}

@@ -27,10 +27,11 @@ pub enum RecordKind {
     Project,
     ProjectUpdate,
     Case,
+    Adjustment,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 12] = [
+    pub const ALL: [RecordKind; 13] = [
         RecordKind::Agreement,
         RecordKind::TeamMember,
         RecordKind::OnsiteEntry,
@@ -43,6 +44,7 @@ impl RecordKind {
         RecordKind::Project,
         RecordKind::ProjectUpdate,
         RecordKind::Case,
+        RecordKind::Adjustment,
     ];
 
     /// The kind as the audit log's `entity` column and the API's path write it.
@@ -60,6 +62,7 @@ impl RecordKind {
             RecordKind::Project => "project",
             RecordKind::ProjectUpdate => "project_update",
             RecordKind::Case => "case",
+            RecordKind::Adjustment => "adjustment",
         }
     }
 
@@ -78,6 +81,7 @@ impl RecordKind {
             RecordKind::Project => "合作项目",
             RecordKind::ProjectUpdate => "项目进展",
             RecordKind::Case => "典型案例与新闻",
+            RecordKind::Adjustment => "结对调整",
         }
     }
 
@@ -100,6 +104,7 @@ impl RecordKind {
             RecordKind::Project => "projects",
             RecordKind::ProjectUpdate => "project_updates",
             RecordKind::Case => "cases",
+            RecordKind::Adjustment => "adjustments",
         }
     }
 }

@@ -417,6 +417,7 @@ impl Store {
                     )
                 })
                 .collect(),
+            team_rework: fix.team_rework.or(Some(before.team_rework)),
             ..fix.clone()
         };
         let named: Vec<String> = input.add.iter().map(|(o, _)| o.clone()).collect();
@@ -454,7 +455,23 @@ impl Store {
                 .iter()
                 .filter_map(|r| r.spell.to.map(|to| (r, to)))
                 .find(|(_, to)| *to <= a.effective_on);
+            // A supplementary agreement signed already binds the parties only from the date.
+            let signed: Option<String> = sqlx::query_scalar(
+                "select min(signed_on) from agreements where adjustment_id = $1",
+            )
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            let signed_before = signed
+                .and_then(|d| d.parse::<Date>().ok())
+                .filter(|d| *d < a.effective_on);
             let mut errors = FieldErrors::default();
+            if let Some(d) = signed_before {
+                errors.push(
+                    "生效日期",
+                    format!("补充协议已于 {d} 签署，生效日期不能晚于该日"),
+                );
+            }
             if later > 0 {
                 errors.push(
                     "生效日期",

@@ -1,8 +1,8 @@
 //! Attachments (scans, photos) of a group's records: rows that point at content-addressed files.
 
-use super::Store;
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
+use super::{Store, StoreError};
 use crate::domain::ids::{AttachmentId, AttachmentOwner, GroupId};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -139,6 +139,48 @@ pub(super) async fn delete_attachments(
         .await?;
     }
     Ok(())
+}
+
+/// A record one of whose files is removed, as its 修改记录 names the removal.
+pub(super) struct RecordFile<'a> {
+    pub owner: AttachmentOwner,
+    pub owner_id: &'a str,
+    /// The record's audit entity and the removal's action (`meeting`, `meeting.paper_remove`).
+    pub entity: &'static str,
+    pub action: &'static str,
+    /// What the record calls its files in its history (`files`, `photos`).
+    pub called: &'static str,
+}
+
+/// Removes the record's file `file` (inside the caller's transaction, the record claimed), with
+/// the attachment's audit entry and the record's; not found when it is not this record's.
+pub(super) async fn remove_record_file(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    record: RecordFile<'_>,
+    file: &AttachmentId,
+) -> Result<AttachmentRow, StoreError> {
+    let row = attachments_of(conn, record.owner, record.owner_id)
+        .await?
+        .into_iter()
+        .find(|a| &a.id == file)
+        .ok_or(StoreError::NotFound)?;
+    delete_attachments(conn, actor, now_ms, std::slice::from_ref(&row)).await?;
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: record.action,
+            entity: record.entity,
+            entity_id: Some(record.owner_id),
+            before: Some(json!({ record.called: [row.file_name.as_str()] })),
+            after: None,
+        },
+    )
+    .await?;
+    Ok(row)
 }
 
 /// File names, as a record's audit entry lists its photos or scans.

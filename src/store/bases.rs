@@ -1,7 +1,8 @@
 //! A group's practice bases (乡村建设实践基地); photos are attachments.
 
 use super::attachments::{
-    AttachmentRow, attachments_of, delete_attachments, file_names, insert_attachments,
+    AttachmentRow, RecordFile, attachments_of, delete_attachments, file_names, insert_attachments,
+    remove_record_file,
 };
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
@@ -251,25 +252,14 @@ impl Store {
     ) -> Result<AttachmentRow, StoreError> {
         let mut tx = self.begin_write().await?;
         claim_base(&mut tx, group, id).await?;
-        let row = attachments_of(&mut tx, AttachmentOwner::Base, id.as_str())
-            .await?
-            .into_iter()
-            .find(|a| &a.id == photo)
-            .ok_or(StoreError::NotFound)?;
-        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "base.photo_remove",
-                entity: "practice_base",
-                entity_id: Some(id.as_str()),
-                before: Some(json!({ "photos": [row.file_name.as_str()] })),
-                after: None,
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Base,
+            owner_id: id.as_str(),
+            entity: "practice_base",
+            action: "base.photo_remove",
+            called: "photos",
+        };
+        let row = remove_record_file(&mut tx, actor, now_ms, record, photo).await?;
         tx.commit().await?;
         Ok(row)
     }

@@ -3,7 +3,10 @@
 //! item's id (its 修改记录); a move between states is claimed in its statement (`where state in
 //! …`), so two reviewers, or a reviewer and a correction, cannot both act on the same state.
 
-use super::attachments::{AttachmentRow, attachments_of, delete_attachments, insert_attachments};
+use super::attachments::{
+    AttachmentRow, RecordFile, attachments_of, delete_attachments, insert_attachments,
+    remove_record_file,
+};
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::rows::opt_date;
@@ -517,25 +520,14 @@ impl Store {
     ) -> Result<AttachmentRow, StoreError> {
         let mut tx = self.begin_write().await?;
         claim_editable(&mut tx, id).await?;
-        let row = attachments_of(&mut tx, AttachmentOwner::Case, id.as_str())
-            .await?
-            .into_iter()
-            .find(|a| &a.id == image)
-            .ok_or(StoreError::NotFound)?;
-        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "case.image_remove",
-                entity: "case",
-                entity_id: Some(id.as_str()),
-                before: Some(json!({ "files": [row.file_name.as_str()] })),
-                after: None,
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Case,
+            owner_id: id.as_str(),
+            entity: "case",
+            action: "case.image_remove",
+            called: "files",
+        };
+        let row = remove_record_file(&mut tx, actor, now_ms, record, image).await?;
         tx.commit().await?;
         Ok(row)
     }

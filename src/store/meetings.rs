@@ -3,7 +3,10 @@
 //! audited inside its transaction; a correction keeps the confirmations of the organisations
 //! still listed.
 
-use super::attachments::{AttachmentRow, attachments_of, delete_attachments, insert_attachments};
+use super::attachments::{
+    AttachmentRow, RecordFile, attachments_of, delete_attachments, insert_attachments,
+    remove_record_file,
+};
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::locks;
@@ -706,25 +709,14 @@ impl Store {
     ) -> Result<AttachmentRow, StoreError> {
         let mut tx = self.begin_write().await?;
         claim_meeting(&mut tx, group, id).await?;
-        let row = attachments_of(&mut tx, AttachmentOwner::Meeting, id.as_str())
-            .await?
-            .into_iter()
-            .find(|a| &a.id == file)
-            .ok_or(StoreError::NotFound)?;
-        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "meeting.paper_remove",
-                entity: "meeting",
-                entity_id: Some(id.as_str()),
-                before: Some(json!({ "files": [row.file_name.as_str()] })),
-                after: None,
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Meeting,
+            owner_id: id.as_str(),
+            entity: "meeting",
+            action: "meeting.paper_remove",
+            called: "files",
+        };
+        let row = remove_record_file(&mut tx, actor, now_ms, record, file).await?;
         tx.commit().await?;
         Ok(row)
     }

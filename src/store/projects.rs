@@ -3,7 +3,8 @@
 //! integer sums in SQL, exact on both databases; the figures are named by the plan's codes.
 
 use super::attachments::{
-    AttachmentRow, attachments_of, delete_attachments, file_names, insert_attachments,
+    AttachmentRow, RecordFile, attachments_of, delete_attachments, file_names, insert_attachments,
+    remove_record_file,
 };
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
@@ -788,25 +789,14 @@ impl Store {
     ) -> Result<AttachmentRow, StoreError> {
         let mut tx = self.begin_write().await?;
         claim_project(&mut tx, group, project).await?;
-        let row = attachments_of(&mut tx, AttachmentOwner::Project, project.as_str())
-            .await?
-            .into_iter()
-            .find(|a| &a.id == file)
-            .ok_or(StoreError::NotFound)?;
-        delete_attachments(&mut tx, actor, now_ms, std::slice::from_ref(&row)).await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "project.file_remove",
-                entity: "project",
-                entity_id: Some(project.as_str()),
-                before: Some(json!({ "files": [row.file_name.as_str()] })),
-                after: None,
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Project,
+            owner_id: project.as_str(),
+            entity: "project",
+            action: "project.file_remove",
+            called: "files",
+        };
+        let row = remove_record_file(&mut tx, actor, now_ms, record, file).await?;
         tx.commit().await?;
         Ok(row)
     }

@@ -96,6 +96,8 @@ struct YearPage {
     may_score: bool,
     saved: Option<&'static str>,
     summary: Option<ErrorSummary>,
+    /// Reviewers, scores and their corrections, the finalisation.
+    history: Vec<crate::services::history::HistoryEntry>,
 }
 
 async fn year_page(
@@ -116,6 +118,7 @@ async fn year_page(
     )
     .await?;
     let years: Vec<i16> = evaluation::years(&y.plan, today).rev().collect();
+    let history = evaluation::history(&state.store, &y).await?;
     Ok(YearPage {
         chrome: Chrome::new(user, "evaluations"),
         year,
@@ -178,6 +181,7 @@ async fn year_page(
         may_score: y.may_score,
         saved,
         summary,
+        history,
     })
 }
 

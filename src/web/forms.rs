@@ -151,6 +151,11 @@ const SAVED: &[(&str, &str)] = &[
     ),
     ("case_image_removed", "已删除该图片。"),
     (
+        "adjustment_corrected",
+        "已更正该结对调整，成员关系随之更新。",
+    ),
+    ("adjustment_unchanged", "内容没有变化，未保存新的更正。"),
+    (
         "matter_added",
         "已报告：重大事项已直接报送市指挥部，待签收。",
     ),

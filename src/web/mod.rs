@@ -163,6 +163,10 @@ pub fn router() -> Router<AppState> {
                 .post(workspace::adjustments::add_adjustment),
         )
         .route(
+            "/groups/{id}/adjustments/{adjustment}",
+            get(workspace::adjustments::fix_form).post(workspace::adjustments::fix_adjustment),
+        )
+        .route(
             "/groups/{id}/adjustments/confirm",
             post(workspace::adjustments::confirm_adjustment),
         )

@@ -18,6 +18,7 @@ on_both!(
     a_removed_school_sees_old_records_and_its_own_not_newer_ones,
     hq_adjusts_on_the_web_after_a_confirmation_page,
     hq_sets_up_a_new_group,
+    hq_corrects_an_adjustment_and_the_memberships_follow,
 );
 
 const HQ: &str = "东莞市“百千万工程”指挥部办公室";
@@ -868,4 +869,205 @@ async fn hq_sets_up_a_new_group(app: TestApp) {
     let r = post_form(&app, &web, "/groups/new/confirm", &wrong).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("牵头镇(街道)"));
+}
+
+/// Every record can be corrected: HQ corrects an adjustment entered with the wrong date and
+/// deciding body; the memberships move with the date and the verdicts follow; the 修改记录 says
+/// what changed; a wrong correction is refused naming its field and changes nothing; only HQ
+/// corrects; a later adjustment holds the earlier one's date.
+async fn hq_corrects_an_adjustment_and_the_memberships_follow(app: TestApp) {
+    let g = group4(&app).await;
+    let hq = hq_token(&app).await;
+    let bureau = app.api_token("admin", ADMIN_PASSWORD).await;
+    founding_agreement(&app, &g).await;
+    let xinmin = org(&app, "新民社区").await;
+    let old = membership(&app, &hq, &g.id, &g.village).await;
+    let r = adjust(
+        &app,
+        &hq,
+        &g.id,
+        json!({
+            "grounds": "typical_list", "decided_by": "市指挥部2025年第2次会",
+            "effective_on": "2025-07-01", "end": [old],
+            "add": [{"org": xinmin, "role": "village"}],
+        }),
+    )
+    .await;
+    let id = expect(r, StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/groups/{}/adjustments/{id}", g.id);
+    // In June 2025 the new village was not yet a member: nothing owed then.
+    let m = matrix(&app, &bureau, "month=2025-06").await;
+    assert_eq!(cells(group_row(&m, 4))["agreement"], "met");
+
+    // Only HQ corrects; a wrong correction is refused naming its fields, and changes nothing.
+    let fix = json!({"grounds": "typical_list", "decided_by": "市指挥部2025年第2次会议",
+                     "effective_on": "2025-06-01", "note": "登记时生效日期有误"});
+    app.add_user("txz", "塘厦镇", "town").await;
+    let town = app.api_token("txz", PASSWORD).await;
+    for token in [&bureau, &town] {
+        let r = send(&app, token, Method::PUT, &path, fix.clone()).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    let before = app.snapshot().await;
+    let r = send(
+        &app,
+        &hq,
+        Method::PUT,
+        &path,
+        json!({"grounds": "luck", "decided_by": "", "effective_on": "2020-01-01"}),
+    )
+    .await;
+    let body = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let fields: Vec<&str> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"调整依据")
+            && fields.contains(&"决定机构")
+            && fields.contains(&"生效日期"),
+        "{body}"
+    );
+    let r = send(
+        &app,
+        &hq,
+        Method::PUT,
+        &path,
+        json!({"grounds": "typical_list", "oops": 1}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = send(
+        &app,
+        &hq,
+        Method::PUT,
+        &format!("/api/v1/groups/{}/adjustments/{}", g.id, uuid_like()),
+        fix.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.snapshot().await, before, "nothing changed");
+
+    // Corrected to 2025-06-01: the memberships move, June now owes the new village's agreement.
+    let r = send(&app, &hq, Method::PUT, &path, fix.clone()).await;
+    let a = expect(r, StatusCode::OK).await;
+    assert_eq!(a["effective_on"], "2025-06-01");
+    assert_eq!(a["decided_by"], "市指挥部2025年第2次会议");
+    assert_eq!(a["supplementary_due"], "2025-07-01");
+    assert_eq!(a["team_rework"], false, "kept when not given");
+    let t = timeline(&app, &hq, &g.id).await;
+    let spans: Vec<(String, Value, Value)> = t["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["org"]["id"] == g.village.as_str() || m["org"]["id"] == xinmin.as_str())
+        .map(|m| {
+            (
+                m["org"]["name"].as_str().unwrap().to_string(),
+                m["effective_from"].clone(),
+                m["effective_to"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        spans.contains(&("新民社区".into(), json!("2025-06-01"), Value::Null)),
+        "{spans:?}"
+    );
+    assert!(
+        spans
+            .iter()
+            .any(|(n, _, to)| n == "凤凰岗社区" && *to == json!("2025-06-01")),
+        "{spans:?}"
+    );
+    let m = matrix(&app, &bureau, "month=2025-06").await;
+    assert_eq!(cells(group_row(&m, 4))["agreement"], "not_yet_due");
+    // The same again changes nothing.
+    let r = send(&app, &hq, Method::PUT, &path, fix.clone()).await;
+    expect(r, StatusCode::OK).await;
+    let history = expect(
+        app.api_get(
+            &bureau,
+            &format!("/api/v1/groups/{}/records/adjustment/{id}/history", g.id),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let entries = history.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "created and corrected once: {history}");
+    let changes = entries[1]["changes"].to_string();
+    assert!(
+        changes.contains("2025-07-01")
+            && changes.contains("2025-06-01")
+            && changes.contains("市指挥部2025年第2次会议"),
+        "{changes}"
+    );
+
+    // A later adjustment builds on it: its date stays, its decision may still be corrected.
+    let xinmin_membership = membership(&app, &hq, &g.id, &xinmin).await;
+    let r = adjust(
+        &app,
+        &hq,
+        &g.id,
+        json!({"grounds": "willingness", "decided_by": "市指挥部2026年第1次会议",
+               "effective_on": "2026-01-01", "end": [xinmin_membership],
+               "add": [{"org": g.village, "role": "village"}]}),
+    )
+    .await;
+    expect(r, StatusCode::CREATED).await;
+    let mut moved = fix.clone();
+    moved["effective_on"] = json!("2025-05-01");
+    let body = expect(
+        send(&app, &hq, Method::PUT, &path, moved).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["fields"][0]["field"], "生效日期", "{body}");
+    let mut noted = fix.clone();
+    noted["note"] = json!("依据会议纪要更正");
+    let a = expect(
+        send(&app, &hq, Method::PUT, &path, noted).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a["note"], "依据会议纪要更正");
+
+    // On the web: HQ's correction page shows the history; others have no such page.
+    let web = app.web_client("hq1", PASSWORD).await;
+    let page = app
+        .page(&web, &format!("/groups/{}/adjustments/{id}", g.id))
+        .await;
+    assert!(
+        page.contains("更正结对调整") && page.contains("修改记录"),
+        "{page}"
+    );
+    let r = post_form(
+        &app,
+        &web,
+        &format!("/groups/{}/adjustments/{id}", g.id),
+        &[
+            ("grounds", "typical_list"),
+            ("decided_by", ""),
+            ("effective_on", "2025-06-01"),
+            ("team_rework", "0"),
+            ("note", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("决定机构"));
+    let admin = app.web_client("admin", ADMIN_PASSWORD).await;
+    let r = app
+        .get_with(&admin, &format!("/groups/{}/adjustments/{id}", g.id))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+fn uuid_like() -> &'static str {
+    "00000000-0000-4000-8000-000000000000"
 }

@@ -516,6 +516,44 @@ async fn only_hq_assigns_scores_and_finalises_and_bad_scores_are_named(app: Test
     assert_eq!(score(&app, &hq1, &g4, 13.5, "更好").await, StatusCode::OK);
     let e = evaluation(&app, &admin).await;
     assert_eq!(group(&e, 4)["reviews"][0]["score"], 13.5);
+    // The year's 修改记录 names each score's group and criterion, and what the correction changed.
+    let history = expect(
+        app.api_get(&admin, "/api/v1/evaluations/2025/history")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let corrected = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|h| h["action"] == "修改年度评价评分")
+        .unwrap_or_else(|| panic!("a correction in {history}"));
+    let lines: Vec<&str> = corrected["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(lines[0], "第 4 组 · 合作成效（评审评分）", "{corrected}");
+    assert!(
+        lines.contains(&"得分：12.0 → 13.5") && lines.contains(&"评语：好 → 更好"),
+        "{corrected}"
+    );
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["action"] == "指定年度评价评审人"),
+        "{history}"
+    );
+    assert_eq!(
+        app.api_get(&school, "/api/v1/evaluations/2025/history")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
     // Finalising with groups unscored is refused, naming them.
     let r = send(
         &app,

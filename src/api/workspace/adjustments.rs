@@ -321,3 +321,61 @@ pub async fn create_group(
     let id = services::create_group(&writer(&state, &user), state.clock.today(), &input).await?;
     Ok(created(id))
 }
+
+/// A correction of an adjustment (unknown fields are refused, 422): every field as it should be.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentCorrection {
+    /// evaluation, effectiveness, willingness or typical_list.
+    #[serde(default)]
+    pub grounds: String,
+    #[serde(default)]
+    pub decided_by: String,
+    /// YYYY-MM-DD: the memberships it ended and started move to it.
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub effective_on: String,
+    /// Whether the service team has to be reworked (unchanged when left out).
+    #[serde(default)]
+    pub team_rework: Option<bool>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Corrects an adjustment entered with a mistake (HQ only): its grounds, deciding body, note,
+/// team rework and effective date; the memberships it ended and started move with the date,
+/// checked as the adjustment was. Kept in its 修改记录
+/// (`/api/v1/groups/{id}/records/adjustment/{adjustment}/history`).
+#[utoipa::path(put, path = "/api/v1/groups/{id}/adjustments/{adjustment}", tag = "workspace", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Group id (UUID)"), ("adjustment" = String, Path, description = "Adjustment id")),
+    request_body = AdjustmentCorrection,
+    responses(
+        (status = 200, description = "Corrected (or unchanged): the adjustment as it now stands", body = AdjustmentDto),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Everyone but HQ", body = ErrorBody),
+        (status = 404, description = "No such group, or no such adjustment of it", body = ErrorBody),
+        (status = 409, description = "The group changed at the same moment", body = ErrorBody),
+        (status = 422, description = "Every wrong field in `fields`; nothing changed", body = ErrorBody),
+    ))]
+pub async fn correct_adjustment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, adjustment)): Path<(String, String)>,
+    req: Result<Json<AdjustmentCorrection>, JsonRejection>,
+) -> Result<Json<AdjustmentDto>, ApiError> {
+    let ws = open(&state, &user, &id).await?;
+    services::adjustment(&state.store, &ws, &adjustment).await?;
+    crate::services::access::require_adjuster(&user)?;
+    let fix = body(req)?;
+    let fix = AdjustmentInput {
+        grounds: fix.grounds,
+        decided_by: fix.decided_by,
+        effective_on: fix.effective_on,
+        team_rework: fix.team_rework,
+        note: fix.note.unwrap_or_default(),
+        ..AdjustmentInput::default()
+    };
+    services::correct_adjustment(&writer(&state, &user), &ws, &adjustment, &fix).await?;
+    let a = services::adjustment(&state.store, &ws, &adjustment).await?;
+    Ok(Json(AdjustmentDto::from(&a)))
+}

@@ -1,7 +1,8 @@
 //! 结对调整与时间线 (五(三)): the group's tab lists who was a member when — with the adjustment
 //! behind each start and end — and the team's spells, earliest first. HQ fills in an adjustment,
 //! sees on a confirmation page what it will end and start (and the new parties' agreement
-//! deadline), and only then records it: an adjustment cannot be undone on the platform. The page
+//! deadline), and only then records it; a mistake is corrected on the adjustment's own page (its
+//! decision and date, the memberships moving with the date), never undone. The page
 //! is reached from the overview's member list, not a tab: the thirteen tabs fill 1440 px.
 
 use super::{Choice, GroupHead, Workspace};
@@ -15,6 +16,7 @@ use crate::services::ServiceError;
 use crate::services::adjustments as services;
 use crate::services::workspace::agreement::owes_supplementary;
 use crate::store::OrgLookup;
+use crate::store::adjustments::AdjustmentRow;
 use crate::web::forms::{ErrorSummary, saved_notice, saved_redirect};
 use crate::web::pages::{Chrome, render};
 use askama::Template;
@@ -160,6 +162,7 @@ pub struct EventLine {
 }
 
 pub struct AdjustmentLine {
+    pub id: String,
     pub effective_on: String,
     pub grounds: &'static str,
     pub decided_by: String,
@@ -246,6 +249,7 @@ async fn tab(
         .adjustments
         .iter()
         .map(|a| AdjustmentLine {
+            id: a.id.to_string(),
             effective_on: a.effective_on.to_string(),
             grounds: a.grounds.label(),
             decided_by: a.decided_by.clone(),
@@ -604,4 +608,149 @@ pub async fn create_group(
         Err(ServiceError::Invalid(errors)) => group_refused(&user, f.form, &errors).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// A correction of an adjustment as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct FixForm {
+    #[serde(default)]
+    grounds: String,
+    #[serde(default)]
+    decided_by: String,
+    #[serde(default)]
+    effective_on: String,
+    /// "1" the team is to be reworked, "0" not.
+    #[serde(default)]
+    team_rework: String,
+    #[serde(default)]
+    note: String,
+}
+
+impl FixForm {
+    fn of(a: &AdjustmentRow) -> Self {
+        Self {
+            grounds: a.grounds.as_str().into(),
+            decided_by: a.decided_by.clone(),
+            effective_on: a.effective_on.to_string(),
+            team_rework: if a.team_rework { "1" } else { "0" }.into(),
+            note: a.note.clone(),
+        }
+    }
+
+    fn input(&self) -> AdjustmentInput {
+        AdjustmentInput {
+            grounds: self.grounds.clone(),
+            decided_by: self.decided_by.clone(),
+            effective_on: self.effective_on.clone(),
+            team_rework: match self.team_rework.as_str() {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            },
+            note: self.note.clone(),
+            ..AdjustmentInput::default()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/adjustment_edit.html")]
+struct FixPage {
+    chrome: Chrome,
+    head: GroupHead,
+    id: String,
+    effective_on_was: String,
+    ended: Vec<String>,
+    started: Vec<String>,
+    form: FixForm,
+    grounds: Vec<Choice>,
+    summary: Option<ErrorSummary>,
+    history: Vec<crate::services::history::HistoryEntry>,
+}
+
+async fn fix_page(
+    state: &AppState,
+    user: &Viewer,
+    ws: &Workspace,
+    a: &AdjustmentRow,
+    form: Option<FixForm>,
+    summary: Option<ErrorSummary>,
+) -> Result<FixPage, AppError> {
+    use crate::services::history::{RecordKind, record_history};
+    let history = record_history(&state.store, ws, RecordKind::Adjustment, a.id.as_str()).await?;
+    let t = services::timeline(&state.store, ws).await?;
+    let names = |by: fn(&services::MembershipLine) -> Option<&AdjustmentRow>| {
+        t.memberships
+            .iter()
+            .filter(|m| by(m).is_some_and(|x| x.id == a.id))
+            .map(|m| format!("{}（{}）", m.record.spell.name, m.record.spell.role.label()))
+            .collect::<Vec<_>>()
+    };
+    let ended = names(|m| m.ended_by.as_ref());
+    let started = names(|m| m.started_by.as_ref());
+    let form = form.unwrap_or_else(|| FixForm::of(a));
+    let grounds = Grounds::ALL
+        .iter()
+        .map(|g| Choice {
+            value: g.as_str().into(),
+            label: g.label().into(),
+            selected: form.grounds == g.as_str(),
+        })
+        .collect();
+    Ok(FixPage {
+        chrome: Chrome::new(user, "groups"),
+        head: ws.head("adjustments"),
+        id: a.id.to_string(),
+        effective_on_was: a.effective_on.to_string(),
+        ended,
+        started,
+        form,
+        grounds,
+        summary,
+        history,
+    })
+}
+
+/// HQ's form to correct an adjustment, with its 修改记录.
+pub async fn fix_form(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((id, adjustment)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let a = services::adjustment(&state.store, &ws, &adjustment).await?;
+    if !services::may_adjust(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let page = fix_page(&state, &user, &ws, &a, None, None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn fix_adjustment(
+    State(state): State<AppState>,
+    Path((id, adjustment)): Path<(String, String)>,
+    f: CsrfForm<FixForm>,
+) -> Result<Response, AppError> {
+    let user = f.user;
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let a = services::adjustment(&state.store, &ws, &adjustment).await?;
+    let w = writer(&state, &user);
+    let summary = match services::correct_adjustment(&w, &ws, &adjustment, &f.form.input()).await {
+        Ok(changed) => {
+            let key = if changed {
+                "adjustment_corrected"
+            } else {
+                "adjustment_unchanged"
+            };
+            return Ok(saved_redirect(
+                &format!("/groups/{}/adjustments", ws.group().id),
+                key,
+            ));
+        }
+        Err(ServiceError::Invalid(e)) => ErrorSummary::new(&e, FIELDS),
+        Err(ServiceError::Conflict(msg)) => ErrorSummary::message(msg),
+        Err(e) => return Err(e.into()),
+    };
+    let page = fix_page(&state, &user, &ws, &a, Some(f.form), Some(summary)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

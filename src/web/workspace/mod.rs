@@ -301,6 +301,7 @@ pub async fn record_history(
         RecordKind::AnnualPlanItem => ("annual-plan", "/annual-plan"),
         RecordKind::Project | RecordKind::ProjectUpdate => ("projects", "/projects"),
         RecordKind::Case => ("cases", "/cases"),
+        RecordKind::Adjustment => ("adjustments", "/adjustments"),
     };
     let page = HistoryPage {
         chrome: Chrome::new(&user, "groups"),
