@@ -35,8 +35,14 @@ pub struct AgreementDto {
     pub deadline: String,
 }
 
-async fn agreement_dto(state: &AppState, ws: &OpenedGroup) -> Result<AgreementDto, ApiError> {
-    let a = agreement::get_agreement(&state.store, ws, Which::Tripartite).await?;
+/// An agreement as read (the tripartite one or a supplementary one), with its deadline.
+async fn agreement_parts(
+    state: &AppState,
+    ws: &OpenedGroup,
+    which: Which<'_>,
+    deadline: jiff::civil::Date,
+) -> Result<AgreementDto, ApiError> {
+    let a = agreement::get_agreement(&state.store, ws, which).await?;
     let scans = match &a {
         Some(a) => {
             state
@@ -46,7 +52,6 @@ async fn agreement_dto(state: &AppState, ws: &OpenedGroup) -> Result<AgreementDt
         }
         None => Vec::new(),
     };
-    let deadline = agreement_deadline(ws.group().started_on, ws.plan.rules.agreement_months);
     Ok(AgreementDto {
         id: a.as_ref().map(|a| a.id.to_string()),
         signed_on: a.as_ref().and_then(|a| a.signed_on).map(|d| d.to_string()),
@@ -58,6 +63,11 @@ async fn agreement_dto(state: &AppState, ws: &OpenedGroup) -> Result<AgreementDt
         scans: scans.iter().map(AttachmentDto::from).collect(),
         deadline: deadline.to_string(),
     })
+}
+
+async fn agreement_dto(state: &AppState, ws: &OpenedGroup) -> Result<AgreementDto, ApiError> {
+    let deadline = agreement_deadline(ws.group().started_on, ws.plan.rules.agreement_months);
+    agreement_parts(state, ws, Which::Tripartite, deadline).await
 }
 
 /// The group's tripartite agreement, its parties and scans.
@@ -77,17 +87,10 @@ pub async fn get_agreement(
 /// adjustment it answers.
 #[derive(Serialize, ToSchema)]
 pub struct SupplementaryAgreementDto {
-    /// Absent until the supplementary agreement is recorded.
-    pub id: Option<String>,
-    /// YYYY-MM-DD, absent while unsigned.
-    pub signed_on: Option<String>,
-    pub notes: String,
-    /// The signing organisations.
-    pub parties: Vec<OrgRef>,
-    pub scans: Vec<AttachmentDto>,
-    /// The last day to sign: the adjustment's effective date plus the plan's months (四(二)),
-    /// YYYY-MM-DD.
-    pub deadline: String,
+    /// As the tripartite agreement reads; its deadline is the adjustment's effective date plus
+    /// the plan's months (四(二)).
+    #[serde(flatten)]
+    pub agreement: AgreementDto,
     /// The adjustment it answers.
     pub adjustment_id: String,
     /// The adjustment's effective date, YYYY-MM-DD: the agreement is not signed before it.
@@ -101,26 +104,8 @@ async fn supplementary_dto(
     ws: &OpenedGroup,
     s: &Supplementary,
 ) -> Result<SupplementaryAgreementDto, ApiError> {
-    let a = agreement::get_agreement(&state.store, ws, Which::Supplementary(s)).await?;
-    let scans = match &a {
-        Some(a) => {
-            state
-                .store
-                .list_attachments(AttachmentOwner::Agreement, &[a.id.to_string()])
-                .await?
-        }
-        None => Vec::new(),
-    };
     Ok(SupplementaryAgreementDto {
-        id: a.as_ref().map(|a| a.id.to_string()),
-        signed_on: a.as_ref().and_then(|a| a.signed_on).map(|d| d.to_string()),
-        notes: a.as_ref().map(|a| a.notes.clone()).unwrap_or_default(),
-        parties: a
-            .as_ref()
-            .map(|a| a.parties.iter().map(|p| org_ref(ws, p)).collect())
-            .unwrap_or_default(),
-        scans: scans.iter().map(AttachmentDto::from).collect(),
-        deadline: s.due.to_string(),
+        agreement: agreement_parts(state, ws, Which::Supplementary(s), s.due).await?,
         adjustment_id: s.adjustment.id.to_string(),
         effective_on: s.adjustment.effective_on.to_string(),
         added: s
