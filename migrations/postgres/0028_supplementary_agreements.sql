@@ -7,3 +7,6 @@ alter table agreements add column adjustment_id text references adjustments (id)
 alter table agreements drop constraint agreements_group_key;
 create unique index agreements_group_key on agreements (group_id) where adjustment_id is null;
 create unique index agreements_adjustment_key on agreements (adjustment_id);
+-- The facts loader reads every agreement of a set of groups: the partial key above serves only
+-- the tripartite one.
+create index agreements_group_idx on agreements (group_id);

@@ -27,6 +27,9 @@ create table agreements (
 );
 create unique index agreements_group_key on agreements (group_id) where adjustment_id is null;
 create unique index agreements_adjustment_key on agreements (adjustment_id);
+-- The facts loader reads every agreement of a set of groups: the partial key above serves only
+-- the tripartite one.
+create index agreements_group_idx on agreements (group_id);
 
 insert into agreements (id, group_id, signed_on, notes, created_at, updated_at)
     select id, group_id, signed_on, notes, created_at, updated_at from agreements_before_0028;

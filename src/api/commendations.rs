@@ -227,3 +227,22 @@ pub async fn withdraw_commendation(
     commendations::decide(&state.store, &user, &id, false, state.clock.now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A commendation's 修改记录, oldest first: nomination, citation corrections, approval or
+/// withdrawal (those who may read the commendation).
+#[utoipa::path(get, path = "/api/v1/commendations/{id}/history", tag = "evaluations", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Commendation id (UUID)")),
+    responses(
+        (status = 200, body = Vec<crate::services::history::HistoryEntry>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Roles without business data (the administrators)", body = ErrorBody),
+        (status = 404, description = "No such commendation, or not one the user may read", body = ErrorBody),
+    ))]
+pub async fn commendation_history(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<crate::services::history::HistoryEntry>>, ApiError> {
+    let (_, entries) = commendations::history(&state.store, &user, &id).await?;
+    Ok(Json(entries))
+}

@@ -263,6 +263,7 @@ operations! {
     update_commendation,
     approve_commendation,
     withdraw_commendation,
+    commendation_history,
 }
 
 /// The method and path at which `doc` documents the operation `id`.

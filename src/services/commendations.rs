@@ -246,3 +246,30 @@ pub async fn get(
         .find(|c| c.id == row.id)
         .ok_or(ServiceError::NotFound)
 }
+
+/// A commendation's 修改记录, oldest first (nomination, citation corrections, approval or
+/// withdrawal), for those who may read it.
+pub async fn history(
+    store: &Store,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(CommendationRow, Vec<crate::services::history::HistoryEntry>), ServiceError> {
+    let c = get(store, viewer, id).await?;
+    let records = store.record_history("commendation", c.id.as_str()).await?;
+    let name = |id: &str| -> Option<String> {
+        if id == c.group_id.as_str() {
+            Some(format!("第 {} 组（{}）", c.group_number, c.lead_town))
+        } else if c.team_member_id.as_ref().is_some_and(|m| m.as_str() == id) {
+            c.person_name.clone()
+        } else if c.org_id.as_ref().is_some_and(|o| o.as_str() == id) {
+            c.org_name.clone()
+        } else {
+            None
+        }
+    };
+    let entries = records
+        .iter()
+        .map(|r| crate::services::history::entry(r, &name))
+        .collect();
+    Ok((c, entries))
+}

@@ -547,7 +547,6 @@ pub async fn history(
     store: &Store,
     y: &YearEvaluation,
 ) -> Result<Vec<crate::services::history::HistoryEntry>, ServiceError> {
-    use crate::domain::audit_labels::{action_label, change_lines_named};
     let records = store
         .record_history("evaluation", &y.year.to_string())
         .await?;
@@ -577,8 +576,7 @@ pub async fn history(
     Ok(records
         .iter()
         .map(|r| {
-            let mut changes =
-                change_lines_named(r.before_json.as_deref(), r.after_json.as_deref(), &name);
+            let mut e = crate::services::history::entry(r, &name);
             // A score's correction changes its points or comment only: say whose it is.
             let at = r
                 .after_json
@@ -593,15 +591,11 @@ pub async fn history(
                     group(g).unwrap_or_else(|| g.to_string()),
                     name(c).unwrap_or_else(|| c.to_string())
                 );
-                changes.retain(|l| !l.starts_with("结对组：") && !l.starts_with("评价项目："));
-                changes.insert(0, which);
+                e.changes
+                    .retain(|l| !l.starts_with("结对组：") && !l.starts_with("评价项目："));
+                e.changes.insert(0, which);
             }
-            crate::services::history::HistoryEntry {
-                at: crate::clock::format_ms(r.at),
-                by: r.actor_name.clone(),
-                action: action_label(&r.action).to_string(),
-                changes,
-            }
+            e
         })
         .collect())
 }

@@ -155,13 +155,15 @@ pub async fn record_history(
                     .map(|m| m.person_name.clone())
             })
     };
-    Ok(records
-        .iter()
-        .map(|r| HistoryEntry {
-            at: format_ms(r.at),
-            by: r.actor_name.clone(),
-            action: action_label(&r.action).to_string(),
-            changes: change_lines_named(r.before_json.as_deref(), r.after_json.as_deref(), &name),
-        })
-        .collect())
+    Ok(records.iter().map(|r| entry(r, &name)).collect())
+}
+
+/// One audit record as a history entry, the ids `name` knows shown by their names.
+pub fn entry(r: &crate::store::AuditRecord, name: &dyn Fn(&str) -> Option<String>) -> HistoryEntry {
+    HistoryEntry {
+        at: format_ms(r.at),
+        by: r.actor_name.clone(),
+        action: action_label(&r.action).to_string(),
+        changes: change_lines_named(r.before_json.as_deref(), r.after_json.as_deref(), name),
+    }
 }

@@ -437,3 +437,26 @@ pub async fn withdraw(
     ))
     .into_response())
 }
+
+#[derive(Template)]
+#[template(path = "pages/commendation.html")]
+struct ItemPage {
+    chrome: Chrome,
+    l: Line,
+    history: Vec<crate::services::history::HistoryEntry>,
+}
+
+/// One commendation with its 修改记录 (those who may read it).
+pub async fn item(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (c, history) = services::history(&state.store, &user, &id).await?;
+    let page = ItemPage {
+        chrome: Chrome::new(&user, "commendations"),
+        l: line(&c),
+        history,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -470,7 +470,10 @@ pub fn router() -> Router<AppState> {
             get(commendations::list).post(commendations::nominate),
         )
         .route("/commendations/export.xlsx", get(commendations::export))
-        .route("/commendations/{id}", post(commendations::update))
+        .route(
+            "/commendations/{id}",
+            get(commendations::item).post(commendations::update),
+        )
         .route("/commendations/{id}/approve", post(commendations::approve))
         .route(
             "/commendations/{id}/withdraw",

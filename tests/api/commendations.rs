@@ -243,11 +243,51 @@ async fn hq_nominates_and_approves_and_each_reads_their_own(app: TestApp) {
     assert_eq!(mine[0]["school"], "广东医科大学");
     assert_eq!(mine[0]["citation"], "全年驻村开展义诊 42 场");
     assert_eq!(list(&dgut).await.as_array().unwrap().len(), 0);
+    // Its 修改记录: nominated, the citation corrected, approved; read by whoever reads it.
+    let id = mine[0]["id"].as_str().unwrap();
+    let history = expect(
+        app.api_get(&gdmu, &format!("/api/v1/commendations/{id}/history"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "提名表彰（优秀集体或先进个人）",
+            "修改表彰提名的事迹",
+            "批准表彰"
+        ],
+        "{history}"
+    );
+    assert!(
+        history[1]["changes"]
+            .to_string()
+            .contains("全年驻村开展义诊 42 场"),
+        "{history}"
+    );
+    assert_eq!(
+        app.api_get(&dgut, &format!("/api/v1/commendations/{id}/history"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     let r = app.api_get(&gdmu, "/api/v1/commendations?year=1999").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // The school's export: its person, for its title-review files.
     let web = app.web_client("gdmu", PASSWORD).await;
+    let page = app.page(&web, &format!("/commendations/{id}")).await;
+    assert!(
+        page.contains("李医生") && page.contains("修改记录") && page.contains("批准表彰"),
+        "{page}"
+    );
     let r = web
         .get(app.url("/commendations/export.xlsx?year=2025"))
         .send()
