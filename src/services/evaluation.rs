@@ -469,10 +469,11 @@ pub async fn finalise(
     now_ms: i64,
 ) -> Result<(), ServiceError> {
     require_hq(viewer)?;
-    // Computed from the records as of a data version and frozen only if nothing was written
-    // since (checked in the write's transaction); a write in between means computing again.
+    // Computed from the inputs as they were seen and frozen only if none of the year's changed
+    // since (checked in the write's transaction); a change in between means computing again.
+    let (plan_id, _) = plan_of(store, plans, year, today).await?;
     for _ in 0..FINALISE_ATTEMPTS {
-        let version = store.data_version().await?;
+        let seen = store.evaluation_inputs(&plan_id, year).await?;
         let y = self::year(store, plans, viewer, year, today, now_ms).await?;
         let (scheme, rows) = to_freeze(&y, year)?;
         let done = store
@@ -484,7 +485,7 @@ pub async fn finalise(
                 today,
                 &scheme,
                 &rows,
-                version,
+                &seen,
             )
             .await?;
         if done == Finalising::Done {
@@ -492,7 +493,7 @@ pub async fn finalise(
         }
     }
     Err(ServiceError::Conflict(
-        "评价所依据的记录正在频繁变化，请稍后再定稿".into(),
+        "评价所依据的评分或记录在定稿期间接连变化，请稍后再定稿".into(),
     ))
 }
 

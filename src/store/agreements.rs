@@ -154,6 +154,20 @@ impl Store {
         let parties = agreement.parties();
         let mut tx = self.begin_write().await?;
         lock_group_agreement(&mut tx, self.backend, group).await?;
+        // The service checked the date against the adjustment as it read it; a correction of
+        // the adjustment's date (which claims the group's row too) may have committed since.
+        if let (Some(adjustment), Some(signed)) = (&key.adjustment, agreement.signed_on()) {
+            let effective: Option<String> =
+                sqlx::query_scalar("select effective_on from adjustments where id = $1")
+                    .bind(adjustment.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(effective) = effective.filter(|e| signed.to_string() < *e) {
+                return Err(StoreError::Conflict(format!(
+                    "该调整的生效日期已更正为 {effective}，签署日期不能早于该日，请刷新后重新登记"
+                )));
+            }
+        }
         let before = agreement_in(&mut tx, key).await?;
         let as_json = |signed: Option<Date>, notes: &str, parties: &[OrgId]| {
             json!({

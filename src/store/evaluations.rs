@@ -7,7 +7,7 @@ use crate::domain::evaluation::Tenths;
 use crate::domain::ids::{GroupId, PlanId, UserId};
 use jiff::civil::Date;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 
 /// A reviewer of a year.
@@ -66,6 +66,16 @@ fn reviewer_from(r: &sqlx::any::AnyRow) -> sqlx::Result<ReviewerRow> {
 }
 
 impl Store {
+    /// What a year's results are about to be computed from (read before the records).
+    pub async fn evaluation_inputs(&self, plan: &PlanId, year: i16) -> sqlx::Result<InputsSeen> {
+        let version = self.data_version().await?;
+        let mut conn = self.pool.acquire().await?;
+        Ok(InputsSeen {
+            version,
+            scores: scores_seen(&mut conn, plan, year).await?,
+        })
+    }
+
     /// The year's reviewers, by name.
     pub async fn evaluation_reviewers(
         &self,
@@ -106,7 +116,7 @@ impl Store {
         user: &UserId,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        refuse_when_final(&mut tx, plan, year).await?;
+        claim_open_year(&mut tx, self.backend, plan, year).await?;
         let done = sqlx::query(
             "insert into evaluation_reviewers (plan_id, year, user_id, assigned_by, assigned_at)
              values ($1, $2, $3, $4, $5) on conflict do nothing",
@@ -149,7 +159,7 @@ impl Store {
         user: &UserId,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        refuse_when_final(&mut tx, plan, year).await?;
+        claim_open_year(&mut tx, self.backend, plan, year).await?;
         let gone = sqlx::query(
             "delete from evaluation_reviewers where plan_id = $1 and year = $2 and user_id = $3",
         )
@@ -231,7 +241,7 @@ impl Store {
         comment: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        refuse_when_final(&mut tx, plan, year).await?;
+        claim_open_year(&mut tx, self.backend, plan, year).await?;
         let is_reviewer = sqlx::query(
             "select 1 as one from evaluation_reviewers where plan_id = $1 and year = $2 and user_id = $3",
         )
@@ -323,24 +333,40 @@ impl Store {
         on: Date,
         scheme: &str,
         rows: &[Finalised],
-        computed_at: i64,
+        seen: &InputsSeen,
     ) -> Result<Finalising, StoreError> {
         let mut tx = self.begin_write().await?;
-        refuse_when_final(&mut tx, plan, year).await?;
-        // The results were computed from the records as of data version `computed_at`: a write
-        // committed since may have changed them. Held (PostgreSQL: the row locked, so a write's
-        // version trigger waits for this commit; SQLite: the write lock is held already) and
-        // compared, so what is frozen is exactly what the records said.
+        claim_open_year(&mut tx, self.backend, plan, year).await?;
+        // The results were computed from the inputs as `seen` says. The year's reviewers and
+        // scores cannot change now (their writes claim the year too) and are compared; the
+        // records are held (PostgreSQL: the version row locked, so a write's version trigger
+        // waits for this commit; SQLite: the write lock is held already) and compared for the
+        // year's groups, the schools' inputs and the tables every verdict reads.
+        if scores_seen(&mut tx, plan, year).await? != seen.scores {
+            return Ok(Finalising::Stale);
+        }
         let lock = match self.backend {
             super::Backend::Postgres => " for update",
             super::Backend::Sqlite => "",
         };
-        let now: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "select n from data_version where id = 1{lock}"
+        let v = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select global_n, schools_n from data_version where id = 1{lock}"
         )))
         .fetch_one(&mut *tx)
         .await?;
-        if now != computed_at {
+        let (global_n, schools_n): (i64, i64) = (v.try_get("global_n")?, v.try_get("schools_n")?);
+        if global_n > seen.version || schools_n > seen.version {
+            return Ok(Finalising::Stale);
+        }
+        let changed: Vec<String> =
+            sqlx::query_scalar("select group_id from group_versions where n > $1")
+                .bind(seen.version)
+                .fetch_all(&mut *tx)
+                .await?;
+        if rows
+            .iter()
+            .any(|r| changed.iter().any(|g| g == r.group_id.as_str()))
+        {
             return Ok(Finalising::Stale);
         }
         for r in rows {
@@ -465,7 +491,6 @@ impl Store {
     }
 }
 
-/// A finalised year takes no more reviewers or scores.
 /// What finalising did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finalising {
@@ -474,11 +499,56 @@ pub enum Finalising {
     Stale,
 }
 
-async fn refuse_when_final(
+/// What a year's results were computed from: the data version read before the records, and the
+/// year's reviewers and scores as [`scores_seen`] sums them up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputsSeen {
+    pub version: i64,
+    pub scores: String,
+}
+
+/// The year's reviewers and scores in one line: how many, the latest write, the points and the
+/// comments' lengths summed. Any score saved, corrected or moved out, and any reviewer added or
+/// removed, changes it.
+async fn scores_seen(conn: &mut AnyConnection, plan: &PlanId, year: i16) -> sqlx::Result<String> {
+    let r = sqlx::query(
+        "select cast(count(*) as bigint) as n, cast(coalesce(max(updated_at), 0) as bigint) as at,
+                cast(coalesce(sum(points), 0) as bigint) as points,
+                cast(coalesce(sum(length(comment)), 0) as bigint) as chars,
+                (select cast(count(*) as bigint) from evaluation_reviewers r
+                  where r.plan_id = $1 and r.year = $2) as reviewers
+         from evaluation_scores where plan_id = $1 and year = $2",
+    )
+    .bind(plan.as_str())
+    .bind(i64::from(year))
+    .fetch_one(&mut *conn)
+    .await?;
+    let get = |c: &str| r.try_get::<i64, _>(c);
+    Ok(format!(
+        "{}/{}/{}/{}/{}",
+        get("n")?,
+        get("at")?,
+        get("points")?,
+        get("chars")?,
+        get("reviewers")?
+    ))
+}
+
+/// Claims the year for a write of its evaluation (PostgreSQL: the plan's row locked; SQLite: the
+/// write lock is held already), so reviewers, scores and the finalisation of one year happen one
+/// after another; refused when the year is final (it takes no more reviewers or scores).
+async fn claim_open_year(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: super::Backend,
     plan: &PlanId,
     year: i16,
 ) -> Result<(), StoreError> {
+    if backend == super::Backend::Postgres {
+        sqlx::query("select id from plans where id = $1 for update")
+            .bind(plan.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
     let final_ =
         sqlx::query("select 1 as one from evaluations where plan_id = $1 and year = $2 limit 1")
             .bind(plan.as_str())

@@ -1036,6 +1036,15 @@ async fn hq_corrects_an_adjustment_and_the_memberships_follow(app: TestApp) {
     )
     .await;
     assert_eq!(a["note"], "依据会议纪要更正");
+    // A note left out stays as it was.
+    let mut no_note = fix.clone();
+    no_note.as_object_mut().unwrap().remove("note");
+    let a = expect(
+        send(&app, &hq, Method::PUT, &path, no_note).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a["note"], "依据会议纪要更正");
 
     // On the web: HQ's correction page shows the history; others have no such page.
     let web = app.web_client("hq1", PASSWORD).await;

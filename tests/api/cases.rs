@@ -775,6 +775,13 @@ async fn an_items_images_are_public_only_while_it_is_published(app: TestApp) {
     let src = list[0]["src"].as_str().unwrap().to_string();
     assert_eq!(src, format!("/public/cases/{id}/images/{image}"));
 
+    // Not through the general download either (it does not know who sees a draft).
+    assert_eq!(
+        app.api_get(&c.school, &format!("/api/v1/files/{image}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     // A draft's image: not for a reader without sign-in; the school's own browser sees it.
     assert_eq!(app.get(&src).await.status(), StatusCode::NOT_FOUND);
     let browser = app.web_client("gdmu", PASSWORD).await;

@@ -252,31 +252,36 @@ async fn a_fixture_year_scores_as_worked_by_hand_and_freezes_when_final(app: Tes
         "not_met"
     );
 
-    // Results computed before a write that commits meanwhile are not frozen: the store compares,
-    // inside its transaction, the data version they were computed at (the service computes
-    // again). Here the write is simulated by moving the version on.
-    let computed_at = app.store().data_version().await.unwrap();
-    sqlx::query("update data_version set n = n + 1 where id = 1")
+    // Results computed before a change that commits meanwhile are not frozen: the store compares,
+    // inside its transaction, what they were computed from (the service computes again).
+    let plan = xiaodi::domain::ids::PlanId::from_db(app.text("select id from plans", &[]).await);
+    let g5_id = app.group_id(5).await;
+    use xiaodi::store::evaluations::Finalising;
+    // A reviewer's comment corrected meanwhile.
+    let seen = app.store().evaluation_inputs(&plan, 2025).await.unwrap();
+    assert_eq!(
+        score(&app, &hq2, &g5_id, 11.0, "成效明显，做法可推广").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        finalise_as_seen(&app, &plan, &g5_id, seen).await,
+        Finalising::Stale
+    );
+    // A record every verdict reads written meanwhile (simulated: its version moved on).
+    let seen = app.store().evaluation_inputs(&plan, 2025).await.unwrap();
+    sqlx::query("update data_version set n = n + 1, global_n = n + 1 where id = 1")
         .execute(app.store().pool())
         .await
         .unwrap();
-    let plan = app.text("select id from plans", &[]).await;
-    let stale = app
-        .store()
-        .finalise_evaluation(
-            &xiaodi::store::Actor::system("test"),
-            app.clock.now_ms(),
-            &xiaodi::domain::ids::PlanId::from_db(plan),
-            2025,
-            jiff::civil::date(2026, 6, 15),
-            "{}",
-            &[],
-            computed_at,
-        )
-        .await
-        .unwrap();
-    assert_eq!(stale, xiaodi::store::evaluations::Finalising::Stale);
-    assert_eq!(app.count("evaluations").await, 0);
+    assert_eq!(
+        finalise_as_seen(&app, &plan, &g5_id, seen).await,
+        Finalising::Stale
+    );
+    assert_eq!(
+        app.count("evaluations").await,
+        0,
+        "nothing stored when stale"
+    );
 
     // HQ finalises; the result is frozen.
     let r = send(
@@ -355,8 +360,8 @@ async fn a_fixture_year_scores_as_worked_by_hand_and_freezes_when_final(app: Tes
         .unwrap();
     assert_eq!(
         n,
-        2 + 16 + 1,
-        "two reviewers, sixteen scores, one finalisation"
+        2 + 16 + 1 + 1,
+        "two reviewers, sixteen scores, one comment corrected, one finalisation"
     );
 }
 
@@ -683,4 +688,31 @@ async fn the_web_pages_score_finalise_and_export(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+/// The store's finalisation of 2025 with `seen` as what the results were computed from.
+async fn finalise_as_seen(
+    app: &TestApp,
+    plan: &xiaodi::domain::ids::PlanId,
+    group: &str,
+    seen: xiaodi::store::evaluations::InputsSeen,
+) -> xiaodi::store::evaluations::Finalising {
+    app.store()
+        .finalise_evaluation(
+            &xiaodi::store::Actor::system("test"),
+            app.clock.now_ms(),
+            plan,
+            2025,
+            jiff::civil::date(2026, 6, 15),
+            "{}",
+            &[xiaodi::store::evaluations::Finalised {
+                group_id: xiaodi::domain::ids::GroupId::from_db(group.to_string()),
+                total: 0,
+                grade: None,
+                working: "{}".into(),
+            }],
+            &seen,
+        )
+        .await
+        .unwrap()
 }

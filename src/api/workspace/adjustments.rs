@@ -338,6 +338,7 @@ pub struct AdjustmentCorrection {
     /// Whether the service team has to be reworked (unchanged when left out).
     #[serde(default)]
     pub team_rework: Option<bool>,
+    /// Unchanged when left out; "" clears it.
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -364,7 +365,7 @@ pub async fn correct_adjustment(
     req: Result<Json<AdjustmentCorrection>, JsonRejection>,
 ) -> Result<Json<AdjustmentDto>, ApiError> {
     let ws = open(&state, &user, &id).await?;
-    services::adjustment(&state.store, &ws, &adjustment).await?;
+    let before = services::adjustment(&state.store, &ws, &adjustment).await?;
     crate::services::access::require_adjuster(&user)?;
     let fix = body(req)?;
     let fix = AdjustmentInput {
@@ -372,7 +373,8 @@ pub async fn correct_adjustment(
         decided_by: fix.decided_by,
         effective_on: fix.effective_on,
         team_rework: fix.team_rework,
-        note: fix.note.unwrap_or_default(),
+        // Left out: as it was (like team_rework); "" clears it.
+        note: fix.note.unwrap_or(before.note),
         ..AdjustmentInput::default()
     };
     services::correct_adjustment(&writer(&state, &user), &ws, &adjustment, &fix).await?;

@@ -191,6 +191,11 @@ pub async fn open_attachment(
         .get_attachment(&id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    // A case's images are read through the case (`services::cases::case_image`), which knows
+    // who sees a draft; not here.
+    if file.owner == crate::domain::ids::AttachmentOwner::Case {
+        return Err(ServiceError::NotFound);
+    }
     let view = store
         .get_group(&access::group_scope(viewer), &file.group_id)
         .await?

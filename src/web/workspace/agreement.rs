@@ -315,6 +315,13 @@ async fn supplement_lines(
                 .find(|a| a.adjustment.as_ref() == Some(&s.adjustment.id))
                 .and_then(|a| a.signed_on);
             let (state, badge) = match signed {
+                Some(d) if d > s.due => (
+                    format!(
+                        "{d} 签署（逾期 {} 天）",
+                        crate::domain::rules::days_between(s.due, d)
+                    ),
+                    "not_met",
+                ),
                 Some(d) => (format!("已签署 {d}"), "met"),
                 None if ws.today > s.due => (
                     format!(
