@@ -122,6 +122,36 @@ pub struct HistoryEntry {
     pub changes: Vec<String>,
 }
 
+/// [`record_history`] for the record pages' shared history route (web and API): also not found
+/// when the viewer does not see the record itself — a draft case that is not its own, or a
+/// record made after a former member left.
+pub async fn viewed_record_history(
+    store: &Store,
+    ws: &OpenedGroup,
+    viewer: &crate::services::access::Viewer,
+    kind: RecordKind,
+    id: &str,
+) -> Result<Vec<HistoryEntry>, ServiceError> {
+    use crate::store::adjustments::RecordTable;
+    let table = match kind {
+        RecordKind::Case => {
+            crate::services::cases::group_case(store, ws, viewer, id).await?;
+            None
+        }
+        RecordKind::OnsiteEntry => Some(RecordTable::Onsite),
+        RecordKind::Expense => Some(RecordTable::Expenses),
+        RecordKind::Project => Some(RecordTable::Projects),
+        RecordKind::Meeting => Some(RecordTable::Meetings),
+        _ => None,
+    };
+    if let Some(table) = table
+        && !ws.shows_record(store, table, id).await?
+    {
+        return Err(ServiceError::NotFound);
+    }
+    record_history(store, ws, kind, id).await
+}
+
 /// The history of record `id` of kind `kind` in the opened group, oldest first: not found when
 /// the record is not the group's (so a viewer of one group cannot read another's history).
 pub async fn record_history(

@@ -631,6 +631,16 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
         .api_get(&school, &format!("{projects}/{june_project}"))
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Nor its 修改记录.
+    let history = format!(
+        "/api/v1/groups/{}/records/project/{june_project}/history",
+        g.id
+    );
+    assert_eq!(
+        app.api_get(&school, &history).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.api_get(&town, &history).await.status(), StatusCode::OK);
     // A file of that project is not the former member's to download either.
     let town_web = app.web_client("txz", PASSWORD).await;
     let csrf = app.csrf_of(&town_web).await;

@@ -125,10 +125,19 @@ async fn an_item_goes_from_a_draft_to_the_public_pages_and_back(app: TestApp) {
     assert!(body.contains("共建乡村卫生站"), "{body}");
     assert!(body.contains(r#"src="/static/x.png""#), "{body}");
     assert!(body.contains("https://www.dg.gov.cn/"), "{body}");
-    // A draft is the group's own: not the bureau's, not public.
+    // A draft is the group's own: not the bureau's (nor its history), not public.
     assert_eq!(
         app.api_get(&c.bureau, &path).await.status(),
         StatusCode::NOT_FOUND
+    );
+    let history = format!("/api/v1/groups/{gid}/records/case/{id}/history");
+    assert_eq!(
+        app.api_get(&c.bureau, &history).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.api_get(&c.school, &history).await.status(),
+        StatusCode::OK
     );
     let seen = expect(
         app.api_get(&c.bureau, &format!("/api/v1/groups/{gid}/cases"))

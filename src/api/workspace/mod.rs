@@ -150,6 +150,7 @@ pub async fn record_history(
     let kind = crate::services::history::RecordKind::parse(&kind)
         .ok_or(crate::services::ServiceError::NotFound)?;
     Ok(Json(
-        crate::services::history::record_history(&state.store, &ws, kind, &record).await?,
+        crate::services::history::viewed_record_history(&state.store, &ws, &user, kind, &record)
+            .await?,
     ))
 }

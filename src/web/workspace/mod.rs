@@ -288,7 +288,7 @@ pub async fn record_history(
     let ws = Workspace::open(&state, &user, &id).await?;
     let kind =
         RecordKind::parse(&kind).ok_or(AppError::from(crate::services::ServiceError::NotFound))?;
-    let history = history::record_history(&state.store, &ws, kind, &record).await?;
+    let history = history::viewed_record_history(&state.store, &ws, &user, kind, &record).await?;
     let (tab, suffix) = match kind {
         RecordKind::Agreement => ("agreement", "/agreement"),
         RecordKind::TeamMember => ("team", "/team"),
