@@ -255,8 +255,8 @@ impl Store {
         let record = RecordFile {
             owner: AttachmentOwner::Base,
             owner_id: id.as_str(),
-            entity: "practice_base",
             action: "base.photo_remove",
+            entity: "practice_base",
             called: "photos",
         };
         let row = remove_record_file(&mut tx, actor, now_ms, record, photo).await?;

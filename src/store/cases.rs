@@ -523,8 +523,8 @@ impl Store {
         let record = RecordFile {
             owner: AttachmentOwner::Case,
             owner_id: id.as_str(),
-            entity: "case",
             action: "case.image_remove",
+            entity: "case",
             called: "files",
         };
         let row = remove_record_file(&mut tx, actor, now_ms, record, image).await?;

@@ -712,8 +712,8 @@ impl Store {
         let record = RecordFile {
             owner: AttachmentOwner::Meeting,
             owner_id: id.as_str(),
-            entity: "meeting",
             action: "meeting.paper_remove",
+            entity: "meeting",
             called: "files",
         };
         let row = remove_record_file(&mut tx, actor, now_ms, record, file).await?;

@@ -792,8 +792,8 @@ impl Store {
         let record = RecordFile {
             owner: AttachmentOwner::Project,
             owner_id: project.as_str(),
-            entity: "project",
             action: "project.file_remove",
+            entity: "project",
             called: "files",
         };
         let row = remove_record_file(&mut tx, actor, now_ms, record, file).await?;
