@@ -145,11 +145,48 @@ pub(super) async fn delete_attachments(
 pub(super) struct RecordFile<'a> {
     pub owner: AttachmentOwner,
     pub owner_id: &'a str,
-    /// The record's audit entity and the removal's action (`meeting`, `meeting.paper_remove`).
+    /// The record's audit entity and the action (`meeting`, `meeting.paper_remove`).
     pub entity: &'static str,
     pub action: &'static str,
     /// What the record calls its files in its history (`files`, `photos`).
     pub called: &'static str,
+}
+
+/// Adds files to the record (inside the caller's transaction, the record claimed), each with its
+/// attachment's audit entry, and one entry on the record naming them.
+pub(super) async fn add_record_files(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    record: RecordFile<'_>,
+    files: &[CheckedFile],
+) -> sqlx::Result<()> {
+    insert_attachments(
+        conn,
+        actor,
+        now_ms,
+        group,
+        record.owner,
+        record.owner_id,
+        files,
+    )
+    .await?;
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: record.action,
+            entity: record.entity,
+            entity_id: Some(record.owner_id),
+            before: None,
+            after: Some(json!({
+                record.called: file_names(files.iter().map(|f| f.file_name.as_str())),
+            })),
+        },
+    )
+    .await
 }
 
 /// Removes the record's file `file` (inside the caller's transaction, the record claimed), with

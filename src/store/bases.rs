@@ -1,8 +1,8 @@
 //! A group's practice bases (乡村建设实践基地); photos are attachments.
 
 use super::attachments::{
-    AttachmentRow, RecordFile, attachments_of, delete_attachments, file_names, insert_attachments,
-    remove_record_file,
+    AttachmentRow, RecordFile, add_record_files, attachments_of, delete_attachments, file_names,
+    insert_attachments, remove_record_file,
 };
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
@@ -211,31 +211,14 @@ impl Store {
         // The base is held until commit, so a withdrawal at the same moment cannot leave these
         // photos without their base.
         claim_base(&mut tx, group, id).await?;
-        insert_attachments(
-            &mut tx,
-            actor,
-            now_ms,
-            group,
-            AttachmentOwner::Base,
-            id.as_str(),
-            photos,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "base.photo_add",
-                entity: "practice_base",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(json!({
-                    "photos": file_names(photos.iter().map(|p| p.file_name.as_str())),
-                })),
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Base,
+            owner_id: id.as_str(),
+            action: "base.photo_add",
+            entity: "practice_base",
+            called: "photos",
+        };
+        add_record_files(&mut tx, actor, now_ms, group, record, photos).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! …`), so two reviewers, or a reviewer and a correction, cannot both act on the same state.
 
 use super::attachments::{
-    AttachmentRow, RecordFile, attachments_of, delete_attachments, insert_attachments,
+    AttachmentRow, RecordFile, add_record_files, attachments_of, delete_attachments,
     remove_record_file,
 };
 use super::audit::{self, Actor, AuditEntry};
@@ -480,31 +480,14 @@ impl Store {
                 "一篇稿件最多 {MAX_CASE_IMAGES} 张图片（已有 {had} 张）"
             )));
         }
-        insert_attachments(
-            &mut tx,
-            actor,
-            now_ms,
-            group,
-            AttachmentOwner::Case,
-            id.as_str(),
-            images,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "case.images_add",
-                entity: "case",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(json!({
-                    "files": images.iter().map(|f| f.file_name.as_str()).collect::<Vec<_>>(),
-                })),
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Case,
+            owner_id: id.as_str(),
+            action: "case.images_add",
+            entity: "case",
+            called: "files",
+        };
+        add_record_files(&mut tx, actor, now_ms, group, record, images).await?;
         tx.commit().await?;
         Ok(())
     }

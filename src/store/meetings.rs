@@ -4,8 +4,8 @@
 //! still listed.
 
 use super::attachments::{
-    AttachmentRow, RecordFile, attachments_of, delete_attachments, insert_attachments,
-    remove_record_file,
+    AttachmentRow, RecordFile, add_record_files, attachments_of, delete_attachments,
+    insert_attachments, remove_record_file,
 };
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
@@ -669,31 +669,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         claim_meeting(&mut tx, group, id).await?;
-        insert_attachments(
-            &mut tx,
-            actor,
-            now_ms,
-            group,
-            AttachmentOwner::Meeting,
-            id.as_str(),
-            papers,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "meeting.papers_add",
-                entity: "meeting",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(json!({
-                    "files": papers.iter().map(|p| p.file_name.clone()).collect::<Vec<_>>(),
-                })),
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Meeting,
+            owner_id: id.as_str(),
+            action: "meeting.papers_add",
+            entity: "meeting",
+            called: "files",
+        };
+        add_record_files(&mut tx, actor, now_ms, group, record, papers).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! integer sums in SQL, exact on both databases; the figures are named by the plan's codes.
 
 use super::attachments::{
-    AttachmentRow, RecordFile, attachments_of, delete_attachments, file_names, insert_attachments,
+    AttachmentRow, RecordFile, add_record_files, attachments_of, delete_attachments, file_names,
     remove_record_file,
 };
 use super::audit::{self, Actor, AuditEntry};
@@ -749,31 +749,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         claim_project(&mut tx, group, project).await?;
-        insert_attachments(
-            &mut tx,
-            actor,
-            now_ms,
-            group,
-            AttachmentOwner::Project,
-            project.as_str(),
-            files,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "project.file_add",
-                entity: "project",
-                entity_id: Some(project.as_str()),
-                before: None,
-                after: Some(json!({
-                    "files": file_names(files.iter().map(|f| f.file_name.as_str())),
-                })),
-            },
-        )
-        .await?;
+        let record = RecordFile {
+            owner: AttachmentOwner::Project,
+            owner_id: project.as_str(),
+            action: "project.file_add",
+            entity: "project",
+            called: "files",
+        };
+        add_record_files(&mut tx, actor, now_ms, group, record, files).await?;
         tx.commit().await?;
         Ok(())
     }

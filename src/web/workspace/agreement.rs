@@ -314,24 +314,28 @@ async fn supplement_lines(
                 .iter()
                 .find(|a| a.adjustment.as_ref() == Some(&s.adjustment.id))
                 .and_then(|a| a.signed_on);
-            let (state, badge) = match signed {
-                Some(d) if d > s.due => (
-                    format!(
-                        "{d} 签署（逾期 {} 天）",
-                        crate::domain::rules::days_between(s.due, d)
-                    ),
-                    "not_met",
-                ),
-                Some(d) => (format!("已签署 {d}"), "met"),
-                None if ws.today > s.due => (
-                    format!(
-                        "未签署（已逾期 {} 天）",
-                        crate::domain::rules::days_between(s.due, ws.today)
-                    ),
-                    "not_met",
-                ),
-                None => ("未签署".to_string(), "not_yet_due"),
+            // Where it stands against its own deadline, as its page's badge says it.
+            let on = s.adjustment.effective_on;
+            let rules = &ws.years.for_year(on.year()).rules;
+            let st = agreement_state(
+                on,
+                rules.agreement_months,
+                signed,
+                ws.today,
+                ws.plan.rules.agreement_due_soon_days,
+            );
+            let state = match (st, signed) {
+                (AgreementState::SignedLate { days }, Some(d)) => {
+                    format!("已签署 {d}（逾期 {days} 天）")
+                }
+                (_, Some(d)) => format!("已签署 {d}"),
+                (AgreementState::Overdue { days }, None) => format!("未签署（已逾期 {days} 天）"),
+                (AgreementState::DueSoon { days_left }, None) => {
+                    format!("未签署（剩余 {days_left} 天）")
+                }
+                (_, None) => "未签署".to_string(),
             };
+            let badge = own_badge(st);
             SupplementLine {
                 href: supplementary_path(ws, s),
                 effective_on: s.adjustment.effective_on.to_string(),
