@@ -1080,6 +1080,30 @@ async fn hq_corrects_an_adjustment_and_the_memberships_follow(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("决定机构"));
+    // Corrected on the web: back to the adjustments page, with the notice; the note changed.
+    let r = post_form(
+        &app,
+        &web,
+        &format!("/groups/{}/adjustments/{id}", g.id),
+        &[
+            ("grounds", "typical_list"),
+            ("decided_by", "市指挥部2025年第2次会议"),
+            ("effective_on", "2025-06-01"),
+            ("team_rework", "0"),
+            ("note", "网页更正"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("saved=adjustment_corrected"), "{to}");
+    let list = expect(
+        app.api_get(&bureau, &format!("/api/v1/groups/{}/adjustments", g.id))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(list.to_string().contains("网页更正"), "{list}");
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     let r = app
         .get_with(&admin, &format!("/groups/{}/adjustments/{id}", g.id))

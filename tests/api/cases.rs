@@ -901,6 +901,20 @@ async fn an_items_images_are_public_only_while_it_is_published(app: TestApp) {
         "{history}"
     );
 
+    // At most 30 images an item: more in one go are refused, none stored.
+    let other_images = format!("/api/v1/groups/{gid}/cases/{other}/images");
+    let many: Vec<(String, &[u8])> = (0..31).map(|i| (format!("p{i}.png"), PNG)).collect();
+    let many: Vec<(&str, &[u8])> = many.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    let r = upload_images(&app, &c.school, &other_images, &many).await;
+    let body = expect(r, StatusCode::CONFLICT).await;
+    assert!(
+        body["message"].as_str().unwrap().contains("最多 30 张"),
+        "{body}"
+    );
+    assert_eq!(
+        expect(app.api_get(&c.school, &other_images).await, StatusCode::OK).await,
+        json!([])
+    );
     // The page's form uploads too (the same service); a draft withdrawn takes its images with it.
     let csrf = app.csrf_of(&browser).await;
     let form = Form::new()
@@ -913,9 +927,26 @@ async fn an_items_images_are_public_only_while_it_is_published(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let other_images = format!("/api/v1/groups/{gid}/cases/{other}/images");
     let listed = expect(app.api_get(&c.school, &other_images).await, StatusCode::OK).await;
     assert_eq!(listed[0]["file_name"], "c.png", "{listed}");
+    // Removed on the web after its confirmation page; then one more, through the API.
+    let remove = format!(
+        "/groups/{gid}/cases/{other}/images/{}/remove",
+        listed[0]["id"].as_str().unwrap()
+    );
+    let confirm = app.page(&browser, &remove).await;
+    assert!(
+        confirm.contains("删除正文图片") && confirm.contains("c.png"),
+        "{confirm}"
+    );
+    let r = post_form(&app, &browser, &remove, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        expect(app.api_get(&c.school, &other_images).await, StatusCode::OK).await,
+        json!([])
+    );
+    let r = upload_images(&app, &c.school, &other_images, &[("d.png", PNG)]).await;
+    expect(r, StatusCode::OK).await;
     let before = app.count("attachments").await;
     let r = send(
         &app,
