@@ -63,6 +63,11 @@ pub struct Config {
     /// 企业微信 and 钉钉 robot hosts, so no account can make the server call an internal address;
     /// the bureau may set any robot. (On for tests with a receiver on loopback.)
     pub webhook_any_host: bool,
+    /// A drill's or a benchmark's "now": when set (RFC 3339, e.g. `2028-12-28T10:00:00+08:00`),
+    /// `serve` starts its clock at that instant and lets it run on, so a training instance can
+    /// practise a deadline day and the benchmark (`xiaodi bench`) can play the 28th. Never set it
+    /// on a production instance: deadlines, sessions and the audit log's times follow this clock.
+    pub clock_start: String,
 }
 
 impl Default for Config {
@@ -97,6 +102,7 @@ impl Default for Config {
             mlps_profile: false,
             reminder_tick_secs: 30,
             webhook_any_host: false,
+            clock_start: String::new(),
         }
     }
 }
@@ -136,6 +142,7 @@ impl std::fmt::Debug for Config {
             .field("mlps_profile", &self.mlps_profile)
             .field("reminder_tick_secs", &self.reminder_tick_secs)
             .field("webhook_any_host", &self.webhook_any_host)
+            .field("clock_start", &self.clock_start)
             .finish()
     }
 }
@@ -188,6 +195,7 @@ impl Config {
                 "mlps_profile",
                 "reminder_tick_secs",
                 "webhook_any_host",
+                "clock_start",
             ]))
             .merge(Serialized::defaults(flags))
             .extract()
@@ -220,12 +228,27 @@ impl Config {
             "配置有误：backup_hour（XIAODI_BACKUP_HOUR）应为 0–23 点，而不是 {}",
             self.backup_hour
         );
+        self.clock_start_ms()?;
         anyhow::ensure!(
             self.backup_keep >= 1,
             "配置有误：backup_keep（XIAODI_BACKUP_KEEP）应为至少 1 天，而不是 {}",
             self.backup_keep
         );
         Ok(())
+    }
+
+    /// `clock_start` as Unix ms, `None` when not set.
+    pub fn clock_start_ms(&self) -> anyhow::Result<Option<i64>> {
+        let text = self.clock_start.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let at: jiff::Timestamp = text.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "配置有误：clock_start（XIAODI_CLOCK_START）应为带时区的时刻，如 2028-12-28T10:00:00+08:00，而不是 {text}"
+            )
+        })?;
+        Ok(Some(at.as_millisecond()))
     }
 
     /// The absolute session lifetime in milliseconds.
@@ -299,6 +322,27 @@ mod tests {
         zero.signin_name_burst = 0;
         let e = zero.check().unwrap_err().to_string();
         assert!(e.contains("XIAODI_SIGNIN_NAME_BURST"), "{e}");
+    }
+
+    #[test]
+    fn a_clock_start_is_an_instant_with_its_zone_or_refused() {
+        let mut c = Config::default();
+        assert_eq!(c.clock_start_ms().unwrap(), None);
+        c.clock_start = "2028-12-28T10:00:00+08:00".into();
+        assert_eq!(
+            c.clock_start_ms().unwrap(),
+            Some(
+                "2028-12-28T02:00:00Z"
+                    .parse::<jiff::Timestamp>()
+                    .unwrap()
+                    .as_millisecond()
+            )
+        );
+        for wrong in ["2028-12-28", "tomorrow", "2028-12-28T10:00:00"] {
+            c.clock_start = wrong.into();
+            let e = c.check().unwrap_err().to_string();
+            assert!(e.contains("XIAODI_CLOCK_START") && e.contains(wrong), "{e}");
+        }
     }
 
     #[test]

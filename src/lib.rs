@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod backup;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -54,6 +54,34 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Measure the performance budget (SPEC §7) over HTTP: starts `serve` on the configured
+    /// database with its clock on the next report due day, loads it, prints a Markdown table.
+    Bench {
+        /// Seconds each throughput phase runs.
+        #[arg(long, default_value_t = 15)]
+        duration: u64,
+        /// Concurrent clients of the bare handler and group page phases.
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Clients browsing during the 28th.
+        #[arg(long, default_value_t = 100)]
+        browsers: usize,
+        /// Seconds over which the schools submit on the 28th.
+        #[arg(long, default_value_t = 60)]
+        window: u64,
+        /// Milliseconds a browsing client of the 28th reads a page before asking for the next.
+        #[arg(long, default_value_t = 1000)]
+        think_ms: u64,
+        /// Requests of the matrix and monthly summary phases.
+        #[arg(long, default_value_t = 10)]
+        samples: usize,
+        /// The matrix page's year (default: the year before the bench's month).
+        #[arg(long)]
+        year: Option<i16>,
+        /// Also write the table to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Work with plan files (行动方案).
     Plan {
         #[command(subcommand)]
@@ -189,6 +217,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Pairings { file },
         } => xiaodi::cli::import_pairings(&config, &file).await,
+        Command::Bench {
+            duration,
+            clients,
+            browsers,
+            window,
+            think_ms,
+            samples,
+            year,
+            out,
+        } => {
+            let opts = xiaodi::bench::Options {
+                duration: std::time::Duration::from_secs(duration),
+                clients,
+                browsers,
+                window: std::time::Duration::from_secs(window),
+                think: std::time::Duration::from_millis(think_ms),
+                samples: samples.max(1),
+                year,
+            };
+            let table = xiaodi::bench::run(&config, &opts).await?;
+            if let Some(out) = out {
+                std::fs::write(&out, table)?;
+            }
+            Ok(())
+        }
         Command::Backup { dir } => xiaodi::cli::backup(&config, &dir).await,
         Command::Restore { dir, force } => xiaodi::cli::restore(&config, &dir, force).await,
         Command::Audit {

@@ -153,7 +153,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        Self::build_with_clock(config, Clock::default()).await
+        let clock = Clock::default();
+        if let Some(start) = config.clock_start_ms()? {
+            clock.advance_ms(start - clock.now_ms());
+            tracing::warn!(now = %clock.now(), "the clock starts at clock_start (a drill or a benchmark, not production)");
+        }
+        Self::build_with_clock(config, clock).await
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {

@@ -12,6 +12,7 @@ mod auth;
 mod authorisation;
 mod backup;
 mod bases_agreement;
+mod bench_smoke;
 mod cases;
 mod commendations;
 mod coordination;
