@@ -47,7 +47,9 @@ pub struct Config {
     /// comes on top of this).
     pub signin_name_burst: u32,
     pub signin_name_per_minute: u32,
-    /// How many addresses and names the sign-in limiter remembers at most (each map).
+    /// The sign-in limits are counted in the database, so they hold across instances on one
+    /// database. How many addresses and names each instance's first filter in memory remembers at
+    /// most (each map).
     pub signin_tracked_keys: usize,
     /// A session ends this many hours after sign-in however active it is (beside the 30-minute
     /// idle timeout).

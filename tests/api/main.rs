@@ -42,6 +42,8 @@ mod summaries;
 // 补充协议 (四(二), 五(三)).
 mod supplementary;
 mod team;
+// The sign-in count shared by instances through the database (issue 13).
+mod throttle;
 mod work_plan;
 mod workbench;
 mod workspace;
