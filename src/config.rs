@@ -34,6 +34,9 @@ pub struct Config {
     /// Unknown codes are named in a warning at start and otherwise ignored.
     pub two_factor_roles: Vec<String>,
     /// Where `serve` writes its daily backup (a new directory each day); empty: no scheduled backup.
+    /// Instances on one PostgreSQL database may all set it: each day's backup is claimed in the
+    /// database and written by one of them only, into that one's directory (a directory all of
+    /// them share keeps every day's backup in one place).
     pub backup_dir: String,
     /// The hour (0–23, Asia/Shanghai) of the daily backup.
     pub backup_hour: u8,
