@@ -24,6 +24,8 @@ mod facts;
 mod forgiving;
 mod glance;
 mod imports;
+// Two `xiaodi serve` processes on one database (issue 13).
+mod instances;
 mod locks;
 mod matters;
 mod meetings;

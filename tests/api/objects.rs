@@ -11,14 +11,15 @@ use std::time::Duration;
 const KEY: &str = "test-access-key";
 const SECRET: &str = "test-secret-key";
 
-struct TestBucket {
+/// A new bucket of its own in the S3-compatible server under test.
+pub(crate) struct TestBucket {
     bucket: Bucket,
     credentials: Credentials,
     http: reqwest::Client,
 }
 
 impl TestBucket {
-    async fn create(endpoint: &str) -> Self {
+    pub(crate) async fn create(endpoint: &str) -> Self {
         let name = format!("xiaodi-{}", uuid::Uuid::new_v4().simple());
         let bucket =
             Bucket::new(endpoint.parse().unwrap(), UrlStyle::Path, name, "us-east-1").unwrap();
@@ -46,7 +47,15 @@ impl TestBucket {
         }
     }
 
-    async fn object(&self, sha256: &str) -> Option<Vec<u8>> {
+    /// Points a configuration at this bucket of the server at `endpoint`.
+    pub(crate) fn configure(&self, endpoint: &str, c: &mut xiaodi::config::Config) {
+        c.object_store_endpoint = endpoint.to_string();
+        c.object_store_bucket = self.bucket.name().to_string();
+        c.object_store_access_key = KEY.into();
+        c.object_store_secret_key = SECRET.into();
+    }
+
+    pub(crate) async fn object(&self, sha256: &str) -> Option<Vec<u8>> {
         let key = format!("files/{}/{}", &sha256[..2], sha256);
         let url = self
             .bucket
@@ -61,7 +70,7 @@ impl TestBucket {
     }
 }
 
-fn digest(bytes: &[u8]) -> String {
+pub(crate) fn digest(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()
@@ -75,15 +84,7 @@ async fn scans_live_in_the_object_store(db: Db) {
         return;
     };
     let bucket = TestBucket::create(&endpoint).await;
-    let name = bucket.bucket.name().to_string();
-    let Some(app) = spawn_app_with(db, |c| {
-        c.object_store_endpoint = endpoint.clone();
-        c.object_store_bucket = name.clone();
-        c.object_store_access_key = KEY.into();
-        c.object_store_secret_key = SECRET.into();
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_with(db, |c| bucket.configure(&endpoint, c)).await else {
         eprintln!("XIAODI_TEST_POSTGRES_URL is not set: skipped");
         return;
     };
