@@ -44,9 +44,11 @@ impl Rate {
         self.interval_ms() * i64::from(self.burst.max(1))
     }
 
-    /// How long until a bucket that is full again at `full_at` has a token at `now_ms`.
-    fn wait_ms(self, full_at: i64, now_ms: i64) -> i64 {
-        (full_at.max(now_ms) + self.interval_ms() - now_ms - self.span_ms()).max(0)
+    /// How long until a bucket that is full again at `full_at` and was last counted in at
+    /// `seen_at` has a token at `now_ms` (a clock behind `seen_at` counts as standing there).
+    fn wait_ms(self, (full_at, seen_at): (i64, i64), now_ms: i64) -> i64 {
+        let now = now_ms.max(seen_at);
+        (full_at.max(now) + self.interval_ms() - now - self.span_ms()).max(0)
     }
 }
 
@@ -280,10 +282,10 @@ impl SignInLimiter {
             return Ok(Ok(()));
         }
         let names: Vec<&str> = buckets.iter().map(|(b, _)| b.as_str()).collect();
-        let full_at = store.sign_in_buckets_full_at(&names).await?;
+        let kept = store.sign_in_buckets(&names).await?;
         let retry_after_ms = buckets
             .iter()
-            .filter_map(|(b, r)| full_at.get(b).map(|f| r.wait_ms(*f, now_ms)))
+            .filter_map(|(b, r)| kept.get(b).map(|k| r.wait_ms(*k, now_ms)))
             .max()
             .unwrap_or(0)
             .max(1);

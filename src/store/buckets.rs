@@ -9,29 +9,31 @@ impl Store {
     /// Takes one token from each of `buckets` at `now_ms`, from all of them or from none, in one
     /// transaction (one commit). Each is given as (bucket, interval_ms, span_ms): its full-again
     /// instant moves on by `interval_ms` (from now, when it had passed) unless that would put it
-    /// more than `span_ms` (a whole burst) ahead of now. True when the tokens were taken.
+    /// more than `span_ms` (a whole burst) ahead of now. "Now" is never before the bucket's
+    /// `seen_at` (see migration 0029). True when the tokens were taken.
     pub async fn take_sign_in_tokens(
         &self,
         buckets: &[(&str, i64, i64)],
         now_ms: i64,
     ) -> sqlx::Result<bool> {
+        // $2 is now; `seen` is now as the bucket counts it, `from` where the token's time starts.
+        const SEEN: &str = "(case when b.seen_at > $2 then b.seen_at else $2 end)";
+        let from = format!("(case when b.full_at > {SEEN} then b.full_at else {SEEN} end)");
+        let sql = format!(
+            "insert into sign_in_buckets as b (bucket, full_at, seen_at) values ($1, $2 + $3, $2)
+             on conflict (bucket) do update set full_at = {from} + $3, seen_at = {SEEN}
+             where {from} + $3 - {SEEN} <= $4
+             returning full_at"
+        );
         let mut tx = self.begin_write().await?;
         for (bucket, interval_ms, span_ms) in buckets {
-            let taken = sqlx::query(
-                "insert into sign_in_buckets (bucket, full_at) values ($1, $2 + $3)
-                 on conflict (bucket) do update
-                 set full_at = (case when sign_in_buckets.full_at > $2
-                                     then sign_in_buckets.full_at else $2 end) + $3
-                 where (case when sign_in_buckets.full_at > $2
-                             then sign_in_buckets.full_at else $2 end) + $3 - $2 <= $4
-                 returning full_at",
-            )
-            .bind(*bucket)
-            .bind(now_ms)
-            .bind(*interval_ms)
-            .bind(*span_ms)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let taken = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(*bucket)
+                .bind(now_ms)
+                .bind(*interval_ms)
+                .bind(*span_ms)
+                .fetch_optional(&mut *tx)
+                .await?;
             if taken.is_none() {
                 tx.rollback().await?;
                 return Ok(false);
@@ -51,7 +53,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for (bucket, interval_ms) in buckets {
             sqlx::query(
-                "update sign_in_buckets set full_at = full_at - $2 where bucket = $1 and full_at > $3",
+                "update sign_in_buckets set full_at = full_at - $2
+                 where bucket = $1
+                   and full_at > (case when seen_at > $3 then seen_at else $3 end)",
             )
             .bind(*bucket)
             .bind(*interval_ms)
@@ -62,20 +66,23 @@ impl Store {
         tx.commit().await
     }
 
-    /// When each of `buckets` that is not full is full again (Unix ms); a bucket not named in
-    /// the answer is full.
-    pub async fn sign_in_buckets_full_at(
+    /// When each of `buckets` that is kept is full again and when it was last counted in, as
+    /// (full_at, seen_at) in Unix ms; a bucket not named in the answer is full.
+    pub async fn sign_in_buckets(
         &self,
         buckets: &[&str],
-    ) -> sqlx::Result<HashMap<String, i64>> {
+    ) -> sqlx::Result<HashMap<String, (i64, i64)>> {
         let mut found = HashMap::new();
         for bucket in buckets {
-            let row = sqlx::query("select full_at from sign_in_buckets where bucket = $1")
+            let row = sqlx::query("select full_at, seen_at from sign_in_buckets where bucket = $1")
                 .bind(*bucket)
                 .fetch_optional(&self.pool)
                 .await?;
             if let Some(row) = row {
-                found.insert(bucket.to_string(), row.try_get("full_at")?);
+                found.insert(
+                    bucket.to_string(),
+                    (row.try_get("full_at")?, row.try_get("seen_at")?),
+                );
             }
         }
         Ok(found)

@@ -84,6 +84,20 @@ async fn two_limiters_spend_one_budget_per_address(app: TestApp) {
         attempt(&app, &a, "10.0.0.1", "n6", now + 10_000).await,
         Ok(())
     );
+    // A clock an hour behind (set back, or an instance running late) neither fills a bucket
+    // nor drains one: it counts as standing at the bucket's latest attempt.
+    let behind = now - 3_600_000;
+    assert_eq!(
+        attempt(&app, &b, "10.0.0.1", "n7", behind).await,
+        Err(Throttled {
+            retry_after_ms: 10_000
+        })
+    );
+    for i in 0..4 {
+        let got = attempt(&app, &b, "10.0.0.2", &format!("m{i}"), behind).await;
+        assert_eq!(got, Ok(()), "{i}");
+    }
+    assert!(attempt(&app, &a, "10.0.0.2", "m4", behind).await.is_err());
 }
 
 async fn two_limiters_spend_one_budget_per_name(app: TestApp) {
