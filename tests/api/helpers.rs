@@ -627,3 +627,58 @@ pub async fn post_form(
     all.extend_from_slice(fields);
     client.post(app.url(path)).form(&all).send().await.unwrap()
 }
+
+/// Signs a group's agreement through the web form as `client`: on `signed_on` by `parties`, with
+/// `scan` as its scan when one is given.
+pub async fn sign_agreement(
+    app: &TestApp,
+    client: &reqwest::Client,
+    group: &str,
+    signed_on: &str,
+    parties: &[&String],
+    scan: Option<Vec<u8>>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", app.csrf_of(client).await)
+        .text("signed_on", signed_on.to_string());
+    for p in parties {
+        form = form.text("parties", p.to_string());
+    }
+    if let Some(scan) = scan {
+        form = form.part(
+            "scans",
+            reqwest::multipart::Part::bytes(scan).file_name("协议.pdf"),
+        );
+    }
+    client
+        .post(app.url(&format!("/groups/{group}/agreement")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Adds a captain from `org` (a school leader, there since 2024-01-01) to a group's team through
+/// the web form as `client`.
+pub async fn add_captain(
+    app: &TestApp,
+    client: &reqwest::Client,
+    group: &str,
+    org: &str,
+) -> reqwest::Response {
+    post_form(
+        app,
+        client,
+        &format!("/groups/{group}/team"),
+        &[
+            ("person_name", "王校长"),
+            ("org_id", org),
+            ("role", "captain"),
+            ("title", "senior"),
+            ("school_leader", "1"),
+            ("joined_on", "2024-01-01"),
+            ("phone", "13800131234"),
+        ],
+    )
+    .await
+}

@@ -8,13 +8,12 @@
 
 use crate::auth::{login_from, retry_after};
 use crate::helpers::{
-    ADMIN_PASSWORD, Db, PASSWORD, TestApp, expect, group4, hidden_value, new_client, s3_endpoint,
-    second_instance, spawn_app_with, test_config,
+    ADMIN_PASSWORD, Db, PASSWORD, TestApp, add_captain, expect, group4, hidden_value, new_client,
+    s3_endpoint, second_instance, sign_agreement, spawn_app_with, test_config,
 };
 use crate::matrix::{cells, group_row, matrix};
 use crate::objects::{TestBucket, digest};
 use reqwest::StatusCode;
-use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -154,19 +153,8 @@ async fn writes_are_read_on_the_other_at_once(a: &TestApp, b: &TestApp, bucket: 
 
     let on_a = a.web_client("admin", ADMIN_PASSWORD).await;
     let scan = b"%PDF-1.7 signed on instance A".to_vec();
-    let mut form = Form::new()
-        .text("csrf_token", a.csrf_of(&on_a).await)
-        .text("signed_on", "2024-01-20")
-        .part("scans", Part::bytes(scan.clone()).file_name("协议.pdf"));
-    for p in [&g.university, &g.vocational, &g.town, &g.village] {
-        form = form.text("parties", p.clone());
-    }
-    let r = on_a
-        .post(a.url(&format!("/groups/{}/agreement", g.id)))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let parties = [&g.university, &g.vocational, &g.town, &g.village];
+    let r = sign_agreement(a, &on_a, &g.id, "2024-01-20", &parties, Some(scan.clone())).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let after_b = group_row(&matrix(b, &token, "year=2025").await, 4).clone();
     assert_eq!(cells(&after_b)["agreement"], "met", "B's kept matrix moved");
@@ -177,22 +165,7 @@ async fn writes_are_read_on_the_other_at_once(a: &TestApp, b: &TestApp, bucket: 
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.bytes().await.unwrap().to_vec(), scan);
 
-    let csrf = b.csrf_of(&on_b).await;
-    let r = on_b
-        .post(b.url(&format!("/groups/{}/team", g.id)))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("person_name", "王校长"),
-            ("org_id", &g.university),
-            ("role", "captain"),
-            ("title", "senior"),
-            ("school_leader", "1"),
-            ("joined_on", "2024-01-01"),
-            ("phone", "13800131234"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = add_captain(b, &on_b, &g.id, &g.university).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let after_a = group_row(&matrix(a, &token, "year=2025").await, 4).clone();
     assert_eq!(cells(&after_a)["agreement"], "met");

@@ -1,11 +1,11 @@
 //! Attachments in an S3-compatible object store (XIAODI_TEST_S3_ENDPOINT; CI runs a local
 //! S3-compatible server), on both databases.
 
-use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, s3_endpoint, spawn_app_with};
+use crate::helpers::{
+    ADMIN_PASSWORD, Db, TestApp, group4, s3_endpoint, sign_agreement, spawn_app_with,
+};
 use reqwest::StatusCode;
-use reqwest::multipart::{Form, Part};
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
-use serde_json::Value;
 use std::time::Duration;
 
 const KEY: &str = "test-access-key";
@@ -89,35 +89,13 @@ async fn scans_live_in_the_object_store(db: Db) {
         return;
     };
     let app: TestApp = app;
-    let gid = app.group_id(4).await;
-    let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let g: Value = app
-        .api_get(&token, &format!("/api/v1/groups/{gid}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let party = |role: &str| g["members"][role][0]["id"].as_str().unwrap().to_string();
+    let g = group4(&app).await;
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     let send = |date: &'static str, scan: Vec<u8>| {
-        let app = &app;
-        let admin = &admin;
-        let gid = &gid;
-        let (school, town) = (party("university"), party("town"));
+        let (app, admin, g) = (&app, &admin, &g);
         async move {
-            let csrf = app.csrf_of(admin).await;
-            let form = Form::new()
-                .text("csrf_token", csrf)
-                .text("signed_on", date)
-                .text("parties", school)
-                .text("parties", town)
-                .part("scans", Part::bytes(scan).file_name("协议.pdf"));
-            admin
-                .post(app.url(&format!("/groups/{gid}/agreement")))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
+            let parties = [&g.university, &g.town];
+            sign_agreement(app, admin, &g.id, date, &parties, Some(scan)).await
         }
     };
 
