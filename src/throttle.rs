@@ -6,7 +6,7 @@
 //! user name, and a right code gives its try back likewise.
 //!
 //! The buckets are counted in the database (migration 0029, [`crate::store::Store`]'s
-//! `take_sign_in_token`), so that every instance on one database counts every attempt (issue 13):
+//! `take_sign_in_tokens`), so that every instance on one database counts every attempt (issue 13):
 //! attempts spent on one instance are spent on all. Each instance keeps its own count in memory
 //! as well, as a first filter that costs no query: it only ever sees some of the attempts the
 //! database counts (those made here, less those the database refused), so it refuses nothing the
