@@ -34,6 +34,9 @@ pub struct Config {
     /// Unknown codes are named in a warning at start and otherwise ignored.
     pub two_factor_roles: Vec<String>,
     /// Where `serve` writes its daily backup (a new directory each day); empty: no scheduled backup.
+    /// Instances on one PostgreSQL database may all set it: each day's backup is claimed in the
+    /// database and written by one of them only, into that one's directory (a directory all of
+    /// them share keeps every day's backup in one place).
     pub backup_dir: String,
     /// The hour (0–23, Asia/Shanghai) of the daily backup.
     pub backup_hour: u8,
@@ -47,7 +50,9 @@ pub struct Config {
     /// comes on top of this).
     pub signin_name_burst: u32,
     pub signin_name_per_minute: u32,
-    /// How many addresses and names the sign-in limiter remembers at most (each map).
+    /// The sign-in limits are counted in the database, so they hold across instances on one
+    /// database. How many addresses and names each instance's first filter in memory remembers at
+    /// most (each map).
     pub signin_tracked_keys: usize,
     /// A session ends this many hours after sign-in however active it is (beside the 30-minute
     /// idle timeout).

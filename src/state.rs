@@ -16,7 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Plans parsed once, by id.
     pub plans: crate::store::plans::PlanCache,
-    /// Sign-in attempts per client address and per name.
+    /// Sign-in attempts per client address and per name, counted in the database (so across
+    /// instances) behind a first filter in this instance's memory.
     pub signin: Arc<crate::throttle::SignInLimiter>,
     /// 公开概览 computed per year, kept a minute (anyone may ask for it, signed in or not).
     pub public: Arc<crate::services::public::PublicCache>,

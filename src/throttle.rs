@@ -1,16 +1,24 @@
-//! Sign-in throttling, per client address and per name, in memory (issue 7: 200 names from one
-//! address in 4 s were all answered). Each sign-in attempt takes a token from its address's bucket
-//! and from its name's before any password is hashed; a successful sign-in gives both back, so
-//! many people behind one school's address are slowed only by their wrong passwords. The second
-//! step of a sign-in (the authenticator's code) goes through the same limiter, keyed by the
-//! challenge's user name, and a right code gives its try back likewise.
+//! Sign-in throttling, per client address and per name (issue 7: 200 names from one address in
+//! 4 s were all answered). Each sign-in attempt takes a token from its address's bucket and from
+//! its name's before any password is hashed; a successful sign-in gives both back, so many people
+//! behind one school's address are slowed only by their wrong passwords. The second step of a
+//! sign-in (the authenticator's code) goes through the same limiter, keyed by the challenge's
+//! user name, and a right code gives its try back likewise.
 //!
-//! The count is per server instance. The durable, shared limit is the lock of a name after
-//! [`crate::domain::password::MAX_FAILED_ATTEMPTS`] failures in a row, kept in the database.
+//! The buckets are counted in the database (migration 0029, [`crate::store::Store`]'s
+//! `take_sign_in_tokens`), so that every instance on one database counts every attempt (issue 13):
+//! attempts spent on one instance are spent on all. Each instance keeps its own count in memory
+//! as well, as a first filter that costs no query: it only ever sees some of the attempts the
+//! database counts (those made here, less those the database refused), so it refuses nothing the
+//! database would have let through, and a flood from one address is turned away without a query
+//! per request once the burst is spent here. The durable limit on top is the lock of a name after
+//! [`crate::domain::password::MAX_FAILED_ATTEMPTS`] failures in a row, also in the database.
 
+use crate::store::Store;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// How many attempts a key may make at once (`burst`), and how fast it earns more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +30,25 @@ pub struct Rate {
 impl Rate {
     fn ms_per_token(self) -> f64 {
         60_000.0 / f64::from(self.per_minute.max(1))
+    }
+
+    /// A token's time in whole milliseconds (rounded up: the shared count is never the more
+    /// lenient of the two).
+    fn interval_ms(self) -> i64 {
+        let per_minute = i64::from(self.per_minute.max(1));
+        (60_000 + per_minute - 1) / per_minute
+    }
+
+    /// The time a whole burst takes to come back.
+    fn span_ms(self) -> i64 {
+        self.interval_ms() * i64::from(self.burst.max(1))
+    }
+
+    /// How long until a bucket that is full again at `full_at` and was last counted in at
+    /// `seen_at` has a token at `now_ms` (a clock behind `seen_at` counts as standing there).
+    fn wait_ms(self, (full_at, seen_at): (i64, i64), now_ms: i64) -> i64 {
+        let now = now_ms.max(seen_at);
+        (full_at.max(now) + self.interval_ms() - now - self.span_ms()).max(0)
     }
 }
 
@@ -127,8 +154,8 @@ impl Buckets {
     }
 }
 
-/// The sign-in limiter the application state holds.
-pub struct SignInLimiter {
+/// The count one instance keeps in memory (the first filter).
+struct LocalLimiter {
     // One lock for both maps: an attempt takes from both or from neither.
     inner: Mutex<(Buckets, Buckets)>,
 }
@@ -139,8 +166,8 @@ pub struct Throttled {
     pub retry_after_ms: i64,
 }
 
-impl SignInLimiter {
-    pub fn new(per_address: Rate, per_name: Rate, max_keys: usize) -> Self {
+impl LocalLimiter {
+    fn new(per_address: Rate, per_name: Rate, max_keys: usize) -> Self {
         Self {
             inner: Mutex::new((
                 Buckets::new(per_address, max_keys),
@@ -151,7 +178,7 @@ impl SignInLimiter {
 
     /// Takes one attempt for the client address `ip` and the name key `name` (see
     /// [`crate::domain::password::name_key`]), or says how long to wait.
-    pub fn try_acquire(&self, ip: &str, name: &str, now_ms: i64) -> Result<(), Throttled> {
+    fn try_acquire(&self, ip: &str, name: &str, now_ms: i64) -> Result<(), Throttled> {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let (by_address, by_name) = &mut *guard;
         let address_key = address_key(ip);
@@ -170,7 +197,7 @@ impl SignInLimiter {
     }
 
     /// Gives back the attempt of a sign-in that succeeded.
-    pub fn give_back(&self, ip: &str, name: &str, now_ms: i64) {
+    fn give_back(&self, ip: &str, name: &str, now_ms: i64) {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let (by_address, by_name) = &mut *guard;
         by_address.give_back(&address_key(ip), now_ms);
@@ -178,9 +205,127 @@ impl SignInLimiter {
     }
 
     /// How many addresses and names are being tracked (for tests of the bound).
-    pub fn tracked(&self) -> (usize, usize) {
+    fn tracked(&self) -> (usize, usize) {
         let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         (guard.0.len(), guard.1.len())
+    }
+}
+
+/// How often an instance deletes the full buckets from the database.
+const FORGET_EVERY_MS: i64 = 60_000;
+
+/// The sign-in limiter the application state holds: the count in the database, shared by every
+/// instance, behind this instance's own count in memory.
+pub struct SignInLimiter {
+    local: LocalLimiter,
+    per_address: Rate,
+    per_name: Rate,
+    /// When this instance last deleted the full buckets (Unix ms).
+    forgotten_at_ms: AtomicI64,
+}
+
+impl SignInLimiter {
+    /// `max_keys` bounds the memory of the first filter (each map); the database keeps a bucket
+    /// only while it is not full.
+    pub fn new(per_address: Rate, per_name: Rate, max_keys: usize) -> Self {
+        Self {
+            local: LocalLimiter::new(per_address, per_name, max_keys),
+            per_address,
+            per_name,
+            forgotten_at_ms: AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// The database's buckets of an attempt, with their rates.
+    fn buckets(&self, ip: &str, name: &str) -> [(String, Rate); 2] {
+        [
+            (format!("address:{}", address_key(ip)), self.per_address),
+            (format!("name:{name}"), self.per_name),
+        ]
+    }
+
+    /// Takes one attempt for the client address `ip` and the name key `name` (see
+    /// [`crate::domain::password::name_key`]), or says how long to wait: from both buckets or
+    /// from neither, first in memory, then in the database.
+    pub async fn try_acquire(
+        &self,
+        store: &Store,
+        ip: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<Result<(), Throttled>> {
+        if let Err(t) = self.local.try_acquire(ip, name, now_ms) {
+            return Ok(Err(t));
+        }
+        let shared = self.try_acquire_shared(store, ip, name, now_ms).await;
+        if !matches!(shared, Ok(Ok(()))) {
+            // Refused (or not counted) there: this instance's count takes nothing either.
+            self.local.give_back(ip, name, now_ms);
+        }
+        self.forget_full_buckets(store, now_ms).await;
+        shared
+    }
+
+    async fn try_acquire_shared(
+        &self,
+        store: &Store,
+        ip: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<Result<(), Throttled>> {
+        let buckets = self.buckets(ip, name);
+        let take: Vec<(&str, i64, i64)> = buckets
+            .iter()
+            .map(|(b, r)| (b.as_str(), r.interval_ms(), r.span_ms()))
+            .collect();
+        if store.take_sign_in_tokens(&take, now_ms).await? {
+            return Ok(Ok(()));
+        }
+        let names: Vec<&str> = buckets.iter().map(|(b, _)| b.as_str()).collect();
+        let kept = store.sign_in_buckets(&names).await?;
+        let retry_after_ms = buckets
+            .iter()
+            .filter_map(|(b, r)| kept.get(b).map(|k| r.wait_ms(*k, now_ms)))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        Ok(Err(Throttled { retry_after_ms }))
+    }
+
+    /// Gives back the attempt of a sign-in that succeeded. A failure to give it back in the
+    /// database is logged, not returned: the sign-in itself has succeeded (and a code been used).
+    pub async fn give_back(&self, store: &Store, ip: &str, name: &str, now_ms: i64) {
+        self.local.give_back(ip, name, now_ms);
+        let buckets = self.buckets(ip, name);
+        let buckets: Vec<(&str, i64)> = buckets
+            .iter()
+            .map(|(b, r)| (b.as_str(), r.interval_ms()))
+            .collect();
+        if let Err(e) = store.give_back_sign_in_tokens(&buckets, now_ms).await {
+            tracing::warn!(error = %e, "could not give a sign-in attempt back");
+        }
+    }
+
+    /// Deletes the database's full buckets, at most once a minute per instance (a failure is
+    /// logged: the next minute tries again).
+    async fn forget_full_buckets(&self, store: &Store, now_ms: i64) {
+        let last = self.forgotten_at_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) < FORGET_EVERY_MS
+            || self
+                .forgotten_at_ms
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        if let Err(e) = store.forget_full_sign_in_buckets(now_ms).await {
+            tracing::warn!(error = %e, "could not delete the full sign-in buckets");
+        }
+    }
+
+    /// How many addresses and names this instance's first filter tracks (for tests of the bound).
+    pub fn tracked(&self) -> (usize, usize) {
+        self.local.tracked()
     }
 }
 
@@ -211,7 +356,7 @@ mod tests {
 
     #[test]
     fn a_burst_then_the_rate() {
-        let l = SignInLimiter::new(
+        let l = LocalLimiter::new(
             ADDRESS,
             Rate {
                 burst: 100,
@@ -242,7 +387,7 @@ mod tests {
 
     #[test]
     fn per_name_whatever_the_address_and_successes_give_back() {
-        let l = SignInLimiter::new(
+        let l = LocalLimiter::new(
             Rate {
                 burst: 100,
                 per_minute: 100,
@@ -264,7 +409,7 @@ mod tests {
 
     #[test]
     fn the_maps_stay_bounded() {
-        let l = SignInLimiter::new(ADDRESS, NAME, 50);
+        let l = LocalLimiter::new(ADDRESS, NAME, 50);
         for i in 0..10_000 {
             let _ = l.try_acquire(
                 &format!("10.1.{}.{}", i / 250, i % 250),

@@ -49,10 +49,15 @@ pub fn next_backup_at(now: jiff::Timestamp, hour: u8) -> jiff::Timestamp {
     }
 }
 
+/// The job name under which the daily backup claims its day (see [`run_if_due`]).
+pub const DAILY_BACKUP_JOB: &str = "backup.daily";
+
 /// The daily backup inside `serve`: at `backup_hour` (Asia/Shanghai) a backup into `backup_dir`,
 /// then the ones older than `backup_keep` days are removed. Checks once a minute whether the hour
-/// has come; a failure is logged and retried the next day, it never stops the server. With
-/// several instances on one PostgreSQL database, set `backup_dir` on one of them.
+/// has come; a failure is logged and retried the next day, it never stops the server. Several
+/// instances on one PostgreSQL database may all set `backup_dir`: each day's backup is claimed in
+/// the database (one row per day), and only the instance that claims it writes it, into its own
+/// `backup_dir` (the audit log's `backup.create` entry names the backup).
 pub async fn run_daily(state: crate::AppState) {
     let c = state.config.clone();
     let mut due = next_backup_at(state.clock.now(), c.backup_hour);
@@ -64,16 +69,34 @@ pub async fn run_daily(state: crate::AppState) {
     }
 }
 
-/// One check of the schedule: when `due` has come (by the application's clock), the backup and
-/// the removal of expired ones run; returns when the next one is due.
+/// One check of the schedule: when `due` has come (by the application's clock), this instance
+/// claims the day of `due` (Asia/Shanghai) and, if it is the first to, runs the backup and the
+/// removal of expired ones; returns when the next one is due. When the claim cannot be asked for
+/// (the database is away), the same `due` is returned, to be tried again at the next check.
 pub async fn run_if_due(state: &crate::AppState, due: jiff::Timestamp) -> jiff::Timestamp {
     let c = &state.config;
     let now = state.clock.now();
     if now < due {
         return due;
     }
-    let dir = PathBuf::from(c.backup_dir.trim());
     let now_ms = now.as_millisecond();
+    let day = due.to_zoned(crate::clock::shanghai()).date().to_string();
+    match state
+        .store
+        .claim_scheduled_run(DAILY_BACKUP_JOB, &day, now_ms)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!(%day, "daily backup already taken by another instance");
+            return next_backup_at(now, c.backup_hour);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not claim the daily backup; trying again");
+            return due;
+        }
+    }
+    let dir = PathBuf::from(c.backup_dir.trim());
     match backup(&state.store, &state.files, &c.database_url(), &dir, now_ms).await {
         Ok((path, m)) => {
             tracing::info!(path = %path.display(), files = m.file_count, audit_seq = m.audit_seq, audit_hash = %m.audit_hash, "daily backup written");

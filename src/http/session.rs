@@ -97,7 +97,11 @@ pub async fn authenticate(
     let key = password::name_key(username);
     let username = username.trim();
     // Before anything is looked up or hashed: a throttled attempt costs nothing and says nothing.
-    if let Err(t) = state.signin.try_acquire(ip, &key, now) {
+    if let Err(t) = state
+        .signin
+        .try_acquire(&state.store, ip, &key, now)
+        .await?
+    {
         tracing::warn!(ip, name = ?key, "sign-in throttled");
         return Err(LoginError::Throttled {
             retry_after_ms: t.retry_after_ms,
@@ -146,7 +150,7 @@ pub async fn authenticate(
         };
     };
     // The right password: this attempt does not count against the address or the name.
-    state.signin.give_back(ip, &key, now);
+    state.signin.give_back(&state.store, ip, &key, now).await;
     let actor = Actor {
         user_id: Some(user.id.clone()),
         ..actor

@@ -289,7 +289,11 @@ pub async fn complete(
 ) -> Result<Completed, SecondFactorError> {
     let (challenge, user) = live_challenge(store, token, kind, now_ms).await?;
     let name_key = crate::domain::password::name_key(&user.username);
-    if let Err(t) = limiter.try_acquire(ip, &name_key, now_ms) {
+    let acquired = limiter
+        .try_acquire(store, ip, &name_key, now_ms)
+        .await
+        .map_err(StoreError::from)?;
+    if let Err(t) = acquired {
         tracing::warn!(ip, name = ?name_key, "second factor throttled");
         return Err(SecondFactorError::Throttled {
             retry_after_ms: t.retry_after_ms,
@@ -298,7 +302,7 @@ pub async fn complete(
     let done = check_code(store, &challenge, user, input, ip, now_ms).await;
     if done.is_ok() {
         // As for a right password: a right code does not count against the address or name.
-        limiter.give_back(ip, &name_key, now_ms);
+        limiter.give_back(store, ip, &name_key, now_ms).await;
     }
     done
 }

@@ -7,6 +7,7 @@ pub mod annual_plans;
 pub mod attachments;
 mod audit;
 pub mod bases;
+mod buckets;
 pub mod cases;
 pub mod commendations;
 pub mod coordination;

@@ -42,4 +42,25 @@ impl Store {
         .await?
         .try_get("n")
     }
+
+    /// Claims the run of a scheduled `job` for `period` (migration 0029): true for the one
+    /// instance whose row went in, which runs it; false when another instance (or this one,
+    /// before a restart) has it already.
+    pub async fn claim_scheduled_run(
+        &self,
+        job: &str,
+        period: &str,
+        now_ms: i64,
+    ) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "insert into scheduled_runs (job, period, ran_at) values ($1, $2, $3)
+             on conflict (job, period) do nothing",
+        )
+        .bind(job)
+        .bind(period)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }

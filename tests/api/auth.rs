@@ -15,7 +15,7 @@ fn locked_message() -> String {
 }
 
 /// The `Retry-After` of a response, in seconds.
-fn retry_after(resp: &reqwest::Response) -> i64 {
+pub(crate) fn retry_after(resp: &reqwest::Response) -> i64 {
     resp.headers()
         .get("retry-after")
         .expect("a 429 says when to retry")
@@ -860,7 +860,12 @@ async fn sessions_end_after_their_lifetime(app: TestApp) {
 }
 
 /// A sign-in from `ip` (through the trusted proxy on loopback).
-async fn login_from(app: &TestApp, ip: &str, username: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn login_from(
+    app: &TestApp,
+    ip: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
     app.client
         .post(app.url("/api/v1/login"))
         .header("x-forwarded-for", ip)

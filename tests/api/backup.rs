@@ -553,6 +553,10 @@ async fn the_daily_backup_runs_at_its_hour_and_expires_old_ones(db: Db) {
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(!left.contains(&old), "the 10-day-old backup is removed");
     assert!(left.contains(&recent));
+    // The day is claimed in the database: another instance (or this one) at the same due time
+    // writes nothing more.
+    assert_eq!(xiaodi::backup::run_if_due(&state, due).await, next);
+    assert_eq!(xiaodi::backup::list_backups(&dir).unwrap(), left);
     assert!(
         left[1]
             .file_name()

@@ -1,11 +1,10 @@
 //! One group's page and a whole set of groups read the same facts and reach the same verdicts:
 //! the page passes the group it already read, the matrix loads every group at once.
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, group4};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, add_captain, group4, sign_agreement};
 use crate::on_both;
 use jiff::civil::date;
 use reqwest::StatusCode;
-use reqwest::multipart::Form;
 use xiaodi::domain::ids::GroupId;
 use xiaodi::services::compliance::{checks_of_group, year_checks};
 use xiaodi::store::GroupScope;
@@ -16,34 +15,17 @@ async fn one_group_and_the_whole_set_agree(app: TestApp) {
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     let g = group4(&app).await;
     let id = g.id.clone();
-    let form = Form::new()
-        .text("csrf_token", app.csrf_of(&admin).await)
-        .text("signed_on", "2024-01-20")
-        .text("parties", g.university.clone())
-        .text("parties", g.town.clone());
-    let r = admin
-        .post(app.url(&format!("/groups/{id}/agreement")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = sign_agreement(
+        &app,
+        &admin,
+        &id,
+        "2024-01-20",
+        &[&g.university, &g.town],
+        None,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let csrf = app.csrf_of(&admin).await;
-    let r = admin
-        .post(app.url(&format!("/groups/{id}/team")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("person_name", "王校长"),
-            ("org_id", &g.university),
-            ("role", "captain"),
-            ("title", "senior"),
-            ("school_leader", "1"),
-            ("joined_on", "2024-01-01"),
-            ("phone", "13800131234"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = add_captain(&app, &admin, &id, &g.university).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let store = app.store();

@@ -53,6 +53,9 @@ macro_rules! on_both {
     )*};
 }
 
+/// A server under test and a client of it. A clone speaks to the same server (with the same
+/// client); [`TestApp::at`] to another server on the same database.
+#[derive(Clone)]
 pub struct TestApp {
     pub base: String,
     pub client: Client,
@@ -61,8 +64,8 @@ pub struct TestApp {
     pub backend: Db,
     pub data_dir: PathBuf,
     pub database_url: String,
-    _dir: tempfile::TempDir,
-    _pg: Option<PgDatabase>,
+    _dir: std::sync::Arc<tempfile::TempDir>,
+    _pg: Option<std::sync::Arc<PgDatabase>>,
 }
 
 /// A throw-away PostgreSQL database, dropped when the test ends (even when it fails).
@@ -321,8 +324,8 @@ async fn spawn(db: Db, adjust: impl FnOnce(&mut Config), prepared: bool) -> Opti
         backend: db,
         data_dir: dir.path().to_path_buf(),
         database_url,
-        _dir: dir,
-        _pg: pg,
+        _dir: std::sync::Arc::new(dir),
+        _pg: pg.map(std::sync::Arc::new),
     })
 }
 
@@ -352,7 +355,28 @@ pub fn hidden_value(html: &str, field: &str) -> Option<String> {
     Some(html[start..start + end].to_string())
 }
 
+/// Another instance of the server on the same database, data directory and clock as `app`, with
+/// the test configuration adjusted by `adjust` (not serving: the test calls its jobs itself).
+pub async fn second_instance(app: &TestApp, adjust: impl FnOnce(&mut Config)) -> AppState {
+    let mut config = test_config(&app.data_dir, &app.database_url);
+    adjust(&mut config);
+    let second = Application::build_with_clock(config, app.clock.clone())
+        .await
+        .expect("second instance");
+    second.state().clone()
+}
+
 impl TestApp {
+    /// The same database and helpers, spoken to at another server's address (another instance
+    /// on this database), with a new client.
+    pub fn at(&self, base: &str) -> TestApp {
+        TestApp {
+            base: base.to_string(),
+            client: new_client(),
+            ..self.clone()
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -602,4 +626,59 @@ pub async fn post_form(
     let mut all = vec![("csrf_token", csrf.as_str())];
     all.extend_from_slice(fields);
     client.post(app.url(path)).form(&all).send().await.unwrap()
+}
+
+/// Signs a group's agreement through the web form as `client`: on `signed_on` by `parties`, with
+/// `scan` as its scan when one is given.
+pub async fn sign_agreement(
+    app: &TestApp,
+    client: &reqwest::Client,
+    group: &str,
+    signed_on: &str,
+    parties: &[&String],
+    scan: Option<Vec<u8>>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", app.csrf_of(client).await)
+        .text("signed_on", signed_on.to_string());
+    for p in parties {
+        form = form.text("parties", p.to_string());
+    }
+    if let Some(scan) = scan {
+        form = form.part(
+            "scans",
+            reqwest::multipart::Part::bytes(scan).file_name("协议.pdf"),
+        );
+    }
+    client
+        .post(app.url(&format!("/groups/{group}/agreement")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Adds a captain from `org` (a school leader, there since 2024-01-01) to a group's team through
+/// the web form as `client`.
+pub async fn add_captain(
+    app: &TestApp,
+    client: &reqwest::Client,
+    group: &str,
+    org: &str,
+) -> reqwest::Response {
+    post_form(
+        app,
+        client,
+        &format!("/groups/{group}/team"),
+        &[
+            ("person_name", "王校长"),
+            ("org_id", org),
+            ("role", "captain"),
+            ("title", "senior"),
+            ("school_leader", "1"),
+            ("joined_on", "2024-01-01"),
+            ("phone", "13800131234"),
+        ],
+    )
+    .await
 }

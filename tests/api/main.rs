@@ -25,6 +25,8 @@ mod facts;
 mod forgiving;
 mod glance;
 mod imports;
+// Two `xiaodi serve` processes on one database (issue 13).
+mod instances;
 mod locks;
 mod matters;
 mod meetings;
@@ -43,6 +45,8 @@ mod summaries;
 // 补充协议 (四(二), 五(三)).
 mod supplementary;
 mod team;
+// The sign-in count shared by instances through the database (issue 13).
+mod throttle;
 mod work_plan;
 mod workbench;
 mod workspace;

@@ -4,10 +4,11 @@
 //! same verdicts, and bad parameters are named 422s. The full table of scenarios (one broken
 //! rule each, every rule) is at the evaluator: src/domain/evaluator/scenarios.rs.
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4};
+use crate::helpers::{
+    ADMIN_PASSWORD, PASSWORD, TestApp, add_captain, expect, group4, sign_agreement,
+};
 use crate::on_both;
 use reqwest::StatusCode;
-use reqwest::multipart::Form;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use xiaodi::store::facts::GroupSet;
@@ -119,18 +120,8 @@ async fn the_api_agrees_with_the_evaluator_and_a_record_changes_only_its_cell(ap
     // All four parties sign in time: that cell, and only that cell, turns met.
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     let g = group4(&app).await;
-    let mut form = Form::new()
-        .text("csrf_token", app.csrf_of(&admin).await)
-        .text("signed_on", "2024-01-20");
-    for p in [&g.university, &g.vocational, &g.town, &g.village] {
-        form = form.text("parties", p.clone());
-    }
-    let r = admin
-        .post(app.url(&format!("/groups/{}/agreement", g.id)))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let parties = [&g.university, &g.vocational, &g.town, &g.village];
+    let r = sign_agreement(&app, &admin, &g.id, "2024-01-20", &parties, None).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let signed = group_row(&matrix(&app, &token, "year=2025").await, 4).clone();
     assert_eq!(
@@ -138,22 +129,7 @@ async fn the_api_agrees_with_the_evaluator_and_a_record_changes_only_its_cell(ap
         vec![("agreement".to_string(), "met".to_string())]
     );
     // A captain from the start: only the captain's cell turns met (the team is still short).
-    let csrf = app.csrf_of(&admin).await;
-    let r = admin
-        .post(app.url(&format!("/groups/{}/team", g.id)))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("person_name", "王校长"),
-            ("org_id", &g.university),
-            ("role", "captain"),
-            ("title", "senior"),
-            ("school_leader", "1"),
-            ("joined_on", "2024-01-01"),
-            ("phone", "13800131234"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = add_captain(&app, &admin, &g.id, &g.university).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let captained = group_row(&matrix(&app, &token, "year=2025").await, 4).clone();
     assert_eq!(

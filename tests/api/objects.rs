@@ -1,24 +1,25 @@
 //! Attachments in an S3-compatible object store (XIAODI_TEST_S3_ENDPOINT; CI runs a local
 //! S3-compatible server), on both databases.
 
-use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, s3_endpoint, spawn_app_with};
+use crate::helpers::{
+    ADMIN_PASSWORD, Db, TestApp, group4, s3_endpoint, sign_agreement, spawn_app_with,
+};
 use reqwest::StatusCode;
-use reqwest::multipart::{Form, Part};
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
-use serde_json::Value;
 use std::time::Duration;
 
 const KEY: &str = "test-access-key";
 const SECRET: &str = "test-secret-key";
 
-struct TestBucket {
+/// A new bucket of its own in the S3-compatible server under test.
+pub(crate) struct TestBucket {
     bucket: Bucket,
     credentials: Credentials,
     http: reqwest::Client,
 }
 
 impl TestBucket {
-    async fn create(endpoint: &str) -> Self {
+    pub(crate) async fn create(endpoint: &str) -> Self {
         let name = format!("xiaodi-{}", uuid::Uuid::new_v4().simple());
         let bucket =
             Bucket::new(endpoint.parse().unwrap(), UrlStyle::Path, name, "us-east-1").unwrap();
@@ -46,7 +47,15 @@ impl TestBucket {
         }
     }
 
-    async fn object(&self, sha256: &str) -> Option<Vec<u8>> {
+    /// Points a configuration at this bucket of the server at `endpoint`.
+    pub(crate) fn configure(&self, endpoint: &str, c: &mut xiaodi::config::Config) {
+        c.object_store_endpoint = endpoint.to_string();
+        c.object_store_bucket = self.bucket.name().to_string();
+        c.object_store_access_key = KEY.into();
+        c.object_store_secret_key = SECRET.into();
+    }
+
+    pub(crate) async fn object(&self, sha256: &str) -> Option<Vec<u8>> {
         let key = format!("files/{}/{}", &sha256[..2], sha256);
         let url = self
             .bucket
@@ -61,7 +70,7 @@ impl TestBucket {
     }
 }
 
-fn digest(bytes: &[u8]) -> String {
+pub(crate) fn digest(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()
@@ -75,48 +84,18 @@ async fn scans_live_in_the_object_store(db: Db) {
         return;
     };
     let bucket = TestBucket::create(&endpoint).await;
-    let name = bucket.bucket.name().to_string();
-    let Some(app) = spawn_app_with(db, |c| {
-        c.object_store_endpoint = endpoint.clone();
-        c.object_store_bucket = name.clone();
-        c.object_store_access_key = KEY.into();
-        c.object_store_secret_key = SECRET.into();
-    })
-    .await
-    else {
+    let Some(app) = spawn_app_with(db, |c| bucket.configure(&endpoint, c)).await else {
         eprintln!("XIAODI_TEST_POSTGRES_URL is not set: skipped");
         return;
     };
     let app: TestApp = app;
-    let gid = app.group_id(4).await;
-    let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let g: Value = app
-        .api_get(&token, &format!("/api/v1/groups/{gid}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let party = |role: &str| g["members"][role][0]["id"].as_str().unwrap().to_string();
+    let g = group4(&app).await;
     let admin = app.web_client("admin", ADMIN_PASSWORD).await;
     let send = |date: &'static str, scan: Vec<u8>| {
-        let app = &app;
-        let admin = &admin;
-        let gid = &gid;
-        let (school, town) = (party("university"), party("town"));
+        let (app, admin, g) = (&app, &admin, &g);
         async move {
-            let csrf = app.csrf_of(admin).await;
-            let form = Form::new()
-                .text("csrf_token", csrf)
-                .text("signed_on", date)
-                .text("parties", school)
-                .text("parties", town)
-                .part("scans", Part::bytes(scan).file_name("协议.pdf"));
-            admin
-                .post(app.url(&format!("/groups/{gid}/agreement")))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
+            let parties = [&g.university, &g.town];
+            sign_agreement(app, admin, &g.id, date, &parties, Some(scan)).await
         }
     };
 

@@ -6,7 +6,8 @@
 //! with a webhook receiver on loopback that counts what it gets.
 
 use crate::helpers::{
-    ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, post_form, send, test_config,
+    ADMIN_PASSWORD, PASSWORD, TestApp, expect, group4, post_form, second_instance, send,
+    test_config,
 };
 use crate::on_both;
 use reqwest::{Method, StatusCode};
@@ -203,16 +204,6 @@ async fn submitted(app: &TestApp, school: &str, month: &str, at_ms: i64) {
     .unwrap();
 }
 
-/// Another instance of the server on the same database and clock (not serving: its scheduler
-/// is ticked by the test).
-async fn second_instance(app: &TestApp) -> xiaodi::AppState {
-    let config = test_config(&app.data_dir, &app.database_url);
-    let second = xiaodi::Application::build_with_clock(config, app.clock.clone())
-        .await
-        .expect("second instance");
-    second.state().clone()
-}
-
 async fn each_reminder_goes_out_once_and_a_missed_minute_is_caught_up(app: TestApp) {
     let g = group4(&app).await;
     app.add_user("gdmu", "广东医科大学", "school").await;
@@ -282,7 +273,7 @@ async fn each_reminder_goes_out_once_and_a_missed_minute_is_caught_up(app: TestA
     assert_eq!(notes(&app, &g.vocational, "month_start").await, 1);
 
     // A restart: a new instance on the same database sends nothing again.
-    let restarted = second_instance(&app).await;
+    let restarted = second_instance(&app, |_| {}).await;
     let ran = Scheduler::new(&restarted).tick().await.unwrap().ran;
     assert!(ran.is_empty(), "{ran:?}");
     assert_eq!((school_robot.count(), bureau_robot.count()), (1, 2));
@@ -406,7 +397,7 @@ async fn two_instances_send_each_reminder_once(app: TestApp) {
         json!({"kind": "wecom", "url": bureau_robot.url}),
     )
     .await;
-    let other = second_instance(&app).await;
+    let other = second_instance(&app, |_| {}).await;
     let (a, b) = (Scheduler::new(&app.state), Scheduler::new(&other));
     // (April's and May's overdue notices are both caught up at the first moment.)
     for (moment, jobs) in [
