@@ -970,3 +970,76 @@ fn fill_matters(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::group::{GroupCalendar, Membership};
+    use crate::domain::ids::GroupId;
+    use crate::domain::plan::DONGGUAN_2023_PLAN;
+
+    fn group(started_on: Date) -> GroupPlan {
+        let member = |role: MemberRole, name: &str| Membership {
+            org_id: OrgId::new(),
+            name: name.into(),
+            role,
+            from: started_on,
+            to: None,
+        };
+        GroupPlan {
+            id: GroupId::new(),
+            number: 1,
+            calendar: GroupCalendar {
+                started_on,
+                ended_on: None,
+                members: vec![
+                    member(MemberRole::Town, "石岭镇"),
+                    member(MemberRole::Village, "塘尾村"),
+                    member(MemberRole::University, "江华理工学院"),
+                    member(MemberRole::VocationalSchool, "江华职业技术学院"),
+                ],
+            },
+        }
+    }
+
+    #[test]
+    fn a_group_s_records_pass_the_checks_and_a_record_the_checks_refuse_stops_the_run() {
+        let plan = Plan::parse(DONGGUAN_2023_PLAN).unwrap();
+        let ctx = Context {
+            plan: &plan,
+            admin: "admin",
+            seed: 3,
+            years: 2,
+        };
+        let mut t = Tables::new();
+        fill_group(&ctx, &group(Date::constant(2023, 12, 29)), &mut t).unwrap();
+        assert!(t.team.rows() >= 5 && t.onsite.rows() > 60 && t.projects.rows() >= 36);
+
+        // A group that began after the first year: its first year's joint meetings fall before
+        // the pairing began — parse_meeting refuses them, and so the generator stops.
+        let mut t = Tables::new();
+        let err = fill_group(&ctx, &group(Date::constant(2025, 3, 1)), &mut t).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("未通过校验") && text.contains("不在结对期内"),
+            "{text}"
+        );
+
+        // The check itself, on one record: a place outside the group is refused.
+        let g = group(Date::constant(2023, 12, 29));
+        let draft = OnsiteEntryDraft {
+            date_from: Date::constant(2024, 5, 6),
+            date_to: Date::constant(2024, 5, 6),
+            place_org_id: OrgId::new(),
+            content: "调研".into(),
+            member_ids: vec![TeamMemberId::new()],
+            students: 0,
+        };
+        let refused = checked(
+            "驻镇服务记录",
+            check_onsite_entry(draft, &g.calendar, year_end(2024)),
+        )
+        .unwrap_err();
+        assert!(refused.to_string().contains("服务地点"), "{refused}");
+    }
+}

@@ -15,6 +15,7 @@ mod bases_agreement;
 mod cases;
 mod commendations;
 mod coordination;
+mod demo;
 mod doors;
 mod duties;
 mod evaluations;
