@@ -114,6 +114,22 @@ pub(crate) fn fill_school(
         let review = rng.below(100);
         let reviewed = submitted + rng.range(1, 5) * 86_400_000;
         let admin = ctx.admin;
+        // One submitted version and the review it got: (review, comment, reviewed at).
+        let mut version_row =
+            |rng: &mut Rng, n: i64, at: i64, review: Option<(&str, &str, i64)>| {
+                t.report_versions.row([
+                    rng.uuid().into(),
+                    (&id).into(),
+                    n.into(),
+                    (&content).into(),
+                    at.into(),
+                    admin.into(),
+                    review.map(|r| r.0).into(),
+                    review.map_or("", |r| r.1).into(),
+                    review.map_or(V::NoI, |r| r.2.into()),
+                    review.map(|_| admin).into(),
+                ]);
+            };
         let (state, version, last_submitted, reviewed_at) = match review {
             // Returned with a comment, submitted again, then accepted.
             0..4 => {
@@ -122,62 +138,23 @@ pub(crate) fn fill_school(
                     "退回意见",
                     parse_comment("退回意见", "请补充本月项目进展的具体数据。").map_err(Into::into),
                 )?;
-                t.report_versions.row([
-                    rng.uuid().into(),
-                    (&id).into(),
-                    1.into(),
-                    (&content).into(),
-                    submitted.into(),
-                    admin.into(),
-                    "returned".into(),
-                    comment.into(),
-                    reviewed.into(),
-                    admin.into(),
-                ]);
+                version_row(
+                    &mut rng,
+                    1,
+                    submitted,
+                    Some(("returned", &comment, reviewed)),
+                );
                 let accepted = again + 86_400_000;
-                t.report_versions.row([
-                    rng.uuid().into(),
-                    (&id).into(),
-                    2.into(),
-                    (&content).into(),
-                    again.into(),
-                    admin.into(),
-                    "accepted".into(),
-                    "".into(),
-                    accepted.into(),
-                    admin.into(),
-                ]);
+                version_row(&mut rng, 2, again, Some(("accepted", "", accepted)));
                 ("accepted", 2, again, Some(accepted))
             }
             // Awaiting the bureau's review.
             4..7 => {
-                t.report_versions.row([
-                    rng.uuid().into(),
-                    (&id).into(),
-                    1.into(),
-                    (&content).into(),
-                    submitted.into(),
-                    admin.into(),
-                    V::NoT,
-                    "".into(),
-                    V::NoI,
-                    V::NoT,
-                ]);
+                version_row(&mut rng, 1, submitted, None);
                 ("submitted", 1, submitted, None)
             }
             _ => {
-                t.report_versions.row([
-                    rng.uuid().into(),
-                    (&id).into(),
-                    1.into(),
-                    (&content).into(),
-                    submitted.into(),
-                    admin.into(),
-                    "accepted".into(),
-                    "".into(),
-                    reviewed.into(),
-                    admin.into(),
-                ]);
+                version_row(&mut rng, 1, submitted, Some(("accepted", "", reviewed)));
                 ("accepted", 1, submitted, Some(reviewed))
             }
         };
