@@ -1,15 +1,11 @@
-//! Province-scale benchmark (SPEC §7): seeds ~2,000 groups, 20,000 team members and a year of
-//! every record kind the compliance matrix reads (or several years with XIAODI_BENCH_YEARS; see
-//! `scale/seed.rs`), then times the reads a page or API call makes, the compliance computations
+//! Province-scale benchmark (SPEC §7): generates ~2,000 groups, 20,000 team members and a year of
+//! every record kind the compliance matrix reads (or several years with XIAODI_BENCH_YEARS) with
+//! `xiaodi demo generate`'s generator (`src/demo`, scale `province`, seed 1), then times the reads a page or API call makes, the compliance computations
 //! and the matrix page itself. Run: `cargo bench --bench scale` (SQLite), and with
 //! `XIAODI_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` for PostgreSQL too.
 //! Results are written down in BENCHMARKS.md.
 
-#[path = "scale/seed.rs"]
-mod seed;
-
 use jiff::civil::Date;
-use seed::{GROUPS, MEMBERS_PER_GROUP, SCHOOLS};
 use std::time::{Duration, Instant};
 use xiaodi::domain::ids::GroupId;
 use xiaodi::domain::rules::Status;
@@ -90,9 +86,16 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     let app = xiaodi::Application::build(config).await?;
     let store = app.state().store.clone();
     let t = Instant::now();
-    let seeded = seed::seed(&store, years()).await?;
+    let options = xiaodi::demo::Options {
+        scale: xiaodi::demo::Scale::Province,
+        seed: 1,
+        years: years(),
+    };
+    let seeded = xiaodi::demo::generate(&store, options, |_| {}).await?;
     let seconds = t.elapsed().as_secs_f64();
-    let (groups, schools) = (seeded.groups, seeded.schools);
+    let members = seeded.rows_of("team_members");
+    let (groups, schools) = (seeded.groups.clone(), seeded.schools.clone());
+    let (groups_n, schools_n) = (groups.len(), schools.len());
     let (entries, days): (i64, i64) = {
         use sqlx::Row;
         let r = sqlx::query("select count(*) as n from onsite_entries")
@@ -104,23 +107,32 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         (r.try_get("n")?, m.try_get("n")?)
     };
     println!(
-        "{label}: seeded {} groups, {} team members, {entries} on-site entries ({days} entry-member rows) in {:.1} s",
-        groups.len(),
-        groups.len() * MEMBERS_PER_GROUP,
-        seconds
+        "{label}: generated {} groups, {members} team members, {entries} on-site entries ({days} entry-member rows) in {:.1} s",
+        groups_n, seconds
     );
-    let total: usize = seeded.rows.iter().map(|(_, n, _)| n).sum();
     println!(
-        "  {total} rows, built in {:.1} s, analysed in {:.1} s (table rows seconds): {}",
+        "  {} rows, built and checked in {:.1} s, written in {:.1} s, analysed in {:.1} s (table rows): {}",
+        seeded.total_rows(),
         seeded.built.as_secs_f64(),
+        seeded.written.as_secs_f64(),
         seeded.analysed.as_secs_f64(),
         seeded
             .rows
             .iter()
-            .map(|(t, n, s)| format!("{t} {n} {:.1}", s.as_secs_f64()))
+            .map(|(t, n)| format!("{t} {n}"))
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // A town of the last group, to search by.
+    let last_town: String = {
+        use sqlx::Row;
+        sqlx::query(
+            "select o.name from pairing_groups g join organisations o on o.id = g.lead_town_id order by g.number desc limit 1",
+        )
+        .fetch_one(store.pool())
+        .await?
+        .try_get("name")?
+    };
 
     let plans = PlanCache::default();
     let today = Date::new(2026, 11, 29)?;
@@ -133,10 +145,10 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     let last = GroupFilter {
         q: None,
         limit: 20,
-        offset: 1980,
+        offset: groups_n.saturating_sub(20) as i64,
     };
     let search = GroupFilter {
-        q: Some("基准镇1999".into()),
+        q: Some(last_town.clone()),
         limit: 20,
         offset: 0,
     };
@@ -149,13 +161,13 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         time(50, |_| store.list_groups(&all, &last)).await,
     );
     report(
-        "groups search q=基准镇1999 (bureau)",
+        &format!("groups search q={last_town} (bureau)"),
         time(20, |_| store.list_groups(&all, &search)).await,
     );
     report(
         "groups list (a school's own)",
         time(50, |i| {
-            let scope = GroupScope::Member(schools[i % SCHOOLS].clone());
+            let scope = GroupScope::Member(schools[i % schools_n].clone());
             let store = store.clone();
             async move {
                 store
@@ -174,7 +186,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     );
     report(
         "one group page (get_group)",
-        time(100, |i| store.get_group(&all, &groups[i * 17 % GROUPS])).await,
+        time(100, |i| store.get_group(&all, &groups[i * 17 % groups_n])).await,
     );
     report(
         "one group's 2024 checks (7 rules)",
@@ -182,7 +194,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
             // As a group's page does: the row it has opened, then its records.
             let store = store.clone();
             let plans = plans.clone();
-            let gid = groups[i * 31 % GROUPS].clone();
+            let gid = groups[i * 31 % groups_n].clone();
             async move {
                 let view = store
                     .get_group(&GroupScope::All, &gid)
@@ -204,7 +216,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     // The reads behind one group's checks, one by one.
     let first = Date::new(2024, 1, 1)?;
     let last = Date::new(2024, 12, 31)?;
-    let pick = |i: usize| groups[i * 37 % GROUPS].clone();
+    let pick = |i: usize| groups[i * 37 % groups_n].clone();
     report(
         "  agreement",
         time(100, |i| {
@@ -248,7 +260,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
             let store = store.clone();
             let plans = plans.clone();
             let page: Vec<GroupId> = (0..20)
-                .map(|k| groups[(i * 20 + k) % GROUPS].clone())
+                .map(|k| groups[(i * 20 + k) % groups_n].clone())
                 .collect();
             async move {
                 year_checks(&store, &plans, GroupSet::Ids(&page), 2024, today)
@@ -262,7 +274,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         year_checks(&store, &plans, GroupSet::All, 2024, today)
     })
     .await;
-    judged_as_seeded(&store, &plans, today).await?;
+    judged_as_seeded(&store, &plans, today, groups_n).await?;
     let now_ms = app.state().clock.now_ms();
     time_cpu(
         "every school's monthly reports, 2024 (report_year)",
@@ -285,7 +297,7 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         rates.on_time
     );
     assert!(
-        rates.expected as usize >= SCHOOLS * 12 && rates.on_time < rates.submitted,
+        rates.expected as usize >= schools_n * 12 && rates.on_time < rates.submitted,
         "the seeded monthly reports were not read back"
     );
     matrix_page(app.state(), &groups).await?;
@@ -293,9 +305,14 @@ async fn run(label: &str, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     Ok(())
 }
 
-/// Every rule the seed breaks on purpose is met by most groups and not met by some: the seeded
-/// records are read back and judged, not skipped.
-async fn judged_as_seeded(store: &Store, plans: &PlanCache, today: Date) -> anyhow::Result<()> {
+/// Every rule the generator breaks now and then is met by most groups and not met by some: the
+/// generated records are read back and judged, not skipped.
+async fn judged_as_seeded(
+    store: &Store,
+    plans: &PlanCache,
+    today: Date,
+    groups: usize,
+) -> anyhow::Result<()> {
     use xiaodi::domain::rules::RuleId;
     let checks = year_checks(store, plans, GroupSet::All, 2024, today).await?;
     let counts = count_by_rule(&checks);
@@ -328,7 +345,7 @@ async fn judged_as_seeded(store: &Store, plans: &PlanCache, today: Date) -> anyh
     ] {
         let (met, not_met) = (n(rule, Status::Met), n(rule, Status::NotMet));
         assert!(
-            met > GROUPS / 2 && not_met > 0,
+            met > groups / 2 && not_met > 0,
             "{}: {met} groups met, {not_met} not: the seeded records were not judged as seeded",
             rule.as_str()
         );

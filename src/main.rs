@@ -87,6 +87,24 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Synthetic demonstration data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DemoCommand {
+    /// Fill a fresh database (the preset only) with realistic, reproducible data for 2024–2028.
+    Generate {
+        /// dongguan (the preset's 8 groups), city (100 groups) or province (2,000 groups).
+        #[arg(long, value_parser = ["dongguan", "city", "province"])]
+        scale: String,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -250,6 +268,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan {
             command: PlanCommand::Check { file },
         } => xiaodi::cli::plan_check(&file),
+        Command::Demo {
+            command: DemoCommand::Generate { scale, seed },
+        } => xiaodi::cli::demo_generate(&config, &scale, seed).await,
     }
 }
 

@@ -152,6 +152,17 @@ fn backups_know_the_store_not_the_pages() {
 }
 
 #[test]
+fn the_demo_generator_writes_below_the_services() {
+    // It checks each record with the domain's own functions and writes through the store's
+    // connection; no page, handler or start-up code.
+    assert_uses_none(
+        "demo",
+        &["web", "api", "http", "app", "cli", "startup", "services"],
+        &["axum"],
+    );
+}
+
+#[test]
 fn the_domain_is_pure() {
     assert_uses_none(
         "domain",

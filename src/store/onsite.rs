@@ -55,7 +55,7 @@ const DEDUP_INDEX: &str = "onsite_entries_dedup_key";
 
 /// The stored form of [`NewOnsiteEntry::same_service_key`]: its SHA-256, so the index stays small
 /// whatever the length of the content.
-fn dedup_key(same_service: &str) -> String {
+pub(crate) fn dedup_key(same_service: &str) -> String {
     Sha256::digest(same_service.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

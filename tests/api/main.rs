@@ -16,6 +16,7 @@ mod bench_smoke;
 mod cases;
 mod commendations;
 mod coordination;
+mod demo;
 mod doors;
 mod duties;
 mod evaluations;
