@@ -188,7 +188,12 @@ pub async fn run(config: &Config, opts: &Options) -> anyhow::Result<String> {
         crate::http::auth::SESSION_COOKIE,
         sessions.bureau_web
     );
-    let group_paths: Vec<String> = groups.iter().map(|g| format!("/groups/{g}")).collect();
+    // The group pages of the matrix's year: a year of records (the bench's own month is the
+    // first no school has reported, often the first of a year with none yet).
+    let group_paths: Vec<String> = groups
+        .iter()
+        .map(|g| format!("/groups/{g}?year={year}"))
+        .collect();
     let group = {
         let cookie = cookie.clone();
         let paths = group_paths.clone();
@@ -204,7 +209,7 @@ pub async fn run(config: &Config, opts: &Options) -> anyhow::Result<String> {
     };
     line(group.row(
         &format!(
-            "group page `/groups/{{id}}` (bureau), {} clients",
+            "group page `/groups/{{id}}?year={year}` (bureau), {} clients",
             opts.clients
         ),
         rss.take_phase_mb(pid),
