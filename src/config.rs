@@ -233,7 +233,13 @@ impl Config {
             "配置有误：backup_hour（XIAODI_BACKUP_HOUR）应为 0–23 点，而不是 {}",
             self.backup_hour
         );
-        self.clock_start_ms()?;
+        if self.clock_start_ms()?.is_some() {
+            // A clock set elsewhere in time must not back up or disable accounts by it.
+            anyhow::ensure!(
+                self.backup_dir.trim().is_empty() && !self.mlps_profile,
+                "配置有误：设置了 clock_start（XIAODI_CLOCK_START）的实例不能同时做定时备份（backup_dir）或启用等保配置（mlps_profile）"
+            );
+        }
         anyhow::ensure!(
             self.backup_keep >= 1,
             "配置有误：backup_keep（XIAODI_BACKUP_KEEP）应为至少 1 天，而不是 {}",
@@ -343,6 +349,10 @@ mod tests {
                     .as_millisecond()
             )
         );
+        c.clock_start = "2028-12-28T10:00:00+08:00".into();
+        c.backup_dir = "/backup".into();
+        assert!(c.check().unwrap_err().to_string().contains("backup_dir"));
+        c.backup_dir.clear();
         for wrong in ["2028-12-28", "tomorrow", "2028-12-28T10:00:00"] {
             c.clock_start = wrong.into();
             let e = c.check().unwrap_err().to_string();

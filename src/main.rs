@@ -81,6 +81,9 @@ enum Command {
         /// Also write the table to this file.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run even on a database with people's accounts (the bench writes into it).
+        #[arg(long)]
+        force: bool,
     },
     /// Work with plan files (行动方案).
     Plan {
@@ -244,6 +247,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             samples,
             year,
             out,
+            force,
         } => {
             let opts = xiaodi::bench::Options {
                 duration: std::time::Duration::from_secs(duration),
@@ -253,6 +257,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 think: std::time::Duration::from_millis(think_ms),
                 samples: samples.max(1),
                 year,
+                force,
             };
             let table = xiaodi::bench::run(&config, &opts).await?;
             if let Some(out) = out {

@@ -102,7 +102,24 @@ pub async fn run_if_due(state: &crate::AppState, due: jiff::Timestamp) -> jiff::
             tracing::info!(path = %path.display(), files = m.file_count, audit_seq = m.audit_seq, audit_hash = %m.audit_hash, "daily backup written");
             record(&state.store, &path, &m, "定时备份", now_ms).await;
         }
-        Err(e) => tracing::error!(error = %format!("{e:#}"), "daily backup failed"),
+        Err(e) => {
+            // The day is given back and this instance tries again in an hour while the day
+            // lasts: a failed run (a full disk, pg_dump missing) must not leave the day claimed
+            // and without a backup. (Instances that found the day taken have moved on to the
+            // next day; a process that dies mid-backup keeps its claim, and the day has none.)
+            tracing::error!(error = %format!("{e:#}"), "daily backup failed; trying again in an hour");
+            if let Err(e) = state
+                .store
+                .release_scheduled_run(DAILY_BACKUP_JOB, &day)
+                .await
+            {
+                tracing::error!(error = %e, "could not give the daily backup's day back");
+            }
+            let again = now + jiff::SignedDuration::from_hours(1);
+            if again.to_zoned(crate::clock::shanghai()).date().to_string() == day {
+                return again;
+            }
+        }
     }
     match prune_backups(&dir, now_ms, c.backup_keep) {
         Ok(removed) if !removed.is_empty() => {

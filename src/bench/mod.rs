@@ -53,6 +53,10 @@ pub struct Options {
     pub samples: usize,
     /// The matrix page's year; the year before the bench's month when not given.
     pub year: Option<i16>,
+    /// Run on a database that has accounts of its own (people's): the bench adds accounts,
+    /// submits the month's reports and writes the audit log with its clock, so by default it
+    /// runs only on a database no one uses (the preset or `demo generate`'s data).
+    pub force: bool,
 }
 
 /// The bench's accounts' sessions, made in the store before `serve` starts.
@@ -114,6 +118,16 @@ pub async fn run(config: &Config, opts: &Options) -> anyhow::Result<String> {
         .current(&store)
         .await?
         .context("数据库中没有行动方案")?;
+    let people: i64 = sqlx::query(
+        "select cast(count(*) as bigint) from users where username <> 'admin' and username not like 'bench-%'",
+    )
+    .fetch_one(store.pool())
+    .await?
+    .try_get(0)?;
+    anyhow::ensure!(
+        people == 0 || opts.force,
+        "这个数据库有 {people} 个用户账户：压测会新建账户、以压测时钟报送当月月报并写审计日志，只应在无人使用的数据库（预置方案或 demo generate 生成的数据）上运行；确需在此运行请加 --force"
+    );
     let month = open_month(&store, real.today()).await?;
     let due = deadline(&plan, month);
     // 10:00 on the due day, Asia/Shanghai: the morning of the 28th.
@@ -360,7 +374,7 @@ async fn accounts(store: &Store, now_ms: i64, month: Month) -> anyhow::Result<Se
         "select o.id, o.name from organisations o
          where o.kind in ($1, $2) and exists (
             select 1 from group_memberships m where m.org_id = o.id
-              and m.effective_from <= $3 and (m.effective_to is null or m.effective_to >= $4))
+              and m.effective_from <= $3 and (m.effective_to is null or m.effective_to > $4))
          order by o.id",
     )
     .bind(OrgKind::University.as_str())
@@ -453,6 +467,7 @@ fn start_server(config: &Config, now_ms: i64) -> anyhow::Result<Server> {
         .env("XIAODI_TWO_FACTOR_ROLES", "[]")
         .env("XIAODI_REMINDER_TICK_SECS", "0")
         .env("XIAODI_BACKUP_DIR", "")
+        .env("XIAODI_MLPS_PROFILE", "false")
         .env("XIAODI_LOG_LEVEL", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -74,6 +74,9 @@ pub fn build(
         id
     };
     let mut city_names = Unique::default();
+    // School names are unique across the province (accounts and sheets name a school by its
+    // name), though the database would only ask it within a region.
+    let mut school_names = Unique::default();
     let mut towns: Vec<Town> = Vec::with_capacity(size.towns);
     let mut universities = Vec::with_capacity(size.universities);
     let mut vocational = Vec::with_capacity(size.vocational);
@@ -82,7 +85,6 @@ pub fn build(
         let city = region(&mut rng, province, "city", &name, "地级市");
         // Each city's share of the schools and of the levels below it, the remainder to the first.
         let share = |n: usize| n / size.cities + usize::from(c < n % size.cities);
-        let mut school_names = Unique::default();
         for k in 0..share(size.universities) {
             let medical = k < share(size.medical);
             let n = school_names.take(&mut rng, |r| names::university(r, &name, medical));

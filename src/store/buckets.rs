@@ -91,10 +91,16 @@ impl Store {
     /// Deletes the buckets that are full at `now_ms`: they carry nothing (a missing bucket is a
     /// full one). Returns how many went.
     pub async fn forget_full_sign_in_buckets(&self, now_ms: i64) -> sqlx::Result<u64> {
-        let done = sqlx::query("delete from sign_in_buckets where full_at <= $1")
-            .bind(now_ms)
-            .execute(&self.pool)
-            .await?;
+        // On PostgreSQL the sweep passes over the rows a sign-in holds (it takes an address's
+        // row, then a name's): locking them in scan order could deadlock with it.
+        let sql = match self.backend() {
+            super::Backend::Postgres => {
+                "delete from sign_in_buckets where bucket in (
+                    select bucket from sign_in_buckets where full_at <= $1 for update skip locked)"
+            }
+            super::Backend::Sqlite => "delete from sign_in_buckets where full_at <= $1",
+        };
+        let done = sqlx::query(sql).bind(now_ms).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

@@ -63,4 +63,14 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Gives a claimed run back (it failed), so that a later check may claim it again.
+    pub async fn release_scheduled_run(&self, job: &str, period: &str) -> sqlx::Result<()> {
+        sqlx::query("delete from scheduled_runs where job = $1 and period = $2")
+            .bind(job)
+            .bind(period)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

@@ -572,6 +572,35 @@ async fn the_daily_backup_runs_at_its_hour_and_expires_old_ones(db: Db) {
         )
         .await;
     assert_eq!(audited, "定时备份");
+
+    // The next day the backup cannot be written (its directory is a file): the day is given
+    // back and this instance tries again in an hour; once it can write, that day is backed up.
+    let blocked = backups.path().join("not-a-directory");
+    std::fs::write(&blocked, b"x").unwrap();
+    let mut failing = (*state.config).clone();
+    failing.backup_dir = blocked.to_str().unwrap().to_string();
+    let failing_state = xiaodi::AppState {
+        config: std::sync::Arc::new(failing),
+        ..state.clone()
+    };
+    app.clock.set_ms(next.as_millisecond());
+    let again = xiaodi::backup::run_if_due(&failing_state, next).await;
+    assert_eq!(again.as_millisecond(), next.as_millisecond() + 3_600_000);
+    let claims = app
+        .text(
+            "select cast(count(*) as text) from scheduled_runs where job = 'backup.daily'",
+            &[],
+        )
+        .await;
+    assert_eq!(claims, "1", "only the first day stays claimed");
+    app.clock.set_ms(again.as_millisecond());
+    let after = xiaodi::backup::run_if_due(&state, again).await;
+    assert_eq!(
+        after.as_millisecond(),
+        next.as_millisecond() + day,
+        "the retry ran and the next is the day after"
+    );
+    assert_eq!(xiaodi::backup::list_backups(&dir).unwrap().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -71,6 +71,27 @@ async fn the_bench_harness_runs_every_phase_on_the_preset(app: TestApp) {
         stdout.contains("ratio group page / bare handler"),
         "{stdout}"
     );
+
+    // A database with people's accounts is refused (the bench writes into it), unless forced.
+    app.add_user("zhang.san", "东莞理工学院", "school").await;
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_xiaodi"))
+        .args(["--log-level", "error", "--data-dir"])
+        .arg(&c.data_dir)
+        .args([
+            "--database-url",
+            &c.database_url(),
+            "bench",
+            "--duration",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("--force") && said.contains("1 个用户账户"),
+        "{said}"
+    );
 }
 
 on_both!(the_bench_harness_runs_every_phase_on_the_preset);
