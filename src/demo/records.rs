@@ -376,7 +376,12 @@ fn fill_agreement(
     }
     let input = AgreementInput {
         signed_on: signed_on.map(|d| d.to_string()).unwrap_or_default(),
-        notes: String::new(),
+        // Not yet signed: the form asks for a word on how it stands (an empty form is no record).
+        notes: if signed_on.is_none() {
+            "协议文本已商定，正在各方会签。".to_string()
+        } else {
+            String::new()
+        },
         parties,
         with_scans: false,
     };
@@ -1041,5 +1046,31 @@ mod tests {
         )
         .unwrap_err();
         assert!(refused.to_string().contains("服务地点"), "{refused}");
+    }
+
+    #[test]
+    fn every_way_of_keeping_the_agreement_passes_its_check() {
+        let g = group(Date::constant(2023, 12, 29));
+        for (unsigned, late, village_not_signed) in [
+            (false, false, false),
+            (true, false, false),
+            (false, true, false),
+            (false, false, true),
+            (true, false, true),
+        ] {
+            let habits = Habits {
+                small_team: false,
+                junior_member: false,
+                late_agreement: late,
+                unsigned,
+                village_not_signed,
+                no_base: false,
+            };
+            let mut t = Tables::new();
+            fill_agreement(&g, &habits, &mut Rng::new(7), &mut t)
+                .unwrap_or_else(|e| panic!("unsigned {unsigned}, late {late}: {e:#}"));
+            assert_eq!(t.agreements.rows(), 1);
+            assert_eq!(t.parties.rows(), if village_not_signed { 3 } else { 4 });
+        }
     }
 }
