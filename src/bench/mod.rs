@@ -491,6 +491,23 @@ async fn wait_until_up(client: &reqwest::Client, base: &str) -> anyhow::Result<(
     anyhow::bail!("xiaodi serve 60 秒内未就绪")
 }
 
+/// `n` samples one after another, each the time `one()` takes and whether it succeeded.
+async fn samples<F, Fut>(n: usize, mut one: F) -> Stats
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut stats = Stats::default();
+    let started = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        let ok = one().await;
+        stats.record(t.elapsed(), ok);
+    }
+    stats.elapsed = started.elapsed();
+    stats
+}
+
 /// `n` requests of one page, one after another.
 async fn sequential(
     client: &reqwest::Client,
@@ -499,15 +516,7 @@ async fn sequential(
     cookie: &str,
     n: usize,
 ) -> Stats {
-    let mut stats = Stats::default();
-    let started = Instant::now();
-    for _ in 0..n {
-        let t = Instant::now();
-        let ok = load::get(client, base, path, Some(cookie)).await;
-        stats.record(t.elapsed(), ok);
-    }
-    stats.elapsed = started.elapsed();
-    stats
+    samples(n, || load::get(client, base, path, Some(cookie))).await
 }
 
 /// The monthly summary as the bureau makes it, `n` times: generate (or refresh) through the API,
@@ -520,18 +529,14 @@ async fn summary_round(
     month: Month,
     n: usize,
 ) -> Stats {
-    let mut stats = Stats::default();
-    let started = Instant::now();
-    for _ in 0..n {
-        let t = Instant::now();
-        let generated = client
+    samples(n, || async move {
+        let mut ok = client
             .post(format!("{base}/api/v1/summaries/{month}"))
             .bearer_auth(&sessions.bureau_api)
             .send()
             .await
             .map(|r| r.status().is_success())
             .unwrap_or(false);
-        let mut ok = generated;
         for path in [
             format!("/summaries/{month}"),
             format!("/summaries/{month}/export.docx"),
@@ -539,10 +544,9 @@ async fn summary_round(
         ] {
             ok &= load::get(client, base, &path, Some(cookie)).await;
         }
-        stats.record(t.elapsed(), ok);
-    }
-    stats.elapsed = started.elapsed();
-    stats
+        ok
+    })
+    .await
 }
 
 /// The 28th: every school saves its report and submits it at a moment spread over the window,
