@@ -103,8 +103,10 @@ where
         .collect();
     let mut all = Stats::default();
     for t in tasks {
-        if let Ok(s) = t.await {
-            all.merge(s);
+        match t.await {
+            Ok(s) => all.merge(s),
+            // A client that died took its samples with it: the phase is not clean, say so.
+            Err(_) => all.errors += 1,
         }
     }
     all.elapsed = started.elapsed();
