@@ -244,7 +244,6 @@ impl Store {
         let plain = format!(
             "select e.kind, e.spent_on, e.amount_fen as fen, e.in_kind from expenses e where {clause}"
         );
-        let all = run(format!("select {SUMS} from ({plain}) x")).await?;
         let by_kind = run(format!(
             "select kind, {SUMS} from ({plain}) x group by kind order by kind"
         ))
@@ -253,20 +252,7 @@ impl Store {
             "select substr(spent_on, 1, 4) as year, {SUMS} from ({plain}) x group by substr(spent_on, 1, 4) order by year"
         ))
         .await?;
-        // What each party bore: its agreed shares, or the whole amount it paid where none
-        // were agreed. The same filter numbers its parameters once for both halves.
-        let borne = format!(
-            "select e.payer_org_id as org_id, e.amount_fen as fen, e.in_kind from expenses e
-             where {clause} and not exists (select 1 from expense_shares s where s.expense_id = e.id)
-             union all
-             select s.org_id, s.amount_fen as fen, e.in_kind from expense_shares s join expenses e on e.id = s.expense_id
-             where {clause}"
-        );
-        let by_party = run(format!(
-            "select x.org_id, o.name, {SUMS} from ({borne}) x join organisations o on o.id = x.org_id
-             group by x.org_id, o.name order by o.name"
-        ))
-        .await?;
+        let by_party = self.party_totals(group, filter).await?;
         let mut kinds = by_kind
             .iter()
             .map(|r| Ok((r.try_get::<String, _>("kind")?, sum_of(r)?)))
@@ -274,23 +260,62 @@ impl Store {
         // In the clause's order, not the codes'.
         kinds.sort_by_key(|(k, _)| EXPENSE_KINDS.iter().position(|(c, _)| c == k));
         Ok(ExpenseTotals {
-            all: all.first().map(sum_of).transpose()?.unwrap_or_default(),
+            all: self.expense_sum(group, filter).await?,
             by_kind: kinds,
             by_year: by_year
                 .iter()
                 .map(|r| Ok((r.try_get("year")?, sum_of(r)?)))
                 .collect::<sqlx::Result<_>>()?,
-            by_party: by_party
-                .iter()
-                .map(|r| {
-                    Ok((
-                        OrgId::from_db(r.try_get("org_id")?),
-                        r.try_get("name")?,
-                        sum_of(r)?,
-                    ))
-                })
-                .collect::<sqlx::Result<_>>()?,
+            by_party,
         })
+    }
+
+    /// What each party bore of the group's expenses matching `filter`: its agreed shares, or
+    /// the whole amount it paid where none were agreed; by the parties' names.
+    pub async fn party_totals(
+        &self,
+        group: &GroupId,
+        filter: &ExpenseFilter,
+    ) -> sqlx::Result<Vec<(OrgId, String, Sum)>> {
+        let (clause, binds) = filter.clause(group, 1);
+        // The same filter numbers its parameters once for both halves.
+        let borne = format!(
+            "select e.payer_org_id as org_id, e.amount_fen as fen, e.in_kind from expenses e
+             where {clause} and not exists (select 1 from expense_shares s where s.expense_id = e.id)
+             union all
+             select s.org_id, s.amount_fen as fen, e.in_kind from expense_shares s join expenses e on e.id = s.expense_id
+             where {clause}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select x.org_id, o.name, {SUMS} from ({borne}) x join organisations o on o.id = x.org_id
+             group by x.org_id, o.name order by o.name"
+        )));
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    OrgId::from_db(r.try_get("org_id")?),
+                    r.try_get("name")?,
+                    sum_of(r)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The group's expenses matching `filter` summed: cash and in kind.
+    pub async fn expense_sum(&self, group: &GroupId, filter: &ExpenseFilter) -> sqlx::Result<Sum> {
+        let (clause, binds) = filter.clause(group, 1);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {SUMS} from (select e.amount_fen as fen, e.in_kind from expenses e where {clause}) x"
+        )));
+        for b in binds {
+            q = q.bind(b);
+        }
+        sum_of(&q.fetch_one(&self.pool).await?)
     }
 
     /// Corrects an expense; the audit entry holds the fields that changed, before and after.

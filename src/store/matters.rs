@@ -133,6 +133,18 @@ impl Store {
         rows.iter().map(matter_from_row).collect()
     }
 
+    /// The group's matters HQ has not replied to yet, newest first (the year at a glance).
+    pub async fn list_open_matters(&self, group: &GroupId) -> sqlx::Result<Vec<MatterRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} where m.group_id = $1 and m.reply is null
+             order by m.raised_on desc, m.reported_at desc"
+        )))
+        .bind(group.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(matter_from_row).collect()
+    }
+
     /// HQ's queue: every group's matters, those not yet acknowledged first (oldest report
     /// first, the longest waiting on top), then the rest, latest report first.
     /// One page of it (`limit`, `offset`), with how many matters there are in all and how many

@@ -336,46 +336,24 @@ impl Store {
         filter: &ProjectFilter,
     ) -> sqlx::Result<ProjectTotals> {
         let (clause, binds) = filter.clause(scope);
-        let run = |sql: String, extra: Vec<String>| {
+        let run = |sql: String| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for b in binds.iter().chain(extra.iter()) {
+            for b in &binds {
                 q = q.bind(b.clone());
             }
             q.fetch_all(&self.pool)
         };
-        let counts = run(
-            format!("select p.area, count(*) as n from projects p where {clause} group by p.area"),
-            vec![],
-        )
+        let counts = run(format!(
+            "select p.area, count(*) as n from projects p where {clause} group by p.area"
+        ))
         .await?;
-        let (dates, extra) = match filter.update_dates() {
-            Some((from, to)) => (
-                format!(
-                    " and u.happened_on >= ${} and u.happened_on <= ${}",
-                    binds.len() + 1,
-                    binds.len() + 2
-                ),
-                vec![from, to],
-            ),
-            None => (String::new(), vec![]),
-        };
-        let sums = run(
-            format!(
-                "select p.area, o.field, cast(sum(o.amount) as bigint) as total
-                 from project_outcomes o join project_updates u on u.id = o.update_id
-                 join projects p on p.id = u.project_id
-                 where {clause}{dates} group by p.area, o.field"
-            ),
-            extra,
-        )
-        .await?;
+        let sums = self.outcome_sums(scope, filter).await?;
         let buyers = run(
             format!(
                 "select p.buyer_org_id, b.name, count(*) as n, cast(coalesce(sum(p.contract_fen), 0) as bigint) as fen
                  from projects p join organisations b on b.id = p.buyer_org_id
                  where {clause} and p.purchased = 1 group by p.buyer_org_id, b.name order by b.name"
             ),
-            vec![],
         )
         .await?;
         let mut by_area: BTreeMap<u8, AreaTotal> = BTreeMap::new();
@@ -390,9 +368,7 @@ impl Store {
                 })
                 .projects = r.try_get("n")?;
         }
-        for r in &sums {
-            let area: i64 = r.try_get("area")?;
-            let area = area as u8;
+        for (area, field, total) in sums {
             by_area
                 .entry(area)
                 .or_insert_with(|| AreaTotal {
@@ -400,7 +376,7 @@ impl Store {
                     ..Default::default()
                 })
                 .figures
-                .insert(r.try_get("field")?, r.try_get("total")?);
+                .insert(field, total);
         }
         let purchases: Vec<BuyerTotal> = buyers
             .iter()
@@ -419,6 +395,67 @@ impl Store {
             purchased_fen: purchases.iter().map(|b| b.contract_fen).sum(),
             purchases,
         })
+    }
+
+    /// Per area, each outcome figure of the projects matching `filter` summed over their
+    /// updates (those dated in the filter's year when it has one).
+    pub async fn outcome_sums(
+        &self,
+        scope: &GroupScope,
+        filter: &ProjectFilter,
+    ) -> sqlx::Result<Vec<(u8, String, i64)>> {
+        let (clause, mut binds) = filter.clause(scope);
+        let mut dates = String::new();
+        if let Some((from, to)) = filter.update_dates() {
+            dates = format!(
+                " and u.happened_on >= ${} and u.happened_on <= ${}",
+                binds.len() + 1,
+                binds.len() + 2
+            );
+            binds.extend([from, to]);
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select p.area, o.field, cast(sum(o.amount) as bigint) as total
+             from project_outcomes o join project_updates u on u.id = o.update_id
+             join projects p on p.id = u.project_id
+             where {clause}{dates} group by p.area, o.field"
+        )));
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let area: i64 = r.try_get("area")?;
+                Ok((area as u8, r.try_get("field")?, r.try_get("total")?))
+            })
+            .collect()
+    }
+
+    /// Per area and status, how many projects match `filter`: the year at a glance counts
+    /// them without reading them.
+    pub async fn project_status_counts(
+        &self,
+        filter: &ProjectFilter,
+    ) -> sqlx::Result<Vec<(u8, ProjectStatus, i64)>> {
+        let (clause, binds) = filter.clause(&GroupScope::All);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select p.area, p.status, count(*) as n from projects p where {clause}
+             group by p.area, p.status"
+        )));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let mut out = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let area: i64 = r.try_get("area")?;
+            let status: String = r.try_get("status")?;
+            let status =
+                ProjectStatus::parse(&status).ok_or_else(|| decode_err("status", &status))?;
+            out.push((area as u8, status, r.try_get("n")?));
+        }
+        Ok(out)
     }
 
     /// Per group, per outcome code, the sum of the update amounts dated `from` to `to_inclusive`

@@ -5,7 +5,6 @@
 
 use super::OpenedGroup;
 use crate::domain::annual_plan::show_amount;
-use crate::domain::matter::MatterStatus;
 use crate::domain::money::show_yuan;
 use crate::domain::next_steps::next_steps;
 use crate::domain::project::ProjectStatus;
@@ -106,24 +105,37 @@ pub async fn year_at_a_glance(
     let year = checks.verdicts.period.year;
     let group = &ws.group().id;
 
+    // Counted and summed in SQL: the page reads no project or expense row.
     let in_year = ProjectFilter {
         group: Some(group.clone()),
         year: Some(year),
+        seen_by: ws.seen_by(),
         ..ProjectFilter::default()
     };
-    let (projects, _) = super::projects::list_projects(store, ws, &in_year, None).await?;
-    let totals = super::projects::project_totals(store, ws, &in_year).await?;
+    let spent_in_year = ExpenseFilter {
+        year: Some(year),
+        seen_by: ws.seen_by(),
+        ..ExpenseFilter::default()
+    };
+    let (counts, sums, by_party, spent, plan_of_year, open) = tokio::try_join!(
+        store.project_status_counts(&in_year),
+        store.outcome_sums(&crate::store::GroupScope::All, &in_year),
+        store.party_totals(group, &spent_in_year),
+        store.expense_sum(group, &spent_in_year),
+        store.get_annual_plan(group, year),
+        store.list_open_matters(group),
+    )?;
     let areas = plan
         .areas
         .iter()
         .map(|a| {
             let count = |s: ProjectStatus| {
-                projects
+                counts
                     .iter()
-                    .filter(|p| p.area == a.number && p.status == s)
-                    .count() as u32
+                    .filter(|(area, status, _)| *area == a.number && *status == s)
+                    .map(|(_, _, n)| *n as u32)
+                    .sum()
             };
-            let recorded = totals.by_area.iter().find(|t| t.area == a.number);
             AreaGlance {
                 area: a.number,
                 name: a.name.clone(),
@@ -140,28 +152,16 @@ pub async fn year_at_a_glance(
                         total: show_amount(
                             f.kind,
                             &f.unit,
-                            recorded
-                                .and_then(|t| t.figures.get(&f.code))
-                                .copied()
-                                .unwrap_or(0),
+                            sums.iter()
+                                .find(|(area, code, _)| *area == a.number && *code == f.code)
+                                .map_or(0, |(_, _, total)| *total),
                         ),
                     })
                     .collect(),
             }
         })
         .collect();
-
-    let spent = super::expenses::expense_totals(
-        store,
-        ws,
-        &ExpenseFilter {
-            year: Some(year),
-            ..ExpenseFilter::default()
-        },
-    )
-    .await?;
-    let expenses = spent
-        .by_party
+    let expenses = by_party
         .iter()
         .map(|(org, name, sum)| PartyGlance {
             org_id: org.to_string(),
@@ -182,32 +182,28 @@ pub async fn year_at_a_glance(
         g.calendar.ended_on,
         plan.rules.meetings_min,
     );
-    let annual_plan = store
-        .get_annual_plan(group, year)
-        .await?
-        .map(|p| PlanGlance {
-            title: p.title,
-            adopted: g
-                .meetings
-                .iter()
-                .any(|m| m.held_on.year() == year && m.adopts_annual_plan),
-            items: p
-                .items
-                .into_iter()
-                .map(|i| PlanItemGlance {
-                    area: i.area,
-                    text: i.text,
-                    status: i
-                        .year_end_status
-                        .map(|s| s.label().to_string())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-        });
-    let open_matters = super::matters::list_matters(store, ws)
-        .await?
+    let annual_plan = plan_of_year.map(|p| PlanGlance {
+        title: p.title,
+        adopted: g
+            .meetings
+            .iter()
+            .any(|m| m.held_on.year() == year && m.adopts_annual_plan),
+        items: p
+            .items
+            .into_iter()
+            .map(|i| PlanItemGlance {
+                area: i.area,
+                text: i.text,
+                status: i
+                    .year_end_status
+                    .map(|s| s.label().to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    });
+    let open_matters = ws
+        .visible(open, super::matters::made)
         .into_iter()
-        .filter(|m| m.status() != MatterStatus::Replied)
         .map(|m| MatterGlance {
             status: m.status().label().to_string(),
             id: m.id.to_string(),
@@ -220,8 +216,8 @@ pub async fn year_at_a_glance(
         year,
         areas,
         expenses,
-        expenses_cash: show_yuan(spent.all.cash_fen),
-        expenses_in_kind: show_yuan(spent.all.in_kind_fen),
+        expenses_cash: show_yuan(spent.cash_fen),
+        expenses_in_kind: show_yuan(spent.in_kind_fen),
         meetings_held,
         meetings_required,
         annual_plan,

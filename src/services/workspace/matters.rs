@@ -28,7 +28,7 @@ pub fn may_change(ws: &OpenedGroup, viewer: &Viewer, m: &MatterRow) -> bool {
 }
 
 /// When a matter was made and by which organisation, for a former member's view.
-fn made(m: &MatterRow) -> (i64, Option<&crate::domain::ids::OrgId>) {
+pub(super) fn made(m: &MatterRow) -> (i64, Option<&crate::domain::ids::OrgId>) {
     (m.reported_at, Some(&m.raised_by_org_id))
 }
 
