@@ -177,6 +177,7 @@ impl Application {
             plans: Default::default(),
             public: Default::default(),
             judged: Default::default(),
+            year_pages: Default::default(),
         };
         Ok(Self {
             listener,

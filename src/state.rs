@@ -23,4 +23,6 @@ pub struct AppState {
     pub public: Arc<crate::services::public::PublicCache>,
     /// The programme's judged periods, kept while no write has moved the data version.
     pub judged: Arc<crate::services::judged::JudgedCache>,
+    /// Group pages' verdicts and year at a glance, kept while the group's version stands.
+    pub year_pages: Arc<crate::services::workspace::year_page::YearPageCache>,
 }

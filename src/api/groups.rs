@@ -313,8 +313,13 @@ pub async fn group_glance(
     let q = super::query(query)?;
     let ws = open_group(&state.store, &state.plans, &user, &id, state.clock.today()).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
-    let checks = ws.checks(&state.store, year).await?;
-    Ok(Json(
-        crate::services::workspace::glance::year_at_a_glance(&state.store, &ws, &checks).await?,
-    ))
+    let page = crate::services::workspace::year_page::year_page(
+        &state.store,
+        &state.plans,
+        &state.year_pages,
+        &ws,
+        year,
+    )
+    .await?;
+    Ok(Json(page.glance.clone()))
 }

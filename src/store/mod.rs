@@ -164,6 +164,19 @@ impl Store {
             .await
     }
 
+    /// The versions a group's page data stands on (migrations 0024 and 0030): everything's
+    /// (`global_n`: groups, memberships, organisations, plans) and the group's own (its records).
+    pub async fn group_version(&self, group: &GroupId) -> sqlx::Result<(i64, i64)> {
+        let row = sqlx::query(
+            "select v.global_n, coalesce(g.n, 0) as n from data_version v
+             left join group_versions g on g.group_id = $1 where v.id = 1",
+        )
+        .bind(group.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("global_n")?, row.try_get("n")?))
+    }
+
     /// What changed since data version `since` (migration 0024), read after the version: the
     /// groups whose own records were written since, whether the school rules' inputs were, and
     /// whether anything every verdict reads was (then nothing of an older judgement holds).

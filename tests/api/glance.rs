@@ -7,7 +7,10 @@ use crate::on_both;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-on_both!(the_year_at_a_glance_sums_the_records_and_says_what_is_left);
+on_both!(
+    the_year_at_a_glance_sums_the_records_and_says_what_is_left,
+    a_kept_page_follows_every_write_to_what_it_shows
+);
 
 async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> String {
     let r = send(app, token, Method::POST, path, body).await;
@@ -214,4 +217,172 @@ async fn the_year_at_a_glance_sums_the_records_and_says_what_is_left(app: TestAp
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The group's page is kept under its version (migrations 0024 and 0030): read twice without a
+/// write it is the same, and a write to any table it shows — even one no verdict reads, made
+/// outside the app's code (another instance, a hand fix in SQL) — shows on the next read.
+async fn a_kept_page_follows_every_write_to_what_it_shows(app: TestApp) {
+    let g = group4(&app).await;
+    app.add_user("gdmu", "广东医科大学", "school").await;
+    let token = app.api_token("gdmu", PASSWORD).await;
+    let base = format!("/api/v1/groups/{}", g.id);
+    let project = created(
+        &app,
+        &token,
+        &format!("{base}/projects"),
+        json!({"title": "乡村医生培训", "area": 3, "lead_org_id": g.university,
+               "starts_on": "2026-02-01", "status": "active"}),
+    )
+    .await;
+    created(
+        &app,
+        &token,
+        &format!("{base}/projects/{project}/updates"),
+        json!({"happened_on": "2026-03-01", "summary": "培训", "figures": {"people_trained": "40"}}),
+    )
+    .await;
+    let expense = created(
+        &app,
+        &token,
+        &format!("{base}/expenses"),
+        json!({"spent_on": "2026-04-01", "amount": "100", "payer_org_id": g.university,
+               "kind": "major_activity", "initiator_org_id": g.town,
+               "shares": [{"org_id": g.university, "percent": "50"}, {"org_id": g.town, "percent": "50"}]}),
+    )
+    .await;
+    let r = send(
+        &app,
+        &token,
+        Method::PUT,
+        &format!("{base}/annual-plans/2026"),
+        json!({"title": "2026 年校镇村合作计划"}),
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    created(
+        &app,
+        &token,
+        &format!("{base}/annual-plans/2026/items"),
+        json!({"area": 3, "text": "培训乡村医生"}),
+    )
+    .await;
+
+    let area3 = |v: &Value| {
+        v["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["area"] == 3)
+            .unwrap()
+            .clone()
+    };
+    let trained = |v: &Value| {
+        area3(v)["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "people_trained")
+            .unwrap()["total"]
+            .clone()
+    };
+    let borne = |v: &Value, org: &str| {
+        v["expenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["org_id"] == org)
+            .map(|e| e["cash"].clone())
+    };
+    let first = glance(&app, &token, &g.id).await;
+    assert_eq!(
+        first,
+        glance(&app, &token, &g.id).await,
+        "read twice, the same"
+    );
+    assert_eq!(trained(&first), "40 人");
+    assert_eq!(borne(&first, &g.town), Some(json!("50.00 元")));
+    assert_eq!(first["annual_plan"]["items"][0]["status"], "");
+
+    // Each write alone, in SQL, to one table the page shows and no verdict reads.
+    let pool = app.store().pool().clone();
+    let sql = |q: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(q).execute(&pool).await.unwrap();
+        }
+    };
+    // Kept, not counted again: a change whose version is put back (as if it never moved) is
+    // not seen; once the version moves, it is.
+    let kept = app.state.year_pages.len();
+    assert!(kept >= 1, "the page is kept");
+    let version: i64 = sqlx::query_scalar("select n from group_versions where group_id = $1")
+        .bind(&g.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    sql("update project_outcomes set amount = 41").await;
+    sqlx::query("update group_versions set n = $1 where group_id = $2")
+        .bind(version)
+        .bind(&g.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(trained(&glance(&app, &token, &g.id).await), "40 人", "kept");
+    sql("update project_outcomes set amount = 45").await;
+    assert_eq!(trained(&glance(&app, &token, &g.id).await), "45 人");
+    assert_eq!(app.state.year_pages.len(), kept, "replaced, not added");
+    // An update with its figures, added through the API (inserts into both tables).
+    created(
+        &app,
+        &token,
+        &format!("{base}/projects/{project}/updates"),
+        json!({"happened_on": "2026-04-01", "summary": "培训", "figures": {"people_trained": "5"}}),
+    )
+    .await;
+    assert_eq!(trained(&glance(&app, &token, &g.id).await), "50 人");
+    sql("delete from project_outcomes where amount = 5").await;
+    assert_eq!(trained(&glance(&app, &token, &g.id).await), "45 人");
+    sql("update projects set status = 'done'").await;
+    let now = glance(&app, &token, &g.id).await;
+    assert_eq!(
+        (area3(&now)["active"].clone(), area3(&now)["done"].clone()),
+        (json!(0), json!(1))
+    );
+    let s = sqlx::query("update expense_shares set amount_fen = 3000 where org_id = $1")
+        .bind(&g.town)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(s.rows_affected(), 1);
+    assert_eq!(
+        borne(&glance(&app, &token, &g.id).await, &g.town),
+        Some(json!("30.00 元"))
+    );
+    sql("update annual_plan_items set year_end_status = 'done'").await;
+    assert_eq!(
+        glance(&app, &token, &g.id).await["annual_plan"]["items"][0]["status"],
+        "完成"
+    );
+    sql("delete from expense_shares").await;
+    let now = glance(&app, &token, &g.id).await;
+    assert_eq!(
+        borne(&now, &g.university),
+        Some(json!("100.00 元")),
+        "no shares: the payer bore it"
+    );
+    assert_eq!(borne(&now, &g.town), None);
+    let r = send(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("{base}/expenses/{expense}"),
+        json!({}),
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    assert_eq!(
+        glance(&app, &token, &g.id).await["expenses_cash"],
+        "0.00 元"
+    );
 }

@@ -260,8 +260,8 @@ async fn an_update_that_changes_nothing_leaves_the_version(app: TestApp) {
     .collect();
     assert_eq!(
         triggers.len(),
-        16,
-        "one update trigger per table a verdict reads"
+        22,
+        "one update trigger per table a verdict or a group's page reads"
     );
     for (table, sql) in triggers {
         let columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(

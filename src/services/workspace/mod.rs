@@ -17,6 +17,7 @@ pub mod onsite;
 pub mod projects;
 pub mod team;
 pub mod work_plan;
+pub mod year_page;
 
 use super::ServiceError;
 use super::access::{self, Viewer};

@@ -161,15 +161,6 @@ impl Workspace {
     pub async fn checks(&self, state: &AppState, year: i16) -> Result<GroupChecks, AppError> {
         Ok(self.0.checks(&state.store, year).await?)
     }
-
-    pub fn verdict_lines(&self, checks: &GroupChecks) -> Vec<VerdictLine> {
-        checks
-            .verdicts
-            .verdicts
-            .iter()
-            .map(|v| VerdictLine::new(&checks.plan, v))
-            .collect()
-    }
 }
 
 pub use crate::domain::parse_date;
@@ -214,7 +205,15 @@ pub async fn get_group(
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
-    let checks = ws.checks(&state, year).await?;
+    let page = crate::services::workspace::year_page::year_page(
+        &state.store,
+        &state.plans,
+        &state.year_pages,
+        &ws,
+        year,
+    )
+    .await?;
+    let card = &page.card;
     let mut members: Vec<MemberLine> = ws
         .group()
         .members
@@ -244,14 +243,15 @@ pub async fn get_group(
         started_on: ws.group().started_on.to_string(),
         members,
         year,
-        as_of: checks.verdicts.period.as_of.to_string(),
-        verdicts: ws.verdict_lines(&checks),
-        card: crate::web::cards::GroupCardView::new(
-            &crate::services::cards::group_card(&checks, &ws.group().lead_town),
-            false,
-        ),
-        glance: crate::services::workspace::glance::year_at_a_glance(&state.store, &ws, &checks)
-            .await?,
+        as_of: card.verdicts.period.as_of.to_string(),
+        verdicts: card
+            .verdicts
+            .verdicts
+            .iter()
+            .map(|v| VerdictLine::new(&card.plan, v))
+            .collect(),
+        card: crate::web::cards::GroupCardView::new(card, false),
+        glance: page.glance.clone(),
     };
     Ok(render(&page)?.into_response())
 }
