@@ -11,6 +11,17 @@ use jiff::civil::Date;
 /// The longest single entry accepted; longer stays are entered month by month.
 pub const MAX_ENTRY_DAYS: i64 = 92;
 
+/// The earliest day an entry still running on `first` can have begun: no entry is longer than
+/// [`MAX_ENTRY_DAYS`] (a [`NewOnsiteEntry`] is made only by [`check_onsite_entry`], for every
+/// way an entry is written or corrected). A query for the entries overlapping a period bounds
+/// their start from here, so it reads the period's entries from the index, not the group's whole
+/// history before it.
+pub fn earliest_start_overlapping(first: Date) -> Date {
+    first
+        .checked_sub(jiff::ToSpan::days(MAX_ENTRY_DAYS - 1))
+        .unwrap_or(first)
+}
+
 pub const MAX_CONTENT_CHARS: usize = 2000;
 
 /// An entry as typed in the form.
@@ -271,6 +282,24 @@ mod tests {
         assert!(check_onsite_entry(draft(&v, today, today), &group(&v), today).is_ok());
         let tomorrow = today.tomorrow().unwrap();
         assert!(check_onsite_entry(draft(&v, today, tomorrow), &group(&v), today).is_err());
+    }
+
+    #[test]
+    fn the_longest_entry_still_running_starts_no_earlier_than_the_bound() {
+        let v = OrgId::new();
+        let first = Date::constant(2026, 3, 1);
+        let since = earliest_start_overlapping(first);
+        assert_eq!(
+            since,
+            Date::constant(2025, 11, 30),
+            "91 days before: day 92 is the 1st"
+        );
+        // The longest entry there can be that still runs on `first` starts on the bound...
+        let e = check_onsite_entry(draft(&v, since, first), &group(&v), first).unwrap();
+        assert_eq!((e.date_from(), e.date_to()), (since, first));
+        // ...and one starting a day earlier would have to end before `first` or be refused.
+        let before = since.yesterday().unwrap();
+        assert!(check_onsite_entry(draft(&v, before, first), &group(&v), first).is_err());
     }
 
     #[test]

@@ -298,9 +298,11 @@ impl Store {
             "select t.group_id, {team} as items from team_members t{} group by t.group_id",
             filter(set, "t.group_id", 1, "where")
         );
+        // A date we format, inlined: the entries that can overlap the days start from it.
+        let since = crate::domain::onsite::earliest_start_overlapping(first);
         let onsite = format!(
             "select e.group_id, {onsite} as items from onsite_entries e
-             where e.date_from <= $1 and e.date_to >= $2{}
+             where e.date_from <= $1 and e.date_from >= '{since}' and e.date_to >= $2{}
              group by e.group_id",
             filter(set, "e.group_id", 3, "and")
         );
@@ -391,13 +393,16 @@ impl Store {
             published,
             evaluated,
         ] = self.record_aggregates();
+        // A date we format, inlined: the entries that can overlap the days start from it.
+        let since = crate::domain::onsite::earliest_start_overlapping(first);
         let sql = format!(
             "select
                (select {agreements} from agreements a left join agreement_parties p on p.agreement_id = a.id
                 where a.group_id = $1) as agreements,
                (select {team} from team_members t where t.group_id = $1) as team,
                (select {onsite} from onsite_entries e
-                where e.group_id = $1 and e.date_from <= $2 and e.date_to >= $3) as onsite,
+                where e.group_id = $1 and e.date_from <= $2 and e.date_from >= '{since}'
+                  and e.date_to >= $3) as onsite,
                (select {bases} from practice_bases b where b.group_id = $1) as bases,
                (select {matters} from major_matters m
                 where m.group_id = $1 and m.raised_on <= $2 and m.raised_on >= $3) as matters,
