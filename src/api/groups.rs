@@ -311,15 +311,10 @@ pub async fn group_glance(
     query: Result<Query<YearQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<crate::services::workspace::glance::YearGlance>, ApiError> {
     let q = super::query(query)?;
+    use crate::services::workspace::year_page::{stamp_before_opening, year_page};
+    let stamp = stamp_before_opening(&state.store, &id).await?;
     let ws = open_group(&state.store, &state.plans, &user, &id, state.clock.today()).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
-    let page = crate::services::workspace::year_page::year_page(
-        &state.store,
-        &state.plans,
-        &state.year_pages,
-        &ws,
-        year,
-    )
-    .await?;
+    let page = year_page(&state.store, &state.year_pages, &ws, stamp, year).await?;
     Ok(Json(page.glance.clone()))
 }

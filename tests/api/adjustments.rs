@@ -619,6 +619,29 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
     .await;
     assert_eq!(all["total"], 2, "{all}");
     assert_eq!(area_count(&all), 2, "{all}");
+    // The year at a glance counts what each sees: the town's page (kept after its first read)
+    // is never handed to the school that left, read before or after it.
+    let glance = format!("/api/v1/groups/{}/glance?year=2026", g.id);
+    let area5 = |v: &Value| {
+        v["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["area"] == 5)
+            .unwrap()["active"]
+            .clone()
+    };
+    let open = |v: &Value| v["open_matters"].as_array().unwrap().len();
+    for _ in 0..2 {
+        let theirs = expect(app.api_get(&school, &glance).await, StatusCode::OK).await;
+        assert_eq!((area5(&theirs), open(&theirs)), (json!(1), 2), "{theirs}");
+        let members = expect(app.api_get(&town, &glance).await, StatusCode::OK).await;
+        assert_eq!(
+            (area5(&members), open(&members)),
+            (json!(2), 3),
+            "{members}"
+        );
+    }
     // Expenses read through the same condition (none recorded: the query runs, nothing shows).
     let spent = expect(
         app.api_get(&school, &format!("/api/v1/groups/{}/expenses", g.id))

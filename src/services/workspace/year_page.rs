@@ -12,7 +12,6 @@ use crate::domain::ids::GroupId;
 use crate::services::ServiceError;
 use crate::services::cards::{GroupCard, group_card};
 use crate::store::Store;
-use crate::store::plans::PlanCache;
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -91,14 +90,30 @@ impl YearPageCache {
     }
 }
 
-/// The opened group's page for `year`: kept when nothing it shows has changed since, else
-/// judged by the one evaluator and counted again (and kept). A former member's view (rare, and
-/// hinging on who its users are, which no version follows) is never kept.
+/// The versions a page of group `id` (as written in a URL) would be kept under. Read it before
+/// opening the group: everything opening and judging load is then at least as new as it, so a
+/// page is never kept under a version newer than what it was made from. An id that is not one
+/// gets zeros (opening it fails anyway).
+pub async fn stamp_before_opening(store: &Store, id: &str) -> Result<Stamp, ServiceError> {
+    Ok(Stamp(match GroupId::parse(id) {
+        Some(group) => store.group_version(&group).await?,
+        None => (0, 0),
+    }))
+}
+
+/// What [`stamp_before_opening`] read.
+#[derive(Clone, Copy)]
+pub struct Stamp((i64, i64));
+
+/// The opened group's page for `year`: kept when nothing it shows has changed since `stamp`
+/// (read before `ws` was opened), else judged by the one evaluator and counted again (and
+/// kept). A former member's view (rare, and hinging on who its users are, which no version
+/// follows) is never kept.
 pub async fn year_page(
     store: &Store,
-    plans: &PlanCache,
     cache: &YearPageCache,
     ws: &OpenedGroup,
+    stamp: Stamp,
     year: i16,
 ) -> Result<Arc<YearPage>, ServiceError> {
     if ws.former.is_some() {
@@ -109,31 +124,11 @@ pub async fn year_page(
         year,
         today: ws.today,
     };
-    // Read before the records: what is loaded afterwards is at least as new as the stamp.
-    let stamp = store.group_version(&key.group).await?;
-    if let Some(page) = cache.find(&key, stamp) {
+    if let Some(page) = cache.find(&key, stamp.0) {
         return Ok(page);
     }
-    // The group, its members and its plan's versions were read when it was opened, before the
-    // stamp: read them again, so that what is kept under the stamp is no older than it.
-    let group = store
-        .get_group(&crate::store::GroupScope::All, &key.group)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let years = plans
-        .years(store, &group.group.plan_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let fresh = OpenedGroup {
-        plan: years.original().clone(),
-        years,
-        view: group,
-        today: ws.today,
-        can_edit: ws.can_edit,
-        former: None,
-    };
-    let page = Arc::new(build(store, &fresh, year).await?);
-    cache.keep(key, stamp, page.clone());
+    let page = Arc::new(build(store, ws, year).await?);
+    cache.keep(key, stamp.0, page.clone());
     Ok(page)
 }
 

@@ -203,16 +203,11 @@ pub async fn get_group(
     Path(id): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
+    use crate::services::workspace::year_page::{stamp_before_opening, year_page};
+    let stamp = stamp_before_opening(&state.store, &id).await?;
     let ws = Workspace::open(&state, &user, &id).await?;
     let year = parse_year(q.year.as_deref(), ws.today)?;
-    let page = crate::services::workspace::year_page::year_page(
-        &state.store,
-        &state.plans,
-        &state.year_pages,
-        &ws,
-        year,
-    )
-    .await?;
+    let page = year_page(&state.store, &state.year_pages, &ws, stamp, year).await?;
     let card = &page.card;
     let mut members: Vec<MemberLine> = ws
         .group()
