@@ -177,6 +177,18 @@ enum UserCommand {
 enum ImportCommand {
     /// Import a pairing table (columns of pairings-dongguan-2023.csv), all or none.
     Pairings { file: PathBuf },
+    /// 历史补录: a workbook of past records (the template's sheets) and an optional zip of the
+    /// files it names; checked first, written all or nothing when the check is clean.
+    History {
+        workbook: PathBuf,
+        files: Option<PathBuf>,
+        /// The bureau user the import is recorded as.
+        #[arg(long = "as", value_name = "USERNAME")]
+        by: String,
+        /// Check only: print what would be imported and every problem, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[tokio::main]
@@ -238,6 +250,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Pairings { file },
         } => xiaodi::cli::import_pairings(&config, &file).await,
+        Command::Import {
+            command:
+                ImportCommand::History {
+                    workbook,
+                    files,
+                    by,
+                    dry_run,
+                },
+        } => xiaodi::cli::import_history(&config, &workbook, files.as_deref(), &by, dry_run).await,
         Command::Bench {
             duration,
             clients,

@@ -5,6 +5,7 @@
 //! organisations, a group's workspace, and accounts (the administrators' duties).
 
 mod auth;
+mod backfill;
 mod commendations;
 mod compliance;
 mod evaluations;
@@ -31,6 +32,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodFilter;
 use axum::{Json, Router};
+use backfill::*;
 use commendations::*;
 use compliance::*;
 use evaluations::*;
@@ -226,6 +228,8 @@ operations! {
     recall_summary,
     export_summary_docx,
     export_summary_xlsx,
+    import_history [DefaultBodyLimit::max(UPLOAD_LIMIT)],
+    history_import_template,
     list_notifications,
     read_notification,
     read_all_notifications,

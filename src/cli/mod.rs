@@ -369,3 +369,106 @@ pub async fn demo_generate(config: &Config, scale: &str, seed: u64) -> anyhow::R
     }
     Ok(())
 }
+
+/// 历史补录 from the command line: checks the workbook (and the zip of files it names) as the
+/// bureau user `by`, prints what it would write and every problem, and writes it all when there
+/// is none (unless `dry_run`). Fails (exit code 1) when there are problems.
+pub async fn import_history(
+    config: &Config,
+    workbook: &std::path::Path,
+    files: Option<&std::path::Path>,
+    by: &str,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use crate::services::workspace::{Upload, Writer};
+    let read = |p: &std::path::Path, max: usize| -> anyhow::Result<Upload> {
+        let size = std::fs::metadata(p)
+            .with_context(|| format!("无法读取 {}", p.display()))?
+            .len();
+        anyhow::ensure!(
+            size <= max as u64,
+            "{} 大小为 {:.1} MB，超过 {} MB 上限",
+            p.display(),
+            size as f64 / 1048576.0,
+            max / 1048576
+        );
+        Ok(Upload {
+            file_name: p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes: std::fs::read(p).with_context(|| format!("无法读取 {}", p.display()))?,
+        })
+    };
+    let workbook = read(workbook, crate::imports::MAX_SHEET_BYTES)?;
+    let files = files
+        .map(|p| read(p, crate::http::UPLOAD_LIMIT))
+        .transpose()?;
+    let store = open(config).await?;
+    let user = account(&store, by).await?;
+    anyhow::ensure!(!user.disabled, "用户“{by}”已停用");
+    let viewer = crate::services::access::Viewer {
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        org_id: user.org_id.clone(),
+        org_name: user.org_name.clone(),
+        role: user.role,
+        csrf_token: String::new(),
+        session_hash: String::new(),
+        must_change_password: false,
+        ip: "命令行".into(),
+    };
+    let clock = crate::clock::Clock::default();
+    let file_store = config.file_store()?;
+    let w = Writer {
+        store: &store,
+        files: &file_store,
+        by: &viewer,
+        now_ms: clock.now_ms(),
+    };
+    let plans = crate::store::plans::PlanCache::default();
+    let outcome = crate::services::backfill::check_or_import(
+        &w,
+        &plans,
+        clock.today(),
+        &workbook,
+        files.as_ref(),
+        !dry_run,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::services::ServiceError::Forbidden => {
+            anyhow::anyhow!("只有市教育局用户可以导入历史补录，“{by}”不是")
+        }
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    if !outcome.problems.is_empty() {
+        eprintln!("{}（仅计无误的行）", outcome.counts_line());
+        eprintln!("发现 {} 处错误，未写入任何数据：", outcome.problems.len());
+        for p in &outcome.problems {
+            eprintln!(
+                "{} 第 {} 行 {}：{}{}",
+                p.sheet,
+                p.row,
+                p.column,
+                p.message,
+                if p.hint.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{}）", p.hint)
+                }
+            );
+        }
+        anyhow::bail!("历史补录未导入");
+    }
+    if outcome.imported.is_some() {
+        println!("{}", outcome.counts_line().replacen("将导入", "已导入", 1));
+    } else {
+        println!(
+            "{}。检查通过，未写入（去掉 --dry-run 即导入）",
+            outcome.counts_line()
+        );
+    }
+    Ok(())
+}

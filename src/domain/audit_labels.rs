@@ -131,6 +131,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("monthly_report.accept", "审核通过月度进展报告"),
     ("monthly_report.return", "退回月度进展报告"),
     ("monthly_report.paper", "登记纸质月度进展报告"),
+    ("monthly_report.history", "历史补录月度进展报告"),
+    ("history.import", "导入历史补录工作簿"),
     ("plan_version.load", "载入方案新版本"),
     ("case.create", "撰写典型案例或新闻"),
     ("case.update", "修改典型案例或新闻"),
@@ -184,12 +186,17 @@ const ENTITIES: &[(&str, &str)] = &[
     ("webhook_delivery", "提醒消息"),
     ("report_unlock", "月度报告解锁申请"),
     ("monthly_report", "月度进展报告"),
+    ("history_import", "历史补录"),
     ("compliance", "合规矩阵"),
     ("plan_version", "方案版本"),
 ];
 
 /// Field names in the before/after JSON.
 const FIELDS: &[(&str, &str)] = &[
+    ("history_import_id", "历史补录"),
+    ("files_name", "附件压缩包"),
+    ("counts", "导入条数"),
+    ("first_submitted_at", "首次报送时间"),
     ("username", "用户名"),
     ("display_name", "姓名"),
     ("name", "名称"),

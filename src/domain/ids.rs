@@ -50,6 +50,7 @@ id_type!(
     AttachmentId,
     AgreementId,
     TeamMemberId,
+    HistoryImportId,
     OnsiteEntryId,
     BaseId,
     MatterId,

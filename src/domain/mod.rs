@@ -5,6 +5,7 @@ pub mod adjustment;
 pub mod agreement;
 pub mod annual_plan;
 pub mod audit_labels;
+pub mod backfill;
 pub mod base;
 pub mod case;
 pub mod coordination;

@@ -1,5 +1,6 @@
 //! xlsx exports: every list in the UI exports through this one writer.
 
+pub mod backfill;
 pub mod evaluation;
 pub mod matrix;
 pub mod summary;

@@ -77,31 +77,67 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .first()
         .cloned()
         .ok_or("xlsx 文件中没有工作表")?;
+    let mut count = 0usize;
+    read_worksheet(&mut book, &name, "第一个工作表", &mut count)
+}
+
+/// A worksheet's name and its rows of text.
+pub type NamedSheet = (String, Vec<Vec<String>>);
+
+/// Every worksheet of an xlsx workbook (a history import's sheet per record kind), by name, in
+/// the workbook's order. The bounds are those of one sheet, the cells counted over all sheets.
+pub fn read_workbook(bytes: &[u8]) -> Result<Vec<NamedSheet>, String> {
+    if bytes.is_empty() {
+        return Err("文件为空".into());
+    }
+    if bytes.len() > MAX_SHEET_BYTES {
+        return Err(format!("文件超过 {} MB", MAX_SHEET_BYTES / 1024 / 1024));
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err("不是 xlsx 工作簿（请用本平台下载的模板填写后上传）".into());
+    }
+    check_xlsx_archive(bytes)?;
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("无法读取 xlsx 文件：{e}"))?;
+    let mut count = 0usize;
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        let rows = read_worksheet(&mut book, &name, &format!("工作表“{name}”"), &mut count)?;
+        sheets.push((name, rows));
+    }
+    Ok(sheets)
+}
+
+/// One worksheet, cell by cell, adding its cells to `count` (refused past the cell limit).
+fn read_worksheet(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    what: &str,
+    count: &mut usize,
+) -> Result<Vec<Vec<String>>, String> {
     let mut cells = book
-        .worksheet_cells_reader(&name)
-        .map_err(|e| format!("无法读取第一个工作表：{e}"))?;
+        .worksheet_cells_reader(name)
+        .map_err(|e| format!("无法读取{what}：{e}"))?;
     // rows[i] is sheet row i + 1, so errors name the row a person sees in Excel.
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut count = 0usize;
     while let Some(cell) = cells
         .next_cell()
-        .map_err(|e| format!("无法读取第一个工作表：{e}"))?
+        .map_err(|e| format!("无法读取{what}：{e}"))?
     {
         let (row, col) = cell.get_position();
         if row >= MAX_SHEET_ROWS {
             return Err(format!(
-                "工作表用到了第 {} 行，超过 {MAX_SHEET_ROWS} 行的上限",
+                "{what}用到了第 {} 行，超过 {MAX_SHEET_ROWS} 行的上限",
                 u64::from(row) + 1
             ));
         }
         if col >= MAX_SHEET_COLUMNS {
             return Err(format!(
-                "工作表用到了第 {} 列，超过 {MAX_SHEET_COLUMNS} 列的上限",
+                "{what}用到了第 {} 列，超过 {MAX_SHEET_COLUMNS} 列的上限",
                 u64::from(col) + 1
             ));
         }
-        count += 1;
-        if count > MAX_SHEET_CELLS {
+        *count += 1;
+        if *count > MAX_SHEET_CELLS {
             return Err(format!(
                 "工作表的单元格超过 {MAX_SHEET_CELLS} 个，请分成几个文件导入"
             ));
@@ -120,6 +156,58 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         rows[row][col] = text;
     }
     Ok(rows)
+}
+
+/// Entries a zip of files may hold (a history import's scans and reports).
+pub const MAX_ZIP_ENTRIES: usize = 5_000;
+/// What the files a workbook names may inflate to, together: they are held until written.
+pub const MAX_ZIP_TAKEN_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The files of a zip archive that `wanted` names (by file name, without folders), each read up
+/// to `each_max + 1` bytes (the caller refuses a larger one by name) and together at most
+/// [`MAX_ZIP_TAKEN_BYTES`]; entries not wanted are never inflated. The sizes the archive declares
+/// are not trusted.
+pub fn read_zip_files(
+    bytes: &[u8],
+    wanted: &std::collections::HashSet<String>,
+    each_max: usize,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, String> {
+    let unreadable = |e: &dyn std::fmt::Display| format!("无法读取 zip 压缩包：{e}");
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(format!(
+            "zip 压缩包包含 {} 个文件，超过 {MAX_ZIP_ENTRIES} 个，请分批导入",
+            zip.len()
+        ));
+    }
+    let mut out = std::collections::HashMap::new();
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| unreadable(&e))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let full = entry.name().map_err(|e| unreadable(&e))?.to_string();
+        let name = full.rsplit(['/', '\\']).next().unwrap_or("").to_string();
+        if !wanted.contains(&name) || out.contains_key(&name) {
+            continue;
+        }
+        let mut data = Vec::new();
+        let limit = each_max as u64 + 1;
+        (&mut entry)
+            .take(limit)
+            .read_to_end(&mut data)
+            .map_err(|e| unreadable(&e))?;
+        total += data.len() as u64;
+        if total > MAX_ZIP_TAKEN_BYTES {
+            return Err(format!(
+                "工作簿引用的文件解压后合计超过 {} MB，请分批导入",
+                MAX_ZIP_TAKEN_BYTES / 1024 / 1024
+            ));
+        }
+        out.insert(name, data);
+    }
+    Ok(out)
 }
 
 fn cell_text(cell: &Data) -> String {

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod adjustments;
+pub mod backfill;
 pub mod cases;
 pub mod commendations;
 pub mod compliance;

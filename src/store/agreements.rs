@@ -386,7 +386,7 @@ async fn lock_group_agreement(
     Ok(())
 }
 
-async fn insert_parties(
+pub(super) async fn insert_parties(
     conn: &mut AnyConnection,
     id: &AgreementId,
     parties: &[OrgId],

@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod annual_plans;
 pub mod attachments;
 mod audit;
+pub mod backfill;
 pub mod bases;
 mod buckets;
 pub mod cases;

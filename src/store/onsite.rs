@@ -250,92 +250,7 @@ impl Store {
     ) -> Result<Vec<OnsiteEntryId>, Vec<(usize, StoreError)>> {
         let db = |e: sqlx::Error| vec![(0, StoreError::from(e))];
         let mut tx = self.begin_write().await.map_err(db)?;
-        // A write first: on SQLite it takes the write lock before any read (a read first would
-        // fail instead of waiting when another writer commits); on PostgreSQL it locks the group.
-        sqlx::query("update pairing_groups set created_at = created_at where id = $1")
-            .bind(group.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let mut errors = check_in(&mut tx, group, entries, None).await.map_err(db)?;
-        // 五(三): no entry in a month an accepted monthly report has locked.
-        for (i, e) in entries.iter().enumerate() {
-            if let Some(lock) = locks::locked_by(&mut tx, group, e.date_from(), e.date_to())
-                .await
-                .map_err(db)?
-            {
-                errors.push((i, FieldError::new("开始日期", lock.message()).into()));
-            }
-        }
-        if !errors.is_empty() {
-            errors.sort_by_key(|(i, _)| *i);
-            return Err(errors);
-        }
-        let mut ids = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            let id = OnsiteEntryId::new();
-            sqlx::query(
-                "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at, dedup_key, member_ids, students)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(id.as_str())
-            .bind(group.as_str())
-            .bind(e.date_from().to_string())
-            .bind(e.date_to().to_string())
-            .bind(e.place_org_id().as_str())
-            .bind(e.content())
-            .bind(actor.user_id.as_ref().map(|u| u.to_string()))
-            .bind(now_ms)
-            .bind(dedup_key(&e.same_service_key()))
-            .bind(
-                e.member_ids()
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            )
-            .bind(e.students())
-            .execute(&mut *tx)
-            .await
-            .map_err(|err| {
-                if super::violates_unique(&err, DEDUP_INDEX, "onsite_entries.dedup_key") {
-                    vec![(i, duplicate(e))]
-                } else {
-                    db(err)
-                }
-            })?;
-            for m in e.member_ids() {
-                sqlx::query(
-                    "insert into onsite_entry_members (entry_id, member_id) values ($1, $2)",
-                )
-                .bind(id.as_str())
-                .bind(m.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
-            audit::append(
-                &mut tx,
-                actor,
-                now_ms,
-                AuditEntry {
-                    action: "onsite.create",
-                    entity: "onsite_entry",
-                    entity_id: Some(id.as_str()),
-                    before: None,
-                    after: Some(json!({
-                        "group_id": group.as_str(), "from": e.date_from().to_string(), "to": e.date_to().to_string(),
-                        "place_org_id": e.place_org_id().as_str(),
-                        "present_members": e.member_ids().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-                        "content": e.content(),
-                        "students": e.students(),
-                    })),
-                },
-            )
-            .await
-            .map_err(db)?;
-            ids.push(id);
-        }
+        let ids = add_onsite_entries_in(&mut tx, actor, now_ms, group, entries).await?;
         tx.commit().await.map_err(db)?;
         Ok(ids)
     }
@@ -682,4 +597,103 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// What [`Store::add_onsite_entries`] does, on the caller's transaction (a history import writes
+/// every group's entries in its one transaction).
+pub(super) async fn add_onsite_entries_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    entries: &[NewOnsiteEntry],
+) -> Result<Vec<OnsiteEntryId>, Vec<(usize, StoreError)>> {
+    let db = |e: sqlx::Error| vec![(0, StoreError::from(e))];
+    // A write first: on SQLite it takes the write lock before any read (a read first would
+    // fail instead of waiting when another writer commits); on PostgreSQL it locks the group.
+    sqlx::query("update pairing_groups set created_at = created_at where id = $1")
+        .bind(group.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut errors = check_in(&mut *conn, group, entries, None)
+        .await
+        .map_err(db)?;
+    // 五(三): no entry in a month an accepted monthly report has locked.
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(lock) = locks::locked_by(&mut *conn, group, e.date_from(), e.date_to())
+            .await
+            .map_err(db)?
+        {
+            errors.push((i, FieldError::new("开始日期", lock.message()).into()));
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|(i, _)| *i);
+        return Err(errors);
+    }
+    let mut ids = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let id = OnsiteEntryId::new();
+        sqlx::query(
+                "insert into onsite_entries (id, group_id, date_from, date_to, place_org_id, content, created_by, created_at, dedup_key, member_ids, students)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(id.as_str())
+            .bind(group.as_str())
+            .bind(e.date_from().to_string())
+            .bind(e.date_to().to_string())
+            .bind(e.place_org_id().as_str())
+            .bind(e.content())
+            .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+            .bind(now_ms)
+            .bind(dedup_key(&e.same_service_key()))
+            .bind(
+                e.member_ids()
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+            .bind(e.students())
+            .execute(&mut *conn)
+            .await
+            .map_err(|err| {
+                if super::violates_unique(&err, DEDUP_INDEX, "onsite_entries.dedup_key") {
+                    vec![(i, duplicate(e))]
+                } else {
+                    db(err)
+                }
+            })?;
+        for m in e.member_ids() {
+            sqlx::query("insert into onsite_entry_members (entry_id, member_id) values ($1, $2)")
+                .bind(id.as_str())
+                .bind(m.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+        }
+        audit::append(
+                &mut *conn,
+                actor,
+                now_ms,
+                AuditEntry {
+                    action: "onsite.create",
+                    entity: "onsite_entry",
+                    entity_id: Some(id.as_str()),
+                    before: None,
+                    after: Some(json!({
+                        "group_id": group.as_str(), "from": e.date_from().to_string(), "to": e.date_to().to_string(),
+                        "place_org_id": e.place_org_id().as_str(),
+                        "present_members": e.member_ids().iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                        "content": e.content(),
+                        "students": e.students(),
+                    })),
+                },
+            )
+            .await
+            .map_err(db)?;
+        ids.push(id);
+    }
+    Ok(ids)
 }

@@ -168,39 +168,7 @@ impl Store {
     ) -> Result<TeamMemberId, StoreError> {
         let id = TeamMemberId::new();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into team_members (id, group_id, person_name, org_id, role, title, school_leader, phone, joined_on, left_on, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, null, $10)",
-        )
-        .bind(id.as_str())
-        .bind(group.as_str())
-        .bind(m.person_name())
-        .bind(m.org_id().as_str())
-        .bind(m.role().as_str())
-        .bind(m.title().as_str())
-        .bind(i64::from(m.school_leader()))
-        .bind(m.phone())
-        .bind(m.joined_on().to_string())
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "team_member.create",
-                entity: "team_member",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(json!({
-                    "group_id": group.as_str(), "person_name": m.person_name(), "org_id": m.org_id().as_str(),
-                    "team_role": m.role().as_str(), "title": m.title().as_str(), "school_leader": m.school_leader(),
-                    "phone": mask_phone(m.phone()), "joined_on": m.joined_on().to_string(),
-                })),
-            },
-        )
-        .await?;
+        insert_team_member(&mut tx, actor, now_ms, group, &id, m, None).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -455,4 +423,56 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Adds a member (who left on `left_on`, when a history import says so) on the caller's
+/// transaction, with its audit entry.
+pub(super) async fn insert_team_member(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    id: &TeamMemberId,
+    m: &NewTeamMember,
+    left_on: Option<Date>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into team_members (id, group_id, person_name, org_id, role, title, school_leader, phone, joined_on, left_on, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id.as_str())
+    .bind(group.as_str())
+    .bind(m.person_name())
+    .bind(m.org_id().as_str())
+    .bind(m.role().as_str())
+    .bind(m.title().as_str())
+    .bind(i64::from(m.school_leader()))
+    .bind(m.phone())
+    .bind(m.joined_on().to_string())
+    .bind(left_on.map(|d| d.to_string()))
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    let mut after = json!({
+        "group_id": group.as_str(), "person_name": m.person_name(), "org_id": m.org_id().as_str(),
+        "team_role": m.role().as_str(), "title": m.title().as_str(), "school_leader": m.school_leader(),
+        "phone": mask_phone(m.phone()), "joined_on": m.joined_on().to_string(),
+    });
+    if let Some(d) = left_on {
+        after["left_on"] = json!(d.to_string());
+    }
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "team_member.create",
+            entity: "team_member",
+            entity_id: Some(id.as_str()),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -207,27 +207,36 @@ pub async fn export_groups(
         today,
     )
     .await?;
+    // The pairing table's columns first (序号 … 中职学校, as the import reads them: villages as
+    // 村名(镇街), several names separated by ；), so the export imports back as it is.
     let table = Table {
         sheet: "结对组".into(),
-        headers: vec![
-            "编号",
-            "镇(街道)",
-            "村(社区)",
-            "在莞高校",
-            "中职学校",
-            "结对开始日期",
-            "本年状态",
-        ],
+        headers: crate::domain::pairing::COLUMNS
+            .iter()
+            .map(|(_, zh)| *zh)
+            .chain(["结对开始日期", "本年状态"])
+            .collect(),
         rows: rows
             .iter()
             .map(|(g, s)| {
-                let l = GroupLine::from_row(g, today);
+                let names = |role: MemberRole, with_town: bool| {
+                    g.members_on(role, today)
+                        .map(|m| match (&m.town, with_town) {
+                            (Some(t), true) => format!("{}({t})", m.name),
+                            _ => m.name.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("；")
+                };
                 vec![
-                    l.number.to_string(),
-                    l.lead_town,
-                    l.villages,
-                    l.university,
-                    l.vocational_schools,
+                    g.number.to_string(),
+                    g.lead_town.clone(),
+                    crate::domain::region::town_kind_of(&g.lead_town)
+                        .unwrap_or("")
+                        .to_string(),
+                    names(MemberRole::Village, true),
+                    names(MemberRole::University, false),
+                    names(MemberRole::VocationalSchool, false),
                     g.started_on.to_string(),
                     s.label().to_string(),
                 ]

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod backfill;
 pub mod commendations;
 pub mod errors;
 pub mod evaluations;
@@ -397,6 +398,13 @@ pub fn router() -> Router<AppState> {
             "/import/pairings",
             get(import::pairings_form).post(import::import_pairings),
         )
+        .route(
+            "/import/history",
+            get(backfill::form)
+                .post(backfill::submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/import/history/template.xlsx", get(backfill::template))
         .route(
             "/admin/users",
             get(admin::list_users).post(admin::create_user),

@@ -10,6 +10,7 @@ mod audit_chain;
 mod audit_log;
 mod auth;
 mod authorisation;
+mod backfill;
 mod backup;
 mod bases_agreement;
 mod bench_smoke;

@@ -12,10 +12,10 @@ use crate::domain::org::{MemberRole, PlaceName};
 use crate::domain::sheet::{RowError, parse_sheet_date};
 use crate::services::access::Viewer;
 use crate::services::{ServiceError, access};
-use crate::store::StoreError;
 use crate::store::adjustments::RecordTable;
 use crate::store::onsite::{OnsiteCorrection, OnsiteRow};
 use crate::store::team::TeamMemberRow;
+use crate::store::{GroupRow, StoreError};
 use jiff::civil::Date;
 
 /// The export's columns, which the import reads back.
@@ -201,23 +201,61 @@ fn parse_onsite_rows(
     ws: &OpenedGroup,
     team: &[TeamMemberRow],
 ) -> (Vec<(usize, NewOnsiteEntry)>, Vec<RowError>) {
-    let wanted: Vec<(&str, &str)> = COLUMNS[..5].iter().map(|c| (*c, *c)).collect();
-    let columns = match crate::domain::sheet::locate_columns(rows, &wanted) {
-        Ok(c) => c,
+    let sheet = match OnsiteSheet::locate(rows) {
+        Ok(s) => s,
         Err(errors) => return (Vec::new(), errors),
     };
-    let group = ws.group().calendar();
-    let students_at = rows
-        .get(columns.first_data_row.wrapping_sub(1))
-        .and_then(|h| h.iter().position(|c| c.trim() == COLUMNS[6]));
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
+    for (offset, row) in rows.iter().enumerate().skip(sheet.first_data_row()) {
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let line = offset + 1;
-        let errors_before = errors.len();
+        match sheet.entry(offset + 1, row, ws.group(), ws.today, team) {
+            Ok(e) => out.push((offset + 1, e)),
+            Err(found) => errors.extend(found),
+        }
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(2, "开始日期", "表中没有任何记录"));
+    }
+    (out, errors)
+}
+
+/// Where an on-site sheet's columns are (the export's, the history workbook's 驻点服务 sheet).
+pub(crate) struct OnsiteSheet {
+    columns: crate::domain::sheet::Columns,
+    students_at: Option<usize>,
+}
+
+impl OnsiteSheet {
+    pub(crate) fn locate(rows: &[Vec<String>]) -> Result<Self, Vec<RowError>> {
+        let wanted: Vec<(&str, &str)> = COLUMNS[..5].iter().map(|c| (*c, *c)).collect();
+        let columns = crate::domain::sheet::locate_columns(rows, &wanted)?;
+        let students_at = rows
+            .get(columns.first_data_row.wrapping_sub(1))
+            .and_then(|h| h.iter().position(|c| c.trim() == COLUMNS[6]));
+        Ok(Self {
+            columns,
+            students_at,
+        })
+    }
+
+    pub(crate) fn first_data_row(&self) -> usize {
+        self.columns.first_data_row
+    }
+
+    /// Sheet row `line` as an entry of `group`, or every problem of the row.
+    pub(crate) fn entry(
+        &self,
+        line: usize,
+        row: &[String],
+        group: &GroupRow,
+        today: Date,
+        team: &[TeamMemberRow],
+    ) -> Result<NewOnsiteEntry, Vec<RowError>> {
+        let columns = &self.columns;
+        let mut errors = Vec::new();
         let cell = |i: usize| columns.cell(row, i);
         let mut fail = |e: FieldError| errors.push(RowError::new(line, e.field, e.message));
         let from = parse_sheet_date("开始日期", &cell(0))
@@ -231,7 +269,7 @@ fn parse_onsite_rows(
                 .map_err(&mut fail)
                 .ok()
         };
-        let place_org_id = find_place(ws, from, &cell(2)).map_err(&mut fail).ok();
+        let place_org_id = find_place(group, from, &cell(2)).map_err(&mut fail).ok();
         let mut member_ids = Vec::new();
         for name in cell(3)
             .split(['、', ';', '；', ',', '，'])
@@ -244,7 +282,8 @@ fn parse_onsite_rows(
             }
         }
         if let (Some(date_from), Some(date_to), Some(place_org_id)) = (from, to, place_org_id) {
-            let students_cell = students_at
+            let students_cell = self
+                .students_at
                 .and_then(|i| row.get(i))
                 .map(|s| s.trim().to_string())
                 .unwrap_or_default();
@@ -264,13 +303,13 @@ fn parse_onsite_rows(
                 member_ids,
                 students,
             };
-            match check_onsite_entry(draft, &group, ws.today) {
-                Ok(e) if errors.len() == errors_before => out.push((line, e)),
+            match check_onsite_entry(draft, &group.calendar(), today) {
+                Ok(e) if errors.is_empty() => return Ok(e),
                 Ok(_) => {}
                 Err(found) => {
                     for f in found.0 {
                         // A cell already reported is not reported again as what follows from it.
-                        if !errors[errors_before..].iter().any(|e| e.column == f.field) {
+                        if !errors.iter().any(|e| e.column == f.field) {
                             errors.push(RowError::new(line, f.field, f.message));
                         }
                     }
@@ -286,23 +325,19 @@ fn parse_onsite_rows(
                     .map(|f| RowError::new(line, f.field, f.message)),
             );
         }
+        Err(errors)
     }
-    if out.is_empty() && errors.is_empty() {
-        errors.push(RowError::new(2, "开始日期", "表中没有任何记录"));
-    }
-    (out, errors)
 }
 
 /// The group's town or village a sheet names, as the platform shows it: `南面村`, or
 /// `南面村(谢岗镇)` for a village of another town (half- or full-width brackets). On the entry's
 /// first day when it is known, else among all the group's places.
-fn find_place(ws: &OpenedGroup, on: Option<Date>, written: &str) -> Result<OrgId, FieldError> {
+fn find_place(group: &GroupRow, on: Option<Date>, written: &str) -> Result<OrgId, FieldError> {
     if written.is_empty() {
         return Err(FieldError::new("服务地点", "不能为空"));
     }
     let wanted = PlaceName::parse(written);
-    let places: Vec<_> = ws
-        .group()
+    let places: Vec<_> = group
         .members
         .iter()
         .filter(|m| matches!(m.role, MemberRole::Town | MemberRole::Village))
@@ -316,7 +351,7 @@ fn find_place(ws: &OpenedGroup, on: Option<Date>, written: &str) -> Result<OrgId
     match matches.as_slice() {
         [m] => Ok(m.org_id.clone()),
         [] => {
-            let lead = &ws.group().lead_town;
+            let lead = &group.lead_town;
             let names: Vec<String> = places.iter().map(|m| m.name_in(lead)).collect();
             Err(FieldError::new(
                 "服务地点",

@@ -1,0 +1,319 @@
+//! 历史补录: the workbook a bureau fills with the records kept before the platform (Excel, Word,
+//! WeChat), one sheet per record kind. The sheets' columns are those of the lists' exports with
+//! the group's number in front, so a list exported from the platform pastes into its sheet; the
+//! template, the import and its error messages all read the columns from here.
+
+use crate::domain::team::{TeamRole, Title};
+
+/// One column of a sheet: its heading, what it takes, the values allowed (empty: free text) and
+/// an example, as the template's 说明 sheet gives them and every error's hint repeats them.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub heading: &'static str,
+    pub takes: &'static str,
+    pub allowed: &'static str,
+    pub example: &'static str,
+    pub required: bool,
+}
+
+const fn col(
+    heading: &'static str,
+    takes: &'static str,
+    allowed: &'static str,
+    example: &'static str,
+    required: bool,
+) -> Column {
+    Column {
+        heading,
+        takes,
+        allowed,
+        example,
+        required,
+    }
+}
+
+const GROUP_NO: Column = col(
+    "结对组编号",
+    "结对组的序号（结对关系安排表的第一列）",
+    "正整数，须是平台上已有的结对组",
+    "1",
+    true,
+);
+
+/// The record kinds a history workbook holds, in the order they are written (a member before the
+/// on-site service that names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Team,
+    Agreement,
+    Onsite,
+    Report,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Team, Kind::Agreement, Kind::Onsite, Kind::Report];
+
+    /// The sheet's name in the workbook (and the template).
+    pub fn sheet(self) -> &'static str {
+        match self {
+            Kind::Team => "队员",
+            Kind::Agreement => "协议",
+            Kind::Onsite => "驻点服务",
+            Kind::Report => "月报",
+        }
+    }
+
+    /// How the count of its records reads: 协议 8 条, 月报 630 份.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Kind::Report => "份",
+            _ => "条",
+        }
+    }
+
+    pub fn parse_sheet(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.sheet() == name.trim())
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Kind::Team => &TEAM,
+            Kind::Agreement => &AGREEMENT,
+            Kind::Onsite => &ONSITE,
+            Kind::Report => &REPORT,
+        }
+    }
+
+    /// The column headed `heading`, for an error's hint.
+    pub fn column(self, heading: &str) -> Option<&'static Column> {
+        self.columns().iter().find(|c| c.heading == heading)
+    }
+}
+
+/// The team list's export columns (服务工作队) after the group's number.
+const TEAM: [Column; 9] = [
+    GROUP_NO,
+    col("姓名", "队员姓名", "不超过 30 个字", "张三", true),
+    col(
+        "所在单位",
+        "队员所在学校的全称",
+        "本组在加入日期时的签约高校或中职学校",
+        "广东酒店管理职业技术学院",
+        true,
+    ),
+    col("队内职务", "在服务工作队中的职务", TEAM_ROLES, "队员", true),
+    col("职称", "专业技术职称", TITLES, "副高级", true),
+    col("校级领导", "是否为学校校级领导", "是、否", "否", false),
+    col(
+        "手机号码",
+        "11 位手机号码，可不填",
+        "",
+        "13800138000",
+        false,
+    ),
+    col(
+        "加入日期",
+        "加入服务工作队的日期",
+        "日期，如 2024-01-15，不早于结对开始日期",
+        "2024-01-15",
+        true,
+    ),
+    col(
+        "离队日期",
+        "离队后的第一天，仍在队中则不填",
+        "日期，晚于加入日期",
+        "",
+        false,
+    ),
+];
+const TEAM_ROLES: &str = "队长、副队长、队员";
+const TITLES: &str = "正高级、副高级、中级、初级、无";
+
+const AGREEMENT: [Column; 4] = [
+    GROUP_NO,
+    col(
+        "签署日期",
+        "三方协议的签署日期，尚未签署则不填并在备注中说明",
+        "日期，如 2024-01-10",
+        "2024-01-10",
+        false,
+    ),
+    col("备注", "协议的说明", "", "三方协议原件存学校办公室", false),
+    col(
+        "扫描件",
+        "随工作簿上传的压缩包中扫描件的文件名，多个用；分隔",
+        "PDF、JPEG 或 PNG 文件",
+        "第1组三方协议.pdf",
+        false,
+    ),
+];
+
+/// The on-site list's export columns after the group's number.
+const ONSITE: [Column; 8] = [
+    GROUP_NO,
+    col("开始日期", "驻点服务的第一天", "日期", "2024-03-04", true),
+    col(
+        "结束日期",
+        "驻点服务的最后一天，一天的服务可不填",
+        "日期，不早于开始日期，一条记录不超过 92 天",
+        "2024-03-08",
+        false,
+    ),
+    col(
+        "服务地点",
+        "本组的镇(街道)或村(社区)；另一镇街的村写作 村名(镇街)",
+        "本组在服务日期时的镇街或村(社区)",
+        "雁田村",
+        true,
+    ),
+    col(
+        "在场队员",
+        "在场队员的姓名，多个用、分隔",
+        "本组服务工作队在服务期间的队员（队员表或平台上已有）",
+        "张三、李四",
+        true,
+    ),
+    col("服务内容", "服务的内容", "", "开展乡村旅游规划调研", true),
+    col(
+        "确认情况",
+        "镇街或村是否已确认；已确认可写“已确认”或“某某 于 2024-03-09 10:00 确认”",
+        "待确认、已确认",
+        "已确认",
+        false,
+    ),
+    col("参与学生", "参与服务的学生人数", "0 或正整数", "12", false),
+];
+
+const REPORT: [Column; 4] = [
+    col(
+        "学校",
+        "报送月报的学校全称",
+        "本方案的签约高校或中职学校",
+        "东莞城市学院",
+        true,
+    ),
+    col("月份", "报告所属月份", "年-月，如 2024-03", "2024-03", true),
+    col(
+        "报送时间",
+        "学校首次报送的日期（或日期和时间），按方案的报送期限判断按时或逾期",
+        "日期，如 2024-04-03，或 2024-04-03 16:30",
+        "2024-04-03",
+        true,
+    ),
+    col("备注", "说明，如 纸质报告存档位置", "", "", false),
+];
+
+/// A problem with one cell of the workbook, as the dry run lists it: the sheet, the row a person
+/// sees in Excel, the column's heading, what is wrong and what to type instead.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub sheet: String,
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Problem {
+    pub fn new(kind: Option<Kind>, sheet: &str, row: usize, column: &str, message: String) -> Self {
+        let hint = kind
+            .and_then(|k| k.column(column))
+            .map(hint_of)
+            .unwrap_or_default();
+        Self {
+            sheet: sheet.to_string(),
+            row,
+            column: column.to_string(),
+            message,
+            hint,
+        }
+    }
+}
+
+/// What to type in a column: what it takes, its allowed values and an example.
+fn hint_of(c: &Column) -> String {
+    let mut out = format!("应填{}", c.takes);
+    if !c.allowed.is_empty() {
+        out.push_str(&format!("（{}）", c.allowed));
+    }
+    if !c.example.is_empty() {
+        out.push_str(&format!("，例如“{}”", c.example));
+    }
+    out
+}
+
+/// "将导入 协议 8 条、队员 56 条、驻点服务 1,204 条、月报 630 份".
+pub fn counts_line(counts: &[(Kind, usize)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(k, n)| format!("{} {} {}", k.sheet(), thousands(*n), k.unit()))
+        .collect();
+    format!("将导入 {}", parts.join("、"))
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether the allowed values a column lists match the domain's labels (kept in one place: a
+/// renamed title must change the template too).
+pub fn labels_match() -> bool {
+    let roles: Vec<&str> = TeamRole::ALL.iter().map(|r| r.label()).collect();
+    let titles: Vec<&str> = Title::ALL.iter().map(|t| t.label()).collect();
+    roles.join("、") == TEAM_ROLES && titles.join("、") == TITLES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_as_the_dry_run_says_them() {
+        assert_eq!(
+            counts_line(&[
+                (Kind::Agreement, 8),
+                (Kind::Onsite, 1204),
+                (Kind::Report, 630)
+            ]),
+            "将导入 协议 8 条、驻点服务 1,204 条、月报 630 份"
+        );
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn the_template_lists_the_domain_s_labels() {
+        assert!(labels_match());
+    }
+
+    #[test]
+    fn a_problem_s_hint_says_what_to_type() {
+        let p = Problem::new(Some(Kind::Team), "队员", 3, "职称", "不认识“教授”".into());
+        assert_eq!(
+            p.hint,
+            "应填专业技术职称（正高级、副高级、中级、初级、无），例如“副高级”"
+        );
+        let unknown = Problem::new(None, "其他", 1, "表", "x".into());
+        assert!(unknown.hint.is_empty());
+    }
+
+    #[test]
+    fn every_sheet_is_found_by_its_name_and_has_distinct_headings() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse_sheet(k.sheet()), Some(k));
+            let mut h: Vec<&str> = k.columns().iter().map(|c| c.heading).collect();
+            h.sort();
+            h.dedup();
+            assert_eq!(h.len(), k.columns().len());
+        }
+        assert_eq!(Kind::parse_sheet("说明"), None);
+    }
+}

@@ -1,0 +1,910 @@
+//! 历史补录: a bureau imports the records kept before the platform from one workbook (a sheet per
+//! record kind, the template's) and an optional zip of the files its sheets name. A dry run lists
+//! what would be written and every problem of every row; only a workbook with none is written,
+//! all or nothing, once. The web page, the API and `xiaodi import history` all come here.
+
+use crate::domain::FieldError;
+use crate::domain::backfill::{Kind, Problem, counts_line};
+use crate::domain::ids::{HistoryImportId, OrgId, TeamMemberId};
+use crate::domain::monthly::{end_of_day_ms, start_of_day_ms};
+use crate::domain::org::MemberRole;
+use crate::domain::plan::{Month, PlanYears};
+use crate::domain::sheet::{Columns, locate_columns, parse_sheet_date};
+use crate::domain::team::{TeamMemberInput, parse_departure, parse_team_member};
+use crate::domain::user::Role;
+use crate::services::ServiceError;
+use crate::services::workspace::onsite::OnsiteSheet;
+use crate::services::workspace::{Upload, Writer};
+use crate::store::backfill::{
+    Backfill, BackfillAgreement, BackfillMember, BackfillOnsite, BackfillReport,
+};
+use crate::store::files::{CheckedFile, FileKind, check_upload};
+use crate::store::plans::PlanCache;
+use crate::store::team::TeamMemberRow;
+use crate::store::{GroupFilter, GroupRow, GroupScope, StoreError};
+use jiff::civil::Date;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+
+const SCAN_KINDS: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+/// The template's sheet of explanations: read past, never imported.
+pub const EXPLANATIONS_SHEET: &str = "说明";
+
+/// What a dry run or an import found: how many records of each kind (the rows that could be
+/// read), every problem, and the import's id once written.
+#[derive(Debug)]
+pub struct Outcome {
+    pub counts: Vec<(Kind, usize)>,
+    pub problems: Vec<Problem>,
+    pub imported: Option<HistoryImportId>,
+}
+
+impl Outcome {
+    /// "将导入 协议 8 条、队员 56 条、驻点服务 1,204 条、月报 630 份".
+    pub fn counts_line(&self) -> String {
+        counts_line(&self.counts)
+    }
+}
+
+/// Checks the workbook against the current plan and writes nothing (`commit` unset), or checks
+/// it and, when it has no problem, writes it all or nothing.
+pub async fn check_or_import(
+    w: &Writer<'_>,
+    plans: &PlanCache,
+    today: Date,
+    workbook: &Upload,
+    files: Option<&Upload>,
+    commit: bool,
+) -> Result<Outcome, ServiceError> {
+    w.by.require(&[Role::Bureau])?;
+    let Some((_, years)) = plans.current_years(w.store).await? else {
+        return Err(ServiceError::Conflict("尚未加载行动方案".into()));
+    };
+    run(w, &years, today, workbook, files, commit).await
+}
+
+async fn run(
+    w: &Writer<'_>,
+    years: &PlanYears,
+    today: Date,
+    workbook: &Upload,
+    files: Option<&Upload>,
+    commit: bool,
+) -> Result<Outcome, ServiceError> {
+    w.by.require(&[Role::Bureau])?;
+    let (backfill, mut problems) = read(w, years, today, workbook, files).await?;
+    let counts = backfill.counts();
+    let refused = |problems: Vec<Problem>| Outcome {
+        counts: counts.clone(),
+        problems,
+        imported: None,
+    };
+    if !problems.is_empty() {
+        // The database's checks of the rows that could be read, so the list is whole.
+        if let Err(found) = w
+            .store
+            .write_backfill(&w.actor(), w.now_ms, &backfill, false)
+            .await?
+        {
+            problems.extend(found);
+        }
+        sort(&mut problems);
+        return Ok(refused(problems));
+    }
+    if !commit {
+        return Ok(
+            match w
+                .store
+                .write_backfill(&w.actor(), w.now_ms, &backfill, false)
+                .await?
+            {
+                Ok(_) => refused(Vec::new()),
+                Err(mut found) => {
+                    sort(&mut found);
+                    refused(found)
+                }
+            },
+        );
+    }
+    let scans: Vec<CheckedFile> = backfill
+        .agreements
+        .iter()
+        .flat_map(|a| a.scans.iter().cloned())
+        .collect();
+    let added = w
+        .files
+        .put_all(&scans)
+        .await
+        .map_err(|e| StoreError::Internal(e.into()))?;
+    let written = w
+        .store
+        .write_backfill(&w.actor(), w.now_ms, &backfill, true)
+        .await;
+    match written {
+        Ok(Ok(id)) => Ok(Outcome {
+            counts,
+            problems: Vec::new(),
+            imported: id,
+        }),
+        other => {
+            match w.store.unreferenced_digests(&added).await {
+                Ok(orphans) => w.files.remove_all(&orphans).await,
+                Err(e) => tracing::warn!(error = %e, "could not check imported files for removal"),
+            }
+            let mut found = match other? {
+                Err(found) => found,
+                Ok(_) => Vec::new(),
+            };
+            sort(&mut found);
+            Ok(refused(found))
+        }
+    }
+}
+
+fn sort(problems: &mut [Problem]) {
+    let order = |sheet: &str| {
+        Kind::parse_sheet(sheet).map_or(0, |k| {
+            1 + Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+        })
+    };
+    problems.sort_by(|a, b| {
+        (order(&a.sheet), &a.sheet, a.row).cmp(&(order(&b.sheet), &b.sheet, b.row))
+    });
+}
+
+fn at(kind: Kind, row: usize, column: &str, message: impl Into<String>) -> Problem {
+    Problem::new(Some(kind), kind.sheet(), row, column, message.into())
+}
+
+fn workbook_problem(message: impl Into<String>) -> Problem {
+    Problem::new(None, "工作簿", 1, "文件", message.into())
+}
+
+/// Everything the workbook's sheets hold that could be read, and every problem found.
+async fn read(
+    w: &Writer<'_>,
+    years: &PlanYears,
+    today: Date,
+    workbook: &Upload,
+    files: Option<&Upload>,
+) -> Result<(Backfill, Vec<Problem>), ServiceError> {
+    let sha256: String = Sha256::digest(&workbook.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut backfill = Backfill {
+        sha256: sha256.clone(),
+        file_name: file_name(&workbook.file_name, "历史补录.xlsx"),
+        files_name: files.map(|f| file_name(&f.file_name, "附件.zip")),
+        team: Vec::new(),
+        agreements: Vec::new(),
+        onsite: Vec::new(),
+        reports: Vec::new(),
+    };
+    let mut problems = Vec::new();
+    if let Some(earlier) = w.store.earlier_import(&sha256).await? {
+        problems.push(workbook_problem(format!(
+            "这份工作簿已于 {} 由 {} 导入（文件“{}”），不能重复导入；补充的记录请另建工作簿",
+            crate::clock::format_ms(earlier.at),
+            earlier.by,
+            earlier.file_name
+        )));
+        return Ok((backfill, problems));
+    }
+    let sheets = match crate::imports::read_workbook(&workbook.bytes) {
+        Ok(s) => s,
+        Err(m) => {
+            problems.push(workbook_problem(m));
+            return Ok((backfill, problems));
+        }
+    };
+    let (groups, _) = w
+        .store
+        .list_groups(
+            &GroupScope::All,
+            &GroupFilter {
+                q: None,
+                limit: i64::MAX,
+                offset: 0,
+            },
+        )
+        .await?;
+    let plan_id = groups.first().map(|g| g.plan_id.clone());
+    let by_number: HashMap<i64, &GroupRow> = groups.iter().map(|g| (g.number, g)).collect();
+    let mut sheet_of: HashMap<Kind, &Vec<Vec<String>>> = HashMap::new();
+    for (name, rows) in &sheets {
+        match Kind::parse_sheet(name) {
+            Some(k) => {
+                sheet_of.insert(k, rows);
+            }
+            None if name.trim() == EXPLANATIONS_SHEET => {}
+            None => problems.push(Problem::new(
+                None,
+                name,
+                1,
+                "工作表",
+                format!(
+                    "不认识的工作表“{name}”：工作表名应为 {}（请用平台下载的模板）",
+                    Kind::ALL.map(|k| k.sheet()).join("、")
+                ),
+            )),
+        }
+    }
+    if sheet_of.is_empty() {
+        problems.push(workbook_problem(format!(
+            "工作簿中没有可导入的工作表，应有 {} 中的一个或几个",
+            Kind::ALL.map(|k| k.sheet()).join("、")
+        )));
+        return Ok((backfill, problems));
+    }
+    // The files the agreement sheet names, taken from the zip (only those).
+    let limit = years.original().rules.attachment_max_mb as usize * 1024 * 1024;
+    let wanted: HashSet<String> = sheet_of
+        .get(&Kind::Agreement)
+        .map(|rows| scan_names(rows))
+        .unwrap_or_default();
+    let zipped = match files {
+        Some(f) if !wanted.is_empty() => {
+            match crate::imports::read_zip_files(&f.bytes, &wanted, limit) {
+                Ok(z) => z,
+                Err(m) => {
+                    problems.push(Problem::new(None, "压缩包", 1, "文件", m));
+                    HashMap::new()
+                }
+            }
+        }
+        _ => HashMap::new(),
+    };
+    let mut teams: HashMap<i64, Vec<TeamMemberRow>> = HashMap::new();
+    for g in &groups {
+        teams.insert(g.number, w.store.list_team(&g.id).await?);
+    }
+    let ctx = Context {
+        by_number: &by_number,
+        today,
+    };
+    if let Some(rows) = sheet_of.get(&Kind::Team) {
+        ctx.team(rows, &mut backfill, &mut teams, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Agreement) {
+        ctx.agreements(
+            rows,
+            files.is_some(),
+            &zipped,
+            limit,
+            &mut backfill,
+            &mut problems,
+        );
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Onsite) {
+        ctx.onsite(rows, &teams, &mut backfill, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Report) {
+        match &plan_id {
+            Some(plan_id) => ctx.reports(
+                rows,
+                years,
+                &groups,
+                plan_id,
+                w.now_ms,
+                &mut backfill,
+                &mut problems,
+            ),
+            None => problems.push(at(
+                Kind::Report,
+                1,
+                "学校",
+                "平台上还没有结对组，无法导入月报",
+            )),
+        }
+    }
+    Ok((backfill, problems))
+}
+
+fn file_name(name: &str, default: &str) -> String {
+    let n: String = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    if n.trim().is_empty() {
+        default.to_string()
+    } else {
+        n
+    }
+}
+
+fn split_names(cell: &str) -> impl Iterator<Item = String> + '_ {
+    cell.split([';', '；', '、'])
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn scan_names(rows: &[Vec<String>]) -> HashSet<String> {
+    let Ok(columns) = locate(Kind::Agreement, rows) else {
+        return HashSet::new();
+    };
+    rows.iter()
+        .skip(columns.first_data_row)
+        .flat_map(|r| split_names(&columns.cell(r, 3)).collect::<Vec<_>>())
+        .collect()
+}
+
+/// The sheet's columns (every one of its kind, in any order), or the missing headings.
+fn locate(kind: Kind, rows: &[Vec<String>]) -> Result<Columns, Vec<Problem>> {
+    let wanted: Vec<(&str, &str)> = kind
+        .columns()
+        .iter()
+        .map(|c| (c.heading, c.heading))
+        .collect();
+    locate_columns(rows, &wanted).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| at(kind, e.row, &e.column, e.message))
+            .collect()
+    })
+}
+
+fn data_rows(rows: &[Vec<String>], from: usize) -> impl Iterator<Item = (usize, &Vec<String>)> {
+    rows.iter()
+        .enumerate()
+        .skip(from)
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|(i, r)| (i + 1, r))
+}
+
+struct Context<'a> {
+    by_number: &'a HashMap<i64, &'a GroupRow>,
+    today: Date,
+}
+
+impl<'a> Context<'a> {
+    fn group(&self, kind: Kind, line: usize, cell: &str) -> Result<&'a GroupRow, Problem> {
+        let n = cell.trim().parse::<i64>().ok();
+        match n.and_then(|n| self.by_number.get(&n)) {
+            Some(g) => Ok(g),
+            None if cell.trim().is_empty() => Err(at(kind, line, "结对组编号", "不能为空")),
+            None => Err(at(
+                kind,
+                line,
+                "结对组编号",
+                format!("平台上没有编号为“{}”的结对组", cell.trim()),
+            )),
+        }
+    }
+
+    fn team(
+        &self,
+        rows: &[Vec<String>],
+        out: &mut Backfill,
+        teams: &mut HashMap<i64, Vec<TeamMemberRow>>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Team;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let group = match self.group(kind, line, &cell(0)) {
+                Ok(g) => Some(g),
+                Err(p) => {
+                    problems.push(p);
+                    None
+                }
+            };
+            let joined = match parse_sheet_date("加入日期", &cell(7)) {
+                Ok(d) => d.to_string(),
+                Err(e) => {
+                    problems.push(at(kind, line, e.field, e.message));
+                    String::new()
+                }
+            };
+            let leader = match cell(5).as_str() {
+                "" | "否" => false,
+                "是" => true,
+                other => {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "校级领导",
+                        format!("应填 是 或 否，实际为“{other}”"),
+                    ));
+                    false
+                }
+            };
+            let Some(group) = group else { continue };
+            let org_name = cell(2);
+            let org = group
+                .members
+                .iter()
+                .find(|m| {
+                    matches!(
+                        m.role,
+                        MemberRole::University | MemberRole::VocationalSchool
+                    ) && m.name == org_name
+                })
+                .map(|m| m.org_id.clone());
+            if org.is_none() {
+                problems.push(at(
+                    kind,
+                    line,
+                    "所在单位",
+                    if org_name.is_empty() {
+                        "不能为空".to_string()
+                    } else {
+                        format!("“{org_name}”不是第 {} 组的签约学校", group.number)
+                    },
+                ));
+            }
+            let input = TeamMemberInput {
+                person_name: cell(1),
+                org_id: org.as_ref().map(|o| o.to_string()).unwrap_or_default(),
+                role: cell(3),
+                title: cell(4),
+                school_leader: leader,
+                phone: cell(6),
+                joined_on: joined,
+            };
+            let parsed = parse_team_member(&input, &group.calendar(), self.today);
+            let member = match parsed {
+                Ok(m) => Some(m),
+                Err(found) => {
+                    for f in found.0 {
+                        // The school already named as wrong, or a date already refused.
+                        if !problems[before..].iter().any(|p| p.column == f.field) {
+                            problems.push(at(kind, line, f.field, f.message));
+                        }
+                    }
+                    None
+                }
+            };
+            let left_on = match (cell(8).as_str(), &member) {
+                ("", _) => None,
+                (text, Some(m)) => match parse_sheet_date("离队日期", text)
+                    .map_err(Into::into)
+                    .and_then(|d| parse_departure(&d.to_string(), m.joined_on(), self.today))
+                {
+                    Ok(d) => Some(d.left_on()),
+                    Err(found) => {
+                        for f in found.0 {
+                            problems.push(at(kind, line, f.field, f.message));
+                        }
+                        None
+                    }
+                },
+                (_, None) => None,
+            };
+            let Some(member) = member.filter(|_| problems.len() == before) else {
+                continue;
+            };
+            let id = TeamMemberId::new();
+            teams.entry(group.number).or_default().push(TeamMemberRow {
+                id: id.clone(),
+                person_name: member.person_name().to_string(),
+                org_id: member.org_id().clone(),
+                org_name: org_name.clone(),
+                role: member.role(),
+                title: member.title(),
+                school_leader: member.school_leader(),
+                phone: member.phone().to_string(),
+                joined_on: member.joined_on(),
+                left_on,
+            });
+            out.team.push(BackfillMember {
+                line,
+                group: group.id.clone(),
+                id,
+                member,
+                left_on,
+            });
+        }
+    }
+
+    fn agreements(
+        &self,
+        rows: &[Vec<String>],
+        with_zip: bool,
+        zipped: &HashMap<String, Vec<u8>>,
+        limit: usize,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Agreement;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        let mut seen = HashSet::new();
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let group = match self.group(kind, line, &cell(0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            if !seen.insert(group.number) {
+                problems.push(at(
+                    kind,
+                    line,
+                    "结对组编号",
+                    format!("第 {} 组的三方协议在本表中出现了两次", group.number),
+                ));
+                continue;
+            }
+            let signed_on = match cell(1).as_str() {
+                "" => None,
+                text => match parse_sheet_date("签署日期", text) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        problems.push(at(kind, line, e.field, e.message));
+                        None
+                    }
+                },
+            };
+            let mut scans = Vec::new();
+            for name in split_names(&cell(3)) {
+                match zipped.get(&name) {
+                    Some(bytes) => {
+                        match check_upload("扫描件", &name, bytes.clone(), limit, &SCAN_KINDS) {
+                            Ok(f) => scans.push(f),
+                            Err(e) => problems.push(at(kind, line, e.field, e.message)),
+                        }
+                    }
+                    None if with_zip => problems.push(at(
+                        kind,
+                        line,
+                        "扫描件",
+                        format!("压缩包中没有文件“{name}”"),
+                    )),
+                    None => problems.push(at(
+                        kind,
+                        line,
+                        "扫描件",
+                        format!("表中列出了“{name}”，但没有随工作簿上传文件压缩包"),
+                    )),
+                }
+            }
+            let on = signed_on.unwrap_or(self.today);
+            let parties: Vec<String> = group
+                .members
+                .iter()
+                .filter(|m| m.active_on(on))
+                .map(|m| m.org_id.to_string())
+                .collect();
+            let input = crate::domain::agreement::AgreementInput {
+                signed_on: signed_on.map(|d| d.to_string()).unwrap_or_default(),
+                notes: cell(2),
+                parties,
+                with_scans: !scans.is_empty(),
+            };
+            match crate::domain::agreement::parse_agreement(&input, &group.calendar(), self.today) {
+                Ok(a) if problems.len() == before => out.agreements.push(BackfillAgreement {
+                    line,
+                    group: group.id.clone(),
+                    signed_on: a.signed_on(),
+                    notes: a.notes().to_string(),
+                    parties: a.parties().to_vec(),
+                    scans,
+                }),
+                Ok(_) => {}
+                Err(found) => {
+                    for f in found.0 {
+                        if !problems[before..].iter().any(|p| p.column == f.field) {
+                            problems.push(at(kind, line, f.field, f.message));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn onsite(
+        &self,
+        rows: &[Vec<String>],
+        teams: &HashMap<i64, Vec<TeamMemberRow>>,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Onsite;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        let sheet = match OnsiteSheet::locate(rows) {
+            Ok(s) => s,
+            Err(found) => {
+                problems.extend(
+                    found
+                        .into_iter()
+                        .map(|e| at(kind, e.row, &e.column, e.message)),
+                );
+                return;
+            }
+        };
+        let mut by_group: HashMap<i64, BackfillOnsite> = HashMap::new();
+        let mut order = Vec::new();
+        let no_team = Vec::new();
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let group = match self.group(kind, line, &columns.cell(row, 0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let team = teams.get(&group.number).unwrap_or(&no_team);
+            let entry = sheet.entry(line, row, group, self.today, team);
+            let confirmed = confirmation(&columns.cell(row, 6));
+            let (entry, confirmed) = match (entry, confirmed) {
+                (Ok(e), Ok(c)) => (e, c),
+                (entry, confirmed) => {
+                    if let Err(found) = entry {
+                        problems.extend(
+                            found
+                                .into_iter()
+                                .map(|e| at(kind, e.row, &e.column, e.message)),
+                        );
+                    }
+                    if let Err(m) = confirmed {
+                        problems.push(at(kind, line, "确认情况", m));
+                    }
+                    continue;
+                }
+            };
+            let confirmed_ms =
+                confirmed.map(|at| at.unwrap_or_else(|| end_of_day_ms(entry.date_to())));
+            let g = by_group.entry(group.number).or_insert_with(|| {
+                order.push(group.number);
+                BackfillOnsite {
+                    group: group.id.clone(),
+                    lines: Vec::new(),
+                    entries: Vec::new(),
+                    confirmed_ms: Vec::new(),
+                }
+            });
+            g.lines.push(line);
+            g.entries.push(entry);
+            g.confirmed_ms.push(confirmed_ms);
+        }
+        for n in order {
+            if let Some(g) = by_group.remove(&n) {
+                out.onsite.push(g);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn reports(
+        &self,
+        rows: &[Vec<String>],
+        years: &PlanYears,
+        groups: &[GroupRow],
+        plan_id: &crate::domain::ids::PlanId,
+        now_ms: i64,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Report;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        let schools: HashMap<&str, &OrgId> = groups
+            .iter()
+            .flat_map(|g| g.members.iter())
+            .filter(|m| {
+                matches!(
+                    m.role,
+                    MemberRole::University | MemberRole::VocationalSchool
+                )
+            })
+            .map(|m| (m.name.as_str(), &m.org_id))
+            .collect();
+        let first = years.original().report_start_month;
+        let mut seen = HashSet::new();
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let name = cell(0);
+            let school = schools.get(name.as_str()).copied();
+            if school.is_none() {
+                problems.push(at(
+                    kind,
+                    line,
+                    "学校",
+                    if name.is_empty() {
+                        "不能为空".to_string()
+                    } else {
+                        format!("“{name}”不是本方案的签约学校")
+                    },
+                ));
+            }
+            let month = match parse_month(&cell(1)) {
+                Ok(m) if m < first => {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "月份",
+                        format!("{} 早于方案的第一个报告月 {}", m.label(), first.label()),
+                    ));
+                    None
+                }
+                Ok(m) if m.last_day() >= self.today => {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "月份",
+                        format!("{} 尚未结束，不是历史月报，请在平台上报送", m.label()),
+                    ));
+                    None
+                }
+                Ok(m) => Some(m),
+                Err(msg) => {
+                    problems.push(at(kind, line, "月份", msg));
+                    None
+                }
+            };
+            let submitted = match parse_moment(&cell(2)) {
+                Ok(ms) if ms > now_ms => {
+                    problems.push(at(kind, line, "报送时间", "晚于现在，不是历史记录"));
+                    None
+                }
+                Ok(ms) => Some(ms),
+                Err(e) => {
+                    problems.push(at(kind, line, e.field, e.message));
+                    None
+                }
+            };
+            if let (Some(m), Some(ms)) = (month, submitted)
+                && ms < start_of_day_ms(m.next().first_day())
+            {
+                problems.push(at(
+                    kind,
+                    line,
+                    "报送时间",
+                    format!("早于 {} 结束，月报应在月份结束后报送", m.label()),
+                ));
+            }
+            let note = cell(3);
+            if note.chars().count() > 500 {
+                problems.push(at(kind, line, "备注", "不能超过 500 个字"));
+            }
+            let (Some(school), Some(month), Some(submitted_ms)) = (school, month, submitted) else {
+                continue;
+            };
+            if !seen.insert((school.clone(), month)) {
+                problems.push(at(
+                    kind,
+                    line,
+                    "月份",
+                    format!("“{name}” {} 的月报在本表中出现了两次", month.label()),
+                ));
+                continue;
+            }
+            if problems.len() == before {
+                out.reports.push(BackfillReport {
+                    line,
+                    plan_id: plan_id.clone(),
+                    school: school.clone(),
+                    month,
+                    submitted_ms,
+                    note,
+                });
+            }
+        }
+    }
+}
+
+/// `2024-03`, `2024/3`, or a date cell of the month (Excel turns 2024-03 into 2024-03-01).
+fn parse_month(text: &str) -> Result<Month, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("不能为空".into());
+    }
+    let normal = t.replace(['/', '.', '年'], "-").replace('月', "");
+    let parts: Vec<&str> = normal.split('-').collect();
+    let month = match parts.as_slice() {
+        [y, m] | [y, m, _] => format!("{y}-{:0>2}", m),
+        _ => String::new(),
+    };
+    Month::parse(&month).ok_or_else(|| format!("应为 年-月，如 2024-03，实际为“{t}”"))
+}
+
+/// A date (its whole day counts as one instant: the deadline is a day) or `date HH:MM[:SS]`,
+/// Asia/Shanghai, as Unix ms.
+fn parse_moment(text: &str) -> Result<i64, FieldError> {
+    let t = text.trim();
+    let (date, time) = match t.split_once([' ', 'T']) {
+        Some((d, tm)) => (d, Some(tm.trim())),
+        None => (t, None),
+    };
+    let d = parse_sheet_date("报送时间", date)?;
+    let Some(time) = time.filter(|s| !s.is_empty()) else {
+        return Ok(start_of_day_ms(d));
+    };
+    let tm: jiff::civil::Time = time
+        .parse()
+        .map_err(|_| FieldError::new("报送时间", format!("时间“{time}”应写作 时:分，如 16:30")))?;
+    d.to_datetime(tm)
+        .to_zoned(crate::domain::shanghai())
+        .map(|z| z.timestamp().as_millisecond())
+        .map_err(|_| FieldError::new("报送时间", format!("“{t}”不是有效的时间")))
+}
+
+/// 确认情况: empty or 待确认 is not confirmed; 已确认 is (on the entry's last day); the export's
+/// "某某 于 2024-03-09 10:00 确认" is, at that time. Ok(None) is not confirmed.
+fn confirmation(text: &str) -> Result<Option<Option<i64>>, String> {
+    let t = text.trim();
+    match t {
+        "" | "待确认" => return Ok(None),
+        "已确认" => return Ok(Some(None)),
+        _ => {}
+    }
+    let moment = t
+        .strip_suffix("确认")
+        .and_then(|s| s.rsplit_once(" 于 "))
+        .map(|(_, when)| when.trim());
+    match moment.map(parse_moment) {
+        Some(Ok(ms)) => Ok(Some(Some(ms))),
+        _ => Err(format!(
+            "应填 待确认、已确认，或“某某 于 2024-03-09 10:00 确认”，实际为“{t}”"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_read_as_people_type_them() {
+        assert_eq!(parse_month("2024-03").unwrap().to_string(), "2024-03");
+        assert_eq!(parse_month("2024/3").unwrap().to_string(), "2024-03");
+        assert_eq!(parse_month("2024-03-01").unwrap().to_string(), "2024-03");
+        assert_eq!(parse_month("2024年3月").unwrap().to_string(), "2024-03");
+        assert!(parse_month("三月").unwrap_err().contains("三月"));
+        assert!(parse_month("").is_err());
+        assert!(parse_month("2024-13").is_err());
+    }
+
+    #[test]
+    fn a_submission_is_a_day_or_a_moment() {
+        let day = parse_moment("2024-04-03").unwrap();
+        assert_eq!(day, start_of_day_ms("2024-04-03".parse().unwrap()));
+        assert_eq!(
+            parse_moment("2024-04-03 16:30").unwrap(),
+            day + 16 * 3_600_000 + 30 * 60_000
+        );
+        assert!(
+            parse_moment("2024-04-03 下午")
+                .unwrap_err()
+                .message
+                .contains("下午")
+        );
+        assert!(parse_moment("昨天").is_err());
+    }
+
+    #[test]
+    fn confirmation_reads_the_export_s_words() {
+        assert_eq!(confirmation("").unwrap(), None);
+        assert_eq!(confirmation("待确认").unwrap(), None);
+        assert_eq!(confirmation("已确认").unwrap(), Some(None));
+        let at = confirmation("凤岗镇用户 于 2024-03-09 10:00 确认").unwrap();
+        assert_eq!(
+            at,
+            Some(Some(
+                start_of_day_ms("2024-03-09".parse().unwrap()) + 10 * 3_600_000
+            ))
+        );
+        assert!(confirmation("好像确认了").is_err());
+    }
+}

@@ -1,0 +1,404 @@
+//! 历史补录: a history workbook's records written in one transaction, all or nothing. The dry run
+//! is the same write rolled back, so whatever the database would refuse (an agreement recorded
+//! already, a report already there, the same service twice, a month locked) is listed before
+//! anything is written, by the same code that writes.
+
+use super::audit::{self, Actor, AuditEntry};
+use super::files::CheckedFile;
+use super::{Store, StoreError};
+use crate::domain::backfill::{Kind, Problem};
+use crate::domain::ids::{
+    AgreementId, AttachmentOwner, GroupId, HistoryImportId, MonthlyReportId, OnsiteEntryId, OrgId,
+    PlanId, TeamMemberId,
+};
+use crate::domain::onsite::NewOnsiteEntry;
+use crate::domain::plan::Month;
+use crate::domain::team::NewTeamMember;
+use jiff::civil::Date;
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+pub struct BackfillMember {
+    pub line: usize,
+    pub group: GroupId,
+    pub id: TeamMemberId,
+    pub member: NewTeamMember,
+    pub left_on: Option<Date>,
+}
+
+pub struct BackfillAgreement {
+    pub line: usize,
+    pub group: GroupId,
+    pub signed_on: Option<Date>,
+    pub notes: String,
+    pub parties: Vec<OrgId>,
+    pub scans: Vec<CheckedFile>,
+}
+
+/// One group's on-site entries, each with its sheet row and when it was confirmed (if it was).
+pub struct BackfillOnsite {
+    pub group: GroupId,
+    pub lines: Vec<usize>,
+    pub entries: Vec<NewOnsiteEntry>,
+    pub confirmed_ms: Vec<Option<i64>>,
+}
+
+pub struct BackfillReport {
+    pub line: usize,
+    pub plan_id: PlanId,
+    pub school: OrgId,
+    pub month: Month,
+    pub submitted_ms: i64,
+    pub note: String,
+}
+
+/// Everything a workbook holds, checked cell by cell.
+pub struct Backfill {
+    pub sha256: String,
+    pub file_name: String,
+    pub files_name: Option<String>,
+    pub team: Vec<BackfillMember>,
+    pub agreements: Vec<BackfillAgreement>,
+    pub onsite: Vec<BackfillOnsite>,
+    pub reports: Vec<BackfillReport>,
+}
+
+impl Backfill {
+    pub fn counts(&self) -> Vec<(Kind, usize)> {
+        vec![
+            (Kind::Agreement, self.agreements.len()),
+            (Kind::Team, self.team.len()),
+            (
+                Kind::Onsite,
+                self.onsite.iter().map(|g| g.entries.len()).sum(),
+            ),
+            (Kind::Report, self.reports.len()),
+        ]
+    }
+}
+
+/// An earlier import of the same workbook.
+pub struct EarlierImport {
+    pub file_name: String,
+    pub by: String,
+    pub at: i64,
+}
+
+fn problem(kind: Kind, line: usize, column: &str, message: impl Into<String>) -> Problem {
+    Problem::new(Some(kind), kind.sheet(), line, column, message.into())
+}
+
+impl Store {
+    /// The import of a workbook with this digest, if one was made.
+    pub async fn earlier_import(&self, sha256: &str) -> sqlx::Result<Option<EarlierImport>> {
+        let row = sqlx::query(
+            "select file_name, imported_by_name, imported_at from history_imports where sha256 = $1",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(EarlierImport {
+                file_name: r.try_get("file_name")?,
+                by: r.try_get("imported_by_name")?,
+                at: r.try_get("imported_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Writes every record of `b` in one transaction and commits it when `commit` is set and
+    /// nothing was refused; otherwise rolls it back. Returns the import's id (committed), or every
+    /// problem the database found (nothing written either way but the committed import).
+    pub async fn write_backfill(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        b: &Backfill,
+        commit: bool,
+    ) -> Result<Result<Option<HistoryImportId>, Vec<Problem>>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = HistoryImportId::new();
+        let counts: serde_json::Map<String, serde_json::Value> = b
+            .counts()
+            .into_iter()
+            .map(|(k, n)| (k.sheet().to_string(), json!(n)))
+            .collect();
+        let inserted = sqlx::query(
+            "insert into history_imports (id, sha256, file_name, files_name, imported_by, imported_by_name, imported_at, counts)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.as_str())
+        .bind(&b.sha256)
+        .bind(&b.file_name)
+        .bind(b.files_name.as_deref())
+        .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+        .bind(&actor.name)
+        .bind(now_ms)
+        .bind(serde_json::Value::Object(counts.clone()).to_string())
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = inserted {
+            if super::violates_unique(&e, "history_imports_sha256_key", "history_imports.sha256") {
+                return Ok(Err(vec![Problem::new(
+                    None,
+                    "工作簿",
+                    1,
+                    "文件",
+                    "这份工作簿刚被另一次导入写入，本次未写入任何数据".into(),
+                )]));
+            }
+            return Err(e.into());
+        }
+        // Every record names the import: its page and its audit entries say 历史补录.
+        let actor = Actor {
+            name: format!("{}（历史补录：{}）", actor.name, b.file_name),
+            ..actor.clone()
+        };
+        let mut problems = Vec::new();
+        write_team(&mut tx, &actor, now_ms, &id, b).await?;
+        write_agreements(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_onsite(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        if !problems.is_empty() {
+            tx.rollback().await?;
+            return Ok(Err(problems));
+        }
+        if !commit {
+            tx.rollback().await?;
+            return Ok(Ok(None));
+        }
+        audit::append(
+            &mut tx,
+            &actor,
+            now_ms,
+            AuditEntry {
+                action: "history.import",
+                entity: "history_import",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "file_name": b.file_name, "files_name": b.files_name, "sha256": b.sha256,
+                    "counts": counts,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(Some(id)))
+    }
+}
+
+async fn mark(
+    conn: &mut AnyConnection,
+    table: &str,
+    id: &str,
+    import: &HistoryImportId,
+) -> sqlx::Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "update {table} set history_import_id = $1 where id = $2"
+    )))
+    .bind(import.as_str())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn write_team(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+) -> Result<(), StoreError> {
+    for m in &b.team {
+        super::team::insert_team_member(conn, actor, now_ms, &m.group, &m.id, &m.member, m.left_on)
+            .await?;
+        mark(conn, "team_members", m.id.as_str(), import).await?;
+    }
+    Ok(())
+}
+
+async fn write_agreements(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for a in &b.agreements {
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from agreements where group_id = $1 and adjustment_id is null",
+        )
+        .bind(a.group.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Agreement,
+                a.line,
+                "结对组编号",
+                "该组已登记三方协议（平台上或本表的另一行），请删去此行或在平台上更正",
+            ));
+            continue;
+        }
+        let id = AgreementId::new();
+        sqlx::query(
+            "insert into agreements (id, group_id, signed_on, notes, created_at, updated_at, history_import_id)
+             values ($1, $2, $3, $4, $5, $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(a.group.as_str())
+        .bind(a.signed_on.map(|d| d.to_string()))
+        .bind(&a.notes)
+        .bind(now_ms)
+        .bind(import.as_str())
+        .execute(&mut *conn)
+        .await?;
+        super::agreements::insert_parties(conn, &id, &a.parties).await?;
+        audit::append(
+            conn,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "agreement.create",
+                entity: "agreement",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "group_id": a.group.as_str(),
+                    "signed_on": a.signed_on.map(|d| d.to_string()), "notes": a.notes,
+                    "parties": a.parties.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    "history_import_id": import.as_str(),
+                })),
+            },
+        )
+        .await?;
+        if !a.scans.is_empty() {
+            super::attachments::insert_attachments(
+                conn,
+                actor,
+                now_ms,
+                &a.group,
+                AttachmentOwner::Agreement,
+                id.as_str(),
+                &a.scans,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_onsite(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for g in &b.onsite {
+        let ids: Vec<OnsiteEntryId> =
+            match super::onsite::add_onsite_entries_in(conn, actor, now_ms, &g.group, &g.entries)
+                .await
+            {
+                Ok(ids) => ids,
+                Err(found) => {
+                    for (i, e) in found {
+                        match e {
+                            StoreError::Invalid(f) => {
+                                problems.push(problem(Kind::Onsite, g.lines[i], f.field, f.message))
+                            }
+                            other => return Err(other),
+                        }
+                    }
+                    continue;
+                }
+            };
+        for (id, confirmed) in ids.iter().zip(&g.confirmed_ms) {
+            mark(conn, "onsite_entries", id.as_str(), import).await?;
+            if let Some(at) = confirmed {
+                // Confirmed before the platform, on the day the sheet says (or the entry's last
+                // day); the importer records it, and the entry says 历史补录.
+                sqlx::query(
+                    "update onsite_entries set confirmed_by = $1, confirmed_at = $2 where id = $3",
+                )
+                .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+                .bind(at)
+                .bind(id.as_str())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_reports(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for r in &b.reports {
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from monthly_reports where plan_id = $1 and school_id = $2 and month = $3",
+        )
+        .bind(r.plan_id.as_str())
+        .bind(r.school.as_str())
+        .bind(r.month.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Report,
+                r.line,
+                "月份",
+                format!(
+                    "该校 {} 的月报已在平台上或本表的另一行，请删去此行",
+                    r.month.label()
+                ),
+            ));
+            continue;
+        }
+        let id = MonthlyReportId::new();
+        sqlx::query(
+            "insert into monthly_reports (id, plan_id, school_id, month, state, version, first_submitted_at,
+                last_submitted_at, reviewed_at, review_comment, created_at, updated_at, history_import_id)
+             values ($1, $2, $3, $4, 'accepted', 1, $5, $5, $5, $6, $7, $7, $8)",
+        )
+        .bind(id.as_str())
+        .bind(r.plan_id.as_str())
+        .bind(r.school.as_str())
+        .bind(r.month.to_string())
+        .bind(r.submitted_ms)
+        .bind(&r.note)
+        .bind(now_ms)
+        .bind(import.as_str())
+        .execute(&mut *conn)
+        .await?;
+        audit::append(
+            conn,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "monthly_report.history",
+                entity: "monthly_report",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "school_id": r.school.as_str(), "month": r.month.to_string(),
+                    "state": "accepted", "first_submitted_at": r.submitted_ms, "note": r.note,
+                    "history_import_id": import.as_str(),
+                })),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

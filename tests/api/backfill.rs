@@ -1,0 +1,585 @@
+//! 历史补录 (issue 14): a workbook of past records checked (a dry run that writes nothing), then
+//! imported all or nothing, once; every problem of every sheet listed; bureau only; the groups
+//! list's export reads back as a pairing table.
+
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, expect};
+use crate::on_both;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use std::io::Write;
+
+const SCHOOL: &str = "广东酒店管理职业技术学院";
+const SCAN: &[u8] = b"%PDF-1.4\n% a scanned agreement\n";
+
+/// A workbook with the named sheets, each given as its rows (the first is the headings).
+fn workbook(sheets: &[(&str, Vec<Vec<&str>>)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet.write(r as u32, c as u16, *v).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        out.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+const TEAM_HEADS: [&str; 9] = [
+    "结对组编号",
+    "姓名",
+    "所在单位",
+    "队内职务",
+    "职称",
+    "校级领导",
+    "手机号码",
+    "加入日期",
+    "离队日期",
+];
+const AGREEMENT_HEADS: [&str; 4] = ["结对组编号", "签署日期", "备注", "扫描件"];
+const ONSITE_HEADS: [&str; 8] = [
+    "结对组编号",
+    "开始日期",
+    "结束日期",
+    "服务地点",
+    "在场队员",
+    "服务内容",
+    "确认情况",
+    "参与学生",
+];
+const REPORT_HEADS: [&str; 4] = ["学校", "月份", "报送时间", "备注"];
+
+/// Group 1's history: two members (one left), its agreement with a scan, a confirmed week of
+/// service, and two monthly reports (one on time, one late under 五(三)'s 28th).
+fn good_workbook() -> Vec<u8> {
+    workbook(&[
+        (
+            "队员",
+            vec![
+                TEAM_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "张晓明",
+                    SCHOOL,
+                    "队长",
+                    "副高级",
+                    "否",
+                    "",
+                    "2024-01-15",
+                    "",
+                ],
+                vec![
+                    "1",
+                    "李华",
+                    SCHOOL,
+                    "队员",
+                    "中级",
+                    "否",
+                    "13800138000",
+                    "2024-01-15",
+                    "2024-09-01",
+                ],
+            ],
+        ),
+        (
+            "协议",
+            vec![
+                AGREEMENT_HEADS.to_vec(),
+                vec!["1", "2024-01-10", "原件存学校办公室", "第1组三方协议.pdf"],
+            ],
+        ),
+        (
+            "驻点服务",
+            vec![
+                ONSITE_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-03-04",
+                    "2024-03-08",
+                    "雁田村",
+                    "张晓明、李华",
+                    "乡村旅游规划调研",
+                    "已确认",
+                    "12",
+                ],
+            ],
+        ),
+        (
+            "月报",
+            vec![
+                REPORT_HEADS.to_vec(),
+                vec![SCHOOL, "2024-03", "2024-04-03", ""],
+                vec![SCHOOL, "2024-04", "2024-05-30 16:30", "纸质报告存档"],
+            ],
+        ),
+        ("说明", vec![vec!["工作表", "列"], vec!["队员", "姓名"]]),
+    ])
+}
+
+async fn post_history(
+    app: &TestApp,
+    token: &str,
+    book: Vec<u8>,
+    files: Option<Vec<u8>>,
+    dry_run: Option<&str>,
+) -> reqwest::Response {
+    let mut form = Form::new().part("file", Part::bytes(book).file_name("东莞历史记录.xlsx"));
+    if let Some(z) = files {
+        form = form.part("files", Part::bytes(z).file_name("扫描件.zip"));
+    }
+    if let Some(d) = dry_run {
+        form = form.text("dry_run", d.to_string());
+    }
+    app.client
+        .post(app.url("/api/v1/history-imports"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+const TABLES: [&str; 6] = [
+    "team_members",
+    "agreements",
+    "onsite_entries",
+    "monthly_reports",
+    "history_imports",
+    "attachments",
+];
+
+async fn counts(app: &TestApp) -> Vec<i64> {
+    let mut v = Vec::new();
+    for t in TABLES {
+        v.push(app.count(t).await);
+    }
+    // What the records' writes log (sign-ins log too, and are left out).
+    v.push(
+        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%'")
+            .await,
+    );
+    v
+}
+
+async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let zip = zip_of(&[("第1组三方协议.pdf", SCAN), ("无关文件.txt", b"ignored")]);
+    let before = counts(&app).await;
+
+    // The dry run: what would be written, nothing written.
+    let checked = expect(
+        post_history(&app, &token, good_workbook(), Some(zip.clone()), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        checked["summary"],
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、月报 2 份"
+    );
+    assert_eq!(checked["imported"], false);
+    assert_eq!(checked["problems"], Value::Array(vec![]));
+    assert_eq!(counts(&app).await, before, "a dry run writes nothing");
+
+    // The import.
+    let done = expect(
+        post_history(
+            &app,
+            &token,
+            good_workbook(),
+            Some(zip.clone()),
+            Some("false"),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(done["imported"], true, "{done}");
+    let after = counts(&app).await;
+    for (i, added) in [2, 1, 1, 2, 1, 1].iter().enumerate() {
+        assert_eq!(after[i], before[i] + added, "{}", TABLES[i]);
+    }
+    // Every record names the import; the audit log says who imported which file.
+    for t in [
+        "team_members",
+        "agreements",
+        "onsite_entries",
+        "monthly_reports",
+    ] {
+        let unmarked = app
+            .count(&format!(
+                "{t} where history_import_id is null and created_at >= (select imported_at from history_imports)"
+            ))
+            .await;
+        assert_eq!(unmarked, 0, "{t}");
+    }
+    let actor = app
+        .text(
+            "select actor_name from audit_events where action = 'history.import'",
+            &[],
+        )
+        .await;
+    assert!(
+        actor.contains("admin") && actor.contains("东莞历史记录.xlsx"),
+        "{actor}"
+    );
+    let left = app
+        .text(
+            "select left_on from team_members where person_name = '李华'",
+            &[],
+        )
+        .await;
+    assert_eq!(left, "2024-09-01");
+    let confirmed = app
+        .count("onsite_entries where confirmed_at is not null and history_import_id is not null")
+        .await;
+    assert_eq!(confirmed, 1);
+
+    // Timeliness from the submission date under the plan's rule (due the 28th of the next month).
+    let group = app.group_id(1).await;
+    let web = app.web_client("admin", ADMIN_PASSWORD).await;
+    let page = app.page(&web, "/reports/rates?year=2024").await;
+    assert!(page.contains(SCHOOL), "the school's rates are listed");
+    let march: i64 = app
+        .count("monthly_reports where month = '2024-03' and state = 'accepted' and first_submitted_at is not null")
+        .await;
+    assert_eq!(march, 1);
+
+    // The group's agreement is recorded for 2024 (三方协议 signed, with its scan).
+    let agreement = expect(
+        app.api_get(&token, &format!("/api/v1/groups/{group}/agreement"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(agreement["signed_on"], "2024-01-10", "{agreement}");
+
+    // The same workbook again: refused, nothing added.
+    let again = expect(
+        post_history(&app, &token, good_workbook(), Some(zip), Some("false")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let said = again["problems"][0]["message"].as_str().unwrap();
+    assert!(said.contains("不能重复导入"), "{said}");
+    assert_eq!(counts(&app).await, after);
+}
+
+async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp) {
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let before = counts(&app).await;
+    let book = workbook(&[
+        (
+            "队员",
+            vec![
+                TEAM_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "张晓明",
+                    SCHOOL,
+                    "队长",
+                    "教授",
+                    "否",
+                    "",
+                    "2024-01-15",
+                    "",
+                ],
+                vec![
+                    "99",
+                    "王五",
+                    SCHOOL,
+                    "队员",
+                    "中级",
+                    "否",
+                    "",
+                    "2024-01-15",
+                    "",
+                ],
+            ],
+        ),
+        (
+            "协议",
+            vec![
+                AGREEMENT_HEADS.to_vec(),
+                vec!["1", "2024-01-10", "", "不在包里.pdf"],
+            ],
+        ),
+        (
+            "驻点服务",
+            vec![
+                ONSITE_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-03-04",
+                    "2024-03-08",
+                    "雁田村",
+                    "赵六",
+                    "调研",
+                    "待确认",
+                    "0",
+                ],
+            ],
+        ),
+        (
+            "月报",
+            vec![
+                REPORT_HEADS.to_vec(),
+                vec!["不存在学院", "2024-03", "2024-04-03", ""],
+                vec![SCHOOL, "2024-03", "2024-03-20", ""],
+            ],
+        ),
+        ("备忘", vec![vec!["随手记"]]),
+    ]);
+    let body = expect(
+        post_history(
+            &app,
+            &token,
+            book.clone(),
+            Some(zip_of(&[("别的.pdf", SCAN)])),
+            Some("false"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["imported"], false);
+    let problems: Vec<(String, i64, String, String, String)> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["sheet"].as_str().unwrap().to_string(),
+                p["row"].as_i64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+                p["message"].as_str().unwrap().to_string(),
+                p["hint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |sheet: &str, row: i64, column: &str, says: &str| {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.0 == sheet && p.1 == row && p.2 == column && p.3.contains(says)),
+            "{sheet} 第 {row} 行 {column}「{says}」 not in {problems:#?}"
+        );
+    };
+    has("备忘", 1, "工作表", "不认识的工作表");
+    has("队员", 2, "职称", "");
+    has("队员", 3, "结对组编号", "没有编号为“99”");
+    has("协议", 2, "扫描件", "压缩包中没有文件“不在包里.pdf”");
+    has("驻点服务", 2, "在场队员", "赵六");
+    has("月报", 2, "学校", "不存在学院");
+    has("月报", 3, "报送时间", "月份结束后报送");
+    // Each problem says what to type instead.
+    let title = problems
+        .iter()
+        .find(|p| p.0 == "队员" && p.2 == "职称")
+        .unwrap();
+    assert!(title.4.contains("正高级、副高级"), "{}", title.4);
+    // Sheets in the template's order, rows in order within them.
+    let sheets: Vec<&str> = problems.iter().map(|p| p.0.as_str()).collect();
+    let first_team = sheets.iter().position(|s| *s == "队员").unwrap();
+    let first_report = sheets.iter().position(|s| *s == "月报").unwrap();
+    assert!(first_team < first_report);
+    assert_eq!(counts(&app).await, before, "nothing written");
+
+    // The upload page lists the same problems, and writes nothing either.
+    let web = app.web_client("admin", ADMIN_PASSWORD).await;
+    let csrf = app.csrf_of(&web).await;
+    let form = Form::new()
+        .text("csrf_token", csrf)
+        .text("action", "import")
+        .part("file", Part::bytes(book).file_name("历史.xlsx"));
+    let resp = web
+        .post(app.url("/import/history"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("未写入任何数据"), "{html}");
+    assert!(html.contains("不认识的工作表"));
+    assert!(html.contains("表中列出了“不在包里.pdf”，但没有随工作簿上传文件压缩包"));
+    assert_eq!(counts(&app).await, before);
+
+    // A file that is no workbook at all.
+    let body = expect(
+        post_history(&app, &token, b"not a workbook".to_vec(), None, None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        body["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不是 xlsx 工作簿")
+    );
+    // A bad dry_run value is named.
+    let resp = post_history(&app, &token, good_workbook(), None, Some("maybe")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("dry_run"));
+}
+
+async fn only_the_bureau_imports_history(app: TestApp) {
+    app.add_user("school1", SCHOOL, "school").await;
+    app.add_user("hq1", "东莞市“百千万工程”指挥部办公室", "hq")
+        .await;
+    let before = counts(&app).await;
+    for who in ["school1", "hq1"] {
+        let token = app.api_token(who, PASSWORD).await;
+        let resp = post_history(&app, &token, good_workbook(), None, Some("false")).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{who}");
+        let resp = app
+            .api_get(&token, "/api/v1/history-imports/template.xlsx")
+            .await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{who}");
+        let web = app.web_client(who, PASSWORD).await;
+        let page = app.get_with(&web, "/import/history").await;
+        assert_eq!(page.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    assert_eq!(counts(&app).await, before);
+
+    // The bureau's template: the sheets' headings and 说明, nothing else.
+    let token = app.api_token("admin", ADMIN_PASSWORD).await;
+    let resp = app
+        .api_get(&token, "/api/v1/history-imports/template.xlsx")
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.bytes().await.unwrap();
+    let sheets = xiaodi::imports::read_workbook(&bytes).unwrap();
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["队员", "协议", "驻点服务", "月报", "说明"]);
+    assert_eq!(sheets[0].1, vec![TEAM_HEADS.to_vec()]);
+    assert_eq!(sheets[2].1, vec![ONSITE_HEADS.to_vec()]);
+    let web = app.web_client("admin", ADMIN_PASSWORD).await;
+    let page = app.page(&web, "/import/history").await;
+    assert!(page.contains("/import/history/template.xlsx"));
+}
+
+async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("历史.xlsx");
+    std::fs::write(&book, good_workbook()).unwrap();
+    let zip = dir.path().join("扫描件.zip");
+    std::fs::write(&zip, zip_of(&[("第1组三方协议.pdf", SCAN)])).unwrap();
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_xiaodi"))
+            .args([
+                "--database-url",
+                &app.database_url,
+                "--data-dir",
+                app.data_dir.to_str().unwrap(),
+                "--log-level",
+                "error",
+                "import",
+                "history",
+                book.to_str().unwrap(),
+                zip.to_str().unwrap(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let before = counts(&app).await;
+    let out = run(&["--as", "admin", "--dry-run"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("将导入 协议 1 条、队员 2 条、驻点服务 1 条、月报 2 份"),
+        "{said}"
+    );
+    assert_eq!(counts(&app).await, before, "the dry run writes nothing");
+
+    app.add_user("school1", SCHOOL, "school").await;
+    let out = run(&["--as", "school1"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("只有市教育局用户"));
+
+    let out = run(&["--as", "admin"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("已导入 协议 1 条"));
+    assert_eq!(app.count("history_imports").await, 1);
+    let out = run(&["--as", "admin"]);
+    assert!(!out.status.success(), "a second import is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不能重复导入"));
+    assert_eq!(app.count("history_imports").await, 1);
+}
+
+/// The groups list's export is a pairing table: read by the pairing import's parser it gives
+/// the groups of the founding table (the 序号 and 镇街类型 columns the import wants).
+async fn the_groups_export_reads_back_as_the_pairing_table(app: TestApp) {
+    let web = app.web_client("admin", ADMIN_PASSWORD).await;
+    let resp = app.get_with(&web, "/groups/export.xlsx").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let rows = xiaodi::imports::read_sheet(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        rows[0][..6],
+        [
+            "序号",
+            "镇(街道)",
+            "镇街类型",
+            "村(社区)",
+            "在莞高校",
+            "中职学校"
+        ]
+    );
+    let exported = xiaodi::domain::pairing::parse_pairing_rows(&rows).unwrap();
+    let preset = std::fs::read("presets/dongguan-2023/pairings.csv").unwrap();
+    let founding =
+        xiaodi::domain::pairing::parse_pairing_rows(&xiaodi::imports::read_sheet(&preset).unwrap())
+            .unwrap();
+    let key = |r: &xiaodi::domain::pairing::PairingRow| {
+        let mut villages: Vec<String> = r
+            .villages
+            .iter()
+            .map(|v| format!("{}({})", v.name, v.town))
+            .collect();
+        villages.sort();
+        let mut schools = r.vocational_schools.clone();
+        schools.sort();
+        (
+            r.number,
+            r.lead_town.clone(),
+            r.town_kind.clone(),
+            villages,
+            r.university.clone(),
+            schools,
+        )
+    };
+    let mut a: Vec<_> = exported.iter().map(key).collect();
+    let mut b: Vec<_> = founding.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a.len(), 8);
+    assert_eq!(a, b);
+}
+
+on_both!(
+    a_history_workbook_is_checked_then_imported_once,
+    every_problem_of_every_sheet_is_listed_and_nothing_written,
+    only_the_bureau_imports_history,
+    the_cli_checks_and_imports_a_history_workbook,
+    the_groups_export_reads_back_as_the_pairing_table,
+);
