@@ -6,7 +6,7 @@
 use crate::domain::FieldError;
 use crate::domain::backfill::{Kind, Problem, counts_line};
 use crate::domain::ids::{HistoryImportId, OrgId, TeamMemberId};
-use crate::domain::monthly::{end_of_day_ms, start_of_day_ms};
+use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
 use crate::domain::plan::{Month, PlanYears};
 use crate::domain::sheet::{Columns, locate_columns, parse_sheet_date};
@@ -483,8 +483,27 @@ impl<'a> Context<'a> {
             let Some(member) = member.filter(|_| problems.len() == before) else {
                 continue;
             };
+            // On the team already (a workbook imported again under another name): the on-site
+            // rows that name them find the member recorded, and this row is refused.
+            let team = teams.entry(group.number).or_default();
+            if let Some(t) = team.iter().find(|t| {
+                t.person_name == member.person_name()
+                    && &t.org_id == member.org_id()
+                    && t.joined_on == member.joined_on()
+            }) {
+                problems.push(at(
+                    kind,
+                    line,
+                    "姓名",
+                    format!(
+                        "{} 已在服务工作队中（{} 加入），请删去此行",
+                        t.person_name, t.joined_on
+                    ),
+                ));
+                continue;
+            }
             let id = TeamMemberId::new();
-            teams.entry(group.number).or_default().push(TeamMemberRow {
+            team.push(TeamMemberRow {
                 id: id.clone(),
                 person_name: member.person_name().to_string(),
                 org_id: member.org_id().clone(),
@@ -495,6 +514,7 @@ impl<'a> Context<'a> {
                 phone: member.phone().to_string(),
                 joined_on: member.joined_on(),
                 left_on,
+                backfilled: true,
             });
             out.team.push(BackfillMember {
                 line,
@@ -738,12 +758,12 @@ impl<'a> Context<'a> {
                     ));
                     None
                 }
-                Ok(m) if m.last_day() >= self.today => {
+                Ok(m) if m.first_day() > self.today => {
                     problems.push(at(
                         kind,
                         line,
                         "月份",
-                        format!("{} 尚未结束，不是历史月报，请在平台上报送", m.label()),
+                        format!("{} 还没有到，不是历史月报", m.label()),
                     ));
                     None
                 }
@@ -764,15 +784,29 @@ impl<'a> Context<'a> {
                     None
                 }
             };
-            if let (Some(m), Some(ms)) = (month, submitted)
-                && ms < start_of_day_ms(m.next().first_day())
-            {
-                problems.push(at(
-                    kind,
-                    line,
-                    "报送时间",
-                    format!("早于 {} 结束，月报应在月份结束后报送", m.label()),
-                ));
+            // Reported within the month's window under the plan in force then (五(三)): from the
+            // month's first day until submissions close (later, the month stays 未报).
+            if let (Some(m), Some(ms)) = (month, submitted) {
+                let d = deadline(years.for_month(m), m);
+                if ms < start_of_day_ms(m.first_day()) {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "报送时间",
+                        format!("早于 {} 开始，不是该月的报送", m.label()),
+                    ));
+                } else if ms > d.closes_ms {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "报送时间",
+                        format!(
+                            "晚于 {} 月报的报送截止时间 {}，按方案该月记为未报，不能作为报送导入",
+                            m.label(),
+                            crate::clock::format_ms(d.closes_ms)
+                        ),
+                    ));
+                }
             }
             let note = cell(3);
             if note.chars().count() > 500 {

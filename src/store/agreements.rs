@@ -27,11 +27,13 @@ pub struct AgreementRow {
     pub updated_at: i64,
     /// The adjustment a supplementary agreement answers; none for the tripartite agreement.
     pub adjustment: Option<AdjustmentId>,
+    /// Brought in by a history import (历史补录).
+    pub backfilled: bool,
 }
 
 pub use crate::domain::agreement::{AgreementInput, NewAgreement};
 
-const COLUMNS: &str = "id, signed_on, notes, updated_at, adjustment_id";
+const COLUMNS: &str = "id, signed_on, notes, updated_at, adjustment_id, history_import_id";
 
 async fn agreement_in(
     conn: &mut AnyConnection,
@@ -82,6 +84,9 @@ async fn agreement_from(conn: &mut AnyConnection, r: &AnyRow) -> sqlx::Result<Ag
         adjustment: r
             .try_get::<Option<String>, _>("adjustment_id")?
             .map(AdjustmentId::from_db),
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }
 

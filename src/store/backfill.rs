@@ -156,7 +156,7 @@ impl Store {
             ..actor.clone()
         };
         let mut problems = Vec::new();
-        write_team(&mut tx, &actor, now_ms, &id, b).await?;
+        write_team(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_agreements(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_onsite(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
@@ -211,8 +211,33 @@ async fn write_team(
     now_ms: i64,
     import: &HistoryImportId,
     b: &Backfill,
+    problems: &mut Vec<Problem>,
 ) -> Result<(), StoreError> {
     for m in &b.team {
+        // The same person of the same school joining on the same day is on the team already
+        // (a workbook edited and imported again, or a row given twice).
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from team_members where group_id = $1 and person_name = $2 and org_id = $3 and joined_on = $4",
+        )
+        .bind(m.group.as_str())
+        .bind(m.member.person_name())
+        .bind(m.member.org_id().as_str())
+        .bind(m.member.joined_on().to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Team,
+                m.line,
+                "姓名",
+                format!(
+                    "{} 已在服务工作队中（{} 加入），请删去此行",
+                    m.member.person_name(),
+                    m.member.joined_on()
+                ),
+            ));
+            continue;
+        }
         super::team::insert_team_member(conn, actor, now_ms, &m.group, &m.id, &m.member, m.left_on)
             .await?;
         mark(conn, "team_members", m.id.as_str(), import).await?;
@@ -370,7 +395,7 @@ async fn write_reports(
         sqlx::query(
             "insert into monthly_reports (id, plan_id, school_id, month, state, version, first_submitted_at,
                 last_submitted_at, reviewed_at, review_comment, created_at, updated_at, history_import_id)
-             values ($1, $2, $3, $4, 'accepted', 1, $5, $5, $5, $6, $7, $7, $8)",
+             values ($1, $2, $3, $4, 'accepted', 0, $5, $5, $5, $6, $7, $7, $8)",
         )
         .bind(id.as_str())
         .bind(r.plan_id.as_str())

@@ -66,6 +66,8 @@ pub struct ReportRow {
     pub review_comment: String,
     pub paper: bool,
     pub updated_at: i64,
+    /// Brought in by a history import (历史补录): accepted as reported then, with no version here.
+    pub backfilled: bool,
 }
 
 impl ReportRow {
@@ -105,7 +107,7 @@ pub struct ReportKey<'a> {
 const SELECT: &str = "select r.id, r.plan_id, r.school_id, r.month, r.state, r.version, r.prefill,
         r.prefilled_at, r.narrative, r.problems, r.next_plan, r.first_submitted_at,
         r.last_submitted_at, r.reviewed_at, u.display_name as reviewed_by_name,
-        r.review_comment, r.paper, r.updated_at
+        r.review_comment, r.paper, r.updated_at, r.history_import_id
      from monthly_reports r left join users u on u.id = r.reviewed_by";
 
 /// The review the bureau gives a submitted report.
@@ -619,6 +621,9 @@ fn report_from_row(r: &AnyRow) -> sqlx::Result<ReportRow> {
         reviewed_by_name: r.try_get("reviewed_by_name")?,
         review_comment: r.try_get("review_comment")?,
         paper: r.try_get::<i64, _>("paper")? != 0,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
         updated_at: r.try_get("updated_at")?,
     })
 }

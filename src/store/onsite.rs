@@ -35,6 +35,8 @@ pub struct OnsiteRow {
     pub confirmed_at: Option<i64>,
     /// Students who went along (三(一) 师生团队).
     pub students: i64,
+    /// Brought in by a history import (历史补录).
+    pub backfilled: bool,
 }
 
 /// What a correction did.
@@ -107,7 +109,7 @@ async fn entry_in(
 }
 
 const ENTRY_SELECT: &str = "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content, e.students,
-        u.display_name as confirmed_by, u.org_id as confirmed_by_org, e.confirmed_at
+        u.display_name as confirmed_by, u.org_id as confirmed_by_org, e.confirmed_at, e.history_import_id
     from onsite_entries e join organisations o on o.id = e.place_org_id left join users u on u.id = e.confirmed_by";
 
 /// Entry rows of [`ENTRY_SELECT`] with their members.
@@ -162,6 +164,9 @@ async fn with_members(
                     .map(OrgId::from_db),
                 confirmed_at: r.try_get("confirmed_at")?,
                 students: r.try_get("students")?,
+                backfilled: r
+                    .try_get::<Option<String>, _>("history_import_id")?
+                    .is_some(),
             })
         })
         .collect()

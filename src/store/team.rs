@@ -22,6 +22,8 @@ pub struct TeamMemberRow {
     pub phone: String,
     pub joined_on: Date,
     pub left_on: Option<Date>,
+    /// Brought in by a history import (历史补录).
+    pub backfilled: bool,
 }
 
 impl TeamMemberRow {
@@ -125,7 +127,7 @@ pub(super) async fn team_in(
     group: &GroupId,
 ) -> sqlx::Result<Vec<TeamMemberRow>> {
     let rows = sqlx::query(
-        "select t.id, t.person_name, t.org_id, o.name as org_name, t.role, t.title, t.school_leader, t.phone, t.joined_on, t.left_on
+        "select t.id, t.person_name, t.org_id, o.name as org_name, t.role, t.title, t.school_leader, t.phone, t.joined_on, t.left_on, t.history_import_id
          from team_members t join organisations o on o.id = t.org_id
          where t.group_id = $1
          order by case t.role when 'captain' then 0 when 'vice_captain' then 1 else 2 end, t.joined_on, t.person_name",
@@ -148,6 +150,9 @@ pub(super) async fn team_in(
                 phone: r.try_get("phone")?,
                 joined_on: date(r, "joined_on")?,
                 left_on: opt_date(r, "left_on")?,
+                backfilled: r
+                    .try_get::<Option<String>, _>("history_import_id")?
+                    .is_some(),
             })
         })
         .collect()

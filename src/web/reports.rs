@@ -513,6 +513,8 @@ struct ReportPage {
     review_comment: String,
     reviewed: String,
     paper: bool,
+    /// Brought in by a history import: the page says 历史补录.
+    backfilled: bool,
     groups: Vec<GroupFigures>,
     areas: Vec<AreaText>,
     problems: String,
@@ -603,6 +605,7 @@ async fn report_page(
             })
             .unwrap_or_default(),
         paper: row.is_some_and(|x| x.paper),
+        backfilled: row.is_some_and(|x| x.backfilled),
         groups: figures_view(&r.plan, &r.prefill),
         areas: area_texts(&r.plan, &narrative),
         problems,

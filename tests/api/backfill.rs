@@ -62,8 +62,13 @@ const ONSITE_HEADS: [&str; 8] = [
 const REPORT_HEADS: [&str; 4] = ["学校", "月份", "报送时间", "备注"];
 
 /// Group 1's history: two members (one left), its agreement with a scan, a confirmed week of
-/// service, and two monthly reports (one on time, one late under 五(三)'s 28th).
+/// service, and two monthly reports (one on time, one late: 五(三), due the month's 28th).
 fn good_workbook() -> Vec<u8> {
+    history_workbook("")
+}
+
+/// [`good_workbook`] with a note in its 说明 sheet (the same records in a file of other bytes).
+fn history_workbook(note: &str) -> Vec<u8> {
     workbook(&[
         (
             "队员",
@@ -120,11 +125,11 @@ fn good_workbook() -> Vec<u8> {
             "月报",
             vec![
                 REPORT_HEADS.to_vec(),
-                vec![SCHOOL, "2024-03", "2024-04-03", ""],
-                vec![SCHOOL, "2024-04", "2024-05-30 16:30", "纸质报告存档"],
+                vec![SCHOOL, "2024-03", "2024-03-27", ""],
+                vec![SCHOOL, "2024-04", "2024-05-03 16:30", "纸质报告存档"],
             ],
         ),
-        ("说明", vec![vec!["工作表", "列"], vec!["队员", "姓名"]]),
+        ("说明", vec![vec!["工作表", "列"], vec!["队员", note]]),
     ])
 }
 
@@ -151,6 +156,9 @@ async fn post_history(
         .unwrap()
 }
 
+/// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
+const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
+
 const TABLES: [&str; 6] = [
     "team_members",
     "agreements",
@@ -176,11 +184,12 @@ async fn counts(app: &TestApp) -> Vec<i64> {
 async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     let token = app.api_token("admin", ADMIN_PASSWORD).await;
     let zip = zip_of(&[("第1组三方协议.pdf", SCAN), ("无关文件.txt", b"ignored")]);
+    let book = good_workbook();
     let before = counts(&app).await;
 
     // The dry run: what would be written, nothing written.
     let checked = expect(
-        post_history(&app, &token, good_workbook(), Some(zip.clone()), None).await,
+        post_history(&app, &token, book.clone(), Some(zip.clone()), None).await,
         StatusCode::OK,
     )
     .await;
@@ -248,9 +257,25 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
 
     // Timeliness from the submission date under the plan's rule (due the 28th of the next month).
     let group = app.group_id(1).await;
+    // Each record's page says 历史补录; the reports' timeliness follows from their dates.
     let web = app.web_client("admin", ADMIN_PASSWORD).await;
-    let page = app.page(&web, "/reports/rates?year=2024").await;
-    assert!(page.contains(SCHOOL), "the school's rates are listed");
+    for path in ["team", "onsite?year=2024", "agreement"] {
+        let page = app.page(&web, &format!("/groups/{group}/{path}")).await;
+        assert!(page.contains(BADGE), "{path}: {page}");
+    }
+    let school = app
+        .text("select id from organisations where name = $1", &[SCHOOL])
+        .await;
+    let march = app.page(&web, &format!("/reports/2024-03/{school}")).await;
+    assert!(march.contains(BADGE), "{march}");
+    assert!(march.contains(r#"data-timeliness="on_time""#), "{march}");
+    let april = app.page(&web, &format!("/reports/2024-04/{school}")).await;
+    assert!(april.contains(r#"data-timeliness="late""#), "{april}");
+    let other = app.page(&web, &format!("/reports/2024-05/{school}")).await;
+    assert!(
+        !other.contains(BADGE),
+        "a report not imported says nothing of it"
+    );
     let march: i64 = app
         .count("monthly_reports where month = '2024-03' and state = 'accepted' and first_submitted_at is not null")
         .await;
@@ -267,12 +292,33 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
 
     // The same workbook again: refused, nothing added.
     let again = expect(
-        post_history(&app, &token, good_workbook(), Some(zip), Some("false")).await,
+        post_history(&app, &token, book.clone(), Some(zip.clone()), Some("false")).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
     let said = again["problems"][0]["message"].as_str().unwrap();
     assert!(said.contains("不能重复导入"), "{said}");
+    assert_eq!(counts(&app).await, after);
+    // The same records in another file (saved again, so its bytes differ): every one is found
+    // recorded already, nothing added.
+    let other = history_workbook("另存的一份");
+    assert_ne!(other, book);
+    let again = expect(
+        post_history(&app, &token, other, Some(zip), Some("false")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let sheets: Vec<&str> = again["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["sheet"].as_str().unwrap())
+        .collect();
+    // Both members, the agreement, the service (the same service, in a month its accepted
+    // report has locked) and both reports.
+    for (sheet, n) in [("队员", 2), ("协议", 1), ("驻点服务", 2), ("月报", 2)] {
+        assert_eq!(sheets.iter().filter(|s| **s == sheet).count(), n, "{again}");
+    }
     assert_eq!(counts(&app).await, after);
 }
 
@@ -335,8 +381,9 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
             "月报",
             vec![
                 REPORT_HEADS.to_vec(),
-                vec!["不存在学院", "2024-03", "2024-04-03", ""],
-                vec![SCHOOL, "2024-03", "2024-03-20", ""],
+                vec!["不存在学院", "2024-03", "2024-03-27", ""],
+                vec![SCHOOL, "2024-03", "2024-02-20", ""],
+                vec![SCHOOL, "2024-05", "2024-07-20", ""],
             ],
         ),
         ("备忘", vec![vec!["随手记"]]),
@@ -382,7 +429,8 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("协议", 2, "扫描件", "压缩包中没有文件“不在包里.pdf”");
     has("驻点服务", 2, "在场队员", "赵六");
     has("月报", 2, "学校", "不存在学院");
-    has("月报", 3, "报送时间", "月份结束后报送");
+    has("月报", 3, "报送时间", "早于 2024年3月 开始");
+    has("月报", 4, "报送时间", "按方案该月记为未报");
     // Each problem says what to type instead.
     let title = problems
         .iter()

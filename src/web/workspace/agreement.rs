@@ -79,6 +79,8 @@ struct AgreementPage {
     notes: String,
     parties: Vec<Choice>,
     has_agreement: bool,
+    /// Brought in by a history import: the page says 历史补录.
+    backfilled: bool,
     scans: Vec<AttachmentLine>,
     max_mb: u32,
     total_mb: usize,
@@ -288,6 +290,7 @@ async fn page(
         notes: typed.notes,
         parties,
         has_agreement: agreement.is_some(),
+        backfilled: agreement.as_ref().is_some_and(|a| a.backfilled),
         scans: scans.iter().map(AttachmentLine::from).collect(),
         max_mb: rules.attachment_max_mb,
         total_mb: upload_limit_mb(),

@@ -39,6 +39,8 @@ pub struct EntryLine {
     pub can_confirm: bool,
     /// The town or village user whose organisation confirmed it may withdraw the confirmation.
     pub can_unconfirm: bool,
+    /// Brought in by a history import: the list says 历史补录.
+    pub backfilled: bool,
 }
 
 impl EntryLine {
@@ -55,6 +57,7 @@ impl EntryLine {
             confirmed: confirmation(e),
             can_confirm: may_confirm(user, ws, &e.place_org_id, e.confirmed_at.is_some()),
             can_unconfirm: services::may_unconfirm(user, ws, e),
+            backfilled: e.backfilled,
         }
     }
 }

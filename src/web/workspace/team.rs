@@ -33,6 +33,8 @@ pub struct MemberLine {
     pub phone: String,
     pub joined_on: String,
     pub left_on: String,
+    /// Brought in by a history import: the list says 历史补录.
+    pub backfilled: bool,
 }
 
 /// The bureau and the member's own school see the number; everyone else sees it masked.
@@ -55,6 +57,7 @@ pub(super) fn line(user: &Viewer, m: &TeamMemberRow) -> MemberLine {
         phone: phone_for(user, m),
         joined_on: m.joined_on.to_string(),
         left_on: m.left_on.map(|d| d.to_string()).unwrap_or_default(),
+        backfilled: m.backfilled,
     }
 }
 
