@@ -631,3 +631,284 @@ on_both!(
     the_cli_checks_and_imports_a_history_workbook,
     the_groups_export_reads_back_as_the_pairing_table,
 );
+
+/// Three years of group 4's records (its team, its agreement with a scan, a week of service a
+/// month, its university's monthly reports with one late and one missing) entered in one
+/// platform through the history import and in another through the API, as they happened (the
+/// clock set to each report's submission): the verdicts for 2024 and 2025 are the same.
+async fn imported_history_gives_the_verdicts_entered_history_gives(imported: TestApp) {
+    let entered = crate::helpers::spawn_app(imported.backend).await.unwrap();
+    const UNIVERSITY: &str = "广东医科大学";
+    const VOCATIONAL: &str = "东莞市电子科技学校";
+    const VILLAGE: &str = "凤凰岗社区";
+    let team = [
+        (
+            "陈卫东",
+            UNIVERSITY,
+            "captain",
+            "队长",
+            "senior",
+            "正高级",
+            true,
+            "2024-01-10",
+        ),
+        (
+            "林晓",
+            UNIVERSITY,
+            "member",
+            "队员",
+            "intermediate",
+            "中级",
+            false,
+            "2024-01-10",
+        ),
+        (
+            "周敏",
+            VOCATIONAL,
+            "vice_captain",
+            "副队长",
+            "vice_senior",
+            "副高级",
+            false,
+            "2024-02-01",
+        ),
+    ];
+    let months: Vec<String> = (2024..=2025)
+        .flat_map(|y| (1..=12).map(move |m| format!("{y}-{m:02}")))
+        .collect();
+    // Submitted on the 20th, but June 2024 on 10 July (late) and March 2025 never (未报).
+    let submitted = |m: &str| match m {
+        "2024-06" => Some("2024-07-10".to_string()),
+        "2025-03" => None,
+        _ => Some(format!("{m}-20")),
+    };
+
+    // The workbook.
+    let mut team_rows = vec![TEAM_HEADS.to_vec()];
+    for (name, org, _, role, _, title, leader, joined) in &team {
+        team_rows.push(vec![
+            "4",
+            name,
+            org,
+            role,
+            title,
+            if *leader { "是" } else { "否" },
+            "",
+            joined,
+            "",
+        ]);
+    }
+    let onsite: Vec<(String, String)> = months
+        .iter()
+        .map(|m| (format!("{m}-12"), format!("{m}-16")))
+        .collect();
+    let mut onsite_rows = vec![ONSITE_HEADS.to_vec()];
+    for (from, to) in &onsite {
+        onsite_rows.push(vec![
+            "4",
+            from,
+            to,
+            VILLAGE,
+            "陈卫东、林晓",
+            "驻村开展健康义诊",
+            "",
+            "3",
+        ]);
+    }
+    let reports: Vec<(String, String)> = months
+        .iter()
+        .filter_map(|m| submitted(m).map(|d| (m.clone(), d)))
+        .collect();
+    let mut report_rows = vec![REPORT_HEADS.to_vec()];
+    for (m, d) in &reports {
+        report_rows.push(vec![UNIVERSITY, m, d, ""]);
+    }
+    let book = workbook(&[
+        ("队员", team_rows),
+        (
+            "协议",
+            vec![
+                AGREEMENT_HEADS.to_vec(),
+                vec!["4", "2024-01-20", "", "第4组协议.pdf"],
+            ],
+        ),
+        ("驻点服务", onsite_rows),
+        ("月报", report_rows),
+    ]);
+    let token = imported.api_token("admin", ADMIN_PASSWORD).await;
+    let done = expect(
+        post_history(
+            &imported,
+            &token,
+            book,
+            Some(zip_of(&[("第4组协议.pdf", SCAN)])),
+            Some("false"),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        done["summary"],
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、月报 23 份"
+    );
+
+    // The same records through the API.
+    let g = crate::helpers::group4(&entered).await;
+    let bureau = entered.api_token("admin", ADMIN_PASSWORD).await;
+    let mut captain = String::new();
+    let mut member = String::new();
+    for (name, org, role, _, title, _, leader, joined) in &team {
+        let org_id = if *org == UNIVERSITY {
+            &g.university
+        } else {
+            &g.vocational
+        };
+        let body = serde_json::json!({
+            "person_name": name, "org_id": org_id, "role": role, "title": title,
+            "school_leader": leader, "phone": "", "joined_on": joined,
+        });
+        let created = expect(
+            crate::helpers::send(
+                &entered,
+                &bureau,
+                reqwest::Method::POST,
+                &format!("/api/v1/groups/{}/team", g.id),
+                body,
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let id = created["id"].as_str().unwrap().to_string();
+        match *name {
+            "陈卫东" => captain = id,
+            "林晓" => member = id,
+            _ => {}
+        }
+    }
+    expect(
+        crate::helpers::send(
+            &entered,
+            &bureau,
+            reqwest::Method::PUT,
+            &format!("/api/v1/groups/{}/agreement", g.id),
+            serde_json::json!({
+                "signed_on": "2024-01-20", "notes": "",
+                "parties": [g.university, g.vocational, g.town, g.village],
+            }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    for (from, to) in &onsite {
+        expect(
+            crate::helpers::send(
+                &entered,
+                &bureau,
+                reqwest::Method::POST,
+                &format!("/api/v1/groups/{}/onsite", g.id),
+                serde_json::json!({
+                    "date_from": from, "date_to": to, "place_org_id": g.village,
+                    "member_ids": [captain, member], "content": "驻村开展健康义诊", "students": 3,
+                }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    entered.add_user("gdmu", UNIVERSITY, "school").await;
+    for (m, d) in &reports {
+        let noon: jiff::Zoned = format!("{d}T12:00:00+08:00[Asia/Shanghai]")
+            .parse()
+            .unwrap();
+        entered.clock.set_ms(noon.timestamp().as_millisecond());
+        let school = entered.api_token("gdmu", PASSWORD).await;
+        expect(
+            crate::helpers::send(
+                &entered,
+                &school,
+                reqwest::Method::POST,
+                &format!("/api/v1/reports/{m}/{}/submit", g.university),
+                serde_json::json!({}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    entered
+        .clock
+        .set_ms(crate::helpers::pinned_now().as_millisecond());
+
+    // The verdicts: the group's checks and its university's, for 2024 and 2025.
+    let imported_g4 = imported.group_id(4).await;
+    let bureau = entered.api_token("admin", ADMIN_PASSWORD).await;
+    for year in [2024, 2025] {
+        let read = |app: &TestApp, token: &str, path: String| {
+            let (app, token) = (app.clone(), token.to_string());
+            async move {
+                let v = expect(app.api_get(&token, &path).await, StatusCode::OK).await;
+                v["checks"].clone()
+            }
+        };
+        let a = read(
+            &imported,
+            &token,
+            format!("/api/v1/groups/{imported_g4}/checks?year={year}"),
+        )
+        .await;
+        let b = read(
+            &entered,
+            &bureau,
+            format!("/api/v1/groups/{}/checks?year={year}", g.id),
+        )
+        .await;
+        assert_eq!(a, b, "group 4 in {year}");
+        assert!(a.as_array().unwrap().len() >= 5, "{a}");
+        // The records were read: the agreement met, a week of service in each of 12 months.
+        let text = a.to_string();
+        assert!(text.contains("已累计驻镇(含驻村)服务 60 天"), "{text}");
+        assert_eq!(a[0]["status"], "met", "{text}");
+        // Each school's 按时 / 逾期 / 未报 and rates (五(三)), ids left out (each platform has its own).
+        let rates = |app: &TestApp, token: &str| {
+            let (app, token) = (app.clone(), token.to_string());
+            async move {
+                let v = expect(
+                    app.api_get(&token, &format!("/api/v1/reports/rates?year={year}"))
+                        .await,
+                    StatusCode::OK,
+                )
+                .await;
+                without_ids(v)
+            }
+        };
+        let a = rates(&imported, &token).await;
+        let b = rates(&entered, &bureau).await;
+        assert_eq!(a, b, "report rates in {year}");
+        let text = a.to_string();
+        let expected = if year == 2024 { "逾期" } else { "未报" };
+        assert!(
+            text.contains(UNIVERSITY) && text.contains(expected),
+            "{year}: {text}"
+        );
+    }
+}
+
+/// `v` without the fields that name a record by its id.
+fn without_ids(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| !(k == "id" || k.ends_with("_id")))
+                .map(|(k, v)| (k, without_ids(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_ids).collect()),
+        other => other,
+    }
+}
+
+on_both!(imported_history_gives_the_verdicts_entered_history_gives);
