@@ -1,6 +1,7 @@
 //! xlsx exports: every list in the UI exports through this one writer.
 
 pub mod evaluation;
+pub mod guide;
 pub mod matrix;
 pub mod summary;
 
