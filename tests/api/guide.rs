@@ -162,12 +162,25 @@ async fn the_docx_comes_through_both_doors(app: TestApp) {
     let api = app.api_get(&token, "/api/v1/guide.docx").await;
     assert_eq!(api.status(), StatusCode::OK);
     let api = api.bytes().await.unwrap();
-    // The same document (docx-rs numbers its drawings afresh each time: compare the text).
-    assert_eq!(document_xml(&web).len(), document_xml(&api).len());
+    // The same document (its pictures are numbered afresh each time: compare the text).
+    assert_eq!(text_of(&document_xml(&web)), text_of(&document_xml(&api)));
     let xml = document_xml(&api);
     for (i, c) in chapters(&app).await.iter().enumerate() {
         assert!(xml.contains(&chapter_heading(i, c)), "{}", c.title);
     }
+}
+
+/// The text runs of a document part, in order.
+fn text_of(xml: &str) -> String {
+    let mut out = String::new();
+    for piece in xml.split("<w:t").skip(1) {
+        if let Some((_, rest)) = piece.split_once('>')
+            && let Some((text, _)) = rest.split_once("</w:t>")
+        {
+            out.push_str(text);
+        }
+    }
+    out
 }
 
 fn document_xml(docx: &[u8]) -> String {
