@@ -106,12 +106,8 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(rust_embed::RustEmbed)]
-#[folder = "static/"]
-struct Assets;
-
 async fn static_file(Path(path): Path<String>) -> Response {
-    match Assets::get(&path) {
+    match crate::assets::Assets::get(&path) {
         Some(file) => (
             [
                 (header::CONTENT_TYPE, file.metadata.mimetype().to_string()),

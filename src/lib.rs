@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod assets;
 pub mod backup;
 pub mod bench;
 pub mod cli;

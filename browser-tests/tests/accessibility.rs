@@ -21,7 +21,10 @@ const MAX_PAGES: usize = 80;
 
 /// Addresses the walk does not open: downloads (not pages) and the way out.
 fn skipped(path: &str) -> bool {
-    path.ends_with(".xlsx") || path.starts_with("/files/") || path == "/logout"
+    path.ends_with(".xlsx")
+        || path.ends_with(".docx")
+        || path.starts_with("/files/")
+        || path == "/logout"
 }
 
 /// What kind of page an address is: ids and months (`2026-05`) become `{}` and only the names of
@@ -45,11 +48,13 @@ fn shape(path: &str, query: Option<&str>) -> String {
         })
         .collect::<Vec<_>>()
         .join("/");
-    // A cell of the compliance matrix: one page per rule, all of one shape.
+    // A cell of the compliance matrix: one page per rule, all of one shape; and a chapter of the
+    // guide, one page per role (each role's walk reaches its own first, by the help mark).
     let path = match path.rsplit_once('/') {
         Some((head, _))
             if head.starts_with("/compliance/groups/")
-                || head.starts_with("/compliance/schools/") =>
+                || head.starts_with("/compliance/schools/")
+                || head == "/guide" =>
         {
             format!("{head}/{{}}")
         }
@@ -498,4 +503,7 @@ fn pages_of_one_kind_share_a_shape() {
         shape("/groups/1/onsite", None)
     );
     assert!(skipped("/groups/1/team/export.xlsx") && !skipped("/groups/1/team"));
+    assert!(skipped("/guide.docx") && !skipped("/guide"));
+    assert_eq!(shape("/guide/school", None), shape("/guide/auditor", None));
+    assert_ne!(shape("/guide", None), shape("/guide/school", None));
 }

@@ -10,6 +10,7 @@ mod commendations;
 mod compliance;
 mod evaluations;
 mod groups;
+mod guide;
 mod organisations;
 mod plan;
 mod reminders;
@@ -37,6 +38,7 @@ use commendations::*;
 use compliance::*;
 use evaluations::*;
 use groups::*;
+use guide::*;
 use organisations::*;
 use plan::*;
 use reminders::*;
@@ -99,6 +101,7 @@ macro_rules! operations {
 operations! {
     openapi_json,
     get_workbench,
+    get_guide_docx,
     login,
     complete_second_factor,
     logout,

@@ -14,6 +14,7 @@ pub mod evaluator;
 pub mod expense;
 pub mod facts;
 pub mod group;
+pub mod guide;
 pub mod ids;
 pub mod matter;
 pub mod meeting;

@@ -2,6 +2,7 @@
 
 pub mod backfill;
 pub mod evaluation;
+pub mod guide;
 pub mod matrix;
 pub mod summary;
 

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod commendations;
 pub mod compliance;
 pub mod evaluation;
+pub mod guide;
 pub mod history;
 pub mod reads;
 pub mod reminders;

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod evaluations;
 pub mod forms;
 pub mod groups;
+pub mod guide;
 pub mod import;
 pub mod matrix;
 pub mod multipart;
@@ -383,6 +384,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/regions", get(orgs::list_regions))
         .route("/plan", get(orgs::get_plan))
+        // 操作手册: every role's chapter, for every signed-in user; the same as a docx.
+        .route("/guide", get(guide::get_guide))
+        .route("/guide.docx", get(guide::guide_docx))
+        .route("/guide/{role}", get(guide::get_chapter))
         .route("/reports/rates", get(report_rates::report_rates))
         .route("/login", get(session::login_form).post(session::login))
         .route(

@@ -26,6 +26,8 @@ mod expenses;
 mod facts;
 mod forgiving;
 mod glance;
+// 操作手册 (issue 14).
+mod guide;
 mod imports;
 // Two `xiaodi serve` processes on one database (issue 13).
 mod instances;
