@@ -42,6 +42,11 @@ fn check_xlsx_archive(bytes: &[u8]) -> Result<(), String> {
             MAX_XLSX_UNPACKED_BYTES / 1024 / 1024
         )
     };
+    if declared_entries(bytes).is_some_and(|n| n > MAX_XLSX_PARTS) {
+        return Err(format!(
+            "xlsx 文件包含的部件超过 {MAX_XLSX_PARTS} 个，不予读取"
+        ));
+    }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
     if zip.len() > MAX_XLSX_PARTS {
         return Err(format!(
@@ -77,16 +82,34 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .first()
         .cloned()
         .ok_or("xlsx 文件中没有工作表")?;
-    let mut count = 0usize;
-    read_worksheet(&mut book, &name, "第一个工作表", &mut count)
+    read_worksheet(&mut book, &name, "第一个工作表", &mut Budget::default())
 }
 
-/// A worksheet's name and its rows of text.
-pub type NamedSheet = (String, Vec<Vec<String>>);
+/// Text a workbook's cells may hold together, and grid slots (cells and the blanks before
+/// them in their rows) its rows may take: a cell limit alone lets one shared string be copied
+/// into a million cells, or a million cells each far to the right make a million wide rows.
+pub const MAX_SHEET_TEXT_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_SHEET_SLOTS: usize = 2_000_000;
+/// Excel's own limit for one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// What the sheets read so far have used of the bounds.
+#[derive(Default)]
+struct Budget {
+    cells: usize,
+    text: usize,
+    slots: usize,
+}
+
+/// A worksheet's name and its rows of text (none for a sheet not read).
+pub type NamedSheet = (String, Option<Vec<Vec<String>>>);
 
 /// Every worksheet of an xlsx workbook (a history import's sheet per record kind), by name, in
 /// the workbook's order. The bounds are those of one sheet, the cells counted over all sheets.
-pub fn read_workbook(bytes: &[u8]) -> Result<Vec<NamedSheet>, String> {
+pub fn read_workbook(
+    bytes: &[u8],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<NamedSheet>, String> {
     if bytes.is_empty() {
         return Err("文件为空".into());
     }
@@ -98,11 +121,15 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<NamedSheet>, String> {
     }
     check_xlsx_archive(bytes)?;
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("无法读取 xlsx 文件：{e}"))?;
-    let mut count = 0usize;
+    let mut budget = Budget::default();
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
-        let rows = read_worksheet(&mut book, &name, &format!("工作表“{name}”"), &mut count)?;
-        sheets.push((name, rows));
+        if !wanted(&name) {
+            sheets.push((name, None));
+            continue;
+        }
+        let rows = read_worksheet(&mut book, &name, &format!("工作表“{name}”"), &mut budget)?;
+        sheets.push((name, Some(rows)));
     }
     Ok(sheets)
 }
@@ -112,7 +139,7 @@ fn read_worksheet(
     book: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     what: &str,
-    count: &mut usize,
+    budget: &mut Budget,
 ) -> Result<Vec<Vec<String>>, String> {
     let mut cells = book
         .worksheet_cells_reader(name)
@@ -136,8 +163,8 @@ fn read_worksheet(
                 u64::from(col) + 1
             ));
         }
-        *count += 1;
-        if *count > MAX_SHEET_CELLS {
+        budget.cells += 1;
+        if budget.cells > MAX_SHEET_CELLS {
             return Err(format!(
                 "工作表的单元格超过 {MAX_SHEET_CELLS} 个，请分成几个文件导入"
             ));
@@ -146,16 +173,48 @@ fn read_worksheet(
         if text.is_empty() {
             continue;
         }
+        if text.chars().count() > MAX_CELL_CHARS {
+            return Err(format!(
+                "{what}第 {} 行第 {} 列的内容超过 {MAX_CELL_CHARS} 个字符",
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            ));
+        }
+        budget.text += text.len();
+        if budget.text > MAX_SHEET_TEXT_BYTES {
+            return Err(format!(
+                "工作表的文字合计超过 {} MB，请分成几个文件导入",
+                MAX_SHEET_TEXT_BYTES / 1024 / 1024
+            ));
+        }
         let (row, col) = (row as usize, col as usize);
         if rows.len() <= row {
             rows.resize_with(row + 1, Vec::new);
         }
         if rows[row].len() <= col {
+            budget.slots += col + 1 - rows[row].len();
+            if budget.slots > MAX_SHEET_SLOTS {
+                return Err(
+                    "工作表的内容分布过散（空白单元格过多），请删去无关的行和列后再上传".into(),
+                );
+            }
             rows[row].resize_with(col + 1, String::new);
         }
         rows[row][col] = text;
     }
     Ok(rows)
+}
+
+/// How many entries an archive's end record declares, read before the archive is opened (opening
+/// reads its whole directory: a small upload could declare a million entries). None when there
+/// is no end record, or the archive is zip64 (none of ours needs it).
+fn declared_entries(bytes: &[u8]) -> Option<usize> {
+    const END: &[u8] = b"PK\x05\x06";
+    let from = bytes.len().saturating_sub(22 + 65_535);
+    let at = bytes[from..].windows(4).rposition(|w| w == END)? + from;
+    let total = bytes.get(at + 10..at + 12)?;
+    let n = u16::from_le_bytes([total[0], total[1]]);
+    (n != u16::MAX).then_some(n as usize)
 }
 
 /// Entries a zip of files may hold (a history import's scans and reports).
@@ -173,6 +232,15 @@ pub fn read_zip_files(
     each_max: usize,
 ) -> Result<std::collections::HashMap<String, Vec<u8>>, String> {
     let unreadable = |e: &dyn std::fmt::Display| format!("无法读取 zip 压缩包：{e}");
+    match declared_entries(bytes) {
+        Some(n) if n > MAX_ZIP_ENTRIES => {
+            return Err(format!(
+                "zip 压缩包包含 {n} 个文件，超过 {MAX_ZIP_ENTRIES} 个，请分批导入"
+            ));
+        }
+        Some(_) => {}
+        None => return Err("无法读取 zip 压缩包：不是 zip 文件，或为不支持的 zip64 格式".into()),
+    }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
     if zip.len() > MAX_ZIP_ENTRIES {
         return Err(format!(
@@ -278,6 +346,75 @@ fn keep_blank_lines(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workbook_reads_only_the_sheets_asked_for_within_the_bounds() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet()
+            .set_name("队员")
+            .unwrap()
+            .write(0, 0, "姓名")
+            .unwrap();
+        let other = book.add_worksheet().set_name("其他").unwrap();
+        other.write(0, 0, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let sheets = read_workbook(&bytes, &|n| n == "队员").unwrap();
+        assert_eq!(
+            sheets[0],
+            ("队员".to_string(), Some(vec![vec!["姓名".to_string()]]))
+        );
+        assert_eq!(sheets[1], ("其他".to_string(), None));
+
+        // Few cells, each far to the right in a row of its own: refused by the grid they
+        // would take, not read into two million blanks.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet().set_name("队员").unwrap();
+        let rows = (MAX_SHEET_SLOTS / MAX_SHEET_COLUMNS as usize) as u32 + 1;
+        for r in 0..rows {
+            sheet.write(r, MAX_SHEET_COLUMNS as u16 - 1, "x").unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let err = read_workbook(&bytes, &|_| true).unwrap_err();
+        assert!(err.contains("空白单元格过多"), "{err}");
+        assert!(
+            read_workbook(b"not a zip", &|_| true)
+                .unwrap_err()
+                .contains("不是 xlsx")
+        );
+    }
+
+    #[test]
+    fn a_zip_gives_the_files_asked_for_within_its_bounds() {
+        use std::io::Write;
+        let zip = |files: &[(String, Vec<u8>)]| {
+            let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            for (name, bytes) in files {
+                out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                out.write_all(bytes).unwrap();
+            }
+            out.finish().unwrap().into_inner()
+        };
+        let wanted: std::collections::HashSet<String> =
+            ["a.pdf".to_string(), "big.pdf".to_string()].into();
+        let bytes = zip(&[
+            ("folder/a.pdf".into(), b"%PDF-a".to_vec()),
+            ("b.pdf".into(), b"%PDF-b".to_vec()),
+            ("big.pdf".into(), vec![b'x'; 5000]),
+        ]);
+        let got = read_zip_files(&bytes, &wanted, 100).unwrap();
+        assert_eq!(got["a.pdf"], b"%PDF-a");
+        assert!(!got.contains_key("b.pdf"), "a file not named is not read");
+        // Read to one byte past the limit, for the caller to refuse it by its name.
+        assert_eq!(got["big.pdf"].len(), 101);
+
+        let many: Vec<(String, Vec<u8>)> = (0..=MAX_ZIP_ENTRIES)
+            .map(|i| (format!("{i}.pdf"), Vec::new()))
+            .collect();
+        let err = read_zip_files(&zip(&many), &wanted, 100).unwrap_err();
+        assert!(err.contains("超过 5000 个"), "{err}");
+        assert!(read_zip_files(b"not a zip", &wanted, 100).is_err());
+    }
 
     #[test]
     fn sheets_are_read_within_their_limits() {

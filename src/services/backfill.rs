@@ -5,7 +5,7 @@
 
 use crate::domain::FieldError;
 use crate::domain::backfill::{Kind, Problem, counts_line};
-use crate::domain::ids::{HistoryImportId, OrgId, TeamMemberId};
+use crate::domain::ids::{HistoryImportId, OrgId, PlanId, TeamMemberId};
 use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
 use crate::domain::plan::{Month, PlanYears};
@@ -57,14 +57,15 @@ pub async fn check_or_import(
     commit: bool,
 ) -> Result<Outcome, ServiceError> {
     w.by.require(&[Role::Bureau])?;
-    let Some((_, years)) = plans.current_years(w.store).await? else {
+    let Some((plan_id, years)) = plans.current_years(w.store).await? else {
         return Err(ServiceError::Conflict("尚未加载行动方案".into()));
     };
-    run(w, &years, today, workbook, files, commit).await
+    run(w, &plan_id, &years, today, workbook, files, commit).await
 }
 
 async fn run(
     w: &Writer<'_>,
+    plan_id: &PlanId,
     years: &PlanYears,
     today: Date,
     workbook: &Upload,
@@ -72,19 +73,27 @@ async fn run(
     commit: bool,
 ) -> Result<Outcome, ServiceError> {
     w.by.require(&[Role::Bureau])?;
-    let (backfill, mut problems) = read(w, years, today, workbook, files).await?;
+    let (backfill, mut problems) = read(w, plan_id, years, today, workbook, files).await?;
     let counts = backfill.counts();
+    if problems.is_empty() && counts.iter().all(|(_, n)| *n == 0) {
+        problems.push(workbook_problem(
+            "工作簿中没有任何记录：请在模板的工作表中按表头填写后再上传",
+        ));
+    }
     let refused = |problems: Vec<Problem>| Outcome {
         counts: counts.clone(),
         problems,
         imported: None,
     };
     if !problems.is_empty() {
-        // The database's checks of the rows that could be read, so the list is whole.
-        if let Err(found) = w
-            .store
-            .write_backfill(&w.actor(), w.now_ms, &backfill, false)
-            .await?
+        // The database's checks of the rows that could be read, so the list is whole (none when
+        // the workbook as a whole was refused: read already, unreadable, or empty).
+        let whole = problems.iter().any(|p| p.sheet == WORKBOOK);
+        if !whole
+            && let Err(found) = w
+                .store
+                .write_backfill(&w.actor(), w.now_ms, &backfill, false)
+                .await?
         {
             problems.extend(found);
         }
@@ -156,13 +165,17 @@ fn at(kind: Kind, row: usize, column: &str, message: impl Into<String>) -> Probl
     Problem::new(Some(kind), kind.sheet(), row, column, message.into())
 }
 
+/// The sheet name problems of the workbook as a whole carry.
+const WORKBOOK: &str = "工作簿";
+
 fn workbook_problem(message: impl Into<String>) -> Problem {
-    Problem::new(None, "工作簿", 1, "文件", message.into())
+    Problem::new(None, WORKBOOK, 1, "文件", message.into())
 }
 
 /// Everything the workbook's sheets hold that could be read, and every problem found.
 async fn read(
     w: &Writer<'_>,
+    plan_id: &PlanId,
     years: &PlanYears,
     today: Date,
     workbook: &Upload,
@@ -191,7 +204,9 @@ async fn read(
         )));
         return Ok((backfill, problems));
     }
-    let sheets = match crate::imports::read_workbook(&workbook.bytes) {
+    // Only the template's sheets are read; any other is named as not known.
+    let known = |name: &str| Kind::parse_sheet(name).is_some();
+    let sheets = match crate::imports::read_workbook(&workbook.bytes, &known) {
         Ok(s) => s,
         Err(m) => {
             problems.push(workbook_problem(m));
@@ -209,16 +224,20 @@ async fn read(
             },
         )
         .await?;
-    let plan_id = groups.first().map(|g| g.plan_id.clone());
+    // The current plan's groups (a group number names one within its plan).
+    let groups: Vec<GroupRow> = groups
+        .into_iter()
+        .filter(|g| &g.plan_id == plan_id)
+        .collect();
     let by_number: HashMap<i64, &GroupRow> = groups.iter().map(|g| (g.number, g)).collect();
     let mut sheet_of: HashMap<Kind, &Vec<Vec<String>>> = HashMap::new();
     for (name, rows) in &sheets {
-        match Kind::parse_sheet(name) {
-            Some(k) => {
+        match (Kind::parse_sheet(name), rows) {
+            (Some(k), Some(rows)) => {
                 sheet_of.insert(k, rows);
             }
-            None if name.trim() == EXPLANATIONS_SHEET => {}
-            None => problems.push(Problem::new(
+            _ if name.trim() == EXPLANATIONS_SHEET => {}
+            _ => problems.push(Problem::new(
                 None,
                 name,
                 1,
@@ -255,10 +274,12 @@ async fn read(
         }
         _ => HashMap::new(),
     };
-    let mut teams: HashMap<i64, Vec<TeamMemberRow>> = HashMap::new();
-    for g in &groups {
-        teams.insert(g.number, w.store.list_team(&g.id).await?);
-    }
+    // Every team of the plan in one query, by group number.
+    let mut by_group = w.store.teams_of_plan(plan_id).await?;
+    let mut teams: HashMap<i64, Vec<TeamMemberRow>> = groups
+        .iter()
+        .map(|g| (g.number, by_group.remove(&g.id).unwrap_or_default()))
+        .collect();
     let ctx = Context {
         by_number: &by_number,
         today,
@@ -280,23 +301,15 @@ async fn read(
         ctx.onsite(rows, &teams, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Report) {
-        match &plan_id {
-            Some(plan_id) => ctx.reports(
-                rows,
-                years,
-                &groups,
-                plan_id,
-                w.now_ms,
-                &mut backfill,
-                &mut problems,
-            ),
-            None => problems.push(at(
-                Kind::Report,
-                1,
-                "学校",
-                "平台上还没有结对组，无法导入月报",
-            )),
-        }
+        ctx.reports(
+            rows,
+            years,
+            &groups,
+            plan_id,
+            w.now_ms,
+            &mut backfill,
+            &mut problems,
+        );
     }
     Ok((backfill, problems))
 }
@@ -708,7 +721,7 @@ impl<'a> Context<'a> {
         rows: &[Vec<String>],
         years: &PlanYears,
         groups: &[GroupRow],
-        plan_id: &crate::domain::ids::PlanId,
+        plan_id: &PlanId,
         now_ms: i64,
         out: &mut Backfill,
         problems: &mut Vec<Problem>,

@@ -118,6 +118,25 @@ impl Store {
         commit: bool,
     ) -> Result<Result<Option<HistoryImportId>, Vec<Problem>>, StoreError> {
         let mut tx = self.begin_write().await?;
+        // Every group the workbook writes to, claimed first and in one order, before the audit
+        // chain (which the first audit entry claims): a form saving one of these groups' records
+        // claims its group and then the chain, so neither waits on the other in a circle. On
+        // SQLite the first write takes the database's write lock.
+        let mut groups: Vec<&GroupId> = b
+            .team
+            .iter()
+            .map(|m| &m.group)
+            .chain(b.agreements.iter().map(|a| &a.group))
+            .chain(b.onsite.iter().map(|g| &g.group))
+            .collect();
+        groups.sort();
+        groups.dedup();
+        for g in groups {
+            sqlx::query("update pairing_groups set created_at = created_at where id = $1")
+                .bind(g.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         let id = HistoryImportId::new();
         let counts: serde_json::Map<String, serde_json::Value> = b
             .counts()

@@ -121,41 +121,66 @@ async fn lock_group(conn: &mut AnyConnection, group: &GroupId) -> sqlx::Result<(
     Ok(())
 }
 
+const TEAM_SELECT: &str = "select t.id, t.group_id, t.person_name, t.org_id, o.name as org_name, t.role, t.title, t.school_leader, t.phone, t.joined_on, t.left_on, t.history_import_id
+         from team_members t join organisations o on o.id = t.org_id";
+const TEAM_ORDER: &str = "order by case t.role when 'captain' then 0 when 'vice_captain' then 1 else 2 end, t.joined_on, t.person_name";
+
 /// The group's team on `conn` (so a write can read it inside its transaction).
 pub(super) async fn team_in(
     conn: &mut AnyConnection,
     group: &GroupId,
 ) -> sqlx::Result<Vec<TeamMemberRow>> {
-    let rows = sqlx::query(
-        "select t.id, t.person_name, t.org_id, o.name as org_name, t.role, t.title, t.school_leader, t.phone, t.joined_on, t.left_on, t.history_import_id
-         from team_members t join organisations o on o.id = t.org_id
-         where t.group_id = $1
-         order by case t.role when 'captain' then 0 when 'vice_captain' then 1 else 2 end, t.joined_on, t.person_name",
-    )
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{TEAM_SELECT} where t.group_id = $1 {TEAM_ORDER}"
+    )))
     .bind(group.as_str())
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let role: String = r.try_get("role")?;
-            let title: String = r.try_get("title")?;
-            Ok(TeamMemberRow {
-                id: TeamMemberId::from_db(r.try_get("id")?),
-                person_name: r.try_get("person_name")?,
-                org_id: OrgId::from_db(r.try_get("org_id")?),
-                org_name: r.try_get("org_name")?,
-                role: TeamRole::parse(&role).ok_or_else(|| decode_err("team role", &role))?,
-                title: Title::parse(&title).ok_or_else(|| decode_err("title", &title))?,
-                school_leader: r.try_get::<i64, _>("school_leader")? != 0,
-                phone: r.try_get("phone")?,
-                joined_on: date(r, "joined_on")?,
-                left_on: opt_date(r, "left_on")?,
-                backfilled: r
-                    .try_get::<Option<String>, _>("history_import_id")?
-                    .is_some(),
-            })
-        })
-        .collect()
+    rows.iter().map(team_row).collect()
+}
+
+impl Store {
+    /// Every team of a plan's groups in one query, by group (a history import matches the names
+    /// its sheets give against them).
+    pub async fn teams_of_plan(
+        &self,
+        plan: &crate::domain::ids::PlanId,
+    ) -> sqlx::Result<std::collections::HashMap<GroupId, Vec<TeamMemberRow>>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{TEAM_SELECT} join pairing_groups g on g.id = t.group_id where g.plan_id = $1 {TEAM_ORDER}"
+        )))
+        .bind(plan.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: std::collections::HashMap<GroupId, Vec<TeamMemberRow>> =
+            std::collections::HashMap::new();
+        for r in &rows {
+            out.entry(GroupId::from_db(r.try_get("group_id")?))
+                .or_default()
+                .push(team_row(r)?);
+        }
+        Ok(out)
+    }
+}
+
+fn team_row(r: &sqlx::any::AnyRow) -> sqlx::Result<TeamMemberRow> {
+    let role: String = r.try_get("role")?;
+    let title: String = r.try_get("title")?;
+    Ok(TeamMemberRow {
+        id: TeamMemberId::from_db(r.try_get("id")?),
+        person_name: r.try_get("person_name")?,
+        org_id: OrgId::from_db(r.try_get("org_id")?),
+        org_name: r.try_get("org_name")?,
+        role: TeamRole::parse(&role).ok_or_else(|| decode_err("team role", &role))?,
+        title: Title::parse(&title).ok_or_else(|| decode_err("title", &title))?,
+        school_leader: r.try_get::<i64, _>("school_leader")? != 0,
+        phone: r.try_get("phone")?,
+        joined_on: date(r, "joined_on")?,
+        left_on: opt_date(r, "left_on")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
+    })
 }
 
 impl Store {

@@ -298,6 +298,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     let said = again["problems"][0]["message"].as_str().unwrap();
     assert!(said.contains("不能重复导入"), "{said}");
+    assert_eq!(again["problems"].as_array().unwrap().len(), 1, "{again}");
     assert_eq!(counts(&app).await, after);
     // The same records in another file (saved again, so its bytes differ): every one is found
     // recorded already, nothing added.
@@ -476,6 +477,29 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
             .unwrap()
             .contains("不是 xlsx 工作簿")
     );
+    // The template as it comes (headings only): nothing to import, and it is not used up.
+    let template = app
+        .api_get(&token, "/api/v1/history-imports/template.xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    for _ in 0..2 {
+        let body = expect(
+            post_history(&app, &token, template.clone(), None, Some("false")).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert!(
+            body["problems"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("没有任何记录"),
+            "{body}"
+        );
+    }
+    assert_eq!(counts(&app).await, before);
     // A bad dry_run value is named.
     let resp = post_history(&app, &token, good_workbook(), None, Some("maybe")).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -508,11 +532,11 @@ async fn only_the_bureau_imports_history(app: TestApp) {
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let bytes = resp.bytes().await.unwrap();
-    let sheets = xiaodi::imports::read_workbook(&bytes).unwrap();
+    let sheets = xiaodi::imports::read_workbook(&bytes, &|_| true).unwrap();
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["队员", "协议", "驻点服务", "月报", "说明"]);
-    assert_eq!(sheets[0].1, vec![TEAM_HEADS.to_vec()]);
-    assert_eq!(sheets[2].1, vec![ONSITE_HEADS.to_vec()]);
+    assert_eq!(sheets[0].1.as_ref().unwrap(), &vec![TEAM_HEADS.to_vec()]);
+    assert_eq!(sheets[2].1.as_ref().unwrap(), &vec![ONSITE_HEADS.to_vec()]);
     let web = app.web_client("admin", ADMIN_PASSWORD).await;
     let page = app.page(&web, "/import/history").await;
     assert!(page.contains("/import/history/template.xlsx"));
