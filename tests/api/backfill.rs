@@ -12,6 +12,13 @@ use std::io::Write;
 const SCHOOL: &str = "广东酒店管理职业技术学院";
 const SCAN: &[u8] = b"%PDF-1.4\n% a scanned agreement\n";
 
+/// Rows of text as the workbook builder takes them.
+fn refs(rows: &[Vec<String>]) -> Vec<Vec<&str>> {
+    rows.iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect()
+}
+
 /// A workbook with the named sheets, each given as its rows (the first is the headings).
 fn workbook(sheets: &[(&str, Vec<Vec<&str>>)]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -936,3 +943,128 @@ fn without_ids(v: Value) -> Value {
 }
 
 on_both!(imported_history_gives_the_verdicts_entered_history_gives);
+
+/// The team and on-site lists round-trip: exported from one platform, given the group's number
+/// in front, imported through the history import into a platform without them, and exported
+/// again, they read the same, cell for cell.
+async fn the_team_and_onsite_exports_import_back_as_they_were(first: TestApp) {
+    let second = crate::helpers::spawn_app(first.backend).await.unwrap();
+    // The first platform's records: the good workbook's, its service left unconfirmed.
+    let book = workbook(&[
+        (
+            "队员",
+            vec![
+                TEAM_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "张晓明",
+                    SCHOOL,
+                    "队长",
+                    "副高级",
+                    "是",
+                    "13900139000",
+                    "2024-01-15",
+                    "",
+                ],
+                vec![
+                    "1",
+                    "李华",
+                    SCHOOL,
+                    "队员",
+                    "中级",
+                    "否",
+                    "",
+                    "2024-01-15",
+                    "2024-09-01",
+                ],
+            ],
+        ),
+        (
+            "驻点服务",
+            vec![
+                ONSITE_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-03-04",
+                    "2024-03-08",
+                    "雁田村",
+                    "张晓明、李华",
+                    "乡村旅游规划调研",
+                    "",
+                    "12",
+                ],
+                vec![
+                    "1",
+                    "2024-05-10",
+                    "",
+                    "南面村(谢岗镇)",
+                    "张晓明",
+                    "电商培训",
+                    "待确认",
+                    "0",
+                ],
+            ],
+        ),
+    ]);
+    let token = first.api_token("admin", ADMIN_PASSWORD).await;
+    expect(
+        post_history(&first, &token, book, None, Some("false")).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // The team as it stood when both were on it (the list shows the team on a date), the
+    // service of 2024.
+    let export = |app: &TestApp, list: &'static str| {
+        let query = if list == "team" {
+            "date=2024-03-05"
+        } else {
+            "year=2024"
+        };
+        let app = app.clone();
+        async move {
+            let web = app.web_client("admin", ADMIN_PASSWORD).await;
+            let group = app.group_id(1).await;
+            let resp = app
+                .get_with(&web, &format!("/groups/{group}/{list}/export.xlsx?{query}"))
+                .await;
+            assert_eq!(resp.status(), StatusCode::OK, "{list}");
+            xiaodi::imports::read_sheet(&resp.bytes().await.unwrap()).unwrap()
+        }
+    };
+    let team = export(&first, "team").await;
+    let onsite = export(&first, "onsite").await;
+    assert_eq!(team.len(), 3, "{team:?}");
+    assert_eq!(onsite.len(), 3, "{onsite:?}");
+    // The history sheets are the exports with the group's number in front.
+    let with_group = |rows: &[Vec<String>]| -> Vec<Vec<String>> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut out = vec![if i == 0 { "结对组编号" } else { "1" }.to_string()];
+                out.extend(r.iter().cloned());
+                out
+            })
+            .collect()
+    };
+    let team_sheet = with_group(&team);
+    let onsite_sheet = with_group(&onsite);
+    let again = workbook(&[
+        ("队员", refs(&team_sheet)),
+        ("驻点服务", refs(&onsite_sheet)),
+    ]);
+    let token = second.api_token("admin", ADMIN_PASSWORD).await;
+    let done = expect(
+        post_history(&second, &token, again, None, Some("false")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        done["summary"],
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、月报 0 份"
+    );
+    assert_eq!(export(&second, "team").await, team);
+    assert_eq!(export(&second, "onsite").await, onsite);
+}
+
+on_both!(the_team_and_onsite_exports_import_back_as_they_were);
