@@ -107,11 +107,6 @@ impl Chrome {
                 label: "导入结对表",
                 key: "import",
             });
-            items.push(NavItem {
-                href: "/import/history",
-                label: "历史补录",
-                key: "backfill",
-            });
         }
         if matches!(v.role, Role::Bureau | Role::Hq) {
             // 五(三): the bureau's monthly summary for HQ.
