@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::domain::FieldError;
 use crate::http::auth::ApiUser;
 use crate::http::multipart::read_parts;
-use crate::http::{ApiError, AppError, ErrorBody};
+use crate::http::{ApiError, AppError, ErrorBody, writer};
 use crate::services::workspace::Upload;
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
@@ -91,8 +91,15 @@ pub async fn import_history(
         );
     };
     let files: Option<Upload> = form.take_files("files").into_iter().next();
-    let outcome =
-        crate::web::backfill::run(&state, &user, &workbook, files.as_ref(), !dry_run).await?;
+    let outcome = crate::services::backfill::check_or_import(
+        &writer(&state, &user),
+        &state.plans,
+        state.clock.today(),
+        &workbook,
+        files.as_ref(),
+        !dry_run,
+    )
+    .await?;
     let status = if outcome.problems.is_empty() {
         StatusCode::OK
     } else {
@@ -137,5 +144,9 @@ pub async fn history_import_template(ApiUser(user): ApiUser) -> Result<Response,
         .map_err(AppError::from)?;
     let bytes = crate::exports::backfill::template_xlsx()
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    Ok(crate::web::pages::xlsx_response("历史补录模板.xlsx", bytes))
+    Ok(super::summaries::file_response(
+        super::summaries::XLSX,
+        "历史补录模板.xlsx",
+        bytes,
+    ))
 }

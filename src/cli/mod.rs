@@ -402,7 +402,7 @@ pub async fn import_history(
     };
     let workbook = read(workbook, crate::imports::MAX_SHEET_BYTES)?;
     let files = files
-        .map(|p| read(p, crate::http::UPLOAD_LIMIT))
+        .map(|p| read(p, crate::services::backfill::MAX_FILES_BYTES))
         .transpose()?;
     let store = open(config).await?;
     let user = account(&store, by).await?;

@@ -27,6 +27,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 const SCAN_KINDS: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+/// The largest zip of files taken with a workbook (the web's and the API's upload limit).
+pub const MAX_FILES_BYTES: usize = 64 * 1024 * 1024;
 /// The template's sheet of explanations: read past, never imported.
 pub const EXPLANATIONS_SHEET: &str = "说明";
 

@@ -86,8 +86,11 @@ pub async fn submit(
     })
 }
 
+// The CLI takes a zip of files as large as the page and the API do.
+const _: () = assert!(crate::services::backfill::MAX_FILES_BYTES == crate::http::UPLOAD_LIMIT);
+
 /// The dry run or the import, through the one service (the API and the CLI call the same).
-pub(crate) async fn run(
+async fn run(
     state: &AppState,
     user: &crate::services::access::Viewer,
     workbook: &Upload,
