@@ -47,11 +47,20 @@ pub enum Kind {
     Team,
     Agreement,
     Onsite,
+    Base,
+    Meeting,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Team, Kind::Agreement, Kind::Onsite, Kind::Report];
+    pub const ALL: [Kind; 6] = [
+        Kind::Team,
+        Kind::Agreement,
+        Kind::Onsite,
+        Kind::Base,
+        Kind::Meeting,
+        Kind::Report,
+    ];
 
     /// The sheet's name in the workbook (and the template).
     pub fn sheet(self) -> &'static str {
@@ -59,6 +68,8 @@ impl Kind {
             Kind::Team => "队员",
             Kind::Agreement => "协议",
             Kind::Onsite => "驻点服务",
+            Kind::Base => "实践基地",
+            Kind::Meeting => "联席会议",
             Kind::Report => "月报",
         }
     }
@@ -80,6 +91,8 @@ impl Kind {
             Kind::Team => &TEAM,
             Kind::Agreement => &AGREEMENT,
             Kind::Onsite => &ONSITE,
+            Kind::Base => &BASE,
+            Kind::Meeting => &MEETING,
             Kind::Report => &REPORT,
         }
     }
@@ -184,6 +197,98 @@ const ONSITE: [Column; 8] = [
     col("参与学生", "参与服务的学生人数", "0 或正整数", "12", false),
 ];
 
+/// The bases list's export columns after the group's number (photos are added on the platform).
+const BASE: [Column; 6] = [
+    GROUP_NO,
+    col(
+        "基地名称",
+        "实践基地的名称",
+        "不超过 100 个字",
+        "雁田村红色教育实践基地",
+        true,
+    ),
+    col(
+        "所在地",
+        "基地所在的本组镇(街道)或村(社区)；另一镇街的村写作 村名(镇街)",
+        "本组在揭牌日期时的镇街或村(社区)",
+        "雁田村",
+        true,
+    ),
+    col(
+        "功能",
+        "基地的功能，多个用、分隔",
+        BASE_FUNCTION_LABELS,
+        "红色教育、实习锻炼",
+        true,
+    ),
+    col(
+        "揭牌日期",
+        "基地揭牌（建成）的日期",
+        "日期，如 2024-05-20",
+        "2024-05-20",
+        true,
+    ),
+    col("简介", "基地的简介", "不超过 2000 个字", "", false),
+];
+const BASE_FUNCTION_LABELS: &str = "红色教育、科技创新、文创设计、实习锻炼、其他";
+
+/// The meetings list's export columns after the group's number. Decisions are recorded on the
+/// meeting's page: the count the export gives is not read.
+const MEETING: [Column; 10] = [
+    GROUP_NO,
+    col(
+        "会议日期",
+        "联席会议召开的日期",
+        "日期，结对期内",
+        "2024-03-15",
+        true,
+    ),
+    col(
+        "会议地点",
+        "召开会议的地点",
+        "不超过 100 个字",
+        "凤岗镇政府会议室",
+        true,
+    ),
+    col(
+        "参会单位",
+        "参会的本组成员单位，多个用、分隔",
+        "本组在会议日期时的学校、镇街或村(社区)",
+        "东莞城市学院、凤岗镇",
+        true,
+    ),
+    col(
+        "已确认参会",
+        "已确认参会的单位（须在参会单位中），多个用、分隔",
+        "参会单位中的单位",
+        "东莞城市学院",
+        false,
+    ),
+    col(
+        "参会人员",
+        "参会人员，每人写“姓名，单位，职务”，多人用；分隔",
+        "",
+        "张三，东莞城市学院，副校长；李四，凤岗镇，副镇长",
+        false,
+    ),
+    col("议程", "会议议程", "", "审议年度合作计划", false),
+    col("会议纪要", "会议纪要", "", "", false),
+    col(
+        "审议通过年度计划",
+        "会议是否审议通过本组当年的年度合作计划",
+        "是、否",
+        "是",
+        false,
+    ),
+    col(
+        "决定数",
+        "平台导出的会议决定数，导入时不读；决定请在会议页面登记",
+        "",
+        "",
+        false,
+    ),
+];
+
 const REPORT: [Column; 4] = [
     col(
         "学校",
@@ -268,7 +373,13 @@ fn thousands(n: usize) -> String {
 pub fn labels_match() -> bool {
     let roles: Vec<&str> = TeamRole::ALL.iter().map(|r| r.label()).collect();
     let titles: Vec<&str> = Title::ALL.iter().map(|t| t.label()).collect();
-    roles.join("、") == TEAM_ROLES && titles.join("、") == TITLES
+    let functions: Vec<&str> = crate::domain::base::BASE_FUNCTIONS
+        .iter()
+        .map(|(_, l)| *l)
+        .collect();
+    roles.join("、") == TEAM_ROLES
+        && titles.join("、") == TITLES
+        && functions.join("、") == BASE_FUNCTION_LABELS
 }
 
 #[cfg(test)]

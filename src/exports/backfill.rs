@@ -58,20 +58,36 @@ mod tests {
         let bytes = template_xlsx().unwrap();
         let sheets = crate::imports::read_workbook(&bytes, &|_| true).unwrap();
         let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["队员", "协议", "驻点服务", "月报", "说明"]);
+        assert_eq!(
+            names,
+            [
+                "队员",
+                "协议",
+                "驻点服务",
+                "实践基地",
+                "联席会议",
+                "月报",
+                "说明"
+            ]
+        );
         for (kind, (_, rows)) in Kind::ALL.iter().zip(&sheets) {
             let rows = rows.as_ref().unwrap();
             let heads: Vec<&str> = kind.columns().iter().map(|c| c.heading).collect();
             assert_eq!(rows.len(), 1, "{} holds its headings only", kind.sheet());
             assert_eq!(rows[0], heads);
         }
-        let explained = sheets[4].1.as_ref().unwrap();
+        let explained = sheets[Kind::ALL.len()].1.as_ref().unwrap();
         let columns: usize = Kind::ALL.iter().map(|k| k.columns().len()).sum();
         assert_eq!(explained.len(), 1 + columns);
         assert!(
             explained
                 .iter()
                 .any(|r| r[1] == "职称" && r[4].contains("副高级"))
+        );
+        assert!(
+            explained
+                .iter()
+                .any(|r| r[1] == "功能" && r[4].contains("实习锻炼"))
         );
     }
 }

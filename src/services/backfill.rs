@@ -5,18 +5,22 @@
 
 use crate::domain::FieldError;
 use crate::domain::backfill::{Kind, Problem, counts_line};
+use crate::domain::base::{BASE_FUNCTIONS, BaseInput, parse_base};
 use crate::domain::ids::{HistoryImportId, OrgId, PlanId, TeamMemberId};
+use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
 use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
+use crate::domain::org::PlaceName;
 use crate::domain::plan::{Month, PlanYears};
 use crate::domain::sheet::{Columns, locate_columns, parse_sheet_date};
 use crate::domain::team::{TeamMemberInput, parse_departure, parse_team_member};
 use crate::domain::user::Role;
 use crate::services::ServiceError;
-use crate::services::workspace::onsite::OnsiteSheet;
+use crate::services::workspace::onsite::{OnsiteSheet, find_place};
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
-    Backfill, BackfillAgreement, BackfillMember, BackfillOnsite, BackfillReport,
+    Backfill, BackfillAgreement, BackfillBase, BackfillMeeting, BackfillMember, BackfillOnsite,
+    BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
 use crate::store::plans::PlanCache;
@@ -170,6 +174,36 @@ fn at(kind: Kind, row: usize, column: &str, message: impl Into<String>) -> Probl
 /// The sheet name problems of the workbook as a whole carry.
 const WORKBOOK: &str = "工作簿";
 
+/// A date cell, or its problem noted.
+fn sheet_date(
+    kind: Kind,
+    line: usize,
+    column: &'static str,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Date> {
+    parse_sheet_date(column, text)
+        .map_err(|e| problems.push(at(kind, line, e.field, e.message)))
+        .ok()
+}
+
+/// A 是 / 否 cell (empty: 否), or its problem noted.
+fn yes_no(kind: Kind, line: usize, column: &str, text: &str, problems: &mut Vec<Problem>) -> bool {
+    match text {
+        "" | "否" => false,
+        "是" => true,
+        other => {
+            problems.push(at(
+                kind,
+                line,
+                column,
+                format!("应填 是 或 否，实际为“{other}”"),
+            ));
+            false
+        }
+    }
+}
+
 fn workbook_problem(message: impl Into<String>) -> Problem {
     Problem::new(None, WORKBOOK, 1, "文件", message.into())
 }
@@ -194,6 +228,8 @@ async fn read(
         team: Vec::new(),
         agreements: Vec::new(),
         onsite: Vec::new(),
+        bases: Vec::new(),
+        meetings: Vec::new(),
         reports: Vec::new(),
     };
     let mut problems = Vec::new();
@@ -301,6 +337,12 @@ async fn read(
     }
     if let Some(rows) = sheet_of.get(&Kind::Onsite) {
         ctx.onsite(rows, &teams, &mut backfill, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Base) {
+        ctx.bases(rows, &mut backfill, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Meeting) {
+        ctx.meetings(rows, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Report) {
         ctx.reports(
@@ -420,19 +462,7 @@ impl<'a> Context<'a> {
                     String::new()
                 }
             };
-            let leader = match cell(5).as_str() {
-                "" | "否" => false,
-                "是" => true,
-                other => {
-                    problems.push(at(
-                        kind,
-                        line,
-                        "校级领导",
-                        format!("应填 是 或 否，实际为“{other}”"),
-                    ));
-                    false
-                }
-            };
+            let leader = yes_no(kind, line, "校级领导", &cell(5), problems);
             let Some(group) = group else { continue };
             let org_name = cell(2);
             let org = group
@@ -717,6 +747,141 @@ impl<'a> Context<'a> {
         }
     }
 
+    fn bases(&self, rows: &[Vec<String>], out: &mut Backfill, problems: &mut Vec<Problem>) {
+        let kind = Kind::Base;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let group = match self.group(kind, line, &cell(0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let opened_on = sheet_date(kind, line, "揭牌日期", &cell(4), problems);
+            let place = match find_place(group, opened_on, &cell(2), "所在地") {
+                Ok(p) => p.to_string(),
+                Err(e) => {
+                    problems.push(at(kind, line, e.field, e.message));
+                    String::new()
+                }
+            };
+            let mut functions = Vec::new();
+            for label in split_names(&cell(3)) {
+                match BASE_FUNCTIONS.iter().find(|(_, l)| *l == label) {
+                    Some((code, _)) => functions.push(code.to_string()),
+                    None => {
+                        problems.push(at(kind, line, "功能", format!("“{label}”不是可选的功能")))
+                    }
+                }
+            }
+            let input = BaseInput {
+                name: cell(1),
+                place,
+                functions,
+                opened_on: opened_on.map(|d| d.to_string()).unwrap_or_default(),
+                description: cell(5),
+            };
+            match parse_base(&input, &group.calendar(), self.today) {
+                Ok(base) if problems.len() == before => out.bases.push(BackfillBase {
+                    line,
+                    group: group.id.clone(),
+                    base,
+                }),
+                Ok(_) => {}
+                Err(found) => self.keep_new(kind, line, before, found, problems),
+            }
+        }
+    }
+
+    fn meetings(&self, rows: &[Vec<String>], out: &mut Backfill, problems: &mut Vec<Problem>) {
+        let kind = Kind::Meeting;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let group = match self.group(kind, line, &cell(0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let held_on = sheet_date(kind, line, "会议日期", &cell(1), problems);
+            let named = |index: usize, column: &str, problems: &mut Vec<Problem>| -> Vec<OrgId> {
+                split_names(&cell(index))
+                    .filter_map(|name| match find_org(group, held_on, &name) {
+                        Ok(o) => Some(o),
+                        Err(m) => {
+                            problems.push(at(kind, line, column, m));
+                            None
+                        }
+                    })
+                    .collect()
+            };
+            let orgs = named(3, "参会单位", problems);
+            let confirmed = named(4, "已确认参会", problems);
+            if let Some(o) = confirmed.iter().find(|o| !orgs.contains(o)) {
+                let name = group
+                    .members
+                    .iter()
+                    .find(|m| &m.org_id == o)
+                    .map_or("", |m| m.name.as_str());
+                problems.push(at(
+                    kind,
+                    line,
+                    "已确认参会",
+                    format!("“{name}”不在参会单位中"),
+                ));
+            }
+            let adopts = yes_no(kind, line, "审议通过年度计划", &cell(8), problems);
+            let input = MeetingInput {
+                held_on: held_on.map(|d| d.to_string()).unwrap_or_default(),
+                place: cell(2),
+                orgs: orgs.iter().map(|o| o.to_string()).collect(),
+                people: people_from_lines(&cell(5).replace(['；', ';'], "\n")),
+                agenda: cell(6),
+                minutes: cell(7),
+                adopts_annual_plan: adopts,
+            };
+            match parse_meeting(&input, &group.calendar(), self.today) {
+                Ok(meeting) if problems.len() == before => out.meetings.push(BackfillMeeting {
+                    line,
+                    group: group.id.clone(),
+                    confirmed_ms: end_of_day_ms(meeting.held_on),
+                    meeting,
+                    confirmed,
+                }),
+                Ok(_) => {}
+                Err(found) => self.keep_new(kind, line, before, found, problems),
+            }
+        }
+    }
+
+    /// The checks' errors of a row, but those of a column already named for it.
+    fn keep_new(
+        &self,
+        kind: Kind,
+        line: usize,
+        before: usize,
+        found: crate::domain::FieldErrors,
+        problems: &mut Vec<Problem>,
+    ) {
+        for f in found.0 {
+            if !problems[before..].iter().any(|p| p.column == f.field) {
+                problems.push(at(kind, line, f.field, f.message));
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn reports(
         &self,
@@ -850,6 +1015,35 @@ impl<'a> Context<'a> {
                 });
             }
         }
+    }
+}
+
+/// The member organisation a sheet names (`凤岗镇`, `雁田村`, `南面村(谢岗镇)`), a member on
+/// `on` when that is known.
+fn find_org(group: &GroupRow, on: Option<Date>, written: &str) -> Result<OrgId, String> {
+    let wanted = PlaceName::parse(written);
+    let members: Vec<_> = group
+        .members
+        .iter()
+        .filter(|m| on.is_none_or(|d| m.active_on(d)))
+        .collect();
+    let matches: Vec<_> = members
+        .iter()
+        .filter(|m| m.name == wanted.name || m.name == written.trim())
+        .filter(|m| wanted.town.is_none() || m.town == wanted.town || m.name == written.trim())
+        .collect();
+    match matches.as_slice() {
+        [m] => Ok(m.org_id.clone()),
+        [] => Err(format!(
+            "“{written}”不是本组{}的成员单位，可填：{}",
+            on.map(|d| format!("在 {d} 时")).unwrap_or_default(),
+            members
+                .iter()
+                .map(|m| m.name_in(&group.lead_town))
+                .collect::<Vec<_>>()
+                .join("、")
+        )),
+        _ => Err(format!("本组有多个“{written}”，请写作 名称(所属镇街)")),
     }
 }
 

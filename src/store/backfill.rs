@@ -7,10 +7,12 @@ use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::{Store, StoreError};
 use crate::domain::backfill::{Kind, Problem};
+use crate::domain::base::NewBase;
 use crate::domain::ids::{
-    AgreementId, AttachmentOwner, GroupId, HistoryImportId, MonthlyReportId, OnsiteEntryId, OrgId,
-    PlanId, TeamMemberId,
+    AgreementId, AttachmentOwner, BaseId, GroupId, HistoryImportId, MeetingId, MonthlyReportId,
+    OnsiteEntryId, OrgId, PlanId, TeamMemberId,
 };
+use crate::domain::meeting::NewMeeting;
 use crate::domain::onsite::NewOnsiteEntry;
 use crate::domain::plan::Month;
 use crate::domain::team::NewTeamMember;
@@ -43,6 +45,21 @@ pub struct BackfillOnsite {
     pub confirmed_ms: Vec<Option<i64>>,
 }
 
+pub struct BackfillBase {
+    pub line: usize,
+    pub group: GroupId,
+    pub base: NewBase,
+}
+
+/// A meeting and the attending organisations that had confirmed, with when.
+pub struct BackfillMeeting {
+    pub line: usize,
+    pub group: GroupId,
+    pub meeting: NewMeeting,
+    pub confirmed: Vec<OrgId>,
+    pub confirmed_ms: i64,
+}
+
 pub struct BackfillReport {
     pub line: usize,
     pub plan_id: PlanId,
@@ -60,6 +77,8 @@ pub struct Backfill {
     pub team: Vec<BackfillMember>,
     pub agreements: Vec<BackfillAgreement>,
     pub onsite: Vec<BackfillOnsite>,
+    pub bases: Vec<BackfillBase>,
+    pub meetings: Vec<BackfillMeeting>,
     pub reports: Vec<BackfillReport>,
 }
 
@@ -72,6 +91,8 @@ impl Backfill {
                 Kind::Onsite,
                 self.onsite.iter().map(|g| g.entries.len()).sum(),
             ),
+            (Kind::Base, self.bases.len()),
+            (Kind::Meeting, self.meetings.len()),
             (Kind::Report, self.reports.len()),
         ]
     }
@@ -128,6 +149,8 @@ impl Store {
             .map(|m| &m.group)
             .chain(b.agreements.iter().map(|a| &a.group))
             .chain(b.onsite.iter().map(|g| &g.group))
+            .chain(b.bases.iter().map(|x| &x.group))
+            .chain(b.meetings.iter().map(|x| &x.group))
             .collect();
         groups.sort();
         groups.dedup();
@@ -178,6 +201,8 @@ impl Store {
         write_team(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_agreements(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_onsite(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_bases(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_meetings(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         if !problems.is_empty() {
             tx.rollback().await?;
@@ -376,6 +401,100 @@ async fn write_onsite(
                 .execute(&mut *conn)
                 .await?;
             }
+        }
+    }
+    Ok(())
+}
+
+async fn write_bases(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for x in &b.bases {
+        // A base of the same name is the group's already (on the platform or a row above).
+        let exists: Option<String> =
+            sqlx::query_scalar("select id from practice_bases where group_id = $1 and name = $2")
+                .bind(x.group.as_str())
+                .bind(x.base.name())
+                .fetch_optional(&mut *conn)
+                .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Base,
+                x.line,
+                "基地名称",
+                format!(
+                    "本组已有实践基地“{}”（平台上或本表的另一行），请删去此行",
+                    x.base.name()
+                ),
+            ));
+            continue;
+        }
+        let id = BaseId::new();
+        super::bases::insert_base(conn, actor, now_ms, &x.group, &id, &x.base, &[]).await?;
+        mark(conn, "practice_bases", id.as_str(), import).await?;
+    }
+    Ok(())
+}
+
+async fn write_meetings(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for x in &b.meetings {
+        // A meeting of the group on the same day at the same place is recorded already.
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from meetings where group_id = $1 and held_on = $2 and place = $3",
+        )
+        .bind(x.group.as_str())
+        .bind(x.meeting.held_on.to_string())
+        .bind(&x.meeting.place)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Meeting,
+                x.line,
+                "会议日期",
+                format!(
+                    "本组 {} 在“{}”的联席会议已登记（平台上或本表的另一行），请删去此行",
+                    x.meeting.held_on, x.meeting.place
+                ),
+            ));
+            continue;
+        }
+        let id = MeetingId::new();
+        match super::meetings::insert_meeting(conn, actor, now_ms, &x.group, &id, &x.meeting, &[])
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Invalid(f)) => {
+                problems.push(problem(Kind::Meeting, x.line, f.field, f.message));
+                continue;
+            }
+            Err(other) => return Err(other),
+        }
+        mark(conn, "meetings", id.as_str(), import).await?;
+        for org in &x.confirmed {
+            // Confirmed before the platform: recorded by the importer, on the meeting's day.
+            sqlx::query(
+                "update meeting_attendees set confirmed_at = $1, confirmed_by = $2
+                 where meeting_id = $3 and org_id = $4",
+            )
+            .bind(x.confirmed_ms)
+            .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+            .bind(id.as_str())
+            .bind(org.as_str())
+            .execute(&mut *conn)
+            .await?;
         }
     }
     Ok(())

@@ -27,6 +27,8 @@ pub struct BaseRow {
     pub functions: Vec<String>,
     pub opened_on: Date,
     pub description: String,
+    /// Imported from a history workbook (历史补录).
+    pub backfilled: bool,
 }
 
 impl Store {
@@ -40,57 +42,14 @@ impl Store {
     ) -> Result<BaseId, StoreError> {
         let id = BaseId::new();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into practice_bases (id, group_id, name, place_org_id, functions, opened_on, description, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id.as_str())
-        .bind(group.as_str())
-        .bind(b.name())
-        .bind(b.place_org_id().as_str())
-        .bind(b.functions().join(","))
-        .bind(b.opened_on().to_string())
-        .bind(b.description())
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "base.create",
-                entity: "practice_base",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some({
-                    let mut after = base_json(b);
-                    after["group_id"] = json!(group.as_str());
-                    if !photos.is_empty() {
-                        after["photos"] = file_names(photos.iter().map(|p| p.file_name.as_str()));
-                    }
-                    after
-                }),
-            },
-        )
-        .await?;
-        insert_attachments(
-            &mut tx,
-            actor,
-            now_ms,
-            group,
-            AttachmentOwner::Base,
-            id.as_str(),
-            photos,
-        )
-        .await?;
+        insert_base(&mut tx, actor, now_ms, group, &id, b, photos).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub async fn list_bases(&self, group: &GroupId) -> sqlx::Result<Vec<BaseRow>> {
         let rows = sqlx::query(
-            "select b.id, b.name, b.place_org_id, o.name as place_name, b.functions, b.opened_on, b.description
+            "select b.id, b.name, b.place_org_id, o.name as place_name, b.functions, b.opened_on, b.description, b.history_import_id
              from practice_bases b join organisations o on o.id = b.place_org_id
              where b.group_id = $1 order by b.opened_on, b.name",
         )
@@ -292,7 +251,7 @@ async fn base_in(
     id: &BaseId,
 ) -> sqlx::Result<Option<BaseRow>> {
     sqlx::query(
-        "select b.id, b.name, b.place_org_id, o.name as place_name, b.functions, b.opened_on, b.description
+        "select b.id, b.name, b.place_org_id, o.name as place_name, b.functions, b.opened_on, b.description, b.history_import_id
          from practice_bases b join organisations o on o.id = b.place_org_id
          where b.id = $1 and b.group_id = $2",
     )
@@ -319,5 +278,65 @@ fn base_from_row(r: &AnyRow) -> sqlx::Result<BaseRow> {
             .collect(),
         opened_on: date(r, "opened_on")?,
         description: r.try_get("description")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
+}
+
+/// Records a base (and its photos) inside the caller's write.
+pub(super) async fn insert_base(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    id: &BaseId,
+    b: &NewBase,
+    photos: &[CheckedFile],
+) -> Result<(), StoreError> {
+    sqlx::query(
+            "insert into practice_bases (id, group_id, name, place_org_id, functions, opened_on, description, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .bind(b.name())
+        .bind(b.place_org_id().as_str())
+        .bind(b.functions().join(","))
+        .bind(b.opened_on().to_string())
+        .bind(b.description())
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "base.create",
+            entity: "practice_base",
+            entity_id: Some(id.as_str()),
+            before: None,
+            after: Some({
+                let mut after = base_json(b);
+                after["group_id"] = json!(group.as_str());
+                if !photos.is_empty() {
+                    after["photos"] = file_names(photos.iter().map(|p| p.file_name.as_str()));
+                }
+                after
+            }),
+        },
+    )
+    .await?;
+    insert_attachments(
+        conn,
+        actor,
+        now_ms,
+        group,
+        AttachmentOwner::Base,
+        id.as_str(),
+        photos,
+    )
+    .await?;
+    Ok(())
 }

@@ -79,6 +79,15 @@ impl GroupRow {
             .filter(move |m| m.role == role && m.active_on(date))
     }
 
+    /// A member organisation's name as the pairing table writes it (a village of another town
+    /// with its town), or `fallback` when it is not a member.
+    pub fn member_name(&self, org: &OrgId, fallback: &str) -> String {
+        self.members
+            .iter()
+            .find(|m| &m.org_id == org)
+            .map_or_else(|| fallback.to_string(), |m| m.name_in(&self.lead_town))
+    }
+
     /// The group's dates and memberships as the record rules take them.
     pub fn calendar(&self) -> GroupCalendar {
         GroupCalendar {

@@ -44,6 +44,8 @@ pub struct MeetingRow {
     pub attendees: Vec<AttendeeRow>,
     pub decisions: i64,
     pub created_at: i64,
+    /// Imported from a history workbook (历史补录).
+    pub backfilled: bool,
 }
 
 impl MeetingRow {
@@ -119,7 +121,7 @@ pub struct ProjectChoice {
 }
 
 const MEETING_COLUMNS: &str = "m.id, m.group_id, m.held_on, m.place, m.people, m.agenda, m.minutes,
-     m.adopts_annual_plan, m.created_at,
+     m.adopts_annual_plan, m.created_at, m.history_import_id,
      (select count(*) from meeting_decisions d where d.meeting_id = m.id) as decisions
      from meetings m";
 
@@ -144,59 +146,7 @@ impl Store {
     ) -> Result<MeetingId, StoreError> {
         let id = MeetingId::new();
         let mut tx = self.begin_write().await?;
-        locks::refuse_locked(&mut tx, group, "会议日期", &[(x.held_on, x.held_on)]).await?;
-        sqlx::query(
-            "insert into meetings (id, group_id, held_on, place, people, agenda, minutes, adopts_annual_plan, created_by, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(id.as_str())
-        .bind(group.as_str())
-        .bind(x.held_on.to_string())
-        .bind(x.place.as_str())
-        .bind(people_json(&x.people).to_string())
-        .bind(x.agenda.as_str())
-        .bind(x.minutes.as_str())
-        .bind(i64::from(x.adopts_annual_plan))
-        .bind(actor.user_id.as_ref().map(|u| u.to_string()))
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        for org in &x.orgs {
-            insert_attendee(&mut tx, &id, org).await?;
-        }
-        insert_attachments(
-            &mut tx,
-            actor,
-            now_ms,
-            group,
-            AttachmentOwner::Meeting,
-            id.as_str(),
-            papers,
-        )
-        .await?;
-        let mut after = x.audit_json();
-        after["group_id"] = json!(group.as_str());
-        if !papers.is_empty() {
-            after["files"] = json!(
-                papers
-                    .iter()
-                    .map(|p| p.file_name.clone())
-                    .collect::<Vec<_>>()
-            );
-        }
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "meeting.create",
-                entity: "meeting",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
+        insert_meeting(&mut tx, actor, now_ms, group, &id, x, papers).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -844,6 +794,9 @@ fn meeting_from_row(r: &AnyRow) -> sqlx::Result<MeetingRow> {
         attendees: Vec::new(),
         decisions: r.try_get("decisions")?,
         created_at: r.try_get("created_at")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }
 
@@ -871,4 +824,71 @@ fn decision_from_row(r: &AnyRow) -> sqlx::Result<DecisionRow> {
         followed_up_on: opt_date(r, "followed_up_on")?,
         followed_up_at: r.try_get("followed_up_at")?,
     })
+}
+
+/// Records a meeting, its attending organisations and papers inside the caller's write; refused
+/// when its day is locked.
+pub(super) async fn insert_meeting(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    id: &MeetingId,
+    x: &NewMeeting,
+    papers: &[CheckedFile],
+) -> Result<(), StoreError> {
+    locks::refuse_locked(conn, group, "会议日期", &[(x.held_on, x.held_on)]).await?;
+    sqlx::query(
+            "insert into meetings (id, group_id, held_on, place, people, agenda, minutes, adopts_annual_plan, created_by, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id.as_str())
+        .bind(group.as_str())
+        .bind(x.held_on.to_string())
+        .bind(x.place.as_str())
+        .bind(people_json(&x.people).to_string())
+        .bind(x.agenda.as_str())
+        .bind(x.minutes.as_str())
+        .bind(i64::from(x.adopts_annual_plan))
+        .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+    for org in &x.orgs {
+        insert_attendee(conn, id, org).await?;
+    }
+    insert_attachments(
+        conn,
+        actor,
+        now_ms,
+        group,
+        AttachmentOwner::Meeting,
+        id.as_str(),
+        papers,
+    )
+    .await?;
+    let mut after = x.audit_json();
+    after["group_id"] = json!(group.as_str());
+    if !papers.is_empty() {
+        after["files"] = json!(
+            papers
+                .iter()
+                .map(|p| p.file_name.clone())
+                .collect::<Vec<_>>()
+        );
+    }
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "meeting.create",
+            entity: "meeting",
+            entity_id: Some(id.as_str()),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(())
 }

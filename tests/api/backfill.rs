@@ -67,6 +67,26 @@ const ONSITE_HEADS: [&str; 8] = [
     "参与学生",
 ];
 const REPORT_HEADS: [&str; 4] = ["学校", "月份", "报送时间", "备注"];
+const BASE_HEADS: [&str; 6] = [
+    "结对组编号",
+    "基地名称",
+    "所在地",
+    "功能",
+    "揭牌日期",
+    "简介",
+];
+const MEETING_HEADS: [&str; 10] = [
+    "结对组编号",
+    "会议日期",
+    "会议地点",
+    "参会单位",
+    "已确认参会",
+    "参会人员",
+    "议程",
+    "会议纪要",
+    "审议通过年度计划",
+    "决定数",
+];
 
 /// Group 1's history: two members (one left), its agreement with a scan, a confirmed week of
 /// service, and two monthly reports (one on time, one late: 五(三), due the month's 28th).
@@ -166,13 +186,15 @@ async fn post_history(
 /// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
 const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 8] = [
     "team_members",
     "agreements",
     "onsite_entries",
     "monthly_reports",
     "history_imports",
     "attachments",
+    "practice_bases",
+    "meetings",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -182,7 +204,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
     }
     // What the records' writes log (sign-ins log too, and are left out).
     v.push(
-        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%'")
+        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%'")
             .await,
     );
     v
@@ -202,7 +224,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -210,14 +232,8 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
 
     // The import.
     let done = expect(
-        post_history(
-            &app,
-            &token,
-            good_workbook(),
-            Some(zip.clone()),
-            Some("false"),
-        )
-        .await,
+        // The same bytes as checked (a workbook built again may carry another creation time).
+        post_history(&app, &token, book.clone(), Some(zip.clone()), Some("false")).await,
         StatusCode::OK,
     )
     .await;
@@ -386,6 +402,31 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
             ],
         ),
         (
+            "实践基地",
+            vec![
+                BASE_HEADS.to_vec(),
+                vec!["1", "", "塘厦镇", "养殖", "2024-06-01", ""],
+            ],
+        ),
+        (
+            "联席会议",
+            vec![
+                MEETING_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-03-15",
+                    "凤岗镇人民政府",
+                    "凤岗镇",
+                    "雁田村",
+                    "",
+                    "",
+                    "",
+                    "通过",
+                    "",
+                ],
+            ],
+        ),
+        (
             "月报",
             vec![
                 REPORT_HEADS.to_vec(),
@@ -436,6 +477,16 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("队员", 3, "结对组编号", "没有编号为“99”");
     has("协议", 2, "扫描件", "压缩包中没有文件“不在包里.pdf”");
     has("驻点服务", 2, "在场队员", "赵六");
+    has("实践基地", 2, "基地名称", "不能为空");
+    has(
+        "实践基地",
+        2,
+        "所在地",
+        "“塘厦镇”不是本组的镇(街道)或村(社区)",
+    );
+    has("实践基地", 2, "功能", "“养殖”不是可选的功能");
+    has("联席会议", 2, "已确认参会", "“雁田村”不在参会单位中");
+    has("联席会议", 2, "审议通过年度计划", "应填 是 或 否");
     has("月报", 2, "学校", "不存在学院");
     has("月报", 3, "报送时间", "早于 2024年3月 开始");
     has("月报", 4, "报送时间", "按方案该月记为未报");
@@ -541,7 +592,18 @@ async fn only_the_bureau_imports_history(app: TestApp) {
     let bytes = resp.bytes().await.unwrap();
     let sheets = xiaodi::imports::read_workbook(&bytes, &|_| true).unwrap();
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["队员", "协议", "驻点服务", "月报", "说明"]);
+    assert_eq!(
+        names,
+        [
+            "队员",
+            "协议",
+            "驻点服务",
+            "实践基地",
+            "联席会议",
+            "月报",
+            "说明"
+        ]
+    );
     assert_eq!(sheets[0].1.as_ref().unwrap(), &vec![TEAM_HEADS.to_vec()]);
     assert_eq!(sheets[2].1.as_ref().unwrap(), &vec![ONSITE_HEADS.to_vec()]);
     let web = app.web_client("admin", ADMIN_PASSWORD).await;
@@ -582,7 +644,9 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        said.contains("将导入 协议 1 条、队员 2 条、驻点服务 1 条、月报 2 份"),
+        said.contains(
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、月报 2 份"
+        ),
         "{said}"
     );
     assert_eq!(counts(&app).await, before, "the dry run writes nothing");
@@ -754,6 +818,31 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     for (m, d) in &reports {
         report_rows.push(vec![UNIVERSITY, m, d, ""]);
     }
+    // A base opened in April 2024; two joint meetings in 2024 (the first adopting the year's
+    // plan), one in 2025 (one too few: 五(一)).
+    const BASE: &str = "凤凰岗乡村振兴实践基地";
+    const TOWN: &str = "塘厦镇";
+    let meetings = [
+        ("2024-02-26", true),
+        ("2024-10-15", false),
+        ("2025-03-10", false),
+    ];
+    let mut meeting_rows = vec![MEETING_HEADS.to_vec()];
+    let attending = format!("{UNIVERSITY}、{TOWN}、{VILLAGE}");
+    for (held_on, adopts) in &meetings {
+        meeting_rows.push(vec![
+            "4",
+            held_on,
+            "塘厦镇人民政府",
+            &attending,
+            UNIVERSITY,
+            "陈卫东，广东医科大学，队长",
+            "",
+            "",
+            if *adopts { "是" } else { "否" },
+            "",
+        ]);
+    }
     let book = workbook(&[
         ("队员", team_rows),
         (
@@ -764,6 +853,14 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
             ],
         ),
         ("驻点服务", onsite_rows),
+        (
+            "实践基地",
+            vec![
+                BASE_HEADS.to_vec(),
+                vec!["4", BASE, VILLAGE, "红色教育、实习锻炼", "2024-04-18", ""],
+            ],
+        ),
+        ("联席会议", meeting_rows),
         ("月报", report_rows),
     ]);
     let token = imported.api_token("admin", ADMIN_PASSWORD).await;
@@ -781,7 +878,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、月报 23 份"
     );
 
     // The same records through the API.
@@ -850,7 +947,43 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
         )
         .await;
     }
+    // The university's people record the base and the meetings (the bureau reads them).
     entered.add_user("gdmu", UNIVERSITY, "school").await;
+    let school = entered.api_token("gdmu", PASSWORD).await;
+    let form = reqwest::multipart::Form::new()
+        .text("name", BASE)
+        .text("place_org_id", g.village.clone())
+        .text("functions", "red_education")
+        .text("functions", "internship")
+        .text("opened_on", "2024-04-18");
+    let resp = entered
+        .client
+        .post(entered.url(&format!("/api/v1/groups/{}/bases", g.id)))
+        .bearer_auth(&school)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect(resp, StatusCode::CREATED).await;
+    for (held_on, adopts) in &meetings {
+        expect(
+            crate::helpers::send(
+                &entered,
+                &school,
+                reqwest::Method::POST,
+                &format!("/api/v1/groups/{}/meetings", g.id),
+                serde_json::json!({
+                    "held_on": held_on, "place": "塘厦镇人民政府",
+                    "attending_org_ids": [g.university, g.town, g.village],
+                    "people": [{"name": "陈卫东", "organisation": UNIVERSITY, "post": "队长"}],
+                    "adopts_annual_plan": adopts,
+                }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
     for (m, d) in &reports {
         let noon: jiff::Zoned = format!("{d}T12:00:00+08:00[Asia/Shanghai]")
             .parse()
@@ -903,6 +1036,22 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
         let text = a.to_string();
         assert!(text.contains("已累计驻镇(含驻村)服务 60 天"), "{text}");
         assert_eq!(a[0]["status"], "met", "{text}");
+        // The base and the meetings were read: the base stands from 2024; two meetings in
+        // 2024, one in 2025.
+        let status = |id: &str| {
+            a.as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .map(|c| c["status"].clone())
+                .unwrap_or_else(|| panic!("no {id} check: {text}"))
+        };
+        assert_eq!(status("base"), "met", "{text}");
+        assert_eq!(
+            status("meetings"),
+            if year == 2024 { "met" } else { "not_met" },
+            "{text}"
+        );
         // Each school's 按时 / 逾期 / 未报 and rates (五(三)), ids left out (each platform has its own).
         let rates = |app: &TestApp, token: &str| {
             let (app, token) = (app.clone(), token.to_string());
@@ -944,10 +1093,10 @@ fn without_ids(v: Value) -> Value {
 
 on_both!(imported_history_gives_the_verdicts_entered_history_gives);
 
-/// The team and on-site lists round-trip: exported from one platform, given the group's number
+/// The team, on-site, bases and meetings lists round-trip: exported from one platform, given the group's number
 /// in front, imported through the history import into a platform without them, and exported
 /// again, they read the same, cell for cell.
-async fn the_team_and_onsite_exports_import_back_as_they_were(first: TestApp) {
+async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let second = crate::helpers::spawn_app(first.backend).await.unwrap();
     // The first platform's records: the good workbook's, its service left unconfirmed.
     let book = workbook(&[
@@ -1005,6 +1154,38 @@ async fn the_team_and_onsite_exports_import_back_as_they_were(first: TestApp) {
                 ],
             ],
         ),
+        (
+            "实践基地",
+            vec![
+                BASE_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "南面村电商实践基地",
+                    "南面村(谢岗镇)",
+                    "科技创新、实习锻炼",
+                    "2024-06-01",
+                    "电商直播实训",
+                ],
+            ],
+        ),
+        (
+            "联席会议",
+            vec![
+                MEETING_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-03-15",
+                    "凤岗镇人民政府",
+                    "广东酒店管理职业技术学院、凤岗镇、南面村(谢岗镇)",
+                    "凤岗镇",
+                    "张晓明，广东酒店管理职业技术学院，队长；王芳，凤岗镇，副镇长",
+                    "审议年度合作计划",
+                    "通过 2024 年度合作计划",
+                    "是",
+                    "0",
+                ],
+            ],
+        ),
     ]);
     let token = first.api_token("admin", ADMIN_PASSWORD).await;
     expect(
@@ -1013,13 +1194,34 @@ async fn the_team_and_onsite_exports_import_back_as_they_were(first: TestApp) {
     )
     .await;
 
+    // The base and the meeting name the import, and their pages say so.
+    for t in ["practice_bases", "meetings"] {
+        let marked = first
+            .count(&format!("{t} where history_import_id is not null"))
+            .await;
+        assert_eq!(marked, 1, "{t}");
+    }
+    let web = first.web_client("admin", ADMIN_PASSWORD).await;
+    let g1 = first.group_id(1).await;
+    for page in ["bases", "meetings?year=2024"] {
+        let html = first.page(&web, &format!("/groups/{g1}/{page}")).await;
+        assert!(html.contains(BADGE), "{page}");
+    }
+    let confirmed = first
+        .count("meeting_attendees where confirmed_at is not null")
+        .await;
+    assert_eq!(
+        confirmed, 1,
+        "the one organisation the sheet names as confirmed"
+    );
+
     // The team as it stood when both were on it (the list shows the team on a date), the
     // service of 2024.
     let export = |app: &TestApp, list: &'static str| {
-        let query = if list == "team" {
-            "date=2024-03-05"
-        } else {
-            "year=2024"
+        let query = match list {
+            "team" => "date=2024-03-05",
+            "bases" => "",
+            _ => "year=2024",
         };
         let app = app.clone();
         async move {
@@ -1034,8 +1236,16 @@ async fn the_team_and_onsite_exports_import_back_as_they_were(first: TestApp) {
     };
     let team = export(&first, "team").await;
     let onsite = export(&first, "onsite").await;
+    let bases = export(&first, "bases").await;
+    let meetings = export(&first, "meetings").await;
     assert_eq!(team.len(), 3, "{team:?}");
     assert_eq!(onsite.len(), 3, "{onsite:?}");
+    assert_eq!(bases.len(), 2, "{bases:?}");
+    assert_eq!(meetings.len(), 2, "{meetings:?}");
+    // A village of another town is written with its town, as the import reads it.
+    assert_eq!(bases[1][1], "南面村(谢岗镇)", "{bases:?}");
+    assert!(meetings[1][2].contains("南面村(谢岗镇)"), "{meetings:?}");
+    assert_eq!(meetings[1][3], "凤岗镇", "{meetings:?}");
     // The history sheets are the exports with the group's number in front.
     let with_group = |rows: &[Vec<String>]| -> Vec<Vec<String>> {
         rows.iter()
@@ -1049,9 +1259,13 @@ async fn the_team_and_onsite_exports_import_back_as_they_were(first: TestApp) {
     };
     let team_sheet = with_group(&team);
     let onsite_sheet = with_group(&onsite);
+    let base_sheet = with_group(&bases);
+    let meeting_sheet = with_group(&meetings);
     let again = workbook(&[
         ("队员", refs(&team_sheet)),
         ("驻点服务", refs(&onsite_sheet)),
+        ("实践基地", refs(&base_sheet)),
+        ("联席会议", refs(&meeting_sheet)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -1061,10 +1275,12 @@ async fn the_team_and_onsite_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
+    assert_eq!(export(&second, "bases").await, bases);
+    assert_eq!(export(&second, "meetings").await, meetings);
 }
 
-on_both!(the_team_and_onsite_exports_import_back_as_they_were);
+on_both!(the_workspace_exports_import_back_as_they_were);

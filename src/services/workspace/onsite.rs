@@ -269,7 +269,9 @@ impl OnsiteSheet {
                 .map_err(&mut fail)
                 .ok()
         };
-        let place_org_id = find_place(group, from, &cell(2)).map_err(&mut fail).ok();
+        let place_org_id = find_place(group, from, &cell(2), "服务地点")
+            .map_err(&mut fail)
+            .ok();
         let mut member_ids = Vec::new();
         for name in cell(3)
             .split(['、', ';', '；', ',', '，'])
@@ -331,10 +333,15 @@ impl OnsiteSheet {
 
 /// The group's town or village a sheet names, as the platform shows it: `南面村`, or
 /// `南面村(谢岗镇)` for a village of another town (half- or full-width brackets). On the entry's
-/// first day when it is known, else among all the group's places.
-fn find_place(group: &GroupRow, on: Option<Date>, written: &str) -> Result<OrgId, FieldError> {
+/// first day when it is known, else among all the group's places. Errors name `field`.
+pub(crate) fn find_place(
+    group: &GroupRow,
+    on: Option<Date>,
+    written: &str,
+    field: &'static str,
+) -> Result<OrgId, FieldError> {
     if written.is_empty() {
-        return Err(FieldError::new("服务地点", "不能为空"));
+        return Err(FieldError::new(field, "不能为空"));
     }
     let wanted = PlaceName::parse(written);
     let places: Vec<_> = group
@@ -354,7 +361,7 @@ fn find_place(group: &GroupRow, on: Option<Date>, written: &str) -> Result<OrgId
             let lead = &group.lead_town;
             let names: Vec<String> = places.iter().map(|m| m.name_in(lead)).collect();
             Err(FieldError::new(
-                "服务地点",
+                field,
                 format!(
                     "“{written}”不是本组的镇(街道)或村(社区)，可填：{}",
                     names.join("、")
@@ -362,7 +369,7 @@ fn find_place(group: &GroupRow, on: Option<Date>, written: &str) -> Result<OrgId
             ))
         }
         _ => Err(FieldError::new(
-            "服务地点",
+            field,
             format!("本组有多个“{written}”，请写作 名称(所属镇街)"),
         )),
     }

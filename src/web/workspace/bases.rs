@@ -45,6 +45,7 @@ pub struct BaseLine {
     pub opened_on: String,
     pub description: String,
     pub photos: Vec<AttachmentLine>,
+    pub backfilled: bool,
 }
 
 /// The form as typed, kept when it is shown again with its errors.
@@ -216,6 +217,7 @@ async fn page(
                 .filter(|p| p.owner_id == b.id.as_str())
                 .map(AttachmentLine::from)
                 .collect(),
+            backfilled: b.backfilled,
         })
         .collect();
     Ok(BasesPage {
@@ -311,7 +313,7 @@ pub async fn export_bases(
                     .join("、");
                 vec![
                     b.name,
-                    b.place_name,
+                    ws.group().member_name(&b.place_org_id, &b.place_name),
                     functions,
                     b.opened_on.to_string(),
                     b.description,

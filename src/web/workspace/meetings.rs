@@ -127,6 +127,7 @@ pub struct MeetingLine {
     pub confirmed: String,
     pub adopts: bool,
     pub decisions: i64,
+    pub backfilled: bool,
 }
 
 fn line(m: &MeetingRow) -> MeetingLine {
@@ -149,6 +150,7 @@ fn line(m: &MeetingRow) -> MeetingLine {
         confirmed: confirmed.join("、"),
         adopts: m.adopts_annual_plan,
         decisions: m.decisions,
+        backfilled: m.backfilled,
     }
 }
 
@@ -272,11 +274,20 @@ pub async fn export_meetings(
             .iter()
             .map(|m| {
                 let l = line(m);
+                // Named as the pairing table writes them, so the sheet imports back.
+                let names = |only_confirmed: bool| {
+                    m.attendees
+                        .iter()
+                        .filter(|a| !only_confirmed || a.confirmed_at.is_some())
+                        .map(|a| ws.group().member_name(&a.org_id, &a.name))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                };
                 vec![
                     l.held_on,
                     l.place,
-                    l.orgs,
-                    l.confirmed,
+                    names(false),
+                    names(true),
                     m.people
                         .iter()
                         .map(|p| p.line())

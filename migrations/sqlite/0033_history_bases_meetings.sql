@@ -1,0 +1,10 @@
+-- 历史补录 of practice bases and joint meetings (issue 14): like the records imported before, each
+-- names the import that wrote it, for its page to say so.
+alter table practice_bases add column history_import_id text references history_imports (id);
+alter table meetings add column history_import_id text references history_imports (id);
+
+-- The update triggers compare every column: each with the new one.
+drop trigger data_version_practice_bases_update;
+create trigger data_version_practice_bases_update after update on practice_bases when old.id is not new.id or old.group_id is not new.group_id or old.name is not new.name or old.place_org_id is not new.place_org_id or old.functions is not new.functions or old.opened_on is not new.opened_on or old.description is not new.description or old.created_at is not new.created_at or old.history_import_id is not new.history_import_id begin update data_version set n = n + 1 where id = 1; insert into group_versions (group_id, n) select old.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; insert into group_versions (group_id, n) select new.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; end;
+drop trigger data_version_meetings_update;
+create trigger data_version_meetings_update after update on meetings when old.id is not new.id or old.group_id is not new.group_id or old.held_on is not new.held_on or old.place is not new.place or old.people is not new.people or old.agenda is not new.agenda or old.minutes is not new.minutes or old.adopts_annual_plan is not new.adopts_annual_plan or old.created_by is not new.created_by or old.created_at is not new.created_at or old.history_import_id is not new.history_import_id begin update data_version set n = n + 1 where id = 1; insert into group_versions (group_id, n) select old.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; insert into group_versions (group_id, n) select new.group_id, n from data_version where id = 1 on conflict (group_id) do update set n = excluded.n; end;
