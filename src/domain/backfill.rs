@@ -49,16 +49,18 @@ pub enum Kind {
     Onsite,
     Base,
     Meeting,
+    AnnualPlan,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Team,
         Kind::Agreement,
         Kind::Onsite,
         Kind::Base,
         Kind::Meeting,
+        Kind::AnnualPlan,
         Kind::Report,
     ];
 
@@ -70,6 +72,7 @@ impl Kind {
             Kind::Onsite => "驻点服务",
             Kind::Base => "实践基地",
             Kind::Meeting => "联席会议",
+            Kind::AnnualPlan => "年度合作计划",
             Kind::Report => "月报",
         }
     }
@@ -78,6 +81,7 @@ impl Kind {
     pub fn unit(self) -> &'static str {
         match self {
             Kind::Report => "份",
+            Kind::AnnualPlan => "项",
             _ => "条",
         }
     }
@@ -93,6 +97,7 @@ impl Kind {
             Kind::Onsite => &ONSITE,
             Kind::Base => &BASE,
             Kind::Meeting => &MEETING,
+            Kind::AnnualPlan => &ANNUAL_PLAN,
             Kind::Report => &REPORT,
         }
     }
@@ -287,6 +292,69 @@ const MEETING: [Column; 10] = [
         "",
         false,
     ),
+];
+
+/// The annual plan's export columns (one row per item) after the group's number and the year;
+/// the rows of a group and year make its plan.
+const ANNUAL_PLAN: [Column; 10] = [
+    GROUP_NO,
+    col(
+        "年度",
+        "计划所属的年度，同组同年度的各行组成一份年度合作计划",
+        "四位年份，结对期内且不晚于今年",
+        "2024",
+        true,
+    ),
+    col(
+        "合作领域",
+        "计划事项所属的合作领域（方案三(一)至三(六)），写名称或序号",
+        "方案中合作领域的名称，或 1 至 6",
+        "深入融入人才兴镇",
+        true,
+    ),
+    col(
+        "计划事项",
+        "本年度要做的事",
+        "不超过 1000 个字",
+        "开展乡村电商人才培训",
+        true,
+    ),
+    col(
+        "目标指标",
+        "该领域的一项成果指标，可不填",
+        "该领域成果指标的名称，如 培训人数 或 培训人数（人）",
+        "培训人数（人）",
+        false,
+    ),
+    col(
+        "目标数值",
+        "目标指标的数值；金额以元计",
+        "大于 0 的数；人数、场次等为整数",
+        "200",
+        false,
+    ),
+    col(
+        "已记录",
+        "平台按合作项目累计的数值，导入时不读",
+        "",
+        "",
+        false,
+    ),
+    col(
+        "关联项目",
+        "平台上本组合作项目的名称，可不填",
+        "本组已登记的合作项目名称",
+        "",
+        false,
+    ),
+    col(
+        "年终完成情况",
+        "年终评定的完成情况，尚未评定则不填",
+        "完成、部分完成、未完成",
+        "完成",
+        false,
+    ),
+    col("年终说明", "年终评定的说明", "不超过 2000 个字", "", false),
 ];
 
 const REPORT: [Column; 4] = [

@@ -4,6 +4,7 @@
 //! all or nothing, once. The web page, the API and `xiaodi import history` all come here.
 
 use crate::domain::FieldError;
+use crate::domain::annual_plan::{PlanItemInput, parse_item};
 use crate::domain::backfill::{Kind, Problem, counts_line};
 use crate::domain::base::{BASE_FUNCTIONS, BaseInput, parse_base};
 use crate::domain::ids::{HistoryImportId, OrgId, PlanId, TeamMemberId};
@@ -20,9 +21,10 @@ use crate::services::workspace::onsite::{OnsiteSheet, find_place};
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
     Backfill, BackfillAgreement, BackfillBase, BackfillMeeting, BackfillMember, BackfillOnsite,
-    BackfillReport,
+    BackfillPlan, BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
+use crate::store::meetings::ProjectChoice;
 use crate::store::plans::PlanCache;
 use crate::store::team::TeamMemberRow;
 use crate::store::{GroupFilter, GroupRow, GroupScope, StoreError};
@@ -230,6 +232,7 @@ async fn read(
         onsite: Vec::new(),
         bases: Vec::new(),
         meetings: Vec::new(),
+        plans: Vec::new(),
         reports: Vec::new(),
     };
     let mut problems = Vec::new();
@@ -343,6 +346,24 @@ async fn read(
     }
     if let Some(rows) = sheet_of.get(&Kind::Meeting) {
         ctx.meetings(rows, &mut backfill, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::AnnualPlan) {
+        // The projects a plan item may name, of the groups whose rows name one.
+        let mut projects = HashMap::new();
+        if let Ok(columns) = locate(Kind::AnnualPlan, rows) {
+            for (_, row) in data_rows(rows, columns.first_data_row) {
+                if columns.cell(row, 7).is_empty() {
+                    continue;
+                }
+                let number = columns.cell(row, 0).trim().parse::<i64>().ok();
+                if let Some(g) = number.and_then(|n| by_number.get(&n))
+                    && !projects.contains_key(&g.number)
+                {
+                    projects.insert(g.number, w.store.project_choices(&g.id).await?);
+                }
+            }
+        }
+        ctx.plans(rows, years, &projects, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Report) {
         ctx.reports(
@@ -862,6 +883,156 @@ impl<'a> Context<'a> {
                 }),
                 Ok(_) => {}
                 Err(found) => self.keep_new(kind, line, before, found, problems),
+            }
+        }
+    }
+
+    fn plans(
+        &self,
+        rows: &[Vec<String>],
+        years: &PlanYears,
+        projects: &HashMap<i64, Vec<ProjectChoice>>,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::AnnualPlan;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        let mut by_plan: HashMap<(i64, i16), BackfillPlan> = HashMap::new();
+        let mut order = Vec::new();
+        let no_projects = Vec::new();
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let group = match self.group(kind, line, &cell(0)) {
+                Ok(g) => Some(g),
+                Err(p) => {
+                    problems.push(p);
+                    None
+                }
+            };
+            let year = match cell(1).trim().parse::<i16>() {
+                Ok(y) if group.is_some_and(|g| y < g.started_on.year()) => {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "年度",
+                        format!("{y} 早于本组结对开始的年份"),
+                    ));
+                    None
+                }
+                Ok(y) if y > self.today.year() => {
+                    problems.push(at(kind, line, "年度", format!("{y} 年还没有到")));
+                    None
+                }
+                Ok(y) => Some(y),
+                Err(_) => {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "年度",
+                        if cell(1).is_empty() {
+                            "不能为空".to_string()
+                        } else {
+                            format!("“{}”不是四位年份", cell(1))
+                        },
+                    ));
+                    None
+                }
+            };
+            let (Some(group), Some(year)) = (group, year) else {
+                continue;
+            };
+            let plan = years.for_year(year);
+            // The area by its name (as the export writes it) or its number; the target by the
+            // figure's label, with or without its unit.
+            let area_text = cell(2);
+            let area = plan
+                .areas
+                .iter()
+                .find(|a| a.name == area_text || a.number.to_string() == area_text);
+            let figure = cell(4);
+            let code = match (area, figure.is_empty()) {
+                (_, true) => String::new(),
+                (Some(a), false) => a
+                    .outcomes
+                    .iter()
+                    .find(|o| o.label == figure || format!("{}（{}）", o.label, o.unit) == figure)
+                    .map_or_else(|| figure.clone(), |o| o.code.clone()),
+                (None, false) => figure.clone(),
+            };
+            let title = cell(7);
+            let project = if title.is_empty() {
+                String::new()
+            } else {
+                let named: Vec<&ProjectChoice> = projects
+                    .get(&group.number)
+                    .unwrap_or(&no_projects)
+                    .iter()
+                    .filter(|p| p.title == title)
+                    .collect();
+                match named.as_slice() {
+                    [p] => p.id.clone(),
+                    [] => {
+                        problems.push(at(
+                            kind,
+                            line,
+                            "关联项目",
+                            format!(
+                                "第 {} 组没有名为“{title}”的合作项目；请先在平台上登记该项目，或不填此列",
+                                group.number
+                            ),
+                        ));
+                        String::new()
+                    }
+                    _ => {
+                        problems.push(at(
+                            kind,
+                            line,
+                            "关联项目",
+                            format!(
+                                "第 {} 组有多个名为“{title}”的合作项目，请在平台上关联",
+                                group.number
+                            ),
+                        ));
+                        String::new()
+                    }
+                }
+            };
+            let input = PlanItemInput {
+                area: area
+                    .map(|a| a.number.to_string())
+                    .unwrap_or(area_text.clone()),
+                text: cell(3),
+                target_code: code,
+                target_amount: cell(5),
+                project,
+                year_end_status: cell(8),
+                year_end_note: cell(9),
+            };
+            match parse_item(&input, plan) {
+                Ok(item) if problems.len() == before => {
+                    let p = by_plan.entry((group.number, year)).or_insert_with(|| {
+                        order.push((group.number, year));
+                        BackfillPlan {
+                            group: group.id.clone(),
+                            year,
+                            lines: Vec::new(),
+                            items: Vec::new(),
+                        }
+                    });
+                    p.lines.push(line);
+                    p.items.push(item);
+                }
+                Ok(_) => {}
+                Err(found) => self.keep_new(kind, line, before, found, problems),
+            }
+        }
+        for key in order {
+            if let Some(p) = by_plan.remove(&key) {
+                out.plans.push(p);
             }
         }
     }

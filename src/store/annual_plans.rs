@@ -43,6 +43,8 @@ pub struct AnnualPlanRow {
     pub title: String,
     pub notes: String,
     pub items: Vec<PlanItemRow>,
+    /// Imported from a history workbook (历史补录).
+    pub backfilled: bool,
 }
 
 /// A plan item as a decision's link offers it.
@@ -166,39 +168,7 @@ impl Store {
     ) -> Result<PlanItemId, StoreError> {
         let id = PlanItemId::new();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into annual_plan_items (id, plan_id, group_id, area, text, target_code, target_amount,
-             project_id, year_end_status, year_end_note, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(id.as_str())
-        .bind(plan.as_str())
-        .bind(group.as_str())
-        .bind(i64::from(x.area))
-        .bind(x.text.as_str())
-        .bind(x.target.as_ref().map(|t| t.0.clone()))
-        .bind(x.target.as_ref().map(|t| t.1))
-        .bind(x.project.clone())
-        .bind(x.year_end_status.map(|s| s.as_str().to_string()))
-        .bind(x.year_end_note.as_str())
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        let mut after = x.audit_json();
-        after["group_id"] = json!(group.as_str());
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "annual_plan_item.create",
-                entity: "annual_plan_item",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
+        insert_plan_item(&mut tx, actor, now_ms, group, plan, &id, x).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -379,7 +349,7 @@ async fn plan_of(
     year: i16,
 ) -> sqlx::Result<Option<AnnualPlanRow>> {
     let Some(r) = sqlx::query(
-        "select id, year, title, notes from annual_plans where group_id = $1 and year = $2",
+        "select id, year, title, notes, history_import_id from annual_plans where group_id = $1 and year = $2",
     )
     .bind(group.as_str())
     .bind(i64::from(year))
@@ -404,6 +374,9 @@ async fn plan_of(
         title: r.try_get("title")?,
         notes: r.try_get("notes")?,
         items,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     }))
 }
 
@@ -445,4 +418,51 @@ fn item_from_row(r: &AnyRow) -> sqlx::Result<PlanItemRow> {
             .transpose()?,
         year_end_note: r.try_get("year_end_note")?,
     })
+}
+
+/// Records an item of `plan` inside the caller's write. Items list in the order they were
+/// recorded (`now_ms`), by area.
+pub(super) async fn insert_plan_item(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    plan: &AnnualPlanId,
+    id: &PlanItemId,
+    x: &NewPlanItem,
+) -> Result<(), StoreError> {
+    sqlx::query(
+            "insert into annual_plan_items (id, plan_id, group_id, area, text, target_code, target_amount,
+             project_id, year_end_status, year_end_note, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id.as_str())
+        .bind(plan.as_str())
+        .bind(group.as_str())
+        .bind(i64::from(x.area))
+        .bind(x.text.as_str())
+        .bind(x.target.as_ref().map(|t| t.0.clone()))
+        .bind(x.target.as_ref().map(|t| t.1))
+        .bind(x.project.clone())
+        .bind(x.year_end_status.map(|s| s.as_str().to_string()))
+        .bind(x.year_end_note.as_str())
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+    let mut after = x.audit_json();
+    after["group_id"] = json!(group.as_str());
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "annual_plan_item.create",
+            entity: "annual_plan_item",
+            entity_id: Some(id.as_str()),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(())
 }

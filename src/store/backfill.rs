@@ -6,11 +6,12 @@
 use super::audit::{self, Actor, AuditEntry};
 use super::files::CheckedFile;
 use super::{Store, StoreError};
+use crate::domain::annual_plan::NewPlanItem;
 use crate::domain::backfill::{Kind, Problem};
 use crate::domain::base::NewBase;
 use crate::domain::ids::{
-    AgreementId, AttachmentOwner, BaseId, GroupId, HistoryImportId, MeetingId, MonthlyReportId,
-    OnsiteEntryId, OrgId, PlanId, TeamMemberId,
+    AgreementId, AnnualPlanId, AttachmentOwner, BaseId, GroupId, HistoryImportId, MeetingId,
+    MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, TeamMemberId,
 };
 use crate::domain::meeting::NewMeeting;
 use crate::domain::onsite::NewOnsiteEntry;
@@ -60,6 +61,14 @@ pub struct BackfillMeeting {
     pub confirmed_ms: i64,
 }
 
+/// A group's plan of one year and its items, each with its sheet row (in the sheet's order).
+pub struct BackfillPlan {
+    pub group: GroupId,
+    pub year: i16,
+    pub lines: Vec<usize>,
+    pub items: Vec<NewPlanItem>,
+}
+
 pub struct BackfillReport {
     pub line: usize,
     pub plan_id: PlanId,
@@ -79,6 +88,7 @@ pub struct Backfill {
     pub onsite: Vec<BackfillOnsite>,
     pub bases: Vec<BackfillBase>,
     pub meetings: Vec<BackfillMeeting>,
+    pub plans: Vec<BackfillPlan>,
     pub reports: Vec<BackfillReport>,
 }
 
@@ -93,6 +103,10 @@ impl Backfill {
             ),
             (Kind::Base, self.bases.len()),
             (Kind::Meeting, self.meetings.len()),
+            (
+                Kind::AnnualPlan,
+                self.plans.iter().map(|p| p.items.len()).sum(),
+            ),
             (Kind::Report, self.reports.len()),
         ]
     }
@@ -151,6 +165,7 @@ impl Store {
             .chain(b.onsite.iter().map(|g| &g.group))
             .chain(b.bases.iter().map(|x| &x.group))
             .chain(b.meetings.iter().map(|x| &x.group))
+            .chain(b.plans.iter().map(|x| &x.group))
             .collect();
         groups.sort();
         groups.dedup();
@@ -203,6 +218,7 @@ impl Store {
         write_onsite(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_bases(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_meetings(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_plans(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         if !problems.is_empty() {
             tx.rollback().await?;
@@ -494,6 +510,82 @@ async fn write_meetings(
             .bind(id.as_str())
             .bind(org.as_str())
             .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_plans(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for x in &b.plans {
+        let exists: Option<String> =
+            sqlx::query_scalar("select id from annual_plans where group_id = $1 and year = $2")
+                .bind(x.group.as_str())
+                .bind(i64::from(x.year))
+                .fetch_optional(&mut *conn)
+                .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::AnnualPlan,
+                x.lines[0],
+                "年度",
+                format!(
+                    "本组 {} 年度合作计划已在平台上，请删去这些行，在平台上补充或更正事项",
+                    x.year
+                ),
+            ));
+            continue;
+        }
+        let id = AnnualPlanId::new();
+        let title = format!("{} 年度合作计划", x.year);
+        sqlx::query(
+            "insert into annual_plans (id, group_id, year, title, notes, created_by, created_at, history_import_id)
+             values ($1, $2, $3, $4, '', $5, $6, $7)",
+        )
+        .bind(id.as_str())
+        .bind(x.group.as_str())
+        .bind(i64::from(x.year))
+        .bind(&title)
+        .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+        .bind(now_ms)
+        .bind(import.as_str())
+        .execute(&mut *conn)
+        .await?;
+        audit::append(
+            conn,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "annual_plan.create",
+                entity: "annual_plan",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "title": title, "notes": "", "group_id": x.group.as_str(), "year": x.year,
+                    "history_import_id": import.as_str(),
+                })),
+            },
+        )
+        .await?;
+        // One millisecond apart, so the plan lists its items in the sheet's order.
+        for (i, item) in x.items.iter().enumerate() {
+            let at = now_ms + i as i64;
+            super::annual_plans::insert_plan_item(
+                conn,
+                actor,
+                at,
+                &x.group,
+                &id,
+                &PlanItemId::new(),
+                item,
+            )
             .await?;
         }
     }

@@ -75,6 +75,18 @@ const BASE_HEADS: [&str; 6] = [
     "揭牌日期",
     "简介",
 ];
+const PLAN_HEADS: [&str; 10] = [
+    "结对组编号",
+    "年度",
+    "合作领域",
+    "计划事项",
+    "目标指标",
+    "目标数值",
+    "已记录",
+    "关联项目",
+    "年终完成情况",
+    "年终说明",
+];
 const MEETING_HEADS: [&str; 10] = [
     "结对组编号",
     "会议日期",
@@ -186,7 +198,7 @@ async fn post_history(
 /// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
 const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 9] = [
     "team_members",
     "agreements",
     "onsite_entries",
@@ -195,6 +207,7 @@ const TABLES: [&str; 8] = [
     "attachments",
     "practice_bases",
     "meetings",
+    "annual_plan_items",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -204,7 +217,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
     }
     // What the records' writes log (sign-ins log too, and are left out).
     v.push(
-        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%'")
+        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%'")
             .await,
     );
     v
@@ -224,7 +237,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、年度合作计划 0 项、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -427,6 +440,37 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
             ],
         ),
         (
+            "年度合作计划",
+            vec![
+                PLAN_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2031",
+                    "协助集体经济发展",
+                    "民宿",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                vec!["1", "2024", "养殖业", "民宿", "", "", "", "", "", ""],
+                vec![
+                    "1",
+                    "2024",
+                    "协助集体经济发展",
+                    "民宿",
+                    "培训人数",
+                    "30",
+                    "",
+                    "不存在的项目",
+                    "做完了",
+                    "",
+                ],
+            ],
+        ),
+        (
             "月报",
             vec![
                 REPORT_HEADS.to_vec(),
@@ -487,6 +531,26 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("实践基地", 2, "功能", "“养殖”不是可选的功能");
     has("联席会议", 2, "已确认参会", "“雁田村”不在参会单位中");
     has("联席会议", 2, "审议通过年度计划", "应填 是 或 否");
+    has("年度合作计划", 2, "年度", "2031 年还没有到");
+    has(
+        "年度合作计划",
+        3,
+        "合作领域",
+        "“养殖业”不是方案中的合作领域",
+    );
+    has(
+        "年度合作计划",
+        4,
+        "目标指标",
+        "“培训人数”不是“协助集体经济发展”领域的成果指标",
+    );
+    has(
+        "年度合作计划",
+        4,
+        "关联项目",
+        "没有名为“不存在的项目”的合作项目",
+    );
+    has("年度合作计划", 4, "年终完成情况", "“做完了”不是可选的状态");
     has("月报", 2, "学校", "不存在学院");
     has("月报", 3, "报送时间", "早于 2024年3月 开始");
     has("月报", 4, "报送时间", "按方案该月记为未报");
@@ -600,6 +664,7 @@ async fn only_the_bureau_imports_history(app: TestApp) {
             "驻点服务",
             "实践基地",
             "联席会议",
+            "年度合作计划",
             "月报",
             "说明"
         ]
@@ -645,7 +710,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     );
     assert!(
         said.contains(
-            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、月报 2 份"
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、年度合作计划 0 项、月报 2 份"
         ),
         "{said}"
     );
@@ -861,6 +926,24 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
             ],
         ),
         ("联席会议", meeting_rows),
+        (
+            "年度合作计划",
+            vec![
+                PLAN_HEADS.to_vec(),
+                vec![
+                    "4",
+                    "2024",
+                    "提供基本公共服务支持",
+                    "驻村开展健康义诊",
+                    "服务群众（人次）",
+                    "500",
+                    "",
+                    "",
+                    "完成",
+                    "",
+                ],
+            ],
+        ),
         ("月报", report_rows),
     ]);
     let token = imported.api_token("admin", ADMIN_PASSWORD).await;
@@ -878,7 +961,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、年度合作计划 1 项、月报 23 份"
     );
 
     // The same records through the API.
@@ -965,6 +1048,34 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
         .await
         .unwrap();
     expect(resp, StatusCode::CREATED).await;
+    // The 2024 plan, with its item (the year's first meeting adopts it).
+    expect(
+        crate::helpers::send(
+            &entered,
+            &school,
+            reqwest::Method::PUT,
+            &format!("/api/v1/groups/{}/annual-plans/2024", g.id),
+            serde_json::json!({"notes": ""}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect(
+        crate::helpers::send(
+            &entered,
+            &school,
+            reqwest::Method::POST,
+            &format!("/api/v1/groups/{}/annual-plans/2024/items", g.id),
+            serde_json::json!({
+                "area": 5, "text": "驻村开展健康义诊", "target_code": "people_served",
+                "target_amount": "500", "year_end_status": "done",
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
     for (held_on, adopts) in &meetings {
         expect(
             crate::helpers::send(
@@ -1049,6 +1160,12 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
         assert_eq!(status("base"), "met", "{text}");
         assert_eq!(
             status("meetings"),
+            if year == 2024 { "met" } else { "not_met" },
+            "{text}"
+        );
+        // The 2024 plan, adopted at that year's first meeting; none for 2025.
+        assert_eq!(
+            status("annual-plan"),
             if year == 2024 { "met" } else { "not_met" },
             "{text}"
         );
@@ -1186,6 +1303,25 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
                 ],
             ],
         ),
+        (
+            "年度合作计划",
+            vec![
+                PLAN_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024",
+                    "协助集体经济发展",
+                    "开发雁田村民宿集群",
+                    "集体经济增收",
+                    "150000.5",
+                    "",
+                    "",
+                    "部分完成",
+                    "两家民宿开业",
+                ],
+                vec!["1", "2024", "4", "培训民宿经营户", "", "", "", "", "", ""],
+            ],
+        ),
     ]);
     let token = first.api_token("admin", ADMIN_PASSWORD).await;
     expect(
@@ -1195,7 +1331,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
 
     // The base and the meeting name the import, and their pages say so.
-    for t in ["practice_bases", "meetings"] {
+    for t in ["practice_bases", "meetings", "annual_plans"] {
         let marked = first
             .count(&format!("{t} where history_import_id is not null"))
             .await;
@@ -1203,7 +1339,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     }
     let web = first.web_client("admin", ADMIN_PASSWORD).await;
     let g1 = first.group_id(1).await;
-    for page in ["bases", "meetings?year=2024"] {
+    for page in ["bases", "meetings?year=2024", "annual-plan?year=2024"] {
         let html = first.page(&web, &format!("/groups/{g1}/{page}")).await;
         assert!(html.contains(BADGE), "{page}");
     }
@@ -1220,7 +1356,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let export = |app: &TestApp, list: &'static str| {
         let query = match list {
             "team" => "date=2024-03-05",
-            "bases" => "",
+            "bases" | "annual-plan/2024" => "",
             _ => "year=2024",
         };
         let app = app.clone();
@@ -1238,6 +1374,9 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let onsite = export(&first, "onsite").await;
     let bases = export(&first, "bases").await;
     let meetings = export(&first, "meetings").await;
+    let plan = export(&first, "annual-plan/2024").await;
+    assert_eq!(plan.len(), 3, "{plan:?}");
+    assert_eq!(plan[1][3], "150000.50", "{plan:?}");
     assert_eq!(team.len(), 3, "{team:?}");
     assert_eq!(onsite.len(), 3, "{onsite:?}");
     assert_eq!(bases.len(), 2, "{bases:?}");
@@ -1261,11 +1400,21 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let onsite_sheet = with_group(&onsite);
     let base_sheet = with_group(&bases);
     let meeting_sheet = with_group(&meetings);
+    // The plan's sheet names its year after the group.
+    let plan_sheet: Vec<Vec<String>> = with_group(&plan)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.insert(1, if i == 0 { "年度" } else { "2024" }.to_string());
+            r
+        })
+        .collect();
     let again = workbook(&[
         ("队员", refs(&team_sheet)),
         ("驻点服务", refs(&onsite_sheet)),
         ("实践基地", refs(&base_sheet)),
         ("联席会议", refs(&meeting_sheet)),
+        ("年度合作计划", refs(&plan_sheet)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -1275,12 +1424,13 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、年度合作计划 2 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
     assert_eq!(export(&second, "bases").await, bases);
     assert_eq!(export(&second, "meetings").await, meetings);
+    assert_eq!(export(&second, "annual-plan/2024").await, plan);
 }
 
 on_both!(the_workspace_exports_import_back_as_they_were);

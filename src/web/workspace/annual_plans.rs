@@ -221,6 +221,7 @@ struct PlanPage {
     head: GroupHead,
     year: i16,
     exists: bool,
+    backfilled: bool,
     title: String,
     notes: String,
     verdict: Option<super::VerdictLine>,
@@ -265,6 +266,7 @@ async fn plan_page(
         head: ws.head("annual-plan"),
         year,
         exists: view.is_some(),
+        backfilled: view.as_ref().is_some_and(|v| v.plan.backfilled),
         title: view
             .as_ref()
             .map_or_else(|| format!("{year} 年度合作计划"), |v| v.plan.title.clone()),
