@@ -15,7 +15,8 @@ use crate::domain::sheet::{RowError, locate_columns, parse_sheet_date};
 use crate::domain::{FieldError, FieldErrors};
 use crate::services::ServiceError;
 use crate::services::access::{self, Viewer};
-use crate::store::Store;
+use crate::store::{GroupRow, Store};
+use jiff::civil::Date;
 use crate::store::adjustments::RecordTable;
 use crate::store::files::FileKind;
 use crate::store::projects::{ProjectFilter, ProjectRow, ProjectTotals, UpdateRow};
@@ -442,49 +443,25 @@ pub async fn import_projects(
     rows: &[Vec<String>],
 ) -> Result<usize, ServiceError> {
     require_record(w.by, ws)?;
-    let plan = &ws.plan;
-    let headers = sheet_headers(plan);
-    // A heading is found as exported, or with half-width brackets.
-    let alt: Vec<String> = headers
-        .iter()
-        .map(|h| h.replace('（', "(").replace('）', ")"))
-        .collect();
-    let wanted: Vec<(&str, &str)> = alt
-        .iter()
-        .zip(headers.iter())
-        .map(|(a, h)| (a.as_str(), h.as_str()))
-        .collect();
-    let cols = locate_columns(rows, &wanted).map_err(ServiceError::Rows)?;
-    let calendar = ws.group().calendar();
-    // Organisations by the names the export writes (the pairing table's, or the bare name).
-    let org_named = |name: &str| -> Option<String> {
-        let name = name.trim();
-        ws.group()
-            .members
-            .iter()
-            .find(|m| m.name == name || m.name_in(&ws.group().lead_town) == name)
-            .map(|m| m.org_id.to_string())
-    };
-    let figures = plan_figures(plan);
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut parsed: Vec<(NewProject, Option<NewUpdate>)> = Vec::new();
-    let data = &rows[cols.first_data_row.min(rows.len())..];
-    let filled: Vec<(usize, &Vec<String>)> = data
+    let sheet = ProjectSheet::locate(rows, &ws.plan).map_err(ServiceError::Rows)?;
+    let first = sheet.first_data_row();
+    let filled: Vec<(usize, &Vec<String>)> = rows
         .iter()
         .enumerate()
-        .map(|(i, r)| (cols.first_data_row + i + 1, r))
+        .skip(first)
+        .map(|(i, r)| (i + 1, r))
         .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
         .collect();
     if filled.is_empty() {
         return Err(ServiceError::Rows(vec![RowError::new(
-            cols.first_data_row + 1,
+            first + 1,
             "项目名称",
             "表中没有项目",
         )]));
     }
     if filled.len() > MAX_IMPORT_ROWS {
         return Err(ServiceError::Rows(vec![RowError::new(
-            cols.first_data_row + 1,
+            first + 1,
             "项目名称",
             format!(
                 "一次最多导入 {MAX_IMPORT_ROWS} 个项目，表中有 {} 个；请分批导入",
@@ -492,24 +469,90 @@ pub async fn import_projects(
             ),
         )]));
     }
-    let column_of = |field: &'static str| -> &'static str {
-        match field {
-            "项目名称" => COLUMNS[0],
-            "合作领域" => COLUMNS[1],
-            "牵头单位" => COLUMNS[2],
-            "合作方" => COLUMNS[3],
-            "开始日期" => COLUMNS[4],
-            "结束日期" => COLUMNS[5],
-            "状态" => COLUMNS[6],
-            "项目简介" => COLUMNS[7],
-            "购买方" => COLUMNS[9],
-            "合同金额" => COLUMNS[10],
-            "参与学生" => COLUMNS[11],
-            other => other,
-        }
-    };
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut parsed: Vec<(NewProject, Option<NewUpdate>)> = Vec::new();
     for (line, row) in filled {
-        let cell = |i: usize| cols.cell(row, i);
+        match sheet.project(line, row, &ws.plan, ws.group(), ws.today) {
+            Ok(p) => parsed.push(p),
+            Err(found) => errors.extend(found),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Rows(errors));
+    }
+    let ids = w
+        .store
+        .import_projects(&w.actor(), w.now_ms, &ws.group().id, &parsed)
+        .await?;
+    Ok(ids.len())
+}
+
+/// A sheet of projects in the export's columns (in any order, others ignored): the group's
+/// import and the history import read it.
+pub(crate) struct ProjectSheet {
+    cols: crate::domain::sheet::Columns,
+    headers: Vec<String>,
+}
+
+impl ProjectSheet {
+    pub(crate) fn locate(rows: &[Vec<String>], plan: &Plan) -> Result<Self, Vec<RowError>> {
+        let headers = sheet_headers(plan);
+        // A heading is found as exported, or with half-width brackets.
+        let alt: Vec<String> = headers
+            .iter()
+            .map(|h| h.replace('（', "(").replace('）', ")"))
+            .collect();
+        let wanted: Vec<(&str, &str)> = alt
+            .iter()
+            .zip(headers.iter())
+            .map(|(a, h)| (a.as_str(), h.as_str()))
+            .collect();
+        let cols = locate_columns(rows, &wanted)?;
+        Ok(Self { cols, headers })
+    }
+
+    pub(crate) fn first_data_row(&self) -> usize {
+        self.cols.first_data_row
+    }
+
+    /// A row's project and the progress update its figures (and students) make, dated its
+    /// start; every problem of the row at once.
+    pub(crate) fn project(
+        &self,
+        line: usize,
+        row: &[String],
+        plan: &Plan,
+        group: &GroupRow,
+        today: Date,
+    ) -> Result<(NewProject, Option<NewUpdate>), Vec<RowError>> {
+        let calendar = group.calendar();
+        // Organisations by the names the export writes (the pairing table's, or the bare name).
+        let org_named = |name: &str| -> Option<String> {
+            let name = name.trim();
+            group
+                .members
+                .iter()
+                .find(|m| m.name == name || m.name_in(&group.lead_town) == name)
+                .map(|m| m.org_id.to_string())
+        };
+        let figures = plan_figures(plan);
+        let column_of = |field: &'static str| -> &'static str {
+            match field {
+                "项目名称" => COLUMNS[0],
+                "合作领域" => COLUMNS[1],
+                "牵头单位" => COLUMNS[2],
+                "合作方" => COLUMNS[3],
+                "开始日期" => COLUMNS[4],
+                "结束日期" => COLUMNS[5],
+                "状态" => COLUMNS[6],
+                "项目简介" => COLUMNS[7],
+                "购买方" => COLUMNS[9],
+                "合同金额" => COLUMNS[10],
+                "参与学生" => COLUMNS[11],
+                other => other,
+            }
+        };
+        let cell = |i: usize| self.cols.cell(row, i);
         let mut row_errors: Vec<RowError> = Vec::new();
         let mut date_cell = |i: usize, required: bool| -> String {
             let text = cell(i);
@@ -605,7 +648,7 @@ pub async fn import_projects(
         }
         for (k, f) in figures.iter().enumerate() {
             let text = cell(COLUMNS.len() + k);
-            let heading = &headers[COLUMNS.len() + k];
+            let heading = &self.headers[COLUMNS.len() + k];
             match parse_figure(f, &text) {
                 Ok(0) => {}
                 Ok(_) => {
@@ -632,7 +675,7 @@ pub async fn import_projects(
         {
             let update = if any {
                 let area = plan.area(i64::from(p.area)).expect("checked area");
-                match parse_update(&update_input, area, p.starts_on, ws.today) {
+                match parse_update(&update_input, area, p.starts_on, today) {
                     Ok(u) => Some(u),
                     Err(e) => {
                         for f in e.0 {
@@ -655,17 +698,9 @@ pub async fn import_projects(
                 None
             };
             if row_errors.is_empty() {
-                parsed.push((p, update));
+                return Ok((p, update));
             }
         }
-        errors.extend(row_errors);
+        Err(row_errors)
     }
-    if !errors.is_empty() {
-        return Err(ServiceError::Rows(errors));
-    }
-    let ids = w
-        .store
-        .import_projects(&w.actor(), w.now_ms, &ws.group().id, &parsed)
-        .await?;
-    Ok(ids.len())
 }
