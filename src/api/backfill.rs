@@ -139,11 +139,14 @@ pub async fn import_history(
         (status = 401, body = ErrorBody),
         (status = 403, description = "Everyone but the bureau", body = ErrorBody),
     ))]
-pub async fn history_import_template(ApiUser(user): ApiUser) -> Result<Response, ApiError> {
-    user.require(&[crate::domain::user::Role::Bureau])
-        .map_err(AppError::from)?;
-    let bytes = crate::exports::backfill::template_xlsx()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+pub async fn history_import_template(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Response, ApiError> {
+    let bytes =
+        crate::services::backfill::template(&user, &state.store, &state.plans, state.clock.today())
+            .await
+            .map_err(AppError::from)?;
     Ok(super::summaries::file_response(
         super::summaries::XLSX,
         "历史补录模板.xlsx",

@@ -49,17 +49,19 @@ pub enum Kind {
     Onsite,
     Base,
     Meeting,
+    Project,
     AnnualPlan,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Team,
         Kind::Agreement,
         Kind::Onsite,
         Kind::Base,
         Kind::Meeting,
+        Kind::Project,
         Kind::AnnualPlan,
         Kind::Report,
     ];
@@ -72,6 +74,7 @@ impl Kind {
             Kind::Onsite => "驻点服务",
             Kind::Base => "实践基地",
             Kind::Meeting => "联席会议",
+            Kind::Project => "合作项目",
             Kind::AnnualPlan => "年度合作计划",
             Kind::Report => "月报",
         }
@@ -82,6 +85,7 @@ impl Kind {
         match self {
             Kind::Report => "份",
             Kind::AnnualPlan => "项",
+            Kind::Project => "个",
             _ => "条",
         }
     }
@@ -97,6 +101,7 @@ impl Kind {
             Kind::Onsite => &ONSITE,
             Kind::Base => &BASE,
             Kind::Meeting => &MEETING,
+            Kind::Project => &PROJECT,
             Kind::AnnualPlan => &ANNUAL_PLAN,
             Kind::Report => &REPORT,
         }
@@ -293,6 +298,98 @@ const MEETING: [Column; 10] = [
         false,
     ),
 ];
+
+/// The projects list's export columns after the group's number; the plan's outcome figures
+/// follow them, one column each (the template adds them: [`figure_column`]).
+const PROJECT: [Column; 13] = [
+    GROUP_NO,
+    col(
+        "项目名称",
+        "合作项目的名称",
+        "不超过 100 个字",
+        "雁田村民宿提升规划",
+        true,
+    ),
+    col(
+        "合作领域",
+        "项目所属的合作领域（方案三(一)至三(六)）",
+        "领域的序号，或“序号 名称”，或名称",
+        "6 提供决策咨询和技术服务",
+        true,
+    ),
+    col(
+        "牵头单位",
+        "牵头的本组成员单位",
+        "本组的学校、镇街或村(社区)",
+        "广东酒店管理职业技术学院",
+        true,
+    ),
+    col(
+        "合作方",
+        "其他合作单位，可不填",
+        "",
+        "雁田村股份经济合作社",
+        false,
+    ),
+    col(
+        "开始日期",
+        "项目开始的日期",
+        "日期，结对期内",
+        "2024-03-01",
+        true,
+    ),
+    col(
+        "结束日期",
+        "项目结束的日期，进行中可不填",
+        "日期，不早于开始日期",
+        "2024-10-31",
+        false,
+    ),
+    col(
+        "状态",
+        "项目的状态",
+        "计划中、进行中、已完成、已暂停",
+        "已完成",
+        true,
+    ),
+    col("项目简介", "项目的简介", "", "", false),
+    col(
+        "购买服务",
+        "是否为镇村购买服务的项目（五(二)）",
+        "是、否",
+        "否",
+        false,
+    ),
+    col(
+        "购买方",
+        "购买服务的本组镇街或村(社区)",
+        "购买服务时必填",
+        "",
+        false,
+    ),
+    col(
+        "合同金额（元）",
+        "购买服务的合同金额",
+        "元，可带两位小数",
+        "",
+        false,
+    ),
+    col(
+        "参与学生（人次）",
+        "参与项目的学生人次",
+        "0 或正整数",
+        "20",
+        false,
+    ),
+];
+
+/// An outcome figure's column in the 合作项目 sheet: its heading and what it takes.
+pub fn figure_column(f: &crate::domain::plan::OutcomeField) -> (String, String) {
+    (
+        f.heading(),
+        format!("项目累计的“{}”，只填本项目所属领域的指标", f.label),
+    )
+}
 
 /// The annual plan's export columns (one row per item) after the group's number and the year;
 /// the rows of a group and year make its plan.

@@ -76,6 +76,13 @@ pub struct OutcomeField {
     pub kind: OutcomeKind,
 }
 
+impl OutcomeField {
+    /// Its column heading in a sheet: "培训人数（人）".
+    pub fn heading(&self) -> String {
+        format!("{}（{}）", self.label, self.unit)
+    }
+}
+
 /// How an outcome figure is typed: a whole count, or money entered in yuan and kept in fen.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

@@ -7,21 +7,22 @@ use crate::domain::FieldError;
 use crate::domain::annual_plan::{PlanItemInput, parse_item};
 use crate::domain::backfill::{Kind, Problem, counts_line};
 use crate::domain::base::{BASE_FUNCTIONS, BaseInput, parse_base};
-use crate::domain::ids::{HistoryImportId, OrgId, PlanId, TeamMemberId};
+use crate::domain::ids::{HistoryImportId, OrgId, PlanId, ProjectId, TeamMemberId};
 use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
 use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
 use crate::domain::org::PlaceName;
-use crate::domain::plan::{Month, PlanYears};
+use crate::domain::plan::{Month, Plan, PlanYears};
 use crate::domain::sheet::{Columns, locate_columns, parse_sheet_date};
 use crate::domain::team::{TeamMemberInput, parse_departure, parse_team_member};
 use crate::domain::user::Role;
 use crate::services::ServiceError;
 use crate::services::workspace::onsite::{OnsiteSheet, find_place};
+use crate::services::workspace::projects::ProjectSheet;
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
     Backfill, BackfillAgreement, BackfillBase, BackfillMeeting, BackfillMember, BackfillOnsite,
-    BackfillPlan, BackfillReport,
+    BackfillPlan, BackfillProject, BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
 use crate::store::meetings::ProjectChoice;
@@ -52,6 +53,22 @@ impl Outcome {
     pub fn counts_line(&self) -> String {
         counts_line(&self.counts)
     }
+}
+
+/// The template (模板) under the current plan (its outcome figures head the projects' sheet):
+/// for the bureau only.
+pub async fn template(
+    by: &crate::services::access::Viewer,
+    store: &crate::store::Store,
+    plans: &PlanCache,
+    today: Date,
+) -> Result<Vec<u8>, ServiceError> {
+    by.require(&[Role::Bureau])?;
+    let Some((_, years)) = plans.current_years(store).await? else {
+        return Err(ServiceError::Conflict("尚未加载行动方案".into()));
+    };
+    crate::exports::backfill::template_xlsx(years.for_year(today.year()))
+        .map_err(|e| StoreError::Internal(e.into()).into())
 }
 
 /// Checks the workbook against the current plan and writes nothing (`commit` unset), or checks
@@ -232,6 +249,7 @@ async fn read(
         onsite: Vec::new(),
         bases: Vec::new(),
         meetings: Vec::new(),
+        projects: Vec::new(),
         plans: Vec::new(),
         reports: Vec::new(),
     };
@@ -347,9 +365,28 @@ async fn read(
     if let Some(rows) = sheet_of.get(&Kind::Meeting) {
         ctx.meetings(rows, &mut backfill, &mut problems);
     }
+    if let Some(rows) = sheet_of.get(&Kind::Project) {
+        ctx.projects(
+            rows,
+            years.for_year(today.year()),
+            &mut backfill,
+            &mut problems,
+        );
+    }
     if let Some(rows) = sheet_of.get(&Kind::AnnualPlan) {
-        // The projects a plan item may name, of the groups whose rows name one.
-        let mut projects = HashMap::new();
+        // The projects a plan item may name: the workbook's, and the platform's of the groups
+        // whose rows name one.
+        let mut projects: HashMap<i64, Vec<ProjectChoice>> = HashMap::new();
+        for p in &backfill.projects {
+            if let Some(g) = groups.iter().find(|g| g.id == p.group) {
+                projects.entry(g.number).or_default().push(ProjectChoice {
+                    id: p.id.to_string(),
+                    title: p.project.title.clone(),
+                    area: i64::from(p.project.area),
+                });
+            }
+        }
+        let mut loaded = HashSet::new();
         if let Ok(columns) = locate(Kind::AnnualPlan, rows) {
             for (_, row) in data_rows(rows, columns.first_data_row) {
                 if columns.cell(row, 7).is_empty() {
@@ -357,9 +394,10 @@ async fn read(
                 }
                 let number = columns.cell(row, 0).trim().parse::<i64>().ok();
                 if let Some(g) = number.and_then(|n| by_number.get(&n))
-                    && !projects.contains_key(&g.number)
+                    && loaded.insert(g.number)
                 {
-                    projects.insert(g.number, w.store.project_choices(&g.id).await?);
+                    let on_platform = w.store.project_choices(&g.id).await?;
+                    projects.entry(g.number).or_default().extend(on_platform);
                 }
             }
         }
@@ -887,6 +925,59 @@ impl<'a> Context<'a> {
         }
     }
 
+    fn projects(
+        &self,
+        rows: &[Vec<String>],
+        plan: &Plan,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Project;
+        // The group's number where the history sheet has it; the rest as the export writes it
+        // (the plan's figures included), read by the group's own import's code.
+        let group_column = locate_columns(rows, &[("结对组编号", "结对组编号")]).map_err(|found| {
+            found
+                .into_iter()
+                .map(|e| at(kind, e.row, &e.column, e.message))
+                .collect::<Vec<_>>()
+        });
+        let (columns, sheet) = match (group_column, ProjectSheet::locate(rows, plan)) {
+            (Ok(c), Ok(s)) => (c, s),
+            (c, s) => {
+                let mut found = c.err().unwrap_or_default();
+                for e in s.err().unwrap_or_default() {
+                    if !found.iter().any(|p| p.column == e.column) {
+                        found.push(at(kind, e.row, &e.column, e.message));
+                    }
+                }
+                return problems.extend(found);
+            }
+        };
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let group = match self.group(kind, line, &columns.cell(row, 0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            match sheet.project(line, row, plan, group, self.today) {
+                Ok((project, update)) => out.projects.push(BackfillProject {
+                    line,
+                    group: group.id.clone(),
+                    id: ProjectId::new(),
+                    project,
+                    update,
+                }),
+                Err(found) => problems.extend(
+                    found
+                        .into_iter()
+                        .map(|e| at(kind, e.row, &e.column, e.message)),
+                ),
+            }
+        }
+    }
+
     fn plans(
         &self,
         rows: &[Vec<String>],
@@ -1278,6 +1369,13 @@ fn confirmation(text: &str) -> Result<Option<Option<i64>>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_projects_sheet_is_the_projects_export_after_the_group_s_number() {
+        let heads: Vec<&str> = Kind::Project.columns().iter().map(|c| c.heading).collect();
+        assert_eq!(heads[0], "结对组编号");
+        assert_eq!(heads[1..], crate::services::workspace::projects::COLUMNS);
+    }
 
     #[test]
     fn months_read_as_people_type_them() {

@@ -11,11 +11,12 @@ use crate::domain::backfill::{Kind, Problem};
 use crate::domain::base::NewBase;
 use crate::domain::ids::{
     AgreementId, AnnualPlanId, AttachmentOwner, BaseId, GroupId, HistoryImportId, MeetingId,
-    MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, TeamMemberId,
+    MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, ProjectId, TeamMemberId,
 };
 use crate::domain::meeting::NewMeeting;
 use crate::domain::onsite::NewOnsiteEntry;
 use crate::domain::plan::Month;
+use crate::domain::project::{NewProject, NewUpdate};
 use crate::domain::team::NewTeamMember;
 use jiff::civil::Date;
 use serde_json::json;
@@ -61,6 +62,16 @@ pub struct BackfillMeeting {
     pub confirmed_ms: i64,
 }
 
+/// A project and the progress update its figures make (dated its start), under the id the
+/// workbook's plan items may name it by.
+pub struct BackfillProject {
+    pub line: usize,
+    pub group: GroupId,
+    pub id: ProjectId,
+    pub project: NewProject,
+    pub update: Option<NewUpdate>,
+}
+
 /// A group's plan of one year and its items, each with its sheet row (in the sheet's order).
 pub struct BackfillPlan {
     pub group: GroupId,
@@ -88,6 +99,7 @@ pub struct Backfill {
     pub onsite: Vec<BackfillOnsite>,
     pub bases: Vec<BackfillBase>,
     pub meetings: Vec<BackfillMeeting>,
+    pub projects: Vec<BackfillProject>,
     pub plans: Vec<BackfillPlan>,
     pub reports: Vec<BackfillReport>,
 }
@@ -103,6 +115,7 @@ impl Backfill {
             ),
             (Kind::Base, self.bases.len()),
             (Kind::Meeting, self.meetings.len()),
+            (Kind::Project, self.projects.len()),
             (
                 Kind::AnnualPlan,
                 self.plans.iter().map(|p| p.items.len()).sum(),
@@ -165,6 +178,7 @@ impl Store {
             .chain(b.onsite.iter().map(|g| &g.group))
             .chain(b.bases.iter().map(|x| &x.group))
             .chain(b.meetings.iter().map(|x| &x.group))
+            .chain(b.projects.iter().map(|x| &x.group))
             .chain(b.plans.iter().map(|x| &x.group))
             .collect();
         groups.sort();
@@ -218,6 +232,7 @@ impl Store {
         write_onsite(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_bases(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_meetings(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_projects(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_plans(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         if !problems.is_empty() {
@@ -511,6 +526,61 @@ async fn write_meetings(
             .bind(org.as_str())
             .execute(&mut *conn)
             .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_projects(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for x in &b.projects {
+        // The group's project of the same name starting the same day is recorded already.
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from projects where group_id = $1 and title = $2 and starts_on = $3",
+        )
+        .bind(x.group.as_str())
+        .bind(x.project.title.as_str())
+        .bind(x.project.starts_on.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Project,
+                x.line,
+                "项目名称",
+                format!(
+                    "本组 {} 开始的项目“{}”已登记（平台上或本表的另一行），请删去此行",
+                    x.project.starts_on, x.project.title
+                ),
+            ));
+            continue;
+        }
+        let written = async {
+            super::projects::insert_project_as(conn, actor, now_ms, &x.group, &x.id, &x.project)
+                .await?;
+            if let Some(u) = &x.update {
+                super::projects::insert_update(conn, actor, now_ms, &x.group, &x.id, u).await?;
+            }
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        match written {
+            Ok(()) => mark(conn, "projects", x.id.as_str(), import).await?,
+            // A locked month: named in the sheet's columns (an update is dated the start).
+            Err(StoreError::Invalid(f)) => {
+                let column = match f.field {
+                    "结束日期" => "结束日期",
+                    _ => "开始日期",
+                };
+                problems.push(problem(Kind::Project, x.line, column, f.message));
+            }
+            Err(other) => return Err(other),
         }
     }
     Ok(())

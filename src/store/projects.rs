@@ -47,6 +47,8 @@ pub struct ProjectRow {
     /// Every update's figures summed, by outcome code.
     pub figures: BTreeMap<String, i64>,
     pub created_at: i64,
+    /// Imported from a history workbook (历史补录).
+    pub backfilled: bool,
 }
 
 impl ProjectRow {
@@ -186,7 +188,7 @@ pub struct ProjectTotals {
 
 const COLUMNS: &str = "p.id, p.group_id, g.number as group_number, p.area, p.title, p.lead_org_id,
      l.name as lead_name, p.partners, p.starts_on, p.ends_on, p.status, p.description, p.purchased,
-     p.buyer_org_id, b.name as buyer_name, p.contract_fen, p.created_at,
+     p.buyer_org_id, b.name as buyer_name, p.contract_fen, p.created_at, p.history_import_id,
      (select count(*) from project_updates u where u.project_id = p.id) as updates,
      cast((select coalesce(sum(u.students), 0) from project_updates u where u.project_id = p.id) as bigint) as students
      from projects p join pairing_groups g on g.id = p.group_id
@@ -219,6 +221,9 @@ fn project_from_row(r: &AnyRow) -> sqlx::Result<ProjectRow> {
         students: r.try_get("students")?,
         figures: BTreeMap::new(),
         created_at: r.try_get("created_at")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }
 
@@ -829,12 +834,26 @@ async fn insert_project(
     group: &GroupId,
     x: &NewProject,
 ) -> Result<ProjectId, StoreError> {
+    let id = ProjectId::new();
+    insert_project_as(conn, actor, now_ms, group, &id, x).await?;
+    Ok(id)
+}
+
+/// Records a project under the id given, inside the caller's write; refused when a day it
+/// names is locked.
+pub(super) async fn insert_project_as(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    id: &ProjectId,
+    x: &NewProject,
+) -> Result<(), StoreError> {
     let start = x.starts_on;
     locks::refuse_locked(conn, group, "开始日期", &[(start, start)]).await?;
     if let Some(end) = finished_on(x) {
         locks::refuse_locked(conn, group, "结束日期", &[(end, end)]).await?;
     }
-    let id = ProjectId::new();
     sqlx::query(
         "insert into projects (id, group_id, area, title, lead_org_id, partners, starts_on, ends_on, status,
          description, purchased, buyer_org_id, contract_fen, created_by, created_at)
@@ -872,10 +891,10 @@ async fn insert_project(
         },
     )
     .await?;
-    Ok(id)
+    Ok(())
 }
 
-async fn insert_update(
+pub(super) async fn insert_update(
     conn: &mut AnyConnection,
     actor: &Actor,
     now_ms: i64,

@@ -50,10 +50,13 @@ pub async fn form(WebUser(user): WebUser) -> Result<Response, AppError> {
     Ok(render(&page(&user, None))?.into_response())
 }
 
-pub async fn template(WebUser(user): WebUser) -> Result<Response, AppError> {
-    user.require(&[Role::Bureau])?;
-    let bytes = crate::exports::backfill::template_xlsx()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+pub async fn template(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+) -> Result<Response, AppError> {
+    let bytes =
+        crate::services::backfill::template(&user, &state.store, &state.plans, state.clock.today())
+            .await?;
     Ok(xlsx_response("历史补录模板.xlsx", bytes))
 }
 

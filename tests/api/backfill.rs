@@ -195,10 +195,22 @@ async fn post_history(
         .unwrap()
 }
 
+/// A sheet's headings in the bureau's template.
+async fn template_heads(app: &TestApp, token: &str, sheet: &str) -> Vec<String> {
+    let resp = app
+        .api_get(token, "/api/v1/history-imports/template.xlsx")
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.bytes().await.unwrap();
+    let sheets = xiaodi::imports::read_workbook(&bytes, &|_| true).unwrap();
+    let (_, rows) = sheets.into_iter().find(|(n, _)| n == sheet).unwrap();
+    rows.unwrap().remove(0)
+}
+
 /// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
 const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "team_members",
     "agreements",
     "onsite_entries",
@@ -208,6 +220,7 @@ const TABLES: [&str; 9] = [
     "practice_bases",
     "meetings",
     "annual_plan_items",
+    "projects",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -217,7 +230,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
     }
     // What the records' writes log (sign-ins log too, and are left out).
     v.push(
-        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%'")
+        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%' or action like 'project%'")
             .await,
     );
     v
@@ -237,7 +250,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、年度合作计划 0 项、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -362,6 +375,24 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
 async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp) {
     let token = app.api_token("admin", ADMIN_PASSWORD).await;
     let before = counts(&app).await;
+    let project_heads = template_heads(&app, &token, "合作项目").await;
+    let project_row: Vec<String> = project_heads
+        .iter()
+        .map(|h| {
+            match h.as_str() {
+                "结对组编号" => "1",
+                "项目名称" => "民宿规划",
+                "合作领域" => "6",
+                "牵头单位" => "不存在学院",
+                "开始日期" => "2024-13-01",
+                "状态" => "进行中",
+                "培训人数（人）" => "30",
+                _ => "",
+            }
+            .to_string()
+        })
+        .collect();
+    let project_rows = vec![project_heads.clone(), project_row];
     let book = workbook(&[
         (
             "队员",
@@ -479,6 +510,7 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
                 vec![SCHOOL, "2024-05", "2024-07-20", ""],
             ],
         ),
+        ("合作项目", refs(&project_rows)),
         ("备忘", vec![vec!["随手记"]]),
     ]);
     let body = expect(
@@ -551,6 +583,8 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
         "没有名为“不存在的项目”的合作项目",
     );
     has("年度合作计划", 4, "年终完成情况", "“做完了”不是可选的状态");
+    has("合作项目", 2, "牵头单位", "“不存在学院”不是本组的成员单位");
+    has("合作项目", 2, "开始日期", "");
     has("月报", 2, "学校", "不存在学院");
     has("月报", 3, "报送时间", "早于 2024年3月 开始");
     has("月报", 4, "报送时间", "按方案该月记为未报");
@@ -664,6 +698,7 @@ async fn only_the_bureau_imports_history(app: TestApp) {
             "驻点服务",
             "实践基地",
             "联席会议",
+            "合作项目",
             "年度合作计划",
             "月报",
             "说明"
@@ -710,7 +745,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     );
     assert!(
         said.contains(
-            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、年度合作计划 0 项、月报 2 份"
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
         ),
         "{said}"
     );
@@ -961,7 +996,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、年度合作计划 1 项、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、合作项目 0 个、年度合作计划 1 项、月报 23 份"
     );
 
     // The same records through the API.
@@ -1215,6 +1250,40 @@ on_both!(imported_history_gives_the_verdicts_entered_history_gives);
 /// again, they read the same, cell for cell.
 async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let second = crate::helpers::spawn_app(first.backend).await.unwrap();
+    let token = first.api_token("admin", ADMIN_PASSWORD).await;
+    // The projects' sheet: the template's headings (the plan's figures after the fixed ones).
+    let project_heads = template_heads(&first, &token, "合作项目").await;
+    let figure = |heading: &str, value: &str| -> Vec<String> {
+        project_heads
+            .iter()
+            .map(|h| {
+                if h == heading {
+                    value.to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect()
+    };
+    let mut project_row = figure("规划方案（份）", "2");
+    for (heading, value) in [
+        ("结对组编号", "1"),
+        ("项目名称", "雁田村民宿提升规划"),
+        ("合作领域", "6 提供决策咨询和技术服务"),
+        ("牵头单位", SCHOOL),
+        ("开始日期", "2024-03-01"),
+        ("结束日期", "2024-10-31"),
+        ("状态", "已完成"),
+        ("项目简介", "民宿集群规划"),
+        ("购买服务", "是"),
+        ("购买方", "雁田村"),
+        ("合同金额（元）", "50000"),
+        ("参与学生（人次）", "20"),
+    ] {
+        let i = project_heads.iter().position(|h| h == heading).unwrap();
+        project_row[i] = value.to_string();
+    }
+    let project_rows = vec![project_heads.clone(), project_row];
     // The first platform's records: the good workbook's, its service left unconfirmed.
     let book = workbook(&[
         (
@@ -1320,10 +1389,23 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
                     "两家民宿开业",
                 ],
                 vec!["1", "2024", "4", "培训民宿经营户", "", "", "", "", "", ""],
+                // A project of the same workbook, linked by its name.
+                vec![
+                    "1",
+                    "2024",
+                    "提供决策咨询和技术服务",
+                    "编制民宿提升规划",
+                    "规划方案",
+                    "2",
+                    "",
+                    "雁田村民宿提升规划",
+                    "完成",
+                    "",
+                ],
             ],
         ),
+        ("合作项目", refs(&project_rows)),
     ]);
-    let token = first.api_token("admin", ADMIN_PASSWORD).await;
     expect(
         post_history(&first, &token, book, None, Some("false")).await,
         StatusCode::OK,
@@ -1331,7 +1413,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
 
     // The base and the meeting name the import, and their pages say so.
-    for t in ["practice_bases", "meetings", "annual_plans"] {
+    for t in ["practice_bases", "meetings", "annual_plans", "projects"] {
         let marked = first
             .count(&format!("{t} where history_import_id is not null"))
             .await;
@@ -1339,7 +1421,12 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     }
     let web = first.web_client("admin", ADMIN_PASSWORD).await;
     let g1 = first.group_id(1).await;
-    for page in ["bases", "meetings?year=2024", "annual-plan?year=2024"] {
+    for page in [
+        "bases",
+        "meetings?year=2024",
+        "annual-plan?year=2024",
+        "projects",
+    ] {
         let html = first.page(&web, &format!("/groups/{g1}/{page}")).await;
         assert!(html.contains(BADGE), "{page}");
     }
@@ -1356,7 +1443,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let export = |app: &TestApp, list: &'static str| {
         let query = match list {
             "team" => "date=2024-03-05",
-            "bases" | "annual-plan/2024" => "",
+            "bases" | "annual-plan/2024" | "projects" => "",
             _ => "year=2024",
         };
         let app = app.clone();
@@ -1375,7 +1462,18 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let bases = export(&first, "bases").await;
     let meetings = export(&first, "meetings").await;
     let plan = export(&first, "annual-plan/2024").await;
-    assert_eq!(plan.len(), 3, "{plan:?}");
+    let projects = export(&first, "projects").await;
+    assert_eq!(plan.len(), 4, "{plan:?}");
+    assert!(
+        plan.iter()
+            .any(|r| r.get(5).is_some_and(|c| c == "雁田村民宿提升规划")),
+        "{plan:?}"
+    );
+    assert_eq!(projects.len(), 2, "{projects:?}");
+    assert!(
+        projects[1].contains(&"50000.00".to_string()),
+        "{projects:?}"
+    );
     assert_eq!(plan[1][3], "150000.50", "{plan:?}");
     assert_eq!(team.len(), 3, "{team:?}");
     assert_eq!(onsite.len(), 3, "{onsite:?}");
@@ -1400,6 +1498,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let onsite_sheet = with_group(&onsite);
     let base_sheet = with_group(&bases);
     let meeting_sheet = with_group(&meetings);
+    let project_sheet = with_group(&projects);
     // The plan's sheet names its year after the group.
     let plan_sheet: Vec<Vec<String>> = with_group(&plan)
         .into_iter()
@@ -1415,6 +1514,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("实践基地", refs(&base_sheet)),
         ("联席会议", refs(&meeting_sheet)),
         ("年度合作计划", refs(&plan_sheet)),
+        ("合作项目", refs(&project_sheet)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -1424,13 +1524,14 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、年度合作计划 2 项、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
     assert_eq!(export(&second, "bases").await, bases);
     assert_eq!(export(&second, "meetings").await, meetings);
     assert_eq!(export(&second, "annual-plan/2024").await, plan);
+    assert_eq!(export(&second, "projects").await, projects);
 }
 
 on_both!(the_workspace_exports_import_back_as_they_were);

@@ -15,11 +15,11 @@ use crate::domain::sheet::{RowError, locate_columns, parse_sheet_date};
 use crate::domain::{FieldError, FieldErrors};
 use crate::services::ServiceError;
 use crate::services::access::{self, Viewer};
-use crate::store::{GroupRow, Store};
-use jiff::civil::Date;
 use crate::store::adjustments::RecordTable;
 use crate::store::files::FileKind;
 use crate::store::projects::{ProjectFilter, ProjectRow, ProjectTotals, UpdateRow};
+use crate::store::{GroupRow, Store};
+use jiff::civil::Date;
 
 /// What a project's attachment may be: documents and photos.
 const FILE_KINDS: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
@@ -373,7 +373,7 @@ pub const COLUMNS: [&str; 12] = [
 
 /// An outcome figure's column heading: "培训人数（人）".
 pub fn figure_heading(f: &OutcomeField) -> String {
-    format!("{}（{}）", f.label, f.unit)
+    f.heading()
 }
 
 /// Every outcome figure of the plan, in the areas' order.

@@ -230,6 +230,7 @@ pub struct ProjectLine {
     pub purchase: String,
     pub students: i64,
     pub figures: Vec<FigureLine>,
+    pub backfilled: bool,
 }
 
 fn line(plan: &Plan, p: &ProjectRow) -> ProjectLine {
@@ -238,6 +239,7 @@ fn line(plan: &Plan, p: &ProjectRow) -> ProjectLine {
         group_id: p.group_id.to_string(),
         group_number: p.group_number,
         title: p.title.clone(),
+        backfilled: p.backfilled,
         area: services::area_text(plan, p.area),
         lead: p.lead_name.clone(),
         dates: match p.ends_on {
