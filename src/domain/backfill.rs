@@ -49,18 +49,20 @@ pub enum Kind {
     Onsite,
     Base,
     Meeting,
+    Coordination,
     Project,
     AnnualPlan,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Team,
         Kind::Agreement,
         Kind::Onsite,
         Kind::Base,
         Kind::Meeting,
+        Kind::Coordination,
         Kind::Project,
         Kind::AnnualPlan,
         Kind::Report,
@@ -74,6 +76,7 @@ impl Kind {
             Kind::Onsite => "驻点服务",
             Kind::Base => "实践基地",
             Kind::Meeting => "联席会议",
+            Kind::Coordination => "工作协调小组",
             Kind::Project => "合作项目",
             Kind::AnnualPlan => "年度合作计划",
             Kind::Report => "月报",
@@ -101,6 +104,7 @@ impl Kind {
             Kind::Onsite => &ONSITE,
             Kind::Base => &BASE,
             Kind::Meeting => &MEETING,
+            Kind::Coordination => &COORDINATION,
             Kind::Project => &PROJECT,
             Kind::AnnualPlan => &ANNUAL_PLAN,
             Kind::Report => &REPORT,
@@ -297,6 +301,48 @@ const MEETING: [Column; 10] = [
         "",
         false,
     ),
+];
+
+/// The coordination group's export columns after the group's number.
+const COORDINATION: [Column; 8] = [
+    GROUP_NO,
+    col("姓名", "协调小组成员的姓名", "不超过 30 个字", "王五", true),
+    col(
+        "所在单位",
+        "委派此人的本组成员单位",
+        "本组在起始日期时的学校、镇街或村(社区)",
+        "凤岗镇",
+        true,
+    ),
+    col(
+        "职务",
+        "此人在本单位的职务",
+        "不超过 40 个字",
+        "副镇长",
+        true,
+    ),
+    col(
+        "手机号码",
+        "11 位手机号码，可不填",
+        "",
+        "13800138000",
+        false,
+    ),
+    col(
+        "起始日期",
+        "进入协调小组的日期",
+        "日期，结对期内",
+        "2024-01-05",
+        true,
+    ),
+    col(
+        "结束日期",
+        "不再担任的第一天，仍在任则不填",
+        "日期，晚于起始日期",
+        "",
+        false,
+    ),
+    col("现任", "平台按今天计算，导入时不读", "", "", false),
 ];
 
 /// The projects list's export columns after the group's number; the plan's outcome figures

@@ -104,6 +104,7 @@ mod tests {
                 "驻点服务",
                 "实践基地",
                 "联席会议",
+                "工作协调小组",
                 "合作项目",
                 "年度合作计划",
                 "月报",
@@ -116,7 +117,8 @@ mod tests {
             assert_eq!(rows[0], headings(*kind, &plan));
         }
         // The projects' sheet ends with the plan's figures.
-        let projects = sheets[5].1.as_ref().unwrap();
+        let at = Kind::ALL.iter().position(|k| *k == Kind::Project).unwrap();
+        let projects = sheets[at].1.as_ref().unwrap();
         assert_eq!(projects[0].last().unwrap(), "调研报告（份）");
         let explained = sheets[Kind::ALL.len()].1.as_ref().unwrap();
         let columns: usize = Kind::ALL.iter().map(|k| headings(*k, &plan).len()).sum();

@@ -7,6 +7,7 @@ use crate::domain::FieldError;
 use crate::domain::annual_plan::{PlanItemInput, parse_item};
 use crate::domain::backfill::{Kind, Problem, counts_line};
 use crate::domain::base::{BASE_FUNCTIONS, BaseInput, parse_base};
+use crate::domain::coordination::{CoordinatorInput, parse_coordinator};
 use crate::domain::ids::{HistoryImportId, OrgId, PlanId, ProjectId, TeamMemberId};
 use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
 use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
@@ -21,8 +22,8 @@ use crate::services::workspace::onsite::{OnsiteSheet, find_place};
 use crate::services::workspace::projects::ProjectSheet;
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
-    Backfill, BackfillAgreement, BackfillBase, BackfillMeeting, BackfillMember, BackfillOnsite,
-    BackfillPlan, BackfillProject, BackfillReport,
+    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillMeeting,
+    BackfillMember, BackfillOnsite, BackfillPlan, BackfillProject, BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
 use crate::store::meetings::ProjectChoice;
@@ -249,6 +250,7 @@ async fn read(
         onsite: Vec::new(),
         bases: Vec::new(),
         meetings: Vec::new(),
+        coordinators: Vec::new(),
         projects: Vec::new(),
         plans: Vec::new(),
         reports: Vec::new(),
@@ -364,6 +366,9 @@ async fn read(
     }
     if let Some(rows) = sheet_of.get(&Kind::Meeting) {
         ctx.meetings(rows, &mut backfill, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Coordination) {
+        ctx.coordinators(rows, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Project) {
         ctx.projects(
@@ -919,6 +924,65 @@ impl<'a> Context<'a> {
                     meeting,
                     confirmed,
                 }),
+                Ok(_) => {}
+                Err(found) => self.keep_new(kind, line, before, found, problems),
+            }
+        }
+    }
+
+    fn coordinators(&self, rows: &[Vec<String>], out: &mut Backfill, problems: &mut Vec<Problem>) {
+        let kind = Kind::Coordination;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let group = match self.group(kind, line, &cell(0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let from_on = sheet_date(kind, line, "起始日期", &cell(5), problems);
+            let org = match cell(2).as_str() {
+                "" => {
+                    problems.push(at(kind, line, "所在单位", "不能为空"));
+                    String::new()
+                }
+                name => match find_org(group, from_on, name) {
+                    Ok(o) => o.to_string(),
+                    Err(m) => {
+                        problems.push(at(kind, line, "所在单位", m));
+                        String::new()
+                    }
+                },
+            };
+            let to_on = match cell(6).as_str() {
+                "" => String::new(),
+                text => sheet_date(kind, line, "结束日期", text, problems)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            };
+            let input = CoordinatorInput {
+                person_name: cell(1),
+                org_id: org,
+                post: cell(3),
+                phone: cell(4),
+                from_on: from_on.map(|d| d.to_string()).unwrap_or_default(),
+                to_on,
+            };
+            // A past delegate may have left: the end date is taken as on a correction.
+            match parse_coordinator(&input, &group.calendar(), self.today, true) {
+                Ok(coordinator) if problems.len() == before => {
+                    out.coordinators.push(BackfillCoordinator {
+                        line,
+                        group: group.id.clone(),
+                        coordinator,
+                    })
+                }
                 Ok(_) => {}
                 Err(found) => self.keep_new(kind, line, before, found, problems),
             }

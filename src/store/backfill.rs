@@ -9,9 +9,10 @@ use super::{Store, StoreError};
 use crate::domain::annual_plan::NewPlanItem;
 use crate::domain::backfill::{Kind, Problem};
 use crate::domain::base::NewBase;
+use crate::domain::coordination::NewCoordinator;
 use crate::domain::ids::{
-    AgreementId, AnnualPlanId, AttachmentOwner, BaseId, GroupId, HistoryImportId, MeetingId,
-    MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, ProjectId, TeamMemberId,
+    AgreementId, AnnualPlanId, AttachmentOwner, BaseId, CoordinatorId, GroupId, HistoryImportId,
+    MeetingId, MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, ProjectId, TeamMemberId,
 };
 use crate::domain::meeting::NewMeeting;
 use crate::domain::onsite::NewOnsiteEntry;
@@ -62,6 +63,12 @@ pub struct BackfillMeeting {
     pub confirmed_ms: i64,
 }
 
+pub struct BackfillCoordinator {
+    pub line: usize,
+    pub group: GroupId,
+    pub coordinator: NewCoordinator,
+}
+
 /// A project and the progress update its figures make (dated its start), under the id the
 /// workbook's plan items may name it by.
 pub struct BackfillProject {
@@ -99,6 +106,7 @@ pub struct Backfill {
     pub onsite: Vec<BackfillOnsite>,
     pub bases: Vec<BackfillBase>,
     pub meetings: Vec<BackfillMeeting>,
+    pub coordinators: Vec<BackfillCoordinator>,
     pub projects: Vec<BackfillProject>,
     pub plans: Vec<BackfillPlan>,
     pub reports: Vec<BackfillReport>,
@@ -115,6 +123,7 @@ impl Backfill {
             ),
             (Kind::Base, self.bases.len()),
             (Kind::Meeting, self.meetings.len()),
+            (Kind::Coordination, self.coordinators.len()),
             (Kind::Project, self.projects.len()),
             (
                 Kind::AnnualPlan,
@@ -178,6 +187,7 @@ impl Store {
             .chain(b.onsite.iter().map(|g| &g.group))
             .chain(b.bases.iter().map(|x| &x.group))
             .chain(b.meetings.iter().map(|x| &x.group))
+            .chain(b.coordinators.iter().map(|x| &x.group))
             .chain(b.projects.iter().map(|x| &x.group))
             .chain(b.plans.iter().map(|x| &x.group))
             .collect();
@@ -232,6 +242,7 @@ impl Store {
         write_onsite(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_bases(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_meetings(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_coordinators(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_projects(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_plans(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
@@ -527,6 +538,45 @@ async fn write_meetings(
             .execute(&mut *conn)
             .await?;
         }
+    }
+    Ok(())
+}
+
+async fn write_coordinators(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for x in &b.coordinators {
+        let c = &x.coordinator;
+        // The same person of the same organisation from the same day is recorded already.
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from coordinators where group_id = $1 and person_name = $2 and org_id = $3 and from_on = $4",
+        )
+        .bind(x.group.as_str())
+        .bind(&c.person_name)
+        .bind(c.org_id.as_str())
+        .bind(c.from_on.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Coordination,
+                x.line,
+                "姓名",
+                format!(
+                    "{} 已在协调小组中（{} 起），请删去此行",
+                    c.person_name, c.from_on
+                ),
+            ));
+            continue;
+        }
+        let id = CoordinatorId::new();
+        super::coordination::insert_coordinator(conn, actor, now_ms, &x.group, &id, c).await?;
+        mark(conn, "coordinators", id.as_str(), import).await?;
     }
     Ok(())
 }

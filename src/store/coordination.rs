@@ -23,6 +23,8 @@ pub struct CoordinatorRow {
     pub from_on: Date,
     pub to_on: Option<Date>,
     pub created_at: i64,
+    /// Imported from a history workbook (历史补录).
+    pub backfilled: bool,
 }
 
 impl CoordinatorRow {
@@ -60,6 +62,9 @@ fn from_row(r: &AnyRow) -> sqlx::Result<CoordinatorRow> {
         from_on: date(r, "from_on")?,
         to_on: opt_date(r, "to_on")?,
         created_at: r.try_get("created_at")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }
 
@@ -68,7 +73,8 @@ async fn coordinators_in(
     group: &GroupId,
 ) -> sqlx::Result<Vec<CoordinatorRow>> {
     let rows = sqlx::query(
-        "select c.id, c.person_name, c.org_id, o.name as org_name, c.post, c.phone, c.from_on, c.to_on, c.created_at
+        "select c.id, c.person_name, c.org_id, o.name as org_name, c.post, c.phone, c.from_on, c.to_on, c.created_at,
+                c.history_import_id
          from coordinators c join organisations o on o.id = c.org_id
          where c.group_id = $1
          order by o.name, c.from_on, c.person_name, c.id",
@@ -95,36 +101,7 @@ impl Store {
     ) -> Result<CoordinatorId, StoreError> {
         let id = CoordinatorId::new();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into coordinators (id, group_id, person_name, org_id, post, phone, from_on, to_on, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id.as_str())
-        .bind(group.as_str())
-        .bind(&c.person_name)
-        .bind(c.org_id.as_str())
-        .bind(&c.post)
-        .bind(c.phone())
-        .bind(c.from_on.to_string())
-        .bind(c.to_on.map(|d| d.to_string()))
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        let mut after = audit_json(c);
-        after["group_id"] = json!(group.as_str());
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "coordinator.create",
-                entity: "coordinator",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
+        insert_coordinator(&mut tx, actor, now_ms, group, &id, c).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -229,4 +206,46 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Records a delegate inside the caller's write.
+pub(super) async fn insert_coordinator(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    id: &CoordinatorId,
+    c: &NewCoordinator,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into coordinators (id, group_id, person_name, org_id, post, phone, from_on, to_on, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id.as_str())
+    .bind(group.as_str())
+    .bind(&c.person_name)
+    .bind(c.org_id.as_str())
+    .bind(&c.post)
+    .bind(c.phone())
+    .bind(c.from_on.to_string())
+    .bind(c.to_on.map(|d| d.to_string()))
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    let mut after = audit_json(c);
+    after["group_id"] = json!(group.as_str());
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "coordinator.create",
+            entity: "coordinator",
+            entity_id: Some(id.as_str()),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -75,6 +75,16 @@ const BASE_HEADS: [&str; 6] = [
     "揭牌日期",
     "简介",
 ];
+const COORDINATION_HEADS: [&str; 8] = [
+    "结对组编号",
+    "姓名",
+    "所在单位",
+    "职务",
+    "手机号码",
+    "起始日期",
+    "结束日期",
+    "现任",
+];
 const PLAN_HEADS: [&str; 10] = [
     "结对组编号",
     "年度",
@@ -210,7 +220,7 @@ async fn template_heads(app: &TestApp, token: &str, sheet: &str) -> Vec<String> 
 /// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
 const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "team_members",
     "agreements",
     "onsite_entries",
@@ -221,6 +231,7 @@ const TABLES: [&str; 10] = [
     "meetings",
     "annual_plan_items",
     "projects",
+    "coordinators",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -230,7 +241,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
     }
     // What the records' writes log (sign-ins log too, and are left out).
     v.push(
-        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%' or action like 'project%'")
+        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%' or action like 'project%' or action like 'coordinator.%'")
             .await,
     );
     v
@@ -250,7 +261,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -511,6 +522,13 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
             ],
         ),
         ("合作项目", refs(&project_rows)),
+        (
+            "工作协调小组",
+            vec![
+                COORDINATION_HEADS.to_vec(),
+                vec!["1", "王建国", "塘厦镇", "", "", "2024-01-05", "", ""],
+            ],
+        ),
         ("备忘", vec![vec!["随手记"]]),
     ]);
     let body = expect(
@@ -583,6 +601,8 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
         "没有名为“不存在的项目”的合作项目",
     );
     has("年度合作计划", 4, "年终完成情况", "“做完了”不是可选的状态");
+    has("工作协调小组", 2, "所在单位", "“塘厦镇”不是本组");
+    has("工作协调小组", 2, "职务", "不能为空");
     has("合作项目", 2, "牵头单位", "“不存在学院”不是本组的成员单位");
     has("合作项目", 2, "开始日期", "");
     has("月报", 2, "学校", "不存在学院");
@@ -698,6 +718,7 @@ async fn only_the_bureau_imports_history(app: TestApp) {
             "驻点服务",
             "实践基地",
             "联席会议",
+            "工作协调小组",
             "合作项目",
             "年度合作计划",
             "月报",
@@ -745,7 +766,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     );
     assert!(
         said.contains(
-            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
         ),
         "{said}"
     );
@@ -996,7 +1017,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、合作项目 0 个、年度合作计划 1 项、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、合作项目 0 个、年度合作计划 1 项、月报 23 份"
     );
 
     // The same records through the API.
@@ -1405,6 +1426,32 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
             ],
         ),
         ("合作项目", refs(&project_rows)),
+        (
+            "工作协调小组",
+            vec![
+                COORDINATION_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "王建国",
+                    "凤岗镇",
+                    "副镇长",
+                    "13700137000",
+                    "2024-01-05",
+                    "",
+                    "",
+                ],
+                vec![
+                    "1",
+                    "李明",
+                    "南面村(谢岗镇)",
+                    "村委主任",
+                    "",
+                    "2024-01-05",
+                    "2025-03-01",
+                    "否",
+                ],
+            ],
+        ),
     ]);
     expect(
         post_history(&first, &token, book, None, Some("false")).await,
@@ -1412,12 +1459,18 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     )
     .await;
 
-    // The base and the meeting name the import, and their pages say so.
-    for t in ["practice_bases", "meetings", "annual_plans", "projects"] {
+    // Each record names the import, and its page says so.
+    for (t, n) in [
+        ("practice_bases", 1),
+        ("meetings", 1),
+        ("annual_plans", 1),
+        ("projects", 1),
+        ("coordinators", 2),
+    ] {
         let marked = first
             .count(&format!("{t} where history_import_id is not null"))
             .await;
-        assert_eq!(marked, 1, "{t}");
+        assert_eq!(marked, n, "{t}");
     }
     let web = first.web_client("admin", ADMIN_PASSWORD).await;
     let g1 = first.group_id(1).await;
@@ -1426,6 +1479,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         "meetings?year=2024",
         "annual-plan?year=2024",
         "projects",
+        "coordination",
     ] {
         let html = first.page(&web, &format!("/groups/{g1}/{page}")).await;
         assert!(html.contains(BADGE), "{page}");
@@ -1443,7 +1497,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let export = |app: &TestApp, list: &'static str| {
         let query = match list {
             "team" => "date=2024-03-05",
-            "bases" | "annual-plan/2024" | "projects" => "",
+            "bases" | "annual-plan/2024" | "projects" | "coordination" => "",
             _ => "year=2024",
         };
         let app = app.clone();
@@ -1463,6 +1517,8 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let meetings = export(&first, "meetings").await;
     let plan = export(&first, "annual-plan/2024").await;
     let projects = export(&first, "projects").await;
+    let coordination = export(&first, "coordination").await;
+    assert_eq!(coordination.len(), 3, "{coordination:?}");
     assert_eq!(plan.len(), 4, "{plan:?}");
     assert!(
         plan.iter()
@@ -1499,6 +1555,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let base_sheet = with_group(&bases);
     let meeting_sheet = with_group(&meetings);
     let project_sheet = with_group(&projects);
+    let coordination_sheet = with_group(&coordination);
     // The plan's sheet names its year after the group.
     let plan_sheet: Vec<Vec<String>> = with_group(&plan)
         .into_iter()
@@ -1515,6 +1572,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("联席会议", refs(&meeting_sheet)),
         ("年度合作计划", refs(&plan_sheet)),
         ("合作项目", refs(&project_sheet)),
+        ("工作协调小组", refs(&coordination_sheet)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -1524,7 +1582,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
@@ -1532,6 +1590,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     assert_eq!(export(&second, "meetings").await, meetings);
     assert_eq!(export(&second, "annual-plan/2024").await, plan);
     assert_eq!(export(&second, "projects").await, projects);
+    assert_eq!(export(&second, "coordination").await, coordination);
 }
 
 on_both!(the_workspace_exports_import_back_as_they_were);

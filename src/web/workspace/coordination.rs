@@ -110,6 +110,7 @@ pub struct PersonLine {
     /// The viewer may correct (and, the day it was recorded, withdraw) this entry.
     pub can_change: bool,
     pub withdrawable: bool,
+    pub backfilled: bool,
 }
 
 /// The current delegates of one organisation.
@@ -133,6 +134,7 @@ fn line(ws: &Workspace, user: &Viewer, c: &CoordinatorRow) -> PersonLine {
         to_on: c.to_on.map(|d| d.to_string()).unwrap_or_default(),
         can_change: services::may_change(user, ws, &c.org_id),
         withdrawable: services::withdrawable(ws, c),
+        backfilled: c.backfilled,
     }
 }
 
