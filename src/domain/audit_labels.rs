@@ -132,6 +132,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("monthly_report.return", "退回月度进展报告"),
     ("monthly_report.paper", "登记纸质月度进展报告"),
     ("monthly_report.history", "历史补录月度进展报告"),
+    ("major_matter.history", "历史补录重大事项"),
     ("history.import", "导入历史补录工作簿"),
     ("plan_version.load", "载入方案新版本"),
     ("case.create", "撰写典型案例或新闻"),

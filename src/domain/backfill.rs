@@ -50,19 +50,21 @@ pub enum Kind {
     Base,
     Meeting,
     Coordination,
+    Matter,
     Project,
     AnnualPlan,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Team,
         Kind::Agreement,
         Kind::Onsite,
         Kind::Base,
         Kind::Meeting,
         Kind::Coordination,
+        Kind::Matter,
         Kind::Project,
         Kind::AnnualPlan,
         Kind::Report,
@@ -77,6 +79,7 @@ impl Kind {
             Kind::Base => "实践基地",
             Kind::Meeting => "联席会议",
             Kind::Coordination => "工作协调小组",
+            Kind::Matter => "重大事项",
             Kind::Project => "合作项目",
             Kind::AnnualPlan => "年度合作计划",
             Kind::Report => "月报",
@@ -105,6 +108,7 @@ impl Kind {
             Kind::Base => &BASE,
             Kind::Meeting => &MEETING,
             Kind::Coordination => &COORDINATION,
+            Kind::Matter => &MATTER,
             Kind::Project => &PROJECT,
             Kind::AnnualPlan => &ANNUAL_PLAN,
             Kind::Report => &REPORT,
@@ -343,6 +347,77 @@ const COORDINATION: [Column; 8] = [
         false,
     ),
     col("现任", "平台按今天计算，导入时不读", "", "", false),
+];
+
+/// The major matters' export columns after the group's number (五(一): reported to HQ).
+const MATTER: [Column; 13] = [
+    GROUP_NO,
+    col("结对组", "平台导出的结对组名称，导入时不读", "", "", false),
+    col(
+        "事项摘要",
+        "重大事项的摘要",
+        "不超过 100 个字",
+        "雁田村突发内涝影响驻村服务",
+        true,
+    ),
+    col(
+        "紧急程度",
+        "事项的紧急程度",
+        "一般、紧急、特急",
+        "紧急",
+        true,
+    ),
+    col(
+        "发生日期",
+        "事项发生的日期",
+        "日期，结对期内",
+        "2024-06-12",
+        true,
+    ),
+    col(
+        "报告时间",
+        "向市指挥部报告的时间（按方案判断是否及时报告）",
+        "日期，或日期和时间，如 2024-06-13 09:30",
+        "2024-06-13 09:30",
+        true,
+    ),
+    col(
+        "报告单位",
+        "报告事项的本组成员单位",
+        "本组的学校、镇街或村(社区)",
+        "凤岗镇",
+        true,
+    ),
+    col(
+        "报告人",
+        "报告人姓名，可写“单位 · 姓名”",
+        "",
+        "凤岗镇 · 王建国",
+        false,
+    ),
+    col("状态", "平台按签收和答复计算，导入时不读", "", "", false),
+    col(
+        "签收",
+        "市指挥部签收的时间和签收人，未签收则不填",
+        "时间，或“时间 · 姓名”",
+        "2024-06-13 11:00 · 刘晓",
+        false,
+    ),
+    col(
+        "答复",
+        "市指挥部的答复意见，未答复则不填",
+        "不超过 2000 个字",
+        "",
+        false,
+    ),
+    col(
+        "答复时间",
+        "答复的时间和答复人，有答复时必填",
+        "时间，或“时间 · 姓名”",
+        "",
+        false,
+    ),
+    col("详细情况", "事项的详细情况", "不超过 5000 个字", "", false),
 ];
 
 /// The projects list's export columns after the group's number; the plan's outcome figures

@@ -9,6 +9,7 @@ use crate::domain::backfill::{Kind, Problem, counts_line};
 use crate::domain::base::{BASE_FUNCTIONS, BaseInput, parse_base};
 use crate::domain::coordination::{CoordinatorInput, parse_coordinator};
 use crate::domain::ids::{HistoryImportId, OrgId, PlanId, ProjectId, TeamMemberId};
+use crate::domain::matter::{MatterInput, parse_matter};
 use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
 use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
@@ -22,8 +23,8 @@ use crate::services::workspace::onsite::{OnsiteSheet, find_place};
 use crate::services::workspace::projects::ProjectSheet;
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
-    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillMeeting,
-    BackfillMember, BackfillOnsite, BackfillPlan, BackfillProject, BackfillReport,
+    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillMatter,
+    BackfillMeeting, BackfillMember, BackfillOnsite, BackfillPlan, BackfillProject, BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
 use crate::store::meetings::ProjectChoice;
@@ -224,6 +225,33 @@ fn yes_no(kind: Kind, line: usize, column: &str, text: &str, problems: &mut Vec<
     }
 }
 
+/// A moment and a name of the workbook (签收, 答复时间): not later than now, not before the
+/// report.
+fn later_moment(
+    kind: Kind,
+    line: usize,
+    column: &'static str,
+    text: &str,
+    reported: Option<i64>,
+    now_ms: i64,
+) -> Result<(i64, String), Problem> {
+    match moment_and_name(column, text) {
+        Ok((at_ms, _)) if at_ms > now_ms => Err(at(kind, line, column, "晚于现在，不是历史记录")),
+        Ok((at_ms, _)) if reported.is_some_and(|r| at_ms < r) => {
+            Err(at(kind, line, column, "早于报告时间"))
+        }
+        Ok(found) => Ok(found),
+        Err(e) => Err(at(kind, line, e.field, e.message)),
+    }
+}
+
+/// The day a moment falls on, Asia/Shanghai.
+fn shanghai_date(ms: i64) -> Date {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(crate::domain::shanghai()).date())
+        .unwrap_or(Date::MIN)
+}
+
 fn workbook_problem(message: impl Into<String>) -> Problem {
     Problem::new(None, WORKBOOK, 1, "文件", message.into())
 }
@@ -251,6 +279,7 @@ async fn read(
         bases: Vec::new(),
         meetings: Vec::new(),
         coordinators: Vec::new(),
+        matters: Vec::new(),
         projects: Vec::new(),
         plans: Vec::new(),
         reports: Vec::new(),
@@ -369,6 +398,9 @@ async fn read(
     }
     if let Some(rows) = sheet_of.get(&Kind::Coordination) {
         ctx.coordinators(rows, &mut backfill, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Matter) {
+        ctx.matters(rows, w.now_ms, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Project) {
         ctx.projects(
@@ -989,6 +1021,138 @@ impl<'a> Context<'a> {
         }
     }
 
+    fn matters(
+        &self,
+        rows: &[Vec<String>],
+        now_ms: i64,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Matter;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let group = match self.group(kind, line, &cell(0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let reported = match cell(5).as_str() {
+                "" => {
+                    problems.push(at(kind, line, "报告时间", "不能为空"));
+                    None
+                }
+                text => match parse_moment("报告时间", text) {
+                    Ok(ms) if ms > now_ms => {
+                        problems.push(at(kind, line, "报告时间", "晚于现在，不是历史记录"));
+                        None
+                    }
+                    Ok(ms) => Some(ms),
+                    Err(e) => {
+                        problems.push(at(kind, line, e.field, e.message));
+                        None
+                    }
+                },
+            };
+            let acknowledged = match cell(9).as_str() {
+                "" => None,
+                text => later_moment(kind, line, "签收", text, reported, now_ms)
+                    .map_err(|p| problems.push(p))
+                    .ok(),
+            };
+            let reply = match (cell(10).as_str(), cell(11).as_str()) {
+                ("", "") => None,
+                ("", _) => {
+                    problems.push(at(kind, line, "答复", "填写了答复时间，请同时填写答复意见"));
+                    None
+                }
+                (_, "") => {
+                    problems.push(at(kind, line, "答复时间", "有答复时必填"));
+                    None
+                }
+                (text, when) => {
+                    let text = match crate::domain::matter::parse_reply(text) {
+                        Ok(t) => Some(t),
+                        Err(e) => {
+                            problems.push(at(kind, line, "答复", e.message));
+                            None
+                        }
+                    };
+                    let when = later_moment(kind, line, "答复时间", when, reported, now_ms);
+                    match (text, when.map_err(|p| problems.push(p)).ok()) {
+                        (Some(t), Some((at, by))) => Some((t, at, by)),
+                        _ => None,
+                    }
+                }
+            };
+            let reported_on = reported.map(shanghai_date);
+            let org = match cell(6).as_str() {
+                "" => {
+                    problems.push(at(kind, line, "报告单位", "不能为空"));
+                    None
+                }
+                name => match find_org(group, reported_on, name) {
+                    Ok(o) => Some(o),
+                    Err(m) => {
+                        problems.push(at(kind, line, "报告单位", m));
+                        None
+                    }
+                },
+            };
+            // "凤岗镇 · 王建国" as exported, or the name alone.
+            let reporter = cell(7)
+                .rsplit_once('·')
+                .map_or(cell(7), |(_, n)| n.trim().to_string());
+            if reporter.chars().count() > 30 {
+                problems.push(at(kind, line, "报告人", "姓名不能超过 30 个字"));
+            }
+            let input = MatterInput {
+                summary: cell(2),
+                details: cell(12),
+                urgency: cell(3),
+                raised_on: match cell(4).as_str() {
+                    "" => String::new(),
+                    text => sheet_date(kind, line, "发生日期", text, problems)
+                        .map_or_else(|| "invalid".into(), |d| d.to_string()),
+                },
+            };
+            let matter = match parse_matter(&input, group.started_on, self.today) {
+                Ok(m) => Some(m),
+                Err(found) => {
+                    self.keep_new(kind, line, before, found, problems);
+                    None
+                }
+            };
+            if let (Some(m), Some(on)) = (&matter, reported_on)
+                && on < m.raised_on()
+            {
+                problems.push(at(kind, line, "报告时间", "早于发生日期"));
+            }
+            if let (Some(matter), Some(org), Some(reported_at), Some(reported_on)) =
+                (matter, org, reported, reported_on)
+                && problems.len() == before
+            {
+                out.matters.push(BackfillMatter {
+                    line,
+                    group: group.id.clone(),
+                    matter,
+                    org,
+                    reported_at,
+                    reported_on,
+                    reporter,
+                    acknowledged,
+                    reply,
+                });
+            }
+        }
+    }
+
     fn projects(
         &self,
         rows: &[Vec<String>],
@@ -1279,7 +1443,7 @@ impl<'a> Context<'a> {
                     None
                 }
             };
-            let submitted = match parse_moment(&cell(2)) {
+            let submitted = match parse_moment("报送时间", &cell(2)) {
                 Ok(ms) if ms > now_ms => {
                     problems.push(at(kind, line, "报送时间", "晚于现在，不是历史记录"));
                     None
@@ -1390,23 +1554,36 @@ fn parse_month(text: &str) -> Result<Month, String> {
 
 /// A date (its whole day counts as one instant: the deadline is a day) or `date HH:MM[:SS]`,
 /// Asia/Shanghai, as Unix ms.
-fn parse_moment(text: &str) -> Result<i64, FieldError> {
+fn parse_moment(field: &'static str, text: &str) -> Result<i64, FieldError> {
     let t = text.trim();
     let (date, time) = match t.split_once([' ', 'T']) {
         Some((d, tm)) => (d, Some(tm.trim())),
         None => (t, None),
     };
-    let d = parse_sheet_date("报送时间", date)?;
+    let d = parse_sheet_date(field, date)?;
     let Some(time) = time.filter(|s| !s.is_empty()) else {
         return Ok(start_of_day_ms(d));
     };
     let tm: jiff::civil::Time = time
         .parse()
-        .map_err(|_| FieldError::new("报送时间", format!("时间“{time}”应写作 时:分，如 16:30")))?;
+        .map_err(|_| FieldError::new(field, format!("时间“{time}”应写作 时:分，如 16:30")))?;
     d.to_datetime(tm)
         .to_zoned(crate::domain::shanghai())
         .map(|z| z.timestamp().as_millisecond())
-        .map_err(|_| FieldError::new("报送时间", format!("“{t}”不是有效的时间")))
+        .map_err(|_| FieldError::new(field, format!("“{t}”不是有效的时间")))
+}
+
+/// "2024-06-13 11:00 · 刘晓" (the export's 签收 and 答复时间), or the time alone: the moment and
+/// the name (empty when none is given).
+fn moment_and_name(field: &'static str, text: &str) -> Result<(i64, String), FieldError> {
+    let (at, name) = match text.rsplit_once('·') {
+        Some((at, name)) => (at.trim(), name.trim()),
+        None => (text.trim(), ""),
+    };
+    if name.chars().count() > 30 {
+        return Err(FieldError::new(field, "姓名不能超过 30 个字"));
+    }
+    Ok((parse_moment(field, at)?, name.to_string()))
 }
 
 /// 确认情况: empty or 待确认 is not confirmed; 已确认 is (on the entry's last day); the export's
@@ -1422,7 +1599,7 @@ fn confirmation(text: &str) -> Result<Option<Option<i64>>, String> {
         .strip_suffix("确认")
         .and_then(|s| s.rsplit_once(" 于 "))
         .map(|(_, when)| when.trim());
-    match moment.map(parse_moment) {
+    match moment.map(|m| parse_moment("确认情况", m)) {
         Some(Ok(ms)) => Ok(Some(Some(ms))),
         _ => Err(format!(
             "应填 待确认、已确认，或“某某 于 2024-03-09 10:00 确认”，实际为“{t}”"
@@ -1454,19 +1631,36 @@ mod tests {
 
     #[test]
     fn a_submission_is_a_day_or_a_moment() {
-        let day = parse_moment("2024-04-03").unwrap();
+        let day = parse_moment("报送时间", "2024-04-03").unwrap();
         assert_eq!(day, start_of_day_ms("2024-04-03".parse().unwrap()));
         assert_eq!(
-            parse_moment("2024-04-03 16:30").unwrap(),
+            parse_moment("报送时间", "2024-04-03 16:30").unwrap(),
             day + 16 * 3_600_000 + 30 * 60_000
         );
         assert!(
-            parse_moment("2024-04-03 下午")
+            parse_moment("报送时间", "2024-04-03 下午")
                 .unwrap_err()
                 .message
                 .contains("下午")
         );
-        assert!(parse_moment("昨天").is_err());
+        assert!(parse_moment("报送时间", "昨天").is_err());
+    }
+
+    #[test]
+    fn an_acknowledgement_is_a_moment_and_maybe_a_name() {
+        let (at, name) = moment_and_name("签收", "2024-06-13 11:00:00 · 刘晓").unwrap();
+        assert_eq!(name, "刘晓");
+        assert_eq!(at, parse_moment("签收", "2024-06-13 11:00").unwrap());
+        let (_, none) = moment_and_name("签收", "2024-06-13").unwrap();
+        assert_eq!(none, "");
+        assert_eq!(
+            moment_and_name("签收", "昨天 · 刘晓").unwrap_err().field,
+            "签收"
+        );
+        assert_eq!(
+            shanghai_date(parse_moment("报告时间", "2024-06-13 00:30").unwrap()),
+            jiff::civil::date(2024, 6, 13)
+        );
     }
 
     #[test]

@@ -12,8 +12,10 @@ use crate::domain::base::NewBase;
 use crate::domain::coordination::NewCoordinator;
 use crate::domain::ids::{
     AgreementId, AnnualPlanId, AttachmentOwner, BaseId, CoordinatorId, GroupId, HistoryImportId,
-    MeetingId, MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, ProjectId, TeamMemberId,
+    MatterId, MeetingId, MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, ProjectId,
+    TeamMemberId,
 };
+use crate::domain::matter::NewMatter;
 use crate::domain::meeting::NewMeeting;
 use crate::domain::onsite::NewOnsiteEntry;
 use crate::domain::plan::Month;
@@ -63,6 +65,20 @@ pub struct BackfillMeeting {
     pub confirmed_ms: i64,
 }
 
+/// A major matter as the workbook gives it: reported (and acknowledged, replied) when and by
+/// whom it says.
+pub struct BackfillMatter {
+    pub line: usize,
+    pub group: GroupId,
+    pub matter: NewMatter,
+    pub org: OrgId,
+    pub reported_at: i64,
+    pub reported_on: Date,
+    pub reporter: String,
+    pub acknowledged: Option<(i64, String)>,
+    pub reply: Option<(String, i64, String)>,
+}
+
 pub struct BackfillCoordinator {
     pub line: usize,
     pub group: GroupId,
@@ -107,6 +123,7 @@ pub struct Backfill {
     pub bases: Vec<BackfillBase>,
     pub meetings: Vec<BackfillMeeting>,
     pub coordinators: Vec<BackfillCoordinator>,
+    pub matters: Vec<BackfillMatter>,
     pub projects: Vec<BackfillProject>,
     pub plans: Vec<BackfillPlan>,
     pub reports: Vec<BackfillReport>,
@@ -124,6 +141,7 @@ impl Backfill {
             (Kind::Base, self.bases.len()),
             (Kind::Meeting, self.meetings.len()),
             (Kind::Coordination, self.coordinators.len()),
+            (Kind::Matter, self.matters.len()),
             (Kind::Project, self.projects.len()),
             (
                 Kind::AnnualPlan,
@@ -188,6 +206,7 @@ impl Store {
             .chain(b.bases.iter().map(|x| &x.group))
             .chain(b.meetings.iter().map(|x| &x.group))
             .chain(b.coordinators.iter().map(|x| &x.group))
+            .chain(b.matters.iter().map(|x| &x.group))
             .chain(b.projects.iter().map(|x| &x.group))
             .chain(b.plans.iter().map(|x| &x.group))
             .collect();
@@ -243,6 +262,7 @@ impl Store {
         write_bases(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_meetings(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_coordinators(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_matters(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_projects(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_plans(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
@@ -577,6 +597,96 @@ async fn write_coordinators(
         let id = CoordinatorId::new();
         super::coordination::insert_coordinator(conn, actor, now_ms, &x.group, &id, c).await?;
         mark(conn, "coordinators", id.as_str(), import).await?;
+    }
+    Ok(())
+}
+
+async fn write_matters(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    // The importer's account stands in for the accounts of then; the names are the workbook's.
+    let Some(user) = actor.user_id.as_ref().map(|u| u.to_string()) else {
+        if !b.matters.is_empty() {
+            return Err(StoreError::Conflict("重大事项须由市教育局用户导入".into()));
+        }
+        return Ok(());
+    };
+    for x in &b.matters {
+        let m = &x.matter;
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from major_matters where group_id = $1 and summary = $2 and raised_on = $3",
+        )
+        .bind(x.group.as_str())
+        .bind(m.summary())
+        .bind(m.raised_on().to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Matter,
+                x.line,
+                "事项摘要",
+                format!(
+                    "本组 {} 发生的“{}”已登记（平台上或本表的另一行），请删去此行",
+                    m.raised_on(),
+                    m.summary()
+                ),
+            ));
+            continue;
+        }
+        let id = MatterId::new();
+        sqlx::query(
+            "insert into major_matters (id, group_id, summary, details, urgency, raised_on, reported_at, reported_on,
+                raised_by, raised_by_org_id, acknowledged_at, acknowledged_by, reply, replied_at, replied_by,
+                history_import_id, raised_by_text, acknowledged_by_text, replied_by_text)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        )
+        .bind(id.as_str())
+        .bind(x.group.as_str())
+        .bind(m.summary())
+        .bind(m.details())
+        .bind(m.urgency().as_str())
+        .bind(m.raised_on().to_string())
+        .bind(x.reported_at)
+        .bind(x.reported_on.to_string())
+        .bind(&user)
+        .bind(x.org.as_str())
+        .bind(x.acknowledged.as_ref().map(|a| a.0))
+        .bind(x.acknowledged.as_ref().map(|_| user.clone()))
+        .bind(x.reply.as_ref().map(|r| r.0.clone()))
+        .bind(x.reply.as_ref().map(|r| r.1))
+        .bind(x.reply.as_ref().map(|_| user.clone()))
+        .bind(import.as_str())
+        .bind(&x.reporter)
+        .bind(x.acknowledged.as_ref().map(|a| a.1.clone()))
+        .bind(x.reply.as_ref().map(|r| r.2.clone()))
+        .execute(&mut *conn)
+        .await?;
+        audit::append(
+            conn,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "major_matter.history",
+                entity: "major_matter",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "group_id": x.group.as_str(), "summary": m.summary(), "details": m.details(),
+                    "urgency": m.urgency().as_str(), "raised_on": m.raised_on().to_string(),
+                    "reported_at": x.reported_at, "org_id": x.org.as_str(), "reporter": x.reporter,
+                    "acknowledged": x.acknowledged.as_ref().map(|a| json!({"at": a.0, "by": a.1})),
+                    "reply": x.reply.as_ref().map(|r| json!({"text": r.0, "at": r.1, "by": r.2})),
+                    "history_import_id": import.as_str(),
+                })),
+            },
+        )
+        .await?;
     }
     Ok(())
 }

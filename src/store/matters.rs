@@ -36,6 +36,8 @@ pub struct MatterRow {
     pub reply: Option<String>,
     pub replied_at: Option<i64>,
     pub replied_by_name: Option<String>,
+    /// Imported from a history workbook (历史补录).
+    pub backfilled: bool,
 }
 
 impl MatterRow {
@@ -55,9 +57,11 @@ impl MatterRow {
 
 const SELECT: &str = "select m.id, m.group_id, g.number as group_number, t.name as lead_town,
         m.summary, m.details, m.urgency, m.raised_on, m.reported_at, m.reported_on,
-        u.display_name as raised_by_name, m.raised_by_org_id, o.name as raised_by_org,
-        m.acknowledged_at, a.display_name as acknowledged_by_name,
-        m.reply, m.replied_at, r.display_name as replied_by_name
+        coalesce(m.raised_by_text, u.display_name) as raised_by_name, m.raised_by_org_id,
+        o.name as raised_by_org, m.acknowledged_at,
+        coalesce(m.acknowledged_by_text, a.display_name) as acknowledged_by_name,
+        m.reply, m.replied_at, coalesce(m.replied_by_text, r.display_name) as replied_by_name,
+        m.history_import_id
      from major_matters m
      join pairing_groups g on g.id = m.group_id
      join organisations t on t.id = g.lead_town_id
@@ -445,5 +449,8 @@ fn matter_from_row(r: &AnyRow) -> sqlx::Result<MatterRow> {
         reply: r.try_get("reply")?,
         replied_at: r.try_get("replied_at")?,
         replied_by_name: r.try_get("replied_by_name")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }

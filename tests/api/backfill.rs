@@ -85,6 +85,21 @@ const COORDINATION_HEADS: [&str; 8] = [
     "结束日期",
     "现任",
 ];
+const MATTER_HEADS: [&str; 13] = [
+    "结对组编号",
+    "结对组",
+    "事项摘要",
+    "紧急程度",
+    "发生日期",
+    "报告时间",
+    "报告单位",
+    "报告人",
+    "状态",
+    "签收",
+    "答复",
+    "答复时间",
+    "详细情况",
+];
 const PLAN_HEADS: [&str; 10] = [
     "结对组编号",
     "年度",
@@ -220,7 +235,7 @@ async fn template_heads(app: &TestApp, token: &str, sheet: &str) -> Vec<String> 
 /// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
 const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "team_members",
     "agreements",
     "onsite_entries",
@@ -232,6 +247,7 @@ const TABLES: [&str; 11] = [
     "annual_plan_items",
     "projects",
     "coordinators",
+    "major_matters",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -241,7 +257,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
     }
     // What the records' writes log (sign-ins log too, and are left out).
     v.push(
-        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%' or action like 'project%' or action like 'coordinator.%'")
+        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%' or action like 'project%' or action like 'coordinator.%' or action like 'major_matter.%'")
             .await,
     );
     v
@@ -261,7 +277,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -529,6 +545,27 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
                 vec!["1", "王建国", "塘厦镇", "", "", "2024-01-05", "", ""],
             ],
         ),
+        (
+            "重大事项",
+            vec![
+                MATTER_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "",
+                    "内涝",
+                    "很急",
+                    "2024-06-12",
+                    "2024-06-13 09:30",
+                    "凤岗镇",
+                    "",
+                    "",
+                    "2024-06-12 08:00 · 刘晓",
+                    "请处置",
+                    "",
+                    "",
+                ],
+            ],
+        ),
         ("备忘", vec![vec!["随手记"]]),
     ]);
     let body = expect(
@@ -603,6 +640,9 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("年度合作计划", 4, "年终完成情况", "“做完了”不是可选的状态");
     has("工作协调小组", 2, "所在单位", "“塘厦镇”不是本组");
     has("工作协调小组", 2, "职务", "不能为空");
+    has("重大事项", 2, "紧急程度", "“很急”不是可选的紧急程度");
+    has("重大事项", 2, "签收", "早于报告时间");
+    has("重大事项", 2, "答复时间", "有答复时必填");
     has("合作项目", 2, "牵头单位", "“不存在学院”不是本组的成员单位");
     has("合作项目", 2, "开始日期", "");
     has("月报", 2, "学校", "不存在学院");
@@ -719,6 +759,7 @@ async fn only_the_bureau_imports_history(app: TestApp) {
             "实践基地",
             "联席会议",
             "工作协调小组",
+            "重大事项",
             "合作项目",
             "年度合作计划",
             "月报",
@@ -766,7 +807,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     );
     assert!(
         said.contains(
-            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
         ),
         "{said}"
     );
@@ -1000,6 +1041,42 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
                 ],
             ],
         ),
+        (
+            "重大事项",
+            vec![
+                MATTER_HEADS.to_vec(),
+                vec![
+                    "4",
+                    "",
+                    "凤凰岗社区卫生站漏水",
+                    "紧急",
+                    "2024-06-12",
+                    "2024-06-13 09:30",
+                    UNIVERSITY,
+                    "陈卫东",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                vec![
+                    "4",
+                    "",
+                    "义诊场地被占用",
+                    "一般",
+                    "2025-05-01",
+                    "2025-05-12 10:00",
+                    UNIVERSITY,
+                    "陈卫东",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+            ],
+        ),
         ("月报", report_rows),
     ]);
     let token = imported.api_token("admin", ADMIN_PASSWORD).await;
@@ -1017,7 +1094,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、合作项目 0 个、年度合作计划 1 项、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、重大事项 2 条、合作项目 0 个、年度合作计划 1 项、月报 23 份"
     );
 
     // The same records through the API.
@@ -1151,6 +1228,39 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
         )
         .await;
     }
+    // The matters, each reported when it was (the platform stamps the report with now).
+    for (summary, urgency, raised_on, reported) in [
+        (
+            "凤凰岗社区卫生站漏水",
+            "urgent",
+            "2024-06-12",
+            "2024-06-13T09:30:00",
+        ),
+        (
+            "义诊场地被占用",
+            "normal",
+            "2025-05-01",
+            "2025-05-12T10:00:00",
+        ),
+    ] {
+        let at: jiff::Zoned = format!("{reported}+08:00[Asia/Shanghai]").parse().unwrap();
+        entered.clock.set_ms(at.timestamp().as_millisecond());
+        let school = entered.api_token("gdmu", PASSWORD).await;
+        expect(
+            crate::helpers::send(
+                &entered,
+                &school,
+                reqwest::Method::POST,
+                &format!("/api/v1/groups/{}/matters", g.id),
+                serde_json::json!({
+                    "summary": summary, "urgency": urgency, "raised_on": raised_on,
+                }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
     for (m, d) in &reports {
         let noon: jiff::Zoned = format!("{d}T12:00:00+08:00[Asia/Shanghai]")
             .parse()
@@ -1216,6 +1326,12 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
         assert_eq!(status("base"), "met", "{text}");
         assert_eq!(
             status("meetings"),
+            if year == 2024 { "met" } else { "not_met" },
+            "{text}"
+        );
+        // The matter of 2024 reported the next day, that of 2025 eleven days on (五(一)).
+        assert_eq!(
+            status("escalation"),
             if year == 2024 { "met" } else { "not_met" },
             "{text}"
         );
@@ -1427,6 +1543,27 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ),
         ("合作项目", refs(&project_rows)),
         (
+            "重大事项",
+            vec![
+                MATTER_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "",
+                    "雁田村突发内涝",
+                    "特急",
+                    "2024-06-12",
+                    "2024-06-13 09:30",
+                    "凤岗镇",
+                    "凤岗镇 · 王建国",
+                    "",
+                    "2024-06-13 11:00 · 刘晓",
+                    "请镇街先行处置并报进展",
+                    "2024-06-14 16:00:00 · 刘晓",
+                    "暴雨致驻村点受淹",
+                ],
+            ],
+        ),
+        (
             "工作协调小组",
             vec![
                 COORDINATION_HEADS.to_vec(),
@@ -1466,6 +1603,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("annual_plans", 1),
         ("projects", 1),
         ("coordinators", 2),
+        ("major_matters", 1),
     ] {
         let marked = first
             .count(&format!("{t} where history_import_id is not null"))
@@ -1480,6 +1618,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         "annual-plan?year=2024",
         "projects",
         "coordination",
+        "matters",
     ] {
         let html = first.page(&web, &format!("/groups/{g1}/{page}")).await;
         assert!(html.contains(BADGE), "{page}");
@@ -1497,7 +1636,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let export = |app: &TestApp, list: &'static str| {
         let query = match list {
             "team" => "date=2024-03-05",
-            "bases" | "annual-plan/2024" | "projects" | "coordination" => "",
+            "bases" | "annual-plan/2024" | "projects" | "coordination" | "matters" => "",
             _ => "year=2024",
         };
         let app = app.clone();
@@ -1518,6 +1657,10 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let plan = export(&first, "annual-plan/2024").await;
     let projects = export(&first, "projects").await;
     let coordination = export(&first, "coordination").await;
+    let matters = export(&first, "matters").await;
+    assert_eq!(matters.len(), 2, "{matters:?}");
+    assert!(matters[1].contains(&"王建国".to_string()), "{matters:?}");
+    assert!(matters[1].contains(&"已答复".to_string()), "{matters:?}");
     assert_eq!(coordination.len(), 3, "{coordination:?}");
     assert_eq!(plan.len(), 4, "{plan:?}");
     assert!(
@@ -1556,6 +1699,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let meeting_sheet = with_group(&meetings);
     let project_sheet = with_group(&projects);
     let coordination_sheet = with_group(&coordination);
+    let matter_sheet = with_group(&matters);
     // The plan's sheet names its year after the group.
     let plan_sheet: Vec<Vec<String>> = with_group(&plan)
         .into_iter()
@@ -1573,6 +1717,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("年度合作计划", refs(&plan_sheet)),
         ("合作项目", refs(&project_sheet)),
         ("工作协调小组", refs(&coordination_sheet)),
+        ("重大事项", refs(&matter_sheet)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -1582,7 +1727,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 1 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
@@ -1591,6 +1736,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     assert_eq!(export(&second, "annual-plan/2024").await, plan);
     assert_eq!(export(&second, "projects").await, projects);
     assert_eq!(export(&second, "coordination").await, coordination);
+    assert_eq!(export(&second, "matters").await, matters);
 }
 
 on_both!(the_workspace_exports_import_back_as_they_were);

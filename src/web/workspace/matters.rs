@@ -99,6 +99,7 @@ pub struct MatterLine {
     pub acknowledged: String,
     pub reply: String,
     pub replied: String,
+    pub backfilled: bool,
 }
 
 impl From<&MatterRow> for MatterLine {
@@ -129,6 +130,7 @@ impl From<&MatterRow> for MatterLine {
             acknowledged: by(m.acknowledged_at, &m.acknowledged_by_name),
             reply: m.reply.clone().unwrap_or_default(),
             replied: by(m.replied_at, &m.replied_by_name),
+            backfilled: m.backfilled,
         }
     }
 }
