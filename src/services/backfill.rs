@@ -890,7 +890,15 @@ impl<'a> Context<'a> {
                     base,
                 }),
                 Ok(_) => {}
-                Err(found) => self.keep_new(kind, line, before, found, problems),
+                Err(mut found) => {
+                    // The form's 基地功能 is the sheet's 功能.
+                    for f in &mut found.0 {
+                        if f.field == "基地功能" {
+                            f.field = "功能";
+                        }
+                    }
+                    self.keep_new(kind, line, before, found, problems)
+                }
             }
         }
     }
@@ -1091,6 +1099,16 @@ impl<'a> Context<'a> {
                     }
                 }
             };
+            // A reply acknowledges the matter (as HQ's reply on the platform does), so one not
+            // signed for before is signed for with the reply; a reply is not before the
+            // acknowledgement.
+            if let (Some((ack, _)), Some((_, replied, _))) = (&acknowledged, &reply)
+                && replied < ack
+            {
+                problems.push(at(kind, line, "答复时间", "早于签收时间"));
+            }
+            let acknowledged =
+                acknowledged.or_else(|| reply.as_ref().map(|(_, at_ms, by)| (*at_ms, by.clone())));
             let reported_on = reported.map(shanghai_date);
             let org = match cell(6).as_str() {
                 "" => {
@@ -1244,6 +1262,10 @@ impl<'a> Context<'a> {
                 }
                 Ok(y) if y > self.today.year() => {
                     problems.push(at(kind, line, "年度", format!("{y} 年还没有到")));
+                    None
+                }
+                Ok(y) if group.and_then(|g| g.ended_on).is_some_and(|e| y > e.year()) => {
+                    problems.push(at(kind, line, "年度", format!("{y} 年本组已结束结对")));
                     None
                 }
                 Ok(y) => Some(y),

@@ -662,9 +662,15 @@ async fn write_matters(
         .bind(x.reply.as_ref().map(|r| r.1))
         .bind(x.reply.as_ref().map(|_| user.clone()))
         .bind(import.as_str())
-        .bind(&x.reporter)
-        .bind(x.acknowledged.as_ref().map(|a| a.1.clone()))
-        .bind(x.reply.as_ref().map(|r| r.2.clone()))
+        // A name the workbook leaves out reads as the importer's account.
+        .bind(Some(x.reporter.clone()).filter(|n| !n.is_empty()))
+        .bind(
+            x.acknowledged
+                .as_ref()
+                .map(|a| a.1.clone())
+                .filter(|n| !n.is_empty()),
+        )
+        .bind(x.reply.as_ref().map(|r| r.2.clone()).filter(|n| !n.is_empty()))
         .execute(&mut *conn)
         .await?;
         audit::append(
@@ -806,6 +812,25 @@ async fn write_plans(
         .await?;
         // One millisecond apart, so the plan lists its items in the sheet's order.
         for (i, item) in x.items.iter().enumerate() {
+            // A project of the workbook that was refused (its month locked) is not there to
+            // link.
+            if let Some(project) = &item.project {
+                let there: Option<String> =
+                    sqlx::query_scalar("select id from projects where id = $1 and group_id = $2")
+                        .bind(project)
+                        .bind(x.group.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                if there.is_none() {
+                    problems.push(problem(
+                        Kind::AnnualPlan,
+                        x.lines[i],
+                        "关联项目",
+                        "关联的合作项目未能导入（见合作项目表中的问题）",
+                    ));
+                    continue;
+                }
+            }
             let at = now_ms + i as i64;
             super::annual_plans::insert_plan_item(
                 conn,

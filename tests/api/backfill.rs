@@ -235,7 +235,7 @@ async fn template_heads(app: &TestApp, token: &str, sheet: &str) -> Vec<String> 
 /// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
 const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 15] = [
     "team_members",
     "agreements",
     "onsite_entries",
@@ -248,6 +248,9 @@ const TABLES: [&str; 12] = [
     "projects",
     "coordinators",
     "major_matters",
+    "annual_plans",
+    "project_updates",
+    "meeting_attendees",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -396,6 +399,60 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     for (sheet, n) in [("队员", 2), ("协议", 1), ("驻点服务", 2), ("月报", 2)] {
         assert_eq!(sheets.iter().filter(|s| **s == sheet).count(), n, "{again}");
     }
+    assert_eq!(counts(&app).await, after);
+
+    // A project in March 2024 (locked by the accepted report) is refused, and the plan item
+    // that links it by name says so, in the list rather than as a failure.
+    let heads = template_heads(&app, &token, "合作项目").await;
+    let project: Vec<String> = heads
+        .iter()
+        .map(|h| {
+            match h.as_str() {
+                "结对组编号" => "1",
+                "项目名称" => "三月的项目",
+                "合作领域" => "3",
+                "牵头单位" => SCHOOL,
+                "开始日期" => "2024-03-05",
+                "状态" => "进行中",
+                _ => "",
+            }
+            .to_string()
+        })
+        .collect();
+    let book = workbook(&[
+        ("合作项目", refs(&[heads.clone(), project])),
+        (
+            "年度合作计划",
+            vec![
+                PLAN_HEADS.to_vec(),
+                vec!["1", "2024", "3", "培训", "", "", "", "三月的项目", "", ""],
+            ],
+        ),
+    ]);
+    let refused = expect(
+        post_history(&app, &token, book, None, Some("false")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let found: Vec<(String, String)> = refused["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["sheet"].as_str().unwrap().to_string(),
+                p["column"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("合作项目".to_string(), "开始日期".to_string()),
+            ("年度合作计划".to_string(), "关联项目".to_string()),
+        ],
+        "{refused}"
+    );
     assert_eq!(counts(&app).await, after);
 }
 
@@ -1561,6 +1618,22 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
                     "2024-06-14 16:00:00 · 刘晓",
                     "暴雨致驻村点受淹",
                 ],
+                // Replied without a 签收: the reply signs for it, as on the platform.
+                vec![
+                    "1",
+                    "",
+                    "驻村点停电",
+                    "一般",
+                    "2024-08-01",
+                    "2024-08-02",
+                    "凤岗镇",
+                    "",
+                    "",
+                    "",
+                    "已协调供电所",
+                    "2024-08-03 10:00 · 刘晓",
+                    "",
+                ],
             ],
         ),
         (
@@ -1603,7 +1676,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("annual_plans", 1),
         ("projects", 1),
         ("coordinators", 2),
-        ("major_matters", 1),
+        ("major_matters", 2),
     ] {
         let marked = first
             .count(&format!("{t} where history_import_id is not null"))
@@ -1658,9 +1731,14 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let projects = export(&first, "projects").await;
     let coordination = export(&first, "coordination").await;
     let matters = export(&first, "matters").await;
-    assert_eq!(matters.len(), 2, "{matters:?}");
-    assert!(matters[1].contains(&"王建国".to_string()), "{matters:?}");
-    assert!(matters[1].contains(&"已答复".to_string()), "{matters:?}");
+    assert_eq!(matters.len(), 3, "{matters:?}");
+    let outage = matters.iter().find(|r| r[1] == "驻村点停电").unwrap();
+    assert_eq!(outage[8], "2024-08-03 10:00:00 · 刘晓", "{outage:?}");
+    // No name given for the reporter: the importer's account reads in its place.
+    assert_eq!(outage[6], "系统初始管理员", "{outage:?}");
+    let flood = matters.iter().find(|r| r[1] == "雁田村突发内涝").unwrap();
+    assert_eq!(flood[6], "王建国", "{flood:?}");
+    assert_eq!(flood[7], "已答复", "{flood:?}");
     assert_eq!(coordination.len(), 3, "{coordination:?}");
     assert_eq!(plan.len(), 4, "{plan:?}");
     assert!(
@@ -1727,7 +1805,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 1 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
