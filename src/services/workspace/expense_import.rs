@@ -7,9 +7,11 @@
 use super::expenses::may_record;
 use super::{OpenedGroup, Writer};
 use crate::domain::expense::{EXPENSE_KINDS, ExpenseInput, NewExpense, ShareInput, parse_expense};
-use crate::domain::sheet::{RowError, locate_columns, parse_sheet_date};
+use crate::domain::sheet::{Columns, RowError, locate_columns, parse_sheet_date};
 use crate::services::ServiceError;
+use crate::store::GroupRow;
 use crate::store::meetings::ProjectChoice;
+use jiff::civil::Date;
 
 /// The export's columns, which the import reads back (the first eight of `export_expenses`).
 pub const COLUMNS: [&str; 8] = [
@@ -44,11 +46,11 @@ fn column_of(field: &str) -> &'static str {
 }
 
 /// An organisation of the group by the name a sheet gives it.
-fn org_named(ws: &OpenedGroup, name: &str) -> Result<String, String> {
-    match ws.group().members.iter().find(|m| m.name == name) {
+fn org_named(group: &GroupRow, name: &str) -> Result<String, String> {
+    match group.members.iter().find(|m| m.name == name) {
         Some(m) => Ok(m.org_id.to_string()),
         None => {
-            let mut names: Vec<&str> = ws.group().members.iter().map(|m| m.name.as_str()).collect();
+            let mut names: Vec<&str> = group.members.iter().map(|m| m.name.as_str()).collect();
             names.dedup();
             Err(format!(
                 "“{name}”不是本组的成员单位，可填：{}",
@@ -60,7 +62,7 @@ fn org_named(ws: &OpenedGroup, name: &str) -> Result<String, String> {
 
 /// The shares cell as the export writes it: `单位A 50.00%（600.00 元）、单位B 50.00%（…）`; the
 /// amounts in brackets are ignored (they follow from the percentages), the `%` is optional.
-fn parse_shares(ws: &OpenedGroup, cell: &str) -> Result<Vec<ShareInput>, String> {
+fn parse_shares(group: &GroupRow, cell: &str) -> Result<Vec<ShareInput>, String> {
     let hint = "请写作“单位名称 50.00%”，多个单位以“、”分隔，合计须为 100.00%；不分担则留空";
     if cell.trim().is_empty() {
         return Ok(Vec::new());
@@ -73,7 +75,7 @@ fn parse_shares(ws: &OpenedGroup, cell: &str) -> Result<Vec<ShareInput>, String>
                 return Err(format!("“{part}”缺少比例；{hint}"));
             };
             Ok(ShareInput {
-                org: org_named(ws, name.trim())?,
+                org: org_named(group, name.trim())?,
                 percent: percent.trim().to_string(),
             })
         })
@@ -86,21 +88,15 @@ fn parse_rows(
     ws: &OpenedGroup,
     projects: &[ProjectChoice],
 ) -> (Vec<(usize, NewExpense)>, Vec<RowError>) {
-    let wanted: Vec<(&str, &str)> = COLUMNS.iter().map(|c| (*c, *c)).collect();
-    let columns = match locate_columns(rows, &wanted) {
-        Ok(c) => c,
+    let sheet = match ExpenseSheet::locate(rows) {
+        Ok(s) => s,
         Err(errors) => return (Vec::new(), errors),
     };
-    // 所属项目 is read when present (sheets made before projects still import), by the title of
-    // one of the group's projects.
-    let project_column = rows
-        .get(columns.first_data_row.saturating_sub(1))
-        .and_then(|header| header.iter().position(|h| h.trim() == PROJECT_COLUMN));
+    let first = sheet.first_data_row();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut seen = 0usize;
-    let calendar = ws.group().calendar();
-    for (offset, row) in rows.iter().enumerate().skip(columns.first_data_row) {
+    for (offset, row) in rows.iter().enumerate().skip(first) {
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -115,8 +111,53 @@ fn parse_rows(
                 )],
             );
         }
-        let line = offset + 1;
-        let cell = |i: usize| columns.cell(row, i);
+        match sheet.expense(offset + 1, row, ws.group(), ws.today, projects) {
+            Ok(x) => out.push((offset + 1, x)),
+            Err(found) => errors.extend(found),
+        }
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push(RowError::new(first + 1, "日期", "表中没有任何经费"));
+    }
+    (out, errors)
+}
+
+/// A sheet of expenses in the export's columns (in any order; 所属项目 when present): the group's
+/// import and the history import read it.
+pub(crate) struct ExpenseSheet {
+    columns: Columns,
+    project_column: Option<usize>,
+}
+
+impl ExpenseSheet {
+    pub(crate) fn locate(rows: &[Vec<String>]) -> Result<Self, Vec<RowError>> {
+        let wanted: Vec<(&str, &str)> = COLUMNS.iter().map(|c| (*c, *c)).collect();
+        let columns = locate_columns(rows, &wanted)?;
+        // 所属项目 is read when present (sheets made before projects still import), by the title
+        // of one of the group's projects.
+        let project_column = rows
+            .get(columns.first_data_row.saturating_sub(1))
+            .and_then(|header| header.iter().position(|h| h.trim() == PROJECT_COLUMN));
+        Ok(Self {
+            columns,
+            project_column,
+        })
+    }
+
+    pub(crate) fn first_data_row(&self) -> usize {
+        self.columns.first_data_row
+    }
+
+    /// A row's expense, checked as the form checks one; every problem of the row at once.
+    pub(crate) fn expense(
+        &self,
+        line: usize,
+        row: &[String],
+        group: &GroupRow,
+        today: Date,
+        projects: &[ProjectChoice],
+    ) -> Result<NewExpense, Vec<RowError>> {
+        let cell = |i: usize| self.columns.cell(row, i);
         let mut row_errors = Vec::new();
         // Dates as people type them (or a date cell), in the form's YYYY-MM-DD.
         let spent_on = match parse_sheet_date("日期", &cell(0)) {
@@ -156,19 +197,20 @@ fn parse_rows(
             if name.is_empty() {
                 return String::new();
             }
-            org_named(ws, &name).unwrap_or_else(|m| {
+            org_named(group, &name).unwrap_or_else(|m| {
                 row_errors.push(RowError::new(line, column, m));
                 String::new()
             })
         };
         let payer = org(4, "付款单位");
         let initiator = org(5, "发起单位");
-        let shares = parse_shares(ws, &cell(6)).unwrap_or_else(|m| {
+        let shares = parse_shares(group, &cell(6)).unwrap_or_else(|m| {
             row_errors.push(RowError::new(line, "分担比例", m));
             Vec::new()
         });
         // The amount as exported ("1200.50"); thousands separators as the form takes them.
-        let project_title = project_column
+        let project_title = self
+            .project_column
             .and_then(|i| row.get(i))
             .map(|s| s.trim())
             .unwrap_or_default();
@@ -208,8 +250,8 @@ fn parse_rows(
             notes: cell(7),
             shares,
         };
-        match parse_expense(&input, &calendar, ws.today) {
-            Ok(x) if row_errors.is_empty() => out.push((line, x)),
+        match parse_expense(&input, &group.calendar(), today) {
+            Ok(x) if row_errors.is_empty() => return Ok(x),
             Ok(_) => {}
             Err(found) => {
                 for f in found.0 {
@@ -223,16 +265,8 @@ fn parse_rows(
                 }
             }
         }
-        errors.extend(row_errors);
+        Err(row_errors)
     }
-    if out.is_empty() && errors.is_empty() {
-        errors.push(RowError::new(
-            columns.first_data_row + 1,
-            "日期",
-            "表中没有任何经费",
-        ));
-    }
-    (out, errors)
 }
 
 /// Records the expenses of a sheet, all or none: those who may record the group's expenses.
