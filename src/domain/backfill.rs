@@ -52,12 +52,13 @@ pub enum Kind {
     Coordination,
     Matter,
     Project,
+    Expense,
     AnnualPlan,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Team,
         Kind::Agreement,
         Kind::Onsite,
@@ -66,6 +67,7 @@ impl Kind {
         Kind::Coordination,
         Kind::Matter,
         Kind::Project,
+        Kind::Expense,
         Kind::AnnualPlan,
         Kind::Report,
     ];
@@ -81,6 +83,7 @@ impl Kind {
             Kind::Coordination => "工作协调小组",
             Kind::Matter => "重大事项",
             Kind::Project => "合作项目",
+            Kind::Expense => "经费",
             Kind::AnnualPlan => "年度合作计划",
             Kind::Report => "月报",
         }
@@ -110,6 +113,7 @@ impl Kind {
             Kind::Coordination => &COORDINATION,
             Kind::Matter => &MATTER,
             Kind::Project => &PROJECT,
+            Kind::Expense => &EXPENSE,
             Kind::AnnualPlan => &ANNUAL_PLAN,
             Kind::Report => &REPORT,
         }
@@ -504,6 +508,58 @@ const PROJECT: [Column; 13] = [
     ),
 ];
 
+const EXPENSE_KINDS: &str = "交通费、生活补助、办公场所设备、重大活动、其他";
+
+/// The expenses' export columns after the group's number.
+const EXPENSE: [Column; 10] = [
+    GROUP_NO,
+    col(
+        "日期",
+        "支出或投入的日期",
+        "日期，结对期内",
+        "2024-05-20",
+        true,
+    ),
+    col("类别", "经费类别", EXPENSE_KINDS, "交通费", true),
+    col(
+        "金额（元）",
+        "金额；实物投入未估值可不填",
+        "元，可带两位小数",
+        "12000.00",
+        false,
+    ),
+    col("实物投入", "是否为实物投入", "是、否", "否", false),
+    col(
+        "付款单位",
+        "付款的本组成员单位",
+        "本组的学校、镇街或村(社区)",
+        "凤岗镇",
+        true,
+    ),
+    col(
+        "发起单位",
+        "发起的本组成员单位，可不填",
+        "本组的成员单位",
+        "",
+        false,
+    ),
+    col(
+        "分担比例",
+        "各单位分担的比例，不分担则不填",
+        "“单位名称 50.00%”，多个用、分隔，合计 100.00%",
+        "",
+        false,
+    ),
+    col("备注", "说明", "", "", false),
+    col(
+        "所属项目",
+        "经费所属的合作项目，可不填",
+        "本组合作项目的名称（平台上或本工作簿中的）",
+        "",
+        false,
+    ),
+];
+
 /// An outcome figure's column in the 合作项目 sheet: its heading and what it takes.
 pub fn figure_column(f: &crate::domain::plan::OutcomeField) -> (String, String) {
     (
@@ -663,8 +719,13 @@ pub fn labels_match() -> bool {
         .iter()
         .map(|(_, l)| *l)
         .collect();
+    let kinds: Vec<&str> = crate::domain::expense::EXPENSE_KINDS
+        .iter()
+        .map(|(_, l)| *l)
+        .collect();
     roles.join("、") == TEAM_ROLES
         && titles.join("、") == TITLES
+        && kinds.join("、") == EXPENSE_KINDS
         && functions.join("、") == BASE_FUNCTION_LABELS
 }
 

@@ -19,12 +19,14 @@ use crate::domain::sheet::{Columns, locate_columns, parse_sheet_date};
 use crate::domain::team::{TeamMemberInput, parse_departure, parse_team_member};
 use crate::domain::user::Role;
 use crate::services::ServiceError;
+use crate::services::workspace::expense_import::ExpenseSheet;
 use crate::services::workspace::onsite::{OnsiteSheet, find_place};
 use crate::services::workspace::projects::ProjectSheet;
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
-    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillMatter,
-    BackfillMeeting, BackfillMember, BackfillOnsite, BackfillPlan, BackfillProject, BackfillReport,
+    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillExpense,
+    BackfillMatter, BackfillMeeting, BackfillMember, BackfillOnsite, BackfillPlan, BackfillProject,
+    BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
 use crate::store::meetings::ProjectChoice;
@@ -281,6 +283,7 @@ async fn read(
         coordinators: Vec::new(),
         matters: Vec::new(),
         projects: Vec::new(),
+        expenses: Vec::new(),
         plans: Vec::new(),
         reports: Vec::new(),
     };
@@ -410,34 +413,40 @@ async fn read(
             &mut problems,
         );
     }
+    // The projects an expense or a plan item may name: the workbook's, and the platform's of
+    // the groups those sheets name.
+    let mut projects: HashMap<i64, Vec<ProjectChoice>> = HashMap::new();
+    for p in &backfill.projects {
+        if let Some(g) = groups.iter().find(|g| g.id == p.group) {
+            projects.entry(g.number).or_default().push(ProjectChoice {
+                id: p.id.to_string(),
+                title: p.project.title.clone(),
+                area: i64::from(p.project.area),
+            });
+        }
+    }
+    let mut loaded = HashSet::new();
+    for kind in [Kind::Expense, Kind::AnnualPlan] {
+        let Some(rows) = sheet_of.get(&kind) else {
+            continue;
+        };
+        let Ok(columns) = locate_columns(rows, &[("结对组编号", "结对组编号")]) else {
+            continue;
+        };
+        for (_, row) in data_rows(rows, columns.first_data_row) {
+            let number = columns.cell(row, 0).trim().parse::<i64>().ok();
+            if let Some(g) = number.and_then(|n| by_number.get(&n))
+                && loaded.insert(g.number)
+            {
+                let on_platform = w.store.project_choices(&g.id).await?;
+                projects.entry(g.number).or_default().extend(on_platform);
+            }
+        }
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Expense) {
+        ctx.expenses(rows, &projects, &mut backfill, &mut problems);
+    }
     if let Some(rows) = sheet_of.get(&Kind::AnnualPlan) {
-        // The projects a plan item may name: the workbook's, and the platform's of the groups
-        // whose rows name one.
-        let mut projects: HashMap<i64, Vec<ProjectChoice>> = HashMap::new();
-        for p in &backfill.projects {
-            if let Some(g) = groups.iter().find(|g| g.id == p.group) {
-                projects.entry(g.number).or_default().push(ProjectChoice {
-                    id: p.id.to_string(),
-                    title: p.project.title.clone(),
-                    area: i64::from(p.project.area),
-                });
-            }
-        }
-        let mut loaded = HashSet::new();
-        if let Ok(columns) = locate(Kind::AnnualPlan, rows) {
-            for (_, row) in data_rows(rows, columns.first_data_row) {
-                if columns.cell(row, 7).is_empty() {
-                    continue;
-                }
-                let number = columns.cell(row, 0).trim().parse::<i64>().ok();
-                if let Some(g) = number.and_then(|n| by_number.get(&n))
-                    && loaded.insert(g.number)
-                {
-                    let on_platform = w.store.project_choices(&g.id).await?;
-                    projects.entry(g.number).or_default().extend(on_platform);
-                }
-            }
-        }
         ctx.plans(rows, years, &projects, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Report) {
@@ -1214,6 +1223,57 @@ impl<'a> Context<'a> {
                     id: ProjectId::new(),
                     project,
                     update,
+                }),
+                Err(found) => problems.extend(
+                    found
+                        .into_iter()
+                        .map(|e| at(kind, e.row, &e.column, e.message)),
+                ),
+            }
+        }
+    }
+
+    fn expenses(
+        &self,
+        rows: &[Vec<String>],
+        projects: &HashMap<i64, Vec<ProjectChoice>>,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Expense;
+        let group_column = locate_columns(rows, &[("结对组编号", "结对组编号")]).map_err(|found| {
+            found
+                .into_iter()
+                .map(|e| at(kind, e.row, &e.column, e.message))
+                .collect::<Vec<_>>()
+        });
+        let (columns, sheet) = match (group_column, ExpenseSheet::locate(rows)) {
+            (Ok(c), Ok(s)) => (c, s),
+            (c, s) => {
+                let mut found = c.err().unwrap_or_default();
+                for e in s.err().unwrap_or_default() {
+                    if !found.iter().any(|p| p.column == e.column) {
+                        found.push(at(kind, e.row, &e.column, e.message));
+                    }
+                }
+                return problems.extend(found);
+            }
+        };
+        let none = Vec::new();
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let group = match self.group(kind, line, &columns.cell(row, 0)) {
+                Ok(g) => g,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let choices = projects.get(&group.number).unwrap_or(&none);
+            match sheet.expense(line, row, group, self.today, choices) {
+                Ok(expense) => out.expenses.push(BackfillExpense {
+                    line,
+                    group: group.id.clone(),
+                    expense,
                 }),
                 Err(found) => problems.extend(
                     found

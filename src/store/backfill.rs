@@ -10,6 +10,7 @@ use crate::domain::annual_plan::NewPlanItem;
 use crate::domain::backfill::{Kind, Problem};
 use crate::domain::base::NewBase;
 use crate::domain::coordination::NewCoordinator;
+use crate::domain::expense::NewExpense;
 use crate::domain::ids::{
     AgreementId, AnnualPlanId, AttachmentOwner, BaseId, CoordinatorId, GroupId, HistoryImportId,
     MatterId, MeetingId, MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, ProjectId,
@@ -95,6 +96,12 @@ pub struct BackfillProject {
     pub update: Option<NewUpdate>,
 }
 
+pub struct BackfillExpense {
+    pub line: usize,
+    pub group: GroupId,
+    pub expense: NewExpense,
+}
+
 /// A group's plan of one year and its items, each with its sheet row (in the sheet's order).
 pub struct BackfillPlan {
     pub group: GroupId,
@@ -125,6 +132,7 @@ pub struct Backfill {
     pub coordinators: Vec<BackfillCoordinator>,
     pub matters: Vec<BackfillMatter>,
     pub projects: Vec<BackfillProject>,
+    pub expenses: Vec<BackfillExpense>,
     pub plans: Vec<BackfillPlan>,
     pub reports: Vec<BackfillReport>,
 }
@@ -143,6 +151,7 @@ impl Backfill {
             (Kind::Coordination, self.coordinators.len()),
             (Kind::Matter, self.matters.len()),
             (Kind::Project, self.projects.len()),
+            (Kind::Expense, self.expenses.len()),
             (
                 Kind::AnnualPlan,
                 self.plans.iter().map(|p| p.items.len()).sum(),
@@ -208,6 +217,7 @@ impl Store {
             .chain(b.coordinators.iter().map(|x| &x.group))
             .chain(b.matters.iter().map(|x| &x.group))
             .chain(b.projects.iter().map(|x| &x.group))
+            .chain(b.expenses.iter().map(|x| &x.group))
             .chain(b.plans.iter().map(|x| &x.group))
             .collect();
         groups.sort();
@@ -264,6 +274,7 @@ impl Store {
         write_coordinators(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_matters(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_projects(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_expenses(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_plans(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         if !problems.is_empty() {
@@ -752,6 +763,82 @@ async fn write_projects(
     Ok(())
 }
 
+/// Whether the group's project a record links is there (a project of the workbook that was
+/// refused is not).
+async fn project_there(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    project: &str,
+) -> sqlx::Result<bool> {
+    let there: Option<String> =
+        sqlx::query_scalar("select id from projects where id = $1 and group_id = $2")
+            .bind(project)
+            .bind(group.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(there.is_some())
+}
+
+async fn write_expenses(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    let n = b.expenses.len() as i64;
+    for (i, x) in b.expenses.iter().enumerate() {
+        let e = &x.expense;
+        // The same expense (day, kind, amount, payer, notes) is recorded already.
+        let exists: Option<String> = sqlx::query_scalar(
+            "select id from expenses where group_id = $1 and spent_on = $2 and kind = $3
+               and coalesce(amount_fen, -1) = $4 and payer_org_id = $5 and notes = $6",
+        )
+        .bind(x.group.as_str())
+        .bind(e.spent_on.to_string())
+        .bind(&e.kind)
+        .bind(e.amount.map_or(-1, |a| a.get()))
+        .bind(e.payer_org_id.as_str())
+        .bind(&e.notes)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if exists.is_some() {
+            problems.push(problem(
+                Kind::Expense,
+                x.line,
+                "日期",
+                format!(
+                    "同一笔经费（{} {}）已登记（平台上或本表的另一行），请删去此行",
+                    e.spent_on, e.notes
+                ),
+            ));
+            continue;
+        }
+        if let Some(p) = &e.project_id
+            && !project_there(conn, &x.group, p.as_str()).await?
+        {
+            problems.push(problem(
+                Kind::Expense,
+                x.line,
+                "所属项目",
+                "所属的合作项目未能导入（见合作项目表中的问题）",
+            ));
+            continue;
+        }
+        // Later rows a millisecond earlier: the list (newest first) reads in the sheet's order.
+        let at = now_ms + (n - 1 - i as i64);
+        match super::expenses::insert_expense(conn, actor, at, &x.group, e).await {
+            Ok(id) => mark(conn, "expenses", id.as_str(), import).await?,
+            Err(StoreError::Invalid(f)) => {
+                problems.push(problem(Kind::Expense, x.line, "日期", f.message));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}
+
 async fn write_plans(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -814,22 +901,16 @@ async fn write_plans(
         for (i, item) in x.items.iter().enumerate() {
             // A project of the workbook that was refused (its month locked) is not there to
             // link.
-            if let Some(project) = &item.project {
-                let there: Option<String> =
-                    sqlx::query_scalar("select id from projects where id = $1 and group_id = $2")
-                        .bind(project)
-                        .bind(x.group.as_str())
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                if there.is_none() {
-                    problems.push(problem(
-                        Kind::AnnualPlan,
-                        x.lines[i],
-                        "关联项目",
-                        "关联的合作项目未能导入（见合作项目表中的问题）",
-                    ));
-                    continue;
-                }
+            if let Some(project) = &item.project
+                && !project_there(conn, &x.group, project).await?
+            {
+                problems.push(problem(
+                    Kind::AnnualPlan,
+                    x.lines[i],
+                    "关联项目",
+                    "关联的合作项目未能导入（见合作项目表中的问题）",
+                ));
+                continue;
             }
             let at = now_ms + i as i64;
             super::annual_plans::insert_plan_item(

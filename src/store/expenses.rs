@@ -40,6 +40,8 @@ pub struct ExpenseRow {
     /// The cooperation project it was spent on, and its title.
     pub project_id: Option<ProjectId>,
     pub project_title: Option<String>,
+    /// Imported from a history workbook (历史补录).
+    pub backfilled: bool,
 }
 
 impl ExpenseRow {
@@ -142,7 +144,7 @@ fn sum_of(r: &AnyRow) -> sqlx::Result<Sum> {
 
 const COLUMNS: &str =
     "e.id, e.spent_on, e.amount_fen, e.payer_org_id, p.name as payer_name, e.kind, e.in_kind,
-     e.initiator_org_id, i.name as initiator_name, e.notes, e.created_at,
+     e.initiator_org_id, i.name as initiator_name, e.notes, e.created_at, e.history_import_id,
      e.project_id, pr.title as project_title
      from expenses e join organisations p on p.id = e.payer_org_id
      left join organisations i on i.id = e.initiator_org_id
@@ -543,11 +545,14 @@ fn expense_from_row(r: &AnyRow) -> sqlx::Result<ExpenseRow> {
             .try_get::<Option<String>, _>("project_id")?
             .map(ProjectId::from_db),
         project_title: r.try_get("project_title")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }
 
 /// Inserts one expense with its shares and its audit entry, inside the caller's transaction.
-async fn insert_expense(
+pub(super) async fn insert_expense(
     conn: &mut AnyConnection,
     actor: &Actor,
     now_ms: i64,

@@ -100,6 +100,18 @@ const MATTER_HEADS: [&str; 13] = [
     "答复时间",
     "详细情况",
 ];
+const EXPENSE_HEADS: [&str; 10] = [
+    "结对组编号",
+    "日期",
+    "类别",
+    "金额（元）",
+    "实物投入",
+    "付款单位",
+    "发起单位",
+    "分担比例",
+    "备注",
+    "所属项目",
+];
 const PLAN_HEADS: [&str; 10] = [
     "结对组编号",
     "年度",
@@ -235,7 +247,7 @@ async fn template_heads(app: &TestApp, token: &str, sheet: &str) -> Vec<String> 
 /// The mark an imported record's page shows (the bureau's menu names 历史补录 on every page).
 const BADGE: &str = r#"<span class="tag backfilled">历史补录</span>"#;
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "team_members",
     "agreements",
     "onsite_entries",
@@ -251,6 +263,7 @@ const TABLES: [&str; 15] = [
     "annual_plans",
     "project_updates",
     "meeting_attendees",
+    "expenses",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
@@ -260,7 +273,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
     }
     // What the records' writes log (sign-ins log too, and are left out).
     v.push(
-        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%' or action like 'project%' or action like 'coordinator.%' or action like 'major_matter.%'")
+        app.count("audit_events where action like 'team_member.%' or action like 'agreement.%' or action like 'onsite.%' or action like 'monthly_report.%' or action like 'history.%' or action like 'attachment.%' or action like 'base.%' or action like 'meeting.%' or action like 'annual_plan%' or action like 'project%' or action like 'coordinator.%' or action like 'major_matter.%' or action like 'expense.%'")
             .await,
     );
     v
@@ -280,7 +293,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -623,6 +636,24 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
                 ],
             ],
         ),
+        (
+            "经费",
+            vec![
+                EXPENSE_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-05-20",
+                    "餐费",
+                    "100",
+                    "否",
+                    "凤岗镇",
+                    "",
+                    "",
+                    "",
+                    "不存在的项目",
+                ],
+            ],
+        ),
         ("备忘", vec![vec!["随手记"]]),
     ]);
     let body = expect(
@@ -700,6 +731,8 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("重大事项", 2, "紧急程度", "“很急”不是可选的紧急程度");
     has("重大事项", 2, "签收", "早于报告时间");
     has("重大事项", 2, "答复时间", "有答复时必填");
+    has("经费", 2, "类别", "“餐费”不是经费类别");
+    has("经费", 2, "所属项目", "“不存在的项目”不是本组的合作项目");
     has("合作项目", 2, "牵头单位", "“不存在学院”不是本组的成员单位");
     has("合作项目", 2, "开始日期", "");
     has("月报", 2, "学校", "不存在学院");
@@ -818,6 +851,7 @@ async fn only_the_bureau_imports_history(app: TestApp) {
             "工作协调小组",
             "重大事项",
             "合作项目",
+            "经费",
             "年度合作计划",
             "月报",
             "说明"
@@ -864,7 +898,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     );
     assert!(
         said.contains(
-            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、年度合作计划 0 项、月报 2 份"
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、月报 2 份"
         ),
         "{said}"
     );
@@ -1151,7 +1185,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、重大事项 2 条、合作项目 0 个、年度合作计划 1 项、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、重大事项 2 条、合作项目 0 个、经费 0 条、年度合作计划 1 项、月报 23 份"
     );
 
     // The same records through the API.
@@ -1600,6 +1634,36 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ),
         ("合作项目", refs(&project_rows)),
         (
+            "经费",
+            vec![
+                EXPENSE_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-05-20",
+                    "重大活动",
+                    "12000.50",
+                    "否",
+                    SCHOOL,
+                    "凤岗镇",
+                    "广东酒店管理职业技术学院 60.00%、凤岗镇 40.00%",
+                    "民宿规划评审会",
+                    "雁田村民宿提升规划",
+                ],
+                vec![
+                    "1",
+                    "2024-06-02",
+                    "交通费",
+                    "800",
+                    "否",
+                    "凤岗镇",
+                    "",
+                    "",
+                    "驻村交通",
+                    "",
+                ],
+            ],
+        ),
+        (
             "重大事项",
             vec![
                 MATTER_HEADS.to_vec(),
@@ -1677,6 +1741,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("projects", 1),
         ("coordinators", 2),
         ("major_matters", 2),
+        ("expenses", 2),
     ] {
         let marked = first
             .count(&format!("{t} where history_import_id is not null"))
@@ -1692,6 +1757,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         "projects",
         "coordination",
         "matters",
+        "expenses",
     ] {
         let html = first.page(&web, &format!("/groups/{g1}/{page}")).await;
         assert!(html.contains(BADGE), "{page}");
@@ -1709,7 +1775,9 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let export = |app: &TestApp, list: &'static str| {
         let query = match list {
             "team" => "date=2024-03-05",
-            "bases" | "annual-plan/2024" | "projects" | "coordination" | "matters" => "",
+            "bases" | "annual-plan/2024" | "projects" | "coordination" | "matters" | "expenses" => {
+                ""
+            }
             _ => "year=2024",
         };
         let app = app.clone();
@@ -1731,6 +1799,14 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let projects = export(&first, "projects").await;
     let coordination = export(&first, "coordination").await;
     let matters = export(&first, "matters").await;
+    let expenses = export(&first, "expenses").await;
+    assert_eq!(expenses.len(), 3, "{expenses:?}");
+    assert!(
+        expenses[1..]
+            .iter()
+            .any(|r| r.last().is_some_and(|c| c == "雁田村民宿提升规划")),
+        "{expenses:?}"
+    );
     assert_eq!(matters.len(), 3, "{matters:?}");
     let outage = matters.iter().find(|r| r[1] == "驻村点停电").unwrap();
     assert_eq!(outage[8], "2024-08-03 10:00:00 · 刘晓", "{outage:?}");
@@ -1778,6 +1854,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let project_sheet = with_group(&projects);
     let coordination_sheet = with_group(&coordination);
     let matter_sheet = with_group(&matters);
+    let expense_sheet = with_group(&expenses);
     // The plan's sheet names its year after the group.
     let plan_sheet: Vec<Vec<String>> = with_group(&plan)
         .into_iter()
@@ -1796,6 +1873,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("合作项目", refs(&project_sheet)),
         ("工作协调小组", refs(&coordination_sheet)),
         ("重大事项", refs(&matter_sheet)),
+        ("经费", refs(&expense_sheet)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -1805,7 +1883,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、年度合作计划 3 项、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、经费 2 条、年度合作计划 3 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
@@ -1815,6 +1893,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     assert_eq!(export(&second, "projects").await, projects);
     assert_eq!(export(&second, "coordination").await, coordination);
     assert_eq!(export(&second, "matters").await, matters);
+    assert_eq!(export(&second, "expenses").await, expenses);
 }
 
 on_both!(the_workspace_exports_import_back_as_they_were);

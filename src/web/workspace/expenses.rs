@@ -223,6 +223,7 @@ pub struct ExpenseLine {
     pub shares: String,
     pub notes: String,
     pub project: String,
+    pub backfilled: bool,
 }
 
 fn amount_text(x: &ExpenseRow) -> String {
@@ -260,6 +261,7 @@ fn line(x: &ExpenseRow) -> ExpenseLine {
         shares: shares_text(x),
         notes: x.notes.clone(),
         project: x.project_title.clone().unwrap_or_default(),
+        backfilled: x.backfilled,
     }
 }
 
