@@ -15,7 +15,7 @@ use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
 use crate::domain::org::PlaceName;
 use crate::domain::plan::{Month, Plan, PlanYears};
-use crate::domain::sheet::{Columns, locate_columns, parse_sheet_date};
+use crate::domain::sheet::{Columns, RowError, locate_columns, parse_sheet_date};
 use crate::domain::team::{TeamMemberInput, parse_departure, parse_team_member};
 use crate::domain::user::Role;
 use crate::services::ServiceError;
@@ -538,6 +538,51 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The sheet's rows with the group each names (column 0); a row naming none is a problem.
+    fn grouped<'r>(
+        &self,
+        kind: Kind,
+        rows: &'r [Vec<String>],
+        columns: &Columns,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<(usize, &'r Vec<String>, &'a GroupRow)> {
+        data_rows(rows, columns.first_data_row)
+            .filter_map(|(line, row)| {
+                self.group(kind, line, &columns.cell(row, 0))
+                    .map(|g| (line, row, g))
+                    .map_err(|p| problems.push(p))
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// The group's number column and a sheet read by a workspace import's own code (its
+    /// columns found by heading), or every heading missing from either.
+    fn locate_with<T>(
+        kind: Kind,
+        rows: &[Vec<String>],
+        sheet: Result<T, Vec<RowError>>,
+    ) -> Result<(Columns, T), Vec<Problem>> {
+        let group_column = locate_columns(rows, &[("结对组编号", "结对组编号")]).map_err(|found| {
+            found
+                .into_iter()
+                .map(|e| at(kind, e.row, &e.column, e.message))
+                .collect::<Vec<_>>()
+        });
+        match (group_column, sheet) {
+            (Ok(c), Ok(s)) => Ok((c, s)),
+            (c, s) => {
+                let mut found = c.err().unwrap_or_default();
+                for e in s.err().unwrap_or_default() {
+                    if !found.iter().any(|p| p.column == e.column) {
+                        found.push(at(kind, e.row, &e.column, e.message));
+                    }
+                }
+                Err(found)
+            }
+        }
+    }
+
     fn team(
         &self,
         rows: &[Vec<String>],
@@ -691,16 +736,9 @@ impl<'a> Context<'a> {
             Err(p) => return problems.extend(p),
         };
         let mut seen = HashSet::new();
-        for (line, row) in data_rows(rows, columns.first_data_row) {
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let cell = |i: usize| columns.cell(row, i);
             let before = problems.len();
-            let group = match self.group(kind, line, &cell(0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
             if !seen.insert(group.number) {
                 problems.push(at(
                     kind,
@@ -803,14 +841,7 @@ impl<'a> Context<'a> {
         let mut by_group: HashMap<i64, BackfillOnsite> = HashMap::new();
         let mut order = Vec::new();
         let no_team = Vec::new();
-        for (line, row) in data_rows(rows, columns.first_data_row) {
-            let group = match self.group(kind, line, &columns.cell(row, 0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let team = teams.get(&group.number).unwrap_or(&no_team);
             let entry = sheet.entry(line, row, group, self.today, team);
             let confirmed = confirmation(&columns.cell(row, 6));
@@ -858,16 +889,9 @@ impl<'a> Context<'a> {
             Ok(c) => c,
             Err(p) => return problems.extend(p),
         };
-        for (line, row) in data_rows(rows, columns.first_data_row) {
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let cell = |i: usize| columns.cell(row, i);
             let before = problems.len();
-            let group = match self.group(kind, line, &cell(0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
             let opened_on = sheet_date(kind, line, "揭牌日期", &cell(4), problems);
             let place = match find_place(group, opened_on, &cell(2), "所在地") {
                 Ok(p) => p.to_string(),
@@ -918,16 +942,9 @@ impl<'a> Context<'a> {
             Ok(c) => c,
             Err(p) => return problems.extend(p),
         };
-        for (line, row) in data_rows(rows, columns.first_data_row) {
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let cell = |i: usize| columns.cell(row, i);
             let before = problems.len();
-            let group = match self.group(kind, line, &cell(0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
             let held_on = sheet_date(kind, line, "会议日期", &cell(1), problems);
             let named = |index: usize, column: &str, problems: &mut Vec<Problem>| -> Vec<OrgId> {
                 split_names(&cell(index))
@@ -985,16 +1002,9 @@ impl<'a> Context<'a> {
             Ok(c) => c,
             Err(p) => return problems.extend(p),
         };
-        for (line, row) in data_rows(rows, columns.first_data_row) {
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let cell = |i: usize| columns.cell(row, i);
             let before = problems.len();
-            let group = match self.group(kind, line, &cell(0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
             let from_on = sheet_date(kind, line, "起始日期", &cell(5), problems);
             let org = match cell(2).as_str() {
                 "" => {
@@ -1050,16 +1060,9 @@ impl<'a> Context<'a> {
             Ok(c) => c,
             Err(p) => return problems.extend(p),
         };
-        for (line, row) in data_rows(rows, columns.first_data_row) {
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let cell = |i: usize| columns.cell(row, i);
             let before = problems.len();
-            let group = match self.group(kind, line, &cell(0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
             let reported = match cell(5).as_str() {
                 "" => {
                     problems.push(at(kind, line, "报告时间", "不能为空"));
@@ -1190,32 +1193,12 @@ impl<'a> Context<'a> {
         let kind = Kind::Project;
         // The group's number where the history sheet has it; the rest as the export writes it
         // (the plan's figures included), read by the group's own import's code.
-        let group_column = locate_columns(rows, &[("结对组编号", "结对组编号")]).map_err(|found| {
-            found
-                .into_iter()
-                .map(|e| at(kind, e.row, &e.column, e.message))
-                .collect::<Vec<_>>()
-        });
-        let (columns, sheet) = match (group_column, ProjectSheet::locate(rows, plan)) {
-            (Ok(c), Ok(s)) => (c, s),
-            (c, s) => {
-                let mut found = c.err().unwrap_or_default();
-                for e in s.err().unwrap_or_default() {
-                    if !found.iter().any(|p| p.column == e.column) {
-                        found.push(at(kind, e.row, &e.column, e.message));
-                    }
-                }
-                return problems.extend(found);
-            }
+        let (columns, sheet) = match Self::locate_with(kind, rows, ProjectSheet::locate(rows, plan))
+        {
+            Ok(found) => found,
+            Err(p) => return problems.extend(p),
         };
-        for (line, row) in data_rows(rows, columns.first_data_row) {
-            let group = match self.group(kind, line, &columns.cell(row, 0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             match sheet.project(line, row, plan, group, self.today) {
                 Ok((project, update)) => out.projects.push(BackfillProject {
                     line,
@@ -1241,33 +1224,12 @@ impl<'a> Context<'a> {
         problems: &mut Vec<Problem>,
     ) {
         let kind = Kind::Expense;
-        let group_column = locate_columns(rows, &[("结对组编号", "结对组编号")]).map_err(|found| {
-            found
-                .into_iter()
-                .map(|e| at(kind, e.row, &e.column, e.message))
-                .collect::<Vec<_>>()
-        });
-        let (columns, sheet) = match (group_column, ExpenseSheet::locate(rows)) {
-            (Ok(c), Ok(s)) => (c, s),
-            (c, s) => {
-                let mut found = c.err().unwrap_or_default();
-                for e in s.err().unwrap_or_default() {
-                    if !found.iter().any(|p| p.column == e.column) {
-                        found.push(at(kind, e.row, &e.column, e.message));
-                    }
-                }
-                return problems.extend(found);
-            }
+        let (columns, sheet) = match Self::locate_with(kind, rows, ExpenseSheet::locate(rows)) {
+            Ok(found) => found,
+            Err(p) => return problems.extend(p),
         };
         let none = Vec::new();
-        for (line, row) in data_rows(rows, columns.first_data_row) {
-            let group = match self.group(kind, line, &columns.cell(row, 0)) {
-                Ok(g) => g,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let choices = projects.get(&group.number).unwrap_or(&none);
             match sheet.expense(line, row, group, self.today, choices) {
                 Ok(expense) => out.expenses.push(BackfillExpense {
