@@ -113,6 +113,13 @@ pub fn end_of_day_ms(d: Date) -> i64 {
         .unwrap_or(i64::MAX)
 }
 
+/// The Asia/Shanghai date of a Unix-ms instant.
+pub fn date_of_ms(ms: i64) -> Date {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(shanghai()).date())
+        .unwrap_or(Date::MIN)
+}
+
 /// The first instant of `d` in Asia/Shanghai, Unix ms.
 pub fn start_of_day_ms(d: Date) -> i64 {
     d.to_datetime(Time::MIN)

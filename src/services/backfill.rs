@@ -11,7 +11,7 @@ use crate::domain::coordination::{CoordinatorInput, parse_coordinator};
 use crate::domain::ids::{HistoryImportId, OrgId, PlanId, ProjectId, TeamMemberId};
 use crate::domain::matter::{MatterInput, parse_matter};
 use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
-use crate::domain::monthly::{deadline, end_of_day_ms, start_of_day_ms};
+use crate::domain::monthly::{date_of_ms, deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
 use crate::domain::org::PlaceName;
 use crate::domain::plan::{Month, Plan, PlanYears};
@@ -245,13 +245,6 @@ fn later_moment(
         Ok(found) => Ok(found),
         Err(e) => Err(at(kind, line, e.field, e.message)),
     }
-}
-
-/// The day a moment falls on, Asia/Shanghai.
-fn shanghai_date(ms: i64) -> Date {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(crate::domain::shanghai()).date())
-        .unwrap_or(Date::MIN)
 }
 
 fn workbook_problem(message: impl Into<String>) -> Problem {
@@ -1121,7 +1114,7 @@ impl<'a> Context<'a> {
             }
             let acknowledged =
                 acknowledged.or_else(|| reply.as_ref().map(|(_, at_ms, by)| (*at_ms, by.clone())));
-            let reported_on = reported.map(shanghai_date);
+            let reported_on = reported.map(date_of_ms);
             let org = match cell(6).as_str() {
                 "" => {
                     problems.push(at(kind, line, "报告单位", "不能为空"));
@@ -1702,7 +1695,7 @@ mod tests {
             "签收"
         );
         assert_eq!(
-            shanghai_date(parse_moment("报告时间", "2024-06-13 00:30").unwrap()),
+            date_of_ms(parse_moment("报告时间", "2024-06-13 00:30").unwrap()),
             jiff::civil::date(2024, 6, 13)
         );
     }

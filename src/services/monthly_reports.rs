@@ -13,7 +13,6 @@
 use super::ServiceError;
 use super::access::{self, Viewer};
 use super::workspace::Writer;
-use crate::clock::shanghai;
 use crate::domain::ids::{OrgId, PlanId};
 use crate::domain::monthly::{Deadline, Rates, ReportState, Timeliness, deadline, timeliness};
 use crate::domain::monthly_report::{
@@ -29,19 +28,13 @@ use crate::store::monthly_reports::{
 };
 use crate::store::plans::PlanCache;
 use crate::store::{GroupFilter, GroupMember, GroupRow, GroupScope, Store};
-use jiff::civil::Date;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 /// The most groups one organisation's list holds (far beyond any programme).
 const MAX_GROUPS: i64 = 10_000;
 
-/// The Asia/Shanghai date of a Unix-ms instant.
-fn date_of(now_ms: i64) -> Date {
-    jiff::Timestamp::from_millisecond(now_ms)
-        .map(|t| t.to_zoned(shanghai()).date())
-        .unwrap_or(Date::MIN)
-}
+use crate::domain::monthly::date_of_ms as date_of;
 
 /// The plan in force with its versions by year (a month is due as its year's version says);
 /// without one there are no reports.
