@@ -168,6 +168,25 @@ pub struct EarlierImport {
     pub at: i64,
 }
 
+/// A key a record is looked for by: text, or a whole number, as its column holds it.
+enum Key<'k> {
+    Text(&'k str),
+    Int(i64),
+}
+
+/// Whether `sql` (a select of the table's rows matching `$1`…, bound to `keys` in order) finds
+/// one: a record the workbook gives is on the platform already, or was written by a row above.
+async fn recorded(conn: &mut AnyConnection, sql: &str, keys: &[Key<'_>]) -> sqlx::Result<bool> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("{sql} limit 1")));
+    for k in keys {
+        q = match k {
+            Key::Text(t) => q.bind(*t),
+            Key::Int(n) => q.bind(*n),
+        };
+    }
+    Ok(q.fetch_optional(&mut *conn).await?.is_some())
+}
+
 fn problem(kind: Kind, line: usize, column: &str, message: impl Into<String>) -> Problem {
     Problem::new(Some(kind), kind.sheet(), line, column, message.into())
 }
@@ -333,16 +352,7 @@ async fn write_team(
     for m in &b.team {
         // The same person of the same school joining on the same day is on the team already
         // (a workbook edited and imported again, or a row given twice).
-        let exists: Option<String> = sqlx::query_scalar(
-            "select id from team_members where group_id = $1 and person_name = $2 and org_id = $3 and joined_on = $4",
-        )
-        .bind(m.group.as_str())
-        .bind(m.member.person_name())
-        .bind(m.member.org_id().as_str())
-        .bind(m.member.joined_on().to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        if recorded(conn, "select id from team_members where group_id = $1 and person_name = $2 and org_id = $3 and joined_on = $4", &[Key::Text(m.group.as_str()), Key::Text(m.member.person_name()), Key::Text(m.member.org_id().as_str()), Key::Text(&m.member.joined_on().to_string())]).await? {
             problems.push(problem(
                 Kind::Team,
                 m.line,
@@ -371,13 +381,13 @@ async fn write_agreements(
     problems: &mut Vec<Problem>,
 ) -> Result<(), StoreError> {
     for a in &b.agreements {
-        let exists: Option<String> = sqlx::query_scalar(
+        if recorded(
+            conn,
             "select id from agreements where group_id = $1 and adjustment_id is null",
+            &[Key::Text(a.group.as_str())],
         )
-        .bind(a.group.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        .await?
+        {
             problems.push(problem(
                 Kind::Agreement,
                 a.line,
@@ -489,13 +499,13 @@ async fn write_bases(
 ) -> Result<(), StoreError> {
     for x in &b.bases {
         // A base of the same name is the group's already (on the platform or a row above).
-        let exists: Option<String> =
-            sqlx::query_scalar("select id from practice_bases where group_id = $1 and name = $2")
-                .bind(x.group.as_str())
-                .bind(x.base.name())
-                .fetch_optional(&mut *conn)
-                .await?;
-        if exists.is_some() {
+        if recorded(
+            conn,
+            "select id from practice_bases where group_id = $1 and name = $2",
+            &[Key::Text(x.group.as_str()), Key::Text(x.base.name())],
+        )
+        .await?
+        {
             problems.push(problem(
                 Kind::Base,
                 x.line,
@@ -524,15 +534,17 @@ async fn write_meetings(
 ) -> Result<(), StoreError> {
     for x in &b.meetings {
         // A meeting of the group on the same day at the same place is recorded already.
-        let exists: Option<String> = sqlx::query_scalar(
+        if recorded(
+            conn,
             "select id from meetings where group_id = $1 and held_on = $2 and place = $3",
+            &[
+                Key::Text(x.group.as_str()),
+                Key::Text(&x.meeting.held_on.to_string()),
+                Key::Text(&x.meeting.place),
+            ],
         )
-        .bind(x.group.as_str())
-        .bind(x.meeting.held_on.to_string())
-        .bind(&x.meeting.place)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        .await?
+        {
             problems.push(problem(
                 Kind::Meeting,
                 x.line,
@@ -584,16 +596,7 @@ async fn write_coordinators(
     for x in &b.coordinators {
         let c = &x.coordinator;
         // The same person of the same organisation from the same day is recorded already.
-        let exists: Option<String> = sqlx::query_scalar(
-            "select id from coordinators where group_id = $1 and person_name = $2 and org_id = $3 and from_on = $4",
-        )
-        .bind(x.group.as_str())
-        .bind(&c.person_name)
-        .bind(c.org_id.as_str())
-        .bind(c.from_on.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        if recorded(conn, "select id from coordinators where group_id = $1 and person_name = $2 and org_id = $3 and from_on = $4", &[Key::Text(x.group.as_str()), Key::Text(&c.person_name), Key::Text(c.org_id.as_str()), Key::Text(&c.from_on.to_string())]).await? {
             problems.push(problem(
                 Kind::Coordination,
                 x.line,
@@ -629,15 +632,17 @@ async fn write_matters(
     };
     for x in &b.matters {
         let m = &x.matter;
-        let exists: Option<String> = sqlx::query_scalar(
+        if recorded(
+            conn,
             "select id from major_matters where group_id = $1 and summary = $2 and raised_on = $3",
+            &[
+                Key::Text(x.group.as_str()),
+                Key::Text(m.summary()),
+                Key::Text(&m.raised_on().to_string()),
+            ],
         )
-        .bind(x.group.as_str())
-        .bind(m.summary())
-        .bind(m.raised_on().to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        .await?
+        {
             problems.push(problem(
                 Kind::Matter,
                 x.line,
@@ -718,15 +723,17 @@ async fn write_projects(
 ) -> Result<(), StoreError> {
     for x in &b.projects {
         // The group's project of the same name starting the same day is recorded already.
-        let exists: Option<String> = sqlx::query_scalar(
+        if recorded(
+            conn,
             "select id from projects where group_id = $1 and title = $2 and starts_on = $3",
+            &[
+                Key::Text(x.group.as_str()),
+                Key::Text(x.project.title.as_str()),
+                Key::Text(&x.project.starts_on.to_string()),
+            ],
         )
-        .bind(x.group.as_str())
-        .bind(x.project.title.as_str())
-        .bind(x.project.starts_on.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        .await?
+        {
             problems.push(problem(
                 Kind::Project,
                 x.line,
@@ -770,13 +777,12 @@ async fn project_there(
     group: &GroupId,
     project: &str,
 ) -> sqlx::Result<bool> {
-    let there: Option<String> =
-        sqlx::query_scalar("select id from projects where id = $1 and group_id = $2")
-            .bind(project)
-            .bind(group.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(there.is_some())
+    recorded(
+        conn,
+        "select id from projects where id = $1 and group_id = $2",
+        &[Key::Text(project), Key::Text(group.as_str())],
+    )
+    .await
 }
 
 async fn write_expenses(
@@ -791,19 +797,21 @@ async fn write_expenses(
     for (i, x) in b.expenses.iter().enumerate() {
         let e = &x.expense;
         // The same expense (day, kind, amount, payer, notes) is recorded already.
-        let exists: Option<String> = sqlx::query_scalar(
+        if recorded(
+            conn,
             "select id from expenses where group_id = $1 and spent_on = $2 and kind = $3
                and coalesce(amount_fen, -1) = $4 and payer_org_id = $5 and notes = $6",
+            &[
+                Key::Text(x.group.as_str()),
+                Key::Text(&e.spent_on.to_string()),
+                Key::Text(&e.kind),
+                Key::Int(e.amount.map_or(-1, |a| a.get())),
+                Key::Text(e.payer_org_id.as_str()),
+                Key::Text(&e.notes),
+            ],
         )
-        .bind(x.group.as_str())
-        .bind(e.spent_on.to_string())
-        .bind(&e.kind)
-        .bind(e.amount.map_or(-1, |a| a.get()))
-        .bind(e.payer_org_id.as_str())
-        .bind(&e.notes)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        .await?
+        {
             problems.push(problem(
                 Kind::Expense,
                 x.line,
@@ -848,13 +856,13 @@ async fn write_plans(
     problems: &mut Vec<Problem>,
 ) -> Result<(), StoreError> {
     for x in &b.plans {
-        let exists: Option<String> =
-            sqlx::query_scalar("select id from annual_plans where group_id = $1 and year = $2")
-                .bind(x.group.as_str())
-                .bind(i64::from(x.year))
-                .fetch_optional(&mut *conn)
-                .await?;
-        if exists.is_some() {
+        if recorded(
+            conn,
+            "select id from annual_plans where group_id = $1 and year = $2",
+            &[Key::Text(x.group.as_str()), Key::Int(i64::from(x.year))],
+        )
+        .await?
+        {
             problems.push(problem(
                 Kind::AnnualPlan,
                 x.lines[0],
@@ -937,15 +945,17 @@ async fn write_reports(
     problems: &mut Vec<Problem>,
 ) -> Result<(), StoreError> {
     for r in &b.reports {
-        let exists: Option<String> = sqlx::query_scalar(
+        if recorded(
+            conn,
             "select id from monthly_reports where plan_id = $1 and school_id = $2 and month = $3",
+            &[
+                Key::Text(r.plan_id.as_str()),
+                Key::Text(r.school.as_str()),
+                Key::Text(&r.month.to_string()),
+            ],
         )
-        .bind(r.plan_id.as_str())
-        .bind(r.school.as_str())
-        .bind(r.month.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if exists.is_some() {
+        .await?
+        {
             problems.push(problem(
                 Kind::Report,
                 r.line,
