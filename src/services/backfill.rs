@@ -13,14 +13,13 @@ use crate::domain::matter::{MatterInput, parse_matter};
 use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
 use crate::domain::monthly::{date_of_ms, deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
-use crate::domain::org::PlaceName;
 use crate::domain::plan::{Month, Plan, PlanYears};
 use crate::domain::sheet::{Columns, RowError, locate_columns, parse_sheet_date};
 use crate::domain::team::{TeamMemberInput, parse_departure, parse_team_member};
 use crate::domain::user::Role;
 use crate::services::ServiceError;
 use crate::services::workspace::expense_import::ExpenseSheet;
-use crate::services::workspace::onsite::{OnsiteSheet, find_place};
+use crate::services::workspace::onsite::{OnsiteSheet, find_organisation, find_place};
 use crate::services::workspace::projects::ProjectSheet;
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
@@ -941,13 +940,15 @@ impl<'a> Context<'a> {
             let held_on = sheet_date(kind, line, "会议日期", &cell(1), problems);
             let named = |index: usize, column: &str, problems: &mut Vec<Problem>| -> Vec<OrgId> {
                 split_names(&cell(index))
-                    .filter_map(|name| match find_org(group, held_on, &name) {
-                        Ok(o) => Some(o),
-                        Err(m) => {
-                            problems.push(at(kind, line, column, m));
-                            None
-                        }
-                    })
+                    .filter_map(
+                        |name| match find_organisation(group, held_on, &name, false) {
+                            Ok(o) => Some(o),
+                            Err(m) => {
+                                problems.push(at(kind, line, column, m));
+                                None
+                            }
+                        },
+                    )
                     .collect()
             };
             let orgs = named(3, "参会单位", problems);
@@ -1004,7 +1005,7 @@ impl<'a> Context<'a> {
                     problems.push(at(kind, line, "所在单位", "不能为空"));
                     String::new()
                 }
-                name => match find_org(group, from_on, name) {
+                name => match find_organisation(group, from_on, name, false) {
                     Ok(o) => o.to_string(),
                     Err(m) => {
                         problems.push(at(kind, line, "所在单位", m));
@@ -1120,7 +1121,7 @@ impl<'a> Context<'a> {
                     problems.push(at(kind, line, "报告单位", "不能为空"));
                     None
                 }
-                name => match find_org(group, reported_on, name) {
+                name => match find_organisation(group, reported_on, name, false) {
                     Ok(o) => Some(o),
                     Err(m) => {
                         problems.push(at(kind, line, "报告单位", m));
@@ -1542,35 +1543,6 @@ impl<'a> Context<'a> {
                 });
             }
         }
-    }
-}
-
-/// The member organisation a sheet names (`凤岗镇`, `雁田村`, `南面村(谢岗镇)`), a member on
-/// `on` when that is known.
-fn find_org(group: &GroupRow, on: Option<Date>, written: &str) -> Result<OrgId, String> {
-    let wanted = PlaceName::parse(written);
-    let members: Vec<_> = group
-        .members
-        .iter()
-        .filter(|m| on.is_none_or(|d| m.active_on(d)))
-        .collect();
-    let matches: Vec<_> = members
-        .iter()
-        .filter(|m| m.name == wanted.name || m.name == written.trim())
-        .filter(|m| wanted.town.is_none() || m.town == wanted.town || m.name == written.trim())
-        .collect();
-    match matches.as_slice() {
-        [m] => Ok(m.org_id.clone()),
-        [] => Err(format!(
-            "“{written}”不是本组{}的成员单位，可填：{}",
-            on.map(|d| format!("在 {d} 时")).unwrap_or_default(),
-            members
-                .iter()
-                .map(|m| m.name_in(&group.lead_town))
-                .collect::<Vec<_>>()
-                .join("、")
-        )),
-        _ => Err(format!("本组有多个“{written}”，请写作 名称(所属镇街)")),
     }
 }
 

@@ -343,35 +343,54 @@ pub(crate) fn find_place(
     if written.is_empty() {
         return Err(FieldError::new(field, "不能为空"));
     }
+    find_organisation(group, on, written, true).map_err(|m| FieldError::new(field, m))
+}
+
+/// The member organisation a sheet names as the pairing table writes it (`凤岗镇`, `雁田村`,
+/// `南面村(谢岗镇)`), a member on `on` when that is known; only a town or village when
+/// `places_only`. The error says what may be written instead.
+pub(crate) fn find_organisation(
+    group: &GroupRow,
+    on: Option<Date>,
+    written: &str,
+    places_only: bool,
+) -> Result<OrgId, String> {
     let wanted = PlaceName::parse(written);
-    let places: Vec<_> = group
+    let members: Vec<_> = group
         .members
         .iter()
-        .filter(|m| matches!(m.role, MemberRole::Town | MemberRole::Village))
+        .filter(|m| !places_only || matches!(m.role, MemberRole::Town | MemberRole::Village))
         .filter(|m| on.is_none_or(|d| m.active_on(d)))
         .collect();
-    let matches: Vec<_> = places
+    // By name (and town, when written), or by a name that itself holds brackets.
+    let matches: Vec<_> = members
         .iter()
-        .filter(|m| m.name == wanted.name)
-        .filter(|m| wanted.town.is_none() || m.town == wanted.town)
+        .filter(|m| {
+            m.name == written.trim()
+                || (m.name == wanted.name && (wanted.town.is_none() || m.town == wanted.town))
+        })
         .collect();
     match matches.as_slice() {
         [m] => Ok(m.org_id.clone()),
         [] => {
-            let lead = &group.lead_town;
-            let names: Vec<String> = places.iter().map(|m| m.name_in(lead)).collect();
-            Err(FieldError::new(
-                field,
+            let names: Vec<String> = members
+                .iter()
+                .map(|m| m.name_in(&group.lead_town))
+                .collect();
+            let what = if places_only {
+                "的镇(街道)或村(社区)".to_string()
+            } else {
                 format!(
-                    "“{written}”不是本组的镇(街道)或村(社区)，可填：{}",
-                    names.join("、")
-                ),
+                    "{}的成员单位",
+                    on.map(|d| format!("在 {d} 时")).unwrap_or_default()
+                )
+            };
+            Err(format!(
+                "“{written}”不是本组{what}，可填：{}",
+                names.join("、")
             ))
         }
-        _ => Err(FieldError::new(
-            field,
-            format!("本组有多个“{written}”，请写作 名称(所属镇街)"),
-        )),
+        _ => Err(format!("本组有多个“{written}”，请写作 名称(所属镇街)")),
     }
 }
 
