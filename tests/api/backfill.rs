@@ -810,6 +810,27 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     let resp = post_history(&app, &token, good_workbook(), None, Some("maybe")).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("dry_run"));
+    // A files archive that is no zip: named, and nothing written.
+    let refused = expect(
+        post_history(
+            &app,
+            &token,
+            good_workbook(),
+            Some(b"PK not really a zip".to_vec()),
+            Some("false"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let sheets: Vec<&str> = refused["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["sheet"].as_str().unwrap())
+        .collect();
+    assert!(sheets.contains(&"压缩包"), "{refused}");
+    assert_eq!(counts(&app).await, before);
 }
 
 async fn only_the_bureau_imports_history(app: TestApp) {
@@ -828,6 +849,8 @@ async fn only_the_bureau_imports_history(app: TestApp) {
         let web = app.web_client(who, PASSWORD).await;
         let page = app.get_with(&web, "/import/history").await;
         assert_eq!(page.status(), StatusCode::FORBIDDEN, "{who}");
+        let template = app.get_with(&web, "/import/history/template.xlsx").await;
+        assert_eq!(template.status(), StatusCode::FORBIDDEN, "{who}");
     }
     assert_eq!(counts(&app).await, before);
 
@@ -859,9 +882,18 @@ async fn only_the_bureau_imports_history(app: TestApp) {
     );
     assert_eq!(sheets[0].1.as_ref().unwrap(), &vec![TEAM_HEADS.to_vec()]);
     assert_eq!(sheets[2].1.as_ref().unwrap(), &vec![ONSITE_HEADS.to_vec()]);
+    // The projects' sheet ends with the plan's outcome figures.
+    let projects = &sheets[7].1.as_ref().unwrap()[0];
+    assert_eq!(projects.last().unwrap(), "调研报告（份）", "{projects:?}");
     let web = app.web_client("admin", ADMIN_PASSWORD).await;
     let page = app.page(&web, "/import/history").await;
     assert!(page.contains("/import/history/template.xlsx"));
+    // The page's download is the same template.
+    let resp = app.get_with(&web, "/import/history/template.xlsx").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let from_page =
+        xiaodi::imports::read_workbook(&resp.bytes().await.unwrap(), &|_| true).unwrap();
+    assert_eq!(from_page, sheets);
 }
 
 async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
