@@ -230,22 +230,7 @@ async fn every_screenshot_of_the_guide_exists() {
 /// depend on the backend). Without LibreOffice: a failure under CI, a printed note elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_docx_opens_in_libreoffice_with_every_roles_chapter() {
-    let office = ["libreoffice", "soffice"].into_iter().find(|c| {
-        std::process::Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let pdftotext = std::process::Command::new("pdftotext")
-        .arg("-v")
-        .output()
-        .is_ok();
-    let (Some(office), true) = (office, pdftotext) else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have LibreOffice and pdftotext (.ci/run installs them)"
-        );
-        eprintln!("LibreOffice or pdftotext is missing: the document check is skipped");
+    let Some(office) = crate::helpers::libreoffice() else {
         return;
     };
     let app = crate::helpers::spawn_app(crate::helpers::Db::Sqlite)
@@ -256,45 +241,9 @@ async fn the_docx_opens_in_libreoffice_with_every_roles_chapter() {
     assert_eq!(r.status(), StatusCode::OK);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("guide.docx"), r.bytes().await.unwrap()).unwrap();
-    let profile = dir.path().join("lo-profile");
-    let lo_dir = dir.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(office)
-            .arg(format!(
-                "-env:UserInstallation=file://{}",
-                profile.display()
-            ))
-            .args(["--headless", "--convert-to", "pdf", "--outdir"])
-            .arg(&lo_dir)
-            .arg(lo_dir.join("guide.docx"))
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "LibreOffice failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pdf = dir.path().join("guide.pdf");
-    assert!(
-        pdf.exists(),
-        "guide.pdf was written: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let text = std::process::Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(text.status.success(), "pdftotext guide.pdf");
+    let texts = crate::helpers::pdf_texts(office, dir.path(), &["guide.docx"], false).await;
     // pdftotext may put spaces between characters of different scripts: compare without them.
-    let text: String = String::from_utf8(text.stdout)
-        .unwrap()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text: String = texts[0].chars().filter(|c| !c.is_whitespace()).collect();
     assert!(text.contains("校地通操作手册"), "the title\n{text}");
     let all = chapters(&app).await;
     for (i, c) in all.iter().enumerate() {

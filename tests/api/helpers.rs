@@ -682,3 +682,81 @@ pub async fn add_captain(
     )
     .await
 }
+
+/// LibreOffice's command when it and pdftotext are installed; none otherwise (a failure under
+/// CI, which installs them; a printed note elsewhere, and the caller skips its document check).
+pub fn libreoffice() -> Option<&'static str> {
+    let office = ["libreoffice", "soffice"].into_iter().find(|c| {
+        std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let pdftotext = std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok();
+    match (office, pdftotext) {
+        (Some(office), true) => Some(office),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must have LibreOffice and pdftotext (.ci/run installs them)"
+            );
+            eprintln!("LibreOffice or pdftotext is missing: the document check is skipped");
+            None
+        }
+    }
+}
+
+/// Converts `files` of `dir` to PDF with one LibreOffice process (its start-up is the slow
+/// part) and a profile of its own (so parallel runs do not clash); the text pdftotext reads from
+/// each PDF (`-layout` when `layout`), in the order of `files`.
+pub async fn pdf_texts(
+    office: &'static str,
+    dir: &std::path::Path,
+    files: &[&str],
+    layout: bool,
+) -> Vec<String> {
+    let profile = dir.join("lo-profile");
+    let lo_dir = dir.to_path_buf();
+    let inputs: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(office)
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                profile.display()
+            ))
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(&lo_dir)
+            .args(&inputs)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "LibreOffice failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    files
+        .iter()
+        .map(|f| {
+            let pdf = dir.join(std::path::Path::new(f).with_extension("pdf"));
+            assert!(
+                pdf.exists(),
+                "{} was written: {}",
+                pdf.display(),
+                String::from_utf8_lossy(&out.stdout)
+            );
+            let mut cmd = std::process::Command::new("pdftotext");
+            if layout {
+                cmd.arg("-layout");
+            }
+            let text = cmd.arg(&pdf).arg("-").output().unwrap();
+            assert!(text.status.success(), "pdftotext {}", pdf.display());
+            String::from_utf8(text.stdout).unwrap()
+        })
+        .collect()
+}

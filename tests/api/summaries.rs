@@ -550,22 +550,7 @@ async fn the_web_pages_generate_edit_and_send(app: TestApp) {
 /// backend). Without LibreOffice: a failure under CI, a printed note elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_documents_open_in_libreoffice() {
-    let office = ["libreoffice", "soffice"].into_iter().find(|c| {
-        std::process::Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let pdftotext = std::process::Command::new("pdftotext")
-        .arg("-v")
-        .output()
-        .is_ok();
-    let (Some(office), true) = (office, pdftotext) else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have LibreOffice and pdftotext (.ci/run installs them)"
-        );
-        eprintln!("LibreOffice or pdftotext is missing: the document check is skipped");
+    let Some(office) = crate::helpers::libreoffice() else {
         return;
     };
     let app = crate::helpers::spawn_app(crate::helpers::Db::Sqlite)
@@ -585,52 +570,13 @@ async fn the_documents_open_in_libreoffice() {
         assert_eq!(r.status(), StatusCode::OK);
         std::fs::write(dir.path().join(file), r.bytes().await.unwrap()).unwrap();
     }
-    // One LibreOffice process for both (its start-up is the slow part), with a profile of its
-    // own so parallel runs do not clash.
-    let profile = dir.path().join("lo-profile");
-    let (lo_dir, lo_profile) = (dir.path().to_path_buf(), profile.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(office)
-            .arg(format!(
-                "-env:UserInstallation=file://{}",
-                lo_profile.display()
-            ))
-            .args(["--headless", "--convert-to", "pdf", "--outdir"])
-            .arg(&lo_dir)
-            .arg(lo_dir.join("a.docx"))
-            .arg(lo_dir.join("b.xlsx"))
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "LibreOffice failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // One LibreOffice process for both.
+    let texts = crate::helpers::pdf_texts(office, dir.path(), &["a.docx", "b.xlsx"], true).await;
     let statuses = s["statuses"].as_array().unwrap();
     assert_eq!(statuses.len(), 18);
-    for stem in ["a", "b"] {
-        let pdf = dir.path().join(format!("{stem}.pdf"));
-        assert!(
-            pdf.exists(),
-            "{stem}.pdf was written: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let text = std::process::Command::new("pdftotext")
-            .arg("-layout")
-            .arg(&pdf)
-            .arg("-")
-            .output()
-            .unwrap();
-        assert!(text.status.success(), "pdftotext {stem}.pdf");
+    for (stem, text) in ["a", "b"].into_iter().zip(&texts) {
         // pdftotext puts spaces between digits and Chinese ("2026 年 5 月"): compare without them.
-        let text: String = String::from_utf8(text.stdout)
-            .unwrap()
-            .chars()
-            .filter(|c| *c != ' ')
-            .collect();
+        let text: String = text.chars().filter(|c| *c != ' ').collect();
         assert!(text.contains("2026年5月"), "{stem}: the month\n{text}");
         // Every school, on one line with its status.
         for l in statuses {
