@@ -10,7 +10,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Instant;
-use support::{Browser, Harness, PASSWORD};
+use support::{Browser, GROUP_4_ACCOUNTS, Harness, PASSWORD};
 
 const DESKTOP: (u32, u32) = (1440, 900);
 const PHONE: (u32, u32) = (390, 844);
@@ -204,43 +204,11 @@ async fn use_forms(b: &Browser, role: &str, group: &str, bad_sheet: &std::path::
     }
 }
 
-/// One account per role, each in an organisation of group 4 where it has one.
-const ROLES: [(&str, &str, &str); 8] = [
-    ("admin", "", "bureau"),
-    ("hq1", "东莞市“百千万工程”指挥部办公室", "hq"),
-    ("gdmu", "广东医科大学", "school"),
-    ("tangxia", "塘厦镇", "town"),
-    ("fhg", "凤凰岗社区", "village"),
-    ("sys", "东莞市教育局", "sysadmin"),
-    ("sec", "东莞市教育局", "secadmin"),
-    ("aud", "东莞市教育局", "auditor"),
-];
-
 /// Group 4 gets a member, an on-site entry awaiting confirmation and a base, through the school's
 /// forms, so the group pages show their tables, progress bar and buttons, not only empty states.
 /// A form turned down is checked too.
 async fn record_group_4(b: &Browser) -> String {
-    b.goto("/groups").await;
-    b.follow("第 4 组").await;
-    b.wait_for("dl.facts").await;
-    let group = b.path().await;
-
-    b.goto(&format!("{group}/team")).await;
-    b.fill("#add-member input[name=person_name]", "王校长")
-        .await;
-    b.select_label(
-        "#add-member select[name=org_id]",
-        "广东医科大学（在莞高校）",
-    )
-    .await;
-    b.select_value("#add-member select[name=role]", "captain")
-        .await;
-    b.select_value("#add-member select[name=title]", "senior")
-        .await;
-    b.set_date("#add-member input[name=joined_on]", "2026-01-05")
-        .await;
-    b.tick_at("#add-member input[name=school_leader]").await;
-    b.submit("#add-member form").await;
+    let group = support::record_captain_of_group_4(b).await;
 
     b.goto(&format!("{group}/onsite")).await;
     let form = "#add-entry form";
@@ -296,7 +264,7 @@ async fn every_page_of_every_role_passes_axe_at_desktop_and_phone_width() {
     let Some(h) = Harness::start().await else {
         return;
     };
-    for (username, org, role) in ROLES.iter().skip(1) {
+    for (username, org, role) in GROUP_4_ACCOUNTS {
         h.add_user(username, &format!("{username} 测试"), org, role)
             .await;
     }
@@ -328,7 +296,7 @@ async fn every_page_of_every_role_passes_axe_at_desktop_and_phone_width() {
     std::fs::write(&bad_sheet, "甲,乙\n1,2\n").unwrap();
 
     let mut total = 0;
-    for (username, _, role) in ROLES {
+    for (username, _, role) in std::iter::once(("admin", "", "bureau")).chain(GROUP_4_ACCOUNTS) {
         b.sign_in(username, PASSWORD).await;
         use_forms(&b, role, &group, &bad_sheet).await;
         // Pages the navigation does not link to but a user reaches: the group's tabs (for the

@@ -7,48 +7,17 @@
 mod support;
 
 use std::path::Path;
-use support::{Browser, Harness, PASSWORD};
+use support::{Browser, GROUP_4_ACCOUNTS, Harness, PASSWORD};
 use xiaodi::domain::guide::{self, GROUP_SLOT};
 use xiaodi::domain::user::Role;
 
 /// A modest window: the pictures stay small and legible at the guide's width.
 const WINDOW: (u32, u32) = (1100, 680);
 
-/// One account per role, in an organisation of group 4 where it has one.
-const USERS: [(&str, &str, &str); 7] = [
-    ("hq1", "东莞市“百千万工程”指挥部办公室", "hq"),
-    ("gdmu", "广东医科大学", "school"),
-    ("tangxia", "塘厦镇", "town"),
-    ("fhg", "凤凰岗社区", "village"),
-    ("sys", "东莞市教育局", "sysadmin"),
-    ("sec", "东莞市教育局", "secadmin"),
-    ("aud", "东莞市教育局", "auditor"),
-];
-
 /// The school records a captain and a day of on-site service in group 4, so the pictures show
 /// a filled page and the town's and village's workbenches a day awaiting their confirmation.
 async fn record_group_4(b: &Browser) -> String {
-    b.goto("/groups").await;
-    b.follow("第 4 组").await;
-    b.wait_for("dl.facts").await;
-    let group = b.path().await;
-
-    b.goto(&format!("{group}/team")).await;
-    b.fill("#add-member input[name=person_name]", "王校长")
-        .await;
-    b.select_label(
-        "#add-member select[name=org_id]",
-        "广东医科大学（在莞高校）",
-    )
-    .await;
-    b.select_value("#add-member select[name=role]", "captain")
-        .await;
-    b.select_value("#add-member select[name=title]", "senior")
-        .await;
-    b.set_date("#add-member input[name=joined_on]", "2026-01-05")
-        .await;
-    b.tick_at("#add-member input[name=school_leader]").await;
-    b.submit("#add-member form").await;
+    let group = support::record_captain_of_group_4(b).await;
 
     let form = "#add-entry form";
     for (place, from, to, content) in [
@@ -75,7 +44,7 @@ async fn each_roles_chapter_has_a_screenshot_of_its_first_page() {
     let Some(h) = Harness::start().await else {
         return;
     };
-    for (username, org, role) in USERS {
+    for (username, org, role) in GROUP_4_ACCOUNTS {
         h.add_user(username, &format!("{username} 测试"), org, role)
             .await;
     }
@@ -88,7 +57,7 @@ async fn each_roles_chapter_has_a_screenshot_of_its_first_page() {
     b.sign_out().await;
 
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static");
-    let usernames = std::iter::once("admin").chain(USERS.iter().map(|(u, _, _)| *u));
+    let usernames = std::iter::once("admin").chain(GROUP_4_ACCOUNTS.iter().map(|(u, _, _)| *u));
     for (username, role) in usernames.zip(Role::ALL) {
         let chapter = guide::chapter(&plan, role);
         b.sign_in(username, PASSWORD).await;

@@ -21,6 +21,44 @@ use xiaodi::store::Actor;
 /// The bureau's `admin` and every account a test creates sign in with this password.
 pub const PASSWORD: &str = "Browser#2024";
 
+/// One account for each role but the bureau's (its `admin` is there already), each in an
+/// organisation of group 4 where it has one.
+pub const GROUP_4_ACCOUNTS: [(&str, &str, &str); 7] = [
+    ("hq1", "东莞市“百千万工程”指挥部办公室", "hq"),
+    ("gdmu", "广东医科大学", "school"),
+    ("tangxia", "塘厦镇", "town"),
+    ("fhg", "凤凰岗社区", "village"),
+    ("sys", "东莞市教育局", "sysadmin"),
+    ("sec", "东莞市教育局", "secadmin"),
+    ("aud", "东莞市教育局", "auditor"),
+];
+
+/// Through the school's team form (signed in as `gdmu`), 王校长 becomes group 4's captain from
+/// 2026-01-05; the group's path.
+pub async fn record_captain_of_group_4(b: &Browser) -> String {
+    b.goto("/groups").await;
+    b.follow("第 4 组").await;
+    b.wait_for("dl.facts").await;
+    let group = b.path().await;
+    b.goto(&format!("{group}/team")).await;
+    b.fill("#add-member input[name=person_name]", "王校长")
+        .await;
+    b.select_label(
+        "#add-member select[name=org_id]",
+        "广东医科大学（在莞高校）",
+    )
+    .await;
+    b.select_value("#add-member select[name=role]", "captain")
+        .await;
+    b.select_value("#add-member select[name=title]", "senior")
+        .await;
+    b.set_date("#add-member input[name=joined_on]", "2026-01-05")
+        .await;
+    b.tick_at("#add-member input[name=school_leader]").await;
+    b.submit("#add-member form").await;
+    group
+}
+
 /// "Now" for the server: 2026-06-15 12:00 Asia/Shanghai (Unix ms), as in the API tests, so what
 /// is past, running or not yet due does not depend on the day the suite runs.
 const NOW_MS: i64 = 1_781_496_000_000;
