@@ -189,6 +189,13 @@ fn sort(problems: &mut [Problem]) {
     });
 }
 
+/// A workspace sheet's row errors as the history import's problems of `kind`'s sheet.
+fn row_problems(kind: Kind, errors: Vec<RowError>) -> impl Iterator<Item = Problem> {
+    errors
+        .into_iter()
+        .map(move |e| at(kind, e.row, &e.column, e.message))
+}
+
 fn at(kind: Kind, row: usize, column: &str, message: impl Into<String>) -> Problem {
     Problem::new(Some(kind), kind.sheet(), row, column, message.into())
 }
@@ -494,12 +501,7 @@ fn locate(kind: Kind, rows: &[Vec<String>]) -> Result<Columns, Vec<Problem>> {
         .iter()
         .map(|c| (c.heading, c.heading))
         .collect();
-    locate_columns(rows, &wanted).map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|e| at(kind, e.row, &e.column, e.message))
-            .collect()
-    })
+    locate_columns(rows, &wanted).map_err(|errors| row_problems(kind, errors).collect())
 }
 
 fn data_rows(rows: &[Vec<String>], from: usize) -> impl Iterator<Item = (usize, &Vec<String>)> {
@@ -555,12 +557,8 @@ impl<'a> Context<'a> {
         rows: &[Vec<String>],
         sheet: Result<T, Vec<RowError>>,
     ) -> Result<(Columns, T), Vec<Problem>> {
-        let group_column = locate_columns(rows, &[("结对组编号", "结对组编号")]).map_err(|found| {
-            found
-                .into_iter()
-                .map(|e| at(kind, e.row, &e.column, e.message))
-                .collect::<Vec<_>>()
-        });
+        let group_column = locate_columns(rows, &[("结对组编号", "结对组编号")])
+            .map_err(|found| row_problems(kind, found).collect::<Vec<_>>());
         match (group_column, sheet) {
             (Ok(c), Ok(s)) => Ok((c, s)),
             (c, s) => {
@@ -822,11 +820,7 @@ impl<'a> Context<'a> {
         let sheet = match OnsiteSheet::locate(rows) {
             Ok(s) => s,
             Err(found) => {
-                problems.extend(
-                    found
-                        .into_iter()
-                        .map(|e| at(kind, e.row, &e.column, e.message)),
-                );
+                problems.extend(row_problems(kind, found));
                 return;
             }
         };
@@ -841,11 +835,7 @@ impl<'a> Context<'a> {
                 (Ok(e), Ok(c)) => (e, c),
                 (entry, confirmed) => {
                     if let Err(found) = entry {
-                        problems.extend(
-                            found
-                                .into_iter()
-                                .map(|e| at(kind, e.row, &e.column, e.message)),
-                        );
+                        problems.extend(row_problems(kind, found));
                     }
                     if let Err(m) = confirmed {
                         problems.push(at(kind, line, "确认情况", m));
@@ -1201,11 +1191,7 @@ impl<'a> Context<'a> {
                     project,
                     update,
                 }),
-                Err(found) => problems.extend(
-                    found
-                        .into_iter()
-                        .map(|e| at(kind, e.row, &e.column, e.message)),
-                ),
+                Err(found) => problems.extend(row_problems(kind, found)),
             }
         }
     }
@@ -1231,11 +1217,7 @@ impl<'a> Context<'a> {
                     group: group.id.clone(),
                     expense,
                 }),
-                Err(found) => problems.extend(
-                    found
-                        .into_iter()
-                        .map(|e| at(kind, e.row, &e.column, e.message)),
-                ),
+                Err(found) => problems.extend(row_problems(kind, found)),
             }
         }
     }
