@@ -8,7 +8,7 @@ use crate::domain::annual_plan::{PlanItemInput, parse_item};
 use crate::domain::backfill::{Kind, Problem, counts_line};
 use crate::domain::base::{BASE_FUNCTIONS, BaseInput, parse_base};
 use crate::domain::coordination::{CoordinatorInput, parse_coordinator};
-use crate::domain::ids::{HistoryImportId, OrgId, PlanId, ProjectId, TeamMemberId};
+use crate::domain::ids::{GroupId, HistoryImportId, OrgId, PlanId, ProjectId, TeamMemberId};
 use crate::domain::matter::{MatterInput, parse_matter};
 use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
 use crate::domain::monthly::{date_of_ms, deadline, end_of_day_ms, start_of_day_ms};
@@ -412,33 +412,24 @@ async fn read(
             &mut problems,
         );
     }
-    // The projects an expense or a plan item may name: the workbook's, and the platform's of
-    // the groups those sheets name.
+    // The projects an expense or a plan item may name: the workbook's, and the platform's (every
+    // group's of the plan, in one query, when either sheet is there).
     let mut projects: HashMap<i64, Vec<ProjectChoice>> = HashMap::new();
+    let number_of: HashMap<&GroupId, i64> = groups.iter().map(|g| (&g.id, g.number)).collect();
     for p in &backfill.projects {
-        if let Some(g) = groups.iter().find(|g| g.id == p.group) {
-            projects.entry(g.number).or_default().push(ProjectChoice {
+        if let Some(n) = number_of.get(&p.group) {
+            projects.entry(*n).or_default().push(ProjectChoice {
                 id: p.id.to_string(),
                 title: p.project.title.clone(),
                 area: i64::from(p.project.area),
             });
         }
     }
-    let mut loaded = HashSet::new();
-    for kind in [Kind::Expense, Kind::AnnualPlan] {
-        let Some(rows) = sheet_of.get(&kind) else {
-            continue;
-        };
-        let Ok(columns) = locate_columns(rows, &[("结对组编号", "结对组编号")]) else {
-            continue;
-        };
-        for (_, row) in data_rows(rows, columns.first_data_row) {
-            let number = columns.cell(row, 0).trim().parse::<i64>().ok();
-            if let Some(g) = number.and_then(|n| by_number.get(&n))
-                && loaded.insert(g.number)
-            {
-                let on_platform = w.store.project_choices(&g.id).await?;
-                projects.entry(g.number).or_default().extend(on_platform);
+    if sheet_of.contains_key(&Kind::Expense) || sheet_of.contains_key(&Kind::AnnualPlan) {
+        let mut on_platform = w.store.project_choices_of_plan(plan_id).await?;
+        for g in &groups {
+            if let Some(found) = on_platform.remove(&g.id) {
+                projects.entry(g.number).or_default().extend(found);
             }
         }
     }

@@ -598,14 +598,31 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok(ProjectChoice {
-                id: r.try_get("id")?,
-                title: r.try_get("title")?,
-                area: r.try_get("area")?,
-            })
-        })
+        .map(project_choice)
         .collect()
+    }
+
+    /// Every group's projects of the plan, in one query (as [`Store::project_choices`] lists a
+    /// group's), by group.
+    pub async fn project_choices_of_plan(
+        &self,
+        plan: &crate::domain::ids::PlanId,
+    ) -> sqlx::Result<HashMap<GroupId, Vec<ProjectChoice>>> {
+        let rows = sqlx::query(
+            "select p.group_id, p.id, p.title, p.area from projects p
+             join pairing_groups g on g.id = p.group_id
+             where g.plan_id = $1 order by p.starts_on desc, p.title",
+        )
+        .bind(plan.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: HashMap<GroupId, Vec<ProjectChoice>> = HashMap::new();
+        for r in &rows {
+            out.entry(GroupId::from_db(r.try_get("group_id")?))
+                .or_default()
+                .push(project_choice(r)?);
+        }
+        Ok(out)
     }
 
     /// Adds papers to a meeting recorded earlier; the meeting's history shows them.
@@ -777,6 +794,14 @@ async fn attach_attendees(conn: &mut AnyConnection, rows: &mut [MeetingRow]) -> 
         }
     }
     Ok(())
+}
+
+fn project_choice(r: &AnyRow) -> sqlx::Result<ProjectChoice> {
+    Ok(ProjectChoice {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        area: r.try_get("area")?,
+    })
 }
 
 fn meeting_from_row(r: &AnyRow) -> sqlx::Result<MeetingRow> {
