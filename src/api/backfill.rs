@@ -18,10 +18,12 @@ use utoipa::ToSchema;
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct HistoryUpload {
-    /// The history workbook (xlsx): sheets 队员, 协议, 驻点服务, 月报 in the template's columns.
+    /// The history workbook (xlsx): the template's sheets (队员, 协议, 驻点服务, 实践基地, 联席会议,
+    /// 工作协调小组, 重大事项, 合作项目, 经费, 年度合作计划, 月报) in its columns.
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
-    /// Optional zip of the scans the 协议 sheet names.
+    /// Optional zip of the files the sheets name: agreement scans, base photos, meeting papers and
+    /// past monthly reports' own files (Word docx or PDF).
     #[schema(value_type = Option<String>, format = Binary)]
     pub files: Option<Vec<u8>>,
     /// `true` (the default) checks and writes nothing; `false` imports when the check is clean.

@@ -256,6 +256,7 @@ operations! {
     return_report,
     accept_paper_report,
     get_report_version,
+    download_report_file,
     compliance,
     list_plan_versions,
     load_plan_version,

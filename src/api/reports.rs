@@ -15,6 +15,7 @@ use crate::store::monthly_reports::VersionRow;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -216,6 +217,21 @@ pub struct ReportDto {
     pub next_plan: String,
     /// Every submitted version, oldest first.
     pub versions: Vec<VersionSummaryDto>,
+    /// Brought in by a history import (历史补录): accepted as reported then, with no versions.
+    pub backfilled: bool,
+    /// The report's own file (a past report's Word or PDF document brought in with it).
+    pub file: Option<ReportFileDto>,
+}
+
+/// A past report's own file.
+#[derive(Serialize, ToSchema)]
+pub struct ReportFileDto {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// `GET` this path for the bytes.
+    pub url: String,
 }
 
 async fn report_dto(state: &AppState, r: &OpenedReport) -> Result<ReportDto, ApiError> {
@@ -249,6 +265,16 @@ async fn report_dto(state: &AppState, r: &OpenedReport) -> Result<ReportDto, Api
             .map(|x| x.text.next_plan().to_string())
             .unwrap_or_default(),
         versions: versions.iter().map(VersionSummaryDto::from).collect(),
+        backfilled: row.is_some_and(|x| x.backfilled),
+        file: services::report_file(&state.store, r)
+            .await?
+            .map(|f| ReportFileDto {
+                file_name: f.file_name,
+                content_type: f.content_type,
+                size_bytes: f.size_bytes,
+                sha256: f.sha256,
+                url: format!("/api/v1/reports/{}/{}/file", r.month, r.school_id),
+            }),
     })
 }
 
@@ -474,6 +500,32 @@ pub async fn accept_paper_report(
     let req = body(req)?;
     services::accept_paper(&writer(&state, &user), &r, &req.note).await?;
     reread(&state, &user, &month, &school).await
+}
+
+/// The report's own file (a past report's Word or PDF document brought in by the history
+/// import), for whoever may see the report; 404 when it has none.
+#[utoipa::path(get, path = "/api/v1/reports/{month}/{school}/file", tag = "reports", security(("bearer" = [])),
+    params(("month" = String, Path, description = "YYYY-MM"), ("school" = String, Path, description = "School organisation id (UUID)")),
+    responses(
+        (status = 200, description = "The file's bytes, with its content type (Word docx or PDF)", content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such report, one the caller may not see, or a report without a file", body = ErrorBody),
+    ))]
+pub async fn download_report_file(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((month, school)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let r = open(&state, &user, &month, &school).await?;
+    let (file, bytes) =
+        services::read_report_file(&state.store, &state.files, &user, &r, state.clock.now_ms())
+            .await?;
+    Ok(crate::http::file_response(
+        &file.file_name,
+        &file.content_type,
+        bytes,
+    ))
 }
 
 /// Version `n` of a report as it was submitted, with its review.

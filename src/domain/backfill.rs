@@ -219,8 +219,8 @@ const ONSITE: [Column; 8] = [
     col("参与学生", "参与服务的学生人数", "0 或正整数", "12", false),
 ];
 
-/// The bases list's export columns after the group's number (photos are added on the platform).
-const BASE: [Column; 6] = [
+/// The bases list's export columns after the group's number.
+const BASE: [Column; 7] = [
     GROUP_NO,
     col(
         "基地名称",
@@ -251,12 +251,19 @@ const BASE: [Column; 6] = [
         true,
     ),
     col("简介", "基地的简介", "不超过 2000 个字", "", false),
+    col(
+        "照片",
+        "随工作簿上传的压缩包中基地照片的文件名，多个用；分隔，可不填",
+        "JPEG 或 PNG 文件",
+        "雁田村基地揭牌.jpg",
+        false,
+    ),
 ];
 const BASE_FUNCTION_LABELS: &str = "红色教育、科技创新、文创设计、实习锻炼、其他";
 
 /// The meetings list's export columns after the group's number. Decisions are recorded on the
 /// meeting's page: the count the export gives is not read.
-const MEETING: [Column; 10] = [
+const MEETING: [Column; 11] = [
     GROUP_NO,
     col(
         "会议日期",
@@ -307,6 +314,13 @@ const MEETING: [Column; 10] = [
         "平台导出的会议决定数，导入时不读；决定请在会议页面登记",
         "",
         "",
+        false,
+    ),
+    col(
+        "会议材料",
+        "随工作簿上传的压缩包中会议纪要、签到表、照片的文件名，多个用；分隔，可不填",
+        "PDF、JPEG 或 PNG 文件",
+        "第1组2024年第一次联席会议纪要.pdf",
         false,
     ),
 ];
@@ -631,7 +645,7 @@ const ANNUAL_PLAN: [Column; 10] = [
     col("年终说明", "年终评定的说明", "不超过 2000 个字", "", false),
 ];
 
-const REPORT: [Column; 4] = [
+const REPORT: [Column; 5] = [
     col(
         "学校",
         "报送月报的学校全称",
@@ -648,6 +662,13 @@ const REPORT: [Column; 4] = [
         true,
     ),
     col("备注", "说明，如 纸质报告存档位置", "", "", false),
+    col(
+        "报告文件",
+        "随工作簿上传的压缩包中这份月报的文件名（学校当时报送的 Word 或 PDF 文件），可不填",
+        "Word（docx）或 PDF 文件",
+        "东莞城市学院2024年3月月报.docx",
+        false,
+    ),
 ];
 
 /// A problem with one cell of the workbook, as the dry run lists it: the sheet, the row a person

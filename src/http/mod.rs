@@ -25,10 +25,15 @@ pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 /// An attachment as a download: its own content type, its file name (UTF-8, RFC 5987), and no copy
 /// kept by caches (it may hold personal data). The web page and the API answer alike.
 pub fn attachment_response(file: &AttachmentRow, bytes: Vec<u8>) -> Response {
-    let encoded = auth::urlencode(&file.file_name).replace('+', "%20");
+    file_response(&file.file_name, &file.content_type, bytes)
+}
+
+/// A stored file as a download, as [`attachment_response`] answers.
+pub fn file_response(file_name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    let encoded = auth::urlencode(file_name).replace('+', "%20");
     (
         [
-            (header::CONTENT_TYPE, file.content_type.clone()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}"),

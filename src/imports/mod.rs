@@ -217,6 +217,18 @@ fn declared_entries(bytes: &[u8]) -> Option<usize> {
     (n != u16::MAX).then_some(n as usize)
 }
 
+/// Whether `bytes` are a Word document (docx): a zip archive of at most [`MAX_ZIP_ENTRIES`]
+/// entries with `word/document.xml` among them. Only the archive's directory is read.
+pub fn is_docx(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(b"PK\x03\x04")
+        || declared_entries(bytes).is_none_or(|n| n > MAX_ZIP_ENTRIES)
+    {
+        return false;
+    }
+    zip::ZipArchive::new(Cursor::new(bytes))
+        .is_ok_and(|z| z.index_for_name("word/document.xml").is_some())
+}
+
 /// Entries a zip of files may hold (a history import's scans and reports).
 pub const MAX_ZIP_ENTRIES: usize = 5_000;
 /// What the files a workbook names may inflate to, together: they are held until written.

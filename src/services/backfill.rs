@@ -37,6 +37,10 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 const SCAN_KINDS: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+/// What a base photo may be (as on the base's page).
+const PHOTO_KINDS: [FileKind; 2] = [FileKind::Jpeg, FileKind::Png];
+/// A past monthly report's own file: as the school wrote it, or its scan.
+const REPORT_KINDS: [FileKind; 2] = [FileKind::Docx, FileKind::Pdf];
 /// The largest zip of files taken with a workbook (the web's and the API's upload limit).
 pub const MAX_FILES_BYTES: usize = 64 * 1024 * 1024;
 /// The template's sheet of explanations: read past, never imported.
@@ -147,6 +151,14 @@ async fn run(
         .agreements
         .iter()
         .flat_map(|a| a.scans.iter().cloned())
+        .chain(backfill.bases.iter().flat_map(|b| b.photos.iter().cloned()))
+        .chain(
+            backfill
+                .meetings
+                .iter()
+                .flat_map(|m| m.papers.iter().cloned()),
+        )
+        .chain(backfill.reports.iter().filter_map(|r| r.file.clone()))
         .collect();
     let added = w
         .files
@@ -348,23 +360,32 @@ async fn read(
         )));
         return Ok((backfill, problems));
     }
-    // The files the agreement sheet names, taken from the zip (only those).
+    // The files the sheets name, taken from the zip (only those).
     let limit = years.original().rules.attachment_max_mb as usize * 1024 * 1024;
-    let wanted: HashSet<String> = sheet_of
-        .get(&Kind::Agreement)
-        .map(|rows| scan_names(rows))
-        .unwrap_or_default();
-    let zipped = match files {
-        Some(f) if !wanted.is_empty() => {
-            match crate::imports::read_zip_files(&f.bytes, &wanted, limit) {
-                Ok(z) => z,
-                Err(m) => {
-                    problems.push(Problem::new(None, "压缩包", 1, "文件", m));
-                    HashMap::new()
+    let wanted: HashSet<String> = FILE_COLUMNS
+        .iter()
+        .filter_map(|(kind, column, _)| {
+            sheet_of
+                .get(kind)
+                .map(|rows| file_names(*kind, rows, *column))
+        })
+        .flatten()
+        .collect();
+    let zipped = Zipped {
+        with_zip: files.is_some(),
+        limit,
+        files: match files {
+            Some(f) if !wanted.is_empty() => {
+                match crate::imports::read_zip_files(&f.bytes, &wanted, limit) {
+                    Ok(z) => z,
+                    Err(m) => {
+                        problems.push(Problem::new(None, "压缩包", 1, "文件", m));
+                        HashMap::new()
+                    }
                 }
             }
-        }
-        _ => HashMap::new(),
+            _ => HashMap::new(),
+        },
     };
     // Every team of the plan in one query, by group number.
     let mut by_group = w.store.teams_of_plan(plan_id).await?;
@@ -380,23 +401,16 @@ async fn read(
         ctx.team(rows, &mut backfill, &mut teams, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Agreement) {
-        ctx.agreements(
-            rows,
-            files.is_some(),
-            &zipped,
-            limit,
-            &mut backfill,
-            &mut problems,
-        );
+        ctx.agreements(rows, &zipped, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Onsite) {
         ctx.onsite(rows, &teams, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Base) {
-        ctx.bases(rows, &mut backfill, &mut problems);
+        ctx.bases(rows, &zipped, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Meeting) {
-        ctx.meetings(rows, &mut backfill, &mut problems);
+        ctx.meetings(rows, &zipped, &mut backfill, &mut problems);
     }
     if let Some(rows) = sheet_of.get(&Kind::Coordination) {
         ctx.coordinators(rows, &mut backfill, &mut problems);
@@ -446,6 +460,7 @@ async fn read(
             &groups,
             plan_id,
             w.now_ms,
+            &zipped,
             &mut backfill,
             &mut problems,
         );
@@ -475,14 +490,66 @@ fn split_names(cell: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|s| !s.is_empty())
 }
 
-fn scan_names(rows: &[Vec<String>]) -> HashSet<String> {
-    let Ok(columns) = locate(Kind::Agreement, rows) else {
+/// The columns that name files of the zip: the sheet, the column's index and its heading.
+const FILE_COLUMNS: [(Kind, usize, &str); 4] = [
+    (Kind::Agreement, 3, "扫描件"),
+    (Kind::Base, 6, "照片"),
+    (Kind::Meeting, 10, "会议材料"),
+    (Kind::Report, 4, "报告文件"),
+];
+
+/// The file names a sheet's file column lists.
+fn file_names(kind: Kind, rows: &[Vec<String>], column: usize) -> HashSet<String> {
+    let Ok(columns) = locate(kind, rows) else {
         return HashSet::new();
     };
     rows.iter()
         .skip(columns.first_data_row)
-        .flat_map(|r| split_names(&columns.cell(r, 3)).collect::<Vec<_>>())
+        .flat_map(|r| split_names(&columns.cell(r, column)).collect::<Vec<_>>())
         .collect()
+}
+
+/// The files of the zip the sheets name, and whether a zip came with the workbook.
+struct Zipped {
+    with_zip: bool,
+    limit: usize,
+    files: HashMap<String, Vec<u8>>,
+}
+
+impl Zipped {
+    /// The files a cell names, each checked as an upload of one of `kinds`; a name the zip lacks,
+    /// or a file that is not what it should be, is a problem of the cell.
+    fn take(
+        &self,
+        kind: Kind,
+        line: usize,
+        column: &'static str,
+        cell: &str,
+        kinds: &[FileKind],
+        problems: &mut Vec<Problem>,
+    ) -> Vec<CheckedFile> {
+        let mut out = Vec::new();
+        for name in split_names(cell) {
+            match self.files.get(&name) {
+                Some(bytes) => {
+                    match check_upload(column, &name, bytes.clone(), self.limit, kinds) {
+                        Ok(f) => out.push(f),
+                        Err(e) => problems.push(at(kind, line, e.field, e.message)),
+                    }
+                }
+                None if self.with_zip => {
+                    problems.push(at(kind, line, column, format!("压缩包中没有文件“{name}”")))
+                }
+                None => problems.push(at(
+                    kind,
+                    line,
+                    column,
+                    format!("表中列出了“{name}”，但没有随工作簿上传文件压缩包"),
+                )),
+            }
+        }
+        out
+    }
 }
 
 /// The sheet's columns (every one of its kind, in any order), or the missing headings.
@@ -705,9 +772,7 @@ impl<'a> Context<'a> {
     fn agreements(
         &self,
         rows: &[Vec<String>],
-        with_zip: bool,
-        zipped: &HashMap<String, Vec<u8>>,
-        limit: usize,
+        zipped: &Zipped,
         out: &mut Backfill,
         problems: &mut Vec<Problem>,
     ) {
@@ -739,29 +804,7 @@ impl<'a> Context<'a> {
                     }
                 },
             };
-            let mut scans = Vec::new();
-            for name in split_names(&cell(3)) {
-                match zipped.get(&name) {
-                    Some(bytes) => {
-                        match check_upload("扫描件", &name, bytes.clone(), limit, &SCAN_KINDS) {
-                            Ok(f) => scans.push(f),
-                            Err(e) => problems.push(at(kind, line, e.field, e.message)),
-                        }
-                    }
-                    None if with_zip => problems.push(at(
-                        kind,
-                        line,
-                        "扫描件",
-                        format!("压缩包中没有文件“{name}”"),
-                    )),
-                    None => problems.push(at(
-                        kind,
-                        line,
-                        "扫描件",
-                        format!("表中列出了“{name}”，但没有随工作簿上传文件压缩包"),
-                    )),
-                }
-            }
+            let scans = zipped.take(kind, line, "扫描件", &cell(3), &SCAN_KINDS, problems);
             let on = signed_on.unwrap_or(self.today);
             let parties: Vec<String> = group
                 .members
@@ -856,7 +899,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn bases(&self, rows: &[Vec<String>], out: &mut Backfill, problems: &mut Vec<Problem>) {
+    fn bases(
+        &self,
+        rows: &[Vec<String>],
+        zipped: &Zipped,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
         let kind = Kind::Base;
         let columns = match locate(kind, rows) {
             Ok(c) => c,
@@ -889,11 +938,13 @@ impl<'a> Context<'a> {
                 opened_on: opened_on.map(|d| d.to_string()).unwrap_or_default(),
                 description: cell(5),
             };
+            let photos = zipped.take(kind, line, "照片", &cell(6), &PHOTO_KINDS, problems);
             match parse_base(&input, &group.calendar(), self.today) {
                 Ok(base) if problems.len() == before => out.bases.push(BackfillBase {
                     line,
                     group: group.id.clone(),
                     base,
+                    photos,
                 }),
                 Ok(_) => {}
                 Err(mut found) => {
@@ -909,7 +960,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn meetings(&self, rows: &[Vec<String>], out: &mut Backfill, problems: &mut Vec<Problem>) {
+    fn meetings(
+        &self,
+        rows: &[Vec<String>],
+        zipped: &Zipped,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
         let kind = Kind::Meeting;
         let columns = match locate(kind, rows) {
             Ok(c) => c,
@@ -957,6 +1014,7 @@ impl<'a> Context<'a> {
                 minutes: cell(7),
                 adopts_annual_plan: adopts,
             };
+            let papers = zipped.take(kind, line, "会议材料", &cell(10), &SCAN_KINDS, problems);
             match parse_meeting(&input, &group.calendar(), self.today) {
                 Ok(meeting) if problems.len() == before => out.meetings.push(BackfillMeeting {
                     line,
@@ -964,6 +1022,7 @@ impl<'a> Context<'a> {
                     confirmed_ms: end_of_day_ms(meeting.held_on),
                     meeting,
                     confirmed,
+                    papers,
                 }),
                 Ok(_) => {}
                 Err(found) => self.keep_new(kind, line, before, found, problems),
@@ -1391,6 +1450,7 @@ impl<'a> Context<'a> {
         groups: &[GroupRow],
         plan_id: &PlanId,
         now_ms: i64,
+        zipped: &Zipped,
         out: &mut Backfill,
         problems: &mut Vec<Problem>,
     ) {
@@ -1493,6 +1553,16 @@ impl<'a> Context<'a> {
             if note.chars().count() > 500 {
                 problems.push(at(kind, line, "备注", "不能超过 500 个字"));
             }
+            let named = split_names(&cell(4)).count();
+            if named > 1 {
+                problems.push(at(
+                    kind,
+                    line,
+                    "报告文件",
+                    format!("一份月报只有一个文件，这里列出了 {named} 个"),
+                ));
+            }
+            let mut file = zipped.take(kind, line, "报告文件", &cell(4), &REPORT_KINDS, problems);
             let (Some(school), Some(month), Some(submitted_ms)) = (school, month, submitted) else {
                 continue;
             };
@@ -1513,6 +1583,7 @@ impl<'a> Context<'a> {
                     month,
                     submitted_ms,
                     note,
+                    file: file.pop(),
                 });
             }
         }

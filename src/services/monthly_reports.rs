@@ -605,3 +605,40 @@ pub async fn waiting_for_review(
         None => Ok(Some((0, None))),
     }
 }
+
+/// The row of an opened report's own file (a past report brought in by the history import).
+pub async fn report_file(
+    store: &Store,
+    r: &OpenedReport,
+) -> Result<Option<crate::store::monthly_reports::ReportFileRow>, ServiceError> {
+    Ok(match &r.row {
+        Some(row) => store.report_file(&row.id).await?,
+        None => None,
+    })
+}
+
+/// An opened report's own file and its bytes (not found when it has none), the download
+/// recorded as every attachment's is.
+pub async fn read_report_file(
+    store: &Store,
+    files: &crate::store::files::FileStore,
+    viewer: &Viewer,
+    r: &OpenedReport,
+    now_ms: i64,
+) -> Result<(crate::store::monthly_reports::ReportFileRow, Vec<u8>), ServiceError> {
+    let file = report_file(store, r).await?.ok_or(ServiceError::NotFound)?;
+    let bytes = super::workspace::read_recorded(
+        store,
+        files,
+        viewer,
+        now_ms,
+        &file.sha256,
+        ("monthly_report_file", &file.id),
+        serde_json::json!({
+            "file": file.file_name, "school_id": r.school_id.as_str(),
+            "month": r.month.to_string(), "size": file.size_bytes,
+        }),
+    )
+    .await?;
+    Ok((file, bytes))
+}

@@ -226,15 +226,19 @@ pub(super) fn file_names<'a>(names: impl IntoIterator<Item = &'a str>) -> serde_
 }
 
 impl Store {
-    /// Of these digests, those no attachment row refers to (safe to remove after a failed write).
+    /// Of these digests, those no attachment or report file row refers to (safe to remove after a
+    /// failed write).
     pub async fn unreferenced_digests(&self, digests: &[String]) -> sqlx::Result<Vec<String>> {
         let mut out = Vec::new();
         for d in digests {
-            let n: i64 = sqlx::query("select count(*) as n from attachments where sha256 = $1")
-                .bind(d.as_str())
-                .fetch_one(&self.pool)
-                .await?
-                .try_get("n")?;
+            let n: i64 = sqlx::query(
+                "select (select count(*) from attachments where sha256 = $1)
+                      + (select count(*) from monthly_report_files where sha256 = $1) as n",
+            )
+            .bind(d.as_str())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
             if n == 0 {
                 out.push(d.clone());
             }

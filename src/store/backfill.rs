@@ -55,6 +55,7 @@ pub struct BackfillBase {
     pub line: usize,
     pub group: GroupId,
     pub base: NewBase,
+    pub photos: Vec<CheckedFile>,
 }
 
 /// A meeting and the attending organisations that had confirmed, with when.
@@ -64,6 +65,8 @@ pub struct BackfillMeeting {
     pub meeting: NewMeeting,
     pub confirmed: Vec<OrgId>,
     pub confirmed_ms: i64,
+    /// Its papers (minutes, sign-in sheet, photos).
+    pub papers: Vec<CheckedFile>,
 }
 
 /// A major matter as the workbook gives it: reported (and acknowledged, replied) when and by
@@ -117,6 +120,8 @@ pub struct BackfillReport {
     pub month: Month,
     pub submitted_ms: i64,
     pub note: String,
+    /// The report's own file (Word or PDF), when the workbook named one.
+    pub file: Option<CheckedFile>,
 }
 
 /// Everything a workbook holds, checked cell by cell.
@@ -518,7 +523,7 @@ async fn write_bases(
             continue;
         }
         let id = BaseId::new();
-        super::bases::insert_base(conn, actor, now_ms, &x.group, &id, &x.base, &[]).await?;
+        super::bases::insert_base(conn, actor, now_ms, &x.group, &id, &x.base, &x.photos).await?;
         mark(conn, "practice_bases", id.as_str(), import).await?;
     }
     Ok(())
@@ -557,8 +562,10 @@ async fn write_meetings(
             continue;
         }
         let id = MeetingId::new();
-        match super::meetings::insert_meeting(conn, actor, now_ms, &x.group, &id, &x.meeting, &[])
-            .await
+        match super::meetings::insert_meeting(
+            conn, actor, now_ms, &x.group, &id, &x.meeting, &x.papers,
+        )
+        .await
         {
             Ok(()) => {}
             Err(StoreError::Invalid(f)) => {
@@ -1000,6 +1007,9 @@ async fn write_reports(
             },
         )
         .await?;
+        if let Some(f) = &r.file {
+            super::monthly_reports::insert_report_file(conn, actor, now_ms, &id, f).await?;
+        }
     }
     Ok(())
 }

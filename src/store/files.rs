@@ -12,6 +12,8 @@ pub enum FileKind {
     Pdf,
     Jpeg,
     Png,
+    /// A Word document (a past monthly report as the school wrote it).
+    Docx,
 }
 
 impl FileKind {
@@ -20,6 +22,9 @@ impl FileKind {
             FileKind::Pdf => "application/pdf",
             FileKind::Jpeg => "image/jpeg",
             FileKind::Png => "image/png",
+            FileKind::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
         }
     }
 
@@ -28,6 +33,7 @@ impl FileKind {
             FileKind::Pdf => "PDF",
             FileKind::Jpeg => "JPEG",
             FileKind::Png => "PNG",
+            FileKind::Docx => "Word（docx）",
         }
     }
 }
@@ -40,6 +46,8 @@ pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
         Some(FileKind::Jpeg)
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some(FileKind::Png)
+    } else if crate::imports::is_docx(bytes) {
+        Some(FileKind::Docx)
     } else {
         None
     }
@@ -356,6 +364,45 @@ mod tests {
     use super::*;
 
     const ALL: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+
+    fn zip_of(names: &[&str]) -> Vec<u8> {
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for name in names {
+            out.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(b"<x/>").unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_word_document_is_a_zip_with_its_document_part() {
+        let docx = zip_of(&["[Content_Types].xml", "word/document.xml"]);
+        assert_eq!(sniff(&docx), Some(FileKind::Docx));
+        // A workbook is a zip too, but not a Word document; nor is a plain zip.
+        assert_eq!(
+            sniff(&zip_of(&["[Content_Types].xml", "xl/workbook.xml"])),
+            None
+        );
+        assert_eq!(sniff(&zip_of(&["word.txt"])), None);
+        assert_eq!(sniff(b"PK\x03\x04 truncated"), None);
+        let refused =
+            check_upload("报告文件", "月报.docx", docx.clone(), 1 << 20, &ALL).unwrap_err();
+        assert!(
+            refused.message.contains("不是 PDF、JPEG、PNG 文件"),
+            "{}",
+            refused.message
+        );
+        let taken = check_upload(
+            "报告文件",
+            "月报.docx",
+            docx,
+            1 << 20,
+            &[FileKind::Docx, FileKind::Pdf],
+        )
+        .unwrap();
+        assert_eq!(taken.kind, FileKind::Docx);
+    }
 
     #[test]
     fn type_comes_from_content_not_name() {

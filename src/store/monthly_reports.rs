@@ -627,3 +627,82 @@ fn report_from_row(r: &AnyRow) -> sqlx::Result<ReportRow> {
         updated_at: r.try_get("updated_at")?,
     })
 }
+
+/// A past monthly report's own file (migration 0039).
+#[derive(Debug, Clone)]
+pub struct ReportFileRow {
+    pub id: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub content_type: String,
+    pub file_name: String,
+}
+
+/// Stores the row of a report's own file (its content goes to the file store first), with its
+/// audit entry naming the report.
+pub(super) async fn insert_report_file(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    report: &MonthlyReportId,
+    f: &super::files::CheckedFile,
+) -> sqlx::Result<()> {
+    let id = crate::domain::ids::AttachmentId::new();
+    sqlx::query(
+        "insert into monthly_report_files (id, report_id, sha256, size_bytes, content_type, file_name, uploaded_by, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id.as_str())
+    .bind(report.as_str())
+    .bind(&f.sha256)
+    .bind(f.bytes.len() as i64)
+    .bind(f.kind.content_type())
+    .bind(&f.file_name)
+    .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "monthly_report.file",
+            entity: "monthly_report",
+            entity_id: Some(report.as_str()),
+            before: None,
+            after: Some(json!({
+                "file_id": id.as_str(), "file_name": f.file_name, "sha256": f.sha256,
+                "size": f.bytes.len(),
+            })),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The report's own file, if one was brought in with it.
+    pub async fn report_file(
+        &self,
+        report: &MonthlyReportId,
+    ) -> sqlx::Result<Option<ReportFileRow>> {
+        sqlx::query(
+            "select id, sha256, size_bytes, content_type, file_name from monthly_report_files
+             where report_id = $1 order by created_at limit 1",
+        )
+        .bind(report.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| {
+            Ok(ReportFileRow {
+                id: r.try_get("id")?,
+                sha256: r.try_get("sha256")?,
+                size_bytes: r.try_get("size_bytes")?,
+                content_type: r.try_get("content_type")?,
+                file_name: r.try_get("file_name")?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -22,9 +22,12 @@ impl Store {
         migrator.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
-    /// The sha256 of every attachment the database refers to, each once, sorted.
+    /// The sha256 of every file the database refers to (attachments and past monthly reports'
+    /// own files), each once, sorted.
     pub async fn attachment_digests(&self) -> sqlx::Result<Vec<String>> {
-        sqlx::query("select distinct sha256 from attachments order by sha256")
+        sqlx::query(
+            "select sha256 from attachments union select sha256 from monthly_report_files order by sha256",
+        )
             .fetch_all(&self.pool)
             .await?
             .iter()

@@ -623,6 +623,10 @@ pub fn router() -> Router<AppState> {
             "/reports/{month}/{school}/versions/{n}",
             get(reports::get_version),
         )
+        .route(
+            "/reports/{month}/{school}/file",
+            get(reports::download_report_file),
+        )
         // 统计图表.
         .route("/charts", get(statistics::get_charts))
         // 公开概览: no sign-in.

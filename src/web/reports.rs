@@ -515,6 +515,8 @@ struct ReportPage {
     paper: bool,
     /// Brought in by a history import: the page says 历史补录.
     backfilled: bool,
+    /// The report's own file (a past report's Word or PDF document): its name and size.
+    file: Option<(String, String)>,
     groups: Vec<GroupFigures>,
     areas: Vec<AreaText>,
     problems: String,
@@ -555,6 +557,12 @@ async fn report_page(
 ) -> Result<ReportPage, AppError> {
     let base = report_base(r);
     let versions = services::versions(&state.store, r).await?;
+    let file = services::report_file(&state.store, r).await?.map(|f| {
+        (
+            f.file_name,
+            format!("{:.1} KB", f.size_bytes as f64 / 1024.0),
+        )
+    });
     let row = r.row.as_ref();
     let mut narrative = row.map(|x| x.text.narrative().clone()).unwrap_or_default();
     let mut problems = row
@@ -606,6 +614,7 @@ async fn report_page(
             .unwrap_or_default(),
         paper: row.is_some_and(|x| x.paper),
         backfilled: row.is_some_and(|x| x.backfilled),
+        file,
         groups: figures_view(&r.plan, &r.prefill),
         areas: area_texts(&r.plan, &narrative),
         problems,
@@ -935,6 +944,24 @@ struct VersionPage {
 }
 
 /// Version `n` as it was submitted, with its review.
+/// The report's own file (a past report brought in by the history import), for whoever may open
+/// the report.
+pub async fn download_report_file(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path((month, school)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let r = open(&state, &user, &month, &school).await?;
+    let (file, bytes) =
+        services::read_report_file(&state.store, &state.files, &user, &r, state.clock.now_ms())
+            .await?;
+    Ok(crate::http::file_response(
+        &file.file_name,
+        &file.content_type,
+        bytes,
+    ))
+}
+
 pub async fn get_version(
     State(state): State<AppState>,
     WebUser(user): WebUser,

@@ -11,6 +11,8 @@ use std::io::Write;
 
 const SCHOOL: &str = "广东酒店管理职业技术学院";
 const SCAN: &[u8] = b"%PDF-1.4\n% a scanned agreement\n";
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n a photo";
+const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0 a photo";
 
 /// Rows of text as the workbook builder takes them.
 fn refs(rows: &[Vec<String>]) -> Vec<Vec<&str>> {
@@ -66,14 +68,32 @@ const ONSITE_HEADS: [&str; 8] = [
     "确认情况",
     "参与学生",
 ];
-const REPORT_HEADS: [&str; 4] = ["学校", "月份", "报送时间", "备注"];
-const BASE_HEADS: [&str; 6] = [
+const REPORT_HEADS: [&str; 5] = ["学校", "月份", "报送时间", "备注", "报告文件"];
+/// A Word document as far as the platform looks (a zip with `word/document.xml`).
+fn docx() -> Vec<u8> {
+    zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", b"<w:document/>"),
+    ])
+}
+const APRIL_REPORT: &str = "2024年4月月报.docx";
+/// The files [`good_workbook`] names: the agreement's scan and April's report.
+fn history_zip() -> Vec<u8> {
+    let report = docx();
+    zip_of(&[
+        ("第1组三方协议.pdf", SCAN),
+        (APRIL_REPORT, &report),
+        ("无关文件.txt", b"ignored"),
+    ])
+}
+const BASE_HEADS: [&str; 7] = [
     "结对组编号",
     "基地名称",
     "所在地",
     "功能",
     "揭牌日期",
     "简介",
+    "照片",
 ];
 const COORDINATION_HEADS: [&str; 8] = [
     "结对组编号",
@@ -124,7 +144,7 @@ const PLAN_HEADS: [&str; 10] = [
     "年终完成情况",
     "年终说明",
 ];
-const MEETING_HEADS: [&str; 10] = [
+const MEETING_HEADS: [&str; 11] = [
     "结对组编号",
     "会议日期",
     "会议地点",
@@ -135,6 +155,7 @@ const MEETING_HEADS: [&str; 10] = [
     "会议纪要",
     "审议通过年度计划",
     "决定数",
+    "会议材料",
 ];
 
 /// Group 1's history: two members (one left), its agreement with a scan, a confirmed week of
@@ -202,7 +223,13 @@ fn history_workbook(note: &str) -> Vec<u8> {
             vec![
                 REPORT_HEADS.to_vec(),
                 vec![SCHOOL, "2024-03", "2024-03-27", ""],
-                vec![SCHOOL, "2024-04", "2024-05-03 16:30", "纸质报告存档"],
+                vec![
+                    SCHOOL,
+                    "2024-04",
+                    "2024-05-03 16:30",
+                    "纸质报告存档",
+                    APRIL_REPORT,
+                ],
             ],
         ),
         ("说明", vec![vec!["工作表", "列"], vec!["队员", note]]),
@@ -281,7 +308,7 @@ async fn counts(app: &TestApp) -> Vec<i64> {
 
 async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     let token = app.api_token("admin", ADMIN_PASSWORD).await;
-    let zip = zip_of(&[("第1组三方协议.pdf", SCAN), ("无关文件.txt", b"ignored")]);
+    let zip = history_zip();
     let book = good_workbook();
     let before = counts(&app).await;
 
@@ -363,6 +390,65 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     assert!(march.contains(r#"data-timeliness="on_time""#), "{march}");
     let april = app.page(&web, &format!("/reports/2024-04/{school}")).await;
     assert!(april.contains(r#"data-timeliness="late""#), "{april}");
+    // April's report came with its own file: named on its page and in the API, downloadable by
+    // those who see the report (the web and the API alike), and by nobody else.
+    assert!(april.contains(APRIL_REPORT), "{april}");
+    assert!(!march.contains("report-file"), "{march}");
+    let report = expect(
+        app.api_get(&token, &format!("/api/v1/reports/2024-04/{school}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(report["backfilled"], true, "{report}");
+    assert_eq!(report["file"]["file_name"], APRIL_REPORT, "{report}");
+    assert_eq!(
+        report["file"]["content_type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let url = report["file"]["url"].as_str().unwrap().to_string();
+    let got = app.api_get(&token, &url).await;
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), docx());
+    let got = app
+        .get_with(&web, &format!("/reports/2024-04/{school}/file"))
+        .await;
+    assert_eq!(got.status(), StatusCode::OK);
+    assert!(
+        got.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment"),
+    );
+    assert_eq!(got.bytes().await.unwrap().to_vec(), docx());
+    let march_report = expect(
+        app.api_get(&token, &format!("/api/v1/reports/2024-03/{school}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(march_report["file"], Value::Null);
+    assert_eq!(
+        app.api_get(&token, &format!("/api/v1/reports/2024-03/{school}/file"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Another school sees neither the report nor its file.
+    app.add_user("other-school", "东莞理工学院", "school").await;
+    let outsider = app.api_token("other-school", PASSWORD).await;
+    for path in ["", "/file"] {
+        assert_eq!(
+            app.api_get(
+                &outsider,
+                &format!("/api/v1/reports/2024-04/{school}{path}")
+            )
+            .await
+            .status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
     let other = app.page(&web, &format!("/reports/2024-05/{school}")).await;
     assert!(
         !other.contains(BADGE),
@@ -546,7 +632,7 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
             "实践基地",
             vec![
                 BASE_HEADS.to_vec(),
-                vec!["1", "", "塘厦镇", "养殖", "2024-06-01", ""],
+                vec!["1", "", "塘厦镇", "养殖", "2024-06-01", "", "别的.pdf"],
             ],
         ),
         (
@@ -564,6 +650,7 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
                     "",
                     "通过",
                     "",
+                    "缺的纪要.pdf",
                 ],
             ],
         ),
@@ -605,6 +692,8 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
                 vec!["不存在学院", "2024-03", "2024-03-27", ""],
                 vec![SCHOOL, "2024-03", "2024-02-20", ""],
                 vec![SCHOOL, "2024-05", "2024-07-20", ""],
+                vec![SCHOOL, "2024-06", "2024-07-02", "", "别的.pdf；缺的.docx"],
+                vec![SCHOOL, "2024-07", "2024-08-02", "", "照片.png"],
             ],
         ),
         ("合作项目", refs(&project_rows)),
@@ -661,7 +750,7 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
             &app,
             &token,
             book.clone(),
-            Some(zip_of(&[("别的.pdf", SCAN)])),
+            Some(zip_of(&[("别的.pdf", SCAN), ("照片.png", PNG)])),
             Some("false"),
         )
         .await,
@@ -738,6 +827,11 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("月报", 2, "学校", "不存在学院");
     has("月报", 3, "报送时间", "早于 2024年3月 开始");
     has("月报", 4, "报送时间", "按方案该月记为未报");
+    has("实践基地", 2, "照片", "不是 JPEG、PNG 文件");
+    has("联席会议", 2, "会议材料", "压缩包中没有文件“缺的纪要.pdf”");
+    has("月报", 5, "报告文件", "压缩包中没有文件“缺的.docx”");
+    has("月报", 5, "报告文件", "一份月报只有一个文件");
+    has("月报", 6, "报告文件", "不是 Word（docx）、PDF 文件");
     // Each problem says what to type instead.
     let title = problems
         .iter()
@@ -901,7 +995,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     let book = dir.path().join("历史.xlsx");
     std::fs::write(&book, good_workbook()).unwrap();
     let zip = dir.path().join("扫描件.zip");
-    std::fs::write(&zip, zip_of(&[("第1组三方协议.pdf", SCAN)])).unwrap();
+    std::fs::write(&zip, history_zip()).unwrap();
     let run = |extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_xiaodi"))
             .args([
@@ -1611,6 +1705,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
                     "科技创新、实习锻炼",
                     "2024-06-01",
                     "电商直播实训",
+                    "基地揭牌.png；实训室.jpg",
                 ],
             ],
         ),
@@ -1629,6 +1724,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
                     "通过 2024 年度合作计划",
                     "是",
                     "0",
+                    "会议纪要.pdf",
                 ],
             ],
         ),
@@ -1759,8 +1855,15 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
             ],
         ),
     ]);
+    // The base's photos and the meeting's minutes come in the zip, and go out by name in the
+    // exports, so the second platform takes the same zip.
+    let files = zip_of(&[
+        ("基地揭牌.png", PNG),
+        ("实训室.jpg", JPEG),
+        ("会议纪要.pdf", SCAN),
+    ]);
     expect(
-        post_history(&first, &token, book, None, Some("false")).await,
+        post_history(&first, &token, book, Some(files.clone()), Some("false")).await,
         StatusCode::OK,
     )
     .await;
@@ -1909,7 +2012,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
-        post_history(&second, &token, again, None, Some("false")).await,
+        post_history(&second, &token, again, Some(files), Some("false")).await,
         StatusCode::OK,
     )
     .await;
@@ -1926,6 +2029,58 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     assert_eq!(export(&second, "coordination").await, coordination);
     assert_eq!(export(&second, "matters").await, matters);
     assert_eq!(export(&second, "expenses").await, expenses);
+    // The files themselves arrived: each attachment's bytes as the zip held them.
+    let group = second.group_id(1).await;
+    for (path, key, names) in [
+        ("bases", "photos", vec!["基地揭牌.png", "实训室.jpg"]),
+        ("meetings?year=2024", "papers", vec!["会议纪要.pdf"]),
+    ] {
+        let listed = expect(
+            second
+                .api_get(&token, &format!("/api/v1/groups/{group}/{path}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        let items = listed.get("items").unwrap_or(&listed);
+        // A meeting's papers are on its own page.
+        let item = if key == "papers" {
+            let id = items[0]["id"].as_str().unwrap();
+            expect(
+                second
+                    .api_get(&token, &format!("/api/v1/groups/{group}/meetings/{id}"))
+                    .await,
+                StatusCode::OK,
+            )
+            .await
+        } else {
+            items[0].clone()
+        };
+        let files: Vec<&Value> = item[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {item}"))
+            .iter()
+            .collect();
+        let got: Vec<&str> = files
+            .iter()
+            .map(|f| f["file_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, names, "{listed}");
+        for f in files {
+            let bytes = second
+                .api_get(&token, f["url"].as_str().unwrap())
+                .await
+                .bytes()
+                .await
+                .unwrap();
+            let want: &[u8] = match f["file_name"].as_str().unwrap() {
+                "基地揭牌.png" => PNG,
+                "实训室.jpg" => JPEG,
+                _ => SCAN,
+            };
+            assert_eq!(bytes.as_ref(), want);
+        }
+    }
 }
 
 on_both!(the_workspace_exports_import_back_as_they_were);

@@ -239,20 +239,44 @@ pub async fn read_attachment(
         .map(|t| t.to_zoned(crate::domain::shanghai()).date())
         .map_err(|e| StoreError::Internal(e.into()))?;
     let file = open_attachment(store, viewer, id, today).await?;
-    let bytes = files.read(&file.sha256).await.map_err(|e| {
-        StoreError::Internal(anyhow::anyhow!("attachment {} unreadable: {e}", file.id))
+    let bytes = read_recorded(
+        store,
+        files,
+        viewer,
+        now_ms,
+        &file.sha256,
+        ("attachment", file.id.as_str()),
+        serde_json::json!({ "file": file.file_name, "group_id": file.group_id.as_str(), "size": file.size_bytes }),
+    )
+    .await?;
+    Ok((file, bytes))
+}
+
+/// A stored file's bytes by digest, the download recorded in the audit log as `entity` (its
+/// kind and id) with `detail`.
+pub async fn read_recorded(
+    store: &Store,
+    files: &FileStore,
+    viewer: &Viewer,
+    now_ms: i64,
+    sha256: &str,
+    entity: (&str, &str),
+    detail: serde_json::Value,
+) -> Result<Vec<u8>, ServiceError> {
+    let bytes = files.read(sha256).await.map_err(|e| {
+        StoreError::Internal(anyhow::anyhow!("{} {} unreadable: {e}", entity.0, entity.1))
     })?;
     crate::services::reads::record_read(
         store,
         viewer,
         now_ms,
         crate::services::reads::Read::Download,
-        "attachment",
-        Some(file.id.as_str()),
-        serde_json::json!({ "file": file.file_name, "group_id": file.group_id.as_str(), "size": file.size_bytes }),
+        entity.0,
+        Some(entity.1),
+        detail,
     )
     .await?;
-    Ok((file, bytes))
+    Ok(bytes)
 }
 
 /// One write to a group's records: who makes it, when, and the stores it goes to.

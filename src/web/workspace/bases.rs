@@ -299,9 +299,15 @@ pub async fn export_bases(
         .into_iter()
         .filter(|b| q.matches(b))
         .collect();
+    let mut photos = super::attachment_names(
+        &state,
+        AttachmentOwner::Base,
+        rows.iter().map(|b| b.id.to_string()).collect(),
+    )
+    .await?;
     let table = Table {
         sheet: "实践基地".into(),
-        headers: vec!["基地名称", "所在地", "功能", "揭牌日期", "简介"],
+        headers: vec!["基地名称", "所在地", "功能", "揭牌日期", "简介", "照片"],
         rows: rows
             .into_iter()
             .map(|b| {
@@ -311,12 +317,14 @@ pub async fn export_bases(
                     .map(|f| base_function_label(f))
                     .collect::<Vec<_>>()
                     .join("、");
+                let photos = photos.remove(b.id.as_str()).unwrap_or_default();
                 vec![
                     b.name,
                     ws.group().member_name(&b.place_org_id, &b.place_name),
                     functions,
                     b.opened_on.to_string(),
                     b.description,
+                    photos,
                 ]
             })
             .collect(),

@@ -257,6 +257,12 @@ pub async fn export_meetings(
     let ws = Workspace::open(&state, &user, &id).await?;
     let year = services::parse_year_filter(q.year.as_deref())?;
     let rows = services::list_meetings(&state.store, &ws, year).await?;
+    let mut papers = super::attachment_names(
+        &state,
+        crate::domain::ids::AttachmentOwner::Meeting,
+        rows.iter().map(|m| m.id.to_string()).collect(),
+    )
+    .await?;
     let table = Table {
         sheet: "联席会议".into(),
         headers: vec![
@@ -269,6 +275,7 @@ pub async fn export_meetings(
             "会议纪要",
             "审议通过年度计划",
             "决定数",
+            "会议材料",
         ],
         rows: rows
             .iter()
@@ -297,6 +304,7 @@ pub async fn export_meetings(
                     m.minutes.clone(),
                     if m.adopts_annual_plan { "是" } else { "否" }.to_string(),
                     m.decisions.to_string(),
+                    papers.remove(m.id.as_str()).unwrap_or_default(),
                 ]
             })
             .collect(),

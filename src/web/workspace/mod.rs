@@ -251,6 +251,21 @@ pub async fn get_group(
     Ok(render(&page)?.into_response())
 }
 
+/// The file names of each record's attachments, joined with ；as an export's column writes them
+/// (and the history import reads them back), by the record's id.
+pub async fn attachment_names(
+    state: &AppState,
+    owner: crate::domain::ids::AttachmentOwner,
+    ids: Vec<String>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut names: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for a in state.store.list_attachments(owner, &ids).await? {
+        names.entry(a.owner_id).or_default().push(a.file_name);
+    }
+    Ok(names.into_iter().map(|(k, v)| (k, v.join("；"))).collect())
+}
+
 /// Downloads an attachment, only for users who may see its group.
 pub async fn download_file(
     State(state): State<AppState>,
