@@ -877,20 +877,34 @@ impl<'a> Context<'a> {
                     continue;
                 }
             };
-            let confirmed_ms =
-                confirmed.map(|at| at.unwrap_or_else(|| end_of_day_ms(entry.date_to())));
+            // Confirmed when and by whom the sheet says; 已确认 alone: on the entry's last day, by
+            // the place whose word it was.
+            let confirmed = confirmed.map(|(at, by)| {
+                let place = || {
+                    group
+                        .members
+                        .iter()
+                        .find(|m| &m.org_id == entry.place_org_id())
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default()
+                };
+                (
+                    at.unwrap_or_else(|| end_of_day_ms(entry.date_to())),
+                    by.unwrap_or_else(place),
+                )
+            });
             let g = by_group.entry(group.number).or_insert_with(|| {
                 order.push(group.number);
                 BackfillOnsite {
                     group: group.id.clone(),
                     lines: Vec::new(),
                     entries: Vec::new(),
-                    confirmed_ms: Vec::new(),
+                    confirmed: Vec::new(),
                 }
             });
             g.lines.push(line);
             g.entries.push(entry);
-            g.confirmed_ms.push(confirmed_ms);
+            g.confirmed.push(confirmed);
         }
         for n in order {
             if let Some(g) = by_group.remove(&n) {
@@ -1639,21 +1653,32 @@ fn moment_and_name(field: &'static str, text: &str) -> Result<(i64, String), Fie
     Ok((parse_moment(field, at)?, name.to_string()))
 }
 
-/// 确认情况: empty or 待确认 is not confirmed; 已确认 is (on the entry's last day); the export's
-/// "某某 于 2024-03-09 10:00 确认" is, at that time. Ok(None) is not confirmed.
-fn confirmation(text: &str) -> Result<Option<Option<i64>>, String> {
+/// A confirmation a sheet gives: when (Unix ms) and by whom, each when it says.
+type Confirmed = (Option<i64>, Option<String>);
+
+/// 确认情况: empty or 待确认 is not confirmed; 已确认 is (when and by whom not said); the export's
+/// "某某 于 2024-03-09 10:00 确认" is, at that time, by 某某. Ok(None) is not confirmed.
+fn confirmation(text: &str) -> Result<Option<Confirmed>, String> {
     let t = text.trim();
     match t {
         "" | "待确认" => return Ok(None),
-        "已确认" => return Ok(Some(None)),
+        "已确认" => return Ok(Some((None, None))),
         _ => {}
     }
-    let moment = t
+    // "于 … 确认" (no name: the cell is trimmed) or "某某 于 … 确认".
+    let said = t
         .strip_suffix("确认")
-        .and_then(|s| s.rsplit_once(" 于 "))
-        .map(|(_, when)| when.trim());
-    match moment.map(|m| parse_moment("确认情况", m)) {
-        Some(Ok(ms)) => Ok(Some(Some(ms))),
+        .and_then(|s| match s.strip_prefix("于 ") {
+            Some(when) => Some(("", when.trim())),
+            None => s
+                .rsplit_once(" 于 ")
+                .map(|(by, when)| (by.trim(), when.trim())),
+        });
+    match said.map(|(by, when)| (by, parse_moment("确认情况", when))) {
+        Some((by, Ok(ms))) => Ok(Some((
+            Some(ms),
+            (!by.is_empty()).then(|| by.chars().take(60).collect()),
+        ))),
         _ => Err(format!(
             "应填 待确认、已确认，或“某某 于 2024-03-09 10:00 确认”，实际为“{t}”"
         )),
@@ -1720,14 +1745,17 @@ mod tests {
     fn confirmation_reads_the_export_s_words() {
         assert_eq!(confirmation("").unwrap(), None);
         assert_eq!(confirmation("待确认").unwrap(), None);
-        assert_eq!(confirmation("已确认").unwrap(), Some(None));
+        assert_eq!(confirmation("已确认").unwrap(), Some((None, None)));
         let at = confirmation("凤岗镇用户 于 2024-03-09 10:00 确认").unwrap();
         assert_eq!(
             at,
-            Some(Some(
-                start_of_day_ms("2024-03-09".parse().unwrap()) + 10 * 3_600_000
+            Some((
+                Some(start_of_day_ms("2024-03-09".parse().unwrap()) + 10 * 3_600_000),
+                Some("凤岗镇用户".to_string())
             ))
         );
+        let unnamed = confirmation(" 于 2024-03-09 10:00 确认").unwrap();
+        assert_eq!(unnamed.and_then(|(_, by)| by), None);
         assert!(confirmation("好像确认了").is_err());
     }
 }

@@ -48,7 +48,8 @@ pub struct BackfillOnsite {
     pub group: GroupId,
     pub lines: Vec<usize>,
     pub entries: Vec<NewOnsiteEntry>,
-    pub confirmed_ms: Vec<Option<i64>>,
+    /// When each entry was confirmed, and by whom (a name, or the place's).
+    pub confirmed: Vec<Option<(i64, String)>>,
 }
 
 pub struct BackfillBase {
@@ -475,15 +476,15 @@ async fn write_onsite(
                     continue;
                 }
             };
-        for (id, confirmed) in ids.iter().zip(&g.confirmed_ms) {
+        for (id, confirmed) in ids.iter().zip(&g.confirmed) {
             mark(conn, "onsite_entries", id.as_str(), import).await?;
-            if let Some(at) = confirmed {
-                // Confirmed before the platform, on the day the sheet says (or the entry's last
-                // day); the importer records it, and the entry says 历史补录.
+            if let Some((at, by)) = confirmed {
+                // Confirmed before the platform, when and by whom the sheet says (no user of the
+                // platform confirmed it); the entry says 历史补录.
                 sqlx::query(
-                    "update onsite_entries set confirmed_by = $1, confirmed_at = $2 where id = $3",
+                    "update onsite_entries set confirmed_by_text = $1, confirmed_at = $2 where id = $3",
                 )
-                .bind(actor.user_id.as_ref().map(|u| u.to_string()))
+                .bind(by)
                 .bind(at)
                 .bind(id.as_str())
                 .execute(&mut *conn)
@@ -576,13 +577,14 @@ async fn write_meetings(
         }
         mark(conn, "meetings", id.as_str(), import).await?;
         for org in &x.confirmed {
-            // Confirmed before the platform: recorded by the importer, on the meeting's day.
+            // Confirmed before the platform, on the meeting's day, by the organisation itself
+            // (no user of the platform confirmed it).
             sqlx::query(
-                "update meeting_attendees set confirmed_at = $1, confirmed_by = $2
-                 where meeting_id = $3 and org_id = $4",
+                "update meeting_attendees set confirmed_at = $1,
+                     confirmed_by_text = (select name from organisations where id = $3)
+                 where meeting_id = $2 and org_id = $3",
             )
             .bind(x.confirmed_ms)
-            .bind(actor.user_id.as_ref().map(|u| u.to_string()))
             .bind(id.as_str())
             .bind(org.as_str())
             .execute(&mut *conn)

@@ -349,7 +349,7 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "update meeting_attendees set confirmed_at = $1, confirmed_by = $2
+            "update meeting_attendees set confirmed_at = $1, confirmed_by = $2, confirmed_by_text = null
              where meeting_id = $3 and org_id = $4",
         )
         .bind(confirm.then_some(now_ms))
@@ -764,7 +764,8 @@ async fn attach_attendees(conn: &mut AnyConnection, rows: &mut [MeetingRow]) -> 
     for chunk in ids.chunks(CHUNK) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "select a.meeting_id, a.org_id, o.name, a.confirmed_at, u.display_name as confirmed_by
+            "select a.meeting_id, a.org_id, o.name, a.confirmed_at,
+                coalesce(u.display_name, a.confirmed_by_text) as confirmed_by
              from meeting_attendees a join organisations o on o.id = a.org_id
              join meetings m on m.id = a.meeting_id
              left join group_memberships g on g.group_id = m.group_id and g.org_id = a.org_id

@@ -109,7 +109,8 @@ async fn entry_in(
 }
 
 const ENTRY_SELECT: &str = "select e.id, e.date_from, e.date_to, e.place_org_id, o.name as place_name, e.content, e.students,
-        u.display_name as confirmed_by, u.org_id as confirmed_by_org, e.confirmed_at, e.history_import_id
+        coalesce(u.display_name, e.confirmed_by_text) as confirmed_by, u.org_id as confirmed_by_org, e.confirmed_at,
+        e.history_import_id
     from onsite_entries e join organisations o on o.id = e.place_org_id left join users u on u.id = e.confirmed_by";
 
 /// Entry rows of [`ENTRY_SELECT`] with their members.
@@ -371,7 +372,8 @@ impl Store {
         }
         sqlx::query(
             "update onsite_entries set date_from = $1, date_to = $2, place_org_id = $3, content = $4,
-                 dedup_key = $5, member_ids = $6, confirmed_by = null, confirmed_at = null, students = $9
+                 dedup_key = $5, member_ids = $6, confirmed_by = null, confirmed_by_text = null, confirmed_at = null,
+                 students = $9
              where id = $7 and group_id = $8",
         )
         .bind(e.date_from().to_string())
@@ -512,7 +514,7 @@ impl Store {
         by: &UserId,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("update onsite_entries set confirmed_by = $1, confirmed_at = $2 where id = $3 and group_id = $4 and confirmed_at is null")
+        let n = sqlx::query("update onsite_entries set confirmed_by = $1, confirmed_by_text = null, confirmed_at = $2 where id = $3 and group_id = $4 and confirmed_at is null")
             .bind(by.as_str())
             .bind(now_ms)
             .bind(id.as_str())
@@ -577,7 +579,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         sqlx::query(
-            "update onsite_entries set confirmed_by = null, confirmed_at = null where id = $1",
+            "update onsite_entries set confirmed_by = null, confirmed_by_text = null, confirmed_at = null where id = $1",
         )
         .bind(id.as_str())
         .execute(&mut *tx)

@@ -373,6 +373,23 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
         .count("onsite_entries where confirmed_at is not null and history_import_id is not null")
         .await;
     assert_eq!(confirmed, 1);
+    // 已确认 with no name: confirmed by the place whose word it was, not by the importer.
+    let entries = expect(
+        app.api_get(
+            &token,
+            &format!("/api/v1/groups/{}/onsite?year=2024", app.group_id(1).await),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let entries = entries["entries"].clone();
+    assert_eq!(entries[0]["confirmed_by"], "雁田村", "{entries}");
+    assert_eq!(
+        app.count("onsite_entries where confirmed_by is not null")
+            .await,
+        0
+    );
 
     // Timeliness from the submission date under the plan's rule (due the 28th of the next month).
     let group = app.group_id(1).await;
@@ -553,6 +570,41 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
         "{refused}"
     );
     assert_eq!(counts(&app).await, after);
+
+    // A confirmation made before the platform is the place's word: the village withdraws it (no
+    // user of the platform made it); the town, which did not, may not.
+    let group = app.group_id(1).await;
+    let entry = app
+        .text(
+            "select id from onsite_entries where confirmed_at is not null",
+            &[],
+        )
+        .await;
+    let withdraw = |who: String| {
+        let (app, group, entry) = (app.clone(), group.clone(), entry.clone());
+        async move {
+            app.client
+                .delete(app.url(&format!(
+                    "/api/v1/groups/{group}/onsite/{entry}/confirmation"
+                )))
+                .bearer_auth(who)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    app.add_user("fenggang", "凤岗镇", "town").await;
+    app.add_user("yantian", "雁田村", "village").await;
+    let town = app.api_token("fenggang", PASSWORD).await;
+    assert_eq!(withdraw(town).await, StatusCode::FORBIDDEN);
+    let village = app.api_token("yantian", PASSWORD).await;
+    assert!(withdraw(village).await.is_success());
+    assert_eq!(
+        app.count("onsite_entries where confirmed_at is null and confirmed_by_text is null")
+            .await,
+        1
+    );
 }
 
 async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp) {
@@ -2056,6 +2108,16 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         } else {
             items[0].clone()
         };
+        if key == "papers" {
+            // Confirmed before the platform by the town itself, not by the importer.
+            let town = item["attendees"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["org"]["name"] == "凤岗镇")
+                .unwrap();
+            assert_eq!(town["confirmed_by"], "凤岗镇", "{item}");
+        }
         let files: Vec<&Value> = item[key]
             .as_array()
             .unwrap_or_else(|| panic!("{path}: {item}"))

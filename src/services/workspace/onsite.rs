@@ -167,11 +167,12 @@ pub async fn confirm_onsite_entry(
 }
 
 /// Whether `viewer` may withdraw the confirmation of `e`: a user of the organisation that
-/// confirmed it, who may confirm service at that place (so still a member of the group today).
-/// Another village, the school and the bureau may not: the confirmation is the locality's word.
+/// confirmed it (for one confirmed before the platform, the place's), who may confirm service at
+/// that place (so still a member of the group today). Another village, the school and the bureau
+/// may not: the confirmation is the locality's word.
 pub fn may_unconfirm(viewer: &Viewer, ws: &OpenedGroup, e: &OnsiteRow) -> bool {
     e.confirmed_at.is_some()
-        && e.confirmed_by_org.as_ref() == Some(&viewer.org_id)
+        && e.confirmed_by_org.as_ref().unwrap_or(&e.place_org_id) == &viewer.org_id
         && access::may_confirm_onsite(viewer, ws.group(), ws.today, &e.place_org_id, false)
 }
 
