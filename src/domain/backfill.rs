@@ -54,11 +54,12 @@ pub enum Kind {
     Project,
     Expense,
     AnnualPlan,
+    Decision,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Team,
         Kind::Agreement,
         Kind::Onsite,
@@ -69,6 +70,7 @@ impl Kind {
         Kind::Project,
         Kind::Expense,
         Kind::AnnualPlan,
+        Kind::Decision,
         Kind::Report,
     ];
 
@@ -85,6 +87,7 @@ impl Kind {
             Kind::Project => "合作项目",
             Kind::Expense => "经费",
             Kind::AnnualPlan => "年度合作计划",
+            Kind::Decision => "会议决定",
             Kind::Report => "月报",
         }
     }
@@ -115,6 +118,7 @@ impl Kind {
             Kind::Project => &PROJECT,
             Kind::Expense => &EXPENSE,
             Kind::AnnualPlan => &ANNUAL_PLAN,
+            Kind::Decision => &DECISION,
             Kind::Report => &REPORT,
         }
     }
@@ -261,8 +265,8 @@ const BASE: [Column; 7] = [
 ];
 const BASE_FUNCTION_LABELS: &str = "红色教育、科技创新、文创设计、实习锻炼、其他";
 
-/// The meetings list's export columns after the group's number. Decisions are recorded on the
-/// meeting's page: the count the export gives is not read.
+/// The meetings list's export columns after the group's number. Decisions have their own sheet
+/// ([`DECISION`]): the count the export gives is not read.
 const MEETING: [Column; 11] = [
     GROUP_NO,
     col(
@@ -311,7 +315,7 @@ const MEETING: [Column; 11] = [
     ),
     col(
         "决定数",
-        "平台导出的会议决定数，导入时不读；决定请在会议页面登记",
+        "平台导出的会议决定数，导入时不读；决定填在“会议决定”表中",
         "",
         "",
         false,
@@ -643,6 +647,77 @@ const ANNUAL_PLAN: [Column; 10] = [
         false,
     ),
     col("年终说明", "年终评定的说明", "不超过 2000 个字", "", false),
+];
+
+/// The meetings' decisions export columns after the group's number: each decision names its
+/// meeting by date and place (a meeting of the 联席会议 sheet or of the platform).
+const DECISION: [Column; 12] = [
+    GROUP_NO,
+    col(
+        "会议日期",
+        "作出决定的联席会议的日期",
+        "本组联席会议（联席会议表或平台上已有）的日期",
+        "2024-03-15",
+        true,
+    ),
+    col(
+        "会议地点",
+        "该次会议的地点，同一天有两次会议时用以区分",
+        "与联席会议表或平台上的会议地点一致",
+        "凤岗镇政府会议室",
+        true,
+    ),
+    col(
+        "决定事项",
+        "会议决定做什么",
+        "不超过 1000 个字",
+        "两个月内完成雁田村民宿规划初稿",
+        true,
+    ),
+    col(
+        "关联项目",
+        "决定所关联的本组合作项目的名称，可不填",
+        "本组合作项目的名称（平台上或本工作簿中的）；与关联计划事项只填一个",
+        "雁田村民宿提升规划",
+        false,
+    ),
+    col(
+        "关联计划事项",
+        "决定所关联的本组年度计划事项，可不填",
+        "本组年度计划事项的内容（平台上或本工作簿中的）",
+        "",
+        false,
+    ),
+    col(
+        "责任单位",
+        "负责落实的本组成员单位，可不填但须与责任人至少填一项",
+        "本组的学校、镇街或村(社区)",
+        "凤岗镇",
+        false,
+    ),
+    col("责任人", "负责落实的人", "不超过 100 个字", "王芳", false),
+    col(
+        "完成期限",
+        "要求完成的日期，可不填",
+        "日期",
+        "2024-05-15",
+        false,
+    ),
+    col(
+        "落实情况",
+        "决定的落实情况，不填为未完成",
+        "未完成、已完成、不再执行",
+        "已完成",
+        false,
+    ),
+    col("跟进说明", "落实情况的说明", "不超过 2000 个字", "", false),
+    col(
+        "跟进会议日期",
+        "记录落实情况的那次联席会议的日期，可不填",
+        "本组在作出决定之后召开的联席会议的日期（当天只有一次会议）",
+        "",
+        false,
+    ),
 ];
 
 const REPORT: [Column; 5] = [

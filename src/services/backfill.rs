@@ -8,9 +8,13 @@ use crate::domain::annual_plan::{PlanItemInput, parse_item};
 use crate::domain::backfill::{Kind, Problem, counts_line};
 use crate::domain::base::{BASE_FUNCTIONS, BaseInput, parse_base};
 use crate::domain::coordination::{CoordinatorInput, parse_coordinator};
-use crate::domain::ids::{GroupId, HistoryImportId, OrgId, PlanId, ProjectId, TeamMemberId};
+use crate::domain::ids::{
+    GroupId, HistoryImportId, MeetingId, OrgId, PlanId, PlanItemId, ProjectId, TeamMemberId,
+};
 use crate::domain::matter::{MatterInput, parse_matter};
-use crate::domain::meeting::{MeetingInput, parse_meeting, people_from_lines};
+use crate::domain::meeting::{
+    DecisionInput, MeetingInput, parse_decision, parse_meeting, people_from_lines,
+};
 use crate::domain::monthly::{date_of_ms, deadline, end_of_day_ms, start_of_day_ms};
 use crate::domain::org::MemberRole;
 use crate::domain::plan::{Month, Plan, PlanYears};
@@ -23,9 +27,9 @@ use crate::services::workspace::onsite::{OnsiteSheet, find_organisation, find_pl
 use crate::services::workspace::projects::ProjectSheet;
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
-    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillExpense,
-    BackfillMatter, BackfillMeeting, BackfillMember, BackfillOnsite, BackfillPlan, BackfillProject,
-    BackfillReport,
+    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillDecision,
+    BackfillExpense, BackfillMatter, BackfillMeeting, BackfillMember, BackfillOnsite, BackfillPlan,
+    BackfillProject, BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
 use crate::store::meetings::ProjectChoice;
@@ -296,6 +300,7 @@ async fn read(
         projects: Vec::new(),
         expenses: Vec::new(),
         plans: Vec::new(),
+        decisions: Vec::new(),
         reports: Vec::new(),
     };
     let mut problems = Vec::new();
@@ -439,7 +444,10 @@ async fn read(
             });
         }
     }
-    if sheet_of.contains_key(&Kind::Expense) || sheet_of.contains_key(&Kind::AnnualPlan) {
+    if [Kind::Expense, Kind::AnnualPlan, Kind::Decision]
+        .iter()
+        .any(|k| sheet_of.contains_key(k))
+    {
         let mut on_platform = w.store.project_choices_of_plan(plan_id).await?;
         for g in &groups {
             if let Some(found) = on_platform.remove(&g.id) {
@@ -452,6 +460,55 @@ async fn read(
     }
     if let Some(rows) = sheet_of.get(&Kind::AnnualPlan) {
         ctx.plans(rows, years, &projects, &mut backfill, &mut problems);
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Decision) {
+        // The meetings and plan items a decision may name: the workbook's, and the platform's of
+        // the groups the sheet names (one query each per group).
+        let mut meetings: HashMap<i64, Vec<MeetingRef>> = HashMap::new();
+        let mut items: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        for m in &backfill.meetings {
+            if let Some(n) = number_of.get(&m.group) {
+                meetings.entry(*n).or_default().push(MeetingRef {
+                    id: m.id.clone(),
+                    held_on: m.meeting.held_on,
+                    place: m.meeting.place.clone(),
+                });
+            }
+        }
+        for p in &backfill.plans {
+            if let Some(n) = number_of.get(&p.group) {
+                let of = items.entry(*n).or_default();
+                for (item, id) in p.items.iter().zip(&p.ids) {
+                    of.push((id.to_string(), item.text.clone()));
+                }
+            }
+        }
+        let named: HashSet<i64> = rows
+            .iter()
+            .skip(1)
+            .filter_map(|r| r.first().and_then(|c| c.trim().parse::<i64>().ok()))
+            .collect();
+        for n in named {
+            let Some(g) = by_number.get(&n) else { continue };
+            for m in w.store.list_meetings(&g.id, None).await? {
+                meetings.entry(n).or_default().push(MeetingRef {
+                    id: m.id,
+                    held_on: m.held_on,
+                    place: m.place,
+                });
+            }
+            for c in w.store.plan_item_choices(&g.id).await? {
+                items.entry(n).or_default().push((c.id, c.text));
+            }
+        }
+        ctx.decisions(
+            rows,
+            &meetings,
+            &projects,
+            &items,
+            &mut backfill,
+            &mut problems,
+        );
     }
     if let Some(rows) = sheet_of.get(&Kind::Report) {
         ctx.reports(
@@ -488,6 +545,13 @@ fn split_names(cell: &str) -> impl Iterator<Item = String> + '_ {
     cell.split([';', '；', '、'])
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// A meeting a decision of the workbook may name: of the workbook or the platform.
+struct MeetingRef {
+    id: MeetingId,
+    held_on: Date,
+    place: String,
 }
 
 /// The columns that name files of the zip: the sheet, the column's index and its heading.
@@ -1032,6 +1096,7 @@ impl<'a> Context<'a> {
             match parse_meeting(&input, &group.calendar(), self.today) {
                 Ok(meeting) if problems.len() == before => out.meetings.push(BackfillMeeting {
                     line,
+                    id: MeetingId::new(),
                     group: group.id.clone(),
                     confirmed_ms: end_of_day_ms(meeting.held_on),
                     meeting,
@@ -1424,10 +1489,12 @@ impl<'a> Context<'a> {
                             year,
                             lines: Vec::new(),
                             items: Vec::new(),
+                            ids: Vec::new(),
                         }
                     });
                     p.lines.push(line);
                     p.items.push(item);
+                    p.ids.push(PlanItemId::new());
                 }
                 Ok(_) => {}
                 Err(found) => self.keep_new(kind, line, before, found, problems),
@@ -1436,6 +1503,148 @@ impl<'a> Context<'a> {
         for key in order {
             if let Some(p) = by_plan.remove(&key) {
                 out.plans.push(p);
+            }
+        }
+    }
+
+    /// The 会议决定 sheet: each decision of a meeting the workbook or the platform has, named by
+    /// its date and place; its links and owner by name.
+    fn decisions(
+        &self,
+        rows: &[Vec<String>],
+        meetings: &HashMap<i64, Vec<MeetingRef>>,
+        projects: &HashMap<i64, Vec<ProjectChoice>>,
+        items: &HashMap<i64, Vec<(String, String)>>,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        let kind = Kind::Decision;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        let (no_meetings, no_projects, no_items) = (Vec::new(), Vec::new(), Vec::new());
+        for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let of_group = meetings.get(&group.number).unwrap_or(&no_meetings);
+            let held_on = sheet_date(kind, line, "会议日期", &cell(1), problems);
+            let place = cell(2);
+            let meeting = held_on.and_then(|d| {
+                let found = of_group.iter().find(|m| m.held_on == d && m.place == place);
+                if found.is_none() {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "会议日期",
+                        format!(
+                            "本组没有 {d} 在“{place}”召开的联席会议（联席会议表或平台上），请先登记会议"
+                        ),
+                    ));
+                }
+                found
+            });
+            let project = match cell(4).as_str() {
+                "" => String::new(),
+                name => match projects
+                    .get(&group.number)
+                    .unwrap_or(&no_projects)
+                    .iter()
+                    .find(|p| p.title == name)
+                {
+                    Some(p) => p.id.clone(),
+                    None => {
+                        problems.push(at(
+                            kind,
+                            line,
+                            "关联项目",
+                            format!("“{name}”不是本组的合作项目"),
+                        ));
+                        String::new()
+                    }
+                },
+            };
+            let plan_item = match cell(5).as_str() {
+                "" => String::new(),
+                text => match items
+                    .get(&group.number)
+                    .unwrap_or(&no_items)
+                    .iter()
+                    .find(|(_, t)| t == text)
+                {
+                    Some((id, _)) => id.clone(),
+                    None => {
+                        problems.push(at(
+                            kind,
+                            line,
+                            "关联计划事项",
+                            format!("“{text}”不是本组年度合作计划中的事项"),
+                        ));
+                        String::new()
+                    }
+                },
+            };
+            let owner_org = match cell(6).as_str() {
+                "" => String::new(),
+                name => match find_organisation(group, held_on, name, false) {
+                    Ok(o) => o.to_string(),
+                    Err(m) => {
+                        problems.push(at(kind, line, "责任单位", m));
+                        String::new()
+                    }
+                },
+            };
+            // The later meeting that recorded the follow-up: the group's only one that day.
+            let followed_up_in = match cell(11).as_str() {
+                "" => None,
+                text => sheet_date(kind, line, "跟进会议日期", text, problems).and_then(|d| {
+                    let that_day: Vec<&MeetingRef> =
+                        of_group.iter().filter(|m| m.held_on == d).collect();
+                    let said = match (that_day.as_slice(), held_on) {
+                        ([m], Some(h)) if m.held_on > h => {
+                            return Some((m.id.clone(), end_of_day_ms(d)));
+                        }
+                        ([_], Some(h)) => format!("跟进会议须在作出决定（{h}）之后召开"),
+                        ([_], None) => return None,
+                        ([], _) => format!("本组 {d} 没有召开联席会议（联席会议表或平台上）"),
+                        _ => format!("本组 {d} 召开了不止一次联席会议，请在平台上记录落实情况"),
+                    };
+                    problems.push(at(kind, line, "跟进会议日期", said));
+                    None
+                }),
+            };
+            let input = DecisionInput {
+                text: cell(3),
+                project,
+                plan_item,
+                owner_org,
+                owner_text: cell(7),
+                due_on: cell(8),
+                status: cell(9),
+                follow_up: cell(10),
+            };
+            match parse_decision(&input, &group.calendar()) {
+                Ok(decision) if problems.len() == before => {
+                    if let Some(m) = meeting {
+                        out.decisions.push(BackfillDecision {
+                            line,
+                            group: group.id.clone(),
+                            meeting: m.id.clone(),
+                            decision,
+                            followed_up_in,
+                        });
+                    }
+                }
+                Ok(_) => {}
+                Err(mut found) => {
+                    // Both links named: the sheet's columns are 关联项目 and 关联计划事项.
+                    for f in &mut found.0 {
+                        if f.field == "关联事项" {
+                            f.field = "关联项目";
+                        }
+                    }
+                    self.keep_new(kind, line, before, found, problems)
+                }
             }
         }
     }

@@ -12,12 +12,12 @@ use crate::domain::base::NewBase;
 use crate::domain::coordination::NewCoordinator;
 use crate::domain::expense::NewExpense;
 use crate::domain::ids::{
-    AgreementId, AnnualPlanId, AttachmentOwner, BaseId, CoordinatorId, GroupId, HistoryImportId,
-    MatterId, MeetingId, MonthlyReportId, OnsiteEntryId, OrgId, PlanId, PlanItemId, ProjectId,
-    TeamMemberId,
+    AgreementId, AnnualPlanId, AttachmentOwner, BaseId, CoordinatorId, DecisionId, GroupId,
+    HistoryImportId, MatterId, MeetingId, MonthlyReportId, OnsiteEntryId, OrgId, PlanId,
+    PlanItemId, ProjectId, TeamMemberId,
 };
 use crate::domain::matter::NewMatter;
-use crate::domain::meeting::NewMeeting;
+use crate::domain::meeting::{NewDecision, NewMeeting};
 use crate::domain::onsite::NewOnsiteEntry;
 use crate::domain::plan::Month;
 use crate::domain::project::{NewProject, NewUpdate};
@@ -62,6 +62,8 @@ pub struct BackfillBase {
 /// A meeting and the attending organisations that had confirmed, with when.
 pub struct BackfillMeeting {
     pub line: usize,
+    /// Made before the write, so the workbook's decisions can name the meeting.
+    pub id: MeetingId,
     pub group: GroupId,
     pub meeting: NewMeeting,
     pub confirmed: Vec<OrgId>,
@@ -112,6 +114,18 @@ pub struct BackfillPlan {
     pub year: i16,
     pub lines: Vec<usize>,
     pub items: Vec<NewPlanItem>,
+    /// Each item's id, made before the write so the workbook's decisions can name it.
+    pub ids: Vec<PlanItemId>,
+}
+
+/// A decision of a meeting (of the workbook or the platform), and the later meeting that
+/// recorded its follow-up.
+pub struct BackfillDecision {
+    pub line: usize,
+    pub group: GroupId,
+    pub meeting: MeetingId,
+    pub decision: NewDecision,
+    pub followed_up_in: Option<(MeetingId, i64)>,
 }
 
 pub struct BackfillReport {
@@ -140,6 +154,7 @@ pub struct Backfill {
     pub projects: Vec<BackfillProject>,
     pub expenses: Vec<BackfillExpense>,
     pub plans: Vec<BackfillPlan>,
+    pub decisions: Vec<BackfillDecision>,
     pub reports: Vec<BackfillReport>,
 }
 
@@ -162,6 +177,7 @@ impl Backfill {
                 Kind::AnnualPlan,
                 self.plans.iter().map(|p| p.items.len()).sum(),
             ),
+            (Kind::Decision, self.decisions.len()),
             (Kind::Report, self.reports.len()),
         ]
     }
@@ -301,6 +317,7 @@ impl Store {
         write_projects(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_expenses(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_plans(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_decisions(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         if !problems.is_empty() {
             tx.rollback().await?;
@@ -562,7 +579,7 @@ async fn write_meetings(
             ));
             continue;
         }
-        let id = MeetingId::new();
+        let id = x.id.clone();
         match super::meetings::insert_meeting(
             conn, actor, now_ms, &x.group, &id, &x.meeting, &x.papers,
         )
@@ -915,7 +932,7 @@ async fn write_plans(
         )
         .await?;
         // One millisecond apart, so the plan lists its items in the sheet's order.
-        for (i, item) in x.items.iter().enumerate() {
+        for (i, (item, item_id)) in x.items.iter().zip(&x.ids).enumerate() {
             // A project of the workbook that was refused (its month locked) is not there to
             // link.
             if let Some(project) = &item.project
@@ -930,17 +947,99 @@ async fn write_plans(
                 continue;
             }
             let at = now_ms + i as i64;
-            super::annual_plans::insert_plan_item(
-                conn,
-                actor,
-                at,
-                &x.group,
-                &id,
-                &PlanItemId::new(),
-                item,
-            )
-            .await?;
+            super::annual_plans::insert_plan_item(conn, actor, at, &x.group, &id, item_id, item)
+                .await?;
         }
+    }
+    Ok(())
+}
+
+async fn write_decisions(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    for (i, x) in b.decisions.iter().enumerate() {
+        // A meeting, project or plan item of the workbook that was refused is not there: its own
+        // row says why.
+        let mut missing = None;
+        for (table, id, column) in [
+            ("meetings", Some(x.meeting.to_string()), "会议日期"),
+            (
+                "meetings",
+                x.followed_up_in.as_ref().map(|m| m.0.to_string()),
+                "跟进会议日期",
+            ),
+            (
+                "projects",
+                match &x.decision.link {
+                    Some(crate::domain::meeting::DecisionLink::Project(p)) => Some(p.clone()),
+                    _ => None,
+                },
+                "关联项目",
+            ),
+            (
+                "annual_plan_items",
+                match &x.decision.link {
+                    Some(crate::domain::meeting::DecisionLink::PlanItem(p)) => Some(p.clone()),
+                    _ => None,
+                },
+                "关联计划事项",
+            ),
+        ] {
+            if let Some(id) = id
+                && !recorded(
+                    conn,
+                    &format!("select id from {table} where id = $1 and group_id = $2"),
+                    &[Key::Text(&id), Key::Text(x.group.as_str())],
+                )
+                .await?
+            {
+                missing = Some(column);
+                break;
+            }
+        }
+        if let Some(column) = missing {
+            problems.push(problem(
+                Kind::Decision,
+                x.line,
+                column,
+                "所指的记录未能导入（见相应工作表中的问题）",
+            ));
+            continue;
+        }
+        if recorded(
+            conn,
+            "select id from meeting_decisions where meeting_id = $1 and text = $2",
+            &[Key::Text(x.meeting.as_str()), Key::Text(&x.decision.text)],
+        )
+        .await?
+        {
+            problems.push(problem(
+                Kind::Decision,
+                x.line,
+                "决定事项",
+                "这次会议的这项决定已在平台上或本表的另一行，请删去此行",
+            ));
+            continue;
+        }
+        let id = DecisionId::new();
+        // One millisecond apart, so the meeting lists its decisions in the sheet's order.
+        super::meetings::insert_decision(
+            conn,
+            actor,
+            now_ms + i as i64,
+            &x.group,
+            &x.meeting,
+            &id,
+            &x.decision,
+            x.followed_up_in.as_ref(),
+        )
+        .await?;
+        mark(conn, "meeting_decisions", id.as_str(), import).await?;
     }
     Ok(())
 }

@@ -83,6 +83,8 @@ pub struct DecisionRow {
     pub followed_up_in: Option<MeetingId>,
     pub followed_up_on: Option<Date>,
     pub followed_up_at: Option<i64>,
+    /// Brought in by a history import (历史补录).
+    pub backfilled: bool,
 }
 
 impl DecisionRow {
@@ -128,7 +130,7 @@ const MEETING_COLUMNS: &str = "m.id, m.group_id, m.held_on, m.place, m.people, m
 const DECISION_COLUMNS: &str = "d.id, d.meeting_id, m.held_on, d.text, d.project_id,
      p.title as project_title, d.plan_item_id, i.text as plan_item_text, d.owner_org_id,
      o.name as owner_name, d.owner_text, d.due_on, d.status, d.follow_up, d.followed_up_in,
-     f.held_on as followed_up_on, d.followed_up_at
+     f.held_on as followed_up_on, d.followed_up_at, d.history_import_id
      from meeting_decisions d join meetings m on m.id = d.meeting_id
      left join projects p on p.id = d.project_id
      left join annual_plan_items i on i.id = d.plan_item_id
@@ -405,43 +407,23 @@ impl Store {
         let id = DecisionId::new();
         let mut tx = self.begin_write().await?;
         claim_meeting(&mut tx, group, meeting).await?;
-        let (project, item) = link_ids(x);
-        sqlx::query(
-            "insert into meeting_decisions (id, meeting_id, group_id, text, project_id, plan_item_id,
-             owner_org_id, owner_text, due_on, status, follow_up, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(id.as_str())
-        .bind(meeting.as_str())
-        .bind(group.as_str())
-        .bind(x.text.as_str())
-        .bind(project)
-        .bind(item)
-        .bind(x.owner_org.as_ref().map(|o| o.to_string()))
-        .bind(x.owner_text.as_str())
-        .bind(x.due_on.map(|d| d.to_string()))
-        .bind(x.status.as_str())
-        .bind(x.follow_up.as_str())
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        let mut after = x.audit_json();
-        after["meeting_id"] = json!(meeting.as_str());
-        audit::append(
-            &mut tx,
-            actor,
-            now_ms,
-            AuditEntry {
-                action: "meeting_decision.create",
-                entity: "meeting_decision",
-                entity_id: Some(id.as_str()),
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
+        insert_decision(&mut tx, actor, now_ms, group, meeting, &id, x, None).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Every decision of the group's meetings, by meeting date and then as recorded (the export).
+    pub async fn group_decisions(&self, group: &GroupId) -> sqlx::Result<Vec<DecisionRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "select {DECISION_COLUMNS} where d.group_id = $1
+             order by m.held_on, m.created_at, d.created_at, d.id"
+        )))
+        .bind(group.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decision_from_row)
+        .collect()
     }
 
     /// One of the group's decisions; none when it is another group's.
@@ -849,11 +831,70 @@ fn decision_from_row(r: &AnyRow) -> sqlx::Result<DecisionRow> {
         followed_up_in: followed.map(MeetingId::from_db),
         followed_up_on: opt_date(r, "followed_up_on")?,
         followed_up_at: r.try_get("followed_up_at")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }
 
 /// Records a meeting, its attending organisations and papers inside the caller's write; refused
 /// when its day is locked.
+/// Writes a decision of `meeting` with its audit entry (inside the caller's transaction);
+/// `followed_up_in`: the later meeting that recorded its follow-up, and when.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn insert_decision(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    group: &GroupId,
+    meeting: &MeetingId,
+    id: &DecisionId,
+    x: &NewDecision,
+    followed_up_in: Option<&(MeetingId, i64)>,
+) -> Result<(), StoreError> {
+    let (project, item) = link_ids(x);
+    sqlx::query(
+        "insert into meeting_decisions (id, meeting_id, group_id, text, project_id, plan_item_id,
+         owner_org_id, owner_text, due_on, status, follow_up, followed_up_in, followed_up_at, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(id.as_str())
+    .bind(meeting.as_str())
+    .bind(group.as_str())
+    .bind(x.text.as_str())
+    .bind(project)
+    .bind(item)
+    .bind(x.owner_org.as_ref().map(|o| o.to_string()))
+    .bind(x.owner_text.as_str())
+    .bind(x.due_on.map(|d| d.to_string()))
+    .bind(x.status.as_str())
+    .bind(x.follow_up.as_str())
+    .bind(followed_up_in.map(|f| f.0.to_string()))
+    .bind(followed_up_in.map(|f| f.1))
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    let mut after = x.audit_json();
+    after["meeting_id"] = json!(meeting.as_str());
+    if let Some((m, _)) = followed_up_in {
+        after["followed_up_in"] = json!(m.as_str());
+    }
+    audit::append(
+        conn,
+        actor,
+        now_ms,
+        AuditEntry {
+            action: "meeting_decision.create",
+            entity: "meeting_decision",
+            entity_id: Some(id.as_str()),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn insert_meeting(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -308,6 +308,10 @@ pub fn router() -> Router<AppState> {
             get(workspace::meetings::export_meetings),
         )
         .route(
+            "/groups/{id}/meetings/decisions.xlsx",
+            get(workspace::meetings::export_decisions),
+        )
+        .route(
             "/groups/{id}/meetings/{meeting}",
             get(workspace::meetings::get_meeting),
         )

@@ -144,6 +144,20 @@ const PLAN_HEADS: [&str; 10] = [
     "年终完成情况",
     "年终说明",
 ];
+const DECISION_HEADS: [&str; 12] = [
+    "结对组编号",
+    "会议日期",
+    "会议地点",
+    "决定事项",
+    "关联项目",
+    "关联计划事项",
+    "责任单位",
+    "责任人",
+    "完成期限",
+    "落实情况",
+    "跟进说明",
+    "跟进会议日期",
+];
 const MEETING_HEADS: [&str; 11] = [
     "结对组编号",
     "会议日期",
@@ -320,7 +334,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、会议决定 0 条、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -750,6 +764,42 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
         ),
         ("合作项目", refs(&project_rows)),
         (
+            "会议决定",
+            vec![
+                DECISION_HEADS.to_vec(),
+                // The meeting of this workbook (its row has a problem, but it is named rightly)
+                // and a follow-up on a day with no meeting.
+                vec![
+                    "1",
+                    "2024-03-15",
+                    "凤岗镇人民政府",
+                    "完成规划",
+                    "不存在的项目",
+                    "",
+                    "不存在的镇",
+                    "",
+                    "",
+                    "拖着",
+                    "",
+                    "2024-04-01",
+                ],
+                vec![
+                    "1",
+                    "2024-03-16",
+                    "别处",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+            ],
+        ),
+        (
             "工作协调小组",
             vec![
                 COORDINATION_HEADS.to_vec(),
@@ -876,6 +926,22 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("经费", 2, "所属项目", "“不存在的项目”不是本组的合作项目");
     has("合作项目", 2, "牵头单位", "“不存在学院”不是本组的成员单位");
     has("合作项目", 2, "开始日期", "");
+    has(
+        "会议决定",
+        2,
+        "关联项目",
+        "“不存在的项目”不是本组的合作项目",
+    );
+    has("会议决定", 2, "责任单位", "不存在的镇");
+    has("会议决定", 2, "落实情况", "“拖着”不是可选的状态");
+    has("会议决定", 2, "跟进会议日期", "2024-04-01 没有召开联席会议");
+    has(
+        "会议决定",
+        3,
+        "会议日期",
+        "本组没有 2024-03-16 在“别处”召开的联席会议",
+    );
+    has("会议决定", 3, "决定事项", "不能为空");
     has("月报", 2, "学校", "不存在学院");
     has("月报", 3, "报送时间", "早于 2024年3月 开始");
     has("月报", 4, "报送时间", "按方案该月记为未报");
@@ -1022,6 +1088,7 @@ async fn only_the_bureau_imports_history(app: TestApp) {
             "合作项目",
             "经费",
             "年度合作计划",
+            "会议决定",
             "月报",
             "说明"
         ]
@@ -1076,7 +1143,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     );
     assert!(
         said.contains(
-            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、月报 2 份"
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、会议决定 0 条、月报 2 份"
         ),
         "{said}"
     );
@@ -1363,7 +1430,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、重大事项 2 条、合作项目 0 个、经费 0 条、年度合作计划 1 项、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、重大事项 2 条、合作项目 0 个、经费 0 条、年度合作计划 1 项、会议决定 0 条、月报 23 份"
     );
 
     // The same records through the API.
@@ -1813,6 +1880,42 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
             ],
         ),
         ("合作项目", refs(&project_rows)),
+        // Decisions of the meeting above: one on a project of the workbook, owned by the town;
+        // one on a plan item of the workbook, owned by a person.
+        (
+            "会议决定",
+            vec![
+                DECISION_HEADS.to_vec(),
+                vec![
+                    "1",
+                    "2024-03-15",
+                    "凤岗镇人民政府",
+                    "五月前完成民宿规划初稿",
+                    "雁田村民宿提升规划",
+                    "",
+                    "凤岗镇",
+                    "王芳",
+                    "2024-05-15",
+                    "已完成",
+                    "初稿已交镇政府",
+                    "",
+                ],
+                vec![
+                    "1",
+                    "2024-03-15",
+                    "凤岗镇人民政府",
+                    "组织民宿经营户培训",
+                    "",
+                    "培训民宿经营户",
+                    "南面村(谢岗镇)",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+            ],
+        ),
         (
             "经费",
             vec![
@@ -1971,9 +2074,11 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         async move {
             let web = app.web_client("admin", ADMIN_PASSWORD).await;
             let group = app.group_id(1).await;
-            let resp = app
-                .get_with(&web, &format!("/groups/{group}/{list}/export.xlsx?{query}"))
-                .await;
+            let path = match list {
+                "decisions" => format!("/groups/{group}/meetings/decisions.xlsx"),
+                _ => format!("/groups/{group}/{list}/export.xlsx?{query}"),
+            };
+            let resp = app.get_with(&web, &path).await;
             assert_eq!(resp.status(), StatusCode::OK, "{list}");
             xiaodi::imports::read_sheet(&resp.bytes().await.unwrap()).unwrap()
         }
@@ -1987,7 +2092,11 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let coordination = export(&first, "coordination").await;
     let matters = export(&first, "matters").await;
     let expenses = export(&first, "expenses").await;
+    let decisions = export(&first, "decisions").await;
     assert_eq!(expenses.len(), 3, "{expenses:?}");
+    assert_eq!(decisions.len(), 3, "{decisions:?}");
+    assert_eq!(decisions[1][5], "凤岗镇", "{decisions:?}");
+    assert_eq!(decisions[2][4], "培训民宿经营户", "{decisions:?}");
     assert!(
         expenses[1..]
             .iter()
@@ -2042,6 +2151,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let coordination_sheet = with_group(&coordination);
     let matter_sheet = with_group(&matters);
     let expense_sheet = with_group(&expenses);
+    let decision_sheet = with_group(&decisions);
     // The plan's sheet names its year after the group.
     let plan_sheet: Vec<Vec<String>> = with_group(&plan)
         .into_iter()
@@ -2061,6 +2171,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("工作协调小组", refs(&coordination_sheet)),
         ("重大事项", refs(&matter_sheet)),
         ("经费", refs(&expense_sheet)),
+        ("会议决定", refs(&decision_sheet)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -2070,7 +2181,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、经费 2 条、年度合作计划 3 项、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、经费 2 条、年度合作计划 3 项、会议决定 2 条、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
@@ -2081,8 +2192,48 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     assert_eq!(export(&second, "coordination").await, coordination);
     assert_eq!(export(&second, "matters").await, matters);
     assert_eq!(export(&second, "expenses").await, expenses);
-    // The files themselves arrived: each attachment's bytes as the zip held them.
+    assert_eq!(export(&second, "decisions").await, decisions);
+    // A later workbook's decision of a meeting the platform now has, followed up at it: on the
+    // meeting's page, marked 历史补录.
+    let later = workbook(&[(
+        "会议决定",
+        vec![
+            DECISION_HEADS.to_vec(),
+            vec![
+                "1",
+                "2024-03-15",
+                "凤岗镇人民政府",
+                "补充一项决定",
+                "",
+                "",
+                "凤岗镇",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+        ],
+    )]);
+    expect(
+        post_history(&second, &token, later, None, Some("false")).await,
+        StatusCode::OK,
+    )
+    .await;
+    let web = second.web_client("admin", ADMIN_PASSWORD).await;
     let group = second.group_id(1).await;
+    let meeting = second
+        .text("select id from meetings where held_on = '2024-03-15'", &[])
+        .await;
+    let page = second
+        .page(&web, &format!("/groups/{group}/meetings/{meeting}"))
+        .await;
+    assert!(
+        page.contains("补充一项决定") && page.contains(BADGE),
+        "{page}"
+    );
+    assert_eq!(export(&second, "decisions").await.len(), 4);
+    // The files themselves arrived: each attachment's bytes as the zip held them.
     for (path, key, names) in [
         ("bases", "photos", vec!["基地揭牌.png", "实训室.jpg"]),
         ("meetings?year=2024", "papers", vec!["会议纪要.pdf"]),

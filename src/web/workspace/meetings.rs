@@ -317,6 +317,76 @@ pub async fn export_meetings(
     audited_xlsx(&state, &user, "meeting", Some(&group), &file, &table).await
 }
 
+/// Every decision of the group's meetings as one sheet, each naming its meeting by date and
+/// place, so it imports back through the history import's 会议决定 sheet.
+pub async fn export_decisions(
+    State(state): State<AppState>,
+    WebUser(user): WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let ws = Workspace::open(&state, &user, &id).await?;
+    let places: std::collections::HashMap<String, String> = state
+        .store
+        .list_meetings(&ws.group().id, None)
+        .await?
+        .into_iter()
+        .map(|m| (m.id.to_string(), m.place))
+        .collect();
+    let rows = state.store.group_decisions(&ws.group().id).await?;
+    let table = Table {
+        sheet: "会议决定".into(),
+        headers: vec![
+            "会议日期",
+            "会议地点",
+            "决定事项",
+            "关联项目",
+            "关联计划事项",
+            "责任单位",
+            "责任人",
+            "完成期限",
+            "落实情况",
+            "跟进说明",
+            "跟进会议日期",
+        ],
+        rows: rows
+            .into_iter()
+            .map(|d| {
+                let owner = match (&d.owner_org_id, &d.owner_name) {
+                    (Some(o), Some(n)) => ws.group().member_name(o, n),
+                    _ => String::new(),
+                };
+                vec![
+                    d.meeting_held_on.to_string(),
+                    places
+                        .get(d.meeting_id.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
+                    d.text,
+                    d.project_title.unwrap_or_default(),
+                    d.plan_item_text.unwrap_or_default(),
+                    owner,
+                    d.owner_text,
+                    d.due_on.map(|x| x.to_string()).unwrap_or_default(),
+                    d.status.label().to_string(),
+                    d.follow_up,
+                    d.followed_up_on.map(|x| x.to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    };
+    let file = format!("第{}组会议决定.xlsx", ws.group().number);
+    let group = ws.group().id.to_string();
+    audited_xlsx(
+        &state,
+        &user,
+        "meeting_decision",
+        Some(&group),
+        &file,
+        &table,
+    )
+    .await
+}
+
 /// A decision as the meeting page shows it.
 pub struct DecisionLine {
     pub id: String,
@@ -331,6 +401,7 @@ pub struct DecisionLine {
     pub follow_up: String,
     pub followed_up: String,
     pub statuses: Vec<Choice>,
+    pub backfilled: bool,
 }
 
 fn decision_line(d: &DecisionRow) -> DecisionLine {
@@ -356,6 +427,7 @@ fn decision_line(d: &DecisionRow) -> DecisionLine {
         status_code: d.status.as_str(),
         follow_up: d.follow_up.clone(),
         followed_up,
+        backfilled: d.backfilled,
         statuses: DecisionStatus::ALL
             .iter()
             .map(|s| Choice {
