@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 #[allow(dead_code)]
 pub struct HistoryUpload {
     /// The history workbook (xlsx): the template's sheets (队员, 协议, 驻点服务, 实践基地, 联席会议,
-    /// 工作协调小组, 重大事项, 合作项目, 经费, 年度合作计划, 月报) in its columns.
+    /// 工作协调小组, 重大事项, 合作项目, 经费, 年度合作计划, 会议决定, 月报) in its columns.
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
     /// Optional zip of the files the sheets name: agreement scans, base photos, meeting papers and

@@ -465,7 +465,7 @@ async fn read(
         // The meetings and plan items a decision may name: the workbook's, and the platform's of
         // the groups the sheet names (one query each per group).
         let mut meetings: HashMap<i64, Vec<MeetingRef>> = HashMap::new();
-        let mut items: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        let mut items: HashMap<i64, Vec<ItemRef>> = HashMap::new();
         for m in &backfill.meetings {
             if let Some(n) = number_of.get(&m.group) {
                 meetings.entry(*n).or_default().push(MeetingRef {
@@ -479,15 +479,20 @@ async fn read(
             if let Some(n) = number_of.get(&p.group) {
                 let of = items.entry(*n).or_default();
                 for (item, id) in p.items.iter().zip(&p.ids) {
-                    of.push((id.to_string(), item.text.clone()));
+                    of.push(ItemRef {
+                        id: id.to_string(),
+                        year: p.year,
+                        text: item.text.clone(),
+                    });
                 }
             }
         }
-        let named: HashSet<i64> = rows
-            .iter()
-            .skip(1)
-            .filter_map(|r| r.first().and_then(|c| c.trim().parse::<i64>().ok()))
-            .collect();
+        let named: HashSet<i64> = match locate(Kind::Decision, rows) {
+            Ok(columns) => data_rows(rows, columns.first_data_row)
+                .filter_map(|(_, r)| columns.cell(r, 0).parse::<i64>().ok())
+                .collect(),
+            Err(_) => HashSet::new(),
+        };
         for n in named {
             let Some(g) = by_number.get(&n) else { continue };
             for m in w.store.list_meetings(&g.id, None).await? {
@@ -498,7 +503,11 @@ async fn read(
                 });
             }
             for c in w.store.plan_item_choices(&g.id).await? {
-                items.entry(n).or_default().push((c.id, c.text));
+                items.entry(n).or_default().push(ItemRef {
+                    id: c.id,
+                    year: c.year,
+                    text: c.text,
+                });
             }
         }
         ctx.decisions(
@@ -541,10 +550,24 @@ fn file_name(name: &str, default: &str) -> String {
     }
 }
 
+/// File names in a cell: separated by ；or ; only (a file's name may hold 、).
+fn split_files(cell: &str) -> impl Iterator<Item = String> + '_ {
+    cell.split([';', '；'])
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 fn split_names(cell: &str) -> impl Iterator<Item = String> + '_ {
     cell.split([';', '；', '、'])
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// A plan item a decision of the workbook may name: of the workbook or the platform.
+struct ItemRef {
+    id: String,
+    year: i16,
+    text: String,
 }
 
 /// A meeting a decision of the workbook may name: of the workbook or the platform.
@@ -569,7 +592,7 @@ fn file_names(kind: Kind, rows: &[Vec<String>], column: usize) -> HashSet<String
     };
     rows.iter()
         .skip(columns.first_data_row)
-        .flat_map(|r| split_names(&columns.cell(r, column)).collect::<Vec<_>>())
+        .flat_map(|r| split_files(&columns.cell(r, column)).collect::<Vec<_>>())
         .collect()
 }
 
@@ -593,7 +616,7 @@ impl Zipped {
         problems: &mut Vec<Problem>,
     ) -> Vec<CheckedFile> {
         let mut out = Vec::new();
-        for name in split_names(cell) {
+        for name in split_files(cell) {
             match self.files.get(&name) {
                 Some(bytes) => {
                     match check_upload(column, &name, bytes.clone(), self.limit, kinds) {
@@ -1514,7 +1537,7 @@ impl<'a> Context<'a> {
         rows: &[Vec<String>],
         meetings: &HashMap<i64, Vec<MeetingRef>>,
         projects: &HashMap<i64, Vec<ProjectChoice>>,
-        items: &HashMap<i64, Vec<(String, String)>>,
+        items: &HashMap<i64, Vec<ItemRef>>,
         out: &mut Backfill,
         problems: &mut Vec<Problem>,
     ) {
@@ -1544,45 +1567,79 @@ impl<'a> Context<'a> {
                 }
                 found
             });
+            // By name: one project of the group; one plan item, of the meeting's year when the
+            // same words stand in several years' plans.
             let project = match cell(4).as_str() {
                 "" => String::new(),
-                name => match projects
-                    .get(&group.number)
-                    .unwrap_or(&no_projects)
-                    .iter()
-                    .find(|p| p.title == name)
-                {
-                    Some(p) => p.id.clone(),
-                    None => {
-                        problems.push(at(
-                            kind,
-                            line,
-                            "关联项目",
-                            format!("“{name}”不是本组的合作项目"),
-                        ));
-                        String::new()
+                name => {
+                    let found: Vec<&ProjectChoice> = projects
+                        .get(&group.number)
+                        .unwrap_or(&no_projects)
+                        .iter()
+                        .filter(|p| p.title == name)
+                        .collect();
+                    match found.as_slice() {
+                        [p] => p.id.clone(),
+                        [] => {
+                            problems.push(at(
+                                kind,
+                                line,
+                                "关联项目",
+                                format!("“{name}”不是本组的合作项目"),
+                            ));
+                            String::new()
+                        }
+                        _ => {
+                            problems.push(at(
+                                kind,
+                                line,
+                                "关联项目",
+                                format!("本组有多个名为“{name}”的合作项目，请在平台上关联"),
+                            ));
+                            String::new()
+                        }
                     }
-                },
+                }
             };
             let plan_item = match cell(5).as_str() {
                 "" => String::new(),
-                text => match items
-                    .get(&group.number)
-                    .unwrap_or(&no_items)
-                    .iter()
-                    .find(|(_, t)| t == text)
-                {
-                    Some((id, _)) => id.clone(),
-                    None => {
-                        problems.push(at(
-                            kind,
-                            line,
-                            "关联计划事项",
-                            format!("“{text}”不是本组年度合作计划中的事项"),
-                        ));
-                        String::new()
+                text => {
+                    let all: Vec<&ItemRef> = items
+                        .get(&group.number)
+                        .unwrap_or(&no_items)
+                        .iter()
+                        .filter(|i| i.text == text)
+                        .collect();
+                    let that_year: Vec<&&ItemRef> = all
+                        .iter()
+                        .filter(|i| held_on.is_some_and(|d| d.year() == i.year))
+                        .collect();
+                    let found: Vec<&ItemRef> = match that_year.as_slice() {
+                        [] => all.clone(),
+                        some => some.iter().map(|i| **i).collect(),
+                    };
+                    match found.as_slice() {
+                        [i] => i.id.clone(),
+                        [] => {
+                            problems.push(at(
+                                kind,
+                                line,
+                                "关联计划事项",
+                                format!("“{text}”不是本组年度合作计划中的事项"),
+                            ));
+                            String::new()
+                        }
+                        _ => {
+                            problems.push(at(
+                                kind,
+                                line,
+                                "关联计划事项",
+                                format!("本组年度合作计划中有多个“{text}”，请在平台上关联"),
+                            ));
+                            String::new()
+                        }
                     }
-                },
+                }
             };
             let owner_org = match cell(6).as_str() {
                 "" => String::new(),
@@ -1776,7 +1833,7 @@ impl<'a> Context<'a> {
             if note.chars().count() > 500 {
                 problems.push(at(kind, line, "备注", "不能超过 500 个字"));
             }
-            let named = split_names(&cell(4)).count();
+            let named = split_files(&cell(4)).count();
             if named > 1 {
                 problems.push(at(
                     kind,

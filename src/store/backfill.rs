@@ -260,6 +260,7 @@ impl Store {
             .chain(b.projects.iter().map(|x| &x.group))
             .chain(b.expenses.iter().map(|x| &x.group))
             .chain(b.plans.iter().map(|x| &x.group))
+            .chain(b.decisions.iter().map(|x| &x.group))
             .collect();
         groups.sort();
         groups.dedup();

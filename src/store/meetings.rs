@@ -837,8 +837,6 @@ fn decision_from_row(r: &AnyRow) -> sqlx::Result<DecisionRow> {
     })
 }
 
-/// Records a meeting, its attending organisations and papers inside the caller's write; refused
-/// when its day is locked.
 /// Writes a decision of `meeting` with its audit entry (inside the caller's transaction);
 /// `followed_up_in`: the later meeting that recorded its follow-up, and when.
 #[allow(clippy::too_many_arguments)]
@@ -895,6 +893,8 @@ pub(super) async fn insert_decision(
     Ok(())
 }
 
+/// Records a meeting, its attending organisations and papers inside the caller's write; refused
+/// when its day is locked.
 pub(super) async fn insert_meeting(
     conn: &mut AnyConnection,
     actor: &Actor,

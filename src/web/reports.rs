@@ -943,7 +943,6 @@ struct VersionPage {
     next_plan: String,
 }
 
-/// Version `n` as it was submitted, with its review.
 /// The report's own file (a past report brought in by the history import), for whoever may open
 /// the report.
 pub async fn download_report_file(
@@ -962,6 +961,7 @@ pub async fn download_report_file(
     ))
 }
 
+/// Version `n` as it was submitted, with its review.
 pub async fn get_version(
     State(state): State<AppState>,
     WebUser(user): WebUser,

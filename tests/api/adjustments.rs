@@ -515,6 +515,32 @@ async fn matter_summaries(app: &TestApp, token: &str, gid: &str) -> Vec<String> 
     v
 }
 
+/// A meeting of group 4 on `held_on` (the town and the village attending) with one decision.
+async fn meeting_with_decision(app: &TestApp, token: &str, g: &Group4, held_on: &str, text: &str) {
+    let r = send(
+        app,
+        token,
+        Method::POST,
+        &format!("/api/v1/groups/{}/meetings", g.id),
+        json!({"held_on": held_on, "place": "塘厦镇人民政府", "attending_org_ids": [g.town, g.village],
+               "people": [], "agenda": "", "minutes": "", "adopts_annual_plan": false}),
+    )
+    .await;
+    let id = expect(r, StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = send(
+        app,
+        token,
+        Method::POST,
+        &format!("/api/v1/groups/{}/meetings/{id}/decisions", g.id),
+        json!({"text": text, "owner_org_id": g.town}),
+    )
+    .await;
+    expect(r, StatusCode::CREATED).await;
+}
+
 async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestApp) {
     let g = group4(&app).await;
     app.add_user("gdmu", "广东医科大学", "school").await;
@@ -534,6 +560,7 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
     let old = raise(&app, &village, &g.id, "村五月事项", "2026-05-09").await;
     let town = app.api_token("txz", PASSWORD).await;
     project(&app, &town, &g, "镇五月项目").await;
+    meeting_with_decision(&app, &town, &g, "2026-05-08", "五月会议决定").await;
     // Back to June: the school has left the group since 2026-06-01.
     app.clock.set_ms(june);
     let hq = hq_token(&app).await;
@@ -552,6 +579,7 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
     let new = raise(&app, &village, &g.id, "村六月事项", "2026-06-14").await;
     let town = app.api_token("txz", PASSWORD).await;
     let june_project = project(&app, &town, &g, "镇六月项目").await;
+    meeting_with_decision(&app, &town, &g, "2026-06-12", "六月会议决定").await;
 
     // The village (a member) sees all three; the school that left sees its own and May's.
     assert_eq!(
@@ -570,6 +598,14 @@ async fn a_removed_school_sees_old_records_and_its_own_not_newer_ones(app: TestA
         .await
         .unwrap();
     assert!(list.contains("村五月事项") && !list.contains("村六月事项"));
+    // The decisions export alike: May's meeting's decision, not June's.
+    let r = app
+        .get_with(&web, &format!("/groups/{}/meetings/decisions.xlsx", g.id))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sheet = xiaodi::imports::read_sheet(&r.bytes().await.unwrap()).unwrap();
+    let texts: Vec<&str> = sheet.iter().skip(1).map(|r| r[2].as_str()).collect();
+    assert_eq!(texts, ["五月会议决定"]);
     let r = app
         .get_with(&web, &format!("/groups/{}/matters/{new}", g.id))
         .await;

@@ -325,14 +325,20 @@ pub async fn export_decisions(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let ws = Workspace::open(&state, &user, &id).await?;
-    let places: std::collections::HashMap<String, String> = state
+    // The meetings the viewer sees (a former member: those of its time), and their decisions.
+    let places: std::collections::HashMap<String, String> =
+        services::list_meetings(&state.store, &ws, None)
+            .await?
+            .into_iter()
+            .map(|m| (m.id.to_string(), m.place))
+            .collect();
+    let rows: Vec<_> = state
         .store
-        .list_meetings(&ws.group().id, None)
+        .group_decisions(&ws.group().id)
         .await?
         .into_iter()
-        .map(|m| (m.id.to_string(), m.place))
+        .filter(|d| places.contains_key(d.meeting_id.as_str()))
         .collect();
-    let rows = state.store.group_decisions(&ws.group().id).await?;
     let table = Table {
         sheet: "会议决定".into(),
         headers: vec![
@@ -357,10 +363,7 @@ pub async fn export_decisions(
                 };
                 vec![
                     d.meeting_held_on.to_string(),
-                    places
-                        .get(d.meeting_id.as_str())
-                        .cloned()
-                        .unwrap_or_default(),
+                    places[d.meeting_id.as_str()].clone(),
                     d.text,
                     d.project_title.unwrap_or_default(),
                     d.plan_item_text.unwrap_or_default(),
