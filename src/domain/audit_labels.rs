@@ -154,6 +154,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("commendation.update", "修改表彰提名的事迹"),
     ("commendation.approve", "批准表彰"),
     ("commendation.withdraw", "撤销表彰提名"),
+    ("commendation.history", "历史补录表彰"),
 ];
 
 /// Record kinds (the `entity` column).

@@ -55,11 +55,12 @@ pub enum Kind {
     Expense,
     AnnualPlan,
     Decision,
+    Commendation,
     Report,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Team,
         Kind::Agreement,
         Kind::Onsite,
@@ -71,6 +72,7 @@ impl Kind {
         Kind::Expense,
         Kind::AnnualPlan,
         Kind::Decision,
+        Kind::Commendation,
         Kind::Report,
     ];
 
@@ -88,6 +90,7 @@ impl Kind {
             Kind::Expense => "经费",
             Kind::AnnualPlan => "年度合作计划",
             Kind::Decision => "会议决定",
+            Kind::Commendation => "表彰",
             Kind::Report => "月报",
         }
     }
@@ -96,7 +99,7 @@ impl Kind {
     pub fn unit(self) -> &'static str {
         match self {
             Kind::Report => "份",
-            Kind::AnnualPlan => "项",
+            Kind::AnnualPlan | Kind::Commendation => "项",
             Kind::Project => "个",
             _ => "条",
         }
@@ -119,6 +122,7 @@ impl Kind {
             Kind::Expense => &EXPENSE,
             Kind::AnnualPlan => &ANNUAL_PLAN,
             Kind::Decision => &DECISION,
+            Kind::Commendation => &COMMENDATION,
             Kind::Report => &REPORT,
         }
     }
@@ -716,6 +720,60 @@ const DECISION: [Column; 12] = [
         "记录落实情况的那次联席会议的日期，可不填",
         "本组在作出决定之后召开的联席会议的日期（当天只有一次会议）",
         "",
+        false,
+    ),
+];
+
+/// The commendations list's export columns (五(三)): the group is a column of its own.
+const COMMENDATION: [Column; 8] = [
+    col(
+        "年度",
+        "表彰所属的年度",
+        "已经结束、且在方案评价范围内的年度",
+        "2024",
+        true,
+    ),
+    col("类别", "表彰的类别", "优秀集体、先进个人", "优秀集体", true),
+    col(
+        "结对组",
+        "受表彰的结对组",
+        "结对组的序号，或平台导出的“第 1 组（凤岗镇）”",
+        "第 1 组（凤岗镇）",
+        true,
+    ),
+    col(
+        "姓名",
+        "先进个人的姓名（优秀集体不填）",
+        "该组服务工作队在该年度的队员（队员表或平台上已有）",
+        "",
+        false,
+    ),
+    col(
+        "学校",
+        "先进个人所在学校的全称（优秀集体不填）",
+        "该队员所在的学校",
+        "",
+        false,
+    ),
+    col(
+        "主要事迹",
+        "主要事迹或表彰理由",
+        "不超过 2000 个字",
+        "全年驻村服务 120 天，完成民宿规划",
+        true,
+    ),
+    col(
+        "状态",
+        "表彰的状态，不填为已批准",
+        "已提名、已批准、已撤销提名",
+        "已批准",
+        false,
+    ),
+    col(
+        "批准时间",
+        "批准（或撤销提名）的时间和决定人，已提名的不填",
+        "时间，或“时间 · 姓名”",
+        "2025-03-10 · 市指挥部办公室",
         false,
     ),
 ];

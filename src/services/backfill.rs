@@ -27,9 +27,9 @@ use crate::services::workspace::onsite::{OnsiteSheet, find_organisation, find_pl
 use crate::services::workspace::projects::ProjectSheet;
 use crate::services::workspace::{Upload, Writer};
 use crate::store::backfill::{
-    Backfill, BackfillAgreement, BackfillBase, BackfillCoordinator, BackfillDecision,
-    BackfillExpense, BackfillMatter, BackfillMeeting, BackfillMember, BackfillOnsite, BackfillPlan,
-    BackfillProject, BackfillReport,
+    Backfill, BackfillAgreement, BackfillBase, BackfillCommendation, BackfillCoordinator,
+    BackfillDecision, BackfillExpense, BackfillMatter, BackfillMeeting, BackfillMember,
+    BackfillOnsite, BackfillPlan, BackfillProject, BackfillReport,
 };
 use crate::store::files::{CheckedFile, FileKind, check_upload};
 use crate::store::meetings::ProjectChoice;
@@ -301,6 +301,7 @@ async fn read(
         expenses: Vec::new(),
         plans: Vec::new(),
         decisions: Vec::new(),
+        commendations: Vec::new(),
         reports: Vec::new(),
     };
     let mut problems = Vec::new();
@@ -515,6 +516,17 @@ async fn read(
             &meetings,
             &projects,
             &items,
+            &mut backfill,
+            &mut problems,
+        );
+    }
+    if let Some(rows) = sheet_of.get(&Kind::Commendation) {
+        ctx.commendations(
+            rows,
+            years,
+            plan_id,
+            &teams,
+            w.now_ms,
             &mut backfill,
             &mut problems,
         );
@@ -1048,14 +1060,9 @@ impl<'a> Context<'a> {
                     photos,
                 }),
                 Ok(_) => {}
-                Err(mut found) => {
-                    // The form's 基地功能 is the sheet's 功能.
-                    for f in &mut found.0 {
-                        if f.field == "基地功能" {
-                            f.field = "功能";
-                        }
-                    }
-                    self.keep_new(kind, line, before, found, problems)
+                // The form's 基地功能 is the sheet's 功能.
+                Err(found) => {
+                    self.keep_new_as(kind, line, before, found, ("基地功能", "功能"), problems)
                 }
             }
         }
@@ -1693,17 +1700,217 @@ impl<'a> Context<'a> {
                     }
                 }
                 Ok(_) => {}
-                Err(mut found) => {
-                    // Both links named: the sheet's columns are 关联项目 and 关联计划事项.
-                    for f in &mut found.0 {
-                        if f.field == "关联事项" {
-                            f.field = "关联项目";
-                        }
-                    }
-                    self.keep_new(kind, line, before, found, problems)
-                }
+                // Both links named: the sheet's columns are 关联项目 and 关联计划事项.
+                Err(found) => self.keep_new_as(
+                    kind,
+                    line,
+                    before,
+                    found,
+                    ("关联事项", "关联项目"),
+                    problems,
+                ),
             }
         }
+    }
+
+    /// The 表彰 sheet (the commendations export): each names its group in a column of its own
+    /// ("第 1 组（凤岗镇）" or 1) and, for 先进个人, a member of that year's team by name and school.
+    #[allow(clippy::too_many_arguments)]
+    fn commendations(
+        &self,
+        rows: &[Vec<String>],
+        years: &PlanYears,
+        plan_id: &PlanId,
+        teams: &HashMap<i64, Vec<TeamMemberRow>>,
+        now_ms: i64,
+        out: &mut Backfill,
+        problems: &mut Vec<Problem>,
+    ) {
+        use crate::store::commendations::{CommendationKind, CommendationState, NewCommendation};
+        let kind = Kind::Commendation;
+        let columns = match locate(kind, rows) {
+            Ok(c) => c,
+            Err(p) => return problems.extend(p),
+        };
+        let no_team = Vec::new();
+        for (line, row) in data_rows(rows, columns.first_data_row) {
+            let cell = |i: usize| columns.cell(row, i);
+            let before = problems.len();
+            let year = cell(0).parse::<i16>().ok().filter(|y| {
+                crate::services::evaluation::years(years.for_year(*y), self.today).contains(y)
+            });
+            if year.is_none() {
+                problems.push(at(
+                    kind,
+                    line,
+                    "年度",
+                    format!(
+                        "应为已经结束、且在方案评价范围内的年度，实际为“{}”",
+                        cell(0)
+                    ),
+                ));
+            }
+            let class = CommendationKind::parse(&cell(1));
+            if class.is_none() {
+                problems.push(at(
+                    kind,
+                    line,
+                    "类别",
+                    format!("应为 优秀集体 或 先进个人，实际为“{}”", cell(1)),
+                ));
+            }
+            let written = cell(2);
+            let number: String = written
+                .trim_start_matches('第')
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            let group = number
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| self.by_number.get(&n).copied());
+            match (group, year) {
+                (None, _) => problems.push(at(
+                    kind,
+                    line,
+                    "结对组",
+                    format!("平台上没有“{written}”这个结对组"),
+                )),
+                (Some(g), Some(y)) => {
+                    let (first, last) = crate::domain::rules::year_bounds(y);
+                    if g.started_on > last || g.ended_on.is_some_and(|end| end <= first) {
+                        problems.push(at(
+                            kind,
+                            line,
+                            "结对组",
+                            format!("第 {} 组 {y} 年未开展工作", g.number),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            let (name, school) = (cell(3), cell(4));
+            let person = match (class, group, year) {
+                (Some(CommendationKind::Individual), Some(g), Some(y)) => {
+                    let (first, last) = crate::domain::rules::year_bounds(y);
+                    let found = teams.get(&g.number).unwrap_or(&no_team).iter().find(|m| {
+                        m.person_name == name
+                            && m.org_name == school
+                            && m.joined_on <= last
+                            && m.left_on.is_none_or(|l| l > first)
+                    });
+                    match found {
+                        Some(m) => Some((m.id.clone(), m.org_id.clone(), m.person_name.clone())),
+                        None => {
+                            problems.push(at(
+                                kind,
+                                line,
+                                "姓名",
+                                format!(
+                                    "第 {} 组服务工作队 {y} 年没有{school}的“{name}”（队员表或平台上）",
+                                    g.number
+                                ),
+                            ));
+                            None
+                        }
+                    }
+                }
+                (Some(CommendationKind::Collective), _, _)
+                    if !name.is_empty() || !school.is_empty() =>
+                {
+                    problems.push(at(kind, line, "姓名", "优秀集体不填姓名和学校"));
+                    None
+                }
+                _ => None,
+            };
+            let citation = cell(5);
+            if citation.is_empty() {
+                problems.push(at(kind, line, "主要事迹", "不能为空"));
+            } else if citation.chars().count() > crate::services::commendations::MAX_CITATION_CHARS
+            {
+                problems.push(at(kind, line, "主要事迹", "不能超过 2000 个字"));
+            }
+            let state = match cell(6).as_str() {
+                "" => Some(CommendationState::Approved),
+                t => {
+                    let s = CommendationState::parse(t);
+                    if s.is_none() {
+                        problems.push(at(
+                            kind,
+                            line,
+                            "状态",
+                            format!("“{t}”不是可选的状态（已提名、已批准、已撤销提名）"),
+                        ));
+                    }
+                    s
+                }
+            };
+            let decided = match (state, cell(7).as_str()) {
+                (Some(CommendationState::Nominated), "") | (None, _) => None,
+                (Some(CommendationState::Nominated), _) => {
+                    problems.push(at(kind, line, "批准时间", "已提名（尚未批准）的表彰不填"));
+                    None
+                }
+                (Some(_), "") => {
+                    problems.push(at(
+                        kind,
+                        line,
+                        "批准时间",
+                        "已批准或已撤销提名的表彰须填写批准时间",
+                    ));
+                    None
+                }
+                (Some(_), text) => match moment_and_name("批准时间", text) {
+                    Ok((at_ms, _)) if at_ms > now_ms => {
+                        problems.push(at(kind, line, "批准时间", "晚于现在，不是历史记录"));
+                        None
+                    }
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        problems.push(at(kind, line, e.field, e.message));
+                        None
+                    }
+                },
+            };
+            if problems.len() > before {
+                continue;
+            }
+            if let (Some(class), Some(g), Some(year), Some(state)) = (class, group, year, state) {
+                out.commendations.push(BackfillCommendation {
+                    line,
+                    commendation: NewCommendation {
+                        plan_id: plan_id.clone(),
+                        year,
+                        kind: class,
+                        group_id: g.id.clone(),
+                        person,
+                        citation,
+                    },
+                    state,
+                    decided,
+                });
+            }
+        }
+    }
+
+    /// [`Self::keep_new`] of a form's errors, the form's field `rename.0` being the sheet's
+    /// column `rename.1`.
+    fn keep_new_as(
+        &self,
+        kind: Kind,
+        line: usize,
+        before: usize,
+        mut found: crate::domain::FieldErrors,
+        rename: (&str, &'static str),
+        problems: &mut Vec<Problem>,
+    ) {
+        for f in &mut found.0 {
+            if f.field == rename.0 {
+                f.field = rename.1;
+            }
+        }
+        self.keep_new(kind, line, before, found, problems)
     }
 
     /// The checks' errors of a row, but those of a column already named for it.

@@ -118,6 +118,15 @@ pub struct BackfillPlan {
     pub ids: Vec<PlanItemId>,
 }
 
+/// A commendation as the workbook gives it: nominated, approved or withdrawn, decided when and by
+/// whom it says.
+pub struct BackfillCommendation {
+    pub line: usize,
+    pub commendation: super::commendations::NewCommendation,
+    pub state: super::commendations::CommendationState,
+    pub decided: Option<(i64, String)>,
+}
+
 /// A decision of a meeting (of the workbook or the platform), and the later meeting that
 /// recorded its follow-up.
 pub struct BackfillDecision {
@@ -155,6 +164,7 @@ pub struct Backfill {
     pub expenses: Vec<BackfillExpense>,
     pub plans: Vec<BackfillPlan>,
     pub decisions: Vec<BackfillDecision>,
+    pub commendations: Vec<BackfillCommendation>,
     pub reports: Vec<BackfillReport>,
 }
 
@@ -178,6 +188,7 @@ impl Backfill {
                 self.plans.iter().map(|p| p.items.len()).sum(),
             ),
             (Kind::Decision, self.decisions.len()),
+            (Kind::Commendation, self.commendations.len()),
             (Kind::Report, self.reports.len()),
         ]
     }
@@ -261,6 +272,7 @@ impl Store {
             .chain(b.expenses.iter().map(|x| &x.group))
             .chain(b.plans.iter().map(|x| &x.group))
             .chain(b.decisions.iter().map(|x| &x.group))
+            .chain(b.commendations.iter().map(|x| &x.commendation.group_id))
             .collect();
         groups.sort();
         groups.dedup();
@@ -319,6 +331,7 @@ impl Store {
         write_expenses(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_plans(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_decisions(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
+        write_commendations(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         write_reports(&mut tx, &actor, now_ms, &id, b, &mut problems).await?;
         if !problems.is_empty() {
             tx.rollback().await?;
@@ -1041,6 +1054,117 @@ async fn write_decisions(
         )
         .await?;
         mark(conn, "meeting_decisions", id.as_str(), import).await?;
+    }
+    Ok(())
+}
+
+async fn write_commendations(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    import: &HistoryImportId,
+    b: &Backfill,
+    problems: &mut Vec<Problem>,
+) -> Result<(), StoreError> {
+    use super::commendations::CommendationState;
+    for x in &b.commendations {
+        let c = &x.commendation;
+        let member = c
+            .person
+            .as_ref()
+            .map(|p| p.0.to_string())
+            .unwrap_or_default();
+        // The same year's commendation of the group (or person) standing, or this one again.
+        if recorded(
+            conn,
+            "select id from commendations where year = $1 and kind = $2 and group_id = $3
+                 and coalesce(team_member_id, '') = $4
+                 and ((state <> 'withdrawn' and $5 <> 'withdrawn') or citation = $6)",
+            &[
+                Key::Int(i64::from(c.year)),
+                Key::Text(c.kind.as_str()),
+                Key::Text(c.group_id.as_str()),
+                Key::Text(&member),
+                Key::Text(x.state.as_str()),
+                Key::Text(&c.citation),
+            ],
+        )
+        .await?
+        {
+            problems.push(problem(
+                Kind::Commendation,
+                x.line,
+                "结对组",
+                format!(
+                    "{} 年度本组（或此人）的这项表彰已在平台上或本表的另一行，请删去此行",
+                    c.year
+                ),
+            ));
+            continue;
+        }
+        // A member of the workbook whose row was refused is not there to name.
+        if let Some(p) = &c.person
+            && !recorded(
+                conn,
+                "select id from team_members where id = $1",
+                &[Key::Text(p.0.as_str())],
+            )
+            .await?
+        {
+            problems.push(problem(
+                Kind::Commendation,
+                x.line,
+                "姓名",
+                "该队员未能导入（见队员表中的问题）",
+            ));
+            continue;
+        }
+        let id = crate::domain::ids::CommendationId::new();
+        let decided = x
+            .decided
+            .as_ref()
+            .filter(|_| x.state != CommendationState::Nominated);
+        sqlx::query(
+            "insert into commendations (id, plan_id, year, kind, group_id, team_member_id, org_id, person_name,
+                 citation, state, nominated_at, decided_at, decided_by_text, updated_at, history_import_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(id.as_str())
+        .bind(c.plan_id.as_str())
+        .bind(i64::from(c.year))
+        .bind(c.kind.as_str())
+        .bind(c.group_id.as_str())
+        .bind(c.person.as_ref().map(|p| p.0.to_string()))
+        .bind(c.person.as_ref().map(|p| p.1.to_string()))
+        .bind(c.person.as_ref().map(|p| p.2.clone()))
+        .bind(&c.citation)
+        .bind(x.state.as_str())
+        .bind(decided.map_or(now_ms, |d| d.0))
+        .bind(decided.map(|d| d.0))
+        .bind(decided.map(|d| d.1.clone()))
+        .bind(now_ms)
+        .bind(import.as_str())
+        .execute(&mut *conn)
+        .await?;
+        audit::append(
+            conn,
+            actor,
+            now_ms,
+            AuditEntry {
+                action: "commendation.history",
+                entity: "commendation",
+                entity_id: Some(id.as_str()),
+                before: None,
+                after: Some(json!({
+                    "year": c.year, "kind": c.kind.as_str(), "group_id": c.group_id.as_str(),
+                    "person_name": c.person.as_ref().map(|p| p.2.clone()), "citation": c.citation,
+                    "state": x.state.as_str(), "decided_at": decided.map(|d| d.0),
+                    "decided_by": decided.map(|d| d.1.clone()),
+                    "history_import_id": import.as_str(),
+                })),
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -63,11 +63,12 @@ impl CommendationState {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    /// The code (`approved`) or the label (`已批准`).
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
-            "nominated" => Some(Self::Nominated),
-            "approved" => Some(Self::Approved),
-            "withdrawn" => Some(Self::Withdrawn),
+            "nominated" | "已提名" => Some(Self::Nominated),
+            "approved" | "已批准" => Some(Self::Approved),
+            "withdrawn" | "已撤销提名" => Some(Self::Withdrawn),
             _ => None,
         }
     }
@@ -90,6 +91,8 @@ pub struct CommendationRow {
     pub nominated_at: i64,
     pub decided_at: Option<i64>,
     pub decided_by: Option<String>,
+    /// Brought in by a history import (历史补录).
+    pub backfilled: bool,
 }
 
 /// A nomination as HQ enters it (checked by the service).
@@ -106,7 +109,8 @@ pub struct NewCommendation {
 const SELECT: &str =
     "select c.id, c.year, c.kind, c.group_id, g.number as group_number, t.name as lead_town,
         c.team_member_id, c.org_id, o.name as org_name, c.person_name, c.citation, c.state,
-        c.nominated_at, c.decided_at, d.display_name as decided_by
+        c.nominated_at, c.decided_at, coalesce(d.display_name, c.decided_by_text) as decided_by,
+        c.history_import_id
     from commendations c
     join pairing_groups g on g.id = c.group_id
     join organisations t on t.id = g.lead_town_id
@@ -139,6 +143,9 @@ fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<CommendationRow> {
         nominated_at: r.try_get("nominated_at")?,
         decided_at: r.try_get("decided_at")?,
         decided_by: r.try_get("decided_by")?,
+        backfilled: r
+            .try_get::<Option<String>, _>("history_import_id")?
+            .is_some(),
     })
 }
 

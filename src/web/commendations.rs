@@ -53,6 +53,8 @@ pub struct Line {
     pub badge: &'static str,
     pub decided: String,
     pub open: bool,
+    /// Brought in by a history import: the line says 历史补录.
+    pub backfilled: bool,
 }
 
 fn line(c: &CommendationRow) -> Line {
@@ -81,6 +83,7 @@ fn line(c: &CommendationRow) -> Line {
             })
             .unwrap_or_default(),
         open: c.state == CommendationState::Nominated,
+        backfilled: c.backfilled,
     }
 }
 

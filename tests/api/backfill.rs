@@ -144,6 +144,16 @@ const PLAN_HEADS: [&str; 10] = [
     "年终完成情况",
     "年终说明",
 ];
+const COMMENDATION_HEADS: [&str; 8] = [
+    "年度",
+    "类别",
+    "结对组",
+    "姓名",
+    "学校",
+    "主要事迹",
+    "状态",
+    "批准时间",
+];
 const DECISION_HEADS: [&str; 12] = [
     "结对组编号",
     "会议日期",
@@ -334,7 +344,7 @@ async fn a_history_workbook_is_checked_then_imported_once(app: TestApp) {
     .await;
     assert_eq!(
         checked["summary"],
-        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、会议决定 0 条、月报 2 份"
+        "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、会议决定 0 条、表彰 0 项、月报 2 份"
     );
     assert_eq!(checked["imported"], false);
     assert_eq!(checked["problems"], Value::Array(vec![]));
@@ -764,6 +774,33 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
         ),
         ("合作项目", refs(&project_rows)),
         (
+            "表彰",
+            vec![
+                COMMENDATION_HEADS.to_vec(),
+                vec!["2031", "优秀", "第 99 组", "", "", "", "", ""],
+                vec![
+                    "2024",
+                    "先进个人",
+                    "1",
+                    "无此人",
+                    SCHOOL,
+                    "事迹",
+                    "已批准",
+                    "",
+                ],
+                vec![
+                    "2024",
+                    "优秀集体",
+                    "1",
+                    "张三",
+                    "",
+                    "事迹",
+                    "已提名",
+                    "2025-01-01",
+                ],
+            ],
+        ),
+        (
             "会议决定",
             vec![
                 DECISION_HEADS.to_vec(),
@@ -942,6 +979,19 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
         "本组没有 2024-03-16 在“别处”召开的联席会议",
     );
     has("会议决定", 3, "决定事项", "不能为空");
+    has("表彰", 2, "年度", "方案评价范围内的年度");
+    has("表彰", 2, "类别", "应为 优秀集体 或 先进个人");
+    has("表彰", 2, "结对组", "平台上没有“第 99 组”这个结对组");
+    has("表彰", 2, "主要事迹", "不能为空");
+    has(
+        "表彰",
+        3,
+        "姓名",
+        "2024 年没有广东酒店管理职业技术学院的“无此人”",
+    );
+    has("表彰", 3, "批准时间", "须填写批准时间");
+    has("表彰", 4, "姓名", "优秀集体不填姓名和学校");
+    has("表彰", 4, "批准时间", "已提名（尚未批准）的表彰不填");
     has("月报", 2, "学校", "不存在学院");
     has("月报", 3, "报送时间", "早于 2024年3月 开始");
     has("月报", 4, "报送时间", "按方案该月记为未报");
@@ -1089,6 +1139,7 @@ async fn only_the_bureau_imports_history(app: TestApp) {
             "经费",
             "年度合作计划",
             "会议决定",
+            "表彰",
             "月报",
             "说明"
         ]
@@ -1143,7 +1194,7 @@ async fn the_cli_checks_and_imports_a_history_workbook(app: TestApp) {
     );
     assert!(
         said.contains(
-            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、会议决定 0 条、月报 2 份"
+            "将导入 协议 1 条、队员 2 条、驻点服务 1 条、实践基地 0 条、联席会议 0 条、工作协调小组 0 条、重大事项 0 条、合作项目 0 个、经费 0 条、年度合作计划 0 项、会议决定 0 条、表彰 0 项、月报 2 份"
         ),
         "{said}"
     );
@@ -1430,7 +1481,7 @@ async fn imported_history_gives_the_verdicts_entered_history_gives(imported: Tes
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、重大事项 2 条、合作项目 0 个、经费 0 条、年度合作计划 1 项、会议决定 0 条、月报 23 份"
+        "将导入 协议 1 条、队员 3 条、驻点服务 24 条、实践基地 1 条、联席会议 3 条、工作协调小组 0 条、重大事项 2 条、合作项目 0 个、经费 0 条、年度合作计划 1 项、会议决定 0 条、表彰 0 项、月报 23 份"
     );
 
     // The same records through the API.
@@ -1787,6 +1838,33 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
                 ],
             ],
         ),
+        // 2024's commendations: the group, approved by HQ; its captain, nominated.
+        (
+            "表彰",
+            vec![
+                COMMENDATION_HEADS.to_vec(),
+                vec![
+                    "2024",
+                    "优秀集体",
+                    "第 1 组（凤岗镇）",
+                    "",
+                    "",
+                    "全年驻村服务，完成民宿规划",
+                    "已批准",
+                    "2025-03-10 10:00 · 市指挥部办公室",
+                ],
+                vec![
+                    "2024",
+                    "先进个人",
+                    "1",
+                    "张晓明",
+                    SCHOOL,
+                    "带队驻村",
+                    "已提名",
+                    "",
+                ],
+            ],
+        ),
         (
             "驻点服务",
             vec![
@@ -2076,6 +2154,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
             let group = app.group_id(1).await;
             let path = match list {
                 "decisions" => format!("/groups/{group}/meetings/decisions.xlsx"),
+                "commendations" => "/commendations/export.xlsx?year=2024".to_string(),
                 _ => format!("/groups/{group}/{list}/export.xlsx?{query}"),
             };
             let resp = app.get_with(&web, &path).await;
@@ -2093,6 +2172,8 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let matters = export(&first, "matters").await;
     let expenses = export(&first, "expenses").await;
     let decisions = export(&first, "decisions").await;
+    let commendations = export(&first, "commendations").await;
+    assert_eq!(commendations.len(), 3, "{commendations:?}");
     assert_eq!(expenses.len(), 3, "{expenses:?}");
     assert_eq!(decisions.len(), 3, "{decisions:?}");
     assert_eq!(decisions[1][5], "凤岗镇", "{decisions:?}");
@@ -2172,6 +2253,8 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
         ("重大事项", refs(&matter_sheet)),
         ("经费", refs(&expense_sheet)),
         ("会议决定", refs(&decision_sheet)),
+        // The commendations export names its group itself.
+        ("表彰", refs(&commendations)),
     ]);
     let token = second.api_token("admin", ADMIN_PASSWORD).await;
     let done = expect(
@@ -2181,7 +2264,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、经费 2 条、年度合作计划 3 项、会议决定 2 条、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、经费 2 条、年度合作计划 3 项、会议决定 2 条、表彰 2 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
@@ -2193,6 +2276,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     assert_eq!(export(&second, "matters").await, matters);
     assert_eq!(export(&second, "expenses").await, expenses);
     assert_eq!(export(&second, "decisions").await, decisions);
+    assert_eq!(export(&second, "commendations").await, commendations);
     // A later workbook's decision of a meeting the platform now has, followed up at it: on the
     // meeting's page, marked 历史补录.
     let later = workbook(&[(
