@@ -228,6 +228,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("grounds", "调整依据"),
     ("note", "说明"),
     ("decided_by", "决定机构"),
+    ("decided_at", "决定时间"),
+    ("citation", "主要事迹"),
     ("effective_on", "生效日期"),
     ("supplementary_due", "补充协议签署期限"),
     ("team_rework", "须调整服务工作队"),

@@ -1766,10 +1766,22 @@ impl<'a> Context<'a> {
                 .chars()
                 .take_while(|c| c.is_ascii_digit())
                 .collect();
+            // Its number alone, or as the export writes it: 第 N 组（the group's lead town）.
             let group = number
                 .parse::<i64>()
                 .ok()
-                .and_then(|n| self.by_number.get(&n).copied());
+                .and_then(|n| self.by_number.get(&n).copied())
+                .filter(|g| {
+                    let rest = written.trim_start_matches('第').trim()[number.len()..].trim();
+                    rest.is_empty()
+                        || rest == "组"
+                        || rest
+                            .strip_prefix("组")
+                            .map(str::trim)
+                            .and_then(|r| r.strip_prefix('（').or_else(|| r.strip_prefix('(')))
+                            .and_then(|r| r.strip_suffix('）').or_else(|| r.strip_suffix(')')))
+                            .is_some_and(|town| town.trim() == g.lead_town)
+                });
             match (group, year) {
                 (None, _) => problems.push(at(
                     kind,
@@ -1864,6 +1876,25 @@ impl<'a> Context<'a> {
                 (Some(_), text) => match moment_and_name("批准时间", text) {
                     Ok((at_ms, _)) if at_ms > now_ms => {
                         problems.push(at(kind, line, "批准时间", "晚于现在，不是历史记录"));
+                        None
+                    }
+                    // A year's commendations are decided after it ends.
+                    Ok((at_ms, _))
+                        if year.is_some_and(|y| {
+                            at_ms
+                                < start_of_day_ms(crate::domain::rules::year_bounds(y).1)
+                                    + 86_400_000
+                        }) =>
+                    {
+                        problems.push(at(
+                            kind,
+                            line,
+                            "批准时间",
+                            format!(
+                                "早于 {} 年结束，该年度的表彰在年度结束后评定",
+                                year.unwrap_or_default()
+                            ),
+                        ));
                         None
                     }
                     Ok(d) => Some(d),

@@ -1074,12 +1074,16 @@ async fn write_commendations(
             .as_ref()
             .map(|p| p.0.to_string())
             .unwrap_or_default();
-        // The same year's commendation of the group (or person) standing, or this one again.
+        // The same year's commendation of the group (or person) standing, or this very record
+        // again (a withdrawn one with the same words and decision). Unlike the platform, the
+        // nomination's time is not known: a decided one is recorded as nominated when decided,
+        // one still nominated as nominated at the import.
         if recorded(
             conn,
             "select id from commendations where year = $1 and kind = $2 and group_id = $3
                  and coalesce(team_member_id, '') = $4
-                 and ((state <> 'withdrawn' and $5 <> 'withdrawn') or citation = $6)",
+                 and ((state <> 'withdrawn' and $5 <> 'withdrawn')
+                      or (state = $5 and citation = $6 and coalesce(decided_at, -1) = $7))",
             &[
                 Key::Int(i64::from(c.year)),
                 Key::Text(c.kind.as_str()),
@@ -1087,6 +1091,12 @@ async fn write_commendations(
                 Key::Text(&member),
                 Key::Text(x.state.as_str()),
                 Key::Text(&c.citation),
+                Key::Int(
+                    x.decided
+                        .as_ref()
+                        .filter(|_| x.state != CommendationState::Nominated)
+                        .map_or(-1, |d| d.0),
+                ),
             ],
         )
         .await?
@@ -1141,7 +1151,7 @@ async fn write_commendations(
         .bind(x.state.as_str())
         .bind(decided.map_or(now_ms, |d| d.0))
         .bind(decided.map(|d| d.0))
-        .bind(decided.map(|d| d.1.clone()))
+        .bind(decided.map(|d| d.1.clone()).filter(|n| !n.is_empty()))
         .bind(now_ms)
         .bind(import.as_str())
         .execute(&mut *conn)

@@ -164,7 +164,7 @@ impl Store {
     ) -> sqlx::Result<Vec<CommendationRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SELECT} where ($1 = 0 or c.year = $1)
-             order by c.year desc, c.kind, g.number, c.person_name, c.id"
+             order by c.year desc, c.kind, g.number, c.person_name, c.nominated_at, c.id"
         )))
         .bind(i64::from(year.unwrap_or(0)))
         .fetch_all(&self.pool)

@@ -798,6 +798,26 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
                     "已提名",
                     "2025-01-01",
                 ],
+                vec![
+                    "2024",
+                    "优秀集体",
+                    "第 1 组（错误镇）",
+                    "",
+                    "",
+                    "事迹",
+                    "",
+                    "",
+                ],
+                vec![
+                    "2024",
+                    "优秀集体",
+                    "1",
+                    "",
+                    "",
+                    "事迹",
+                    "已批准",
+                    "2024-12-31 18:00",
+                ],
             ],
         ),
         (
@@ -992,6 +1012,13 @@ async fn every_problem_of_every_sheet_is_listed_and_nothing_written(app: TestApp
     has("表彰", 3, "批准时间", "须填写批准时间");
     has("表彰", 4, "姓名", "优秀集体不填姓名和学校");
     has("表彰", 4, "批准时间", "已提名（尚未批准）的表彰不填");
+    has(
+        "表彰",
+        5,
+        "结对组",
+        "平台上没有“第 1 组（错误镇）”这个结对组",
+    );
+    has("表彰", 6, "批准时间", "早于 2024 年结束");
     has("月报", 2, "学校", "不存在学院");
     has("月报", 3, "报送时间", "早于 2024年3月 开始");
     has("月报", 4, "报送时间", "按方案该月记为未报");
@@ -1863,6 +1890,17 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
                     "已提名",
                     "",
                 ],
+                // An earlier nomination of the group in the same words, withdrawn.
+                vec![
+                    "2024",
+                    "优秀集体",
+                    "第 1 组（凤岗镇）",
+                    "",
+                    "",
+                    "全年驻村服务，完成民宿规划",
+                    "已撤销提名",
+                    "2025-02-01 09:00 · 市指挥部办公室",
+                ],
             ],
         ),
         (
@@ -2173,7 +2211,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     let expenses = export(&first, "expenses").await;
     let decisions = export(&first, "decisions").await;
     let commendations = export(&first, "commendations").await;
-    assert_eq!(commendations.len(), 3, "{commendations:?}");
+    assert_eq!(commendations.len(), 4, "{commendations:?}");
     assert_eq!(expenses.len(), 3, "{expenses:?}");
     assert_eq!(decisions.len(), 3, "{decisions:?}");
     assert_eq!(decisions[1][5], "凤岗镇", "{decisions:?}");
@@ -2264,7 +2302,7 @@ async fn the_workspace_exports_import_back_as_they_were(first: TestApp) {
     .await;
     assert_eq!(
         done["summary"],
-        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、经费 2 条、年度合作计划 3 项、会议决定 2 条、表彰 2 项、月报 0 份"
+        "将导入 协议 0 条、队员 2 条、驻点服务 2 条、实践基地 1 条、联席会议 1 条、工作协调小组 2 条、重大事项 2 条、合作项目 1 个、经费 2 条、年度合作计划 3 项、会议决定 2 条、表彰 3 项、月报 0 份"
     );
     assert_eq!(export(&second, "team").await, team);
     assert_eq!(export(&second, "onsite").await, onsite);
