@@ -575,6 +575,28 @@ fn split_names(cell: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|s| !s.is_empty())
 }
 
+/// The id of the one project of a group (the workbook's and the platform's `choices`) named
+/// `title`: empty for no title; the problem when none (`missing`) or several bear it.
+fn project_named(
+    choices: Option<&Vec<ProjectChoice>>,
+    title: &str,
+    missing: impl FnOnce() -> String,
+) -> Result<String, String> {
+    if title.is_empty() {
+        return Ok(String::new());
+    }
+    let named: Vec<&ProjectChoice> = choices
+        .into_iter()
+        .flatten()
+        .filter(|p| p.title == title)
+        .collect();
+    match named.as_slice() {
+        [p] => Ok(p.id.clone()),
+        [] => Err(missing()),
+        _ => Err(format!("本组有多个名为“{title}”的合作项目，请在平台上关联")),
+    }
+}
+
 /// A plan item a decision of the workbook may name: of the workbook or the platform.
 struct ItemRef {
     id: String,
@@ -1396,7 +1418,6 @@ impl<'a> Context<'a> {
         };
         let mut by_plan: HashMap<(i64, i16), BackfillPlan> = HashMap::new();
         let mut order = Vec::new();
-        let no_projects = Vec::new();
         for (line, row) in data_rows(rows, columns.first_data_row) {
             let cell = |i: usize| columns.cell(row, i);
             let before = problems.len();
@@ -1462,43 +1483,16 @@ impl<'a> Context<'a> {
                 (None, false) => figure.clone(),
             };
             let title = cell(7);
-            let project = if title.is_empty() {
+            let project = project_named(projects.get(&group.number), &title, || {
+                format!(
+                    "第 {} 组没有名为“{title}”的合作项目；请先在平台上登记该项目，或不填此列",
+                    group.number
+                )
+            })
+            .unwrap_or_else(|m| {
+                problems.push(at(kind, line, "关联项目", m));
                 String::new()
-            } else {
-                let named: Vec<&ProjectChoice> = projects
-                    .get(&group.number)
-                    .unwrap_or(&no_projects)
-                    .iter()
-                    .filter(|p| p.title == title)
-                    .collect();
-                match named.as_slice() {
-                    [p] => p.id.clone(),
-                    [] => {
-                        problems.push(at(
-                            kind,
-                            line,
-                            "关联项目",
-                            format!(
-                                "第 {} 组没有名为“{title}”的合作项目；请先在平台上登记该项目，或不填此列",
-                                group.number
-                            ),
-                        ));
-                        String::new()
-                    }
-                    _ => {
-                        problems.push(at(
-                            kind,
-                            line,
-                            "关联项目",
-                            format!(
-                                "第 {} 组有多个名为“{title}”的合作项目，请在平台上关联",
-                                group.number
-                            ),
-                        ));
-                        String::new()
-                    }
-                }
-            };
+            });
             let input = PlanItemInput {
                 area: area
                     .map(|a| a.number.to_string())
@@ -1553,7 +1547,7 @@ impl<'a> Context<'a> {
             Ok(c) => c,
             Err(p) => return problems.extend(p),
         };
-        let (no_meetings, no_projects, no_items) = (Vec::new(), Vec::new(), Vec::new());
+        let (no_meetings, no_items) = (Vec::new(), Vec::new());
         for (line, row, group) in self.grouped(kind, rows, &columns, problems) {
             let cell = |i: usize| columns.cell(row, i);
             let before = problems.len();
@@ -1576,38 +1570,14 @@ impl<'a> Context<'a> {
             });
             // By name: one project of the group; one plan item, of the meeting's year when the
             // same words stand in several years' plans.
-            let project = match cell(4).as_str() {
-                "" => String::new(),
-                name => {
-                    let found: Vec<&ProjectChoice> = projects
-                        .get(&group.number)
-                        .unwrap_or(&no_projects)
-                        .iter()
-                        .filter(|p| p.title == name)
-                        .collect();
-                    match found.as_slice() {
-                        [p] => p.id.clone(),
-                        [] => {
-                            problems.push(at(
-                                kind,
-                                line,
-                                "关联项目",
-                                format!("“{name}”不是本组的合作项目"),
-                            ));
-                            String::new()
-                        }
-                        _ => {
-                            problems.push(at(
-                                kind,
-                                line,
-                                "关联项目",
-                                format!("本组有多个名为“{name}”的合作项目，请在平台上关联"),
-                            ));
-                            String::new()
-                        }
-                    }
-                }
-            };
+            let name = cell(4);
+            let project = project_named(projects.get(&group.number), &name, || {
+                format!("“{name}”不是本组的合作项目")
+            })
+            .unwrap_or_else(|m| {
+                problems.push(at(kind, line, "关联项目", m));
+                String::new()
+            });
             let plan_item = match cell(5).as_str() {
                 "" => String::new(),
                 text => {

@@ -1134,27 +1134,19 @@ async fn write_commendations(
             .decided
             .as_ref()
             .filter(|_| x.state != CommendationState::Nominated);
-        sqlx::query(
-            "insert into commendations (id, plan_id, year, kind, group_id, team_member_id, org_id, person_name,
-                 citation, state, nominated_at, decided_at, decided_by_text, updated_at, history_import_id)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        super::commendations::insert_commendation(
+            conn,
+            &id,
+            c,
+            &super::commendations::Written {
+                state: x.state,
+                nominated_by: None,
+                nominated_at: decided.map_or(now_ms, |d| d.0),
+                decided: decided.map(|d| (d.0, Some(d.1.as_str()).filter(|n| !n.is_empty()))),
+                import: Some(import),
+            },
+            now_ms,
         )
-        .bind(id.as_str())
-        .bind(c.plan_id.as_str())
-        .bind(i64::from(c.year))
-        .bind(c.kind.as_str())
-        .bind(c.group_id.as_str())
-        .bind(c.person.as_ref().map(|p| p.0.to_string()))
-        .bind(c.person.as_ref().map(|p| p.1.to_string()))
-        .bind(c.person.as_ref().map(|p| p.2.clone()))
-        .bind(&c.citation)
-        .bind(x.state.as_str())
-        .bind(decided.map_or(now_ms, |d| d.0))
-        .bind(decided.map(|d| d.0))
-        .bind(decided.map(|d| d.1.clone()).filter(|n| !n.is_empty()))
-        .bind(now_ms)
-        .bind(import.as_str())
-        .execute(&mut *conn)
         .await?;
         audit::append(
             conn,

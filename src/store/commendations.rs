@@ -149,6 +149,51 @@ fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<CommendationRow> {
     })
 }
 
+/// How a commendation is written: nominated on the platform by a user, or brought in by a
+/// history import in the state, and with the decision (when, by whom), the workbook gives.
+pub(super) struct Written<'a> {
+    pub state: CommendationState,
+    pub nominated_by: Option<&'a str>,
+    pub nominated_at: i64,
+    pub decided: Option<(i64, Option<&'a str>)>,
+    pub import: Option<&'a crate::domain::ids::HistoryImportId>,
+}
+
+/// Inserts a commendation's row inside the caller's write (its audit entry is the caller's).
+pub(super) async fn insert_commendation(
+    conn: &mut sqlx::AnyConnection,
+    id: &CommendationId,
+    c: &NewCommendation,
+    w: &Written<'_>,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into commendations (id, plan_id, year, kind, group_id, team_member_id, org_id, person_name,
+             citation, state, nominated_by, nominated_at, decided_at, decided_by_text, updated_at,
+             history_import_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(id.as_str())
+    .bind(c.plan_id.as_str())
+    .bind(i64::from(c.year))
+    .bind(c.kind.as_str())
+    .bind(c.group_id.as_str())
+    .bind(c.person.as_ref().map(|p| p.0.to_string()))
+    .bind(c.person.as_ref().map(|p| p.1.to_string()))
+    .bind(c.person.as_ref().map(|p| p.2.clone()))
+    .bind(&c.citation)
+    .bind(w.state.as_str())
+    .bind(w.nominated_by)
+    .bind(w.nominated_at)
+    .bind(w.decided.map(|d| d.0))
+    .bind(w.decided.and_then(|d| d.1))
+    .bind(now_ms)
+    .bind(w.import.map(|i| i.as_str()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 fn duplicate(e: sqlx::Error) -> StoreError {
     match super::unique_violation(&e) {
         Some(_) => StoreError::Conflict("该年度已有同一结对组（或同一人）的表彰提名".into()),
@@ -191,23 +236,20 @@ impl Store {
     ) -> Result<CommendationId, StoreError> {
         let id = CommendationId::new();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into commendations (id, plan_id, year, kind, group_id, team_member_id, org_id, person_name,
-                                        citation, state, nominated_by, nominated_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'nominated', $10, $11, $11)",
+        let by = actor.user_id.as_ref().map(|u| u.to_string());
+        insert_commendation(
+            &mut tx,
+            &id,
+            c,
+            &Written {
+                state: CommendationState::Nominated,
+                nominated_by: by.as_deref(),
+                nominated_at: now_ms,
+                decided: None,
+                import: None,
+            },
+            now_ms,
         )
-        .bind(id.as_str())
-        .bind(c.plan_id.as_str())
-        .bind(i64::from(c.year))
-        .bind(c.kind.as_str())
-        .bind(c.group_id.as_str())
-        .bind(c.person.as_ref().map(|p| p.0.to_string()))
-        .bind(c.person.as_ref().map(|p| p.1.to_string()))
-        .bind(c.person.as_ref().map(|p| p.2.clone()))
-        .bind(&c.citation)
-        .bind(actor.user_id.as_ref().map(|u| u.to_string()))
-        .bind(now_ms)
-        .execute(&mut *tx)
         .await
         .map_err(duplicate)?;
         audit::append(
